@@ -1,0 +1,15 @@
+"""skorch-wrapped scikit-learn estimators (configuration and shape handling only)."""
+
+from skseq.estimators.classification import (
+    Conv1DActivityClassifier,
+    KeypointLSTMClassifier,
+)
+from skseq.estimators.forecasting import ConvLSTMForecaster
+from skseq.estimators.nowcasting import UNetNowcaster
+
+__all__ = [
+    "Conv1DActivityClassifier",
+    "ConvLSTMForecaster",
+    "KeypointLSTMClassifier",
+    "UNetNowcaster",
+]

@@ -1,0 +1,474 @@
+"""Deep classifiers of multichannel sequences.
+
+* :class:`Conv1DActivityClassifier` -- residual 1D convolutions over sensor
+  (IMU) sequences (seed 004a).
+* :class:`KeypointLSTMClassifier` -- a stacked LSTM over pose-keypoint
+  sequences whose head reads every timestep (seed 003).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from scipy.special import softmax
+from sklearn.base import ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+from skorch.callbacks import LRScheduler
+
+from skseq.estimators._base import BaseDeepEstimator, SequenceInputMixin
+from skseq.modules.conv1d import Conv1DActivityNet
+from skseq.modules.recurrent import KeypointLSTMNet
+from skseq.utils.validation import check_same_length
+
+__all__ = ["Conv1DActivityClassifier", "KeypointLSTMClassifier"]
+
+
+class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstimator):
+    """Label handling and probability outputs shared by the sequence classifiers.
+
+    Labels may be of any type (strings too); they are encoded in ``fit`` and
+    ``classes_`` holds them sorted. The network emits logits; probabilities
+    are their softmax.
+    """
+
+    _is_classifier = True
+    _allow_nan_padding = False
+
+    def _validate_fit_data(self, X, y):
+        X = self._validate_sequences(X, reset=True, allow_nan=self._allow_nan_padding)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y (class labels of shape "
+                "(n_samples,)); got None."
+            )
+        y = column_or_1d(y, warn=True)
+        check_same_length(X, y, names=("X", "y"))
+        check_classification_targets(y)
+        encoder = LabelEncoder()
+        y_encoded = encoder.fit_transform(y)
+        if len(encoder.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in y; "
+                f"got only class {encoder.classes_[0]!r}."
+            )
+        self.classes_ = encoder.classes_
+        self.class_weight_ = self._compute_class_weight(y)
+        return X, y_encoded.astype(np.int64)
+
+    def _validate_predict_X(self, X):
+        return self._validate_sequences(
+            X, reset=False, allow_nan=self._allow_nan_padding
+        )
+
+    def _build_criterion(self):
+        kwargs: dict[str, Any] = {}
+        if self.class_weight_ is not None:
+            kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+        return torch.nn.CrossEntropyLoss, kwargs
+
+    def _compute_class_weight(self, y: np.ndarray) -> np.ndarray | None:
+        if self.class_weight is None:
+            return None
+        if not (self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
+            raise ValueError(
+                "class_weight must be None, 'balanced' or a dict mapping labels to "
+                f"weights; got {self.class_weight!r}."
+            )
+        return compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Sequences of the shape seen in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to one; columns follow ``classes_``.
+        """
+        logits = self._forward(X).astype(np.float64)
+        return softmax(logits, axis=1)
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class of each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        return self.classes_[np.argmax(self._forward(X), axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = False
+        return tags
+
+
+class Conv1DActivityClassifier(BaseSequenceClassifier):
+    """Residual 1D-CNN classifier of multichannel sensor sequences.
+
+    The network (:class:`skseq.modules.conv1d.Conv1DActivityNet`) follows the
+    third-placed solution of a 61-class IMU activity contest (seed 004a):
+    residual blocks of three convolutions (BatchNorm, ELU, additive skip from
+    the first to the third), max pooling and spatial (channel) dropout between
+    blocks, global average pooling over time and a dense head.
+
+    Parameters
+    ----------
+    channels : tuple of int, default=(32, 64, 64)
+        Convolution channels of each residual block; its length is the number
+        of blocks. Each block halves the time axis, so sequences need at least
+        ``2 ** len(channels)`` timesteps.
+    kernel_size : int, default=9
+        Temporal kernel size (the seed found large kernels work best).
+    activation : str, default="elu"
+        ``"elu"``, ``"relu"``, ``"gelu"``, ``"selu"``, ``"tanh"``, ``"leaky_relu"``.
+    dropout : float, default=0.1
+        Spatial (whole-channel) dropout after each block.
+    head_units : int, default=64
+        Width of the dense layer of the head.
+    head_dropout : float, default=0.3
+        Dropout before the output layer.
+    roll_augment : bool, default=False
+        Roll each training sequence circularly in time by a random shift, in
+        training mode only (prediction is never augmented).
+    max_roll : int or None, default=None
+        Largest shift of ``roll_augment``; None allows any shift.
+    class_weight : "balanced", dict or None, default=None
+        Weights of the cross-entropy loss per class, as in scikit-learn.
+    optimizer : str or torch optimizer class, default="nadam"
+        The seed trained with NAdam.
+    lr : float, default=2e-3
+    weight_decay : float, default=0.0
+    max_epochs : int, default=60
+    batch_size : int, default=32
+    validation_fraction : float or None, default=0.1
+        Held-out fraction for ``valid_loss`` (stratified by class).
+    patience : int or None, default=None
+        Early stopping patience in epochs (skorch ``EarlyStopping``).
+    callbacks : list or None, default=None
+        Extra skorch callbacks (e.g. ``LRScheduler``, ``MlflowLogger``).
+    warm_start : bool, default=False
+    device : str, default="cpu"
+    verbose : int, default=0
+    random_state : int, RandomState instance or None, default=None
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_timesteps_in_, n_channels_in_ : int
+        Shape of the training sequences.
+    n_features_in_ : int
+        ``n_timesteps_in_ * n_channels_in_``.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``module_`` and ``history_`` are shortcuts.
+    n_epochs_ : int
+        Epochs trained.
+
+    Examples
+    --------
+    >>> from skseq import Conv1DActivityClassifier
+    >>> from skseq.datasets import load_basic_motions
+    >>> X, y = load_basic_motions(split="train")
+    >>> clf = Conv1DActivityClassifier(max_epochs=2, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 4)
+    """
+
+    def __init__(
+        self,
+        channels: tuple[int, ...] = (32, 64, 64),
+        kernel_size: int = 9,
+        activation: str = "elu",
+        dropout: float = 0.1,
+        head_units: int = 64,
+        head_dropout: float = 0.3,
+        roll_augment: bool = False,
+        max_roll: int | None = None,
+        class_weight: str | dict | None = None,
+        optimizer: str | type = "nadam",
+        lr: float = 2e-3,
+        weight_decay: float = 0.0,
+        max_epochs: int = 60,
+        batch_size: int = 32,
+        validation_fraction: float | None = 0.1,
+        patience: int | None = None,
+        callbacks: list | None = None,
+        warm_start: bool = False,
+        device: str = "cpu",
+        verbose: int = 0,
+        random_state: int | np.random.RandomState | None = None,
+    ):
+        self.channels = channels
+        self.kernel_size = kernel_size
+        self.activation = activation
+        self.dropout = dropout
+        self.head_units = head_units
+        self.head_dropout = head_dropout
+        self.roll_augment = roll_augment
+        self.max_roll = max_roll
+        self.class_weight = class_weight
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _min_timesteps(self) -> int:
+        return 2 ** len(self.channels)
+
+    def _build_module(self):
+        return Conv1DActivityNet(
+            n_channels=self.n_channels_in_,
+            n_classes=len(self.classes_),
+            channels=tuple(self.channels),
+            kernel_size=self.kernel_size,
+            activation=self.activation,
+            dropout=self.dropout,
+            head_units=self.head_units,
+            head_dropout=self.head_dropout,
+            roll_augment=self.roll_augment,
+            max_roll=self.max_roll,
+        )
+
+    @classmethod
+    def _get_test_params(cls):
+        return [
+            {
+                "channels": (4,),
+                "kernel_size": 3,
+                "head_units": 8,
+                "max_epochs": 3,
+                "validation_fraction": None,
+                "random_state": 0,
+            },
+            {
+                "channels": (4, 4),
+                "kernel_size": 3,
+                "head_units": 8,
+                "max_epochs": 2,
+                "roll_augment": True,
+                "class_weight": "balanced",
+                "random_state": 0,
+            },
+        ]
+
+
+class KeypointLSTMClassifier(BaseSequenceClassifier):
+    """Stacked-LSTM classifier of pose-keypoint sequences.
+
+    Follows seed 003 (15 keypoints x (x, y) over 5 frames -> behaviour): a
+    stacked LSTM (depth 3 by default) whose head reads the hidden states of
+    **all** timesteps, trained with a step learning-rate schedule (start high,
+    divide by ``1 / lr_gamma`` every ``lr_step_size`` epochs).
+
+    Variable-length sequences: pad shorter sequences at the END with rows of
+    NaN to a common length. Padding is excluded by packing the sequences
+    (:func:`torch.nn.utils.rnn.pack_padded_sequence`), so it never changes a
+    prediction. NaN anywhere else is an error.
+
+    Parameters
+    ----------
+    hidden_size : int, default=64
+        LSTM hidden units per layer (and direction).
+    n_layers : int, default=3
+        Stacked LSTM depth.
+    bidirectional : bool, default=False
+    dropout : float, default=0.0
+        Dropout between LSTM layers and in the head.
+    head : {"flatten", "mean", "max", "last"}, default="flatten"
+        How the head reads the hidden states: all timesteps concatenated
+        (``"flatten"``), pooled over valid timesteps, or the last valid one.
+    head_units : int, default=64
+        Width of the head's hidden layer.
+    lr_step_size : int or None, default=30
+        Epochs between learning-rate drops (skorch ``LRScheduler`` with
+        ``StepLR``); None keeps the rate fixed.
+    lr_gamma : float, default=0.5
+        Factor applied to the learning rate at each drop.
+    class_weight : "balanced", dict or None, default=None
+    optimizer : str or torch optimizer class, default="adam"
+    lr : float, default=5e-3
+    weight_decay : float, default=0.0
+    max_epochs : int, default=80
+    batch_size : int, default=32
+    validation_fraction : float or None, default=0.1
+    patience : int or None, default=None
+    callbacks : list or None, default=None
+    warm_start : bool, default=False
+    device : str, default="cpu"
+    verbose : int, default=0
+    random_state : int, RandomState instance or None, default=None
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_timesteps_in_, n_channels_in_, n_features_in_ : int
+    net_ : skorch.NeuralNet
+    n_epochs_ : int
+
+    Examples
+    --------
+    >>> from skseq import KeypointLSTMClassifier
+    >>> from skseq.datasets import make_keypoint_actions
+    >>> X, y = make_keypoint_actions(n_samples=40, random_state=0)
+    >>> clf = KeypointLSTMClassifier(max_epochs=2, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3]).shape
+    (3,)
+    """
+
+    _allow_nan_padding = True
+
+    def __init__(
+        self,
+        hidden_size: int = 64,
+        n_layers: int = 3,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        head: str = "flatten",
+        head_units: int = 64,
+        lr_step_size: int | None = 30,
+        lr_gamma: float = 0.5,
+        class_weight: str | dict | None = None,
+        optimizer: str | type = "adam",
+        lr: float = 5e-3,
+        weight_decay: float = 0.0,
+        max_epochs: int = 80,
+        batch_size: int = 32,
+        validation_fraction: float | None = 0.1,
+        patience: int | None = None,
+        callbacks: list | None = None,
+        warm_start: bool = False,
+        device: str = "cpu",
+        verbose: int = 0,
+        random_state: int | np.random.RandomState | None = None,
+    ):
+        self.hidden_size = hidden_size
+        self.n_layers = n_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.head = head
+        self.head_units = head_units
+        self.lr_step_size = lr_step_size
+        self.lr_gamma = lr_gamma
+        self.class_weight = class_weight
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _validate_fit_data(self, X, y):
+        X, y = super()._validate_fit_data(X, y)
+        _check_trailing_nan_padding(X)
+        return X, y
+
+    def _validate_predict_X(self, X):
+        X = super()._validate_predict_X(X)
+        _check_trailing_nan_padding(X)
+        return X
+
+    def _default_callbacks(self):
+        if self.lr_step_size is None:
+            return []
+        return [
+            (
+                "lr_step_schedule",
+                LRScheduler(
+                    policy=torch.optim.lr_scheduler.StepLR,
+                    step_size=self.lr_step_size,
+                    gamma=self.lr_gamma,
+                ),
+            )
+        ]
+
+    def _build_module(self):
+        return KeypointLSTMNet(
+            n_features=self.n_channels_in_,
+            n_classes=len(self.classes_),
+            n_timesteps=self.n_timesteps_in_,
+            hidden_size=self.hidden_size,
+            n_layers=self.n_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            head=self.head,
+            head_units=self.head_units,
+        )
+
+    @classmethod
+    def _get_test_params(cls):
+        return [
+            {
+                "hidden_size": 4,
+                "n_layers": 1,
+                "head_units": 4,
+                "max_epochs": 3,
+                "validation_fraction": None,
+                "random_state": 0,
+            },
+            {
+                "hidden_size": 4,
+                "n_layers": 2,
+                "head": "mean",
+                "bidirectional": True,
+                "head_units": 4,
+                "max_epochs": 2,
+                "lr_step_size": 1,
+                "random_state": 0,
+            },
+        ]
+
+
+def _check_trailing_nan_padding(X: np.ndarray) -> None:
+    """Allow NaN only as whole rows at the end of a sequence (padding)."""
+    nan_mask = np.isnan(X)
+    if not nan_mask.any():
+        return
+    row_nan = nan_mask.all(axis=2)
+    if (nan_mask.any(axis=2) & ~row_nan).any():
+        raise ValueError(
+            "X contains NaN in only some channels of a timestep. NaN is accepted "
+            "only as padding: whole rows of NaN at the end of a shorter sequence."
+        )
+    # Padding must be trailing: once a row is NaN, all later rows must be NaN.
+    valid = ~row_nan
+    lengths = valid.sum(axis=1)
+    if (lengths == 0).any():
+        raise ValueError(
+            "X contains a sequence made only of NaN padding; every sequence needs "
+            "at least one timestep of data."
+        )
+    leading_ok = valid[np.arange(X.shape[1])[None, :] < lengths[:, None]].all()
+    if not leading_ok:
+        raise ValueError(
+            "X contains NaN rows in the middle of a sequence. NaN is accepted only "
+            "as padding at the end of a shorter sequence (pad after the data)."
+        )

@@ -1,0 +1,1 @@
+"""Utilities shared by skseq's estimators and transformers."""

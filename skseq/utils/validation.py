@@ -1,0 +1,310 @@
+"""Input validation for sequence and frame arrays.
+
+Every public estimator and transformer of skseq validates its input through
+these functions, so that a bad array fails early, before any training starts,
+with a message that names the argument, the expected layout and what came.
+
+Layouts (see the user guide, "array conventions"):
+
+* sequences: ``(n_samples, n_timesteps, n_channels)``; a 2D array
+  ``(n_samples, n_timesteps)`` is accepted as a univariate sequence where the
+  caller allows it.
+* frames: ``(n_samples, n_frames, H, W)`` or ``(n_samples, n_frames, C, H, W)``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.utils.validation import check_array
+
+__all__ = [
+    "check_frame_targets",
+    "check_frames",
+    "check_same_length",
+    "check_sequences",
+    "to_numeric_array",
+]
+
+
+def _describe(X) -> str:
+    """Short description of what was received, for error messages."""
+    shape = getattr(X, "shape", None)
+    dtype = getattr(X, "dtype", None)
+    if shape is not None:
+        return f"{type(X).__name__} of shape {tuple(shape)} and dtype {dtype}"
+    return f"{type(X).__name__}"
+
+
+def _is_pandas(X) -> bool:
+    module = type(X).__module__
+    return module.startswith("pandas")
+
+
+def to_numeric_array(
+    X,
+    *,
+    name: str = "X",
+    dtype=np.float32,
+    ensure_finite: bool = True,
+    allow_nan: bool = False,
+) -> np.ndarray:
+    """Convert ``X`` to a numeric numpy array of any rank.
+
+    Parameters
+    ----------
+    X : array-like
+        Input of any rank. Lists of equal-length lists are accepted; ragged
+        lists, strings, objects, complex numbers and booleans are rejected.
+    name : str, default="X"
+        Name of the argument, used in error messages.
+    dtype : numpy dtype, default=np.float32
+        Output dtype. Integer and float16/float64 input is cast to it.
+    ensure_finite : bool, default=True
+        Raise ``ValueError`` if the array contains NaN or infinity.
+    allow_nan : bool, default=False
+        With ``ensure_finite=True``, let NaN through but still reject infinity
+        (used for NaN-padded variable-length sequences).
+
+    Returns
+    -------
+    X : ndarray
+        C-contiguous array of ``dtype``, same shape as the input.
+    """
+    if X is None:
+        raise ValueError(f"{name} is None; expected a numeric array.")
+    if isinstance(X, str | bytes):
+        raise TypeError(f"{name} is a string; expected a numeric array.")
+    if not hasattr(X, "__array__") and not hasattr(X, "__len__"):
+        raise TypeError(f"{name} must be array-like; got {type(X).__name__}.")
+    if not hasattr(X, "__array__"):
+        try:
+            X = np.asarray(X)
+        except ValueError as exc:  # ragged nested lists
+            raise ValueError(
+                f"{name} could not be turned into a regular array ({exc}). "
+                "Sequences of unequal length must be padded to a common length "
+                "first (e.g. with NaN where the estimator documents it)."
+            ) from exc
+    if _is_pandas(X):
+        X = X.to_numpy()
+    X_dtype = getattr(X, "dtype", None)
+    if X_dtype is not None:
+        if X_dtype.kind == "b":
+            raise TypeError(
+                f"{name} has dtype bool; expected a numeric (integer or float) array."
+            )
+        if np.issubdtype(X_dtype, np.complexfloating):
+            raise TypeError(
+                f"{name} has complex dtype {X_dtype}; expected real numbers."
+            )
+        if X_dtype.kind in "OUSV":
+            try:
+                X = np.asarray(X, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(
+                    f"{name} has dtype {X_dtype} with non-numeric entries; expected a "
+                    f"numeric array. ({exc})"
+                ) from exc
+    finite: bool | str = True
+    if not ensure_finite:
+        finite = False
+    elif allow_nan:
+        finite = "allow-nan"
+    try:
+        return check_array(
+            X,
+            dtype=dtype,
+            order="C",
+            allow_nd=True,
+            ensure_2d=False,
+            ensure_all_finite=finite,
+            ensure_min_samples=1,
+            input_name=name,
+            copy=False,
+        )
+    except TypeError:
+        raise
+    except ValueError as exc:
+        if "Complex" in str(exc):
+            raise TypeError(str(exc)) from exc
+        raise
+
+
+def _check_min_length(value: int, minimum: int, what: str, name: str, shape) -> None:
+    if value < minimum:
+        raise ValueError(
+            f"{name} has {value} {what} (shape {shape}); at least {minimum} required."
+        )
+
+
+def check_sequences(
+    X,
+    *,
+    name: str = "X",
+    min_timesteps: int = 1,
+    allow_2d: bool = True,
+    allow_nan: bool = False,
+    dtype=np.float32,
+) -> np.ndarray:
+    """Validate a batch of sequences and return it as ``(n, T, C)``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_timesteps, n_channels)
+        Sequences, time on axis 1. With ``allow_2d=True`` an array of shape
+        ``(n_samples, n_timesteps)`` is read as univariate sequences.
+    name : str, default="X"
+        Argument name for error messages.
+    min_timesteps : int, default=1
+        Smallest admissible ``n_timesteps``.
+    allow_2d : bool, default=True
+        Accept 2D input as univariate sequences.
+    allow_nan : bool, default=False
+        Let NaN through (padding of variable-length sequences); infinity is
+        still rejected.
+    dtype : numpy dtype, default=np.float32
+        Output dtype.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_timesteps, n_channels)
+    """
+    if _is_pandas(X) and not allow_2d:
+        raise TypeError(
+            f"{name} is a pandas {type(X).__name__}; expected a 3D array of shape "
+            "(n_samples, n_timesteps, n_channels). Build sequences first, e.g. with "
+            "skseq.preprocessing.sliding_windows."
+        )
+    X = to_numeric_array(X, name=name, dtype=dtype, allow_nan=allow_nan)
+    expected = "(n_samples, n_timesteps, n_channels)"
+    if allow_2d:
+        expected += " or (n_samples, n_timesteps)"
+    if X.ndim == 2 and allow_2d:
+        X = X[:, :, np.newaxis]
+    if X.ndim != 3:
+        raise ValueError(
+            f"{name} must be a {expected} array; got {X.ndim}D with shape {X.shape}."
+        )
+    _check_min_length(X.shape[1], min_timesteps, "timesteps", name, X.shape)
+    if X.shape[2] < 1:
+        raise ValueError(f"{name} has 0 channels (shape {X.shape}); expected >= 1.")
+    return X
+
+
+def check_frames(
+    X,
+    *,
+    name: str = "X",
+    min_frames: int = 1,
+    allow_nan: bool = False,
+    dtype=np.float32,
+) -> tuple[np.ndarray, bool]:
+    """Validate a batch of frame sequences and return it as ``(n, T, C, H, W)``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_frames, H, W) or (n_samples, n_frames, C, H, W)
+        Frame sequences.
+    name : str, default="X"
+        Argument name for error messages.
+    min_frames : int, default=1
+        Smallest admissible ``n_frames``.
+    allow_nan : bool, default=False
+        Let NaN through.
+    dtype : numpy dtype, default=np.float32
+        Output dtype.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_frames, C, H, W)
+    had_channel_axis : bool
+        Whether the input was 5D (predictions are returned in the same rank).
+    """
+    if _is_pandas(X):
+        raise TypeError(
+            f"{name} is a pandas {type(X).__name__}; expected frames of shape "
+            "(n_samples, n_frames, H, W) or (n_samples, n_frames, C, H, W). Turn a "
+            "traffic table into frames with skseq.preprocessing.Heatmapper."
+        )
+    X = to_numeric_array(X, name=name, dtype=dtype, allow_nan=allow_nan)
+    if X.ndim not in (4, 5):
+        raise ValueError(
+            f"{name} must have shape (n_samples, n_frames, H, W) or "
+            f"(n_samples, n_frames, C, H, W); got {X.ndim}D with shape {X.shape}."
+        )
+    had_channel_axis = X.ndim == 5
+    if not had_channel_axis:
+        X = X[:, :, np.newaxis]
+    _check_min_length(X.shape[1], min_frames, "frames", name, X.shape)
+    if min(X.shape[2:]) < 1:
+        raise ValueError(f"{name} has an empty channel or spatial axis: {X.shape}.")
+    return X, had_channel_axis
+
+
+def check_frame_targets(
+    y, X_frames: np.ndarray, *, name: str = "y", dtype=np.float32
+) -> np.ndarray:
+    """Validate target frames against validated input frames.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples, n_out_frames, H, W) or (n_samples, n_out_frames, C, H, W)
+        Target frames. A 3D ``y`` of shape ``(n_samples, H, W)`` is read as a
+        single output frame.
+    X_frames : ndarray of shape (n_samples, n_frames, C, H, W)
+        Output of :func:`check_frames`.
+    name : str, default="y"
+        Argument name for error messages.
+    dtype : numpy dtype, default=np.float32
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples, n_out_frames, C_out, H, W)
+    """
+    if y is None:
+        raise ValueError(
+            f"{name} is None; this estimator needs target frames of shape "
+            "(n_samples, n_out_frames, H, W)."
+        )
+    y = to_numeric_array(y, name=name, dtype=dtype)
+    H, W = X_frames.shape[-2:]
+    if y.ndim == 3:
+        y = y[:, np.newaxis, np.newaxis]
+    elif y.ndim == 4:
+        y = y[:, :, np.newaxis]
+    elif y.ndim != 5:
+        raise ValueError(
+            f"{name} must have shape (n_samples, n_out_frames, H, W) or "
+            f"(n_samples, n_out_frames, C, H, W); got {y.ndim}D with shape {y.shape}."
+        )
+    check_same_length(X_frames, y, names=("X", name))
+    if y.shape[-2:] != (H, W):
+        raise ValueError(
+            f"{name} frames are {y.shape[-2]}x{y.shape[-1]} but X frames are {H}x{W}; "
+            "input and target frames must have the same size."
+        )
+    if y.shape[1] < 1:
+        raise ValueError(f"{name} has 0 output frames (shape {y.shape}).")
+    return y
+
+
+def check_same_length(*arrays, names: tuple[str, ...] | None = None) -> None:
+    """Raise ``ValueError`` unless all arrays have the same first dimension."""
+    lengths = [len(a) for a in arrays]
+    if len(set(lengths)) > 1:
+        names = names or tuple(f"array {i}" for i in range(len(arrays)))
+        desc = ", ".join(f"{n}: {k}" for n, k in zip(names, lengths))
+        raise ValueError(
+            f"Inconsistent numbers of samples ({desc}); they must be equal."
+        )
+
+
+def check_positive_int(value, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as int, raising if it is not an integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}; got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
+    return int(value)

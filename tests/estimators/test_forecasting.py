@@ -1,0 +1,110 @@
+"""Tests of skseq.estimators.forecasting."""
+
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV
+
+from skseq import ConvLSTMForecaster
+from skseq.metrics import make_frame_scorer
+from skseq.utils.estimator_checks import parametrize_with_skseq_checks
+
+TINY = ConvLSTMForecaster._get_test_params()[0]
+
+
+@parametrize_with_skseq_checks(
+    [ConvLSTMForecaster(**p) for p in ConvLSTMForecaster._get_test_params()]
+)
+def test_skseq_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def _moving_bars(n=10, T=6, H=8, W=10, seed=0):
+    """Bars moving one pixel per frame to the right (a learnable dynamic)."""
+    rng = np.random.default_rng(seed)
+    frames = np.zeros((n, T, H, W), dtype=np.float32)
+    starts = rng.integers(0, W, size=n)
+    for i, s in enumerate(starts):
+        for t in range(T):
+            frames[i, t, :, (s + t) % W] = 1.0
+    return frames[:, : T - 2], frames[:, T - 2 :]
+
+
+@pytest.mark.parametrize("rank", [4, 5])
+def test_shapes_4d_and_5d_and_t_out_from_y(rank):
+    X, y = _moving_bars()
+    if rank == 5:
+        X, y = X[:, :, None], y[:, :, None]
+    est = ConvLSTMForecaster(**TINY).fit(X, y)
+    assert est.n_output_frames_ == 2 and est.n_input_frames_ == 4
+    assert est.predict(X).shape == y.shape
+
+
+def test_multichannel_input_single_channel_target():
+    X, y = _moving_bars()
+    X2 = np.stack([X, 1 - X], axis=2)  # (n, T, 2, H, W)
+    est = ConvLSTMForecaster(**TINY).fit(X2, y)
+    assert est.n_channels_in_ == 2 and est.n_channels_out_ == 1
+    assert est.predict(X2).shape == y.shape
+
+
+def test_attention_requires_encoder_decoder():
+    X, y = _moving_bars()
+    with pytest.raises(ValueError, match="encoder_decoder=True"):
+        ConvLSTMForecaster(encoder_decoder=False, attention=True).fit(X, y)
+
+
+def test_frame_size_mismatch_errors():
+    X, y = _moving_bars()
+    with pytest.raises(ValueError, match="same size"):
+        ConvLSTMForecaster(**TINY).fit(X, y[:, :, :-1])
+    est = ConvLSTMForecaster(**TINY).fit(X, y)
+    with pytest.raises(ValueError, match="was fitted on"):
+        est.predict(X[:, :, :, :-2])
+    with pytest.raises(ValueError, match="was fitted on"):
+        est.predict(X[:, 1:])
+
+
+def test_learns_moving_bars_better_than_persistence():
+    X, y = _moving_bars(n=24)
+    est = ConvLSTMForecaster(
+        hidden_channels=8,
+        n_layers=1,
+        max_epochs=40,
+        lr=1e-2,
+        validation_fraction=None,
+        random_state=0,
+    ).fit(X, y)
+    X_test, y_test = _moving_bars(n=8, seed=1)
+    pred_err = np.sqrt(np.mean((est.predict(X_test) - y_test) ** 2))
+    persistence = np.repeat(X_test[:, -1:], 2, axis=1)
+    pers_err = np.sqrt(np.mean((persistence - y_test) ** 2))
+    assert pred_err < 0.8 * pers_err
+
+
+def test_chronological_validation_split_uses_last_samples():
+    X, y = _moving_bars(n=20)
+    est = ConvLSTMForecaster(**dict(TINY, validation_fraction=0.25)).fit(X, y)
+    split = est.net_.train_split
+    train, valid = split(X, y)
+    np.testing.assert_array_equal(valid.indices, np.arange(15, 20))
+    np.testing.assert_array_equal(train.indices, np.arange(15))
+    assert "valid_loss" in est.history_[-1]
+
+
+def test_grid_search_with_frame_scorer():
+    X, y = _moving_bars(n=12)
+    grid = GridSearchCV(
+        ConvLSTMForecaster(**TINY),
+        {"hidden_channels": [2, 3], "lr": [1e-3, 1e-2]},
+        scoring=make_frame_scorer("rmse"),
+        cv=2,
+    ).fit(X, y)
+    assert grid.best_score_ <= 0
+
+
+def test_score_is_r2():
+    X, y = _moving_bars()
+    est = ConvLSTMForecaster(**TINY).fit(X, y)
+    pred = est.predict(X)
+    expected = 1 - np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2)
+    assert est.score(X, y) == pytest.approx(expected, rel=1e-4)
