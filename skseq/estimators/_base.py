@@ -31,7 +31,8 @@ from sklearn.utils import RegressorTags, check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
-from skorch.dataset import ValidSplit
+from skorch.dataset import Dataset, ValidSplit
+from skorch.helper import predefined_split
 
 __all__ = ["BaseDeepEstimator", "NonFiniteLossError", "StopOnNonFiniteLoss"]
 
@@ -44,8 +45,12 @@ _OPTIMIZERS = {
 }
 
 
-class NonFiniteLossError(FloatingPointError):
-    """Raised when the training loss becomes NaN or infinite."""
+class NonFiniteLossError(ValueError, FloatingPointError):
+    """Raised when the training loss becomes NaN or infinite.
+
+    A ``ValueError`` (bad data or hyperparameters are the usual cause) and a
+    ``FloatingPointError``.
+    """
 
 
 class StopOnNonFiniteLoss(Callback):
@@ -67,6 +72,10 @@ class StopOnNonFiniteLoss(Callback):
                 "the input (e.g. skseq.preprocessing.LogTransformer or a "
                 "StandardScaler), or check the data for extreme values."
             )
+
+
+def _silent(*args, **kwargs) -> None:
+    """A print sink that prints nothing (picklable, unlike a lambda)."""
 
 
 def resolve_device(device: str) -> str:
@@ -172,6 +181,8 @@ class BaseDeepEstimator(BaseEstimator):
 
     #: Whether the estimator is a classifier (drives the validation split).
     _is_classifier = False
+    #: skorch net class that trains the module.
+    _net_class = NeuralNet
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
@@ -189,6 +200,10 @@ class BaseDeepEstimator(BaseEstimator):
     @abstractmethod
     def _build_criterion(self) -> tuple[type | torch.nn.Module, dict[str, Any]]:
         """Return the loss (class or instance) and its keyword arguments."""
+
+    @abstractmethod
+    def _validate_validation_data(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+        """Validate a user-given validation set against the fitted shapes."""
 
     def _default_callbacks(self) -> list[tuple[str, Callback]]:
         """Callbacks added by the estimator itself (e.g. a step LR schedule)."""
@@ -229,7 +244,11 @@ class BaseDeepEstimator(BaseEstimator):
     def _make_callbacks(self, has_valid: bool) -> list:
         callbacks: list = [("stop_on_nonfinite_loss", StopOnNonFiniteLoss())]
         callbacks += self._default_callbacks()
+        if self.callbacks:
+            # deep copies: a callback's state never leaks between fits/clones
+            callbacks += copy.deepcopy(list(self.callbacks))
         if self.patience is not None:
+            # last, so every epoch's scores are recorded before it stops
             monitor = "valid_loss" if has_valid else "train_loss"
             callbacks.append(
                 (
@@ -238,23 +257,24 @@ class BaseDeepEstimator(BaseEstimator):
                         monitor=monitor,
                         patience=self.patience,
                         load_best=True,
-                        sink=print if self.verbose else (lambda *a, **k: None),
+                        sink=print if self.verbose else _silent,
                     ),
                 )
             )
         if self.verbose and self.verbose >= 2:
             callbacks.append(("progress_bar", ProgressBar()))
-        if self.callbacks:
-            callbacks += copy.deepcopy(list(self.callbacks))
         return callbacks
 
-    def _build_net(self, y_train: np.ndarray, seed: int) -> NeuralNet:
+    def _build_net(self, y_train: np.ndarray, seed: int, valid=None) -> NeuralNet:
         criterion, criterion_kwargs = self._build_criterion()
-        train_split = self._make_train_split(y_train, seed)
+        if valid is not None:
+            train_split = predefined_split(Dataset(*valid))
+        else:
+            train_split = self._make_train_split(y_train, seed)
         kwargs = {f"criterion__{k}": v for k, v in criterion_kwargs.items()}
         if self.weight_decay:
             kwargs["optimizer__weight_decay"] = self.weight_decay
-        return NeuralNet(
+        return self._net_class(
             module=self._build_module(),
             criterion=criterion,
             optimizer=resolve_optimizer(self.optimizer),
@@ -264,13 +284,12 @@ class BaseDeepEstimator(BaseEstimator):
             train_split=train_split,
             callbacks=self._make_callbacks(train_split is not None),
             iterator_train__shuffle=True,
-            predict_nonlinearity=None,
             device=self.device_,
             verbose=int(bool(self.verbose)),
             **kwargs,
         )
 
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, validation_data=None, **fit_params):
         """Train the network on ``X, y``.
 
         Parameters
@@ -279,6 +298,10 @@ class BaseDeepEstimator(BaseEstimator):
             Training input in the layout documented by the estimator.
         y : array-like
             Targets in the layout documented by the estimator.
+        validation_data : tuple (X_valid, y_valid) or None, default=None
+            An explicit validation set (e.g. the held-out fold of a CV
+            ensemble) used for ``valid_loss`` and early stopping instead of
+            splitting off ``validation_fraction`` of ``X``.
         **fit_params : dict
             Passed on to :meth:`skorch.NeuralNet.fit`.
 
@@ -289,17 +312,33 @@ class BaseDeepEstimator(BaseEstimator):
         """
         continuing = self.warm_start and hasattr(self, "net_")
         try:
-            return self._fit(X, y, continuing=continuing, **fit_params)
+            return self._fit(
+                X,
+                y,
+                continuing=continuing,
+                validation_data=validation_data,
+                **fit_params,
+            )
         except BaseException:
             self._reset_fitted_state()
             raise
 
-    def _fit(self, X, y, *, continuing: bool, **fit_params):
+    def _fit(self, X, y, *, continuing: bool, validation_data=None, **fit_params):
         _check_params(self)
         if not continuing:
             self._reset_fitted_state()
         previous_shapes = self._fitted_shapes() if continuing else None
         X_train, y_train = self._validate_fit_data(X, y)
+        valid = None
+        if validation_data is not None:
+            if not (
+                isinstance(validation_data, tuple | list) and len(validation_data) == 2
+            ):
+                raise TypeError(
+                    "validation_data must be a tuple (X_valid, y_valid); got "
+                    f"{type(validation_data).__name__}."
+                )
+            valid = self._validate_validation_data(*validation_data)
         if continuing and self._fitted_shapes() != previous_shapes:
             raise ValueError(
                 "warm_start=True needs data of the shape the estimator was fitted "
@@ -316,7 +355,7 @@ class BaseDeepEstimator(BaseEstimator):
             if continuing:
                 self.net_.partial_fit(X_train, y_train, **fit_params)
             else:
-                net = self._build_net(y_train, seed)
+                net = self._build_net(y_train, seed, valid)
                 net.fit(X_train, y_train, **fit_params)
                 self.net_ = net
         self.n_epochs_ = len(self.net_.history)
@@ -339,8 +378,19 @@ class BaseDeepEstimator(BaseEstimator):
     def _forward(self, X) -> np.ndarray:
         """Validated ``X`` -> raw network output as a float32 numpy array."""
         check_is_fitted(self, "net_")
-        X = self._validate_predict_X(X)
-        with torch.no_grad():
+        return self._network_output(self._validate_predict_X(X))
+
+    def _network_output(self, X: np.ndarray) -> np.ndarray:
+        """Run the trained network on validated input, in evaluation mode.
+
+        The DataLoader draws a seed from torch's global RNG even when it does
+        not shuffle; the RNG is forked so prediction never changes the
+        caller's random state.
+        """
+        devices = (
+            [torch.device(self.device_)] if self.device_.startswith("cuda") else []
+        )
+        with torch.random.fork_rng(devices=devices), torch.no_grad():
             out = self.net_.forward(X, training=False, device="cpu")
         return out.numpy()
 
@@ -471,6 +521,22 @@ class BaseFrameRegressor(FrameInputMixin, BaseDeepEstimator):
         self.n_output_frames_ = y.shape[1]
         self.n_channels_out_ = y.shape[2]
         self.target_ndim_ = int(y_raw_ndim)
+        return y
+
+    def _validate_validation_data(self, X, y):
+        from skseq.utils.validation import check_frame_targets
+
+        X = self._validate_predict_X(X)
+        y = check_frame_targets(y, X, name="y_valid")
+        expected = (self.n_output_frames_, self.n_channels_out_)
+        if y.shape[1:3] != expected:
+            raise ValueError(
+                f"y_valid has (n_frames, C) = {y.shape[1:3]} but y in fit had {expected}."
+            )
+        return X, self._network_targets(y)
+
+    def _network_targets(self, y: np.ndarray) -> np.ndarray:
+        """Validated ``(n, T_out, C, H, W)`` targets -> what the network learns."""
         return y
 
     def _to_target_layout(self, y: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
+from skorch import NeuralNetClassifier
 from skorch.callbacks import LRScheduler
 
 from skseq.estimators._base import BaseDeepEstimator, SequenceInputMixin
@@ -37,14 +38,15 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
     """
 
     _is_classifier = True
+    _net_class = NeuralNetClassifier
     _allow_nan_padding = False
 
     def _validate_fit_data(self, X, y):
         X = self._validate_sequences(X, reset=True, allow_nan=self._allow_nan_padding)
         if y is None:
             raise ValueError(
-                f"{type(self).__name__} requires y (class labels of shape "
-                "(n_samples,)); got None."
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None; expected class labels of shape (n_samples,)."
             )
         y = column_or_1d(y, warn=True)
         check_same_length(X, y, names=("X", "y"))
@@ -54,11 +56,23 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         if len(encoder.classes_) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in y; "
-                f"got only class {encoder.classes_[0]!r}."
+                f"got 1 class ({encoder.classes_[0]!r})."
             )
         self.classes_ = encoder.classes_
         self.class_weight_ = self._compute_class_weight(y)
         return X, y_encoded.astype(np.int64)
+
+    def _validate_validation_data(self, X, y):
+        X = self._validate_predict_X(X)
+        y = column_or_1d(y, warn=True)
+        check_same_length(X, y, names=("X_valid", "y_valid"))
+        unseen = np.setdiff1d(y, self.classes_)
+        if len(unseen):
+            raise ValueError(
+                f"y_valid contains labels not seen in y: {unseen.tolist()}; known "
+                f"classes are {self.classes_.tolist()}."
+            )
+        return X, np.searchsorted(self.classes_, y).astype(np.int64)
 
     def _validate_predict_X(self, X):
         return self._validate_sequences(
@@ -70,6 +84,13 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         if self.class_weight_ is not None:
             kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
         return torch.nn.CrossEntropyLoss, kwargs
+
+    def _build_net(self, y_train, seed, valid=None):
+        net = super()._build_net(y_train, seed, valid)
+        # skorch's classifier needs every class up front (a validation split
+        # may miss one); labels are already encoded as 0..n_classes-1.
+        net.set_params(classes=np.arange(len(self.classes_)))
+        return net
 
     def _compute_class_weight(self, y: np.ndarray) -> np.ndarray | None:
         if self.class_weight is None:
@@ -109,7 +130,8 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        return self.classes_[np.argmax(self._forward(X), axis=1)]
+        logits = self._forward(X)
+        return self.classes_[np.argmax(logits, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -129,8 +129,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
                 "the encoder states); set attention=False for the plain model."
             )
         X = self._validate_frames(X, reset=True)
-        y = self._validate_targets(y, X)
-        return X, y
+        return X, self._validate_targets(y, X)
 
     def _validate_predict_X(self, X):
         return self._validate_frames(X, reset=False)

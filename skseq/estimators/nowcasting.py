@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from skseq.estimators._base import BaseFrameRegressor, resolve_loss
 from skseq.modules.unet import RainNet
@@ -164,9 +163,10 @@ class UNetNowcaster(BaseFrameRegressor):
             )
         check_positive_int(self.depth, "depth")
         check_positive_int(self.base_channels, "base_channels")
-        X = self._forward_transform(X, "X")
-        y = self._forward_transform(y, "y")
-        return X, y[:, 0]
+        return self._forward_transform(X, "X"), self._network_targets(y)
+
+    def _network_targets(self, y):
+        return self._forward_transform(y, "y")[:, 0]
 
     def _validate_predict_X(self, X):
         return self._forward_transform(self._validate_frames(X, reset=False), "X")
@@ -228,11 +228,10 @@ class UNetNowcaster(BaseFrameRegressor):
         input_ndim = np.ndim(X)
         window = self._validate_predict_X(X)  # (n, T, C, H, W), transformed
         steps = []
-        with torch.no_grad():
-            for _ in range(n_steps):
-                nxt = self.net_.forward(window, training=False, device="cpu").numpy()
-                steps.append(nxt)
-                window = np.concatenate([window[:, 1:], nxt[:, np.newaxis]], axis=1)
+        for _ in range(n_steps):
+            nxt = self._network_output(window)
+            steps.append(nxt)
+            window = np.concatenate([window[:, 1:], nxt[:, np.newaxis]], axis=1)
         out = self._inverse_transform(np.stack(steps, axis=1))
         return out if input_ndim == 5 else out[:, :, 0]
 

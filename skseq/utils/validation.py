@@ -17,6 +17,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
 __all__ = [
@@ -74,6 +75,11 @@ def to_numeric_array(
     """
     if X is None:
         raise ValueError(f"{name} is None; expected a numeric array.")
+    if sp.issparse(X):
+        raise TypeError(
+            f"Sparse input is not supported: {name} is a scipy sparse "
+            f"{type(X).__name__}; pass a dense array, e.g. {name}.toarray()."
+        )
     if isinstance(X, str | bytes):
         raise TypeError(f"{name} is a string; expected a numeric array.")
     if not hasattr(X, "__array__") and not hasattr(X, "__len__"):
@@ -89,6 +95,10 @@ def to_numeric_array(
             ) from exc
     if _is_pandas(X):
         X = X.to_numpy()
+    if getattr(X, "shape", None) == ():
+        raise ValueError(
+            f"{name} is a scalar ({X!r}); expected an array. Reshape your data."
+        )
     X_dtype = getattr(X, "dtype", None)
     if X_dtype is not None:
         if X_dtype.kind == "b":
@@ -96,8 +106,9 @@ def to_numeric_array(
                 f"{name} has dtype bool; expected a numeric (integer or float) array."
             )
         if np.issubdtype(X_dtype, np.complexfloating):
-            raise TypeError(
-                f"{name} has complex dtype {X_dtype}; expected real numbers."
+            raise ValueError(
+                f"Complex data not supported: {name} has dtype {X_dtype}; expected "
+                "real numbers."
             )
         if X_dtype.kind in "OUSV":
             try:
@@ -112,24 +123,17 @@ def to_numeric_array(
         finite = False
     elif allow_nan:
         finite = "allow-nan"
-    try:
-        return check_array(
-            X,
-            dtype=dtype,
-            order="C",
-            allow_nd=True,
-            ensure_2d=False,
-            ensure_all_finite=finite,
-            ensure_min_samples=1,
-            input_name=name,
-            copy=False,
-        )
-    except TypeError:
-        raise
-    except ValueError as exc:
-        if "Complex" in str(exc):
-            raise TypeError(str(exc)) from exc
-        raise
+    return check_array(
+        X,
+        dtype=dtype,
+        order="C",
+        allow_nd=True,
+        ensure_2d=False,
+        ensure_all_finite=finite,
+        ensure_min_samples=1,
+        input_name=name,
+        copy=False,
+    )
 
 
 def _check_min_length(value: int, minimum: int, what: str, name: str, shape) -> None:
@@ -181,11 +185,23 @@ def check_sequences(
     expected = "(n_samples, n_timesteps, n_channels)"
     if allow_2d:
         expected += " or (n_samples, n_timesteps)"
-    if X.ndim == 2 and allow_2d:
+    was_2d = X.ndim == 2
+    if was_2d and allow_2d:
         X = X[:, :, np.newaxis]
     if X.ndim != 3:
+        hint = ""
+        if X.ndim == 1:
+            hint = (
+                " Reshape your data, e.g. X.reshape(1, -1) for one univariate sequence."
+            )
         raise ValueError(
             f"{name} must be a {expected} array; got {X.ndim}D with shape {X.shape}."
+            + hint
+        )
+    if X.shape[1] < min_timesteps and was_2d:
+        raise ValueError(
+            f"{name} of shape {X.shape[:2]} is read as univariate sequences of "
+            f"n_features = {X.shape[1]} timesteps; at least {min_timesteps} required."
         )
     _check_min_length(X.shape[1], min_timesteps, "timesteps", name, X.shape)
     if X.shape[2] < 1:
@@ -265,8 +281,8 @@ def check_frame_targets(
     """
     if y is None:
         raise ValueError(
-            f"{name} is None; this estimator needs target frames of shape "
-            "(n_samples, n_out_frames, H, W)."
+            "This estimator requires y to be passed, but the target y is None; "
+            "expected target frames of shape (n_samples, n_out_frames, H, W)."
         )
     y = to_numeric_array(y, name=name, dtype=dtype)
     H, W = X_frames.shape[-2:]

@@ -1,0 +1,168 @@
+"""Cross-validation fold ensembles (seed 004: stratified 10-fold, averaged)."""
+
+from __future__ import annotations
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.model_selection import StratifiedKFold, check_cv
+from sklearn.utils.validation import check_is_fitted
+
+from skseq.utils.validation import check_same_length, to_numeric_array
+
+__all__ = ["FoldEnsembleClassifier"]
+
+
+def _fit_fold(estimator, X, y, train, valid, early_stopping_on_fold):
+    """Fit one clone on ``train``; optionally validate on the held-out fold."""
+    est = clone(estimator)
+    if early_stopping_on_fold:
+        return est.fit(X[train], y[train], validation_data=(X[valid], y[valid]))
+    return est.fit(X[train], y[train])
+
+
+class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """Average the probabilities of one classifier fitted per CV fold.
+
+    The winning recipe of seed 004: stratified K-fold cross-validation whose
+    K fold models are all kept and whose ``predict_proba`` are averaged. Each
+    fold model is a clone of ``estimator`` fitted on the fold's training part;
+    with ``early_stopping_on_fold=True`` (skseq deep estimators only) the
+    held-out part of the fold is the validation set that skorch's early
+    stopping monitors, so no training data is wasted on a separate split.
+
+    Parameters
+    ----------
+    estimator : classifier
+        Any scikit-learn or skseq classifier with ``predict_proba``.
+    cv : int, cross-validation generator or iterable, default=5
+        Folds, as in :func:`sklearn.model_selection.cross_validate`; an int
+        means :class:`~sklearn.model_selection.StratifiedKFold` (shuffled with
+        ``random_state``).
+    early_stopping_on_fold : bool, default=False
+        Use each fold's held-out part as skorch's validation set (needs an
+        skseq deep estimator; set its ``patience`` to stop early).
+    n_jobs : int or None, default=None
+        Folds fitted in parallel with joblib.
+    random_state : int or None, default=None
+        Shuffling of the default ``StratifiedKFold``.
+
+    Attributes
+    ----------
+    estimators_ : list of estimators
+        The fitted fold models.
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+        Taken from the first fold model when it has one.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.datasets import load_iris
+    >>> X, y = load_iris(return_X_y=True)
+    >>> ens = FoldEnsembleClassifier(LogisticRegression(max_iter=500), cv=3)
+    >>> ens.fit(X, y).predict_proba(X[:2]).shape
+    (2, 3)
+    """
+
+    def __init__(
+        self,
+        estimator,
+        cv=5,
+        early_stopping_on_fold: bool = False,
+        n_jobs: int | None = None,
+        random_state: int | None = None,
+    ):
+        self.estimator = estimator
+        self.cv = cv
+        self.early_stopping_on_fold = early_stopping_on_fold
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Fit one clone of ``estimator`` per fold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Any input the wrapped estimator accepts (e.g. 3D sequences).
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : FoldEnsembleClassifier
+        """
+        if self.early_stopping_on_fold and not hasattr(
+            self.estimator, "_validate_validation_data"
+        ):
+            raise TypeError(
+                "early_stopping_on_fold=True needs an skseq deep estimator (one whose "
+                "fit takes validation_data)."
+            )
+        if not hasattr(self.estimator, "predict_proba"):
+            raise TypeError(
+                f"estimator must have predict_proba; got {type(self.estimator).__name__}."
+            )
+        X = to_numeric_array(X, name="X", dtype=None, allow_nan=True)
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1D of shape (n_samples,); got {y.shape}.")
+        check_same_length(X, y, names=("X", "y"))
+        cv = self.cv
+        if isinstance(cv, int):
+            cv = StratifiedKFold(cv, shuffle=True, random_state=self.random_state)
+        cv = check_cv(cv, y, classifier=True)
+        splits = list(cv.split(X, y))
+        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_fold)(
+                self.estimator, X, y, train, valid, self.early_stopping_on_fold
+            )
+            for train, valid in splits
+        )
+        self.classes_ = np.unique(y)
+        for est in self.estimators_:
+            if not np.array_equal(est.classes_, self.classes_):
+                raise ValueError(
+                    "A fold lacked some classes, so fold models disagree on classes_; "
+                    "use a stratified cv with fewer folds than the smallest class size."
+                )
+        first = self.estimators_[0]
+        if hasattr(first, "n_features_in_"):
+            self.n_features_in_ = first.n_features_in_
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Mean of the fold models' probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        return np.mean([est.predict_proba(X) for est in self.estimators_], axis=0)
+
+    def predict(self, X) -> np.ndarray:
+        """Class with the highest averaged probability.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import get_tags
+
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.input_tags.three_d_array = inner.input_tags.three_d_array
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        return tags

@@ -1,0 +1,137 @@
+"""Residual 1D convolutions for multichannel sensor sequences (seed 004a)."""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from skseq.modules.layers import (
+    BatchNorm1dAnyBatch,
+    RandomRoll,
+    SpatialDropout1d,
+    get_activation,
+)
+
+__all__ = ["Conv1DActivityNet", "ResidualConv1dBlock"]
+
+
+class ResidualConv1dBlock(nn.Module):
+    """Three same-padded convolutions with an additive skip, then pooling.
+
+    ``a = act(bn(conv1(x)))``, ``b = act(bn(conv2(a)))``,
+    ``out = act(bn(conv3(b)) + a)``, followed by max pooling (halving the time
+    axis) and spatial dropout, as in the seed-004 activity model.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    kernel_size : int, default=9
+    activation : str, default="elu"
+    dropout : float, default=0.0
+        Whole-channel dropout after pooling.
+
+    Shape
+    -----
+    - Input: ``(N, in_channels, T)``; output: ``(N, out_channels, T // 2)``.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 9,
+        activation: str = "elu",
+        dropout: float = 0.0,
+    ):
+        super().__init__()
+
+        def conv_bn(cin: int) -> nn.Sequential:
+            return nn.Sequential(
+                nn.Conv1d(cin, out_channels, kernel_size, padding="same", bias=False),
+                nn.BatchNorm1d(out_channels),
+            )
+
+        self.conv1 = conv_bn(in_channels)
+        self.conv2 = conv_bn(out_channels)
+        self.conv3 = conv_bn(out_channels)
+        self.act1 = get_activation(activation)
+        self.act2 = get_activation(activation)
+        self.act3 = get_activation(activation)
+        self.pool = nn.MaxPool1d(2)
+        self.dropout = SpatialDropout1d(dropout)
+
+    def forward(self, x: Tensor) -> Tensor:
+        first = self.act1(self.conv1(x))
+        second = self.act2(self.conv2(first))
+        out = self.act3(self.conv3(second) + first)
+        return self.dropout(self.pool(out))
+
+
+class Conv1DActivityNet(nn.Module):
+    """Residual Conv1D classifier of ``(N, T, C)`` sequences.
+
+    Optional random roll (training only) -> residual blocks -> global average
+    pooling over time -> Linear -> BatchNorm -> activation -> Dropout ->
+    Linear. Returns logits.
+
+    Parameters
+    ----------
+    n_channels : int
+        Input channels ``C``.
+    n_classes : int
+    channels : tuple of int, default=(32, 64, 64)
+        Output channels of each block (one block per entry).
+    kernel_size : int, default=9
+    activation : str, default="elu"
+    dropout : float, default=0.1
+        Spatial dropout after each block.
+    head_units : int, default=64
+    head_dropout : float, default=0.3
+    roll_augment : bool, default=False
+        Randomly roll each training sequence in time.
+    max_roll : int or None, default=None
+        Largest roll; None allows any.
+
+    Shape
+    -----
+    - Input: ``(N, T, C)`` with ``T >= 2 ** len(channels)``.
+    - Output: ``(N, n_classes)`` logits.
+    """
+
+    def __init__(
+        self,
+        n_channels: int,
+        n_classes: int,
+        channels: tuple[int, ...] = (32, 64, 64),
+        kernel_size: int = 9,
+        activation: str = "elu",
+        dropout: float = 0.1,
+        head_units: int = 64,
+        head_dropout: float = 0.3,
+        roll_augment: bool = False,
+        max_roll: int | None = None,
+    ):
+        super().__init__()
+        if len(channels) < 1:
+            raise ValueError("channels needs at least one block.")
+        self.roll = RandomRoll(max_roll, dim=1) if roll_augment else nn.Identity()
+        blocks = []
+        cin = n_channels
+        for cout in channels:
+            blocks.append(
+                ResidualConv1dBlock(cin, cout, kernel_size, activation, dropout)
+            )
+            cin = cout
+        self.blocks = nn.Sequential(*blocks)
+        self.head = nn.Sequential(
+            nn.Linear(cin, head_units),
+            BatchNorm1dAnyBatch(head_units),
+            get_activation(activation),
+            nn.Dropout(head_dropout),
+            nn.Linear(head_units, n_classes),
+        )
+        self.min_timesteps = 2 ** len(channels)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.roll(x)
+        features = self.blocks(x.transpose(1, 2))  # (N, C', T')
+        return self.head(features.mean(dim=2))

@@ -1,0 +1,250 @@
+"""Convolutional LSTM networks (Shi et al. 2015) and the seq2seq forecaster."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["ConvLSTM", "ConvLSTMCell", "ConvLSTMSeq2Seq", "TemporalAttention"]
+
+
+class ConvLSTMCell(nn.Module):
+    """One ConvLSTM step: all four gates from ONE convolution over ``[x, h]``.
+
+    ``i, f, o, g = split(conv([x, h]))``; ``c' = σ(f) c + σ(i) tanh(g)``;
+    ``h' = σ(o) tanh(c')``.
+
+    Parameters
+    ----------
+    in_channels : int
+    hidden_channels : int
+    kernel_size : int, default=3
+        Odd spatial kernel ("same" padding).
+    bias : bool, default=True
+
+    Shape
+    -----
+    - Input ``x``: ``(N, in_channels, H, W)``; state ``(h, c)``: each
+      ``(N, hidden_channels, H, W)`` or None (zeros).
+    - Output: ``(h', c')``.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels: int,
+        kernel_size: int = 3,
+        bias: bool = True,
+    ):
+        super().__init__()
+        if kernel_size % 2 != 1:
+            raise ValueError(f"kernel_size must be odd; got {kernel_size}.")
+        self.in_channels = in_channels
+        self.hidden_channels = hidden_channels
+        self.gates = nn.Conv2d(
+            in_channels + hidden_channels,
+            4 * hidden_channels,
+            kernel_size,
+            padding=kernel_size // 2,
+            bias=bias,
+        )
+
+    def init_state(
+        self, batch: int, height: int, width: int, device=None, dtype=None
+    ) -> tuple[Tensor, Tensor]:
+        """Zero ``(h, c)`` of shape ``(batch, hidden_channels, height, width)``."""
+        shape = (batch, self.hidden_channels, height, width)
+        zeros = torch.zeros(shape, device=device, dtype=dtype)
+        return zeros, zeros.clone()
+
+    def forward(
+        self, x: Tensor, state: tuple[Tensor, Tensor] | None = None
+    ) -> tuple[Tensor, Tensor]:
+        if state is None:
+            state = self.init_state(x.shape[0], *x.shape[-2:], x.device, x.dtype)
+        h, c = state
+        i, f, o, g = self.gates(torch.cat([x, h], dim=1)).chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        return h, c
+
+
+class ConvLSTM(nn.Module):
+    """Stacked ConvLSTM layers over a frame sequence.
+
+    Parameters
+    ----------
+    in_channels : int
+    hidden_channels : int
+    n_layers : int, default=2
+    kernel_size : int, default=3
+
+    Shape
+    -----
+    - Input: ``(N, T, in_channels, H, W)``; optional initial states, a list
+      with one ``(h, c)`` per layer.
+    - Output: last layer's hidden states ``(N, T, hidden_channels, H, W)``
+      and the final ``(h, c)`` of every layer.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels: int,
+        n_layers: int = 2,
+        kernel_size: int = 3,
+    ):
+        super().__init__()
+        if n_layers < 1:
+            raise ValueError(f"n_layers must be >= 1; got {n_layers}.")
+        self.cells = nn.ModuleList(
+            ConvLSTMCell(
+                in_channels if k == 0 else hidden_channels, hidden_channels, kernel_size
+            )
+            for k in range(n_layers)
+        )
+
+    def forward(
+        self, x: Tensor, states: list[tuple[Tensor, Tensor]] | None = None
+    ) -> tuple[Tensor, list[tuple[Tensor, Tensor]]]:
+        states = list(states) if states is not None else [None] * len(self.cells)
+        outputs = []
+        for t in range(x.shape[1]):
+            inp = x[:, t]
+            for k, cell in enumerate(self.cells):
+                states[k] = cell(inp, states[k])
+                inp = states[k][0]
+            outputs.append(inp)
+        return torch.stack(outputs, dim=1), states
+
+
+class TemporalAttention(nn.Module):
+    """Attention of a decoder hidden state over all encoder hidden states.
+
+    Scores are scaled dot products of 1x1-projected query (decoder state) and
+    keys (encoder states). ``mode="pixel"``: one score per encoder frame and
+    pixel, softmaxed over time at every pixel, so different regions can look
+    back at different times; ``mode="frame"``: scores averaged over the frame,
+    one weight per encoder frame.
+
+    Parameters
+    ----------
+    hidden_channels : int
+    mode : {"pixel", "frame"}, default="pixel"
+
+    Shape
+    -----
+    - ``query``: ``(N, C, H, W)``; ``keys``: ``(N, T, C, H, W)``.
+    - Output: context ``(N, C, H, W)`` and weights ``(N, T, H, W)`` (pixel)
+      or ``(N, T, 1, 1)`` (frame), summing to one over ``T``.
+    """
+
+    def __init__(self, hidden_channels: int, mode: str = "pixel"):
+        super().__init__()
+        if mode not in ("pixel", "frame"):
+            raise ValueError(f"mode must be 'pixel' or 'frame'; got {mode!r}.")
+        self.mode = mode
+        self.query = nn.Conv2d(hidden_channels, hidden_channels, 1)
+        self.key = nn.Conv2d(hidden_channels, hidden_channels, 1)
+        self.scale = hidden_channels**-0.5
+
+    def project_keys(self, keys: Tensor) -> Tensor:
+        """Project encoder states once per sequence: ``(N, T, C, H, W)``."""
+        n, t = keys.shape[:2]
+        return self.key(keys.flatten(0, 1)).unflatten(0, (n, t))
+
+    def forward(
+        self, query: Tensor, keys: Tensor, projected_keys: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
+        if projected_keys is None:
+            projected_keys = self.project_keys(keys)
+        q = self.query(query)[:, None]  # (N, 1, C, H, W)
+        scores = (q * projected_keys).sum(dim=2) * self.scale  # (N, T, H, W)
+        if self.mode == "frame":
+            scores = scores.mean(dim=(2, 3), keepdim=True)
+        weights = torch.softmax(scores, dim=1)
+        context = (weights[:, :, None] * keys).sum(dim=1)
+        return context, weights
+
+
+class ConvLSTMSeq2Seq(nn.Module):
+    """ConvLSTM forecaster: encoder-decoder with attention, or the plain model.
+
+    ``encoder_decoder=True``: a stacked ConvLSTM encoder reads the input
+    frames; a decoder ConvLSTM, initialised with the encoder's final states,
+    unrolls one step per output frame. Its input at each step is the previous
+    prediction (at the first step, the last input frame projected to the
+    output channels by a 1x1 convolution). With ``attention=True`` every
+    decoder step attends over all encoder hidden states and the context is
+    concatenated with the decoder state before a 3x3 output convolution.
+
+    ``encoder_decoder=False``: the plain model of seed 000, a stacked ConvLSTM
+    over the inputs and one 3x3 convolution on its last hidden state emitting
+    all output frames at once.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    n_out_frames : int
+    hidden_channels : int, default=16
+    n_layers : int, default=2
+    kernel_size : int, default=3
+    encoder_decoder : bool, default=True
+    attention : bool, default=True
+    attention_mode : {"pixel", "frame"}, default="pixel"
+
+    Shape
+    -----
+    - Input: ``(N, T_in, in_channels, H, W)``.
+    - Output: ``(N, n_out_frames, out_channels, H, W)``.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        n_out_frames: int,
+        hidden_channels: int = 16,
+        n_layers: int = 2,
+        kernel_size: int = 3,
+        encoder_decoder: bool = True,
+        attention: bool = True,
+        attention_mode: str = "pixel",
+    ):
+        super().__init__()
+        if attention and not encoder_decoder:
+            raise ValueError("attention=True needs encoder_decoder=True.")
+        self.n_out_frames = n_out_frames
+        self.out_channels = out_channels
+        self.encoder_decoder = encoder_decoder
+        self.encoder = ConvLSTM(in_channels, hidden_channels, n_layers, kernel_size)
+        if not encoder_decoder:
+            self.head = nn.Conv2d(
+                hidden_channels, n_out_frames * out_channels, 3, padding=1
+            )
+            return
+        self.first_input = nn.Conv2d(in_channels, out_channels, 1)
+        self.decoder = ConvLSTM(out_channels, hidden_channels, n_layers, kernel_size)
+        self.attention = (
+            TemporalAttention(hidden_channels, attention_mode) if attention else None
+        )
+        head_in = hidden_channels * (2 if attention else 1)
+        self.head = nn.Conv2d(head_in, out_channels, 3, padding=1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        encoded, states = self.encoder(x)
+        if not self.encoder_decoder:
+            out = self.head(encoded[:, -1])
+            return out.unflatten(1, (self.n_out_frames, self.out_channels))
+        projected = self.attention.project_keys(encoded) if self.attention else None
+        step_input = self.first_input(x[:, -1])
+        outputs = []
+        for _ in range(self.n_out_frames):
+            decoded, states = self.decoder(step_input[:, None], states)
+            h = decoded[:, 0]
+            if self.attention is not None:
+                context, _ = self.attention(h, encoded, projected)
+                h = torch.cat([h, context], dim=1)
+            step_input = self.head(h)
+            outputs.append(step_input)
+        return torch.stack(outputs, dim=1)

@@ -1,0 +1,215 @@
+"""Small layers shared by skseq's networks (pure PyTorch)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+__all__ = [
+    "BatchNorm1dAnyBatch",
+    "RandomRoll",
+    "SpatialDropout1d",
+    "SpatialDropout2d",
+    "crop_padding",
+    "get_activation",
+    "pad_to_multiple",
+]
+
+_ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "tanh": nn.Tanh,
+    "leaky_relu": nn.LeakyReLU,
+    "selu": nn.SELU,
+}
+
+
+def get_activation(name: str) -> nn.Module:
+    """Return a fresh activation module by name.
+
+    Parameters
+    ----------
+    name : str
+        One of ``"relu"``, ``"elu"``, ``"gelu"``, ``"tanh"``, ``"leaky_relu"``,
+        ``"selu"``.
+
+    Returns
+    -------
+    activation : nn.Module
+    """
+    try:
+        return _ACTIVATIONS[name]()
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"Unknown activation {name!r}; use one of {sorted(_ACTIVATIONS)}."
+        ) from None
+
+
+class RandomRoll(nn.Module):
+    """Roll each sample circularly along one axis by a random shift (training only).
+
+    The augmentation of seed 004: a recording of an activity may start at any
+    phase, so rolling it in time keeps its label. In evaluation mode the layer
+    is the identity, so predictions are deterministic.
+
+    Parameters
+    ----------
+    max_shift : int or None, default=None
+        Shifts are drawn uniformly from ``[-max_shift, max_shift]``; None
+        allows any shift along the axis.
+    dim : int, default=1
+        Axis to roll (1 = time for ``(N, T, C)`` input).
+
+    Shape
+    -----
+    - Input: ``(N, ...)``; output: same shape.
+    """
+
+    def __init__(self, max_shift: int | None = None, dim: int = 1):
+        super().__init__()
+        if max_shift is not None and max_shift < 0:
+            raise ValueError(f"max_shift must be >= 0 or None; got {max_shift}.")
+        if dim == 0:
+            raise ValueError("dim=0 is the batch axis; roll along another axis.")
+        self.max_shift = max_shift
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not self.training:
+            return x
+        dim = self.dim % x.ndim
+        length = x.shape[dim]
+        limit = (
+            length - 1 if self.max_shift is None else min(self.max_shift, length - 1)
+        )
+        if limit <= 0:
+            return x
+        shifts = torch.randint(-limit, limit + 1, (x.shape[0],), device=x.device)
+        positions = torch.arange(length, device=x.device)
+        index = (positions[None, :] - shifts[:, None]) % length  # (N, L)
+        view = [x.shape[0]] + [1] * (x.ndim - 1)
+        view[dim] = length
+        index = index.view(view).expand_as(x)
+        return torch.gather(x, dim, index)
+
+    def extra_repr(self) -> str:
+        return f"max_shift={self.max_shift}, dim={self.dim}"
+
+
+class SpatialDropout1d(nn.Dropout1d):
+    """Drop whole channels of ``(N, C, L)`` feature maps (Keras' SpatialDropout1D)."""
+
+
+class SpatialDropout2d(nn.Dropout2d):
+    """Drop whole channels of ``(N, C, H, W)`` feature maps (Keras' SpatialDropout2D)."""
+
+
+def pad_to_multiple(
+    x: Tensor, multiple: int, mode: str = "reflect"
+) -> tuple[Tensor, tuple[int, int, int, int]]:
+    """Pad the last two axes up to the next multiple of ``multiple``.
+
+    Padding is split as evenly as possible between both sides. Mirror
+    (``"reflect"``) padding needs the pad to be smaller than the axis; when it
+    is not (tiny frames), the frame is padded in repeated mirror steps, each
+    within what ``reflect`` allows, and finally with ``"replicate"`` for a
+    single-pixel axis.
+
+    Parameters
+    ----------
+    x : Tensor of shape (..., H, W)
+    multiple : int
+        Target multiple (``2 ** depth`` for a U-Net).
+    mode : {"reflect", "replicate", "constant"}, default="reflect"
+
+    Returns
+    -------
+    padded : Tensor of shape (..., H', W')
+        ``H'`` and ``W'`` are the smallest multiples of ``multiple`` >= H, W.
+    pads : tuple of int
+        ``(left, right, top, bottom)`` for :func:`crop_padding`.
+    """
+    height, width = x.shape[-2:]
+    pad_h = (-height) % multiple
+    pad_w = (-width) % multiple
+    pads = (pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2)
+    if pad_h == 0 and pad_w == 0:
+        return x, pads
+    squeeze = x.ndim == 3
+    lead_shape = x.shape[:-3] if x.ndim > 3 else None
+    # F.pad with reflect wants (N, C, H, W)
+    if x.ndim == 2:
+        y = x[None, None]
+    elif squeeze:
+        y = x[None]
+    else:
+        y = x.reshape(-1, x.shape[-3], height, width)
+    remaining = list(pads)
+    while any(remaining):
+        h, w = y.shape[-2:]
+        if mode == "reflect" and (h == 1 or w == 1):
+            y = F.pad(y, tuple(remaining), mode="replicate")
+            break
+        if mode != "reflect":
+            kwargs = {"value": 0.0} if mode == "constant" else {}
+            y = F.pad(y, tuple(remaining), mode=mode, **kwargs)
+            break
+        step = [
+            min(remaining[0], w - 1),
+            min(remaining[1], w - 1),
+            min(remaining[2], h - 1),
+            min(remaining[3], h - 1),
+        ]
+        y = F.pad(y, tuple(step), mode="reflect")
+        remaining = [r - s for r, s in zip(remaining, step)]
+    if x.ndim == 2:
+        return y[0, 0], pads
+    if squeeze:
+        return y[0], pads
+    return y.reshape(*lead_shape, *y.shape[-3:]), pads
+
+
+def crop_padding(x: Tensor, pads: tuple[int, int, int, int]) -> Tensor:
+    """Undo :func:`pad_to_multiple`.
+
+    Parameters
+    ----------
+    x : Tensor of shape (..., H', W')
+    pads : tuple of int
+        ``(left, right, top, bottom)`` as returned by :func:`pad_to_multiple`.
+
+    Returns
+    -------
+    cropped : Tensor of shape (..., H' - top - bottom, W' - left - right)
+    """
+    left, right, top, bottom = pads
+    height, width = x.shape[-2:]
+    return x[..., top : height - bottom, left : width - right]
+
+
+class BatchNorm1dAnyBatch(nn.BatchNorm1d):
+    """BatchNorm1d that also trains on a batch of a single sample.
+
+    Plain ``BatchNorm1d`` raises for a training batch of one ``(1, C)``
+    sample (no batch statistics exist). Such a batch (the last one of an
+    epoch, say) is normalised with the running statistics instead.
+
+    Shape
+    -----
+    - Input: ``(N, C)`` or ``(N, C, L)``; output: same shape.
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.training and x.shape[0] == 1 and x.ndim == 2:
+            return F.batch_norm(
+                x,
+                self.running_mean,
+                self.running_var,
+                self.weight,
+                self.bias,
+                training=False,
+                eps=self.eps,
+            )
+        return super().forward(x)

@@ -1,0 +1,105 @@
+"""Stacked LSTM over pose-keypoint sequences (seed 003)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+__all__ = ["KeypointLSTMNet"]
+
+_HEADS = ("flatten", "mean", "max", "last")
+
+
+class KeypointLSTMNet(nn.Module):
+    """Stacked LSTM whose head reads the hidden states of every timestep.
+
+    Variable-length input: rows that are entirely NaN at the end of a
+    sequence are padding. Sequences are packed
+    (:func:`~torch.nn.utils.rnn.pack_padded_sequence`), so padding never
+    reaches the LSTM; the hidden states of padded steps are zero (what the
+    ``"flatten"`` head sees there), pooling heads ignore them and ``"last"``
+    takes the last valid step. The state starts at zero for every sequence.
+
+    Parameters
+    ----------
+    n_features : int
+        Features per timestep (``2 * n_keypoints``).
+    n_classes : int
+    n_timesteps : int
+        Padded sequence length (the ``"flatten"`` head's input size).
+    hidden_size : int, default=64
+    n_layers : int, default=3
+    bidirectional : bool, default=False
+    dropout : float, default=0.0
+        Between LSTM layers and before the output layer.
+    head : {"flatten", "mean", "max", "last"}, default="flatten"
+    head_units : int, default=64
+
+    Shape
+    -----
+    - Input: ``(N, T, n_features)``, NaN rows allowed at the end.
+    - Output: ``(N, n_classes)`` logits.
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        n_classes: int,
+        n_timesteps: int,
+        hidden_size: int = 64,
+        n_layers: int = 3,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        head: str = "flatten",
+        head_units: int = 64,
+    ):
+        super().__init__()
+        if head not in _HEADS:
+            raise ValueError(f"head must be one of {_HEADS}; got {head!r}.")
+        self.head_mode = head
+        self.n_timesteps = n_timesteps
+        self.lstm = nn.LSTM(
+            n_features,
+            hidden_size,
+            num_layers=n_layers,
+            batch_first=True,
+            bidirectional=bidirectional,
+            dropout=dropout if n_layers > 1 else 0.0,
+        )
+        state_size = hidden_size * (2 if bidirectional else 1)
+        head_in = state_size * n_timesteps if head == "flatten" else state_size
+        self.head = nn.Sequential(
+            nn.Linear(head_in, head_units),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(head_units, n_classes),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        batch, length, _ = x.shape
+        valid = ~torch.isnan(x).all(dim=2)  # (N, T)
+        lengths = valid.sum(dim=1).clamp(min=1)
+        x = torch.nan_to_num(x, nan=0.0)
+        packed = pack_padded_sequence(
+            x, lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
+        out, _ = self.lstm(packed)
+        states, _ = pad_packed_sequence(out, batch_first=True, total_length=length)
+        mask = (torch.arange(length, device=x.device)[None, :] < lengths[:, None])[
+            ..., None
+        ]
+        if self.head_mode == "flatten":
+            if length != self.n_timesteps:
+                raise ValueError(
+                    f"head='flatten' was built for {self.n_timesteps} timesteps; got "
+                    f"{length}. Pad sequences with NaN rows to that length."
+                )
+            features = states.reshape(batch, -1)
+        elif self.head_mode == "mean":
+            features = (states * mask).sum(dim=1) / lengths[:, None].to(states.dtype)
+        elif self.head_mode == "max":
+            features = states.masked_fill(~mask, float("-inf")).amax(dim=1)
+        else:
+            features = states[torch.arange(batch, device=x.device), lengths - 1]
+        return self.head(features)

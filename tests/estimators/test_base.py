@@ -1,0 +1,171 @@
+"""Tests of the shared machinery in skseq.estimators._base."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import EpochScoring
+
+from skseq import Conv1DActivityClassifier, ConvLSTMForecaster
+from skseq.estimators._base import NonFiniteLossError, resolve_device, resolve_optimizer
+
+
+def _data(n=20, T=16, C=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, T, C))
+    y = np.arange(n) % 2
+    X[y == 1] += 1
+    return X, y
+
+
+def _clf(**kwargs):
+    params = {
+        "channels": (4,),
+        "kernel_size": 3,
+        "head_units": 4,
+        "max_epochs": 2,
+        "validation_fraction": None,
+        "random_state": 0,
+    }
+    params.update(kwargs)
+    return Conv1DActivityClassifier(**params)
+
+
+def test_same_seed_same_weights_other_seed_differs():
+    X, y = _data()
+    a, b, c = _clf().fit(X, y), _clf().fit(X, y), _clf(random_state=1).fit(X, y)
+    for pa, pb in zip(a.module_.parameters(), b.module_.parameters()):
+        torch.testing.assert_close(pa, pb, rtol=0, atol=0)
+    assert not np.allclose(a.predict_proba(X), c.predict_proba(X))
+
+
+def test_random_state_none_varies_and_global_rng_untouched():
+    X, y = _data()
+    torch.manual_seed(123)
+    expected_next = torch.rand(1)
+    torch.manual_seed(123)
+    p1 = _clf(random_state=None).fit(X, y).predict_proba(X)
+    assert torch.rand(1) == expected_next  # fit used a forked RNG
+    p2 = _clf(random_state=None).fit(X, y).predict_proba(X)
+    assert not np.allclose(p1, p2)
+
+
+def test_random_state_instance_accepted():
+    X, y = _data()
+    proba = _clf(random_state=np.random.RandomState(0)).fit(X, y).predict_proba(X)
+    assert proba.shape == (20, 2)
+
+
+def test_device_resolution():
+    assert resolve_device("cpu") == "cpu"
+    assert resolve_device("auto") in {"cpu", "cuda"}
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            resolve_device("cuda")
+        X, y = _data()
+        est = _clf(device="cuda")
+        with pytest.raises(ValueError, match="CUDA"):
+            est.fit(X, y)
+        with pytest.raises(NotFittedError):
+            check_is_fitted(est)
+    assert _clf(device="auto").fit(*_data()).device_ in {"cpu", "cuda"}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_gpu_fitted_model_predicts_on_cpu_after_pickle():  # pragma: no cover
+    X, y = _data()
+    est = _clf(device="cuda").fit(X, y)
+    restored = pickle.loads(pickle.dumps(est))
+    restored.net_.set_params(device="cpu")
+    restored.net_.module_.to("cpu")
+    np.testing.assert_allclose(restored.predict_proba(X), est.predict_proba(X), 1e-5)
+
+
+def test_optimizer_resolution():
+    assert resolve_optimizer("NAdam") is torch.optim.NAdam
+    assert resolve_optimizer(torch.optim.SGD) is torch.optim.SGD
+    with pytest.raises(ValueError, match="Unknown optimizer"):
+        resolve_optimizer("lbfgsx")
+    with pytest.raises(TypeError):
+        resolve_optimizer(3)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"max_epochs": 0}, "max_epochs"),
+        ({"batch_size": 2.5}, "batch_size"),
+        ({"lr": -1.0}, "lr"),
+        ({"validation_fraction": 1.5}, "validation_fraction"),
+        ({"patience": 0}, "patience"),
+        ({"weight_decay": -1}, "weight_decay"),
+    ],
+)
+def test_bad_training_params(params, match):
+    X, y = _data()
+    with pytest.raises((ValueError, TypeError), match=match):
+        _clf(**params).fit(X, y)
+
+
+def test_diverging_training_raises_and_leaves_unfitted():
+    X, y = _data()
+    X = X * 1e30
+    est = _clf(lr=1e30, optimizer="sgd", max_epochs=3)
+    with pytest.raises((NonFiniteLossError, ValueError)):
+        est.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+
+
+def test_failed_refit_resets_to_unfitted():
+    X, y = _data()
+    est = _clf().fit(X, y)
+    with pytest.raises(ValueError):
+        est.fit(X[:, :, :1], y[:-1])
+    with pytest.raises(NotFittedError):
+        est.predict(X)
+
+
+def test_refit_resets_and_warm_start_continues():
+    X, y = _data()
+    est = _clf(max_epochs=2)
+    est.fit(X, y)
+    est.fit(X, y)
+    assert est.n_epochs_ == 2
+    warm = _clf(max_epochs=2, warm_start=True).fit(X, y)
+    warm.fit(X, y)
+    assert warm.n_epochs_ == 4
+    with pytest.raises(ValueError, match="warm_start=True"):
+        warm.fit(X[:, :8], y)
+
+
+def test_early_stopping_and_user_callbacks_are_copied():
+    X, y = _data(n=40)
+    scoring = EpochScoring("accuracy", name="train_acc", on_train=True)
+    est = _clf(max_epochs=50, patience=2, validation_fraction=0.25, lr=1e-6)
+    est.set_params(callbacks=[scoring])
+    est.fit(X, y)
+    assert est.n_epochs_ < 50  # a tiny lr stops improving quickly
+    assert "train_acc" in est.history_[-1]
+    assert est.callbacks[0] is scoring  # the user's object is never mutated
+    assert not hasattr(scoring, "best_score_")
+
+
+def test_stratified_split_falls_back_with_warning():
+    X, y = _data(n=6)
+    with pytest.warns(UserWarning, match="stratified"):
+        _clf(validation_fraction=0.1).fit(X, y)
+
+
+def test_forecaster_history_and_module_properties():
+    rng = np.random.default_rng(0)
+    X = rng.random((6, 3, 5, 5))
+    est = ConvLSTMForecaster(hidden_channels=2, n_layers=1, max_epochs=1)
+    with pytest.raises(NotFittedError):
+        est.module_
+    est.fit(X, X[:, -1:])
+    assert len(est.history_) == 1
+    assert isinstance(est.module_, torch.nn.Module)

@@ -1,0 +1,100 @@
+"""Tests of skseq.utils.validation."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skseq.utils.validation import (
+    check_frame_targets,
+    check_frames,
+    check_positive_int,
+    check_same_length,
+    check_sequences,
+    to_numeric_array,
+)
+
+
+def test_sequences_layouts_and_dtype():
+    X = check_sequences(np.arange(24, dtype=np.int64).reshape(2, 4, 3))
+    assert X.shape == (2, 4, 3) and X.dtype == np.float32
+    assert check_sequences(np.ones((2, 5))).shape == (2, 5, 1)
+    fortran = np.asfortranarray(np.random.default_rng(0).random((3, 4, 2)))
+    out = check_sequences(fortran[:, ::2])
+    assert out.flags.c_contiguous and out.shape == (3, 2, 2)
+    assert check_sequences(np.ones((2, 3, 1), dtype=np.float16)).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "bad, error, match",
+    [
+        (np.ones(3), ValueError, r"\(n_samples, n_timesteps, n_channels\).*1D"),
+        (np.ones((2, 3, 4, 5)), ValueError, "got 4D"),
+        (np.zeros((0, 3, 2)), ValueError, "0 sample"),
+        (np.zeros((2, 0, 2)), ValueError, "0 timesteps"),
+        (np.full((2, 3, 1), np.nan), ValueError, "NaN"),
+        (np.full((2, 3, 1), np.inf), ValueError, "infinity"),
+        (np.array([[["a"]]]), TypeError, "non-numeric"),
+        (np.ones((2, 3, 1)) * 1j, ValueError, "Complex data not supported"),
+        (np.ones((2, 3, 1), dtype=bool), TypeError, "bool"),
+        ("abc", TypeError, "string"),
+        (None, ValueError, "None"),
+        ([[1.0, 2.0], [3.0]], ValueError, "unequal length"),
+    ],
+)
+def test_sequences_rejects(bad, error, match):
+    with pytest.raises(error, match=match):
+        check_sequences(bad)
+
+
+def test_sequences_min_timesteps_and_3d_only():
+    with pytest.raises(ValueError, match="at least 5 required"):
+        check_sequences(np.ones((2, 4, 1)), min_timesteps=5)
+    with pytest.raises(ValueError, match="got 2D"):
+        check_sequences(np.ones((2, 4)), allow_2d=False)
+    with pytest.raises(TypeError, match="pandas DataFrame"):
+        check_sequences(pd.DataFrame(np.ones((2, 4))), allow_2d=False)
+
+
+def test_sequences_allow_nan_keeps_rejecting_inf():
+    X = np.ones((2, 3, 1))
+    X[0, 2] = np.nan
+    assert np.isnan(check_sequences(X, allow_nan=True)).sum() == 1
+    X[1, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        check_sequences(X, allow_nan=True)
+
+
+def test_frames_and_targets():
+    X, had_c = check_frames(np.ones((2, 3, 5, 6)))
+    assert X.shape == (2, 3, 1, 5, 6) and not had_c
+    X5, had_c = check_frames(np.ones((2, 3, 2, 5, 6)))
+    assert X5.shape == (2, 3, 2, 5, 6) and had_c
+    assert check_frame_targets(np.ones((2, 5, 6)), X).shape == (2, 1, 1, 5, 6)
+    assert check_frame_targets(np.ones((2, 4, 5, 6)), X).shape == (2, 4, 1, 5, 6)
+    with pytest.raises(ValueError, match="same size"):
+        check_frame_targets(np.ones((2, 4, 5, 7)), X)
+    with pytest.raises(ValueError, match="Inconsistent numbers of samples"):
+        check_frame_targets(np.ones((3, 4, 5, 6)), X)
+    with pytest.raises(ValueError, match=r"\(n_samples, n_frames, H, W\)"):
+        check_frames(np.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match="at least 4 required"):
+        check_frames(np.ones((2, 3, 4, 4)), min_frames=4)
+    with pytest.raises(TypeError, match="Heatmapper"):
+        check_frames(pd.DataFrame(np.ones((2, 2))))
+    with pytest.raises(ValueError, match="None"):
+        check_frame_targets(None, X)
+
+
+def test_small_helpers():
+    check_same_length(np.ones(3), np.ones(3))
+    with pytest.raises(ValueError, match="X: 3, y: 2"):
+        check_same_length(np.ones(3), np.ones(2), names=("X", "y"))
+    assert check_positive_int(np.int64(3), "n") == 3
+    with pytest.raises(ValueError, match="n must be an integer >= 1"):
+        check_positive_int(0, "n")
+    with pytest.raises(TypeError):
+        check_positive_int(2.5, "n")
+    with pytest.raises(TypeError):
+        check_positive_int(True, "n")
+    arr = to_numeric_array(pd.Series([1, 2, 3]), name="s")
+    assert arr.dtype == np.float32 and arr.shape == (3,)
