@@ -6,9 +6,11 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.model_selection import StratifiedKFold, check_cv
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils import _safe_indexing
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, indexable
 
-from skseq.utils.validation import check_same_length, to_numeric_array
+from skseq.utils.validation import check_same_length
 
 __all__ = ["FoldEnsembleClassifier"]
 
@@ -16,9 +18,11 @@ __all__ = ["FoldEnsembleClassifier"]
 def _fit_fold(estimator, X, y, train, valid, early_stopping_on_fold):
     """Fit one clone on ``train``; optionally validate on the held-out fold."""
     est = clone(estimator)
+    X_train, y_train = _safe_indexing(X, train), y[train]
     if early_stopping_on_fold:
-        return est.fit(X[train], y[train], validation_data=(X[valid], y[valid]))
-    return est.fit(X[train], y[train])
+        held_out = (_safe_indexing(X, valid), y[valid])
+        return est.fit(X_train, y_train, validation_data=held_out)
+    return est.fit(X_train, y_train)
 
 
 class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -103,11 +107,14 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             raise TypeError(
                 f"estimator must have predict_proba; got {type(self.estimator).__name__}."
             )
-        X = to_numeric_array(X, name="X", dtype=None, allow_nan=True)
-        y = np.asarray(y)
-        if y.ndim != 1:
-            raise ValueError(f"y must be 1D of shape (n_samples,); got {y.shape}.")
+        if y is None:
+            raise ValueError(
+                "FoldEnsembleClassifier requires y to be passed, but the target y is "
+                "None."
+            )
+        X, y = indexable(X, column_or_1d(y, warn=True))
         check_same_length(X, y, names=("X", "y"))
+        check_classification_targets(y)
         cv = self.cv
         if isinstance(cv, int):
             cv = StratifiedKFold(cv, shuffle=True, random_state=self.random_state)
@@ -156,7 +163,8 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def __sklearn_tags__(self):
         from sklearn.utils import get_tags

@@ -1,0 +1,85 @@
+"""Tests of skseq.ensemble."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skseq import Conv1DActivityClassifier
+from skseq.ensemble import FoldEnsembleClassifier
+
+
+@parametrize_with_checks(
+    [FoldEnsembleClassifier(LogisticRegression(max_iter=200), cv=3, random_state=0)]
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_average_of_fold_probabilities():
+    X, y = load_iris(return_X_y=True)
+    cv = StratifiedKFold(4, shuffle=True, random_state=0)
+    ens = FoldEnsembleClassifier(LogisticRegression(max_iter=500), cv=cv).fit(X, y)
+    assert len(ens.estimators_) == 4
+    expected = np.mean([e.predict_proba(X) for e in ens.estimators_], axis=0)
+    np.testing.assert_allclose(ens.predict_proba(X), expected)
+    folds = [train for train, _ in cv.split(X, y)]
+    for est, train in zip(ens.estimators_, folds):
+        ref = LogisticRegression(max_iter=500).fit(X[train], y[train])
+        np.testing.assert_allclose(est.coef_, ref.coef_)
+
+
+def _sequences(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.array(["a", "b"])[np.arange(n) % 2]
+    X = rng.normal(size=(n, 16, 2))
+    X[y == "b", :, 0] += np.sin(np.linspace(0, 6, 16))
+    return X, y
+
+
+def test_deep_fold_models_early_stop_on_their_held_out_fold():
+    X, y = _sequences()
+    base = Conv1DActivityClassifier(
+        channels=(4,),
+        kernel_size=3,
+        head_units=4,
+        max_epochs=3,
+        patience=2,
+        random_state=0,
+    )
+    ens = FoldEnsembleClassifier(
+        base, cv=4, early_stopping_on_fold=True, random_state=0
+    )
+    ens.fit(X, y)
+    for est in ens.estimators_:
+        record = est.history_[-1]
+        assert record["batches"][-1]["valid_batch_size"] == 10  # the held-out fold
+    assert ens.predict(X).shape == (40,)
+    assert set(ens.predict(X)) <= {"a", "b"}
+
+
+def test_parallel_fits_match_sequential():
+    X, y = _sequences()
+    base = Conv1DActivityClassifier(
+        channels=(4,),
+        kernel_size=3,
+        head_units=4,
+        max_epochs=2,
+        validation_fraction=None,
+        random_state=0,
+    )
+    seq = FoldEnsembleClassifier(base, cv=2, random_state=0).fit(X, y)
+    par = FoldEnsembleClassifier(base, cv=2, n_jobs=2, random_state=0).fit(X, y)
+    np.testing.assert_allclose(seq.predict_proba(X), par.predict_proba(X), rtol=1e-6)
+
+
+def test_errors():
+    X, y = _sequences()
+    with pytest.raises(TypeError, match="early_stopping_on_fold"):
+        FoldEnsembleClassifier(LogisticRegression(), early_stopping_on_fold=True).fit(
+            X[:, :, 0], y
+        )
+    with pytest.raises(ValueError, match=r"(?i)inconsistent"):
+        FoldEnsembleClassifier(LogisticRegression()).fit(X[:, :, 0], y[:-1])
