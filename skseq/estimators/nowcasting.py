@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 from skseq.estimators._base import BaseFrameRegressor, resolve_loss
 from skseq.modules.unet import RainNet
@@ -218,6 +219,7 @@ class UNetNowcaster(BaseFrameRegressor):
         y_pred : ndarray of shape (n_samples, n_steps, H, W) or (n_samples, n_steps, C, H, W)
             4D when ``X`` is 4D, 5D when it is 5D.
         """
+        check_is_fitted(self, "net_")
         n_steps = check_positive_int(n_steps, "n_steps")
         if self.n_channels_out_ != self.n_channels_in_:
             raise ValueError(

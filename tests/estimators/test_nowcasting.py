@@ -93,7 +93,7 @@ def test_beats_persistence_on_moving_cells():
 
 
 def test_grid_search_with_threshold_scorer():
-    X, y = _rain(n=8, H=16, W=16)
+    X, y = _rain(n=8, H=16, W=24)
     grid = GridSearchCV(
         UNetNowcaster(**TINY),
         {"base_channels": [2, 3]},
