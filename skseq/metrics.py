@@ -6,7 +6,8 @@ verification scores of precipitation nowcasting (:func:`csi`, :func:`pod`,
 lead time), plus scikit-learn scorers for frames, which sklearn's own
 regression scorers reject (they accept at most 2D targets).
 
-Categorical scores turn both fields into events ``value >= threshold`` and
+Categorical scores turn both fields into events ``value > threshold`` (strictly
+above, as pysteps' ``det_cat_fct``) and
 count hits ``H`` (event forecast and observed), misses ``M`` (observed, not
 forecast) and false alarms ``F`` (forecast, not observed):
 
@@ -83,8 +84,8 @@ def _scalar(value):
 
 def _contingency(y_true, y_pred, threshold: float, axis: Axis):
     y_true, y_pred = _check_pair(y_true, y_pred)
-    observed = y_true >= threshold
-    forecast = y_pred >= threshold
+    observed = y_true > threshold
+    forecast = y_pred > threshold
     hits = np.sum(observed & forecast, axis=axis)
     misses = np.sum(observed & ~forecast, axis=axis)
     false_alarms = np.sum(~observed & forecast, axis=axis)
@@ -100,7 +101,7 @@ def _ratio(numerator, denominator):
 
 
 def csi(y_true, y_pred, threshold: float = 1.0, *, axis: Axis = None):
-    """Critical success index ``H / (H + M + F)`` of events ``value >= threshold``.
+    """Critical success index ``H / (H + M + F)`` of events ``value > threshold``.
 
     Parameters
     ----------

@@ -1,0 +1,551 @@
+"""Classical baselines with the same fit/predict shapes as skseq's deep models.
+
+Frame forecasters (X ``(n, T_in, [C,] H, W)``, y ``(n, T_out, [C,] H, W)``):
+
+* :class:`PersistenceForecaster` -- repeats the last input frame (Eulerian
+  persistence), the reference every nowcast must beat.
+* :class:`ExtrapolationNowcaster` -- Lucas-Kanade optical flow and
+  semi-Lagrangian advection of the last frame, from **pysteps** (the standard
+  classical radar nowcast; optional dependency ``skseq[nowcast]``).
+* :class:`SeasonalNaiveForecaster`, :class:`HistoricalAverageForecaster` --
+  the same phase one season earlier, or averaged over the past seasons in the
+  input window (e.g. the same hour on previous days, for traffic).
+
+Tabular helpers for classical classifiers of sequences ``(n, T, C)``:
+:class:`SequenceFlattener`, :class:`SequenceSummarizer` and
+:func:`classical_classifiers`.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from scipy import stats
+from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from skseq.utils.validation import (
+    check_frame_targets,
+    check_frames,
+    check_positive_int,
+    check_sequences,
+    to_numeric_array,
+)
+
+__all__ = [
+    "ExtrapolationNowcaster",
+    "HistoricalAverageForecaster",
+    "PersistenceForecaster",
+    "SeasonalNaiveForecaster",
+    "SequenceFlattener",
+    "SequenceSummarizer",
+    "classical_classifiers",
+]
+
+
+class _FrameBaseline(RegressorMixin, BaseEstimator):
+    """Shape bookkeeping shared by the frame baselines.
+
+    ``fit`` learns only shapes (``n_output_frames_`` from ``y``); ``predict``
+    returns ``(n, n_output_frames_, ...)`` in the layout of ``y``.
+    """
+
+    _skseq_input_kind = "frames"
+
+    def _min_input_frames(self) -> int:
+        return 1
+
+    def fit(self, X, y):
+        """Learn the input and output shapes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_input_frames, [C,] H, W)
+        y : array-like of shape (n_samples, n_output_frames, [C,] H, W)
+            ``(n_samples, H, W)`` means one output frame.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X, _ = check_frames(X, min_frames=self._min_input_frames())
+        y_ndim = np.ndim(y) if y is not None else None
+        y = check_frame_targets(y, X)
+        if y.shape[2] != X.shape[2]:
+            raise ValueError(
+                f"{type(self).__name__} forecasts the input channels; y has "
+                f"{y.shape[2]} channels but X has {X.shape[2]}."
+            )
+        self.n_input_frames_ = X.shape[1]
+        self.n_channels_in_ = X.shape[2]
+        self.frame_shape_ = X.shape[-2:]
+        self.n_features_in_ = int(np.prod(X.shape[1:]))
+        self.n_output_frames_ = y.shape[1]
+        self.target_ndim_ = int(y_ndim)
+        return self
+
+    def _check_params(self) -> None:
+        """Validate hyperparameters (subclasses)."""
+
+    def _validate_X(self, X) -> tuple[np.ndarray, bool]:
+        check_is_fitted(self)
+        X, had_channel_axis = check_frames(X, min_frames=self._min_input_frames())
+        expected = (self.n_input_frames_, self.n_channels_in_, *self.frame_shape_)
+        if X.shape[1:] != expected:
+            raise ValueError(
+                f"X has frames of shape (n_frames, C, H, W) = {X.shape[1:]}, but "
+                f"{type(self).__name__} was fitted on {expected}."
+            )
+        return X, had_channel_axis
+
+    def _to_target_layout(self, y: np.ndarray) -> np.ndarray:
+        if self.target_ndim_ == 5:
+            return y
+        if self.target_ndim_ == 4:
+            return y[:, :, 0]
+        return y[:, 0, 0]
+
+    def predict(self, X) -> np.ndarray:
+        """Forecast ``n_output_frames_`` frames.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_input_frames, [C,] H, W)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples, n_output_frames, [C,] H, W)
+            In the layout of the ``y`` seen in ``fit``.
+        """
+        X, _ = self._validate_X(X)
+        return self._to_target_layout(self._forecast(X, self.n_output_frames_))
+
+    def predict_sequence(self, X, n_steps: int) -> np.ndarray:
+        """Forecast ``n_steps`` frames, whatever ``y`` had in ``fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_input_frames, [C,] H, W)
+        n_steps : int
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples, n_steps, [C,] H, W)
+            4D for 4D ``X``, 5D for 5D ``X``.
+        """
+        n_steps = check_positive_int(n_steps, "n_steps")
+        X, had_channel_axis = self._validate_X(X)
+        out = self._forecast(X, n_steps)
+        return out if had_channel_axis else out[:, :, 0]
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """R² over all predicted values (as the deep frame regressors)."""
+        from sklearn.metrics import r2_score
+
+        y_pred = self.predict(X)
+        y_true = to_numeric_array(y, name="y")
+        if y_true.shape != y_pred.shape:
+            raise ValueError(f"y has shape {y_true.shape}; predictions {y_pred.shape}.")
+        return float(r2_score(y_true.ravel(), y_pred.ravel()))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = False
+        return tags
+
+
+class PersistenceForecaster(_FrameBaseline):
+    """Eulerian persistence: every lead time repeats the last input frame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.arange(24.0).reshape(1, 3, 2, 4)
+    >>> PersistenceForecaster().fit(X, X[:, :2]).predict(X)[0, 1, 0]
+    array([16., 17., 18., 19.], dtype=float32)
+    """
+
+    def __init__(self):
+        pass
+
+    def _forecast(self, X: np.ndarray, n_steps: int) -> np.ndarray:
+        return np.repeat(X[:, -1:], n_steps, axis=1)
+
+
+class SeasonalNaiveForecaster(_FrameBaseline):
+    """The frame one season earlier: ``y[:, k] = X[:, T_in - season + k % season]``.
+
+    For traffic heatmaps with one frame per hour and ``season_length=24``,
+    each forecast hour is the same hour of the previous day.
+
+    Parameters
+    ----------
+    season_length : int
+        Frames per season; the input window needs at least that many frames.
+    """
+
+    def __init__(self, season_length: int = 1):
+        self.season_length = season_length
+
+    def _check_params(self):
+        check_positive_int(self.season_length, "season_length")
+
+    def _min_input_frames(self) -> int:
+        return self.season_length
+
+    def _forecast(self, X, n_steps):
+        T = X.shape[1]
+        index = [
+            T - self.season_length + (k % self.season_length) for k in range(n_steps)
+        ]
+        return X[:, index]
+
+
+class HistoricalAverageForecaster(_FrameBaseline):
+    """Mean of the past seasons at the same phase, within the input window.
+
+    ``y[:, k]`` is the mean of ``X[:, T_in - j * season + k % season]`` over
+    ``j = 1, 2, ...`` (every full season the window holds, or the last
+    ``n_seasons``).
+
+    Parameters
+    ----------
+    season_length : int
+    n_seasons : int or None, default=None
+        Seasons to average; None uses all in the window.
+    """
+
+    def __init__(self, season_length: int = 1, n_seasons: int | None = None):
+        self.season_length = season_length
+        self.n_seasons = n_seasons
+
+    def _check_params(self):
+        check_positive_int(self.season_length, "season_length")
+        if self.n_seasons is not None:
+            check_positive_int(self.n_seasons, "n_seasons")
+
+    def _min_input_frames(self) -> int:
+        return self.season_length * (self.n_seasons or 1)
+
+    def _forecast(self, X, n_steps):
+        T, s = X.shape[1], self.season_length
+        available = T // s
+        n = available if self.n_seasons is None else min(self.n_seasons, available)
+        frames = []
+        for k in range(n_steps):
+            phase = T - s + (k % s)
+            frames.append(np.mean([X[:, phase - j * s] for j in range(n)], axis=0))
+        return np.stack(frames, axis=1)
+
+
+class ExtrapolationNowcaster(_FrameBaseline):
+    """Optical-flow extrapolation nowcast with pysteps.
+
+    The motion field is estimated from the last ``n_frames_for_motion`` input
+    frames with pysteps' dense Lucas-Kanade method and the last frame is
+    advected along it with pysteps' semi-Lagrangian scheme. This is the
+    standard classical radar nowcast (Germann and Zawadzki 2002; Pulkkinen et
+    al. 2019). Needs ``pip install "skseq[nowcast]"`` (pysteps and
+    opencv-python-headless). Single-channel frames only.
+
+    Frames without trackable features (all dry or uniform) get zero motion,
+    i.e. persistence. Pixels advected in from outside the domain get
+    ``fill_value``.
+
+    Parameters
+    ----------
+    motion_method : str, default="LK"
+        Name for :func:`pysteps.motion.get_method` (``"LK"``, ``"DARTS"``,
+        ``"VET"``, ``"proesmans"``).
+    n_frames_for_motion : int, default=3
+        Last input frames used for the motion field (at least 2).
+    fill_value : float, default=0.0
+        Value of pixels advected from outside the domain (0 = dry).
+    """
+
+    def __init__(
+        self,
+        motion_method: str = "LK",
+        n_frames_for_motion: int = 3,
+        fill_value: float = 0.0,
+    ):
+        self.motion_method = motion_method
+        self.n_frames_for_motion = n_frames_for_motion
+        self.fill_value = fill_value
+
+    def _check_params(self):
+        check_positive_int(self.n_frames_for_motion, "n_frames_for_motion", minimum=2)
+        if not isinstance(self.fill_value, numbers.Real):
+            raise TypeError(f"fill_value must be a number; got {self.fill_value!r}.")
+        _import_pysteps()
+
+    def _min_input_frames(self) -> int:
+        return self.n_frames_for_motion
+
+    def fit(self, X, y):
+        super().fit(X, y)
+        if self.n_channels_in_ != 1:
+            raise ValueError(
+                f"ExtrapolationNowcaster needs single-channel frames; got "
+                f"{self.n_channels_in_} channels."
+            )
+        return self
+
+    def _forecast(self, X, n_steps):
+        motion, extrapolation = _import_pysteps()
+        estimate_motion = motion.get_method(self.motion_method)
+        advect = extrapolation.get_method("semilagrangian")
+        out = np.empty((len(X), n_steps, *X.shape[2:]), dtype=np.float32)
+        for i, sample in enumerate(X[:, -self.n_frames_for_motion :, 0]):
+            fields = sample.astype(np.float64)
+            velocity = self._motion_field(estimate_motion, fields)
+            forecast = advect(fields[-1], velocity, n_steps, outval=self.fill_value)
+            out[i, :, 0] = np.nan_to_num(forecast, nan=self.fill_value)
+        return out
+
+    @staticmethod
+    def _motion_field(estimate_motion, fields: np.ndarray) -> np.ndarray:
+        zero = np.zeros((2, *fields.shape[1:]))
+        if np.ptp(fields) == 0:
+            return zero
+        try:
+            velocity = estimate_motion(fields, verbose=False)
+        except (ValueError, IndexError):  # too few trackable features
+            return zero
+        return np.nan_to_num(np.asarray(velocity, dtype=np.float64))
+
+
+def _import_pysteps():
+    try:
+        import os
+
+        os.environ.setdefault("PYSTEPS_SILENT_IMPORT", "1")
+        from pysteps import extrapolation, motion
+    except ImportError as exc:  # pragma: no cover - exercised without pysteps
+        raise ImportError(
+            "ExtrapolationNowcaster needs pysteps: pip install 'skseq[nowcast]' "
+            "(pysteps and opencv-python-headless)."
+        ) from exc
+    return motion, extrapolation
+
+
+class SequenceFlattener(TransformerMixin, BaseEstimator):
+    """Flatten sequences ``(n, T, C)`` into rows ``(n, T * C)`` for tabular models.
+
+    2D input ``(n, T)`` is taken as univariate sequences and returned as is.
+
+    Attributes
+    ----------
+    n_timesteps_in_, n_channels_in_ : int
+    n_features_in_ : int
+        ``T * C``.
+    """
+
+    def fit(self, X, y=None):
+        """Record the sequence shape.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        X = check_sequences(X, dtype=np.float64)
+        self.n_timesteps_in_, self.n_channels_in_ = X.shape[1:]
+        self.n_features_in_ = X.shape[1] * X.shape[2]
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Flatten.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels)
+
+        Returns
+        -------
+        X_flat : ndarray of shape (n_samples, n_timesteps * n_channels)
+            Time-major: ``[t0c0, t0c1, ..., t1c0, ...]``.
+        """
+        check_is_fitted(self)
+        X = check_sequences(X, dtype=np.float64)
+        if X.shape[1:] != (self.n_timesteps_in_, self.n_channels_in_):
+            raise ValueError(
+                f"X has {X.shape[1] * X.shape[2]} features, but SequenceFlattener is "
+                f"expecting {self.n_features_in_} features as input (sequences of "
+                f"shape (n, {self.n_timesteps_in_}, {self.n_channels_in_}))."
+            )
+        return X.reshape(len(X), -1)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names ``t{t}_ch{c}``."""
+        check_is_fitted(self)
+        return np.array(
+            [
+                f"t{t}_ch{c}"
+                for t in range(self.n_timesteps_in_)
+                for c in range(self.n_channels_in_)
+            ],
+            dtype=object,
+        )
+
+
+_STATISTICS = {
+    "mean": lambda X: X.mean(axis=1),
+    "std": lambda X: X.std(axis=1),
+    "min": lambda X: X.min(axis=1),
+    "max": lambda X: X.max(axis=1),
+    "median": lambda X: np.median(X, axis=1),
+    "skew": lambda X: np.nan_to_num(stats.skew(X, axis=1)),
+    "kurtosis": lambda X: np.nan_to_num(stats.kurtosis(X, axis=1)),
+    "slope": lambda X: _slope(X),
+}
+
+
+def _slope(X: np.ndarray) -> np.ndarray:
+    """Least-squares slope of each channel against the time index."""
+    t = np.arange(X.shape[1], dtype=float)
+    t -= t.mean()
+    denom = max(float((t**2).sum()), 1.0)
+    return np.einsum("t,ntc->nc", t, X - X.mean(axis=1, keepdims=True)) / denom
+
+
+class SequenceSummarizer(TransformerMixin, BaseEstimator):
+    """Per-channel summary statistics of sequences, for tabular models.
+
+    Parameters
+    ----------
+    statistics : tuple of str, default=("mean", "std", "min", "max", "median", "skew", "kurtosis", "slope")
+        Any of those names.
+
+    Attributes
+    ----------
+    n_channels_in_ : int
+    n_features_in_ : int
+        ``n_timesteps * n_channels`` seen in ``fit``.
+    """
+
+    def __init__(
+        self,
+        statistics: tuple[str, ...] = (
+            "mean",
+            "std",
+            "min",
+            "max",
+            "median",
+            "skew",
+            "kurtosis",
+            "slope",
+        ),
+    ):
+        self.statistics = statistics
+
+    def fit(self, X, y=None):
+        """Check the statistics and record the channel count.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        unknown = [s for s in self.statistics if s not in _STATISTICS]
+        if unknown or not len(self.statistics):
+            raise ValueError(
+                f"Unknown statistics {unknown}; choose from {sorted(_STATISTICS)}."
+            )
+        X = check_sequences(X, dtype=np.float64)
+        self.n_channels_in_ = X.shape[2]
+        self.n_features_in_ = X.shape[1] * X.shape[2]
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Summarise each channel.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels)
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, n_channels * n_statistics)
+            Channel-major: all statistics of channel 0, then channel 1, ...
+        """
+        check_is_fitted(self)
+        X = check_sequences(X, dtype=np.float64)
+        if (
+            X.shape[1] * X.shape[2] != self.n_features_in_
+            or X.shape[2] != self.n_channels_in_
+        ):
+            raise ValueError(
+                f"X has {X.shape[1] * X.shape[2]} features, but SequenceSummarizer is "
+                f"expecting {self.n_features_in_} features as input."
+            )
+        columns = [_STATISTICS[s](X) for s in self.statistics]  # each (n, C)
+        return np.stack(columns, axis=2).reshape(len(X), -1)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names ``ch{c}_{statistic}``."""
+        check_is_fitted(self)
+        return np.array(
+            [f"ch{c}_{s}" for c in range(self.n_channels_in_) for s in self.statistics],
+            dtype=object,
+        )
+
+
+def classical_classifiers(random_state: int | None = None) -> dict[str, object]:
+    """The classical baselines of seed 001's comparison table, as Pipelines.
+
+    Logistic regression, SVM (RBF), random forest, k-nearest neighbours and a
+    decision tree, each on flattened sequences and on per-channel summary
+    statistics (scaled where the model is scale-sensitive).
+
+    Parameters
+    ----------
+    random_state : int or None, default=None
+
+    Returns
+    -------
+    models : dict of str to Pipeline
+        Unfitted pipelines taking ``(n, T, C)`` sequences.
+    """
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+    from sklearn.tree import DecisionTreeClassifier
+
+    def models():
+        return {
+            "LogisticRegression": (LogisticRegression(max_iter=2000), True),
+            "SVC": (SVC(probability=True, random_state=random_state), True),
+            "RandomForest": (
+                RandomForestClassifier(n_estimators=200, random_state=random_state),
+                False,
+            ),
+            "KNN": (KNeighborsClassifier(n_neighbors=3), True),
+            "DecisionTree": (DecisionTreeClassifier(random_state=random_state), False),
+        }
+
+    out: dict[str, object] = {}
+    for features, make_features in (
+        ("flattened", SequenceFlattener),
+        ("summary", SequenceSummarizer),
+    ):
+        for name, (model, scaled) in models().items():
+            steps = [make_features()] + ([StandardScaler()] if scaled else []) + [model]
+            out[f"{name} ({features})"] = make_pipeline(*steps)
+    return out

@@ -1,0 +1,160 @@
+"""Tests of skseq.baselines."""
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skseq.baselines import (
+    ExtrapolationNowcaster,
+    HistoricalAverageForecaster,
+    PersistenceForecaster,
+    SeasonalNaiveForecaster,
+    SequenceFlattener,
+    SequenceSummarizer,
+    classical_classifiers,
+)
+from skseq.utils.estimator_checks import parametrize_with_skseq_checks
+
+
+@parametrize_with_checks([SequenceFlattener(), SequenceSummarizer()])
+def test_sklearn_checks_tabular_helpers(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_skseq_checks(
+    [
+        PersistenceForecaster(),
+        SeasonalNaiveForecaster(season_length=2),
+        HistoricalAverageForecaster(season_length=2),
+    ]
+)
+def test_skseq_checks_frame_baselines(estimator, check):
+    check(estimator)
+
+
+def test_persistence_exact_and_layouts():
+    X = np.arange(2 * 3 * 2 * 4, dtype=float).reshape(2, 3, 2, 4)
+    est = PersistenceForecaster().fit(X, X[:, :2])
+    np.testing.assert_array_equal(est.predict(X), np.repeat(X[:, -1:], 2, axis=1))
+    assert PersistenceForecaster().fit(X, X[:, 0]).predict(X).shape == (2, 2, 4)
+    X5 = X[:, :, None]
+    assert PersistenceForecaster().fit(X5, X5[:, :1]).predict(X5).shape == (
+        2,
+        1,
+        1,
+        2,
+        4,
+    )
+    assert est.predict_sequence(X, 5).shape == (2, 5, 2, 4)
+    assert est.predict_sequence(X5, 5).shape == (2, 5, 1, 2, 4)
+
+
+def _periodic(n=3, T=12, season=4, H=3, W=2):
+    pattern = np.random.default_rng(0).random((season, H, W))
+    frames = np.stack([pattern[t % season] for t in range(T + season)])
+    X = np.stack([frames[:T]] * n)
+    y = np.stack([frames[T : T + season]] * n)
+    return X, y
+
+
+def test_seasonal_naive_exact_on_periodic_signal():
+    X, y = _periodic()
+    est = SeasonalNaiveForecaster(season_length=4).fit(X, y)
+    np.testing.assert_allclose(est.predict(X), y)
+    with pytest.raises(ValueError, match="at least 4 required"):
+        SeasonalNaiveForecaster(season_length=4).fit(X[:, :3], y)
+
+
+def test_historical_average_exact_and_averaging():
+    X, y = _periodic()
+    np.testing.assert_allclose(HistoricalAverageForecaster(4).fit(X, y).predict(X), y)
+    X_noisy = X.copy()
+    X_noisy[:, -4:] += 1.0  # last season shifted up by 1; 3 seasons in the window
+    pred = HistoricalAverageForecaster(4).fit(X_noisy, y).predict(X_noisy)
+    np.testing.assert_allclose(pred, y + 1 / 3, rtol=1e-6)
+    pred_last = (
+        HistoricalAverageForecaster(4, n_seasons=1).fit(X_noisy, y).predict(X_noisy)
+    )
+    np.testing.assert_allclose(pred_last, y + 1, rtol=1e-6)
+
+
+def test_bad_params_and_shapes():
+    X, y = _periodic()
+    with pytest.raises(ValueError, match="season_length"):
+        SeasonalNaiveForecaster(season_length=0).fit(X, y)
+    est = PersistenceForecaster().fit(X, y)
+    with pytest.raises(ValueError, match="was fitted on"):
+        est.predict(X[:, :, :2])
+    with pytest.raises(ValueError, match="same size"):
+        PersistenceForecaster().fit(X, y[..., :1])
+
+
+def _blob_frames(n_frames=6, H=48, W=48, speed=2.0):
+    yy, xx = np.mgrid[:H, :W]
+    return np.stack(
+        [
+            8 * np.exp(-((yy - 24) ** 2 + (xx - 12 - speed * t) ** 2) / 30)
+            for t in range(n_frames)
+        ]
+    )
+
+
+def test_extrapolation_moves_rain_and_beats_persistence():
+    pytest.importorskip("pysteps")
+    frames = _blob_frames()
+    X, y = frames[None, :4], frames[None, 4:]
+    est = ExtrapolationNowcaster().fit(X, y)
+    pred = est.predict(X)
+    assert pred.shape == y.shape
+    mae_flow = np.abs(pred - y).mean()
+    mae_persistence = np.abs(PersistenceForecaster().fit(X, y).predict(X) - y).mean()
+    assert mae_flow < 0.2 * mae_persistence
+    centroid_x = (pred[0, -1] * np.arange(48)[None, :]).sum() / pred[0, -1].sum()
+    assert centroid_x == pytest.approx(12 + 2 * 5, abs=1.0)  # moved right
+
+
+def test_extrapolation_dry_frames_are_persistence():
+    pytest.importorskip("pysteps")
+    X = np.zeros((2, 4, 20, 20))
+    est = ExtrapolationNowcaster().fit(X, X[:, :2])
+    np.testing.assert_array_equal(est.predict(X), np.zeros((2, 2, 20, 20)))
+    with pytest.raises(ValueError, match="single-channel"):
+        ExtrapolationNowcaster().fit(
+            np.zeros((2, 4, 2, 8, 8)), np.zeros((2, 1, 2, 8, 8))
+        )
+    with pytest.raises(ValueError, match="n_frames_for_motion"):
+        ExtrapolationNowcaster(n_frames_for_motion=1).fit(X, X[:, :1])
+
+
+def test_flattener_and_summarizer_values():
+    X = np.arange(2 * 4 * 3, dtype=float).reshape(2, 4, 3)
+    flat = SequenceFlattener().fit(X)
+    np.testing.assert_array_equal(flat.transform(X), X.reshape(2, 12))
+    assert flat.get_feature_names_out()[:4].tolist() == [
+        "t0_ch0",
+        "t0_ch1",
+        "t0_ch2",
+        "t1_ch0",
+    ]
+    summ = SequenceSummarizer(statistics=("mean", "max", "slope")).fit(X)
+    out = summ.transform(X)
+    assert out.shape == (2, 9)
+    np.testing.assert_allclose(out[0, :3], [X[0, :, 0].mean(), X[0, :, 0].max(), 3.0])
+    assert summ.get_feature_names_out()[:3].tolist() == [
+        "ch0_mean",
+        "ch0_max",
+        "ch0_slope",
+    ]
+    with pytest.raises(ValueError, match="Unknown statistics"):
+        SequenceSummarizer(statistics=("mode",)).fit(X)
+
+
+def test_classical_classifiers_fit_sequences():
+    rng = np.random.default_rng(0)
+    y = np.repeat(["a", "b"], 15)
+    X = rng.normal(size=(30, 10, 2))
+    X[y == "b"] += 2
+    models = classical_classifiers(random_state=0)
+    assert len(models) == 10
+    for name, model in models.items():
+        assert model.fit(X, y).score(X, y) > 0.9, name

@@ -1,0 +1,116 @@
+"""Tests of skseq.metrics."""
+
+import numpy as np
+import pytest
+from sklearn.dummy import DummyRegressor
+from sklearn.model_selection import GridSearchCV
+
+from skseq.baselines import PersistenceForecaster
+from skseq.metrics import (
+    csi,
+    far,
+    mae,
+    make_frame_scorer,
+    make_threshold_scorer,
+    nowcast_scores,
+    pod,
+    rmse,
+)
+
+# observed / forecast rain (mm/h); events are values > 1.0:
+# obs events at 1, 2, 5; forecast events at 0, 1, 5  ->  H=2 (1, 5), M=1 (2), F=1 (0)
+OBS = np.array([0.0, 2.0, 3.0, 0.0, 1.0, 7.0])
+FCT = np.array([1.5, 2.0, 0.0, 0.0, 0.5, 6.0])
+
+
+def test_hand_computed_values():
+    assert csi(OBS, FCT, 1.0) == pytest.approx(2 / 4)
+    assert pod(OBS, FCT, 1.0) == pytest.approx(2 / 3)
+    assert far(OBS, FCT, 1.0) == pytest.approx(1 / 3)
+    diff = FCT - OBS
+    assert rmse(OBS, FCT) == pytest.approx(np.sqrt(np.mean(diff**2)))
+    assert mae(OBS, FCT) == pytest.approx(np.mean(np.abs(diff)))
+    assert rmse(OBS, OBS) == 0.0
+
+
+def test_no_events_is_nan():
+    zeros = np.zeros((2, 3))
+    assert np.isnan(csi(zeros, zeros)) and np.isnan(pod(zeros, zeros))
+    assert np.isnan(far(zeros, zeros))
+
+
+def test_axis_gives_one_score_per_lead_time():
+    rng = np.random.default_rng(0)
+    y = rng.random((4, 3, 5, 5)) * 4
+    pred = y.copy()
+    pred[:, 2] += 1.0
+    per_lead = rmse(y, pred, axis=(0, 2, 3))
+    np.testing.assert_allclose(per_lead, [0.0, 0.0, 1.0])
+    assert mae(y, pred, axis=(0, 2, 3)).shape == (3,)
+    scores = csi(y, pred, 2.0, axis=(0, 2, 3))
+    assert scores[0] == 1.0 and scores[2] < 1.0
+
+
+def test_nowcast_scores_table():
+    rng = np.random.default_rng(0)
+    y = rng.random((4, 2, 6, 6)) * 8
+    table = nowcast_scores(y, y * 0.9, thresholds=(0.5, 5))
+    assert list(table.index) == [1, 2] and table.index.name == "lead_time"
+    assert {"MAE", "RMSE", "CSI@0.5", "POD@5", "FAR@5"} <= set(table.columns)
+    assert table.loc[1, "MAE"] == pytest.approx(mae(y[:, 0], 0.9 * y[:, 0]))
+    with pytest.raises(ValueError, match="lead time on axis 1"):
+        nowcast_scores(np.ones(3), np.ones(3))
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="same shape"):
+        rmse(np.ones((2, 3)), np.ones((3, 2)))
+    with pytest.raises(ValueError, match="NaN"):
+        csi(np.array([np.nan, 1.0]), np.ones(2))
+    with pytest.raises(ValueError, match="Unknown threshold score"):
+        make_threshold_scorer("ets")
+    with pytest.raises(ValueError, match="Unknown frame score"):
+        make_frame_scorer("r2")
+
+
+def test_scorer_signs_in_grid_search():
+    X = np.zeros((12, 1))
+    y = np.tile([0.0, 3.0], 6)
+    grid = GridSearchCV(
+        DummyRegressor(),
+        {"strategy": ["constant"], "constant": [0.0, 3.0]},
+        scoring=make_threshold_scorer("far", threshold=1.0),
+        cv=2,
+    )
+    # constant 0 never forecasts rain: FAR undefined (NaN); constant 3 always:
+    # FAR = 0.5, negated by the scorer
+    grid.fit(X, y)
+    results = grid.cv_results_["mean_test_score"]
+    assert results[1] == pytest.approx(-0.5)
+    csi_scorer = make_threshold_scorer("csi", threshold=1.0)
+    est = DummyRegressor(strategy="constant", constant=3.0).fit(X, y)
+    assert csi_scorer(est, X, y) == pytest.approx(0.5)
+    rmse_scorer = make_frame_scorer("rmse")
+    assert rmse_scorer(est, X, y) == pytest.approx(-np.sqrt(np.mean((3 - y) ** 2)))
+
+
+def test_frame_scorer_on_4d_targets():
+    rng = np.random.default_rng(0)
+    X = rng.random((6, 3, 4, 4))
+    y = X[:, -1:] + 0.5
+    est = PersistenceForecaster().fit(X, y)
+    assert make_frame_scorer("mae")(est, X, y) == pytest.approx(-0.5)
+
+
+def test_matches_pysteps_det_cat_fct():
+    pytest.importorskip("pysteps")
+    from pysteps.verification.detcatscores import det_cat_fct
+
+    rng = np.random.default_rng(1)
+    obs = rng.gamma(0.5, 3.0, size=(3, 20, 20))
+    fct = obs * rng.uniform(0.5, 1.5, size=obs.shape)
+    for threshold in (0.5, 1.0, 5.0):
+        ref = det_cat_fct(fct, obs, threshold, ["CSI", "POD", "FAR"])
+        assert csi(obs, fct, threshold) == pytest.approx(ref["CSI"])
+        assert pod(obs, fct, threshold) == pytest.approx(ref["POD"])
+        assert far(obs, fct, threshold) == pytest.approx(ref["FAR"])
