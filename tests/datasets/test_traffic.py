@@ -1,0 +1,65 @@
+"""Tests of make_traffic_speeds: a cell transmission model of a corridor."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skseq.datasets import make_traffic_speeds
+
+
+@pytest.fixture(scope="module")
+def week():
+    return make_traffic_speeds(n_days=7, random_state=0)
+
+
+def test_layout_and_range(week):
+    assert week.shape == (7 * 288, 40)
+    assert isinstance(week.index, pd.DatetimeIndex) and week.index.freq == "5min"
+    assert list(week.columns[:2]) == ["loc_00", "loc_01"]
+    assert week.values.min() >= 3 and week.values.max() <= 105
+    assert np.isfinite(week.values).all()
+
+
+def test_determinism_and_seed(week):
+    pd.testing.assert_frame_equal(week, make_traffic_speeds(n_days=7, random_state=0))
+    other = make_traffic_speeds(n_days=7, random_state=1)
+    assert not np.allclose(week.values, other.values)
+
+
+def test_jam_at_bottleneck_in_peak_and_spreads_upstream(week):
+    monday = week.iloc[:288].to_numpy()
+    congested = monday < 50
+    bottleneck = 30  # 0.75 * 40
+    morning = slice(7 * 12, 11 * 12)
+    assert congested[morning, bottleneck - 1].any()  # queue right behind it
+    assert not congested[morning, bottleneck + 2 :].any()  # free flow downstream
+    # tail of the queue: the most upstream congested cell, over the onset
+    onset = []
+    for step in range(7 * 12, 10 * 12):
+        cells = np.flatnonzero(congested[step, :bottleneck])
+        if len(cells):
+            onset.append(cells.min())
+    assert len(onset) > 6
+    assert onset[-1] < onset[0] - 5  # moved upstream by several cells
+    assert not congested[2 * 12 : 5 * 12].any()  # night is free-flowing
+
+
+def test_weekend_less_congested(week):
+    weekday = (week.iloc[: 5 * 288] < 50).mean()
+    weekend = (week.iloc[5 * 288 :] < 50).mean()
+    assert weekend.mean() < 0.5 * weekday.mean()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"n_days": 0},
+        {"free_flow_speed": 300},
+        {"bottlenecks": (1.5,)},
+        {"freq": "7min"},
+        {"bottleneck_capacity": 0},
+    ],
+)
+def test_bad_arguments(kwargs):
+    with pytest.raises((ValueError, TypeError)):
+        make_traffic_speeds(**kwargs)
