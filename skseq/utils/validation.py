@@ -25,6 +25,7 @@ __all__ = [
     "check_frames",
     "check_same_length",
     "check_sequences",
+    "input_ndim",
     "to_numeric_array",
 ]
 
@@ -134,6 +135,17 @@ def to_numeric_array(
         input_name=name,
         copy=False,
     )
+
+
+def input_ndim(X) -> int | None:
+    """Rank of ``X`` as given (None if it cannot be told without converting)."""
+    shape = getattr(X, "shape", None)
+    if shape is not None:
+        return len(shape)
+    try:
+        return np.asarray(X).ndim
+    except (TypeError, ValueError):
+        return None
 
 
 def _check_min_length(value: int, minimum: int, what: str, name: str, shape) -> None:

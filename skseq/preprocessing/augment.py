@@ -1,0 +1,285 @@
+"""Roll augmentation (training only) and roll + noise oversampling (seed 004a)."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from skseq.utils.validation import check_same_length, check_sequences, input_ndim
+
+__all__ = ["RollAugmenter", "RollOversampler"]
+
+_FLOAT_DTYPES = [np.float64, np.float32]
+
+
+def _roll_each(X: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """Roll ``X[i]`` circularly along time by ``shifts[i]`` (vectorised)."""
+    T = X.shape[1]
+    index = (np.arange(T)[None, :] - shifts[:, None]) % T
+    return np.take_along_axis(X, index[:, :, None], axis=1)
+
+
+def _shift_bounds(min_shift, max_shift, T: int) -> tuple[int, int]:
+    hi = T - 1 if max_shift is None else int(max_shift)
+    lo = int(min_shift)
+    if lo < 0 or hi < lo:
+        raise ValueError(
+            f"Need 0 <= min_shift <= max_shift; got min_shift={min_shift}, "
+            f"max_shift={max_shift}."
+        )
+    return lo, min(hi, T - 1) if T > 1 else 0
+
+
+def _random_shifts(rng, n: int, lo: int, hi: int) -> np.ndarray:
+    """Shifts of magnitude in [lo, hi], either direction."""
+    magnitude = rng.randint(lo, hi + 1, size=n)
+    sign = np.where(rng.rand(n) < 0.5, -1, 1)
+    return magnitude * sign
+
+
+class RollAugmenter(TransformerMixin, BaseEstimator):
+    """Roll each training sequence circularly in time by a random shift.
+
+    An activity recording may start at any phase of the movement, so a
+    circular shift in time keeps its label (seed 004a's augmentation).
+    ``fit_transform`` -- what a Pipeline calls on training data -- rolls
+    each sequence by a random shift of magnitude in ``[min_shift, max_shift]``
+    (either direction); ``transform`` -- prediction and scoring data -- is
+    the identity. Inside ``Pipeline``, ``GridSearchCV`` or
+    ``cross_val_score`` only the training folds are augmented.
+
+    Each call of ``fit_transform`` draws new shifts from a generator seeded by
+    ``random_state`` at ``fit``, so repeated fits are reproducible.
+
+    Parameters
+    ----------
+    min_shift : int, default=0
+    max_shift : int or None, default=None
+        None allows any shift up to ``n_timesteps - 1``.
+    random_state : int, RandomState instance or None, default=None
+
+    Attributes
+    ----------
+    n_channels_in_ : int
+    n_features_in_ : int
+        ``n_timesteps * n_channels``.
+    """
+
+    def __init__(
+        self, min_shift: int = 0, max_shift: int | None = None, random_state=None
+    ):
+        self.min_shift = min_shift
+        self.max_shift = max_shift
+        self.random_state = random_state
+
+    def _validate(self, X, reset: bool) -> np.ndarray:
+        X_checked = check_sequences(X, dtype=_FLOAT_DTYPES)
+        if reset:
+            _shift_bounds(self.min_shift, self.max_shift, X_checked.shape[1])
+            self.n_channels_in_ = X_checked.shape[2]
+            self.n_features_in_ = X_checked.shape[1] * X_checked.shape[2]
+        elif X_checked.shape[1] * X_checked.shape[2] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X_checked.shape[1] * X_checked.shape[2]} features, but "
+                f"RollAugmenter is expecting {self.n_features_in_} features as input."
+            )
+        return X_checked
+
+    def fit(self, X, y=None):
+        """Record the input shape.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._validate(X, reset=True)
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params) -> np.ndarray:
+        """Fit, then return randomly rolled copies of the training sequences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+        y : ignored
+
+        Returns
+        -------
+        X_rolled : ndarray of the input's shape
+        """
+        ndim = input_ndim(X)
+        X = self._validate(X, reset=True)
+        rng = check_random_state(self.random_state)
+        lo, hi = _shift_bounds(self.min_shift, self.max_shift, X.shape[1])
+        rolled = _roll_each(X, _random_shifts(rng, len(X), lo, hi))
+        return rolled[:, :, 0] if ndim == 2 else rolled
+
+    def transform(self, X) -> np.ndarray:
+        """Identity (validated): prediction data is never augmented.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+
+        Returns
+        -------
+        X : ndarray of the input's shape
+        """
+        check_is_fitted(self)
+        ndim = input_ndim(X)
+        X = self._validate(X, reset=False)
+        return X[:, :, 0] if ndim == 2 else X
+
+
+class RollOversampler(BaseEstimator):
+    """Oversample minority classes with rolled, noisy copies (imblearn API).
+
+    Seed 004a balanced 61 imbalanced activity classes by adding copies of
+    minority-class sequences, each rolled circularly in time by a random
+    shift and perturbed with Gaussian noise. :meth:`fit_resample` follows
+    imbalanced-learn's sampler API, so the sampler works inside
+    ``imblearn.pipeline.Pipeline`` (resampling only training folds) when
+    imbalanced-learn is installed; it does not require it.
+
+    Parameters
+    ----------
+    sampling_strategy : {"auto", "not majority", "minority", "all"}, dict or float, default="auto"
+        ``"auto"``/``"not majority"``: every class but the majority up to the
+        majority count; ``"minority"``: only the smallest class; ``"all"``:
+        every class up to the majority count; a dict ``{label: n_samples}``
+        gives target counts; a float (binary problems) the desired ratio
+        minority / majority.
+    noise_std : float, default=0.05
+        Noise standard deviation as a fraction of each channel's standard
+        deviation over the training data.
+    max_shift : int or None, default=None
+        Largest roll; None allows any.
+    random_state : int, RandomState instance or None, default=None
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        ``{label: number of synthetic samples}`` of the last resampling.
+    """
+
+    _sampling_type = "over-sampling"
+
+    def __init__(
+        self,
+        sampling_strategy="auto",
+        noise_std: float = 0.05,
+        max_shift: int | None = None,
+        random_state=None,
+    ):
+        self.sampling_strategy = sampling_strategy
+        self.noise_std = noise_std
+        self.max_shift = max_shift
+        self.random_state = random_state
+
+    def _targets(self, labels: np.ndarray, counts: np.ndarray) -> dict:
+        strategy = self.sampling_strategy
+        majority = counts.max()
+        if isinstance(strategy, dict):
+            unknown = set(strategy) - set(labels.tolist())
+            if unknown:
+                raise ValueError(
+                    f"sampling_strategy has labels not in y: {sorted(unknown)}."
+                )
+            out = {}
+            for label, target in strategy.items():
+                current = counts[labels.tolist().index(label)]
+                if target < current:
+                    raise ValueError(
+                        f"sampling_strategy asks {target} samples of {label!r}, fewer "
+                        f"than the {current} present; an oversampler only adds."
+                    )
+                out[label] = int(target - current)
+            return out
+        if isinstance(strategy, numbers.Real) and not isinstance(strategy, bool):
+            if len(labels) != 2 or not 0 < strategy <= 1:
+                raise ValueError(
+                    "A float sampling_strategy (minority/majority ratio in (0, 1]) "
+                    "needs a binary problem."
+                )
+            minority = int(np.argmin(counts))
+            target = int(np.ceil(strategy * majority))
+            return {labels[minority]: max(target - counts[minority], 0)}
+        if strategy in ("auto", "not majority", "all"):
+            return {
+                label: int(majority - count)
+                for label, count in zip(labels, counts)
+                if strategy == "all" or count < majority
+            }
+        if strategy == "minority":
+            i = int(np.argmin(counts))
+            return {labels[i]: int(majority - counts[i])}
+        raise ValueError(
+            "sampling_strategy must be 'auto', 'not majority', 'minority', 'all', a "
+            f"dict or a float; got {strategy!r}."
+        )
+
+    def fit(self, X, y):
+        """Validate the data and compute ``sampling_strategy_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self
+        """
+        self.fit_resample(X, y)
+        return self
+
+    def fit_resample(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+        """Return the data with synthetic minority sequences appended.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        X_resampled : ndarray of shape (n_samples + n_new, n_timesteps, n_channels)
+            The originals first, then the synthetic samples.
+        y_resampled : ndarray of shape (n_samples + n_new,)
+        """
+        ndim = input_ndim(X)
+        X = check_sequences(X, dtype=_FLOAT_DTYPES)
+        if y is None:
+            raise ValueError("RollOversampler requires y to be passed (class labels).")
+        y = column_or_1d(y, warn=True)
+        check_same_length(X, y, names=("X", "y"))
+        check_classification_targets(y)
+        if not (isinstance(self.noise_std, numbers.Real) and self.noise_std >= 0):
+            raise ValueError(f"noise_std must be >= 0; got {self.noise_std!r}.")
+        lo, hi = _shift_bounds(0, self.max_shift, X.shape[1])
+        labels, counts = np.unique(y, return_counts=True)
+        self.sampling_strategy_ = self._targets(labels, counts)
+        rng = check_random_state(self.random_state)
+        channel_std = X.std(axis=(0, 1), keepdims=True)
+        new_X, new_y = [X], [y]
+        for label, n_new in self.sampling_strategy_.items():
+            if n_new <= 0:
+                continue
+            members = np.flatnonzero(y == label)
+            picks = members[rng.randint(0, len(members), size=n_new)]
+            copies = _roll_each(X[picks], _random_shifts(rng, n_new, lo, hi))
+            noise = rng.normal(size=copies.shape) * self.noise_std * channel_std
+            new_X.append((copies + noise).astype(X.dtype))
+            new_y.append(np.full(n_new, label, dtype=y.dtype))
+        X_res, y_res = np.concatenate(new_X), np.concatenate(new_y)
+        return (X_res[:, :, 0] if ndim == 2 else X_res), y_res

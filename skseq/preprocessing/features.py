@@ -1,0 +1,170 @@
+"""Derivative and integral channels of sequences (seed 004a: 6 -> 18 channels)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.integrate import cumulative_trapezoid
+from scipy.signal import detrend
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from skseq.utils.validation import check_positive_int, check_sequences, input_ndim
+
+__all__ = ["DerivativeIntegralFeatures"]
+
+_FLOAT_DTYPES = [np.float64, np.float32]
+
+
+class DerivativeIntegralFeatures(TransformerMixin, BaseEstimator):
+    """Append time derivatives and cumulative integrals of every channel.
+
+    The seed-004 activity model fed the network the 6 IMU channels, their
+    first derivative (jerk, angular acceleration) and their integral
+    (velocity, angle): 6 -> 18 channels, which helped. Derivatives use
+    :func:`numpy.gradient` (second-order central differences, one-sided at
+    the ends); integrals use :func:`scipy.integrate.cumulative_trapezoid`
+    starting at 0. An order ``k`` applies the operation ``k`` times.
+
+    Integrating a signal with a small constant bias (sensor offset, gravity
+    residue) makes a drift that grows linearly (twice: quadratically) with
+    time and swamps the signal. With ``detrend_integrals=True`` each
+    integrated channel has its per-sequence linear trend removed
+    (:func:`scipy.signal.detrend`) after every integration.
+
+    Parameters
+    ----------
+    derivative_orders : tuple of int, default=(1,)
+        Derivative orders to append (e.g. ``(1, 2)``).
+    integral_orders : tuple of int, default=(1,)
+        Integral orders to append (e.g. ``(1, 2)``).
+    dt : float, default=1.0
+        Sampling interval (derivatives divide by it, integrals multiply).
+    keep_original : bool, default=True
+        Keep the input channels first in the output.
+    detrend_integrals : bool, default=True
+
+    Attributes
+    ----------
+    n_channels_in_ : int
+    n_features_in_ : int
+        ``n_timesteps * n_channels`` seen in ``fit`` (``X.shape[1]`` for 2D).
+    input_ndim_ : int
+        2 or 3; 2D input ``(n, T)`` (one channel) gives 2D output
+        ``(n, T * n_blocks)`` with the blocks side by side.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(2, 100, 6))
+    >>> DerivativeIntegralFeatures().fit_transform(X).shape
+    (2, 100, 18)
+    """
+
+    def __init__(
+        self,
+        derivative_orders: tuple[int, ...] = (1,),
+        integral_orders: tuple[int, ...] = (1,),
+        dt: float = 1.0,
+        keep_original: bool = True,
+        detrend_integrals: bool = True,
+    ):
+        self.derivative_orders = derivative_orders
+        self.integral_orders = integral_orders
+        self.dt = dt
+        self.keep_original = keep_original
+        self.detrend_integrals = detrend_integrals
+
+    def _check_params(self) -> None:
+        for name in ("derivative_orders", "integral_orders"):
+            for order in getattr(self, name):
+                check_positive_int(order, f"each of {name}")
+        if not (isinstance(self.dt, int | float) and self.dt > 0):
+            raise ValueError(f"dt must be a positive number; got {self.dt!r}.")
+        if not (self.keep_original or self.derivative_orders or self.integral_orders):
+            raise ValueError("Nothing to output: keep_original=False and no orders.")
+
+    def _min_timesteps(self) -> int:
+        return 2 if self.derivative_orders else 1
+
+    def fit(self, X, y=None):
+        """Check parameters and record the input shape.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        ndim = input_ndim(X)
+        X = check_sequences(X, min_timesteps=self._min_timesteps(), dtype=_FLOAT_DTYPES)
+        self.input_ndim_ = 2 if ndim == 2 else 3
+        self.n_channels_in_ = X.shape[2]
+        self.n_features_in_ = X.shape[1] * X.shape[2]
+        return self
+
+    def _blocks(self) -> list[tuple[str, int]]:
+        blocks = [("", 0)] if self.keep_original else []
+        blocks += [("d", k) for k in self.derivative_orders]
+        blocks += [("i", k) for k in self.integral_orders]
+        return blocks
+
+    def transform(self, X) -> np.ndarray:
+        """Stack the channel blocks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_timesteps, n_channels * n_blocks)
+            Blocks in order: original, derivatives, integrals. For 2D input,
+            shape ``(n_samples, n_timesteps * n_blocks)``.
+        """
+        check_is_fitted(self)
+        was_2d = input_ndim(X) == 2
+        X = check_sequences(X, min_timesteps=self._min_timesteps(), dtype=_FLOAT_DTYPES)
+        if (
+            X.shape[1] * X.shape[2] != self.n_features_in_
+            or X.shape[2] != self.n_channels_in_
+        ):
+            raise ValueError(
+                f"X has {X.shape[1] * X.shape[2]} features, but "
+                f"DerivativeIntegralFeatures is expecting {self.n_features_in_} features "
+                f"as input (sequences of {self.n_channels_in_} channels)."
+            )
+        out = []
+        for kind, order in self._blocks():
+            block = X
+            for _ in range(order):
+                if kind == "d":
+                    block = np.gradient(block, self.dt, axis=1)
+                else:
+                    block = cumulative_trapezoid(block, dx=self.dt, axis=1, initial=0)
+                    if self.detrend_integrals and block.shape[1] > 1:
+                        block = detrend(block, axis=1, type="linear")
+            out.append(block.astype(X.dtype, copy=False))
+        result = np.concatenate(out, axis=2)
+        if was_2d:
+            return np.ascontiguousarray(np.concatenate(out, axis=1)[:, :, 0])
+        return result
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Output channel names: ``ch0``, ``d1_ch0``, ``i1_ch0`` ...
+
+        For 2D input each name also carries the timestep (``t3``, ``d1_t3``).
+        """
+        check_is_fitted(self)
+        if self.input_ndim_ == 2:
+            base = [f"t{t}" for t in range(self.n_features_in_)]
+        else:
+            base = [f"ch{c}" for c in range(self.n_channels_in_)]
+        names = []
+        for kind, order in self._blocks():
+            prefix = f"{kind}{order}_" if kind else ""
+            names += [prefix + b for b in base]
+        return np.asarray(names, dtype=object)

@@ -1,0 +1,198 @@
+"""Normalisation of 2D pose-keypoint sequences (seed 003)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from skseq.utils.validation import check_sequences, input_ndim
+
+__all__ = ["KeypointNormalizer"]
+
+#: left/right joint pairs of skseq.datasets' 15-joint skeleton
+DEFAULT_FLIP_PAIRS = ((2, 5), (3, 6), (4, 7), (9, 12), (10, 13), (11, 14))
+
+
+class KeypointNormalizer(TransformerMixin, BaseEstimator):
+    """Centre, scale and optionally mirror pose-keypoint sequences.
+
+    Input rows are ``[x0, y0, x1, y1, ...]`` for ``K`` joints. Every frame is
+    centred on the root joint (or, if the root is missing in that frame, on
+    the mean of the frame's visible joints), and every sequence is divided by
+    the median over frames of the reference length (e.g. neck to mid-hip),
+    so subjects of different size and position look alike.
+
+    Missing joints are explicit: with ``missing="nan"`` a joint is missing
+    when either coordinate is NaN; with ``missing="zero"`` (the convention of
+    many pose detectors) when both are exactly 0. Missing joints are left out
+    of every statistic and come back missing (NaN, or (0, 0)).
+
+    With ``flip=True``, ``fit_transform`` (training data only) mirrors a
+    random half of the sequences horizontally and swaps left/right joints;
+    ``transform`` never flips.
+
+    Parameters
+    ----------
+    root_joint : int or None, default=8
+        Index of the centring joint (8 = mid-hip in
+        :func:`skseq.datasets.make_keypoint_actions`); None centres on the
+        mean of visible joints.
+    reference : tuple of two int or None, default=(1, 8)
+        Joints whose distance is the unit length (neck, mid-hip = torso); None
+        uses the RMS distance of visible joints from the centre.
+    flip : bool, default=False
+    flip_pairs : tuple of (int, int), default=left/right pairs of the 15-joint skeleton
+    missing : {"nan", "zero"}, default="nan"
+    random_state : int, RandomState instance or None, default=None
+
+    Attributes
+    ----------
+    n_joints_ : int
+    n_features_in_ : int
+    """
+
+    def __init__(
+        self,
+        root_joint: int | None = 8,
+        reference: tuple[int, int] | None = (1, 8),
+        flip: bool = False,
+        flip_pairs: tuple[tuple[int, int], ...] = DEFAULT_FLIP_PAIRS,
+        missing: str = "nan",
+        random_state=None,
+    ):
+        self.root_joint = root_joint
+        self.reference = reference
+        self.flip = flip
+        self.flip_pairs = flip_pairs
+        self.missing = missing
+        self.random_state = random_state
+
+    def _validate(self, X, reset: bool) -> tuple[np.ndarray, int]:
+        ndim = input_ndim(X)
+        # 2D input is one frame per sample: (n, 2K) -> (n, 1, 2K)
+        X = check_sequences(
+            X if ndim != 2 else np.asarray(X)[:, None, :],
+            allow_nan=self.missing == "nan",
+            dtype=[np.float64, np.float32],
+        )
+        if X.shape[2] % 2:
+            raise ValueError(
+                f"X must have 2 * n_joints features per frame ([x0, y0, x1, y1, ...]); "
+                f"got {X.shape[2]}."
+            )
+        n_joints = X.shape[2] // 2
+        if reset:
+            if self.missing not in ("nan", "zero"):
+                raise ValueError(
+                    f"missing must be 'nan' or 'zero'; got {self.missing!r}."
+                )
+            used = [
+                j for j in (self.root_joint, *(self.reference or ())) if j is not None
+            ]
+            used += [j for pair in (self.flip_pairs if self.flip else ()) for j in pair]
+            if any(not 0 <= j < n_joints for j in used):
+                raise ValueError(
+                    f"Joint indices {used} must be in [0, {n_joints}) for {n_joints} joints."
+                )
+            self.n_joints_ = n_joints
+            self.n_features_in_ = X.shape[1] * X.shape[2]
+        else:
+            check_is_fitted(self)
+            if X.shape[1] * X.shape[2] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1] * X.shape[2]} features, but KeypointNormalizer "
+                    f"is expecting {self.n_features_in_} features as input."
+                )
+        return X, ndim
+
+    def _normalize(self, X: np.ndarray) -> np.ndarray:
+        n, T, _ = X.shape
+        P = X.reshape(n, T, -1, 2).astype(np.float64)
+        if self.missing == "nan":
+            missing = np.isnan(P).any(axis=-1)
+        else:
+            missing = (P == 0).all(axis=-1)
+        P = np.where(missing[..., None], np.nan, P)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            # frames without any visible joint: "mean of empty slice" -> NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame_mean = np.nanmean(P, axis=2, keepdims=True)  # (n, T, 1, 2)
+            if self.root_joint is None:
+                centre = frame_mean
+            else:
+                root = P[:, :, self.root_joint : self.root_joint + 1]
+                centre = np.where(np.isnan(root), frame_mean, root)
+            P = P - centre
+            if self.reference is not None:
+                a, b = self.reference
+                length = np.linalg.norm(P[:, :, a] - P[:, :, b], axis=-1)  # (n, T)
+            else:
+                length = np.sqrt(np.nanmean((P**2).sum(axis=-1), axis=2))
+            scale = np.nanmedian(length, axis=1)  # (n,)
+        scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+        P = P / scale[:, None, None, None]
+        return P
+
+    def _output(self, P: np.ndarray, dtype, ndim) -> np.ndarray:
+        missing = np.isnan(P).any(axis=-1, keepdims=True)
+        fill = np.nan if self.missing == "nan" else 0.0
+        P = np.where(missing, fill, P)
+        out = P.reshape(P.shape[0], P.shape[1], -1).astype(dtype)
+        return out[:, 0] if ndim == 2 else out
+
+    def fit(self, X, y=None):
+        """Check joint indices against the input.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, 2 * n_joints)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._validate(X, reset=True)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Centre and scale (never flips).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, 2 * n_joints)
+
+        Returns
+        -------
+        X_norm : ndarray of the same shape
+        """
+        X, ndim = self._validate(X, reset=False)
+        return self._output(self._normalize(X), X.dtype, ndim)
+
+    def fit_transform(self, X, y=None, **fit_params) -> np.ndarray:
+        """Fit, normalise and, with ``flip=True``, mirror a random half.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, 2 * n_joints)
+        y : ignored
+
+        Returns
+        -------
+        X_norm : ndarray of the same shape
+        """
+        X, ndim = self._validate(X, reset=True)
+        P = self._normalize(X)
+        if self.flip:
+            rng = check_random_state(self.random_state)
+            chosen = rng.rand(len(P)) < 0.5
+            flipped = P[chosen].copy()
+            flipped[..., 0] *= -1
+            for a, b in self.flip_pairs:
+                flipped[:, :, [a, b]] = flipped[:, :, [b, a]]
+            P[chosen] = flipped
+        return self._output(P, X.dtype, ndim)

@@ -1,0 +1,156 @@
+"""Sliding windows: supervised (input, target) pairs from time-ordered data."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from skseq.utils.validation import check_positive_int, check_sequences, to_numeric_array
+
+__all__ = ["SlidingWindows", "sliding_windows"]
+
+
+def sliding_windows(
+    a, n_input: int, n_output: int = 1, stride: int = 1, gap: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a time-ordered array into (past window, future window) pairs.
+
+    Window ``i`` starts at ``s = i * stride``; its input is ``a[s : s + n_input]``
+    and its target ``a[s + n_input + gap : s + n_input + gap + n_output]``.
+    Every target lies strictly after its input, so no future value leaks in.
+    ``n_output=1`` gives many-to-one pairs, larger values many-to-many.
+
+    To split train and test without leakage, split the series in time FIRST
+    and window each part separately (windows of the test part then never
+    overlap training targets)::
+
+        train, test = series[:cut], series[cut:]
+        X_train, y_train = sliding_windows(train, 12, 3)
+        X_test, y_test = sliding_windows(test, 12, 3)
+
+    Parameters
+    ----------
+    a : array-like of shape (n_timesteps, ...)
+        Time on axis 0: a series ``(T,)``, channels ``(T, C)``, frames
+        ``(T, H, W)`` or a DataFrame (its values).
+    n_input : int
+        Input window length.
+    n_output : int, default=1
+        Target window length.
+    stride : int, default=1
+        Step between window starts.
+    gap : int, default=0
+        Steps skipped between the end of the input and the first target
+        (forecast lead beyond the next step).
+
+    Returns
+    -------
+    X : ndarray of shape (n_windows, n_input, ...)
+    y : ndarray of shape (n_windows, n_output, ...)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, y = sliding_windows(np.arange(10), n_input=3, n_output=2, stride=2)
+    >>> X[1], y[1]
+    (array([2, 3, 4]), array([5, 6]))
+    """
+    n_input = check_positive_int(n_input, "n_input")
+    n_output = check_positive_int(n_output, "n_output")
+    stride = check_positive_int(stride, "stride")
+    gap = check_positive_int(gap, "gap", minimum=0)
+    a = to_numeric_array(a, name="a", dtype=None, allow_nan=True)
+    span = n_input + gap + n_output
+    if len(a) < span:
+        raise ValueError(
+            f"a has {len(a)} timesteps but one window needs n_input + gap + n_output "
+            f"= {span}."
+        )
+    starts = np.arange(0, len(a) - span + 1, stride)
+    windows = sliding_window_view(a, span, axis=0)[starts]  # (n, ..., span)
+    windows = np.moveaxis(windows, -1, 1)
+    X = np.ascontiguousarray(windows[:, :n_input])
+    y = np.ascontiguousarray(windows[:, n_input + gap :])
+    return X, y
+
+
+class SlidingWindows(TransformerMixin, BaseEstimator):
+    """Cut each sequence of a batch into fixed-length windows (input only).
+
+    For classifying windows of long sensor streams: a batch ``(n, T, C)``
+    becomes ``(n * n_windows, window_length, C)``, the windows of sequence 0
+    first. Use :func:`sliding_windows` for supervised forecasting pairs.
+    Labels of the original sequences expand with :meth:`window_labels`.
+
+    Parameters
+    ----------
+    window_length : int
+    stride : int, default=1
+
+    Attributes
+    ----------
+    n_timesteps_in_, n_channels_in_ : int
+    n_windows_ : int
+        Windows per sequence.
+    """
+
+    def __init__(self, window_length: int = 10, stride: int = 1):
+        self.window_length = window_length
+        self.stride = stride
+
+    def fit(self, X, y=None):
+        """Check that sequences are long enough for one window.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        check_positive_int(self.window_length, "window_length")
+        check_positive_int(self.stride, "stride")
+        X = check_sequences(X, min_timesteps=self.window_length, dtype=None)
+        self.n_timesteps_in_, self.n_channels_in_ = X.shape[1:]
+        self.n_windows_ = (self.n_timesteps_in_ - self.window_length) // self.stride + 1
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Windows of every sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels)
+
+        Returns
+        -------
+        windows : ndarray of shape (n_samples * n_windows_, window_length, n_channels)
+        """
+        check_is_fitted(self)
+        X = check_sequences(X, dtype=None)
+        if X.shape[1:] != (self.n_timesteps_in_, self.n_channels_in_):
+            raise ValueError(
+                f"X has sequences of shape {X.shape[1:]}; SlidingWindows was fitted "
+                f"on {(self.n_timesteps_in_, self.n_channels_in_)}."
+            )
+        view = sliding_window_view(X, self.window_length, axis=1)[:, :: self.stride]
+        view = np.moveaxis(view, -1, 2)  # (n, n_windows, L, C)
+        return np.ascontiguousarray(view.reshape(-1, self.window_length, X.shape[2]))
+
+    def window_labels(self, y) -> np.ndarray:
+        """Repeat each sequence's label for its windows.
+
+        Parameters
+        ----------
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        y_windows : ndarray of shape (n_samples * n_windows_,)
+        """
+        check_is_fitted(self)
+        return np.repeat(np.asarray(y), self.n_windows_)
