@@ -531,7 +531,7 @@ def classical_classifiers(random_state: int | None = None) -> dict[str, object]:
     def models():
         return {
             "LogisticRegression": (LogisticRegression(max_iter=2000), True),
-            "SVC": (SVC(probability=True, random_state=random_state), True),
+            "SVC": (SVC(random_state=random_state), True),
             "RandomForest": (
                 RandomForestClassifier(n_estimators=200, random_state=random_state),
                 False,

@@ -127,7 +127,7 @@ class DerivativeIntegralFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         was_2d = input_ndim(X) == 2
-        X = check_sequences(X, min_timesteps=self._min_timesteps(), dtype=_FLOAT_DTYPES)
+        X = check_sequences(X, dtype=_FLOAT_DTYPES)
         if (
             X.shape[1] * X.shape[2] != self.n_features_in_
             or X.shape[2] != self.n_channels_in_

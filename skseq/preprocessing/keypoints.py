@@ -75,10 +75,17 @@ class KeypointNormalizer(TransformerMixin, BaseEstimator):
         ndim = input_ndim(X)
         # 2D input is one frame per sample: (n, 2K) -> (n, 1, 2K)
         X = check_sequences(
-            X if ndim != 2 else np.asarray(X)[:, None, :],
-            allow_nan=self.missing == "nan",
-            dtype=[np.float64, np.float32],
+            X, allow_nan=self.missing == "nan", dtype=[np.float64, np.float32]
         )
+        if ndim == 2:
+            X = X.transpose(0, 2, 1)
+        if not reset:
+            check_is_fitted(self)
+            if X.shape[1] * X.shape[2] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1] * X.shape[2]} features, but KeypointNormalizer "
+                    f"is expecting {self.n_features_in_} features as input."
+                )
         if X.shape[2] % 2:
             raise ValueError(
                 f"X must have 2 * n_joints features per frame ([x0, y0, x1, y1, ...]); "
@@ -100,13 +107,6 @@ class KeypointNormalizer(TransformerMixin, BaseEstimator):
                 )
             self.n_joints_ = n_joints
             self.n_features_in_ = X.shape[1] * X.shape[2]
-        else:
-            check_is_fitted(self)
-            if X.shape[1] * X.shape[2] != self.n_features_in_:
-                raise ValueError(
-                    f"X has {X.shape[1] * X.shape[2]} features, but KeypointNormalizer "
-                    f"is expecting {self.n_features_in_} features as input."
-                )
         return X, ndim
 
     def _normalize(self, X: np.ndarray) -> np.ndarray:
@@ -143,6 +143,17 @@ class KeypointNormalizer(TransformerMixin, BaseEstimator):
         P = np.where(missing, fill, P)
         out = P.reshape(P.shape[0], P.shape[1], -1).astype(dtype)
         return out[:, 0] if ndim == 2 else out
+
+    def _make_test_data(self, n_samples: int = 12, random_state: int = 0):
+        """Keypoint-shaped data for skseq's estimator checks: (n, 5, 30)."""
+        rng = np.random.default_rng(random_state)
+        return rng.normal(size=(n_samples, 5, 30)), None
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.input_tags.allow_nan = self.missing == "nan"
+        return tags
 
     def fit(self, X, y=None):
         """Check joint indices against the input.

@@ -33,6 +33,12 @@ class LogTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def __init__(self, offset: float = 0.01):
         self.offset = offset
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        tags.input_tags.three_d_array = True
+        return tags
+
     def _validate(self, X) -> np.ndarray:
         if not (isinstance(self.offset, int | float) and self.offset > 0):
             raise ValueError(f"offset must be a number > 0; got {self.offset!r}.")
@@ -66,8 +72,8 @@ class LogTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         minimum = float(X.min())
         if minimum < 0:
             raise ValueError(
-                f"LogTransformer needs values >= 0 (rain rates); X has minimum "
-                f"{minimum:g}."
+                f"Negative values in data passed to LogTransformer: it needs values "
+                f">= 0 (rain rates); X has minimum {minimum:g}."
             )
 
     def _check_features(self, X):

@@ -92,6 +92,8 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     n_timesteps_in_, n_channels_in_ : int
+    n_features_in_ : int
+        ``n_timesteps * n_channels``.
     n_windows_ : int
         Windows per sequence.
     """
@@ -116,6 +118,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         check_positive_int(self.stride, "stride")
         X = check_sequences(X, min_timesteps=self.window_length, dtype=None)
         self.n_timesteps_in_, self.n_channels_in_ = X.shape[1:]
+        self.n_features_in_ = X.shape[1] * X.shape[2]
         self.n_windows_ = (self.n_timesteps_in_ - self.window_length) // self.stride + 1
         return self
 
@@ -134,8 +137,9 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         X = check_sequences(X, dtype=None)
         if X.shape[1:] != (self.n_timesteps_in_, self.n_channels_in_):
             raise ValueError(
-                f"X has sequences of shape {X.shape[1:]}; SlidingWindows was fitted "
-                f"on {(self.n_timesteps_in_, self.n_channels_in_)}."
+                f"X has {X.shape[1] * X.shape[2]} features, but SlidingWindows is "
+                f"expecting {self.n_features_in_} features as input (sequences of "
+                f"shape {(self.n_timesteps_in_, self.n_channels_in_)})."
             )
         view = sliding_window_view(X, self.window_length, axis=1)[:, :: self.stride]
         view = np.moveaxis(view, -1, 2)  # (n, n_windows, L, C)

@@ -82,6 +82,8 @@ def make_test_data(estimator, n_samples: int = 12, random_state: int = 0):
         frames for frame regressors (``(n, 1, 9, 11)`` for one-step
         nowcasters), None for unsupervised transformers.
     """
+    if hasattr(estimator, "_make_test_data"):
+        return estimator._make_test_data(n_samples, random_state)
     rng = np.random.default_rng(random_state)
     if _input_kind(estimator) == "frames":
         X = rng.random((n_samples, 4, 9, 11))
