@@ -1,0 +1,122 @@
+"""Tests of skseq.preprocessing.augment."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+
+from skseq.baselines import SequenceSummarizer
+from skseq.preprocessing import RollAugmenter, RollOversampler
+
+
+def _X(n=6, T=10, C=2, seed=0):
+    return np.random.default_rng(seed).normal(size=(n, T, C))
+
+
+def test_fit_transform_rolls_transform_is_identity():
+    X = _X()
+    aug = RollAugmenter(min_shift=1, random_state=0)
+    rolled = aug.fit_transform(X)
+    np.testing.assert_array_equal(aug.transform(X), X)
+    for i in range(len(X)):  # each row is a circular shift of its original
+        shifts = [
+            s for s in range(1, 10) if np.allclose(np.roll(X[i], s, axis=0), rolled[i])
+        ]
+        assert len(shifts) == 1
+    np.testing.assert_array_equal(
+        RollAugmenter(min_shift=1, random_state=0).fit_transform(X), rolled
+    )
+
+
+@given(st.integers(1, 8), st.integers(2, 20), st.integers(0, 3))
+def test_roll_preserves_values_per_sequence(n, T, max_shift):
+    X = _X(n, T)
+    rolled = RollAugmenter(max_shift=max_shift, random_state=1).fit_transform(X)
+    np.testing.assert_allclose(np.sort(rolled, axis=1), np.sort(X, axis=1))
+    assert np.isfinite(rolled).all()
+
+
+def test_only_training_folds_are_augmented_in_a_pipeline():
+    X, y = _X(20, 12), np.repeat(["a", "b"], 10)
+    seen = []
+
+    class Spy(SequenceSummarizer):
+        def transform(self, X):
+            seen.append(X.copy())
+            return super().transform(X)
+
+    from sklearn.linear_model import LogisticRegression
+
+    pipe = make_pipeline(RollAugmenter(random_state=0), Spy(), LogisticRegression())
+    pipe.fit(X, y)
+    pipe.predict(X)
+    assert not np.allclose(seen[0], X)  # training data was rolled
+    np.testing.assert_array_equal(seen[-1], X)  # prediction data was not
+    grid = GridSearchCV(pipe, {"rollaugmenter__max_shift": [1, 5]}, cv=2).fit(X, y)
+    assert grid.best_params_["rollaugmenter__max_shift"] in (1, 5)
+
+
+def test_bad_shift_bounds():
+    with pytest.raises(ValueError, match="min_shift"):
+        RollAugmenter(min_shift=3, max_shift=1).fit(_X())
+
+
+def test_oversampler_balances_with_noisy_rolled_copies():
+    X = _X(10, 16)
+    y = np.array(["a"] * 8 + ["b"] * 2)
+    X_res, y_res = RollOversampler(noise_std=0.1, random_state=0).fit_resample(X, y)
+    assert (y_res == "a").sum() == 8 and (y_res == "b").sum() == 8
+    np.testing.assert_array_equal(X_res[:10], X)  # originals first, untouched
+    new = X_res[10:]
+    assert not any(np.allclose(new[0], X[i]) for i in range(10))
+    # a synthetic sample is close to a rolled copy of a minority sample
+    errors = [
+        np.abs(np.roll(X[i], s, axis=0) - new[0]).mean()
+        for i in (8, 9)
+        for s in range(16)
+    ]
+    assert min(errors) < 0.15
+
+
+@pytest.mark.parametrize(
+    "strategy, counts",
+    [
+        ("minority", {"a": 8, "b": 8, "c": 4}),
+        ("not majority", {"a": 8, "b": 8, "c": 8}),
+        ({"b": 5}, {"a": 8, "b": 5, "c": 4}),
+    ],
+)
+def test_sampling_strategies(strategy, counts):
+    X = _X(14, 8)
+    y = np.array(["a"] * 8 + ["b"] * 2 + ["c"] * 4)
+    _, y_res = RollOversampler(sampling_strategy=strategy, random_state=0).fit_resample(
+        X, y
+    )
+    got = dict(zip(*np.unique(y_res, return_counts=True)))
+    assert got == counts
+
+
+def test_oversampler_errors_and_float_strategy():
+    X, y = _X(10, 8), np.array([0] * 8 + [1] * 2)
+    _, y_res = RollOversampler(sampling_strategy=0.5, random_state=0).fit_resample(X, y)
+    assert (y_res == 1).sum() == 4
+    with pytest.raises(ValueError, match="fewer"):
+        RollOversampler(sampling_strategy={0: 2}).fit_resample(X, y)
+    with pytest.raises(ValueError, match="sampling_strategy"):
+        RollOversampler(sampling_strategy="most").fit_resample(X, y)
+    with pytest.raises(ValueError, match="Inconsistent"):
+        RollOversampler().fit_resample(X, y[:-1])
+
+
+def test_inside_imblearn_pipeline():
+    imblearn = pytest.importorskip("imblearn")
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = _X(30, 8), np.array([0] * 24 + [1] * 6)
+    X[y == 1] += 1.5
+    pipe = imblearn.pipeline.make_pipeline(
+        RollOversampler(random_state=0), SequenceSummarizer(), LogisticRegression()
+    )
+    assert pipe.fit(X, y).predict(X).shape == (30,)

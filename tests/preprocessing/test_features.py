@@ -1,0 +1,68 @@
+"""Tests of skseq.preprocessing.features."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy.integrate import cumulative_trapezoid
+from scipy.signal import detrend
+
+from skseq.preprocessing import DerivativeIntegralFeatures
+
+
+def test_default_is_6_to_18_channels_as_in_the_seed():
+    X = np.random.default_rng(0).normal(size=(3, 50, 6))
+    t = DerivativeIntegralFeatures(dt=0.1)
+    out = t.fit_transform(X)
+    assert out.shape == (3, 50, 18)
+    np.testing.assert_allclose(out[..., :6], X)
+    np.testing.assert_allclose(out[..., 6:12], np.gradient(X, 0.1, axis=1))
+    integral = cumulative_trapezoid(X, dx=0.1, axis=1, initial=0)
+    np.testing.assert_allclose(out[..., 12:], detrend(integral, axis=1), atol=1e-12)
+    names = t.get_feature_names_out()
+    assert names[0] == "ch0" and names[6] == "d1_ch0" and names[12] == "i1_ch0"
+
+
+def test_orders_and_drift_removal():
+    t = np.linspace(0, 2 * np.pi, 200)
+    X = (np.sin(t) + 0.3)[None, :, None]  # bias -> drift when integrated
+    raw = DerivativeIntegralFeatures(
+        derivative_orders=(2,),
+        integral_orders=(2,),
+        dt=t[1],
+        keep_original=False,
+        detrend_integrals=False,
+    ).fit_transform(X)
+    np.testing.assert_allclose(raw[0, 5:-5, 0], -np.sin(t[5:-5]), atol=1e-3)
+    fixed = DerivativeIntegralFeatures(
+        derivative_orders=(), integral_orders=(1,), dt=t[1], keep_original=False
+    ).fit_transform(X)
+    assert np.abs(fixed).max() < 1.5  # the 0.3 * t drift is removed
+    assert np.abs(raw[0, :, 1]).max() > 3
+
+
+def test_two_d_input_and_errors():
+    X = np.random.default_rng(0).normal(size=(4, 20))
+    t = DerivativeIntegralFeatures().fit(X)
+    assert t.transform(X).shape == (4, 60)
+    assert t.get_feature_names_out()[20] == "d1_t0"
+    with pytest.raises(ValueError, match="expecting 20 features"):
+        t.transform(X[:, :10])
+    with pytest.raises(ValueError, match="dt"):
+        DerivativeIntegralFeatures(dt=0).fit(X)
+    with pytest.raises(ValueError, match="Nothing to output"):
+        DerivativeIntegralFeatures((), (), keep_original=False).fit(X)
+
+
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 4), st.integers(2, 30), st.integers(1, 3)),
+        elements=st.floats(-1e3, 1e3),
+    )
+)
+def test_shape_contract_and_finite(X):
+    out = DerivativeIntegralFeatures().fit_transform(X)
+    assert out.shape == (*X.shape[:2], 3 * X.shape[2])
+    assert np.isfinite(out).all()

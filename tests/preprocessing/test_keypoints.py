@@ -1,0 +1,64 @@
+"""Tests of skseq.preprocessing.keypoints."""
+
+import numpy as np
+import pytest
+
+from skseq.datasets import make_keypoint_actions
+from skseq.preprocessing import KeypointNormalizer
+from skseq.utils.estimator_checks import parametrize_with_skseq_checks
+
+
+@parametrize_with_skseq_checks(
+    [KeypointNormalizer(), KeypointNormalizer(missing="zero")]
+)
+def test_skseq_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_centred_and_scaled_invariant_to_size_and_position():
+    X, _ = make_keypoint_actions(n_samples=6, noise_std=0.0, random_state=0)
+    norm = KeypointNormalizer().fit(X)
+    out = norm.transform(X).reshape(6, 5, 15, 2)
+    np.testing.assert_allclose(out[:, :, 8], 0.0, atol=1e-6)  # mid-hip at origin
+    torso = np.linalg.norm(out[:, :, 1] - out[:, :, 8], axis=-1)
+    np.testing.assert_allclose(np.median(torso, axis=1), 1.0, rtol=1e-5)
+    moved = X * 1.7 + np.tile([3.0, -2.0], 15)  # other size and place
+    np.testing.assert_allclose(norm.transform(moved), norm.transform(X), atol=1e-5)
+
+
+def test_missing_joints_stay_missing_and_are_ignored():
+    X, _ = make_keypoint_actions(n_samples=4, random_state=0)
+    X = X.astype(np.float64)
+    X_nan = X.copy()
+    X_nan[0, 2, 6:8] = np.nan  # right wrist missing in one frame
+    out = KeypointNormalizer().fit_transform(X_nan)
+    assert np.isnan(out[0, 2, 6:8]).all() and np.isnan(out).sum() == 2
+    np.testing.assert_allclose(out[1:], KeypointNormalizer().fit_transform(X)[1:])
+    X_zero = X.copy()
+    X_zero[0, 2, 16:18] = 0.0  # root missing -> centred on the frame mean
+    out_zero = KeypointNormalizer(missing="zero").fit_transform(X_zero)
+    assert (out_zero[0, 2, 16:18] == 0).all() and np.isfinite(out_zero).all()
+
+
+def test_flip_only_in_fit_transform():
+    X, _ = make_keypoint_actions(n_samples=40, random_state=0)
+    norm = KeypointNormalizer(flip=True, random_state=0)
+    train = norm.fit_transform(X)
+    plain = norm.transform(X)
+    flipped = ~np.isclose(train, plain).all(axis=(1, 2))
+    assert 5 < flipped.sum() < 35
+    i = np.flatnonzero(flipped)[0]
+    P, Q = train[i].reshape(5, 15, 2), plain[i].reshape(5, 15, 2)
+    np.testing.assert_allclose(
+        P[:, 2, 0], -Q[:, 5, 0], atol=1e-6
+    )  # r/l shoulder swapped
+    np.testing.assert_allclose(norm.transform(X), plain)
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="2 \\* n_joints"):
+        KeypointNormalizer().fit(np.ones((2, 3, 5)))
+    with pytest.raises(ValueError, match="Joint indices"):
+        KeypointNormalizer(root_joint=20).fit(np.ones((2, 3, 30)))
+    with pytest.raises(ValueError, match="missing"):
+        KeypointNormalizer(missing="drop").fit(np.ones((2, 3, 30)))

@@ -1,0 +1,41 @@
+"""Tests of skseq.preprocessing.scaling."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from skseq.preprocessing import LogTransformer
+
+
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 5), st.integers(1, 4), st.integers(1, 4)),
+        elements=st.floats(0, 500),
+    )
+)
+def test_exact_round_trip_any_rank(X):
+    t = LogTransformer().fit(X)
+    Z = t.transform(X)
+    assert Z.shape == X.shape and np.isfinite(Z).all()
+    np.testing.assert_allclose(t.inverse_transform(Z), X, rtol=1e-12, atol=1e-12)
+
+
+def test_values_and_negative_input():
+    X = np.array([[0.0, 0.99]])
+    np.testing.assert_allclose(
+        LogTransformer(offset=0.01).fit_transform(X), [[np.log(0.01), 0.0]]
+    )
+    with pytest.raises(ValueError, match="minimum -1"):
+        LogTransformer().fit(-np.ones((2, 2)))
+    t = LogTransformer().fit(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="Negative values"):
+        t.transform(-np.ones((2, 2)))
+    with pytest.raises(ValueError, match="offset"):
+        LogTransformer(offset=0).fit(np.ones((2, 2)))
+    assert (
+        LogTransformer().fit_transform(np.ones((2, 2), dtype=np.float32)).dtype
+        == np.float32
+    )

@@ -1,0 +1,71 @@
+"""Tests of skseq.preprocessing.windows."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from skseq.preprocessing import SlidingWindows, sliding_windows
+
+
+def test_many_to_one_and_many_to_many_values():
+    a = np.arange(10)
+    X, y = sliding_windows(a, n_input=3)
+    assert X.shape == (7, 3) and y.shape == (7, 1)
+    np.testing.assert_array_equal(X[0], [0, 1, 2])
+    np.testing.assert_array_equal(y[:, 0], np.arange(3, 10))
+    X, y = sliding_windows(a, n_input=3, n_output=2, stride=2, gap=1)
+    np.testing.assert_array_equal(X[1], [2, 3, 4])
+    np.testing.assert_array_equal(y[1], [6, 7])
+
+
+def test_frames_and_dataframes():
+    frames = np.random.default_rng(0).random((20, 4, 5))
+    X, y = sliding_windows(frames, 4, 2)
+    assert X.shape == (15, 4, 4, 5) and y.shape == (15, 2, 4, 5)
+    np.testing.assert_array_equal(y[0], frames[4:6])
+    df = pd.DataFrame(np.arange(20).reshape(10, 2))
+    X, _ = sliding_windows(df, 3)
+    assert X.shape == (7, 3, 2)
+
+
+@given(
+    T=st.integers(1, 40),
+    n_input=st.integers(1, 6),
+    n_output=st.integers(1, 4),
+    stride=st.integers(1, 4),
+    gap=st.integers(0, 3),
+)
+def test_no_future_leaks_into_inputs(T, n_input, n_output, stride, gap):
+    a = np.arange(T, dtype=float)
+    span = n_input + gap + n_output
+    if T < span:
+        with pytest.raises(ValueError, match="one window needs"):
+            sliding_windows(a, n_input, n_output, stride, gap)
+        return
+    X, y = sliding_windows(a, n_input, n_output, stride, gap)
+    assert len(X) == (T - span) // stride + 1
+    assert (X.max(axis=1) + gap < y.min(axis=1)).all()  # targets strictly later
+    np.testing.assert_array_equal(np.diff(y, axis=1), 1.0)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        sliding_windows(np.arange(5), 0)
+    with pytest.raises(TypeError):
+        sliding_windows(np.arange(5), 2.5)
+    with pytest.raises(TypeError):
+        sliding_windows(np.array(["a", "b", "c"]), 1)
+
+
+def test_sliding_windows_transformer():
+    X = np.arange(2 * 6 * 2, dtype=float).reshape(2, 6, 2)
+    sw = SlidingWindows(window_length=4, stride=2).fit(X)
+    out = sw.transform(X)
+    assert out.shape == (4, 4, 2) and sw.n_windows_ == 2
+    np.testing.assert_array_equal(out[1], X[0, 2:6])
+    np.testing.assert_array_equal(out[2], X[1, 0:4])
+    np.testing.assert_array_equal(sw.window_labels(["a", "b"]), ["a", "a", "b", "b"])
+    with pytest.raises(ValueError, match="at least 4 required"):
+        SlidingWindows(window_length=4).fit(X[:, :3])
