@@ -33,6 +33,11 @@ class LogTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def __init__(self, offset: float = 0.01):
         self.offset = offset
 
+    def _make_test_data(self, n_samples: int = 12, random_state: int = 0):
+        """Non-negative sequences for skseq's estimator checks."""
+        rng = np.random.default_rng(random_state)
+        return rng.gamma(0.5, 2.0, size=(n_samples, 16, 3)), None
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.positive_only = True

@@ -111,12 +111,21 @@ def to_numeric_array(
                 f"Complex data not supported: {name} has dtype {X_dtype}; expected "
                 "real numbers."
             )
-        if X_dtype.kind in "OUSV":
+        if X_dtype.kind in "USV":
+            raise TypeError(
+                f"{name} has dtype {X_dtype} (strings); expected a numeric array. "
+                "Convert your data to numbers explicitly."
+            )
+        if X_dtype.kind == "O":
+            if any(isinstance(v, str | bytes) for v in np.asarray(X).ravel()):
+                raise TypeError(
+                    f"{name} contains strings (dtype object); expected a numeric array."
+                )
             try:
                 X = np.asarray(X, dtype=np.float64)
             except (TypeError, ValueError) as exc:
                 raise TypeError(
-                    f"{name} has dtype {X_dtype} with non-numeric entries; expected a "
+                    f"{name} has dtype object with non-numeric entries; expected a "
                     f"numeric array. ({exc})"
                 ) from exc
     finite: bool | str = True

@@ -87,7 +87,7 @@ def test_input_errors(speeds):
         Heatmapper(locations=["nowhere"]).fit(speeds)
     bad = speeds.astype(object)
     bad.iloc[0, 0] = "fast"
-    with pytest.raises(TypeError, match="non-numeric"):
+    with pytest.raises(TypeError, match="strings"):
         Heatmapper().fit(bad)
 
 

@@ -33,7 +33,7 @@ def test_sequences_layouts_and_dtype():
         (np.zeros((2, 0, 2)), ValueError, "0 timesteps"),
         (np.full((2, 3, 1), np.nan), ValueError, "NaN"),
         (np.full((2, 3, 1), np.inf), ValueError, "infinity"),
-        (np.array([[["a"]]]), TypeError, "non-numeric"),
+        (np.array([[["a"]]]), TypeError, "strings"),
         (np.ones((2, 3, 1)) * 1j, ValueError, "Complex data not supported"),
         (np.ones((2, 3, 1), dtype=bool), TypeError, "bool"),
         ("abc", TypeError, "string"),
