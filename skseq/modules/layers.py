@@ -146,29 +146,36 @@ def pad_to_multiple(
         y = x[None]
     else:
         y = x.reshape(-1, x.shape[-3], height, width)
-    remaining = list(pads)
-    while any(remaining):
-        h, w = y.shape[-2:]
-        if mode == "reflect" and (h == 1 or w == 1):
-            y = F.pad(y, tuple(remaining), mode="replicate")
-            break
-        if mode != "reflect":
-            kwargs = {"value": 0.0} if mode == "constant" else {}
-            y = F.pad(y, tuple(remaining), mode=mode, **kwargs)
-            break
-        step = [
-            min(remaining[0], w - 1),
-            min(remaining[1], w - 1),
-            min(remaining[2], h - 1),
-            min(remaining[3], h - 1),
-        ]
-        y = F.pad(y, tuple(step), mode="reflect")
-        remaining = [r - s for r, s in zip(remaining, step)]
+    if mode == "reflect":
+        y = _reflect_axis(y, pads[0], pads[1], axis=-1)
+        y = _reflect_axis(y, pads[2], pads[3], axis=-2)
+    else:
+        kwargs = {"value": 0.0} if mode == "constant" else {}
+        y = F.pad(y, pads, mode=mode, **kwargs)
     if x.ndim == 2:
         return y[0, 0], pads
     if squeeze:
         return y[0], pads
     return y.reshape(*lead_shape, *y.shape[-3:]), pads
+
+
+def _reflect_axis(y: Tensor, before: int, after: int, axis: int) -> Tensor:
+    """Mirror-pad one spatial axis of (N, C, H, W), in steps if the pad is large.
+
+    ``reflect`` can add at most ``size - 1`` per side at once; larger pads are
+    done in repeated steps. An axis of size 1 has nothing to mirror and is
+    replicated.
+    """
+    while before or after:
+        size = y.shape[axis]
+        if size == 1:
+            spec = (before, after, 0, 0) if axis == -1 else (0, 0, before, after)
+            return F.pad(y, spec, mode="replicate")
+        b, a = min(before, size - 1), min(after, size - 1)
+        spec = (b, a, 0, 0) if axis == -1 else (0, 0, b, a)
+        y = F.pad(y, spec, mode="reflect")
+        before, after = before - b, after - a
+    return y
 
 
 def crop_padding(x: Tensor, pads: tuple[int, int, int, int]) -> Tensor:

@@ -1,0 +1,72 @@
+"""Tests of skseq.modules.layers and skseq.modules.losses."""
+
+import math
+
+import pytest
+import torch
+
+from skseq.modules.layers import (
+    BatchNorm1dAnyBatch,
+    RandomRoll,
+    crop_padding,
+    get_activation,
+    pad_to_multiple,
+)
+from skseq.modules.losses import LogCoshLoss
+
+
+def test_get_activation():
+    assert isinstance(get_activation("elu"), torch.nn.ELU)
+    with pytest.raises(ValueError, match="Unknown activation"):
+        get_activation("swish2")
+
+
+def test_random_roll_train_only_reproducible_and_circular():
+    x = torch.arange(2 * 6 * 3, dtype=torch.float32).reshape(2, 6, 3)
+    roll = RandomRoll(max_shift=2)
+    roll.eval()
+    assert torch.equal(roll(x), x)
+    roll.train()
+    torch.manual_seed(0)
+    a = roll(x)
+    torch.manual_seed(0)
+    assert torch.equal(a, roll(x))
+    for i in range(2):
+        assert any(torch.equal(a[i], torch.roll(x[i], s, dims=0)) for s in range(-2, 3))
+
+
+@pytest.mark.parametrize(
+    "shape", [(1, 1, 37, 53), (2, 3, 3, 5), (1, 1, 1, 1), (4, 8, 16)]
+)
+@pytest.mark.parametrize("multiple", [1, 8, 16])
+def test_pad_to_multiple_and_crop_are_inverse(shape, multiple):
+    x = torch.randn(shape)
+    padded, pads = pad_to_multiple(x, multiple)
+    assert padded.shape[-2] % multiple == 0 and padded.shape[-1] % multiple == 0
+    assert padded.shape[:-2] == x.shape[:-2]
+    assert torch.equal(crop_padding(padded, pads), x)
+
+
+def test_reflect_padding_mirrors():
+    x = torch.arange(4.0).reshape(1, 1, 1, 4)
+    padded, pads = pad_to_multiple(x, 8)
+    assert pads == (2, 2, 3, 4)
+    assert padded[0, 0, 3].tolist() == [2.0, 1.0, 0.0, 1.0, 2.0, 3.0, 2.0, 1.0]
+
+
+def test_logcosh_matches_formula_and_is_stable():
+    d = torch.linspace(-5, 5, 11)
+    loss = LogCoshLoss(reduction="none")(d, torch.zeros_like(d))
+    torch.testing.assert_close(loss, torch.log(torch.cosh(d)))
+    big = LogCoshLoss()(torch.tensor([1e4, -1e4]), torch.zeros(2))
+    assert torch.isfinite(big) and big.item() == pytest.approx(
+        1e4 - math.log(2), rel=1e-6
+    )
+    with pytest.raises(ValueError):
+        LogCoshLoss(reduction="median")
+
+
+def test_batchnorm_any_batch_accepts_single_sample():
+    bn = BatchNorm1dAnyBatch(3).train()
+    assert bn(torch.randn(1, 3)).shape == (1, 3)
+    assert bn(torch.randn(4, 3)).shape == (4, 3)

@@ -1,0 +1,181 @@
+"""Tests of the networks in skseq.modules: shapes, gradients, equivalences, learning."""
+
+import pytest
+import torch
+from torch import nn
+
+from skseq.modules import (
+    Conv1DActivityNet,
+    ConvLSTMCell,
+    ConvLSTMSeq2Seq,
+    KeypointLSTMNet,
+    RainNet,
+    ResidualConv1dBlock,
+    TemporalAttention,
+)
+
+
+def _all_params_get_grad(model, out):
+    out.float().pow(2).mean().backward()
+    missing = [
+        n for n, p in model.named_parameters() if p.requires_grad and p.grad is None
+    ]
+    assert not missing, missing
+
+
+def test_conv1d_net_shapes_and_gradients():
+    net = Conv1DActivityNet(6, 4, channels=(8, 8), kernel_size=5, roll_augment=True)
+    out = net(torch.randn(3, 32, 6))
+    assert out.shape == (3, 4) and net.min_timesteps == 4
+    _all_params_get_grad(net, out)
+
+
+def test_residual_skip_from_first_to_third_conv():
+    block = ResidualConv1dBlock(2, 4, kernel_size=3).eval()
+    nn.init.zeros_(block.conv3[0].weight)
+    nn.init.zeros_(block.conv3[1].bias)
+    x = torch.randn(2, 2, 8)
+    first = block.act1(block.conv1(x))
+    # conv3 contributes only its BatchNorm bias (0): output = act(first), pooled
+    expected = block.pool(block.act3(first))
+    torch.testing.assert_close(block(x), expected)
+
+
+def test_convlstm_cell_fused_gates_equal_four_separate_convolutions():
+    torch.manual_seed(0)
+    cell = ConvLSTMCell(2, 3, kernel_size=3)
+    x, h, c = torch.randn(1, 2, 5, 6), torch.randn(1, 3, 5, 6), torch.randn(1, 3, 5, 6)
+    w, b = cell.gates.weight, cell.gates.bias
+    xh = torch.cat([x, h], 1)
+    gates = [
+        nn.functional.conv2d(
+            xh, w[k * 3 : (k + 1) * 3], b[k * 3 : (k + 1) * 3], padding=1
+        )
+        for k in range(4)
+    ]
+    i, f, o, g = (
+        torch.sigmoid(gates[0]),
+        torch.sigmoid(gates[1]),
+        torch.sigmoid(gates[2]),
+        torch.tanh(gates[3]),
+    )
+    c_ref = f * c + i * g
+    h_ref = o * torch.tanh(c_ref)
+    h_new, c_new = cell(x, (h, c))
+    torch.testing.assert_close(h_new, h_ref)
+    torch.testing.assert_close(c_new, c_ref)
+
+
+@pytest.mark.parametrize("mode", ["pixel", "frame"])
+def test_attention_weights_sum_to_one(mode):
+    att = TemporalAttention(4, mode=mode)
+    context, weights = att(torch.randn(2, 4, 5, 5), torch.randn(2, 7, 4, 5, 5))
+    assert context.shape == (2, 4, 5, 5)
+    torch.testing.assert_close(weights.sum(1), torch.ones_like(weights.sum(1)))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"attention": False},
+        {"encoder_decoder": False, "attention": False},
+        {"attention_mode": "frame"},
+    ],
+)
+def test_seq2seq_shapes_and_gradients(kwargs):
+    net = ConvLSTMSeq2Seq(2, 1, n_out_frames=3, hidden_channels=4, n_layers=2, **kwargs)
+    out = net(torch.randn(2, 5, 2, 7, 9))
+    assert out.shape == (2, 3, 1, 7, 9)
+    _all_params_get_grad(net, out)
+    with pytest.raises(ValueError):
+        ConvLSTMSeq2Seq(1, 1, 2, encoder_decoder=False, attention=True)
+
+
+@pytest.mark.parametrize("two_path", [False, True])
+@pytest.mark.parametrize("upsampling", ["transpose", "nearest"])
+def test_rainnet_any_size(two_path, upsampling):
+    net = RainNet(
+        4,
+        depth=3,
+        base_channels=4,
+        two_path=two_path,
+        convlstm_hidden=3,
+        upsampling=upsampling,
+    )
+    out = net(torch.randn(2, 4, 1, 37, 53))
+    assert out.shape == (2, 1, 37, 53) and net.multiple == 8
+    _all_params_get_grad(net, out)
+    net.eval()
+    x = torch.randn(1, 4, 1, 20, 20)
+    torch.testing.assert_close(net(x), net(x))
+
+
+@pytest.mark.parametrize("head", ["flatten", "mean", "max", "last"])
+def test_keypoint_lstm_padding_invariance(head):
+    torch.manual_seed(0)
+    net = KeypointLSTMNet(
+        6, 3, n_timesteps=8, hidden_size=5, n_layers=2, head=head
+    ).eval()
+    x = torch.randn(2, 8, 6)
+    padded = x.clone()
+    padded[0, 5:] = float("nan")
+    out = net(padded)
+    assert torch.isfinite(out).all()
+    if head == "flatten":
+        # padded positions read as zero hidden states: equal to NaN->anything padding
+        other = padded.clone()
+        other[0, 5:] = float("nan")
+        torch.testing.assert_close(net(other), out)
+    else:
+        short = KeypointLSTMNet(
+            6, 3, n_timesteps=5, hidden_size=5, n_layers=2, head=head
+        )
+        short.load_state_dict(net.state_dict())
+        torch.testing.assert_close(short.eval()(x[:1, :5]), out[:1])
+    torch.testing.assert_close(net(x[1:]), out[1:])  # no state carried across samples
+
+
+def _overfit(model, x, y, loss_fn, steps=80, lr=1e-2):
+    torch.manual_seed(0)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    first = None
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        first = loss.item() if first is None else first
+    return first, loss.item()
+
+
+def test_networks_can_overfit_tiny_data():
+    torch.manual_seed(0)
+    ce = nn.CrossEntropyLoss()
+    y = torch.tensor([0, 1, 2, 0, 1, 2])
+    first, last = _overfit(
+        Conv1DActivityNet(3, 3, channels=(8,), kernel_size=3),
+        torch.randn(6, 16, 3),
+        y,
+        ce,
+    )
+    assert last < 0.3 * first
+    first, last = _overfit(
+        KeypointLSTMNet(4, 3, 5, hidden_size=16, n_layers=1),
+        torch.randn(6, 5, 4),
+        y,
+        ce,
+    )
+    assert last < 0.3 * first
+    x = torch.rand(4, 3, 1, 8, 8)
+    first, last = _overfit(
+        ConvLSTMSeq2Seq(1, 1, 2, hidden_channels=8, n_layers=1),
+        x,
+        x[:, -2:],
+        nn.MSELoss(),
+    )
+    assert last < 0.3 * first
+    first, last = _overfit(
+        RainNet(3, depth=2, base_channels=8, dropout=0.0), x, x[:, -1], nn.MSELoss()
+    )
+    assert last < 0.3 * first
