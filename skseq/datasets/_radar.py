@@ -43,7 +43,7 @@ def make_radar_sequences(
         Frame size in pixels.
     n_cells : float or None, default=None
         Mean number of cells alive at once; None scales with the area
-        (one per 700 px^2, i.e. about 6 on 64x64).
+        (one per 1200 px^2, i.e. about 3.4 on 64x64).
     motion : tuple of float, default=(1.2, 0.4)
         Uniform drift ``(dx, dy)`` in pixels per frame (x to the right, y down).
     rotation : float, default=0.004
@@ -75,7 +75,7 @@ def make_radar_sequences(
     if n_cells is not None and n_cells <= 0:
         raise ValueError(f"n_cells must be > 0 or None; got {n_cells}.")
     rng = check_random_state(random_state)
-    mean_alive = n_cells if n_cells is not None else height * width / 700.0
+    mean_alive = n_cells if n_cells is not None else height * width / 1200.0
     birth_rate = mean_alive / mean_lifetime  # cells per frame (Little's law)
     centre = np.array([(width - 1) / 2.0, (height - 1) / 2.0])
     drift = np.asarray(motion, dtype=float)
@@ -84,7 +84,7 @@ def make_radar_sequences(
         rel = p - centre
         return drift + rotation * np.stack([-rel[:, 1], rel[:, 0]], axis=1)
 
-    # spin-up: start with cells of random ages, then add births per frame
+    # spin-up: cells of random ages at the start, then births every frame
     margin = 8.0
     warmup = int(np.ceil(mean_lifetime))
     births = rng.poisson(birth_rate, size=n_frames + warmup)
@@ -102,15 +102,8 @@ def make_radar_sequences(
             rng.uniform(-margin, height + margin, n_total),
         ]
     )
-    # advect every cell from its birth to the first frame
-    t = birth_time.copy()
-    while (active := t < 0).any():
-        step = np.minimum(1.0, -t[active])[:, None]
-        p = position[active]
-        mid = p + 0.5 * step * velocity(p)
-        position[active] = p + step * velocity(mid)
-        t[active] += step[:, 0]
-
+    # ``position`` is where a cell is at max(birth, 0): cells alive when the
+    # sequence starts are spread over the domain like those born later.
     yy, xx = np.mgrid[0:height, 0:width].astype(float)
     cos, sin = np.cos(angle), np.sin(angle)
     sx, sy = radius * elongation, radius / np.sqrt(elongation)
@@ -126,8 +119,13 @@ def make_radar_sequences(
             rain[frame] += amplitude * np.exp(
                 -0.5 * ((u / sx[i]) ** 2 + (v / sy[i]) ** 2)
             )
-        # midpoint step of every existing cell to the next frame
-        mid = position + 0.5 * velocity(position)
-        position = position + velocity(mid)
+        # midpoint step, to the next frame, of every cell born by then (a cell
+        # born between two frames moves only for the part of the step after
+        # its birth; unborn cells keep their birth position)
+        step = np.clip(frame + 1 - np.maximum(birth_time, frame), 0.0, 1.0)[:, None]
+        moving = step[:, 0] > 0
+        p = position[moving]
+        mid = p + 0.5 * step[moving] * velocity(p)
+        position[moving] = p + step[moving] * velocity(mid)
     rain[rain < _DRY_BELOW] = 0.0
     return rain.astype(np.float32)
