@@ -62,8 +62,13 @@ print(table.round(3).to_string())
 G_train, g_train = load_gunpoint(split="train")
 G_test, g_test = load_gunpoint(split="test")
 models = {
-    "KeypointLSTM (mean head)": KeypointLSTMClassifier(
-        hidden_size=32, n_layers=2, head="mean", max_epochs=EPOCHS, random_state=0
+    "KeypointLSTM (1 layer, flatten head)": KeypointLSTMClassifier(
+        hidden_size=16,
+        n_layers=1,
+        lr=3e-3,
+        max_epochs=2 * EPOCHS,
+        validation_fraction=None,
+        random_state=0,
     )
 }
 models.update(classical_classifiers(random_state=0))
@@ -80,6 +85,9 @@ print("\nGunPoint (UCR)")
 print(gun_table.round(3).to_string())
 
 # %%
+# On GunPoint (150 steps, 50 training series) the LSTM does not beat the
+# random forest on raw series: a recurrent net needs more data than this to
+# learn shape features that trees read off directly. Report it as it is.
 fig, ax = plt.subplots(figsize=(6, 3))
 gun_table["accuracy"].plot.barh(ax=ax)
 ax.set_xlabel("test accuracy")

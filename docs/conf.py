@@ -1,0 +1,36 @@
+"""Sphinx configuration of the skseq documentation."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.abspath(".."))
+
+import skseq  # noqa: E402
+
+project = "skseq"
+author = "The skseq developers"
+copyright = "2026, the skseq developers"
+release = skseq.__version__
+version = release
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+autosummary_generate = True
+numpydoc_show_class_members = False
+autodoc_default_options = {"members": True, "inherited-members": False}
+exclude_patterns = ["_build", "auto_examples/*.ipynb"]
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "download_all_examples": False,
+}
+
+html_theme = "pydata_sphinx_theme"
+html_title = "skseq"
