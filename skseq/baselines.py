@@ -25,12 +25,12 @@ from scipy import stats
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from skseq.utils._frames import FrameRegressorMixin
 from skseq.utils.validation import (
     check_frame_targets,
     check_frames,
     check_positive_int,
     check_sequences,
-    to_numeric_array,
 )
 
 __all__ = [
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 
-class _FrameBaseline(RegressorMixin, BaseEstimator):
+class _FrameBaseline(FrameRegressorMixin, RegressorMixin, BaseEstimator):
     """Shape bookkeeping shared by the frame baselines.
 
     ``fit`` learns only shapes (``n_output_frames_`` from ``y``); ``predict``
@@ -100,13 +100,6 @@ class _FrameBaseline(RegressorMixin, BaseEstimator):
             )
         return X, had_channel_axis
 
-    def _to_target_layout(self, y: np.ndarray) -> np.ndarray:
-        if self.target_ndim_ == 5:
-            return y
-        if self.target_ndim_ == 4:
-            return y[:, :, 0]
-        return y[:, 0, 0]
-
     def predict(self, X) -> np.ndarray:
         """Forecast ``n_output_frames_`` frames.
 
@@ -139,16 +132,6 @@ class _FrameBaseline(RegressorMixin, BaseEstimator):
         X, had_channel_axis = self._validate_X(X)
         out = self._forecast(X, n_steps)
         return out if had_channel_axis else out[:, :, 0]
-
-    def score(self, X, y, sample_weight=None) -> float:
-        """R² over all predicted values (as the deep frame regressors)."""
-        from sklearn.metrics import r2_score
-
-        y_pred = self.predict(X)
-        y_true = to_numeric_array(y, name="y")
-        if y_true.shape != y_pred.shape:
-            raise ValueError(f"y has shape {y_true.shape}; predictions {y_pred.shape}.")
-        return float(r2_score(y_true.ravel(), y_pred.ravel()))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

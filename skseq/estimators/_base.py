@@ -34,6 +34,8 @@ from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.dataset import Dataset, ValidSplit
 from skorch.helper import predefined_split
 
+from skseq.utils._frames import FrameRegressorMixin
+
 __all__ = ["BaseDeepEstimator", "NonFiniteLossError", "StopOnNonFiniteLoss"]
 
 _OPTIMIZERS = {
@@ -506,7 +508,7 @@ def resolve_loss(loss: str):
     return classes[loss]
 
 
-class BaseFrameRegressor(FrameInputMixin, BaseDeepEstimator):
+class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator):
     """Frame-to-frame regressors: validation of target frames and scoring.
 
     Predictions come back in the layout of the ``y`` seen in ``fit``
@@ -538,45 +540,6 @@ class BaseFrameRegressor(FrameInputMixin, BaseDeepEstimator):
     def _network_targets(self, y: np.ndarray) -> np.ndarray:
         """Validated ``(n, T_out, C, H, W)`` targets -> what the network learns."""
         return y
-
-    def _to_target_layout(self, y: np.ndarray) -> np.ndarray:
-        """(n, T_out, C, H, W) -> the layout of the ``y`` seen in ``fit``."""
-        if self.target_ndim_ == 5:
-            return y
-        if self.target_ndim_ == 4:
-            return y[:, :, 0]
-        return y[:, 0, 0]
-
-    def score(self, X, y, sample_weight=None) -> float:
-        """Coefficient of determination R² over all predicted values.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_frames, [C,] H, W)
-        y : array-like of the shape of the ``y`` used in ``fit``
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        score : float
-            R² of the flattened frames (every pixel of every lead time is one
-            value), so constant pixels do not dominate the score.
-        """
-        from sklearn.metrics import r2_score
-
-        from skseq.utils.validation import to_numeric_array
-
-        y_pred = self.predict(X)
-        y_true = to_numeric_array(y, name="y")
-        if y_true.shape != y_pred.shape:
-            raise ValueError(
-                f"y has shape {y_true.shape} but predictions have shape {y_pred.shape}."
-            )
-        weights = None
-        if sample_weight is not None:
-            per_sample = int(np.prod(y_true.shape[1:]))
-            weights = np.repeat(np.asarray(sample_weight, dtype=float), per_sample)
-        return float(r2_score(y_true.ravel(), y_pred.ravel(), sample_weight=weights))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,0 +1,52 @@
+"""Output layout and scoring shared by every frame forecaster (deep or classical)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class FrameRegressorMixin:
+    """Return predictions in the layout of the fitted ``y``; score with R².
+
+    Expects ``target_ndim_`` (the rank of the ``y`` given to ``fit``: 3 for
+    ``(n, H, W)``, 4 for ``(n, T_out, H, W)``, 5 for ``(n, T_out, C, H, W)``).
+    """
+
+    def _to_target_layout(self, y: np.ndarray) -> np.ndarray:
+        """(n, T_out, C, H, W) -> the layout of the ``y`` seen in ``fit``."""
+        if self.target_ndim_ == 5:
+            return y
+        if self.target_ndim_ == 4:
+            return y[:, :, 0]
+        return y[:, 0, 0]
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Coefficient of determination R² over all predicted values.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_frames, [C,] H, W)
+        y : array-like of the shape of the ``y`` used in ``fit``
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+            R² of the flattened frames: every pixel of every lead time is one
+            value, so constant pixels do not dominate the score.
+        """
+        from sklearn.metrics import r2_score
+
+        from skseq.utils.validation import to_numeric_array
+
+        y_pred = self.predict(X)
+        y_true = to_numeric_array(y, name="y")
+        if y_true.shape != y_pred.shape:
+            raise ValueError(
+                f"y has shape {y_true.shape} but predictions have shape {y_pred.shape}."
+            )
+        weights = None
+        if sample_weight is not None:
+            per_sample = int(np.prod(y_true.shape[1:]))
+            weights = np.repeat(np.asarray(sample_weight, dtype=float), per_sample)
+        return float(r2_score(y_true.ravel(), y_pred.ravel(), sample_weight=weights))
