@@ -41,7 +41,7 @@ test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 docs: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[docs,tracking]"
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
 benchmark: $(STAMP)

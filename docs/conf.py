@@ -5,7 +5,7 @@ import sys
 
 sys.path.insert(0, os.path.abspath(".."))
 
-import skseq  # noqa: E402
+import skseq
 
 project = "skseq"
 author = "The skseq developers"
@@ -22,7 +22,16 @@ extensions = [
 ]
 autosummary_generate = True
 numpydoc_show_class_members = False
-autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_default_options = {
+    "members": True,
+    "inherited-members": False,
+    # scikit-learn's metadata-routing and parameter methods: documented there
+    "exclude-members": (
+        "set_fit_request,set_score_request,set_predict_request,set_transform_request,"
+        "set_inverse_transform_request,set_predict_proba_request,set_output,"
+        "get_metadata_routing,get_params,set_params,fit_predict"
+    ),
+}
 exclude_patterns = ["_build", "auto_examples/*.ipynb"]
 
 sphinx_gallery_conf = {

@@ -131,7 +131,8 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        windows : ndarray of shape (n_samples * n_windows_, window_length, n_channels)
+        windows : ndarray of shape (n_samples * n_windows, window_length, n_channels)
+            ``n_windows`` is the fitted ``n_windows_``.
         """
         check_is_fitted(self)
         X = check_sequences(X, dtype=None)
@@ -154,7 +155,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        y_windows : ndarray of shape (n_samples * n_windows_,)
+        y_windows : ndarray of shape (n_samples * n_windows,)
         """
         check_is_fitted(self)
         return np.repeat(np.asarray(y), self.n_windows_)
