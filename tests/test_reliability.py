@@ -16,6 +16,8 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
@@ -287,3 +289,69 @@ def test_unseen_labels_and_score(param):
         assert est.score(X, y_unseen) <= 1  # sklearn semantics: counted as wrong
     else:
         assert np.isfinite(est.score(X, y))
+
+
+# ---------------------------------------------------------------------- fuzzing
+_FITTED: dict[str, object] = {}
+
+
+def _fitted(name_and_est):
+    name, est = name_and_est
+    if name not in _FITTED:
+        X, y = make_test_data(est)
+        _FITTED[name] = _fit(clone(est), X, y)
+    return _FITTED[name]
+
+
+_DTYPES = st.sampled_from(
+    [
+        np.float64,
+        np.float32,
+        np.float16,
+        np.int64,
+        np.bool_,
+        np.complex128,
+        "str",
+        object,
+    ]
+)
+
+
+@st.composite
+def _arrays(draw):
+    ndim = draw(st.integers(0, 6))
+    shape = tuple(draw(st.lists(st.integers(0, 5), min_size=ndim, max_size=ndim)))
+    dtype = draw(_DTYPES)
+    values = draw(st.sampled_from(["normal", "nan", "inf", "huge", "zeros"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    a = rng.normal(size=shape)
+    if values == "nan" and a.size:
+        a.flat[0] = np.nan
+    elif values == "inf" and a.size:
+        a.flat[-1] = np.inf
+    elif values == "huge":
+        a = a * 1e30
+    elif values == "zeros":
+        a = np.zeros(shape)
+    if dtype == "str":
+        return a.astype(str)
+    with np.errstate(all="ignore"):
+        return a.astype(dtype)
+
+
+@pytest.mark.parametrize("entry", INSTANCES, ids=IDS)
+@settings(max_examples=30, deadline=None)
+@given(X=_arrays())
+def test_fuzzed_predict_gives_output_or_documented_error(entry, X):
+    """Random ranks, sizes, dtypes and values: a valid output or a clear error."""
+    est = _fitted(entry)
+    try:
+        out = _out(est, X)
+    except (ValueError, TypeError) as exc:
+        assert len(str(exc)) > 15
+        return
+    out = np.asarray(out)
+    assert len(out) == len(X)
+    if out.dtype.kind == "f" and X.dtype.kind in "fiu" and np.isfinite(X).all():
+        if np.abs(X).max(initial=0) < 1e6:
+            assert np.isfinite(out).all(), "silent NaN/inf from finite input"
