@@ -29,7 +29,7 @@ from skseq.metrics import nowcast_scores
 from skseq.preprocessing import sliding_windows
 
 FULL = os.environ.get("SKSEQ_FULL") == "1"
-N_FRAMES, SIZE, EPOCHS = (480, 64, 40) if FULL else (200, 48, 6)
+N_FRAMES, SIZE, EPOCHS = (480, 64, 25) if FULL else (200, 48, 6)
 N_IN, LEADS = 4, 3
 
 # %%
