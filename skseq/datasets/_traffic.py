@@ -125,7 +125,7 @@ def make_traffic_speeds(
     queue = 0.0  # vehicles waiting to enter (vertical queue)
     mean_density = np.empty((len(index), n_locations))
     for day in range(n_days):
-        weekend = index[day * per_day].dayofweek >= 5
+        weekend = index[day * per_day].day_of_week >= 5
         shift = rng.normal(0.0, 0.25)  # peak timing varies by ~15 min
         scale = demand_scale * rng.normal(1.0, 0.05)
         demand = scale * _daily_demand(
