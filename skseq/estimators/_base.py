@@ -174,7 +174,13 @@ class BaseDeepEstimator(BaseEstimator):
         If True, a second ``fit`` continues training the current network
         instead of starting from a fresh one.
     device : str
-        ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``) or ``"auto"``.
+        ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``) or ``"auto"``. Ignored when an
+        ``accelerator`` places the model itself.
+    accelerator : accelerate.Accelerator or None
+        Train through Hugging Face ``accelerate`` (skorch's
+        :class:`~skorch.hf.AccelerateMixin`): multi-GPU or multi-node data
+        parallelism under ``accelerate launch``, mixed precision, gradient
+        accumulation. ``None`` trains with plain skorch on ``device``.
     verbose : int
         0 is silent, 1 prints skorch's epoch table, 2 also shows a progress bar.
     random_state : int, RandomState instance or None
@@ -267,6 +273,32 @@ class BaseDeepEstimator(BaseEstimator):
             callbacks.append(("progress_bar", ProgressBar()))
         return callbacks
 
+    def _resolve_fit_device(self) -> str:
+        accelerator = self.accelerator
+        if accelerator is None:
+            return resolve_device(self.device)
+        if not (hasattr(accelerator, "prepare") and hasattr(accelerator, "device")):
+            raise TypeError(
+                "accelerator must be None or an accelerate.Accelerator; got "
+                f"{type(accelerator).__name__}."
+            )
+        return str(accelerator.device)
+
+    def _net_class_and_placement(self) -> tuple[type, dict[str, Any]]:
+        """The skorch net class and its device/accelerator arguments."""
+        if self.accelerator is None:
+            return self._net_class, {"device": self.device_}
+        from skseq.estimators._accelerate import accelerated
+
+        placed_by_accelerator = self.accelerator.device_placement
+        return accelerated(self._net_class), {
+            "accelerator": self.accelerator,
+            "device": None if placed_by_accelerator else self.device_,
+            # skorch prints through the accelerator's sink whatever the
+            # verbosity; silence it explicitly at verbose=0
+            "callbacks__print_log__sink": "auto" if self.verbose else _silent,
+        }
+
     def _build_net(self, y_train: np.ndarray, seed: int, valid=None) -> NeuralNet:
         criterion, criterion_kwargs = self._build_criterion()
         if valid is not None:
@@ -276,7 +308,8 @@ class BaseDeepEstimator(BaseEstimator):
         kwargs = {f"criterion__{k}": v for k, v in criterion_kwargs.items()}
         if self.weight_decay:
             kwargs["optimizer__weight_decay"] = self.weight_decay
-        return self._net_class(
+        net_class, placement = self._net_class_and_placement()
+        return net_class(
             module=self._build_module(),
             criterion=criterion,
             optimizer=resolve_optimizer(self.optimizer),
@@ -286,8 +319,8 @@ class BaseDeepEstimator(BaseEstimator):
             train_split=train_split,
             callbacks=self._make_callbacks(train_split is not None),
             iterator_train__shuffle=True,
-            device=self.device_,
             verbose=int(bool(self.verbose)),
+            **placement,
             **kwargs,
         )
 
@@ -346,7 +379,7 @@ class BaseDeepEstimator(BaseEstimator):
                 "warm_start=True needs data of the shape the estimator was fitted "
                 f"on: {previous_shapes}; got {self._fitted_shapes()}."
             )
-        self.device_ = resolve_device(self.device)
+        self.device_ = self._resolve_fit_device()
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         devices = (

@@ -201,6 +201,9 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         Extra skorch callbacks (e.g. ``LRScheduler``, ``MlflowLogger``).
     warm_start : bool, default=False
     device : str, default="cpu"
+    accelerator : accelerate.Accelerator or None, default=None
+        Train through Hugging Face ``accelerate`` (multi-GPU, mixed
+        precision); see :doc:`/user_guide/scale_out`.
     verbose : int, default=0
     random_state : int, RandomState instance or None, default=None
 
@@ -248,6 +251,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
+        accelerator=None,
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
     ):
@@ -270,6 +274,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
+        self.accelerator = accelerator
         self.verbose = verbose
         self.random_state = random_state
 
@@ -356,6 +361,9 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     callbacks : list or None, default=None
     warm_start : bool, default=False
     device : str, default="cpu"
+    accelerator : accelerate.Accelerator or None, default=None
+        Train through Hugging Face ``accelerate`` (multi-GPU, mixed
+        precision); see :doc:`/user_guide/scale_out`.
     verbose : int, default=0
     random_state : int, RandomState instance or None, default=None
 
@@ -399,6 +407,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
+        accelerator=None,
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
     ):
@@ -421,6 +430,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
+        self.accelerator = accelerator
         self.verbose = verbose
         self.random_state = random_state
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from skseq.estimators._base import BaseFrameRegressor, resolve_loss
 from skseq.modules.convlstm import ConvLSTMSeq2Seq
+from skseq.utils.validation import check_positive_int
 
 __all__ = ["ConvLSTMForecaster"]
 
@@ -52,6 +53,9 @@ class ConvLSTMForecaster(BaseFrameRegressor):
     callbacks : list or None, default=None
     warm_start : bool, default=False
     device : str, default="cpu"
+    accelerator : accelerate.Accelerator or None, default=None
+        Train through Hugging Face ``accelerate`` (multi-GPU, mixed
+        precision); see :doc:`/user_guide/scale_out`.
     verbose : int, default=0
     random_state : int, RandomState instance or None, default=None
 
@@ -99,6 +103,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
+        accelerator=None,
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
     ):
@@ -119,6 +124,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
+        self.accelerator = accelerator
         self.verbose = verbose
         self.random_state = random_state
 
@@ -127,6 +133,13 @@ class ConvLSTMForecaster(BaseFrameRegressor):
             raise ValueError(
                 "attention=True needs encoder_decoder=True (the decoder attends over "
                 "the encoder states); set attention=False for the plain model."
+            )
+        for name in ("hidden_channels", "n_layers", "kernel_size"):
+            check_positive_int(getattr(self, name), name)
+        if self.kernel_size % 2 == 0:
+            raise ValueError(
+                f"kernel_size must be odd (same-size gate convolutions); got "
+                f"{self.kernel_size}."
             )
         X = self._validate_frames(X, reset=True)
         return X, self._validate_targets(y, X)

@@ -58,6 +58,9 @@ class UNetNowcaster(BaseFrameRegressor):
     callbacks : list or None, default=None
     warm_start : bool, default=False
     device : str, default="cpu"
+    accelerator : accelerate.Accelerator or None, default=None
+        Train through Hugging Face ``accelerate`` (multi-GPU, mixed
+        precision); see :doc:`/user_guide/scale_out`.
     verbose : int, default=0
     random_state : int, RandomState instance or None, default=None
 
@@ -105,6 +108,7 @@ class UNetNowcaster(BaseFrameRegressor):
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
+        accelerator=None,
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
     ):
@@ -128,6 +132,7 @@ class UNetNowcaster(BaseFrameRegressor):
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
+        self.accelerator = accelerator
         self.verbose = verbose
         self.random_state = random_state
 

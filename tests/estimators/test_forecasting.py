@@ -53,6 +53,22 @@ def test_attention_requires_encoder_decoder():
         ConvLSTMForecaster(encoder_decoder=False, attention=True).fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"hidden_channels": (2,)}, TypeError, "hidden_channels must be an integer"),
+        ({"n_layers": 0}, ValueError, "n_layers must be an integer >= 1"),
+        ({"kernel_size": 4}, ValueError, "kernel_size must be odd"),
+    ],
+)
+def test_bad_architecture_params_fail_before_training(params, error, match):
+    X = np.random.default_rng(0).random((6, 3, 8, 8))
+    est = ConvLSTMForecaster(**{**TINY, **params})
+    with pytest.raises(error, match=match):
+        est.fit(X, X[:, -1:])
+    assert not hasattr(est, "net_")
+
+
 def test_frame_size_mismatch_errors():
     X, y = _moving_bars()
     with pytest.raises(ValueError, match="same size"):
