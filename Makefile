@@ -48,4 +48,5 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info docs/_build docs/auto_examples demo_output
+	rm -rf $(VENV) build dist *.egg-info docs/_build docs/auto_examples docs/generated \
+		docs/sg_execution_times.rst demo_output examples/mlflow.db examples/mlruns
