@@ -82,6 +82,13 @@ for column in ("MAE", "RMSE", "CSI@1", "CSI@5"):
     )
 
 # %%
+# At this small default size (6 epochs) pysteps keeps the lowest MAE and RMSE
+# while the U-Nets have the best CSI. With ``SKSEQ_FULL=1`` (480 frames of
+# 64 x 64, 25 epochs) the two-path model beats persistence and pysteps on
+# MAE, RMSE and CSI at every lead time; the measured tables are in the
+# documentation's benchmarks page.
+
+# %%
 # Observed and nowcast rain, last lead time
 # -----------------------------------------
 sample = int(np.argmax(y_test[:, -1].sum(axis=(1, 2))))
