@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -25,6 +25,9 @@ from skseq.estimators._base import BaseDeepEstimator, SequenceInputMixin
 from skseq.modules.conv1d import Conv1DActivityNet
 from skseq.modules.recurrent import KeypointLSTMNet
 from skseq.utils.validation import check_same_length
+
+if TYPE_CHECKING:  # only for the annotation; accelerate is optional
+    import accelerate
 
 __all__ = ["Conv1DActivityClassifier", "KeypointLSTMClassifier"]
 
@@ -251,7 +254,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
-        accelerator=None,
+        accelerator: accelerate.Accelerator | None = None,
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
     ):
@@ -407,7 +410,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
-        accelerator=None,
+        accelerator: accelerate.Accelerator | None = None,
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
     ):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from skseq.estimators._base import BaseFrameRegressor, resolve_loss
 from skseq.modules.convlstm import ConvLSTMSeq2Seq
 from skseq.utils.validation import check_positive_int
+
+if TYPE_CHECKING:  # only for the annotation; accelerate is optional
+    import accelerate
 
 __all__ = ["ConvLSTMForecaster"]
 
@@ -103,7 +108,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
-        accelerator=None,
+        accelerator: accelerate.Accelerator | None = None,
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
     ):

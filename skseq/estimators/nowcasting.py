@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from skseq.estimators._base import BaseFrameRegressor, resolve_loss
 from skseq.modules.unet import RainNet
 from skseq.utils.validation import check_positive_int
+
+if TYPE_CHECKING:  # only for the annotation; accelerate is optional
+    import accelerate
 
 __all__ = ["UNetNowcaster"]
 
@@ -108,7 +113,7 @@ class UNetNowcaster(BaseFrameRegressor):
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
-        accelerator=None,
+        accelerator: accelerate.Accelerator | None = None,
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
     ):
