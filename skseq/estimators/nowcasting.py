@@ -52,6 +52,14 @@ class UNetNowcaster(BaseFrameRegressor):
         predictions are transformed back with the exact inverse. Negative
         input is then an error.
     log_offset : float, default=0.01
+    clip_output : bool, default=True
+        Clip every predicted frame to ``target_range_``, the smallest and
+        largest target value seen in ``fit`` (for rain rates: non-negative
+        and no heavier than the heaviest rain trained on).
+        :meth:`predict_sequence` feeds each prediction back as input; a
+        value beyond anything seen in training is then extrapolated again
+        at the next step, and without the clip a recursive nowcast can grow
+        without bound.
     optimizer : str or torch optimizer class, default="adam"
     lr : float, default=1e-3
     weight_decay : float, default=0.0
@@ -74,6 +82,8 @@ class UNetNowcaster(BaseFrameRegressor):
     n_input_frames_, n_channels_in_, n_output_frames_, n_channels_out_ : int
     frame_shape_ : tuple of int
     n_features_in_ : int
+    target_range_ : tuple of float
+        ``(min, max)`` of the ``y`` given to the last ``fit``, in its units.
     net_ : skorch.NeuralNet
     n_epochs_ : int
 
@@ -103,6 +113,7 @@ class UNetNowcaster(BaseFrameRegressor):
         loss: str = "logcosh",
         log_transform: bool = False,
         log_offset: float = 0.01,
+        clip_output: bool = True,
         optimizer: str | type = "adam",
         lr: float = 1e-3,
         weight_decay: float = 0.0,
@@ -127,6 +138,7 @@ class UNetNowcaster(BaseFrameRegressor):
         self.loss = loss
         self.log_transform = log_transform
         self.log_offset = log_offset
+        self.clip_output = clip_output
         self.optimizer = optimizer
         self.lr = lr
         self.weight_decay = weight_decay
@@ -174,10 +186,21 @@ class UNetNowcaster(BaseFrameRegressor):
             )
         check_positive_int(self.depth, "depth")
         check_positive_int(self.base_channels, "base_channels")
-        return self._forward_transform(X, "X"), self._network_targets(y)
+        X, targets = self._forward_transform(X, "X"), self._network_targets(y)
+        self.target_range_ = (float(y.min()), float(y.max()))
+        return X, targets
 
     def _network_targets(self, y):
         return self._forward_transform(y, "y")[:, 0]
+
+    def _clip_network_output(self, a: np.ndarray) -> np.ndarray:
+        """Clip network-space output to ``target_range_`` (when ``clip_output``)."""
+        if not self.clip_output:
+            return a
+        low, high = self._forward_transform(
+            np.asarray(self.target_range_, dtype=np.float32), "y"
+        )
+        return np.clip(a, low, high)
 
     def _validate_predict_X(self, X):
         return self._forward_transform(self._validate_frames(X, reset=False), "X")
@@ -212,7 +235,7 @@ class UNetNowcaster(BaseFrameRegressor):
         y_pred : ndarray of shape (n_samples, 1, H, W), (n_samples, H, W) or (n_samples, 1, C, H, W)
             The next frame, in the layout of the ``y`` given to ``fit``.
         """
-        out = self._inverse_transform(self._forward(X))  # (n, C, H, W)
+        out = self._inverse_transform(self._clip_network_output(self._forward(X)))
         return self._to_target_layout(out[:, np.newaxis])
 
     def predict_sequence(self, X, n_steps: int) -> np.ndarray:
@@ -241,7 +264,7 @@ class UNetNowcaster(BaseFrameRegressor):
         window = self._validate_predict_X(X)  # (n, T, C, H, W), transformed
         steps = []
         for _ in range(n_steps):
-            nxt = self._network_output(window)
+            nxt = self._clip_network_output(self._network_output(window))
             steps.append(nxt)
             window = np.concatenate([window[:, 1:], nxt[:, np.newaxis]], axis=1)
         out = self._inverse_transform(np.stack(steps, axis=1))

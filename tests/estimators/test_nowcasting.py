@@ -66,6 +66,32 @@ def test_log_transform_round_trip_and_negative_input():
         est.predict(X - 1)
 
 
+@pytest.mark.parametrize("log_transform", [False, True])
+def test_clip_output_bounds_predictions_and_fed_back_frames(log_transform):
+    X, y = _rain()
+    est = UNetNowcaster(**dict(TINY, log_transform=log_transform)).fit(X, y)
+    assert est.target_range_ == (float(y.min()), float(y.max()))
+    # a network output far outside anything seen in training, in network space
+    wild = np.where(np.indices(y[:, 0].shape).sum(axis=0) % 2 == 0, 50.0, -50.0)
+    fed_back = []
+
+    def network_output(window):
+        fed_back.append(window[:, -1].copy())
+        return wild[: len(window), np.newaxis].astype(np.float32)  # (n, C, H, W)
+
+    est._network_output = network_output
+    low, high = est.target_range_
+    for pred in (est.predict(X), est.predict_sequence(X, n_steps=3)):
+        np.testing.assert_allclose(pred.min(), low, atol=1e-5)
+        np.testing.assert_allclose(pred.max(), high, rtol=1e-5)
+    # the frames predict_sequence fed back were clipped too (in network space)
+    network_high = np.log(high + 0.01) if log_transform else high
+    assert max(frame.max() for frame in fed_back[2:]) <= network_high + 1e-5
+
+    est.set_params(clip_output=False)
+    assert est.predict(X).max() > 4 * high  # exp(50) or 50, unclipped
+
+
 def test_too_few_input_frames_and_mismatch():
     X, y = _rain()
     est = UNetNowcaster(**TINY).fit(X, y)
