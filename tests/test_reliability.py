@@ -267,6 +267,10 @@ def test_determinism_and_random_state_none(param):
     b = _out(_fit(clone(param).set_params(random_state=11), X, y), X)
     np.testing.assert_array_equal(a, b)
     est = clone(param).set_params(random_state=None)
+    if "clip_output" in est.get_params():
+        # two different tiny networks can both fall below the smallest target,
+        # and the clip would then map both to the same constant frame
+        est.set_params(clip_output=False)
     outs = [
         est.fit(X, y).predict_proba(X)
         if is_classifier(est)
