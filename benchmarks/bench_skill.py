@@ -1,0 +1,362 @@
+"""Skill of skseq's default models against the strongest classical references.
+
+* ``classification``: Conv1DActivityClassifier and KeypointLSTMClassifier with
+  default parameters vs MiniRocket and skseq's classical baselines on seven
+  UCR/UEA sets bundled with aeon (see ``skill_classification.py``).
+* ``nowcasting``: ``skill_nowcasting.run_nowcasting_suite`` (separate module).
+
+Prints markdown tables (versions and machine first) and writes CSV files and
+``skill_report.md`` to ``--output-dir``. Needs ``pip install "skseq[bench]"``.
+
+Run: ``python benchmarks/bench_skill.py --suite classification``; only the
+references: ``--models minirocket classical``; a smoke run of the deep models:
+``--datasets GunPoint ItalyPowerDemand --max-epochs 2`` (never report such
+numbers as skill of the defaults: the header says when epochs were overridden).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # run_all.py runs us with runpy, not as __main__ script
+    sys.path.insert(0, str(HERE))
+
+from skill_classification import (  # noqa: E402
+    DATASETS,
+    MODEL_GROUPS,
+    REFERENCE,
+    best_references,
+    check_skseq_copies,
+    describe_datasets,
+    load_dataset,
+    run_classification_suite,
+    summarize,
+)
+
+_MODEL_ALIASES = {
+    "references": ("minirocket", "classical"),
+    "deep": ("conv1d", "lstm"),
+}
+_PACKAGES = (
+    "skseq",
+    "torch",
+    "skorch",
+    "scikit-learn",
+    "numpy",
+    "pandas",
+    "aeon",
+    "numba",
+)
+
+
+class Report:
+    """Markdown sections, printed as they come and kept for ``skill_report.md``."""
+
+    def __init__(self) -> None:
+        self.sections: list[str] = []
+
+    def add(self, text: str) -> None:
+        """Print ``text`` and keep it.
+
+        Parameters
+        ----------
+        text : str
+        """
+        print(text + "\n", flush=True)
+        self.sections.append(text)
+
+    def table(self, title: str, frame: pd.DataFrame, index: bool = True) -> None:
+        """Add a titled markdown table.
+
+        Parameters
+        ----------
+        title : str
+        frame : pandas.DataFrame
+        index : bool, default=True
+        """
+        self.add(f"### {title}\n\n{to_markdown(frame, index=index)}")
+
+    def write(self, path: Path) -> None:
+        """Write every section to ``path``.
+
+        Parameters
+        ----------
+        path : pathlib.Path
+        """
+        path.write_text("\n\n".join(self.sections) + "\n", encoding="utf-8")
+
+
+def to_markdown(frame: pd.DataFrame, index: bool = True) -> str:
+    """``DataFrame.to_markdown``, or a plain pipe table without tabulate.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    index : bool, default=True
+
+    Returns
+    -------
+    text : str
+    """
+    try:
+        return frame.to_markdown(index=index)
+    except ImportError:
+        frame = frame.reset_index() if index else frame
+        cells = [list(map(str, frame.columns))]
+        cells += [
+            ["" if pd.isna(v) else str(v) for v in row] for row in frame.to_numpy()
+        ]
+        lines = ["| " + " | ".join(row) + " |" for row in cells]
+        lines.insert(1, "|" + "---|" * len(frame.columns))
+        return "\n".join(lines)
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def environment_header(args: argparse.Namespace, n_threads: int) -> str:
+    """Date, machine, versions and run settings, as markdown.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+    n_threads : int
+
+    Returns
+    -------
+    text : str
+    """
+    versions = ", ".join(f"{p} {_version(p)}" for p in _PACKAGES)
+    lines = [
+        "# skseq skill benchmark",
+        "",
+        f"- date: {datetime.datetime.now().isoformat(timespec='seconds')}",
+        f"- machine: {_cpu_model()}, nproc {os.cpu_count()}, {platform.platform()}",
+        f"- threads: {n_threads} (torch.set_num_threads, BLAS, MiniRocket n_jobs); "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}",
+        f"- python {platform.python_version()}, {versions}",
+        f"- command: {' '.join([Path(sys.argv[0]).name, *sys.argv[1:]])}",
+        f"- classification deep models: {_epochs_note(args.max_epochs)}",
+    ]
+    if args.quick:
+        lines.append("- nowcasting: quick run (run_nowcasting_suite(quick=True))")
+    return "\n".join(lines)
+
+
+def _epochs_note(max_epochs: int | None) -> str:
+    if max_epochs is None:
+        return "default parameters (only random_state=0 set)"
+    return (
+        f"max_epochs={max_epochs} OVERRIDE (smoke run; these are NOT the defaults "
+        "and NOT their skill)"
+    )
+
+
+def _expand_models(models: Sequence[str]) -> list[str]:
+    groups: list[str] = []
+    for name in models:
+        for group in _MODEL_ALIASES.get(name, (name,)):
+            if group not in groups:
+                groups.append(group)
+    return groups
+
+
+def _display(results: pd.DataFrame) -> pd.DataFrame:
+    shown = results.round({"accuracy": 4, "fit_time_s": 3, "predict_time_s": 3})
+    shown["error"] = shown["error"].str.slice(0, 100)
+    return shown.reset_index()
+
+
+def classification(args: argparse.Namespace, n_threads: int, report: Report) -> None:
+    """Run the classification suite, report it and write its CSV files.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+    n_threads : int
+    report : Report
+    """
+    report.table(
+        "Classification data sets (UCR/UEA, bundled with aeon; official splits)",
+        describe_datasets(load_dataset(name) for name in args.datasets),
+        index=False,
+    )
+    if {"GunPoint", "BasicMotions"} & set(args.datasets):
+        copies = check_skseq_copies()
+        report.add(
+            "skseq's own loaders equal the aeon copies (so their rows stand for "
+            "skseq.datasets too): "
+            + ", ".join(f"{name}: {same}" for name, same in copies.items())
+        )
+    results = run_classification_suite(
+        args.datasets,
+        _expand_models(args.models),
+        n_jobs=n_threads,
+        max_epochs=args.max_epochs,
+    )
+    results.insert(
+        1,
+        "params",
+        results["role"].map(
+            lambda role: (
+                "defaults"
+                if role == REFERENCE or args.max_epochs is None
+                else f"max_epochs={args.max_epochs} (override)"
+            )
+        ),
+    )
+    note = _epochs_note(args.max_epochs)
+    report.table(
+        f"Classification results (deep models: {note})",
+        _display(results),
+        index=False,
+    )
+    summary = summarize(results)
+    report.table(
+        f"Classification summary (deep models: {note}); n_ge_best_reference: sets "
+        "where accuracy >= the best of MiniRocket and the classical baselines",
+        summary.round(4),
+    )
+    if (results["role"] == REFERENCE).any():
+        report.table("Best reference per data set", best_references(results).round(4))
+    results.to_csv(args.output_dir / "skill_classification.csv")
+    summary.to_csv(args.output_dir / "skill_classification_summary.csv")
+
+
+def nowcasting(args: argparse.Namespace, report: Report) -> None:
+    """Run the nowcasting suite (``skill_nowcasting.py``) and write its CSV.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+    report : Report
+    """
+    try:
+        from skill_nowcasting import run_nowcasting_suite
+    except ModuleNotFoundError as exc:
+        if exc.name != "skill_nowcasting":
+            raise
+        raise SystemExit(
+            "benchmarks/skill_nowcasting.py is missing; run --suite classification."
+        ) from exc
+
+    results = run_nowcasting_suite(quick=args.quick)
+    title = "Nowcasting results" + (" (quick run)" if args.quick else "")
+    report.table(title, results)
+    results.to_csv(args.output_dir / "skill_nowcasting.csv")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options.
+
+    Parameters
+    ----------
+    argv : sequence of str or None, default=None
+
+    Returns
+    -------
+    args : argparse.Namespace
+    """
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--suite", choices=("classification", "nowcasting", "all"), default="all"
+    )
+    parser.add_argument(
+        "--datasets",
+        nargs="+",
+        choices=DATASETS,
+        default=list(DATASETS),
+        help="classification sets to run (default: all seven)",
+    )
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=(*MODEL_GROUPS, *_MODEL_ALIASES),
+        default=list(MODEL_GROUPS),
+        help="classification model groups; 'references' = minirocket classical, "
+        "'deep' = conv1d lstm (default: all)",
+    )
+    parser.add_argument(
+        "--max-epochs",
+        type=int,
+        default=None,
+        help="override the deep classifiers' max_epochs (smoke runs only; "
+        "printed in every table title)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="nowcasting suite: run_nowcasting_suite(quick=True)",
+    )
+    parser.add_argument(
+        "--n-threads",
+        type=int,
+        default=None,
+        help="torch / BLAS / MiniRocket threads (default: all cores)",
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=HERE / "results",
+        help="folder for the CSV files and skill_report.md",
+    )
+    args = parser.parse_args(argv)
+    if args.max_epochs is not None and args.max_epochs < 1:
+        parser.error("--max-epochs must be >= 1")
+    if args.n_threads is not None and args.n_threads < 1:
+        parser.error("--n-threads must be >= 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the requested suites.
+
+    Parameters
+    ----------
+    argv : sequence of str or None, default=None
+    """
+    args = parse_args(argv)
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    n_threads = args.n_threads or os.cpu_count() or 1
+    torch.set_num_threads(n_threads)
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    report = Report()
+    report.add(environment_header(args, n_threads))
+    with threadpool_limits(limits=n_threads):
+        if args.suite in ("classification", "all"):
+            classification(args, n_threads, report)
+        if args.suite in ("nowcasting", "all"):
+            nowcasting(args, report)
+    report.write(args.output_dir / "skill_report.md")
+    print(f"results written to {args.output_dir}")
+
+
+if __name__ == "__main__":
+    main()
