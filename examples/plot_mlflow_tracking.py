@@ -51,6 +51,7 @@ X_test, y_test = load_basic_motions(split="test")
 # still be logged after ``fit``.
 classifier = Conv1DActivityClassifier(
     max_epochs=EPOCHS,
+    validation_fraction=0.25,  # a validation split even for 40 samples: valid_loss
     callbacks=[("mlflow", MlflowLogger(terminate_after_train=False))],
     random_state=0,
 )

@@ -30,13 +30,18 @@ from sklearn.model_selection import PredefinedSplit
 from sklearn.utils import RegressorTags, check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset, ValidSplit
 from skorch.helper import predefined_split
 
 from skseq.utils._frames import FrameRegressorMixin
 
-__all__ = ["BaseDeepEstimator", "NonFiniteLossError", "StopOnNonFiniteLoss"]
+__all__ = [
+    "BaseDeepEstimator",
+    "FitLRScheduler",
+    "NonFiniteLossError",
+    "StopOnNonFiniteLoss",
+]
 
 _OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -76,6 +81,25 @@ class StopOnNonFiniteLoss(Callback):
             )
 
 
+class FitLRScheduler(LRScheduler):
+    """skorch's ``LRScheduler`` that lets go of its scheduler when training ends.
+
+    skorch builds a fresh torch scheduler at the start of every ``fit`` or
+    ``partial_fit`` anyway. A torch scheduler patches its optimizer's
+    ``step`` with a wrapper, which does not pickle when the optimizer is an
+    ``accelerate`` one; dropping the scheduler and undoing the patch when
+    training ends keeps every fitted estimator picklable.
+    """
+
+    def on_train_end(self, net, **kwargs):
+        scheduler = getattr(self, "lr_scheduler_", None)
+        optimizer = getattr(scheduler, "optimizer", None)
+        patched = vars(optimizer).get("step") if optimizer is not None else None
+        if getattr(patched, "_wrapped_by_lr_sched", False):
+            del optimizer.step  # back to the class's own method
+        self.lr_scheduler_ = None
+
+
 def _silent(*args, **kwargs) -> None:
     """A print sink that prints nothing (picklable, unlike a lambda)."""
 
@@ -112,31 +136,53 @@ def resolve_optimizer(optimizer):
     )
 
 
+_LR_SCHEDULES = ("cosine", None)
+
+
 def _check_params(est: BaseDeepEstimator) -> None:
     """Validate the training hyperparameters shared by every deep estimator."""
-    for name in ("max_epochs", "batch_size"):
-        value = getattr(est, name)
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{name} must be a positive integer; got {value!r}.")
-        if value < 1:
-            raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+    value = est.max_epochs
+    if not (isinstance(value, str) and value == "auto"):
+        _check_positive_integer(value, "max_epochs", "'auto' or a positive integer")
+    _check_positive_integer(est.batch_size, "batch_size", "a positive integer")
     if not isinstance(est.lr, numbers.Real) or not est.lr > 0:
         raise ValueError(f"lr must be a positive number; got {est.lr!r}.")
     if not isinstance(est.weight_decay, numbers.Real) or est.weight_decay < 0:
         raise ValueError(f"weight_decay must be >= 0; got {est.weight_decay!r}.")
     vf = est.validation_fraction
-    if vf is not None and not (isinstance(vf, numbers.Real) and 0 <= vf < 1):
-        raise ValueError(
-            f"validation_fraction must be None or a number in [0, 1); got {vf!r}."
-        )
-    if est.patience is not None and (
-        isinstance(est.patience, bool)
-        or not isinstance(est.patience, numbers.Integral)
-        or est.patience < 1
+    if not (
+        vf is None
+        or (isinstance(vf, str) and vf == "auto")
+        or (isinstance(vf, numbers.Real) and 0 <= vf < 1)
     ):
         raise ValueError(
-            f"patience must be None or a positive integer; got {est.patience!r}."
+            "validation_fraction must be 'auto', None or a number in [0, 1); got "
+            f"{vf!r}."
         )
+    patience = est.patience
+    if not (
+        patience is None
+        or (isinstance(patience, str) and patience == "auto")
+        or (
+            isinstance(patience, numbers.Integral)
+            and not isinstance(patience, bool)
+            and patience >= 1
+        )
+    ):
+        raise ValueError(
+            f"patience must be 'auto', None or a positive integer; got {patience!r}."
+        )
+    if est.lr_schedule not in est._lr_schedules:
+        raise ValueError(
+            f"lr_schedule must be one of {est._lr_schedules}; got {est.lr_schedule!r}."
+        )
+
+
+def _check_positive_integer(value, name: str, expected: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be {expected}; got {value!r}.")
+    if value < 1:
+        raise ValueError(f"{name} must be {expected}; got {value!r}.")
 
 
 class BaseDeepEstimator(BaseEstimator):
@@ -155,18 +201,36 @@ class BaseDeepEstimator(BaseEstimator):
         Learning rate.
     weight_decay : float
         L2 penalty passed to the optimizer.
-    max_epochs : int
-        Number of passes over the training data.
+    max_epochs : int or "auto"
+        Number of passes over the training data. ``"auto"`` (the default of
+        every deep estimator) sizes training to the data: about
+        ``_auto_max_steps`` optimizer steps, fewer when one step is expensive
+        (at most ``_auto_budget`` samples x cost of a sample, e.g. timesteps or
+        pixels, per fit -- about a minute on a 2-core CPU for the default
+        networks), and never fewer than ``_auto_min_epochs`` epochs. Small
+        data sets thus get many epochs and large ones few, instead of one
+        fixed count that under-trains the first and over-spends on the second.
+        The resolved count is ``max_epochs_``.
     batch_size : int
         Mini-batch size for training and prediction.
-    validation_fraction : float or None
+    validation_fraction : float, "auto" or None
         Fraction of the training data held out to compute ``valid_loss`` each
         epoch (stratified for classifiers, the last samples for forecasters).
-        ``None`` or ``0`` trains on everything.
-    patience : int or None
+        ``None`` or ``0`` trains on everything. ``"auto"`` holds out 10 % when
+        that is at least ``_auto_min_valid`` samples and otherwise trains on
+        everything: a validation set of a handful of samples is too noisy to
+        stop on and costs a small data set a tenth of its data.
+    patience : int, "auto" or None
         If set, stop when the validation loss (or, without a validation
         split, the training loss) has not improved for ``patience`` epochs, and
-        restore the best weights (skorch's ``EarlyStopping``).
+        restore the best weights (skorch's ``EarlyStopping``). ``"auto"``
+        stops early only when there is a validation split, with a patience of
+        a fifth of ``max_epochs_`` (at least 10).
+    lr_schedule : {"cosine"} or None
+        ``"cosine"`` decays the learning rate from ``lr`` to ``lr / 100``
+        along a half cosine over ``max_epochs_`` epochs (skorch
+        ``LRScheduler`` with ``CosineAnnealingLR``): large steps first, fine
+        ones at the end, with no schedule to tune. ``None`` keeps ``lr``.
     callbacks : list of skorch callbacks or (name, callback) tuples, or None
         Extra skorch callbacks (``LRScheduler``, ``Checkpoint``,
         ``MlflowLogger`` ...). They are deep-copied at each ``fit``.
@@ -191,6 +255,16 @@ class BaseDeepEstimator(BaseEstimator):
     _is_classifier = False
     #: skorch net class that trains the module.
     _net_class = NeuralNet
+    #: Values accepted by ``lr_schedule``.
+    _lr_schedules: tuple = _LR_SCHEDULES
+    #: ``max_epochs="auto"``: optimizer steps aimed at, ...
+    _auto_max_steps = 1500
+    #: ... at most this many sample-cost units per fit (see ``_sample_cost``) ...
+    _auto_budget = 4_000_000
+    #: ... and at least this many epochs.
+    _auto_min_epochs = 10
+    #: ``validation_fraction="auto"``: smallest validation split worth holding out.
+    _auto_min_valid = 30
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
@@ -214,12 +288,48 @@ class BaseDeepEstimator(BaseEstimator):
         """Validate a user-given validation set against the fitted shapes."""
 
     def _default_callbacks(self) -> list[tuple[str, Callback]]:
-        """Callbacks added by the estimator itself (e.g. a step LR schedule)."""
+        """Callbacks added by the estimator itself (the learning-rate schedule)."""
+        if self.lr_schedule == "cosine":
+            return [
+                (
+                    "lr_schedule",
+                    FitLRScheduler(
+                        policy=torch.optim.lr_scheduler.CosineAnnealingLR,
+                        T_max=self.max_epochs_,
+                        eta_min=self.lr / 100,
+                    ),
+                )
+            ]
         return []
 
+    def _sample_cost(self, X: np.ndarray) -> float:
+        """Cost of one training sample for ``max_epochs="auto"`` (its size)."""
+        return float(np.prod(X.shape[1:]))
+
     # --------------------------------------------------------------- training
-    def _make_train_split(self, y: np.ndarray, seed: int):
+    def _resolve_validation_fraction(self, n_samples: int) -> float:
         fraction = self.validation_fraction
+        if isinstance(fraction, str):  # "auto"
+            return 0.1 if 0.1 * n_samples >= self._auto_min_valid else 0.0
+        return fraction or 0.0
+
+    def _resolve_max_epochs(self, X: np.ndarray, n_train: int) -> int:
+        """The number of epochs to train (``max_epochs`` or its "auto" value)."""
+        if not isinstance(self.max_epochs, str):
+            return int(self.max_epochs)
+        batch_size = min(self.batch_size, n_train)
+        steps_per_epoch = int(np.ceil(n_train / batch_size))
+        steps_affordable = self._auto_budget / (batch_size * self._sample_cost(X))
+        steps = min(self._auto_max_steps, steps_affordable)
+        return max(self._auto_min_epochs, int(np.ceil(steps / steps_per_epoch)))
+
+    def _resolve_patience(self, has_valid: bool) -> int | None:
+        if not isinstance(self.patience, str):
+            return self.patience
+        return max(10, self.max_epochs_ // 5) if has_valid else None
+
+    def _make_train_split(self, y: np.ndarray, seed: int):
+        fraction = self.validation_fraction_
         if not fraction:
             return None
         n = len(y)
@@ -255,7 +365,8 @@ class BaseDeepEstimator(BaseEstimator):
         if self.callbacks:
             # deep copies: a callback's state never leaks between fits/clones
             callbacks += copy.deepcopy(list(self.callbacks))
-        if self.patience is not None:
+        patience = self._resolve_patience(has_valid)
+        if patience is not None:
             # last, so every epoch's scores are recorded before it stops
             monitor = "valid_loss" if has_valid else "train_loss"
             callbacks.append(
@@ -263,7 +374,7 @@ class BaseDeepEstimator(BaseEstimator):
                     "early_stopping",
                     EarlyStopping(
                         monitor=monitor,
-                        patience=self.patience,
+                        patience=patience,
                         load_best=True,
                         sink=print if self.verbose else _silent,
                     ),
@@ -314,7 +425,7 @@ class BaseDeepEstimator(BaseEstimator):
             criterion=criterion,
             optimizer=resolve_optimizer(self.optimizer),
             lr=self.lr,
-            max_epochs=self.max_epochs,
+            max_epochs=self.max_epochs_,
             batch_size=self.batch_size,
             train_split=train_split,
             callbacks=self._make_callbacks(train_split is not None),
@@ -380,6 +491,13 @@ class BaseDeepEstimator(BaseEstimator):
                 f"on: {previous_shapes}; got {self._fitted_shapes()}."
             )
         self.device_ = self._resolve_fit_device()
+        self.validation_fraction_ = (
+            0.0
+            if valid is not None
+            else self._resolve_validation_fraction(len(y_train))
+        )
+        n_train = len(y_train) - int(np.floor(self.validation_fraction_ * len(y_train)))
+        self.max_epochs_ = self._resolve_max_epochs(X_train, n_train)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         devices = (

@@ -19,12 +19,15 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from skorch import NeuralNetClassifier
-from skorch.callbacks import LRScheduler
 
-from skseq.estimators._base import BaseDeepEstimator, SequenceInputMixin
+from skseq.estimators._base import (
+    BaseDeepEstimator,
+    FitLRScheduler,
+    SequenceInputMixin,
+)
 from skseq.modules.conv1d import Conv1DActivityNet
 from skseq.modules.recurrent import KeypointLSTMNet
-from skseq.utils.validation import check_same_length
+from skseq.utils.validation import check_positive_int, check_same_length
 
 if TYPE_CHECKING:  # only for the annotation; accelerate is optional
     import accelerate
@@ -42,10 +45,11 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
 
     _is_classifier = True
     _net_class = NeuralNetClassifier
-    _allow_nan_padding = False
 
     def _validate_fit_data(self, X, y):
-        X = self._validate_sequences(X, reset=True, allow_nan=self._allow_nan_padding)
+        X = self._validate_sequences(X, reset=True, allow_nan=True)
+        _check_trailing_nan_padding(X)
+        self._fit_input_scaling(X)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y "
@@ -63,7 +67,24 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
             )
         self.classes_ = encoder.classes_
         self.class_weight_ = self._compute_class_weight(y)
-        return X, y_encoded.astype(np.int64)
+        return self._scale_input(X), y_encoded.astype(np.int64)
+
+    def _fit_input_scaling(self, X: np.ndarray) -> None:
+        """Learn per-channel ``input_mean_`` and ``input_scale_`` (NaN-aware)."""
+        if not self.scale_input:
+            self.input_mean_ = self.input_scale_ = None
+            return
+        mean = np.nanmean(X, axis=(0, 1), dtype=np.float64)
+        scale = np.nanstd(X, axis=(0, 1), dtype=np.float64)
+        scale[~(scale > np.finfo(np.float32).eps * np.maximum(1.0, np.abs(mean)))] = 1.0
+        self.input_mean_ = mean.astype(np.float32)
+        self.input_scale_ = scale.astype(np.float32)
+
+    def _scale_input(self, X: np.ndarray) -> np.ndarray:
+        """Standardise each channel with the statistics learnt in ``fit``."""
+        if self.input_mean_ is None:
+            return X
+        return (X - self.input_mean_) / self.input_scale_
 
     def _validate_validation_data(self, X, y):
         X = self._validate_predict_X(X)
@@ -78,9 +99,13 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         return X, np.searchsorted(self.classes_, y).astype(np.int64)
 
     def _validate_predict_X(self, X):
-        return self._validate_sequences(
-            X, reset=False, allow_nan=self._allow_nan_padding
-        )
+        X = self._validate_sequences(X, reset=False, allow_nan=True)
+        _check_trailing_nan_padding(X)
+        return self._scale_input(X)
+
+    def _sample_cost(self, X: np.ndarray) -> float:
+        """Timesteps per sequence: what one training sample costs."""
+        return float(X.shape[1])
 
     def _build_criterion(self):
         kwargs: dict[str, Any] = {}
@@ -244,13 +269,15 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         roll_augment: bool = False,
         max_roll: int | None = None,
         class_weight: str | dict | None = None,
+        scale_input: bool = True,
         optimizer: str | type = "nadam",
         lr: float = 2e-3,
         weight_decay: float = 0.0,
-        max_epochs: int = 60,
+        max_epochs: int | str = "auto",
         batch_size: int = 32,
-        validation_fraction: float | None = 0.1,
-        patience: int | None = None,
+        validation_fraction: float | str | None = "auto",
+        patience: int | str | None = "auto",
+        lr_schedule: str | None = "cosine",
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
@@ -267,6 +294,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         self.roll_augment = roll_augment
         self.max_roll = max_roll
         self.class_weight = class_weight
+        self.scale_input = scale_input
         self.optimizer = optimizer
         self.lr = lr
         self.weight_decay = weight_decay
@@ -274,15 +302,13 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         self.batch_size = batch_size
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.lr_schedule = lr_schedule
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
         self.accelerator = accelerator
         self.verbose = verbose
         self.random_state = random_state
-
-    def _min_timesteps(self) -> int:
-        return 2 ** len(self.channels)
 
     def _build_module(self):
         return Conv1DActivityNet(
@@ -387,7 +413,9 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     (3,)
     """
 
-    _allow_nan_padding = True
+    _lr_schedules = ("cosine", "step", None)
+    #: ``patch_length="auto"``: the longest sequence the LSTM steps through.
+    _auto_max_lstm_steps = 64
 
     def __init__(
         self,
@@ -397,16 +425,19 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         dropout: float = 0.0,
         head: str = "flatten",
         head_units: int = 64,
-        lr_step_size: int | None = 30,
+        patch_length: int | str = "auto",
+        lr_step_size: int = 30,
         lr_gamma: float = 0.5,
         class_weight: str | dict | None = None,
+        scale_input: bool = True,
         optimizer: str | type = "adam",
         lr: float = 5e-3,
         weight_decay: float = 0.0,
-        max_epochs: int = 80,
+        max_epochs: int | str = "auto",
         batch_size: int = 32,
-        validation_fraction: float | None = 0.1,
-        patience: int | None = None,
+        validation_fraction: float | str | None = "auto",
+        patience: int | str | None = "auto",
+        lr_schedule: str | None = "cosine",
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
@@ -420,9 +451,11 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         self.dropout = dropout
         self.head = head
         self.head_units = head_units
+        self.patch_length = patch_length
         self.lr_step_size = lr_step_size
         self.lr_gamma = lr_gamma
         self.class_weight = class_weight
+        self.scale_input = scale_input
         self.optimizer = optimizer
         self.lr = lr
         self.weight_decay = weight_decay
@@ -430,6 +463,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         self.batch_size = batch_size
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.lr_schedule = lr_schedule
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
@@ -437,23 +471,28 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         self.verbose = verbose
         self.random_state = random_state
 
-    def _validate_fit_data(self, X, y):
-        X, y = super()._validate_fit_data(X, y)
-        _check_trailing_nan_padding(X)
-        return X, y
+    def _resolve_patch_length(self) -> int:
+        if isinstance(self.patch_length, str):
+            if self.patch_length != "auto":
+                raise ValueError(
+                    f"patch_length must be 'auto' or a positive integer; got "
+                    f"{self.patch_length!r}."
+                )
+            return -(-self.n_timesteps_in_ // self._auto_max_lstm_steps)
+        return check_positive_int(self.patch_length, "patch_length")
 
-    def _validate_predict_X(self, X):
-        X = super()._validate_predict_X(X)
-        _check_trailing_nan_padding(X)
-        return X
+    def _sample_cost(self, X):
+        """Recurrent steps per sequence (timesteps / patch length)."""
+        return float(-(-X.shape[1] // self._resolve_patch_length()))
 
     def _default_callbacks(self):
-        if self.lr_step_size is None:
-            return []
+        if self.lr_schedule != "step":
+            return super()._default_callbacks()
+        check_positive_int(self.lr_step_size, "lr_step_size")
         return [
             (
                 "lr_step_schedule",
-                LRScheduler(
+                FitLRScheduler(
                     policy=torch.optim.lr_scheduler.StepLR,
                     step_size=self.lr_step_size,
                     gamma=self.lr_gamma,
@@ -472,6 +511,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
             dropout=self.dropout,
             head=self.head,
             head_units=self.head_units,
+            patch_length=self._resolve_patch_length(),
         )
 
     @classmethod

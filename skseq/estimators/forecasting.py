@@ -55,6 +55,8 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         The LAST fraction of the samples (chronological, never shuffled)
         computes ``valid_loss``.
     patience : int or None, default=None
+    lr_schedule : {"cosine"} or None, default=None
+        ``"cosine"`` decays ``lr`` to ``lr / 100`` along a half cosine.
     callbacks : list or None, default=None
     warm_start : bool, default=False
     device : str, default="cpu"
@@ -105,6 +107,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         batch_size: int = 16,
         validation_fraction: float | None = 0.1,
         patience: int | None = None,
+        lr_schedule: str | None = None,
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
@@ -126,6 +129,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         self.batch_size = batch_size
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.lr_schedule = lr_schedule
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device

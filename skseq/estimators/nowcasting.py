@@ -68,6 +68,8 @@ class UNetNowcaster(BaseFrameRegressor):
     validation_fraction : float or None, default=0.1
         The last fraction of the samples (chronological) validates.
     patience : int or None, default=None
+    lr_schedule : {"cosine"} or None, default=None
+        ``"cosine"`` decays ``lr`` to ``lr / 100`` along a half cosine.
     callbacks : list or None, default=None
     warm_start : bool, default=False
     device : str, default="cpu"
@@ -121,6 +123,7 @@ class UNetNowcaster(BaseFrameRegressor):
         batch_size: int = 16,
         validation_fraction: float | None = 0.1,
         patience: int | None = None,
+        lr_schedule: str | None = None,
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
@@ -146,6 +149,7 @@ class UNetNowcaster(BaseFrameRegressor):
         self.batch_size = batch_size
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.lr_schedule = lr_schedule
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device

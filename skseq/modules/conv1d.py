@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from skseq.modules.layers import (
@@ -31,7 +33,9 @@ class ResidualConv1dBlock(nn.Module):
 
     Shape
     -----
-    - Input: ``(N, in_channels, T)``; output: ``(N, out_channels, T // 2)``.
+    - Input: ``(N, in_channels, T)`` and optionally a mask ``(N, 1, T)`` of
+      valid timesteps; output: ``(N, out_channels, T // 2)`` (and the pooled
+      mask).
     """
 
     def __init__(
@@ -59,11 +63,22 @@ class ResidualConv1dBlock(nn.Module):
         self.pool = nn.MaxPool1d(2)
         self.dropout = SpatialDropout1d(dropout)
 
-    def forward(self, x: Tensor) -> Tensor:
-        first = self.act1(self.conv1(x))
-        second = self.act2(self.conv2(first))
+    def forward(self, x: Tensor, mask: Tensor | None = None):
+        if mask is None:
+            first = self.act1(self.conv1(x))
+            second = self.act2(self.conv2(first))
+            out = self.act3(self.conv3(second) + first)
+            return self.dropout(self.pool(out))
+        # Padded steps are zeroed after every convolution, so each convolution
+        # sees what a same-padded convolution sees at the end of the sequence.
+        first = self.act1(self.conv1(x)) * mask
+        second = self.act2(self.conv2(first)) * mask
         out = self.act3(self.conv3(second) + first)
-        return self.dropout(self.pool(out))
+        # a pooled step is valid if either of its two steps is; padded steps
+        # never win the max
+        pooled = self.pool(out.masked_fill(mask == 0, float("-inf")))
+        mask = self.pool(mask)
+        return self.dropout(torch.nan_to_num(pooled, neginf=0.0) * mask), mask
 
 
 class Conv1DActivityNet(nn.Module):
@@ -72,6 +87,13 @@ class Conv1DActivityNet(nn.Module):
     Optional random roll (training only) -> residual blocks -> global average
     pooling over time -> Linear -> BatchNorm -> activation -> Dropout ->
     Linear. Returns logits.
+
+    Variable-length input: rows that are entirely NaN are padding (pad
+    shorter sequences at the end). Padding is masked: it is zeroed after each
+    convolution, never wins a max pooling and is left out of the global
+    average, so in evaluation mode the amount of padding never changes a
+    prediction. Sequences shorter than ``2 ** len(channels)`` (too short for
+    the pooling) are padded the same way inside the network.
 
     Parameters
     ----------
@@ -93,7 +115,7 @@ class Conv1DActivityNet(nn.Module):
 
     Shape
     -----
-    - Input: ``(N, T, C)`` with ``T >= 2 ** len(channels)``.
+    - Input: ``(N, T, C)``, any ``T >= 1``; NaN rows are padding.
     - Output: ``(N, n_classes)`` logits.
     """
 
@@ -133,5 +155,15 @@ class Conv1DActivityNet(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         x = self.roll(x)
-        features = self.blocks(x.transpose(1, 2))  # (N, C', T')
-        return self.head(features.mean(dim=2))
+        short = self.min_timesteps - x.shape[1]
+        if short > 0:
+            x = F.pad(x, (0, 0, 0, short), value=float("nan"))
+        valid = ~torch.isnan(x).all(dim=2, keepdim=True)  # (N, T, 1)
+        h = torch.nan_to_num(x, nan=0.0).transpose(1, 2)  # (N, C, T)
+        if bool(valid.all()):
+            return self.head(self.blocks(h).mean(dim=2))
+        mask = valid.transpose(1, 2).to(h.dtype)  # (N, 1, T)
+        for block in self.blocks:
+            h, mask = block(h, mask)
+        pooled = (h * mask).sum(dim=2) / mask.sum(dim=2).clamp(min=1.0)
+        return self.head(pooled)

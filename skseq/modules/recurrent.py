@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -21,13 +22,21 @@ class KeypointLSTMNet(nn.Module):
     ``"flatten"`` head sees there), pooling heads ignore them and ``"last"``
     takes the last valid step. The state starts at zero for every sequence.
 
+    Long sequences: with ``patch_length = p > 1`` the LSTM reads ``p``
+    consecutive timesteps at once (each step of the LSTM sees a patch of
+    ``p * n_features`` values), so a sequence of ``T`` steps takes
+    ``ceil(T / p)`` recurrent steps. The recurrence is sequential, so this is
+    what keeps a stacked LSTM trainable on sequences of hundreds or
+    thousands of steps; with ``p = 1`` the network is the seed's plain
+    stacked LSTM.
+
     Parameters
     ----------
     n_features : int
         Features per timestep (``2 * n_keypoints``).
     n_classes : int
     n_timesteps : int
-        Padded sequence length (the ``"flatten"`` head's input size).
+        Padded sequence length (sets the ``"flatten"`` head's input size).
     hidden_size : int, default=64
     n_layers : int, default=3
     bidirectional : bool, default=False
@@ -35,6 +44,8 @@ class KeypointLSTMNet(nn.Module):
         Between LSTM layers and before the output layer.
     head : {"flatten", "mean", "max", "last"}, default="flatten"
     head_units : int, default=64
+    patch_length : int, default=1
+        Timesteps read by one recurrent step.
 
     Shape
     -----
@@ -53,14 +64,19 @@ class KeypointLSTMNet(nn.Module):
         dropout: float = 0.0,
         head: str = "flatten",
         head_units: int = 64,
+        patch_length: int = 1,
     ):
         super().__init__()
         if head not in _HEADS:
             raise ValueError(f"head must be one of {_HEADS}; got {head!r}.")
+        if patch_length < 1:
+            raise ValueError(f"patch_length must be >= 1; got {patch_length}.")
         self.head_mode = head
+        self.patch_length = patch_length
         self.n_timesteps = n_timesteps
+        self.n_steps = -(-n_timesteps // patch_length)
         self.lstm = nn.LSTM(
-            n_features,
+            n_features * patch_length,
             hidden_size,
             num_layers=n_layers,
             batch_first=True,
@@ -68,7 +84,7 @@ class KeypointLSTMNet(nn.Module):
             dropout=dropout if n_layers > 1 else 0.0,
         )
         state_size = hidden_size * (2 if bidirectional else 1)
-        head_in = state_size * n_timesteps if head == "flatten" else state_size
+        head_in = state_size * self.n_steps if head == "flatten" else state_size
         self.head = nn.Sequential(
             nn.Linear(head_in, head_units),
             nn.ReLU(),
@@ -76,7 +92,17 @@ class KeypointLSTMNet(nn.Module):
             nn.Linear(head_units, n_classes),
         )
 
+    def _patches(self, x: Tensor) -> Tensor:
+        """``(N, T, F)`` -> ``(N, ceil(T / p), p * F)``, NaN-padded to a multiple."""
+        p = self.patch_length
+        if p == 1:
+            return x
+        batch, length, n_features = x.shape
+        x = F.pad(x, (0, 0, 0, -length % p), value=float("nan"))
+        return x.reshape(batch, -1, p * n_features)
+
     def forward(self, x: Tensor) -> Tensor:
+        x = self._patches(x)
         batch, length, _ = x.shape
         valid = ~torch.isnan(x).all(dim=2)  # (N, T)
         lengths = valid.sum(dim=1).clamp(min=1)
@@ -90,10 +116,11 @@ class KeypointLSTMNet(nn.Module):
             ..., None
         ]
         if self.head_mode == "flatten":
-            if length != self.n_timesteps:
+            if length != self.n_steps:
                 raise ValueError(
                     f"head='flatten' was built for {self.n_timesteps} timesteps; got "
-                    f"{length}. Pad sequences with NaN rows to that length."
+                    f"{length * self.patch_length}. Pad sequences with NaN rows to "
+                    "that length."
                 )
             features = states.reshape(batch, -1)
         elif self.head_mode == "mean":

@@ -93,6 +93,7 @@ def test_keypoint_lstm_learns_toy_problem():
         hidden_size=16,
         n_layers=2,
         max_epochs=40,
+        lr_schedule="step",  # the seed's schedule; cosine needs more epochs
         validation_fraction=None,
         random_state=0,
     ).fit(X, y)
@@ -114,10 +115,89 @@ def test_class_weight_balanced_and_dict():
         Conv1DActivityClassifier(**params, class_weight="heavy").fit(X, y)
 
 
-def test_too_short_for_pooling():
-    X, y = _toy_sequences(T=6)
-    with pytest.raises(ValueError, match="at least 8 required"):
-        Conv1DActivityClassifier(channels=(4, 4, 4), max_epochs=1).fit(X, y)
+def test_conv1d_pads_sequences_too_short_for_pooling():
+    """Three pooling blocks need 8 steps; shorter input is padded inside."""
+    X, y = _toy_sequences(T=3)
+    clf = Conv1DActivityClassifier(channels=(4, 4, 4), max_epochs=1, random_state=0)
+    proba = clf.fit(X, y).predict_proba(X)
+    assert proba.shape == (len(X), 3) and np.isfinite(proba).all()
+
+
+@pytest.mark.parametrize("Est", [Conv1DActivityClassifier, KeypointLSTMClassifier])
+def test_trailing_nan_padding_never_changes_a_prediction(Est):
+    """Variable-length input: the amount of NaN padding is irrelevant."""
+    X, y = _toy_sequences(n=24, T=12)
+    X[::3, 7:] = np.nan  # a third of the sequences are 7 steps long
+    params = (
+        dict(Est._get_test_params()[0], head="mean")
+        if Est is (KeypointLSTMClassifier)
+        else Est._get_test_params()[0]
+    )
+    clf = Est(**params).fit(X, y)
+    assert np.isfinite(clf.input_mean_).all()  # scaling ignores the padding
+    short = X[::3, :7]  # the same sequences without their padding
+    padded = np.concatenate([short, np.full((len(short), 5, 3), np.nan)], axis=1)
+    np.testing.assert_allclose(
+        clf.predict_proba(padded), clf.predict_proba(X[::3]), rtol=1e-5
+    )
+
+
+@pytest.mark.parametrize("Est", [Conv1DActivityClassifier, KeypointLSTMClassifier])
+def test_input_scaling_is_learnt_per_channel(Est):
+    X, y = _toy_sequences(n=24)
+    shifted = X * np.array([1.0, 100.0, 1e-3]) + np.array([0.0, -50.0, 7.0])
+    clf = Est(**Est._get_test_params()[0]).fit(shifted, y)
+    Xs = (shifted - clf.input_mean_) / clf.input_scale_
+    np.testing.assert_allclose(Xs.mean(axis=(0, 1)), 0.0, atol=1e-4)
+    np.testing.assert_allclose(Xs.std(axis=(0, 1)), 1.0, rtol=1e-3)
+    # an affine change of units per channel does not change the model
+    ref = Est(**Est._get_test_params()[0]).fit(X, y)
+    # (up to float32 rounding amplified by training)
+    np.testing.assert_allclose(
+        clf.predict_proba(shifted), ref.predict_proba(X), atol=2e-3
+    )
+    raw = Est(**Est._get_test_params()[0], scale_input=False).fit(X, y)
+    assert raw.input_mean_ is None and raw.input_scale_ is None
+
+
+def test_auto_training_length_follows_the_data_size():
+    """max_epochs="auto": many epochs for few short sequences, few for many."""
+    est = Conv1DActivityClassifier()
+    small = est._resolve_max_epochs(np.zeros((40, 100, 3)), 40)
+    large = est._resolve_max_epochs(np.zeros((4000, 100, 3)), 4000)
+    long = est._resolve_max_epochs(np.zeros((40, 2000, 3)), 40)
+    assert small > long > large >= est._auto_min_epochs
+    # the step budget: 40 sequences are 2 batches an epoch
+    assert small * 2 <= est._auto_max_steps + 2
+
+
+def test_auto_validation_split_only_when_large_enough():
+    est = Conv1DActivityClassifier()
+    assert est._resolve_validation_fraction(100) == 0.0
+    assert est._resolve_validation_fraction(300) == 0.1
+    assert (
+        Conv1DActivityClassifier(validation_fraction=0.2)._resolve_validation_fraction(
+            100
+        )
+        == 0.2
+    )
+
+
+def test_cosine_schedule_and_auto_patience():
+    X, y = _toy_sequences(n=24)
+    clf = Conv1DActivityClassifier(
+        **dict(Conv1DActivityClassifier._get_test_params()[0], max_epochs=4, lr=0.1)
+    ).fit(X, y)
+    lrs = clf.history_[:, "event_lr"] if "event_lr" in clf.history_[0] else None
+    final = [group["lr"] for group in clf.net_.optimizer_.param_groups]
+    np.testing.assert_allclose(final, [0.1 / 100], rtol=1e-6)  # decayed to lr/100
+    assert lrs is None or lrs[0] == 0.1
+    # no validation split -> no early stopping under patience="auto"
+    assert "early_stopping" not in dict(clf.net_.callbacks_)
+    split = Conv1DActivityClassifier(
+        **dict(Conv1DActivityClassifier._get_test_params()[0], max_epochs=3),
+    ).set_params(validation_fraction=0.25)
+    assert "early_stopping" in dict(split.fit(X, y).net_.callbacks_)
 
 
 def test_channel_count_differs_at_predict():
@@ -146,6 +226,7 @@ def test_nan_padding_variable_length_lstm():
         head="mean",
         max_epochs=3,
         validation_fraction=None,
+        scale_input=False,  # the module is called on raw input below
         random_state=0,
     ).fit(X, y)
     short = X[:1, :5].astype(np.float32)
