@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import check_scoring
 
-__all__ = ["compare_estimators"]
+__all__ = ["compare_estimators", "compare_forecasts_by_lead"]
 
 
 def compare_estimators(
@@ -81,4 +82,90 @@ def compare_estimators(
                 f"sort_by={sort_by!r} is not a column of {list(table.columns)}."
             )
         table = table.sort_values(sort_by, ascending=False, kind="stable")
+    return (table, fitted) if return_estimators else table
+
+
+def compare_forecasts_by_lead(
+    estimators: Mapping[str, object],
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
+    metrics: Mapping[str, Callable],
+    n_steps: int | None = None,
+    return_estimators: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, object]]:
+    """Fit frame forecasters on one split and score each lead time separately.
+
+    Each estimator is cloned and fitted on ``(X_train, y_train)``; its
+    forecast of ``X_test`` is ``predict_sequence(X_test, n_steps)`` when it
+    has that method (recursive nowcasters, baselines) and ``predict(X_test)``
+    otherwise. Every metric is computed per lead over all samples and pixels.
+
+    Parameters
+    ----------
+    estimators : mapping of str to estimator
+        Name -> unfitted frame forecaster.
+    X_train, X_test : array-like of shape (n_samples, n_input_frames, H, W)
+    y_train : array-like of shape (n_samples, n_output_frames, H, W)
+    y_test : array-like of shape (n_samples, n_steps, H, W)
+        The observed future frames; lead ``k`` is ``y_test[:, k - 1]``.
+    metrics : mapping of str to callable
+        Column name -> ``metric(y_true, y_pred, axis=...)`` from
+        :mod:`skseq.metrics` (e.g. ``{"MAE": mae, "CSI@1": partial(csi,
+        threshold=1.0)}``).
+    n_steps : int or None, default=None
+        Leads to forecast; None uses ``y_test.shape[1]``.
+    return_estimators : bool, default=False
+        Also return the fitted estimators.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Index: model names. Columns: ``(metric, lead)`` pairs (a two-level
+        column index, leads 1..n_steps), then ``("fit_time_s", "")`` and
+        ``("predict_time_s", "")``.
+    fitted : dict of str to estimator
+        Only with ``return_estimators=True``.
+    """
+    if not estimators:
+        raise ValueError("estimators is empty; pass a mapping of name -> estimator.")
+    y_test = np.asarray(y_test)
+    if y_test.ndim != 4:
+        raise ValueError(
+            "y_test must be frames of shape (n_samples, n_steps, H, W); got "
+            f"shape {y_test.shape}."
+        )
+    n_steps = y_test.shape[1] if n_steps is None else int(n_steps)
+    if not 1 <= n_steps <= y_test.shape[1]:
+        raise ValueError(
+            f"n_steps must be in [1, {y_test.shape[1]}] (the leads in y_test); "
+            f"got {n_steps}."
+        )
+    observed = y_test[:, :n_steps]
+    rows, fitted = {}, {}
+    for name, estimator in estimators.items():
+        est = clone(estimator)
+        start = time.perf_counter()
+        est.fit(X_train, y_train)
+        fit_time = time.perf_counter() - start
+        start = time.perf_counter()
+        if hasattr(est, "predict_sequence"):
+            forecast = est.predict_sequence(X_test, n_steps)
+        else:
+            forecast = np.asarray(est.predict(X_test))[:, :n_steps]
+        predict_time = time.perf_counter() - start
+        row = {}
+        for column, metric in metrics.items():
+            per_lead = np.atleast_1d(metric(observed, forecast, axis=(0, 2, 3)))
+            for lead, value in enumerate(per_lead, start=1):
+                row[(column, lead)] = float(value)
+        row[("fit_time_s", "")] = fit_time
+        row[("predict_time_s", "")] = predict_time
+        rows[name] = row
+        fitted[name] = est
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.columns = pd.MultiIndex.from_tuples(table.columns, names=["metric", "lead"])
+    table.index.name = "model"
     return (table, fitted) if return_estimators else table

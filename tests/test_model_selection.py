@@ -40,3 +40,42 @@ def test_default_score_and_errors():
         compare_estimators({}, X, y, X, y)
     with pytest.raises(ValueError, match="sort_by"):
         compare_estimators({"lr": LogisticRegression()}, X, y, X, y, sort_by="nope")
+
+
+def test_forecasts_scored_per_lead():
+    import numpy as np
+
+    from skseq.baselines import PersistenceForecaster
+    from skseq.metrics import mae
+    from skseq.model_selection import compare_forecasts_by_lead
+
+    rng = np.random.default_rng(0)
+    frames = rng.random((30, 5, 6)).cumsum(axis=0)  # a drifting field
+    X = np.stack([frames[i : i + 3] for i in range(24)])
+    y = np.stack([frames[i + 3 : i + 6] for i in range(24)])
+    table, fitted = compare_forecasts_by_lead(
+        {"persistence": PersistenceForecaster()},
+        X[:12],
+        y[:12],
+        X[12:],
+        y[12:],
+        metrics={"MAE": mae},
+        return_estimators=True,
+    )
+    expected = np.abs(y[12:] - X[12:, -1:]).mean(axis=(0, 2, 3))
+    np.testing.assert_allclose(table["MAE"].loc["persistence"].to_numpy(), expected)
+    assert list(table["MAE"].columns) == [1, 2, 3]
+    assert table.loc["persistence", ("fit_time_s", "")] >= 0
+    assert "persistence" in fitted
+    two = compare_forecasts_by_lead(
+        {"p": PersistenceForecaster()}, X, y, X, y, metrics={"MAE": mae}, n_steps=2
+    )
+    assert list(two["MAE"].columns) == [1, 2]
+    with pytest.raises(ValueError, match="n_steps"):
+        compare_forecasts_by_lead(
+            {"p": PersistenceForecaster()}, X, y, X, y, metrics={"MAE": mae}, n_steps=4
+        )
+    with pytest.raises(ValueError, match="y_test"):
+        compare_forecasts_by_lead(
+            {"p": PersistenceForecaster()}, X, y, X, y[:, 0], metrics={"MAE": mae}
+        )
