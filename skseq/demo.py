@@ -1,75 +1,81 @@
-"""The main job on shipped data: deep model vs classical baselines.
+"""The main job on shipped data: default deep models vs classical references.
 
-Run with ``python -m skseq.demo`` (``make demo``). It fits, on the UEA
-BasicMotions data set shipped with skseq (6-channel accelerometer and
-gyroscope recordings, 4 activities, 40 train / 40 test sequences):
+Run with ``python -m skseq.demo`` (``make demo``). A compact run of the skill
+benchmark (``benchmarks/bench_skill.py``), every deep model with its
+**default** parameters:
 
-* ``Pipeline(DerivativeIntegralFeatures -> RollAugmenter -> Conv1DActivityClassifier)``,
-* classical classifiers (logistic regression, SVM, random forest, k-nearest
-  neighbours, decision tree) on flattened and on summary-statistic features,
+* **classification** -- UCR GunPoint (shipped with skseq: 50 train / 150 test
+  series of a hand's x coordinate, "gun" vs "point"), where the classical
+  references are far from perfect: ``Conv1DActivityClassifier()`` and
+  ``KeypointLSTMClassifier()`` against logistic regression, SVM, random
+  forest, k-nearest neighbours and a decision tree on raw and on summarised
+  series;
+* **nowcasting** -- synthetic radar (moving, rotating, growing and decaying
+  rain cells), the last 4 frames -> the next 6 (5-minute frames, leads of
+  5-30 minutes): ``UNetNowcaster()`` trained on its own recursion over the 6
+  leads, against persistence and, when pysteps is installed, Lucas-Kanade
+  optical-flow extrapolation; MAE and CSI at 1 mm/h per lead.
 
-prints one table of test accuracy, balanced accuracy and fit time, and saves
-the table (CSV) and a confusion-matrix figure of the deep model.
+It prints both tables, saves them as CSV and saves one figure of each.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
-from sklearn.pipeline import make_pipeline
 
-from skseq.baselines import classical_classifiers
-from skseq.datasets import load_basic_motions
-from skseq.estimators import Conv1DActivityClassifier
-from skseq.model_selection import compare_estimators
-from skseq.preprocessing import DerivativeIntegralFeatures, RollAugmenter
+from skseq.baselines import (
+    ExtrapolationNowcaster,
+    PersistenceForecaster,
+    classical_classifiers,
+)
+from skseq.datasets import load_gunpoint, make_radar_sequences
+from skseq.estimators import (
+    Conv1DActivityClassifier,
+    KeypointLSTMClassifier,
+    UNetNowcaster,
+)
+from skseq.metrics import csi, mae
+from skseq.model_selection import compare_estimators, compare_forecasts_by_lead
+from skseq.preprocessing import sliding_windows
 
-
-def deep_activity_pipeline(random_state: int = 0, max_epochs: int = 60):
-    """The seed-004 recipe for BasicMotions.
-
-    Parameters
-    ----------
-    random_state : int, default=0
-    max_epochs : int, default=60
-
-    Returns
-    -------
-    pipeline : sklearn.pipeline.Pipeline
-        ``(n, T, 6)`` sequences -> labels.
-    """
-    return make_pipeline(
-        DerivativeIntegralFeatures(),
-        RollAugmenter(random_state=random_state),
-        Conv1DActivityClassifier(
-            max_epochs=max_epochs, validation_fraction=None, random_state=random_state
-        ),
-    )
+#: Minutes between two radar frames in the nowcasting part.
+FRAME_MINUTES = 5
+#: Rain-rate threshold (mm/h) of the critical success index.
+RAIN_THRESHOLD = 1.0
 
 
-def run(output_dir: Path, random_state: int = 0, max_epochs: int = 60) -> pd.DataFrame:
-    """Fit all models, print and save the comparison; return the table.
+def run_classification(
+    output_dir: Path, random_state: int = 0, max_epochs: int | str = "auto"
+) -> pd.DataFrame:
+    """Default deep classifiers vs classical ones on GunPoint; save table and figure.
 
     Parameters
     ----------
     output_dir : Path
-        Where ``basic_motions_comparison.csv`` and
-        ``basic_motions_confusion.png`` are written.
+        Where ``gunpoint_comparison.csv`` and ``gunpoint_accuracy.png`` go.
     random_state : int, default=0
-    max_epochs : int, default=60
+    max_epochs : int or "auto", default="auto"
+        The deep models' default; an integer only for quick smoke runs.
 
     Returns
     -------
     table : pandas.DataFrame
+        One row per model: accuracy, balanced accuracy, fit and predict time.
     """
-    X_train, y_train = load_basic_motions(split="train")
-    X_test, y_test = load_basic_motions(split="test")
-    models = {"Conv1D (skseq)": deep_activity_pipeline(random_state, max_epochs)}
-    models.update(classical_classifiers(random_state=random_state))
-    table, fitted = compare_estimators(
+    X_train, y_train = load_gunpoint(split="train")
+    X_test, y_test = load_gunpoint(split="test")
+    deep = {"max_epochs": max_epochs, "random_state": random_state}
+    models = {
+        "Conv1D (skseq, defaults)": Conv1DActivityClassifier(**deep),
+        "LSTM (skseq, defaults)": KeypointLSTMClassifier(**deep),
+        **classical_classifiers(random_state=random_state),
+    }
+    table = compare_estimators(
         models,
         X_train,
         y_train,
@@ -77,39 +83,157 @@ def run(output_dir: Path, random_state: int = 0, max_epochs: int = 60) -> pd.Dat
         y_test,
         scoring={"accuracy": "accuracy", "balanced_accuracy": "balanced_accuracy"},
         sort_by="accuracy",
-        return_estimators=True,
     )
-    output_dir.mkdir(parents=True, exist_ok=True)
-    table.to_csv(output_dir / "basic_motions_comparison.csv")
+    table.to_csv(output_dir / "gunpoint_comparison.csv")
+    print(
+        f"GunPoint (UCR, real): {len(X_train)} train / {len(X_test)} test series "
+        f"of {X_train.shape[1]} steps\n"
+    )
     with pd.option_context("display.float_format", "{:.3f}".format):
-        print(
-            f"BasicMotions (UEA): {len(X_train)} train / {len(X_test)} test "
-            f"sequences of shape {X_train.shape[1:]}\n"
-        )
         print(table.to_string())
-    _save_confusion_matrix(
-        fitted["Conv1D (skseq)"],
-        X_test,
-        y_test,
-        output_dir / "basic_motions_confusion.png",
-    )
+    _plot_accuracy(table, output_dir / "gunpoint_accuracy.png")
     return table
 
 
-def _save_confusion_matrix(model, X_test, y_test, path: Path) -> None:
+def radar_split(
+    random_state: int = 0, n_frames: int = 240, size: tuple[int, int] = (64, 80)
+):
+    """Train and test windows of two independent synthetic radar sequences.
+
+    Parameters
+    ----------
+    random_state : int, default=0
+        The training sequence uses it, the test sequence ``random_state + 1``.
+    n_frames : int, default=240
+        Frames of the training sequence (the test one has half as many).
+    size : tuple of int, default=(64, 80)
+        Frame height and width in pixels.
+
+    Returns
+    -------
+    X_train, y_train, X_test, y_test : ndarray
+        Windows of 4 input frames and the 6 frames that follow.
+    """
+    settings = {"height": size[0], "width": size[1], "motion": (-1.0, 0.8)}
+    train = make_radar_sequences(n_frames, random_state=random_state, **settings)
+    test = make_radar_sequences(
+        n_frames // 2, random_state=random_state + 1, **settings
+    )
+    X_train, y_train = sliding_windows(train, n_input=4, n_output=6)
+    X_test, y_test = sliding_windows(test, n_input=4, n_output=6, stride=3)
+    return X_train, y_train, X_test, y_test
+
+
+def run_nowcasting(
+    output_dir: Path, random_state: int = 0, max_epochs: int | str = "auto"
+) -> pd.DataFrame:
+    """Default UNetNowcaster vs persistence and LK extrapolation, leads 1-6.
+
+    Parameters
+    ----------
+    output_dir : Path
+        Where ``radar_scores_by_lead.csv`` and ``radar_scores_by_lead.png`` go.
+    random_state : int, default=0
+    max_epochs : int or "auto", default="auto"
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per model; columns ``(metric, lead)`` and the times.
+    """
+    X_train, y_train, X_test, y_test = radar_split(random_state)
+    models = {
+        "U-Net (skseq, defaults)": UNetNowcaster(
+            max_epochs=max_epochs, random_state=random_state
+        ),
+        "persistence": PersistenceForecaster(),
+    }
+    try:
+        import pysteps  # noqa: F401
+    except ImportError:
+        print("pysteps is not installed: no optical-flow extrapolation baseline.")
+    else:
+        models["pysteps LK extrapolation"] = ExtrapolationNowcaster()
+    metrics = {"MAE": mae, f"CSI@{RAIN_THRESHOLD:g}": partial(csi, threshold=1.0)}
+    table = compare_forecasts_by_lead(
+        models, X_train, y_train, X_test, y_test, metrics=metrics
+    )
+    table.to_csv(output_dir / "radar_scores_by_lead.csv")
+    print(
+        f"\nSynthetic radar: {len(X_train)} training / {len(X_test)} test windows "
+        f"of 4 frames of {X_train.shape[-2]}x{X_train.shape[-1]} px -> 6 frames "
+        f"({FRAME_MINUTES}-minute frames)\n"
+    )
+    with pd.option_context("display.float_format", "{:.3f}".format):
+        print(table.to_string())
+    _plot_scores_by_lead(table, output_dir / "radar_scores_by_lead.png")
+    return table
+
+
+def run(
+    output_dir: Path, random_state: int = 0, max_epochs: int | str = "auto"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both parts of the demo; return the classification and nowcasting tables.
+
+    Parameters
+    ----------
+    output_dir : Path
+    random_state : int, default=0
+    max_epochs : int or "auto", default="auto"
+
+    Returns
+    -------
+    classification, nowcasting : pandas.DataFrame
+    """
+    output_dir.mkdir(parents=True, exist_ok=True)
+    classification = run_classification(output_dir, random_state, max_epochs)
+    nowcasting = run_nowcasting(output_dir, random_state, max_epochs)
+    print(f"\nTables (CSV) and figures (PNG) saved in {output_dir}/.")
+    return classification, nowcasting
+
+
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from sklearn.metrics import ConfusionMatrixDisplay
 
-    fig, ax = plt.subplots(figsize=(5, 4.5))
-    ConfusionMatrixDisplay.from_estimator(model, X_test, y_test, ax=ax, colorbar=False)
-    ax.set_title("Conv1DActivityClassifier on BasicMotions (test)")
+    return plt
+
+
+def _plot_accuracy(table: pd.DataFrame, path: Path) -> None:
+    plt = _pyplot()
+    ordered = table.sort_values("accuracy")
+    colours = ["tab:blue" if "skseq" in n else "tab:gray" for n in ordered.index]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.barh(ordered.index, ordered["accuracy"], color=colours)
+    for y, (acc, fit) in enumerate(zip(ordered["accuracy"], ordered["fit_time_s"])):
+        ax.text(acc + 0.005, y, f"{acc:.3f}  ({fit:.1f} s)", va="center", fontsize=8)
+    ax.set_xlim(max(0.0, ordered["accuracy"].min() - 0.1), 1.08)
+    ax.set_xlabel("test accuracy (fit time)")
+    ax.set_title("GunPoint: skseq defaults (blue) vs classical (grey)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
-    print(f"\nSaved {path} and the table as CSV beside it.")
+
+
+def _plot_scores_by_lead(table: pd.DataFrame, path: Path) -> None:
+    plt = _pyplot()
+    metrics = [m for m in table.columns.get_level_values(0).unique() if "time" not in m]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.6))
+    for ax, metric in zip(axes, metrics):
+        for name, row in table[metric].iterrows():
+            minutes = [FRAME_MINUTES * int(lead) for lead in row.index]
+            ax.plot(minutes, row.to_numpy(), marker="o", label=name)
+        ax.set_xlabel("lead time (minutes)")
+        better = "lower" if metric == "MAE" else "higher"
+        unit = " (mm/h)" if metric == "MAE" else ""
+        ax.set_title(f"{metric}{unit}, {better} is better")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,9 +241,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output-dir", type=Path, default=Path("demo_output"))
     parser.add_argument("--random-state", type=int, default=0)
-    parser.add_argument("--max-epochs", type=int, default=60)
+    parser.add_argument(
+        "--max-epochs",
+        type=int,
+        default=None,
+        help="override the deep models' max_epochs='auto' (smoke runs only)",
+    )
     args = parser.parse_args(argv)
-    run(args.output_dir, args.random_state, args.max_epochs)
+    run(args.output_dir, args.random_state, args.max_epochs or "auto")
     return 0
 
 

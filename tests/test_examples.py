@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
@@ -80,11 +81,23 @@ def test_dask_example_searches_on_a_two_worker_cluster(monkeypatch, tmp_path, ca
 def test_demo_writes_table_and_figure(tmp_path, capsys):
     from skseq.demo import main
 
-    assert main(["--output-dir", str(tmp_path), "--max-epochs", "2"]) == 0
+    assert main(["--output-dir", str(tmp_path), "--max-epochs", "1"]) == 0
     out = capsys.readouterr().out
-    assert "Conv1D (skseq)" in out and "LogisticRegression (summary)" in out
-    assert (tmp_path / "basic_motions_comparison.csv").stat().st_size > 0
-    assert (tmp_path / "basic_motions_confusion.png").stat().st_size > 0
+    assert "Conv1D (skseq, defaults)" in out and "LogisticRegression (summary)" in out
+    assert "U-Net (skseq, defaults)" in out and "persistence" in out
+    for name in (
+        "gunpoint_comparison.csv",
+        "gunpoint_accuracy.png",
+        "radar_scores_by_lead.csv",
+        "radar_scores_by_lead.png",
+    ):
+        assert (tmp_path / name).stat().st_size > 0
+    scores = pd.read_csv(
+        tmp_path / "radar_scores_by_lead.csv", header=[0, 1], index_col=0
+    )
+    assert [lead for metric, lead in scores.columns if metric == "MAE"] == [
+        str(lead) for lead in range(1, 7)
+    ]
 
 
 def test_import_is_light():
