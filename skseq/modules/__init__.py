@@ -1,5 +1,10 @@
 """Pure PyTorch networks (no scikit-learn or skorch in here)."""
 
+from skseq.modules.advection import (
+    advect_translation,
+    estimate_translation,
+    gaussian_blur,
+)
 from skseq.modules.conv1d import Conv1DActivityNet, ResidualConv1dBlock
 from skseq.modules.convlstm import (
     ConvLSTM,
@@ -16,9 +21,9 @@ from skseq.modules.layers import (
     get_activation,
     pad_to_multiple,
 )
-from skseq.modules.losses import LogCoshLoss
+from skseq.modules.losses import LogCoshL1Loss, LogCoshLoss
 from skseq.modules.recurrent import KeypointLSTMNet
-from skseq.modules.unet import RainNet
+from skseq.modules.unet import RainNet, RecursiveNowcastNet
 
 __all__ = [
     "BatchNorm1dAnyBatch",
@@ -27,14 +32,19 @@ __all__ = [
     "ConvLSTMCell",
     "ConvLSTMSeq2Seq",
     "KeypointLSTMNet",
+    "LogCoshL1Loss",
     "LogCoshLoss",
     "RainNet",
     "RandomRoll",
+    "RecursiveNowcastNet",
     "ResidualConv1dBlock",
     "SpatialDropout1d",
     "SpatialDropout2d",
     "TemporalAttention",
+    "advect_translation",
     "crop_padding",
+    "estimate_translation",
+    "gaussian_blur",
     "get_activation",
     "pad_to_multiple",
 ]

@@ -7,7 +7,7 @@ import math
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["LogCoshLoss"]
+__all__ = ["LogCoshL1Loss", "LogCoshLoss"]
 
 
 class LogCoshLoss(nn.Module):
@@ -38,6 +38,50 @@ class LogCoshLoss(nn.Module):
     def forward(self, prediction: Tensor, target: Tensor) -> Tensor:
         diff = prediction - target
         loss = diff + F.softplus(-2.0 * diff) - math.log(2.0)
+        if self.reduction == "mean":
+            return loss.mean()
+        if self.reduction == "sum":
+            return loss.sum()
+        return loss
+
+
+class LogCoshL1Loss(nn.Module):
+    """Log-cosh plus a share of the absolute error: ``(1 - w) logcosh(d) + w |d|``.
+
+    Log-cosh is quadratic for small errors, so it pulls a prediction toward
+    the mean; the absolute error has a kink at zero and pulls it toward the
+    median, which keeps exact values exactly (for rain: dry pixels dry).
+    Both grow like ``|d|`` for large errors.
+
+    Parameters
+    ----------
+    l1_weight : float, default=0.25
+        ``w`` in ``[0, 1]``: 0 is :class:`LogCoshLoss`, 1 the absolute error.
+    reduction : {"mean", "sum", "none"}, default="mean"
+
+    Shape
+    -----
+    - Input and target: any identical shape. Output: scalar, or the input
+      shape with ``reduction="none"``.
+    """
+
+    def __init__(self, l1_weight: float = 0.25, reduction: str = "mean"):
+        super().__init__()
+        if not 0.0 <= l1_weight <= 1.0:
+            raise ValueError(f"l1_weight must be in [0, 1]; got {l1_weight!r}.")
+        if reduction not in ("mean", "sum", "none"):
+            raise ValueError(
+                f"reduction must be 'mean', 'sum' or 'none'; got {reduction!r}."
+            )
+        self.logcosh = LogCoshLoss(reduction="none")
+        self.l1_weight = l1_weight
+        self.reduction = reduction
+
+    def forward(self, prediction: Tensor, target: Tensor) -> Tensor:
+        w = self.l1_weight
+        loss = (1.0 - w) * self.logcosh(prediction, target) + w * (
+            prediction - target
+        ).abs()
         if self.reduction == "mean":
             return loss.mean()
         if self.reduction == "sum":

@@ -5,10 +5,11 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from skseq.modules.advection import advect_translation, estimate_translation
 from skseq.modules.convlstm import ConvLSTM
 from skseq.modules.layers import crop_padding, get_activation, pad_to_multiple
 
-__all__ = ["RainNet"]
+__all__ = ["RainNet", "RecursiveNowcastNet"]
 
 
 def _double_conv(cin: int, cout: int, activation: str) -> nn.Sequential:
@@ -130,3 +131,111 @@ class RainNet(nn.Module):
             sequence_state = self.convlstm(frames)[0][:, -1]
             h = torch.cat([h, sequence_state], dim=1)
         return crop_padding(self.output(h), pads)
+
+
+class RecursiveNowcastNet(nn.Module):
+    """Unroll a one-step frame network over several lead times.
+
+    At every step the network sees the current window of the last ``T``
+    frames and predicts the next one, which is appended to the window (the
+    oldest frame drops out) for the next step -- the recursion of a
+    multi-step nowcast. Training this unrolled module on targets at several
+    lead times backpropagates through the whole recursion, so the network
+    learns from its own fed-back outputs instead of only from observed
+    windows (whose one-step errors would otherwise compound at long leads).
+
+    Parameters
+    ----------
+    step : nn.Module
+        One-step network, ``(N, T', C, H, W) -> (N, C_out, H, W)`` with
+        ``T' = T + 1`` when ``advection_prior`` (the prior frame is appended
+        to the window) and ``T`` otherwise; e.g. :class:`RainNet`.
+    n_steps : int, default=1
+        Lead times unrolled when :meth:`forward` gets no ``n_steps``.
+    advection_prior : bool, default=False
+        Append to the window, at step ``k``, the last *input* frame shifted
+        by ``k`` times the motion estimated from the input frames
+        (:func:`~skseq.modules.advection.estimate_translation`, one
+        translation per sample, from the channel mean) -- a sharp
+        Lagrangian-persistence first guess at every lead time.
+    residual : {"none", "last", "prior"}, default="none"
+        What the step network's output is added to: nothing, the last frame
+        of the current window (the network predicts the change from the last
+        frame) or the advection prior (it predicts the correction to
+        Lagrangian persistence; needs ``advection_prior``).
+    clamp : tuple of float or None, default=None
+        ``(low, high)``: every predicted frame is clamped to this range
+        before it is returned and fed back. The gradient passes the clamp
+        unchanged (straight-through), so a clamped pixel still learns.
+    motion_sigma : float, default=1.5
+        Smoothing (pixels) of the frames before the motion estimate.
+
+    Shape
+    -----
+    - Input: ``(N, T, C, H, W)``.
+    - Output: ``(N, n_steps, C_out, H, W)``; ``C_out == C`` when
+      ``n_steps > 1`` (outputs are fed back as inputs).
+    """
+
+    def __init__(
+        self,
+        step: nn.Module,
+        n_steps: int = 1,
+        advection_prior: bool = False,
+        residual: str = "none",
+        clamp: tuple[float, float] | None = None,
+        motion_sigma: float = 1.5,
+    ):
+        super().__init__()
+        if n_steps < 1:
+            raise ValueError(f"n_steps must be >= 1; got {n_steps}.")
+        if residual not in ("none", "last", "prior"):
+            raise ValueError(
+                f"residual must be 'none', 'last' or 'prior'; got {residual!r}."
+            )
+        if residual == "prior" and not advection_prior:
+            raise ValueError("residual='prior' needs advection_prior=True.")
+        if clamp is not None and not clamp[0] <= clamp[1]:
+            raise ValueError(
+                f"clamp must be (low, high) with low <= high; got {clamp}."
+            )
+        self.step = step
+        self.n_steps = n_steps
+        self.advection_prior = advection_prior
+        self.residual = residual
+        self.clamp = None if clamp is None else (float(clamp[0]), float(clamp[1]))
+        self.motion_sigma = motion_sigma
+
+    def prior(self, x: Tensor, n_steps: int) -> Tensor:
+        """The advection prior ``(N, n_steps, C, H, W)`` of input frames ``x``."""
+        with torch.no_grad():
+            displacement = estimate_translation(x.mean(dim=2), self.motion_sigma)
+            return advect_translation(x[:, -1], displacement, n_steps)
+
+    def forward(self, x: Tensor, n_steps: int | None = None) -> Tensor:
+        n_steps = self.n_steps if n_steps is None else int(n_steps)
+        if n_steps < 1:
+            raise ValueError(f"n_steps must be >= 1; got {n_steps}.")
+        prior = self.prior(x, n_steps) if self.advection_prior else None
+        window, outputs = x, []
+        for k in range(n_steps):
+            inputs = (
+                window if prior is None else torch.cat([window, prior[:, k : k + 1]], 1)
+            )
+            out = self.step(inputs)
+            if self.residual == "last":
+                out = out + window[:, -1]
+            elif self.residual == "prior":
+                out = out + prior[:, k]
+            if self.clamp is not None:  # straight-through: the gradient passes
+                out = out + (out.clamp(*self.clamp) - out).detach()
+            outputs.append(out)
+            if k + 1 < n_steps:
+                if out.shape[1] != window.shape[2]:
+                    raise ValueError(
+                        f"the step network predicts {out.shape[1]} channels but the "
+                        f"input has {window.shape[2]}; outputs can be fed back only "
+                        "with as many channels, so n_steps must be 1."
+                    )
+                window = torch.cat([window[:, 1:], out[:, None]], dim=1)
+        return torch.stack(outputs, dim=1)

@@ -1,0 +1,105 @@
+"""Tests of skseq.modules.unet: the recursive (unrolled) nowcast network."""
+
+import pytest
+import torch
+from torch import nn
+
+from skseq.modules import RainNet, RecursiveNowcastNet
+
+
+class _LastPlusOne(nn.Module):
+    """One-step 'network': the last frame of the window plus one."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def forward(self, x):
+        self.seen.append(x.detach().clone())
+        return x[:, -1] + 1.0
+
+
+def test_outputs_are_fed_back():
+    step = _LastPlusOne()
+    net = RecursiveNowcastNet(step, n_steps=3)
+    x = torch.zeros(2, 4, 1, 5, 6)
+    out = net(x)
+    assert out.shape == (2, 3, 1, 5, 6)
+    for k in range(3):
+        assert torch.all(out[:, k] == k + 1)
+    # the window of step 3 ends with the two fed-back predictions
+    assert torch.all(
+        step.seen[2][:, -2:] == torch.tensor([1.0, 2.0])[:, None, None, None]
+    )
+    assert net(x, n_steps=5).shape == (2, 5, 1, 5, 6)
+
+
+def test_advection_prior_is_appended_and_residuals():
+    x = torch.zeros(1, 3, 1, 12, 14)
+    for t in range(3):
+        x[0, t, 0, 4:7, 3 + 2 * t : 6 + 2 * t] = 5.0  # a square moving right
+    step = _LastPlusOne()
+    net = RecursiveNowcastNet(step, n_steps=2, advection_prior=True)
+    prior = net.prior(x, 2)
+    out = net(x)
+    assert step.seen[0].shape == (1, 4, 1, 12, 14)
+    torch.testing.assert_close(step.seen[1][:, -1], prior[:, 1])
+    torch.testing.assert_close(out[:, 0], prior[:, 0] + 1)  # step returns the prior + 1
+    on_prior = RecursiveNowcastNet(
+        _LastPlusOne(), n_steps=2, advection_prior=True, residual="prior"
+    )
+    torch.testing.assert_close(on_prior(x)[:, 1], 2 * prior[:, 1] + 1)
+    on_last = RecursiveNowcastNet(_LastPlusOne(), n_steps=2, residual="last")
+    torch.testing.assert_close(on_last(x)[:, 0], 2 * x[:, -1] + 1)
+
+
+def test_straight_through_clamp():
+    step = nn.Conv2d(2, 1, 1)
+    net = RecursiveNowcastNet(
+        nn.Sequential(nn.Flatten(1, 2), step), n_steps=2, clamp=(0.0, 1.0)
+    )
+    with torch.no_grad():
+        step.weight.fill_(10.0)
+        step.bias.fill_(-3.0)
+    x = torch.rand(3, 2, 1, 4, 5)
+    out = net(x)
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    out.sum().backward()
+    assert step.weight.grad is not None and step.weight.grad.abs().sum() > 0
+
+
+def test_rainnet_unrolled_gradients_and_consistency():
+    torch.manual_seed(0)
+    net = RecursiveNowcastNet(
+        RainNet(5, depth=2, base_channels=4),
+        n_steps=3,
+        advection_prior=True,
+        residual="last",
+    )
+    x = torch.rand(2, 4, 1, 19, 23)
+    out = net(x)
+    assert out.shape == (2, 3, 1, 19, 23)
+    out.pow(2).mean().backward()
+    missing = [n for n, p in net.named_parameters() if p.grad is None]
+    assert not missing, missing
+    net.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(net(x, 5)[:, :3], net(x, 3))
+
+
+def test_invalid_arguments():
+    step = _LastPlusOne()
+    with pytest.raises(ValueError, match="advection_prior"):
+        RecursiveNowcastNet(step, residual="prior")
+    with pytest.raises(ValueError, match="residual"):
+        RecursiveNowcastNet(step, residual="frame")
+    with pytest.raises(ValueError, match="n_steps"):
+        RecursiveNowcastNet(step, n_steps=0)
+    with pytest.raises(ValueError, match="clamp"):
+        RecursiveNowcastNet(step, clamp=(1.0, 0.0))
+    two_channels = RecursiveNowcastNet(
+        nn.Sequential(nn.Flatten(1, 2), nn.Conv2d(3, 2, 1)), n_steps=2
+    )
+    assert two_channels(torch.rand(1, 3, 1, 4, 4), n_steps=1).shape == (1, 1, 2, 4, 4)
+    with pytest.raises(ValueError, match="fed back"):
+        two_channels(torch.rand(1, 3, 1, 4, 4))
