@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import torch
 from sklearn.utils.validation import check_is_fitted
 
 from skseq.estimators._base import BaseFrameRegressor, resolve_loss
-from skseq.modules.unet import RainNet
+from skseq.modules.losses import LogCoshL1Loss
+from skseq.modules.unet import RainNet, RecursiveNowcastNet
 from skseq.utils.validation import check_positive_int
 
 if TYPE_CHECKING:  # only for the annotation; accelerate is optional
@@ -16,27 +18,78 @@ if TYPE_CHECKING:  # only for the annotation; accelerate is optional
 
 __all__ = ["UNetNowcaster"]
 
+_RESIDUALS = ("none", "last", "prior")
+_LOSSES = ("logcosh+mae", "logcosh", "mae", "mse", "huber")
+
 
 class UNetNowcaster(BaseFrameRegressor):
-    """U-Net nowcaster: the last few radar frames -> the next frame.
+    """U-Net nowcaster: the last few radar frames -> the next frames, recursively.
 
-    The network (:class:`skseq.modules.unet.RainNet`) follows RainNet (Ayzel
-    et al. 2020): the input frames are stacked as channels of a U-Net with
-    max-pooling encoder levels, dropout at the two deepest levels, transposed
-    convolution (or nearest) upsampling with skip connections and a linear
-    output. Frames of any size work: they are mirror-padded to a multiple of
-    ``2 ** depth`` inside the network and cropped back (the seed's 120x120
-    crash). ``two_path=True`` adds a ConvLSTM path over the input frames,
-    concatenated with the U-Net output before a 3x3 output convolution (the
-    winning contest model of seed 004b).
+    The one-step network (:class:`skseq.modules.unet.RainNet`) follows
+    RainNet (Ayzel et al. 2020): the input frames are stacked as channels of
+    a U-Net with max-pooling encoder levels, dropout at the two deepest
+    levels, transposed convolution (or nearest) upsampling with skip
+    connections and a linear output. Frames of any size work: they are
+    mirror-padded to a multiple of ``2 ** depth`` inside the network and
+    cropped back (the seed's 120x120 crash). ``two_path=True`` adds a
+    ConvLSTM path over the input frames, concatenated with the U-Net output
+    before a 3x3 output convolution (the winning contest model of seed 004b).
+
+    Longer lead times are nowcast recursively, as in RainNet: each predicted
+    frame is appended to the input window for the next step
+    (:class:`skseq.modules.unet.RecursiveNowcastNet`). ``fit`` takes targets
+    at one or several lead times, ``y[:, k]`` being the frame ``k + 1``
+    steps after the last input frame, and trains the network *unrolled* over
+    all of them: the loss covers every lead and its gradient flows through
+    the fed-back predictions, so the network learns from its own outputs and
+    stays skilful at long leads (trained on one-step targets only, its small
+    errors compound step after step). Fit on windows of as many future
+    frames as the leads you care about, e.g.
+    ``sliding_windows(frames, n_input=4, n_output=6)``.
+
+    The defaults were chosen by measurement (``benchmarks/skill_nowcasting.py``:
+    simulated radar with rotating wind, growing and decaying cells, training
+    and test sequences from different seeds), against pysteps' Lucas-Kanade
+    extrapolation and persistence, and explain themselves:
+
+    * ``advection_prior=True``: every step also sees the last observed frame
+      shifted along the motion estimated from the input frames (one
+      translation per sample by FFT cross-correlation,
+      :mod:`skseq.modules.advection`) as far as that step's lead time. Moving
+      rain is thus placed right at every lead without the network having to
+      learn the motion from a few hundred samples; it spends its capacity on
+      what the shift misses (rotation, growth and decay, new cells). Alone,
+      this shift is about as good as the Lucas-Kanade extrapolation.
+    * ``residual="last"``: the network predicts the change from the last
+      frame of its window, which starts it near persistence instead of zero
+      (without it or the prior, 8 epochs did not even reach persistence).
+    * ``loss="logcosh+mae"`` (``0.75 logcosh + 0.25 |error|``, per lead,
+      in ``y``'s units): the absolute error alone gives the per-pixel median,
+      which at long (uncertain) leads shrinks rain areas and loses CSI;
+      RainNet's log-cosh alone, quadratic below one unit, spreads light rain
+      over dry pixels and loses MAE at long leads; the mix keeps both ahead.
+    * ``base_channels=8``: on a CPU, twice the epochs of RainNet with 8 base
+      channels scored as well as 16 channels at a third of the cost per epoch.
+    * ``max_epochs="auto"`` with a budget of ``1.4e8`` pixels x unrolled lead
+      times (about 4 minutes on one CPU core), ``batch_size=4``, ``lr=2e-3``
+      with a cosine decay: skill kept growing with training well past 10
+      epochs of a few hundred windows (MAE at lead 6 fell by 15 % from 10 to
+      20 epochs), and at equal compute smaller batches (more steps) won.
+    * ``log_transform=False``: training on ``log(R + 0.01)`` lost CSI at every
+      lead.
+
+    Fitted on 231 windows (4 -> 6 frames of 80x96), these defaults beat both
+    baselines in MAE and CSI at 1 mm/h at every lead 1-6, on three generator
+    settings and two seeds each.
 
     Parameters
     ----------
     depth : int, default=3
         Pooling levels of the U-Net (RainNet used 4 with 64..1024 channels;
         the default is CPU-sized).
-    base_channels : int, default=16
-        Channels of the first level; level ``k`` has ``base_channels * 2**k``.
+    base_channels : int, default=8
+        Channels of the first level; level ``k`` has ``base_channels * 2**k``
+        (RainNet: 64; 8 trains fast enough on a CPU for many epochs).
     dropout : float, default=0.5
         Dropout at the two deepest levels.
     upsampling : {"transpose", "nearest"}, default="transpose"
@@ -45,8 +98,20 @@ class UNetNowcaster(BaseFrameRegressor):
         Add the ConvLSTM path (seed 004b).
     convlstm_hidden : int, default=16
         Hidden channels of the ConvLSTM path.
-    loss : {"logcosh", "mse", "mae", "huber"}, default="logcosh"
-        RainNet's log-cosh loss by default.
+    advection_prior : bool, default=True
+        Give every step, as one more input frame, the last observed frame
+        advected to that step's lead time along the motion estimated from the
+        input frames (from the mean over channels).
+    residual : {"last", "prior", "none"}, default="last"
+        The network predicts the change from the last frame of its window
+        (``"last"``), the correction to the advection prior (``"prior"``,
+        needs ``advection_prior=True``) or the frame itself (``"none"``, the
+        original RainNet).
+    loss : {"logcosh+mae", "logcosh", "mae", "mse", "huber"}, default="logcosh+mae"
+        Averaged over all lead times and pixels. ``"logcosh+mae"`` is
+        ``0.75 * logcosh + 0.25 * |error|``
+        (:class:`skseq.modules.losses.LogCoshL1Loss`); ``"logcosh"`` is
+        RainNet's loss.
     log_transform : bool, default=False
         Train on ``log(x + log_offset)`` of inputs and targets (rain rates);
         predictions are transformed back with the exact inverse. Negative
@@ -55,20 +120,31 @@ class UNetNowcaster(BaseFrameRegressor):
     clip_output : bool, default=True
         Clip every predicted frame to ``target_range_``, the smallest and
         largest target value seen in ``fit`` (for rain rates: non-negative
-        and no heavier than the heaviest rain trained on).
-        :meth:`predict_sequence` feeds each prediction back as input; a
-        value beyond anything seen in training is then extrapolated again
-        at the next step, and without the clip a recursive nowcast can grow
-        without bound.
+        and no heavier than the heaviest rain trained on). The clip is part
+        of the recursion (each frame is clipped before it is fed back), in
+        training too, where the gradient passes it unchanged. Without it, a
+        value beyond anything seen in training is extrapolated again at the
+        next step and a recursive nowcast can grow without bound. Read at
+        prediction time too, so ``set_params(clip_output=False)`` on a fitted
+        estimator shows the raw network output.
     optimizer : str or torch optimizer class, default="adam"
-    lr : float, default=1e-3
+    lr : float, default=2e-3
     weight_decay : float, default=0.0
-    max_epochs : int, default=30
-    batch_size : int, default=16
-    validation_fraction : float or None, default=0.1
+    max_epochs : int or "auto", default="auto"
+        ``"auto"``: a compute budget of ``1.4e8`` pixels x unrolled lead times
+        per fit (about 4 minutes on one CPU core with the default network,
+        e.g. 14 epochs of 231 samples of 6 x 80 x 96), at most 1500 optimizer
+        steps and at least 10 epochs; see
+        :class:`~skseq.estimators._base.BaseDeepEstimator`. The resolved
+        count is ``max_epochs_``.
+    batch_size : int, default=4
+    validation_fraction : float, "auto" or None, default="auto"
         The last fraction of the samples (chronological) validates.
-    patience : int or None, default=None
-    lr_schedule : {"cosine"} or None, default=None
+        ``"auto"`` holds out the last 10 % when that is at least 30 samples.
+    patience : int, "auto" or None, default="auto"
+        ``"auto"`` stops early (best weights restored) only with a validation
+        split.
+    lr_schedule : {"cosine"} or None, default="cosine"
         ``"cosine"`` decays ``lr`` to ``lr / 100`` along a half cosine.
     callbacks : list or None, default=None
     warm_start : bool, default=False
@@ -81,11 +157,16 @@ class UNetNowcaster(BaseFrameRegressor):
 
     Attributes
     ----------
-    n_input_frames_, n_channels_in_, n_output_frames_, n_channels_out_ : int
+    n_input_frames_, n_channels_in_, n_channels_out_ : int
+    n_output_frames_ : int
+        Lead times in the ``y`` given to ``fit``: the steps the network was
+        trained unrolled over, and the frames :meth:`predict` returns.
     frame_shape_ : tuple of int
     n_features_in_ : int
     target_range_ : tuple of float
         ``(min, max)`` of the ``y`` given to the last ``fit``, in its units.
+    max_epochs_ : int
+        The number of epochs trained for (``max_epochs`` resolved).
     net_ : skorch.NeuralNet
     n_epochs_ : int
 
@@ -95,35 +176,37 @@ class UNetNowcaster(BaseFrameRegressor):
     >>> from skseq.datasets import make_radar_sequences
     >>> from skseq.preprocessing import sliding_windows
     >>> frames = make_radar_sequences(n_frames=24, height=37, width=53, random_state=0)
-    >>> X, y = sliding_windows(frames, n_input=4, n_output=1)
+    >>> X, y = sliding_windows(frames, n_input=4, n_output=3)
     >>> est = UNetNowcaster(depth=2, base_channels=4, max_epochs=1, random_state=0)
     >>> est.fit(X, y).predict(X).shape
-    (20, 1, 37, 53)
-    >>> est.predict_sequence(X[:2], n_steps=3).shape
-    (2, 3, 37, 53)
+    (18, 3, 37, 53)
+    >>> est.predict_sequence(X[:2], n_steps=5).shape
+    (2, 5, 37, 53)
     """
 
     def __init__(
         self,
         depth: int = 3,
-        base_channels: int = 16,
+        base_channels: int = 8,
         dropout: float = 0.5,
         upsampling: str = "transpose",
         activation: str = "relu",
         two_path: bool = False,
         convlstm_hidden: int = 16,
-        loss: str = "logcosh",
+        advection_prior: bool = True,
+        residual: str = "last",
+        loss: str = "logcosh+mae",
         log_transform: bool = False,
         log_offset: float = 0.01,
         clip_output: bool = True,
         optimizer: str | type = "adam",
-        lr: float = 1e-3,
+        lr: float = 2e-3,
         weight_decay: float = 0.0,
-        max_epochs: int = 30,
-        batch_size: int = 16,
-        validation_fraction: float | None = 0.1,
-        patience: int | None = None,
-        lr_schedule: str | None = None,
+        max_epochs: int | str = "auto",
+        batch_size: int = 4,
+        validation_fraction: float | str | None = "auto",
+        patience: int | str | None = "auto",
+        lr_schedule: str | None = "cosine",
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
@@ -138,6 +221,8 @@ class UNetNowcaster(BaseFrameRegressor):
         self.activation = activation
         self.two_path = two_path
         self.convlstm_hidden = convlstm_hidden
+        self.advection_prior = advection_prior
+        self.residual = residual
         self.loss = loss
         self.log_transform = log_transform
         self.log_offset = log_offset
@@ -156,6 +241,16 @@ class UNetNowcaster(BaseFrameRegressor):
         self.accelerator = accelerator
         self.verbose = verbose
         self.random_state = random_state
+
+    #: ``max_epochs="auto"``: the compute budget of one fit, in pixels x
+    #: unrolled steps (one sample of ``T_out`` lead times on ``H x W`` frames
+    #: costs ``H * W * T_out``), about 4 minutes with the default network on
+    #: one core of a 2-core CPU.
+    _auto_budget = 140_000_000
+
+    def _sample_cost(self, X: np.ndarray) -> float:
+        """Pixels x unrolled steps of one training sample (for "auto")."""
+        return float(np.prod(X.shape[-2:]) * self.n_output_frames_)
 
     # --------------------------------------------------------------- transforms
     def _forward_transform(self, a: np.ndarray, name: str) -> np.ndarray:
@@ -177,44 +272,65 @@ class UNetNowcaster(BaseFrameRegressor):
             return a
         return (np.exp(a.astype(np.float64)) - self.log_offset).astype(np.float32)
 
+    def _network_range(self) -> tuple[float, float]:
+        """``target_range_`` in network space (after the log transform)."""
+        low, high = self._forward_transform(
+            np.asarray(self.target_range_, dtype=np.float32), "y"
+        )
+        return float(low), float(high)
+
     # -------------------------------------------------------------- validation
     def _validate_fit_data(self, X, y):
-        X = self._validate_frames(X, reset=True)
-        y = self._validate_targets(y, X)
-        if self.n_output_frames_ != 1:
-            raise ValueError(
-                f"UNetNowcaster predicts one frame ahead, so y must have 1 output "
-                f"frame (shape (n_samples, 1, H, W) or (n_samples, H, W)); got "
-                f"{self.n_output_frames_} frames. Use predict_sequence for longer "
-                "lead times, or ConvLSTMForecaster for direct multi-frame output."
-            )
         check_positive_int(self.depth, "depth")
         check_positive_int(self.base_channels, "base_channels")
+        if self.loss not in _LOSSES:
+            raise ValueError(f"loss must be one of {_LOSSES}; got {self.loss!r}.")
+        if self.residual not in _RESIDUALS:
+            raise ValueError(
+                f"residual must be one of {_RESIDUALS}; got {self.residual!r}."
+            )
+        if self.residual == "prior" and not self.advection_prior:
+            raise ValueError(
+                "residual='prior' corrects the advection prior; it needs "
+                "advection_prior=True."
+            )
+        X = self._validate_frames(X, reset=True)
+        y = self._validate_targets(y, X)
+        if self.n_channels_out_ != self.n_channels_in_ and (
+            self.n_output_frames_ > 1 or self.residual != "none"
+        ):
+            raise ValueError(
+                f"y has {self.n_channels_out_} channels but X has "
+                f"{self.n_channels_in_}. UNetNowcaster feeds each predicted frame "
+                "back as input (several output frames) and adds it to a frame of "
+                "the input (residual='last' or 'prior'), which needs as many "
+                "channels in y as in X; use one output frame and residual='none' "
+                "for other target channels."
+            )
         X, targets = self._forward_transform(X, "X"), self._network_targets(y)
         self.target_range_ = (float(y.min()), float(y.max()))
         return X, targets
 
     def _network_targets(self, y):
-        return self._forward_transform(y, "y")[:, 0]
+        return self._forward_transform(y, "y")
 
     def _clip_network_output(self, a: np.ndarray) -> np.ndarray:
         """Clip network-space output to ``target_range_`` (when ``clip_output``)."""
         if not self.clip_output:
             return a
-        low, high = self._forward_transform(
-            np.asarray(self.target_range_, dtype=np.float32), "y"
-        )
-        return np.clip(a, low, high)
+        return np.clip(a, *self._network_range())
 
     def _validate_predict_X(self, X):
         return self._forward_transform(self._validate_frames(X, reset=False), "X")
 
     def _build_criterion(self):
+        if self.loss == "logcosh+mae":
+            return LogCoshL1Loss, {"l1_weight": 0.25}
         return resolve_loss(self.loss), {}
 
     def _build_module(self):
-        return RainNet(
-            n_in_frames=self.n_input_frames_,
+        step = RainNet(
+            n_in_frames=self.n_input_frames_ + int(bool(self.advection_prior)),
             in_channels=self.n_channels_in_,
             out_channels=self.n_channels_out_,
             depth=self.depth,
@@ -225,10 +341,54 @@ class UNetNowcaster(BaseFrameRegressor):
             two_path=self.two_path,
             convlstm_hidden=self.convlstm_hidden,
         )
+        return RecursiveNowcastNet(
+            step,
+            n_steps=self.n_output_frames_,
+            advection_prior=bool(self.advection_prior),
+            residual=self.residual,
+            clamp=self._network_range() if self.clip_output else None,
+        )
 
     # -------------------------------------------------------------- prediction
+    def _network_output(self, X: np.ndarray, n_steps: int | None = None) -> np.ndarray:
+        """Unroll the trained network ``n_steps`` leads on validated input.
+
+        Returns network-space frames ``(n, n_steps, C, H, W)``. The module's
+        clamp follows the current ``clip_output``. The RNG is forked so that
+        prediction never changes the caller's random state.
+        """
+        module = self.module_
+        module.clamp = self._network_range() if self.clip_output else None
+        n_steps = self.n_output_frames_ if n_steps is None else n_steps
+        devices = (
+            [torch.device(self.device_)] if self.device_.startswith("cuda") else []
+        )
+        was_training = module.training
+        module.train(False)
+        outputs = []
+        try:
+            with torch.random.fork_rng(devices=devices), torch.no_grad():
+                for start in range(0, len(X), self.batch_size):
+                    batch = torch.as_tensor(X[start : start + self.batch_size])
+                    out = module(batch.to(self.device_), n_steps)
+                    outputs.append(out.to("cpu", torch.float32).numpy())
+        finally:
+            module.train(was_training)
+        if not outputs:
+            return np.empty(
+                (0, n_steps, self.n_channels_out_, *X.shape[-2:]), np.float32
+            )
+        return np.concatenate(outputs)
+
+    def _nowcast(self, X, n_steps: int | None) -> np.ndarray:
+        """Validated and transformed ``X`` -> clipped frames in data units."""
+        check_is_fitted(self, "net_")
+        window = self._validate_predict_X(X)
+        out = self._clip_network_output(self._network_output(window, n_steps))
+        return self._inverse_transform(out)
+
     def predict(self, X) -> np.ndarray:
-        """Nowcast the next frame.
+        """Nowcast the lead times the estimator was fitted on.
 
         Parameters
         ----------
@@ -236,14 +396,20 @@ class UNetNowcaster(BaseFrameRegressor):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples, 1, H, W), (n_samples, H, W) or (n_samples, 1, C, H, W)
-            The next frame, in the layout of the ``y`` given to ``fit``.
+        y_pred : ndarray of shape (n_samples, n_output_frames, H, W), (n_samples, H, W) or (n_samples, n_output_frames, C, H, W)
+            The next ``n_output_frames_`` frames (as many as the ``y`` given
+            to ``fit`` had), in that ``y``'s layout, so that
+            ``score(X, y)`` compares like with like. Equal to
+            ``predict_sequence(X, n_output_frames_)`` up to the layout.
         """
-        out = self._inverse_transform(self._clip_network_output(self._forward(X)))
-        return self._to_target_layout(out[:, np.newaxis])
+        return self._to_target_layout(self._nowcast(X, None))
 
     def predict_sequence(self, X, n_steps: int) -> np.ndarray:
         """Recursive multi-step nowcast: each prediction is fed back as input.
+
+        Any number of steps, whatever the number of lead times in ``fit``
+        (beyond them the network runs on its own outputs further than it was
+        trained to).
 
         Parameters
         ----------
@@ -258,21 +424,14 @@ class UNetNowcaster(BaseFrameRegressor):
         """
         check_is_fitted(self, "net_")
         n_steps = check_positive_int(n_steps, "n_steps")
-        if self.n_channels_out_ != self.n_channels_in_:
+        if n_steps > 1 and self.n_channels_out_ != self.n_channels_in_:
             raise ValueError(
                 "predict_sequence feeds predictions back as inputs, which needs as "
                 f"many output channels ({self.n_channels_out_}) as input channels "
                 f"({self.n_channels_in_})."
             )
-        input_ndim = np.ndim(X)
-        window = self._validate_predict_X(X)  # (n, T, C, H, W), transformed
-        steps = []
-        for _ in range(n_steps):
-            nxt = self._clip_network_output(self._network_output(window))
-            steps.append(nxt)
-            window = np.concatenate([window[:, 1:], nxt[:, np.newaxis]], axis=1)
-        out = self._inverse_transform(np.stack(steps, axis=1))
-        return out if input_ndim == 5 else out[:, :, 0]
+        out = self._nowcast(X, n_steps)
+        return out if np.ndim(X) == 5 else out[:, :, 0]
 
     @classmethod
     def _get_test_params(cls):
@@ -290,6 +449,8 @@ class UNetNowcaster(BaseFrameRegressor):
                 "two_path": True,
                 "convlstm_hidden": 2,
                 "upsampling": "nearest",
+                "advection_prior": False,
+                "residual": "none",
                 "max_epochs": 2,
                 "random_state": 0,
             },
