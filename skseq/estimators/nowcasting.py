@@ -358,7 +358,9 @@ class UNetNowcaster(BaseFrameRegressor):
         prediction never changes the caller's random state.
         """
         module = self.module_
-        module.clamp = self._network_range() if self.clip_output else None
+        # the network itself, also when accelerate wrapped it for data parallelism
+        network = getattr(module, "module", module)
+        network.clamp = self._network_range() if self.clip_output else None
         n_steps = self.n_output_frames_ if n_steps is None else n_steps
         devices = (
             [torch.device(self.device_)] if self.device_.startswith("cuda") else []

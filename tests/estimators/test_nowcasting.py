@@ -241,3 +241,16 @@ def test_grid_search_with_threshold_scorer():
         cv=2,
     ).fit(X, y)
     assert 0.0 <= grid.best_score_ <= 1.0 or np.isnan(grid.best_score_)
+
+
+def test_accelerator_on_cpu_predicts_like_plain_skorch():
+    accelerate = pytest.importorskip("accelerate")
+    X, y = _rain_leads(n=4)
+    plain = UNetNowcaster(**TINY).fit(X, y)
+    accelerated = UNetNowcaster(
+        **TINY, accelerator=accelerate.Accelerator(cpu=True)
+    ).fit(X, y)
+    np.testing.assert_array_equal(accelerated.predict(X), plain.predict(X))
+    np.testing.assert_array_equal(
+        accelerated.predict_sequence(X, 4), plain.predict_sequence(X, 4)
+    )
