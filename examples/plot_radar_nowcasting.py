@@ -57,6 +57,7 @@ def rainnet(**kwargs):
         batch_size=8,
         lr=2e-3,
         callbacks=[LRScheduler(policy="CosineAnnealingLR", T_max=EPOCHS)],
+        lr_schedule=None,  # the callback above is the schedule
         validation_fraction=None,
         random_state=0,
         **kwargs,
