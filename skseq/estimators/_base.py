@@ -231,9 +231,11 @@ class BaseDeepEstimator(BaseEstimator):
         along a half cosine over ``max_epochs_`` epochs (skorch
         ``LRScheduler`` with ``CosineAnnealingLR``): large steps first, fine
         ones at the end, with no schedule to tune. ``None`` keeps ``lr``.
+        Ignored when ``callbacks`` holds a skorch ``LRScheduler``.
     callbacks : list of skorch callbacks or (name, callback) tuples, or None
         Extra skorch callbacks (``LRScheduler``, ``Checkpoint``,
-        ``MlflowLogger`` ...). They are deep-copied at each ``fit``.
+        ``MlflowLogger`` ...). They are deep-copied at each ``fit``. An
+        ``LRScheduler`` here replaces the estimator's own ``lr_schedule``.
     warm_start : bool
         If True, a second ``fit`` continues training the current network
         instead of starting from a fresh one.
@@ -302,6 +304,19 @@ class BaseDeepEstimator(BaseEstimator):
             ]
         return []
 
+    def _user_schedules_lr(self) -> bool:
+        """Whether ``callbacks`` holds a skorch ``LRScheduler``.
+
+        A user's scheduler replaces ``lr_schedule``: two schedulers on one
+        optimizer would compound their factors.
+        """
+        for callback in self.callbacks or ():
+            if isinstance(callback, tuple) and len(callback) == 2:
+                callback = callback[1]
+            if isinstance(callback, LRScheduler):
+                return True
+        return False
+
     def _sample_cost(self, X: np.ndarray) -> float:
         """Cost of one training sample for ``max_epochs="auto"`` (its size)."""
         return float(np.prod(X.shape[1:]))
@@ -361,7 +376,8 @@ class BaseDeepEstimator(BaseEstimator):
 
     def _make_callbacks(self, has_valid: bool) -> list:
         callbacks: list = [("stop_on_nonfinite_loss", StopOnNonFiniteLoss())]
-        callbacks += self._default_callbacks()
+        if not self._user_schedules_lr():
+            callbacks += self._default_callbacks()
         if self.callbacks:
             # deep copies: a callback's state never leaks between fits/clones
             callbacks += copy.deepcopy(list(self.callbacks))

@@ -226,7 +226,8 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
     patience : int or None, default=None
         Early stopping patience in epochs (skorch ``EarlyStopping``).
     callbacks : list or None, default=None
-        Extra skorch callbacks (e.g. ``LRScheduler``, ``MlflowLogger``).
+        Extra skorch callbacks (e.g. ``LRScheduler``, ``MlflowLogger``). An
+        ``LRScheduler`` here replaces ``lr_schedule``.
     warm_start : bool, default=False
     device : str, default="cpu"
     accelerator : accelerate.Accelerator or None, default=None

@@ -7,7 +7,7 @@ import pytest
 import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import EpochScoring
+from skorch.callbacks import EpochScoring, LRScheduler
 
 from skseq import Conv1DActivityClassifier, ConvLSTMForecaster
 from skseq.estimators._base import NonFiniteLossError, resolve_device, resolve_optimizer
@@ -152,6 +152,23 @@ def test_early_stopping_and_user_callbacks_are_copied():
     assert "train_acc" in est.history_[-1]
     assert est.callbacks[0] is scoring  # the user's object is never mutated
     assert not hasattr(scoring, "best_score_")
+
+
+@pytest.mark.parametrize("as_tuple", [False, True])
+def test_user_lr_scheduler_replaces_lr_schedule(as_tuple):
+    X, y = _data()
+    user = LRScheduler(policy=torch.optim.lr_scheduler.StepLR, step_size=1, gamma=0.5)
+    est = _clf(lr=0.1, max_epochs=3, lr_schedule="cosine")
+    est.set_params(callbacks=[("my_schedule", user)] if as_tuple else [user])
+    est.fit(X, y)
+    names = [name for name, _ in est.net_.callbacks_]
+    assert "lr_schedule" not in names
+    # only the user's schedule acted: 0.1 * 0.5 ** 3 (a cosine would compound it)
+    lrs = [group["lr"] for group in est.net_.optimizer_.param_groups]
+    np.testing.assert_allclose(lrs, [0.1 * 0.5**3])
+    # without a user scheduler the estimator's own schedule is used
+    est.set_params(callbacks=None).fit(X, y)
+    assert "lr_schedule" in [name for name, _ in est.net_.callbacks_]
 
 
 def test_stratified_split_falls_back_with_warning():
