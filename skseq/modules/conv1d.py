@@ -81,17 +81,53 @@ class ResidualConv1dBlock(nn.Module):
         return self.dropout(torch.nan_to_num(pooled, neginf=0.0) * mask), mask
 
 
+_POOLINGS = ("avg", "avgmax")
+
+
+def _masked_downsample(x: Tensor, mask: Tensor, factor: int) -> tuple[Tensor, Tensor]:
+    """Summarise every ``factor`` steps by their mean, maximum and minimum.
+
+    Parameters
+    ----------
+    x : Tensor of shape (N, C, T)
+        Padded steps hold zeros.
+    mask : Tensor of shape (N, 1, T)
+        1 for valid steps, 0 for padding.
+    factor : int
+
+    Returns
+    -------
+    summary : Tensor of shape (N, 3 * C, ceil(T / factor))
+        Mean, maximum and minimum over the valid steps of each window (the
+        extremes keep the short spikes a mean alone would blur).
+    mask : Tensor of shape (N, 1, ceil(T / factor))
+        1 where a window holds at least one valid step.
+    """
+    pad = -x.shape[2] % factor
+    x = F.pad(x, (0, pad))
+    mask = F.pad(mask, (0, pad))
+    counts = F.avg_pool1d(mask, factor)
+    mean = F.avg_pool1d(x, factor) / counts.clamp(min=1e-6)
+    padded = mask == 0
+    high = F.max_pool1d(x.masked_fill(padded, float("-inf")), factor)
+    low = -F.max_pool1d((-x).masked_fill(padded, float("-inf")), factor)
+    summary = torch.cat([mean, high, low], dim=1)
+    mask = (counts > 0).to(x.dtype)
+    # empty windows (all padding) hold +-inf extremes: zero them
+    return torch.nan_to_num(summary, posinf=0.0, neginf=0.0) * mask, mask
+
+
 class Conv1DActivityNet(nn.Module):
     """Residual Conv1D classifier of ``(N, T, C)`` sequences.
 
-    Optional random roll (training only) -> residual blocks -> global average
-    pooling over time -> Linear -> BatchNorm -> activation -> Dropout ->
-    Linear. Returns logits.
+    Optional random roll (training only) -> optional first differences ->
+    optional downsampling stem -> residual blocks -> global pooling over time
+    -> Linear -> BatchNorm -> activation -> Dropout -> Linear. Returns logits.
 
     Variable-length input: rows that are entirely NaN are padding (pad
     shorter sequences at the end). Padding is masked: it is zeroed after each
     convolution, never wins a max pooling and is left out of the global
-    average, so in evaluation mode the amount of padding never changes a
+    pooling, so in evaluation mode the amount of padding never changes a
     prediction. Sequences shorter than ``2 ** len(channels)`` (too short for
     the pooling) are padded the same way inside the network.
 
@@ -112,6 +148,18 @@ class Conv1DActivityNet(nn.Module):
         Randomly roll each training sequence in time.
     max_roll : int or None, default=None
         Largest roll; None allows any.
+    differences : bool, default=False
+        Append the first differences of every channel (``x[t] - x[t-1]``,
+        zero at the first step) as extra input channels: level changes and
+        switching events become direct inputs.
+    downsample : int, default=1
+        Stem that shortens the sequence ``downsample`` times before the
+        blocks, keeping the mean, maximum and minimum of each window of
+        ``downsample`` steps (3 channels per input channel). 1 is no stem.
+    pooling : {"avg", "avgmax"}, default="avg"
+        Global pooling over time: the mean of the last block's features, or
+        their mean and maximum concatenated (whether a pattern occurs
+        anywhere, not only how much of it there is on average).
 
     Shape
     -----
@@ -131,21 +179,32 @@ class Conv1DActivityNet(nn.Module):
         head_dropout: float = 0.3,
         roll_augment: bool = False,
         max_roll: int | None = None,
+        differences: bool = False,
+        downsample: int = 1,
+        pooling: str = "avg",
     ):
         super().__init__()
         if len(channels) < 1:
             raise ValueError("channels needs at least one block.")
+        if downsample < 1:
+            raise ValueError(f"downsample must be >= 1; got {downsample}.")
+        if pooling not in _POOLINGS:
+            raise ValueError(f"pooling must be one of {_POOLINGS}; got {pooling!r}.")
+        self.differences = differences
+        self.downsample = downsample
+        self.pooling = pooling
         self.roll = RandomRoll(max_roll, dim=1) if roll_augment else nn.Identity()
+        cin = n_channels * (2 if differences else 1) * (3 if downsample > 1 else 1)
         blocks = []
-        cin = n_channels
         for cout in channels:
             blocks.append(
                 ResidualConv1dBlock(cin, cout, kernel_size, activation, dropout)
             )
             cin = cout
         self.blocks = nn.Sequential(*blocks)
+        n_pooled = 2 if pooling == "avgmax" else 1
         self.head = nn.Sequential(
-            nn.Linear(cin, head_units),
+            nn.Linear(n_pooled * cin, head_units),
             BatchNorm1dAnyBatch(head_units),
             get_activation(activation),
             nn.Dropout(head_dropout),
@@ -153,17 +212,35 @@ class Conv1DActivityNet(nn.Module):
         )
         self.min_timesteps = 2 ** len(channels)
 
+    def _global_pool(self, h: Tensor, mask: Tensor | None) -> Tensor:
+        """``(N, C, T)`` features -> ``(N, C)`` or ``(N, 2C)`` over valid steps."""
+        if mask is None:
+            mean = h.mean(dim=2)
+            if self.pooling == "avg":
+                return mean
+            return torch.cat([mean, h.amax(dim=2)], dim=1)
+        mean = (h * mask).sum(dim=2) / mask.sum(dim=2).clamp(min=1.0)
+        if self.pooling == "avg":
+            return mean
+        high = h.masked_fill(mask == 0, float("-inf")).amax(dim=2)
+        return torch.cat([mean, torch.nan_to_num(high, neginf=0.0)], dim=1)
+
     def forward(self, x: Tensor) -> Tensor:
         x = self.roll(x)
-        short = self.min_timesteps - x.shape[1]
-        if short > 0:
-            x = F.pad(x, (0, 0, 0, short), value=float("nan"))
+        if self.differences:
+            # padding rows stay all-NaN: a difference with a NaN step is NaN
+            x = torch.cat([x, torch.diff(x, dim=1, prepend=x[:, :1])], dim=2)
         valid = ~torch.isnan(x).all(dim=2, keepdim=True)  # (N, T, 1)
         h = torch.nan_to_num(x, nan=0.0).transpose(1, 2)  # (N, C, T)
-        if bool(valid.all()):
-            return self.head(self.blocks(h).mean(dim=2))
         mask = valid.transpose(1, 2).to(h.dtype)  # (N, 1, T)
+        if self.downsample > 1:
+            h, mask = _masked_downsample(h * mask, mask, self.downsample)
+        short = self.min_timesteps - h.shape[2]
+        if short > 0:
+            h = F.pad(h, (0, short))
+            mask = F.pad(mask, (0, short))
+        if bool(mask.all()):
+            return self.head(self._global_pool(self.blocks(h), None))
         for block in self.blocks:
             h, mask = block(h, mask)
-        pooled = (h * mask).sum(dim=2) / mask.sum(dim=2).clamp(min=1.0)
-        return self.head(pooled)
+        return self.head(self._global_pool(h, mask))

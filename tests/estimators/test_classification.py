@@ -123,6 +123,25 @@ def test_conv1d_pads_sequences_too_short_for_pooling():
     assert proba.shape == (len(X), 3) and np.isfinite(proba).all()
 
 
+@pytest.mark.parametrize(
+    ("downsample", "T", "expected"), [("auto", 20, 1), ("auto", 600, 3), (4, 20, 4)]
+)
+def test_conv1d_downsample_resolution(downsample, T, expected):
+    X, y = _toy_sequences(n=12, T=T)
+    params = dict(Conv1DActivityClassifier._get_test_params()[0], max_epochs=1)
+    clf = Conv1DActivityClassifier(**params, downsample=downsample).fit(X, y)
+    assert clf.downsample_ == expected
+    assert clf.module_.downsample == expected
+
+
+@pytest.mark.parametrize("downsample", ["half", 0, 1.5])
+def test_conv1d_bad_downsample(downsample):
+    X, y = _toy_sequences(n=12)
+    params = Conv1DActivityClassifier._get_test_params()[0]
+    with pytest.raises((ValueError, TypeError), match="downsample"):
+        Conv1DActivityClassifier(**params, downsample=downsample).fit(X, y)
+
+
 @pytest.mark.parametrize("Est", [Conv1DActivityClassifier, KeypointLSTMClassifier])
 def test_trailing_nan_padding_never_changes_a_prediction(Est):
     """Variable-length input: the amount of NaN padding is irrelevant."""

@@ -30,6 +30,51 @@ def test_conv1d_net_shapes_and_gradients():
     _all_params_get_grad(net, out)
 
 
+@pytest.mark.parametrize("differences", [False, True])
+@pytest.mark.parametrize("downsample", [1, 3])
+@pytest.mark.parametrize("pooling", ["avg", "avgmax"])
+def test_conv1d_net_extra_padding_never_changes_logits(
+    differences, downsample, pooling
+):
+    torch.manual_seed(0)
+    net = Conv1DActivityNet(
+        2,
+        3,
+        channels=(4, 4),
+        kernel_size=3,
+        differences=differences,
+        downsample=downsample,
+        pooling=pooling,
+    ).eval()
+    x = torch.randn(4, 24, 2)
+    x[1:, 17:] = float("nan")  # three sequences of 17 steps
+    more_padding = torch.cat([x, torch.full((4, 24, 2), float("nan"))], dim=1)
+    with torch.no_grad():
+        logits = net(x)
+        torch.testing.assert_close(net(more_padding), logits)
+        # a batch without padding takes the unmasked path: same logits
+        torch.testing.assert_close(net(x[:1]), logits[:1])
+    assert torch.isfinite(logits).all()
+
+
+def test_conv1d_net_stem_summarises_windows():
+    from skseq.modules.conv1d import _masked_downsample
+
+    x = torch.tensor([[[1.0, 5.0, -2.0, 4.0, 0.0]]])
+    mask = torch.tensor([[[1.0, 1.0, 1.0, 1.0, 0.0]]])  # the last step is padding
+    summary, pooled_mask = _masked_downsample(x, mask, 2)
+    expected = torch.tensor([[[3.0, 1.0, 0.0], [5.0, 4.0, 0.0], [1.0, -2.0, 0.0]]])
+    torch.testing.assert_close(summary, expected)
+    torch.testing.assert_close(pooled_mask, torch.tensor([[[1.0, 1.0, 0.0]]]))
+
+
+def test_conv1d_net_rejects_bad_stem_and_pooling():
+    with pytest.raises(ValueError, match="downsample"):
+        Conv1DActivityNet(2, 3, downsample=0)
+    with pytest.raises(ValueError, match="pooling"):
+        Conv1DActivityNet(2, 3, pooling="median")
+
+
 def test_residual_skip_from_first_to_third_conv():
     block = ResidualConv1dBlock(2, 4, kernel_size=3).eval()
     nn.init.zeros_(block.conv3[0].weight)
