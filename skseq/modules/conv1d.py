@@ -160,7 +160,10 @@ class Conv1DActivityNet(nn.Module):
             x = F.pad(x, (0, 0, 0, short), value=float("nan"))
         valid = ~torch.isnan(x).all(dim=2, keepdim=True)  # (N, T, 1)
         h = torch.nan_to_num(x, nan=0.0).transpose(1, 2)  # (N, C, T)
-        if bool(valid.all()):
+        # torch.export (ONNX) cannot branch on data: an exported graph always
+        # takes the masked path, which equals the unmasked one up to rounding
+        # when nothing is padded, so the graph also handles NaN padding.
+        if not torch.compiler.is_exporting() and bool(valid.all()):
             return self.head(self.blocks(h).mean(dim=2))
         mask = valid.transpose(1, 2).to(h.dtype)  # (N, 1, T)
         for block in self.blocks:
