@@ -158,9 +158,12 @@ def _transformer_module(name: str, transformer) -> nn.Module:
         DerivativeIntegralFeatures,
         KeypointNormalizer,
         LogTransformer,
+        RollAugmenter,
     )
 
     check_is_fitted(transformer)
+    if type(transformer) is RollAugmenter:
+        return nn.Identity()  # augments training data only
     if type(transformer) is LogTransformer:
         return _LogTransform(transformer.offset)
     if type(transformer) is DerivativeIntegralFeatures:
@@ -181,8 +184,8 @@ def _transformer_module(name: str, transformer) -> nn.Module:
         f"to_onnx cannot export the pipeline step {name!r} "
         f"({type(transformer).__name__}): it has no graph equivalent. Supported "
         "transformers: LogTransformer, DerivativeIntegralFeatures, "
-        "KeypointNormalizer (and 'passthrough'). Apply the other steps before "
-        "the exported graph, or export the final estimator alone."
+        "KeypointNormalizer, RollAugmenter (and 'passthrough'). Apply the other "
+        "steps before the exported graph, or export the final estimator alone."
     )
 
 
@@ -277,8 +280,8 @@ def _estimator_graph(estimator, input_ndim: int) -> tuple[nn.Module, list[str]]:
     from skseq.estimators.forecasting import ConvLSTMForecaster
     from skseq.estimators.nowcasting import UNetNowcaster
 
-    check_is_fitted(estimator, "net_")
     if isinstance(estimator, BaseSequenceClassifier):
+        check_is_fitted(estimator, "net_")
         if input_ndim not in (2, 3):
             raise ValueError(
                 f"{type(estimator).__name__} takes sequences (n_samples, "
@@ -291,6 +294,7 @@ def _estimator_graph(estimator, input_ndim: int) -> tuple[nn.Module, list[str]]:
     }
     for cls, graph in frame_graphs.items():
         if isinstance(estimator, cls):
+            check_is_fitted(estimator, "net_")
             if input_ndim not in (4, 5):
                 raise ValueError(
                     f"{type(estimator).__name__} takes frames (n_samples, n_frames, "
@@ -430,7 +434,8 @@ def to_onnx(
         (:class:`~skseq.preprocessing.LogTransformer`,
         :class:`~skseq.preprocessing.DerivativeIntegralFeatures` on 3D
         sequences, :class:`~skseq.preprocessing.KeypointNormalizer`,
-        ``"passthrough"``) ending in one of them. Any other step raises a
+        :class:`~skseq.preprocessing.RollAugmenter` (the identity at
+        prediction time), ``"passthrough"``) ending in one of them. Any other step raises a
         ``TypeError`` naming it.
     X_example : array-like of shape (n_samples, ...)
         A few samples in the layout ``predict`` takes; the graph's input
@@ -519,13 +524,19 @@ def _describe(fitted) -> str:
 
 
 # -------------------------------------------------------------------- weights
+#: fitted arrays stored next to the weights (what predict needs besides them)
+_FITTED_ARRAYS = ("input_mean_", "input_scale_", "target_range_")
+_PREFIX = "skseq."
+
+
 def save_weights(estimator, path: str | os.PathLike) -> None:
     """Write the trained network's weights to a safetensors file.
 
     The light alternative to pickling or ONNX: the file holds tensors only
-    (no code, safe to load) and is read back by :func:`load_weights` into an
-    estimator of the same hyperparameters fitted on data of the same
-    shapes.
+    (no code, safe to load), plus what ``predict`` needs besides the weights
+    (the classifiers' input scaling, the nowcaster's clipping range) and the
+    class labels as metadata. :func:`load_weights` reads it back into an
+    estimator of the same hyperparameters fitted on data of the same shapes.
 
     Parameters
     ----------
@@ -533,12 +544,21 @@ def save_weights(estimator, path: str | os.PathLike) -> None:
     path : str or path-like
         Destination, e.g. ``"model.safetensors"``.
     """
+    import json
+
     from safetensors.torch import save_file
 
     check_is_fitted(estimator, "net_")
     network = getattr(estimator.module_, "module", estimator.module_)
     state = {k: v.detach().cpu().contiguous() for k, v in network.state_dict().items()}
-    save_file(state, os.fspath(path), metadata={"estimator": type(estimator).__name__})
+    for name in _FITTED_ARRAYS:
+        value = getattr(estimator, name, None)
+        if value is not None:
+            state[_PREFIX + name] = torch.as_tensor(np.asarray(value, np.float64))
+    metadata = {"estimator": type(estimator).__name__}
+    if hasattr(estimator, "classes_"):
+        metadata["classes"] = json.dumps(np.asarray(estimator.classes_).tolist())
+    save_file(state, os.fspath(path), metadata=metadata)
 
 
 def load_weights(estimator, path: str | os.PathLike):
@@ -547,18 +567,46 @@ def load_weights(estimator, path: str | os.PathLike):
     Parameters
     ----------
     estimator : fitted skseq deep estimator
-        Built for the same shapes and hyperparameters (e.g. fitted for one
-        epoch on a few samples of the training data's shape).
+        Of the class and hyperparameters of the saved one, fitted on data of
+        the same shapes and classes (e.g. for one epoch on a few samples).
     path : str or path-like
 
     Returns
     -------
     estimator : the same estimator, with the loaded weights.
     """
+    import json
+
+    from safetensors import safe_open
     from safetensors.torch import load_file
 
     check_is_fitted(estimator, "net_")
+    with safe_open(os.fspath(path), framework="pt") as f:
+        metadata = f.metadata() or {}
+    saved = metadata.get("estimator")
+    if saved is not None and saved != type(estimator).__name__:
+        raise ValueError(
+            f"{os.fspath(path)!r} holds the weights of a {saved}; got a "
+            f"{type(estimator).__name__}."
+        )
+    if "classes" in metadata and hasattr(estimator, "classes_"):
+        classes = json.loads(metadata["classes"])
+        if classes != np.asarray(estimator.classes_).tolist():
+            raise ValueError(
+                f"The saved classifier has classes {classes}; this one has "
+                f"{np.asarray(estimator.classes_).tolist()}."
+            )
     network = getattr(estimator.module_, "module", estimator.module_)
     device = next(network.parameters()).device
-    network.load_state_dict(load_file(os.fspath(path), device=str(device)))
+    state = load_file(os.fspath(path), device=str(device))
+    fitted = {
+        k[len(_PREFIX) :]: state.pop(k) for k in list(state) if k.startswith(_PREFIX)
+    }
+    network.load_state_dict(state)
+    for name, value in fitted.items():
+        array = value.cpu().numpy()
+        if name == "target_range_":
+            estimator.target_range_ = (float(array[0]), float(array[1]))
+        else:
+            setattr(estimator, name, array.astype(np.float32))
     return estimator
