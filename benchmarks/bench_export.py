@@ -12,9 +12,10 @@ Two serving cases of the issue (#16):
 The weights are barely trained (one epoch on a few samples): latency does not
 depend on them. Both sides use the same number of threads (``--threads``, torch
 intra-op threads and onnxruntime's ``intra_op_num_threads``); each figure is the
-median of ``--repeats`` calls after ``--warmup`` calls. The skseq figure is the
-whole ``predict`` / ``predict_proba`` call (validation, float32 cast, network,
-post-processing), the onnxruntime figure the whole ``session.run``.
+median of ``--repeats`` calls after ``--warmup`` calls, the skseq and
+onnxruntime calls alternating (fair on a shared machine). The skseq figure is
+the whole ``predict`` / ``predict_proba`` call (validation, float32 cast,
+network, post-processing), the onnxruntime figure the whole ``session.run``.
 
 Run: ``python benchmarks/bench_export.py [--threads 1] [--repeats 30]``.
 Needs the ``export`` extra (onnx, onnxruntime, onnxscript).
@@ -30,15 +31,22 @@ import numpy as np
 import torch
 
 
-def median_ms(fn, repeats: int, warmup: int) -> float:
+def median_ms(fns, repeats: int, warmup: int) -> list[float]:
+    """Median milliseconds of each of ``fns``, called in alternation.
+
+    Alternating the calls (a, b, a, b, ...) exposes both to the same load of a
+    shared machine, so their ratio is fairer than that of two blocks of calls.
+    """
     for _ in range(warmup):
-        fn()
-    times = []
+        for fn in fns:
+            fn()
+    times = [[] for _ in fns]
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * float(np.median(times))
+        for fn, record in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            record.append(time.perf_counter() - start)
+    return [1e3 * float(np.median(t)) for t in times]
 
 
 def session(model, threads: int):
@@ -66,12 +74,15 @@ def nowcast_case(n_leads: int, args) -> dict:
     x1 = X[:1]
     out = sess.run(None, {"X": x1})[0]
     diff = float(np.abs(out - est.predict(x1)).max())
+    skseq_ms, onnx_ms = median_ms(
+        [lambda: est.predict(x1), lambda: sess.run(None, {"X": x1})],
+        args.repeats,
+        args.warmup,
+    )
     return {
         "case": f"one 128x128 nowcast, {n_leads} lead{'s' * (n_leads > 1)} (UNetNowcaster)",
-        "skseq_ms": median_ms(lambda: est.predict(x1), args.repeats, args.warmup),
-        "onnx_ms": median_ms(
-            lambda: sess.run(None, {"X": x1}), args.repeats, args.warmup
-        ),
+        "skseq_ms": skseq_ms,
+        "onnx_ms": onnx_ms,
         "max_abs_diff": diff,
         "export_s": export_s,
     }
@@ -94,12 +105,15 @@ def imu_case(args) -> dict:
     sess = session(model, args.threads)
     proba = sess.run(["probabilities"], {"X": X})[0]
     diff = float(np.abs(proba - est.predict_proba(X)).max())
+    skseq_ms, onnx_ms = median_ms(
+        [lambda: est.predict_proba(X), lambda: sess.run(None, {"X": X})],
+        args.repeats,
+        args.warmup,
+    )
     return {
         "case": f"256 IMU windows of {args.timesteps} x 6 (Conv1DActivityClassifier)",
-        "skseq_ms": median_ms(lambda: est.predict_proba(X), args.repeats, args.warmup),
-        "onnx_ms": median_ms(
-            lambda: sess.run(None, {"X": X}), args.repeats, args.warmup
-        ),
+        "skseq_ms": skseq_ms,
+        "onnx_ms": onnx_ms,
         "max_abs_diff": diff,
         "export_s": export_s,
     }
@@ -121,7 +135,7 @@ def main(argv=None) -> None:
     warnings.filterwarnings("ignore", category=UserWarning)
     rows = [nowcast_case(1, args), nowcast_case(6, args), imu_case(args)]
     print(
-        f"threads={args.threads}, median of {args.repeats} calls after "
+        f"threads={args.threads}, median of {args.repeats} alternating calls after "
         f"{args.warmup} warm-up calls; torch {torch.__version__}, onnxruntime "
         f"{onnxruntime.__version__}"
     )
