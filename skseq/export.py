@@ -275,11 +275,29 @@ class _NowcasterGraph(nn.Module):
         return _target_layout(out, self.target_ndim)
 
 
+class _FoldEnsembleGraph(nn.Module):
+    """:class:`~skseq.ensemble.FoldEnsembleClassifier`: mean of the fold
+    models' probabilities, the class of the largest."""
+
+    def __init__(self, members: list[nn.Module]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        proba = torch.stack([member(x)[0] for member in self.members]).mean(dim=0)
+        return proba, torch.argmax(proba, dim=1)
+
+
 def _estimator_graph(estimator, input_ndim: int) -> tuple[nn.Module, list[str]]:
+    from skseq.ensemble import FoldEnsembleClassifier
     from skseq.estimators.classification import BaseSequenceClassifier
     from skseq.estimators.forecasting import ConvLSTMForecaster
     from skseq.estimators.nowcasting import UNetNowcaster
 
+    if isinstance(estimator, FoldEnsembleClassifier):
+        check_is_fitted(estimator, "estimators_")
+        members = [_graph(member, input_ndim)[0] for member in estimator.estimators_]
+        return _FoldEnsembleGraph(members), ["probabilities", "label"]
     if isinstance(estimator, BaseSequenceClassifier):
         check_is_fitted(estimator, "net_")
         if input_ndim not in (2, 3):
@@ -304,7 +322,8 @@ def _estimator_graph(estimator, input_ndim: int) -> tuple[nn.Module, list[str]]:
     raise TypeError(
         f"to_onnx cannot export {type(estimator).__name__}: supported final "
         "estimators are Conv1DActivityClassifier, KeypointLSTMClassifier, "
-        "ConvLSTMForecaster and UNetNowcaster (fitted)."
+        "ConvLSTMForecaster, UNetNowcaster and a FoldEnsembleClassifier of "
+        "(pipelines ending in) the classifiers."
     )
 
 
@@ -365,12 +384,16 @@ def export_module(fitted, X_example) -> tuple[nn.Module, list[str]]:
     Returns
     -------
     module : torch.nn.Module
-        In evaluation mode, taking ``X`` (float32 or float64) and returning ``(probabilities,
-        label_index)`` for classifiers, ``y_pred`` for regressors.
+        In evaluation mode, taking ``X`` (float32 or float64) and returning
+        ``(probabilities, label_index)`` for classifiers, ``y_pred`` for
+        regressors.
     output_names : list of str
     """
+    return _graph(fitted, np.ndim(X_example))
+
+
+def _graph(fitted, input_ndim: int) -> tuple[nn.Module, list[str]]:
     steps, estimator = _split(fitted)
-    input_ndim = np.ndim(X_example)
     transformers = [_transformer_module(name, step) for name, step in steps]
     graph, outputs = _estimator_graph(estimator, input_ndim)
     return _PipelineGraph(transformers, graph).eval(), outputs
@@ -435,8 +458,11 @@ def to_onnx(
         :class:`~skseq.preprocessing.DerivativeIntegralFeatures` on 3D
         sequences, :class:`~skseq.preprocessing.KeypointNormalizer`,
         :class:`~skseq.preprocessing.RollAugmenter` (the identity at
-        prediction time), ``"passthrough"``) ending in one of them. Any other step raises a
-        ``TypeError`` naming it.
+        prediction time), ``"passthrough"``) ending in one of them. Any
+        other step raises a ``TypeError`` naming it. A
+        :class:`~skseq.ensemble.FoldEnsembleClassifier` of such classifiers
+        (or pipelines) exports as the mean of its fold models'
+        probabilities.
     X_example : array-like of shape (n_samples, ...)
         A few samples in the layout ``predict`` takes; the graph's input
         ``X`` has their shape with a dynamic batch axis (the other axes are

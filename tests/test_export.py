@@ -191,6 +191,27 @@ def test_pipeline_of_derivative_integral_features_and_classifier():
         _check_parity(pipe, session, X[:1].astype(dtype), dtype)
 
 
+def test_fold_ensemble_of_pipelines():
+    from skseq.ensemble import FoldEnsembleClassifier
+
+    X, y = make_test_data(Conv1DActivityClassifier(), n_samples=12)
+    member = Pipeline(
+        [
+            ("features", DerivativeIntegralFeatures()),
+            (
+                "clf",
+                Conv1DActivityClassifier(
+                    channels=(2,), kernel_size=3, head_units=2, max_epochs=2
+                ),
+            ),
+        ]
+    )
+    ensemble = _fit(FoldEnsembleClassifier(member, cv=3, random_state=0), X, y)
+    model = to_onnx(ensemble, X[:2])
+    assert [o.name for o in model.graph.output] == ["probabilities", "label"]
+    _check_parity(ensemble, _session(model), X)
+
+
 def test_derivative_integral_module_matches_transform():
     import torch
 
