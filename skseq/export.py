@@ -512,6 +512,11 @@ def to_onnx(
 
     estimator = _split(fitted)[1]
     X = _example_array(X_example, dtype)
+    check_is_fitted(fitted)
+    # the estimator's own checks of the example (shape, NaN), with its messages
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted.predict(np.asarray(X_example)[:2])
     module, outputs = export_module(fitted, X)
     output_names = ["probabilities", "label_index"] if len(outputs) == 2 else outputs
     x = torch.as_tensor(X)

@@ -296,8 +296,10 @@ def test_unsupported_steps_raise_naming_them():
     baseline = PersistenceForecaster().fit(frames, target)
     with pytest.raises(TypeError, match="cannot export PersistenceForecaster"):
         to_onnx(baseline, frames[:2])
-    with pytest.raises(ValueError, match="takes sequences"):
+    with pytest.raises(ValueError, match="n_timesteps"):
         to_onnx(clf, frames[:2])
+    with pytest.raises(ValueError, match="fitted on sequences of shape"):
+        to_onnx(clf, np.concatenate([X, X], axis=1)[:2])  # other length
 
 
 def test_unfitted_raises():
