@@ -21,6 +21,7 @@ onnxruntime, onnxscript).
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import os
 import warnings
@@ -478,7 +479,9 @@ def to_onnx(
     Returns
     -------
     model : onnx.ModelProto
-        One input ``X``. Classifiers have two outputs: ``probabilities``
+        Its metadata (``metadata_props``) names the exported steps
+        (``skseq_model``), the skseq version and, for classifiers, the
+        ``classes`` (JSON). One input ``X``. Classifiers have two outputs: ``probabilities``
         (float32, ``(n_samples, n_classes)``, columns in ``classes_`` order)
         and ``label`` (``(n_samples,)``, values of ``classes_``: a string
         tensor for string labels). Regressors have one output ``y_pred``
@@ -542,6 +545,14 @@ def to_onnx(
     if len(outputs) == 2:
         _label_output(model, np.asarray(estimator.classes_))
     model.doc_string = f"skseq export of {_describe(fitted)}"
+    from skseq import __version__
+
+    props = {"skseq_version": __version__, "skseq_model": _describe(fitted)}
+    if len(outputs) == 2:
+        props["classes"] = json.dumps(np.asarray(estimator.classes_).tolist())
+    for key, value in props.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
     onnx.checker.check_model(model)
     if path is not None:
         onnx.save(model, os.fspath(path))
@@ -575,8 +586,6 @@ def save_weights(estimator, path: str | os.PathLike) -> None:
     path : str or path-like
         Destination, e.g. ``"model.safetensors"``.
     """
-    import json
-
     from safetensors.torch import save_file
 
     check_is_fitted(estimator, "net_")
@@ -606,8 +615,6 @@ def load_weights(estimator, path: str | os.PathLike):
     -------
     estimator : the same estimator, with the loaded weights.
     """
-    import json
-
     from safetensors import safe_open
     from safetensors.torch import load_file
 

@@ -128,6 +128,9 @@ def test_integer_labels_and_path(tmp_path):
     assert out["label"].dtype == np.int64
     assert onnx.load(str(path)).graph.output[1].name == "label"
     assert model.graph.output[1].name == "label"
+    props = {p.key: p.value for p in model.metadata_props}
+    assert props["classes"] == "[3, 7]"
+    assert props["skseq_model"] == "Conv1DActivityClassifier"
 
 
 @pytest.mark.parametrize(
