@@ -494,7 +494,8 @@ def to_onnx(
     shorter sequences (whole NaN rows at the end) works in the graph of
     :class:`~skseq.Conv1DActivityClassifier` and of a unidirectional
     :class:`~skseq.KeypointLSTMClassifier`; a bidirectional LSTM graph is
-    exact only for unpadded sequences. A ``UNetNowcaster`` graph predicts
+    exact only for unpadded sequences and returns NaN probabilities for
+    padded ones. A ``UNetNowcaster`` graph predicts
     ``n_output_frames_`` lead times (``predict``, not ``predict_sequence``)
     on frames of the example's ``H x W``.
 

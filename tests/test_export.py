@@ -154,6 +154,21 @@ def test_nan_padded_sequences_in_the_graph(cls, params):
     _check_parity(est, _session(to_onnx(est, X[:2])), X_padded)
 
 
+def test_bidirectional_lstm_graph_gives_nan_for_padded_sequences():
+    params = {"hidden_size": 4, "head_units": 4, "bidirectional": True}
+    est = KeypointLSTMClassifier(**params, max_epochs=2, random_state=0)
+    X, y = make_test_data(est)
+    _fit(est, X, y)
+    session = _session(to_onnx(est, X[:2]))
+    X_padded = X.copy()
+    X_padded[0, 10:] = np.nan
+    proba = _run(session, X_padded)["probabilities"]
+    assert np.isnan(proba[0]).all()
+    np.testing.assert_allclose(
+        proba[1:], est.predict_proba(X_padded[1:]), rtol=0, atol=ATOL
+    )
+
+
 def test_multi_step_nowcaster_with_log_transform_and_5d_frames():
     rng = np.random.default_rng(0)
     frames = rng.gamma(0.6, 2.0, size=(10, 7, 1, 12, 10))

@@ -114,9 +114,13 @@ class KeypointLSTMNet(nn.Module):
             # Packed sequences cannot be exported (torch.export / ONNX). A
             # forward LSTM's states at valid steps do not depend on the
             # trailing padding, so zeroing the padded steps gives what packing
-            # gives; a backward direction would read the padding first, so a
-            # bidirectional graph is exact only for unpadded input.
+            # gives. A backward direction would read the padding first: a
+            # bidirectional graph is exact only for unpadded sequences and
+            # returns NaN for padded ones rather than a different answer.
             states = self.lstm(x)[0] * mask
+            if self.lstm.bidirectional:
+                padded = ~mask.all(dim=1, keepdim=True)  # (N, 1, 1)
+                states = states.masked_fill(padded, float("nan"))
         else:
             packed = pack_padded_sequence(
                 x, lengths.cpu(), batch_first=True, enforce_sorted=False
