@@ -15,7 +15,7 @@ file, loaded back into an estimator fitted (or warm-started) on data of the
 same shapes.
 
 Needs the ``export`` extra: ``pip install "skseq[export]"`` (onnx,
-onnxruntime, onnxscript).
+onnxruntime, onnxscript, safetensors).
 """
 
 from __future__ import annotations
@@ -205,7 +205,7 @@ class _ClassifierGraph(nn.Module):
     def __init__(self, estimator, input_ndim: int):
         super().__init__()
         self.network = _network(estimator)
-        self.squeeze_channel = input_ndim == 2  # (n, T) is one channel
+        self.add_channel = input_ndim == 2  # (n, T) is one channel
         mean, scale = estimator.input_mean_, estimator.input_scale_
         self.scaled = mean is not None
         if self.scaled:
@@ -214,7 +214,7 @@ class _ClassifierGraph(nn.Module):
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         x = x.to(torch.float32)
-        if self.squeeze_channel:
+        if self.add_channel:
             x = x[..., None]
         if self.scaled:
             x = (x - self.mean) / self.scale

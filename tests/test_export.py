@@ -114,6 +114,16 @@ def test_registry_has_the_four_deep_estimators():
     } <= names
 
 
+def test_univariate_2d_sequences():
+    X, y = make_test_data(Conv1DActivityClassifier())
+    X = X[:, :, 0]  # (n, T): one channel
+    params = KeypointLSTMClassifier._get_test_params()[0]
+    clf = _fit(KeypointLSTMClassifier(**params), X, y)
+    model = to_onnx(clf, X[:2])
+    assert len(model.graph.input[0].type.tensor_type.shape.dim) == 2
+    _check_parity(clf, _session(model), X)
+
+
 def test_integer_labels_and_path(tmp_path):
     X, y = make_test_data(Conv1DActivityClassifier())
     y = np.where(y == "high", 7, 3)
