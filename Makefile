@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first, pinned, so pip never resolves a bare (multi-GB CUDA) torch.
 	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python -m pip install --quiet -e ".[test,nowcast,imbalanced,tracking,dask,accelerate]"
+	$(BIN)/python -m pip install --quiet -e ".[test,nowcast,imbalanced,tracking,dask,accelerate,export]"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 
 EXAMPLES_DIR = Path(__file__).parents[1] / "examples"
 # examples with a dedicated test below (optional dependencies, stores to check)
-DEDICATED = {"plot_mlflow_tracking", "plot_dask_grid_search"}
+DEDICATED = {"plot_mlflow_tracking", "plot_dask_grid_search", "plot_onnx_export"}
 EXAMPLES = sorted(p for p in EXAMPLES_DIR.glob("plot_*.py") if p.stem not in DEDICATED)
 
 
@@ -76,6 +76,21 @@ def test_dask_example_searches_on_a_two_worker_cluster(monkeypatch, tmp_path, ca
         search.cv_results_["split0_test_score"], local.cv_results_["split0_test_score"]
     )
     assert search.best_params_ == local.best_params_
+
+
+@pytest.mark.slow
+def test_onnx_export_example_serves_without_skseq(monkeypatch, tmp_path, capsys):
+    for module in ("onnx", "onnxruntime", "onnxscript"):
+        pytest.importorskip(module)
+    namespace = run_example("plot_onnx_export", monkeypatch, tmp_path)
+    out = capsys.readouterr().out
+    assert "same labels as predict: True" in out
+    np.testing.assert_allclose(
+        namespace["proba_onnx"], namespace["proba_skseq"], rtol=0, atol=1e-4
+    )
+    np.testing.assert_allclose(
+        namespace["nowcast_onnx"], namespace["nowcast_skseq"], rtol=0, atol=1e-4
+    )
 
 
 def test_demo_writes_table_and_figure(tmp_path, capsys):

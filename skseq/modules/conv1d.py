@@ -239,7 +239,10 @@ class Conv1DActivityNet(nn.Module):
         if short > 0:
             h = F.pad(h, (0, short))
             mask = F.pad(mask, (0, short))
-        if bool(mask.all()):
+        # torch.export (ONNX) cannot branch on data: an exported graph always
+        # takes the masked path, which equals the unmasked one up to rounding
+        # when nothing is padded, so the graph also handles NaN padding.
+        if not torch.compiler.is_exporting() and bool(mask.all()):
             return self.head(self._global_pool(self.blocks(h), None))
         for block in self.blocks:
             h, mask = block(h, mask)

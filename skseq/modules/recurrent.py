@@ -107,14 +107,26 @@ class KeypointLSTMNet(nn.Module):
         valid = ~torch.isnan(x).all(dim=2)  # (N, T)
         lengths = valid.sum(dim=1).clamp(min=1)
         x = torch.nan_to_num(x, nan=0.0)
-        packed = pack_padded_sequence(
-            x, lengths.cpu(), batch_first=True, enforce_sorted=False
-        )
-        out, _ = self.lstm(packed)
-        states, _ = pad_packed_sequence(out, batch_first=True, total_length=length)
         mask = (torch.arange(length, device=x.device)[None, :] < lengths[:, None])[
             ..., None
         ]
+        if torch.compiler.is_exporting():
+            # Packed sequences cannot be exported (torch.export / ONNX). A
+            # forward LSTM's states at valid steps do not depend on the
+            # trailing padding, so zeroing the padded steps gives what packing
+            # gives. A backward direction would read the padding first: a
+            # bidirectional graph is exact only for unpadded sequences and
+            # returns NaN for padded ones rather than a different answer.
+            states = self.lstm(x)[0] * mask
+            if self.lstm.bidirectional:
+                padded = ~mask.all(dim=1, keepdim=True)  # (N, 1, 1)
+                states = states.masked_fill(padded, float("nan"))
+        else:
+            packed = pack_padded_sequence(
+                x, lengths.cpu(), batch_first=True, enforce_sorted=False
+            )
+            out, _ = self.lstm(packed)
+            states, _ = pad_packed_sequence(out, batch_first=True, total_length=length)
         if self.head_mode == "flatten":
             if length != self.n_steps:
                 raise ValueError(

@@ -1,0 +1,651 @@
+"""Export fitted skseq models for serving: ONNX graphs and safetensors weights.
+
+:func:`to_onnx` turns a fitted deep estimator, or a :class:`~sklearn.pipeline.Pipeline`
+of skseq transformers followed by one, into a self-contained ONNX graph that
+reproduces ``predict`` / ``predict_proba`` -- preprocessing, the estimator's own
+input scaling, the network and the post-processing (softmax and class labels,
+inverse log transform, output clipping, the layout of ``y``) -- so it runs in
+:mod:`onnxruntime` (or any ONNX runtime) without torch, skorch, scikit-learn or
+skseq. The graph is composed as a torch module (:func:`export_module`) and
+exported with :func:`torch.onnx.export` (the ``torch.export``-based exporter).
+
+:func:`save_weights` / :func:`load_weights` are the light alternative: the
+network's weights in a `safetensors <https://huggingface.co/docs/safetensors>`_
+file, loaded back into an estimator fitted (or warm-started) on data of the
+same shapes.
+
+Needs the ``export`` extra: ``pip install "skseq[export]"`` (onnx,
+onnxruntime, onnxscript, safetensors).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+from torch import Tensor, nn
+
+__all__ = ["export_module", "load_weights", "save_weights", "to_onnx"]
+
+#: name of the graph's input
+INPUT_NAME = "X"
+
+
+# ----------------------------------------------------------------- transformers
+class _LogTransform(nn.Module):
+    """:class:`~skseq.preprocessing.LogTransformer`: ``log(x + offset)``."""
+
+    def __init__(self, offset: float):
+        super().__init__()
+        self.offset = float(offset)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.log(x + self.offset)
+
+
+class _DerivativeIntegral(nn.Module):
+    """:class:`~skseq.preprocessing.DerivativeIntegralFeatures` of ``(N, T, C)``.
+
+    ``numpy.gradient`` (central differences, one-sided at the ends),
+    ``scipy.integrate.cumulative_trapezoid(initial=0)`` and
+    ``scipy.signal.detrend(type="linear")``, all along the time axis, in the
+    input's dtype.
+    """
+
+    def __init__(self, blocks: list[tuple[str, int]], dt: float, detrend: bool):
+        super().__init__()
+        self.blocks = list(blocks)
+        self.dt = float(dt)
+        self.detrend = bool(detrend)
+
+    def _gradient(self, x: Tensor) -> Tensor:
+        first = (x[:, 1:2] - x[:, :1]) / self.dt
+        last = (x[:, -1:] - x[:, -2:-1]) / self.dt
+        inner = (x[:, 2:] - x[:, :-2]) / (2 * self.dt)
+        return torch.cat([first, inner, last], dim=1)
+
+    def _integral(self, x: Tensor) -> Tensor:
+        steps = (x[:, 1:] + x[:, :-1]) * (self.dt / 2)
+        out = torch.cat([torch.zeros_like(x[:, :1]), torch.cumsum(steps, dim=1)], 1)
+        if self.detrend and x.shape[1] > 1:
+            t = torch.arange(x.shape[1], dtype=x.dtype, device=x.device)
+            t = (t - t.mean())[None, :, None]
+            centred = out - out.mean(dim=1, keepdim=True)
+            slope = (t * centred).sum(dim=1, keepdim=True) / (t * t).sum()
+            out = centred - slope * t
+        return out
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = []
+        for kind, order in self.blocks:
+            block = x
+            for _ in range(order):
+                block = self._gradient(block) if kind == "d" else self._integral(block)
+            out.append(block)
+        return torch.cat(out, dim=2)
+
+
+class _KeypointNormalize(nn.Module):
+    """:meth:`~skseq.preprocessing.KeypointNormalizer.transform` of ``(N, T, 2K)``.
+
+    Computed in float64 like the transformer (NaN-aware means, numpy's
+    median of an even count: the mean of the two middle values).
+    """
+
+    def __init__(self, root_joint, reference, missing: str):
+        super().__init__()
+        self.root_joint = root_joint
+        self.reference = None if reference is None else tuple(reference)
+        self.missing = missing
+
+    @staticmethod
+    def _nanmean(x: Tensor, dim: int, keepdim: bool = False) -> Tensor:
+        valid = ~torch.isnan(x)
+        total = torch.where(valid, x, torch.zeros_like(x)).sum(dim, keepdim=keepdim)
+        return total / valid.sum(dim, keepdim=keepdim).to(x.dtype)
+
+    @staticmethod
+    def _nanmedian_last(x: Tensor) -> Tensor:
+        """numpy's ``nanmedian`` over the last axis (NaN if all NaN)."""
+        valid = ~torch.isnan(x)
+        count = valid.sum(-1, keepdim=True)
+        ordered = torch.sort(torch.where(valid, x, torch.full_like(x, np.inf)), -1)[0]
+        low = torch.gather(ordered, -1, ((count - 1) // 2).clamp(min=0))
+        high = torch.gather(ordered, -1, (count // 2).clamp(max=x.shape[-1] - 1))
+        median = (low + high) / 2
+        return torch.where(count > 0, median, torch.full_like(median, np.nan))[..., 0]
+
+    def forward(self, x: Tensor) -> Tensor:
+        dtype = x.dtype
+        n, length = x.shape[0], x.shape[1]
+        P = x.to(torch.float64).reshape(n, length, -1, 2)
+        if self.missing == "nan":
+            missing = torch.isnan(P).any(dim=-1)
+        else:
+            missing = (P == 0).all(dim=-1)
+        P = P.masked_fill(missing[..., None], np.nan)
+        frame_mean = self._nanmean(P, dim=2, keepdim=True)
+        if self.root_joint is None:
+            centre = frame_mean
+        else:
+            root = P[:, :, self.root_joint : self.root_joint + 1]
+            centre = torch.where(torch.isnan(root), frame_mean, root)
+        P = P - centre
+        if self.reference is not None:
+            a, b = self.reference
+            length_ = torch.linalg.vector_norm(P[:, :, a] - P[:, :, b], dim=-1)
+        else:
+            length_ = torch.sqrt(self._nanmean((P**2).sum(dim=-1), dim=2))
+        scale = self._nanmedian_last(length_)
+        ok = torch.isfinite(scale) & (scale > 0)
+        scale = torch.where(ok, scale, torch.ones_like(scale))
+        P = P / scale[:, None, None, None]
+        fill = np.nan if self.missing == "nan" else 0.0
+        P = P.masked_fill(torch.isnan(P).any(dim=-1, keepdim=True), fill)
+        return P.reshape(n, length, -1).to(dtype)
+
+
+def _transformer_module(name: str, transformer) -> nn.Module:
+    """The tensor equivalent of a fitted transformer (3D sequences or frames)."""
+    from skseq.preprocessing import (
+        DerivativeIntegralFeatures,
+        KeypointNormalizer,
+        LogTransformer,
+        RollAugmenter,
+    )
+
+    check_is_fitted(transformer)
+    if type(transformer) is RollAugmenter:
+        return nn.Identity()  # augments training data only
+    if type(transformer) is LogTransformer:
+        return _LogTransform(transformer.offset)
+    if type(transformer) is DerivativeIntegralFeatures:
+        if transformer.input_ndim_ != 3:
+            raise ValueError(
+                f"to_onnx exports DerivativeIntegralFeatures (step {name!r}) for 3D "
+                "sequences (n_samples, n_timesteps, n_channels) only; it was fitted "
+                "on 2D input."
+            )
+        return _DerivativeIntegral(
+            transformer._blocks(), transformer.dt, transformer.detrend_integrals
+        )
+    if type(transformer) is KeypointNormalizer:
+        return _KeypointNormalize(
+            transformer.root_joint, transformer.reference, transformer.missing
+        )
+    raise TypeError(
+        f"to_onnx cannot export the pipeline step {name!r} "
+        f"({type(transformer).__name__}): it has no graph equivalent. Supported "
+        "transformers: LogTransformer, DerivativeIntegralFeatures, "
+        "KeypointNormalizer, RollAugmenter (and 'passthrough'). Apply the other "
+        "steps before the exported graph, or export the final estimator alone."
+    )
+
+
+# ------------------------------------------------------------------- estimators
+def _network(estimator) -> nn.Module:
+    """A CPU copy of the trained network in evaluation mode."""
+    module = estimator.module_
+    # the network itself, also when accelerate wrapped it for data parallelism
+    module = getattr(module, "module", module)
+    return copy.deepcopy(module).to("cpu").eval()
+
+
+class _ClassifierGraph(nn.Module):
+    """Sequence classifier: input scaling -> network -> softmax and argmax."""
+
+    def __init__(self, estimator, input_ndim: int):
+        super().__init__()
+        self.network = _network(estimator)
+        self.add_channel = input_ndim == 2  # (n, T) is one channel
+        mean, scale = estimator.input_mean_, estimator.input_scale_
+        self.scaled = mean is not None
+        if self.scaled:
+            self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
+            self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        x = x.to(torch.float32)
+        if self.add_channel:
+            x = x[..., None]
+        if self.scaled:
+            x = (x - self.mean) / self.scale
+        logits = self.network(x)
+        return torch.softmax(logits, dim=1), torch.argmax(logits, dim=1)
+
+
+def _target_layout(y: Tensor, target_ndim: int) -> Tensor:
+    """(n, T_out, C, H, W) -> the layout of the ``y`` seen in ``fit``."""
+    if target_ndim == 5:
+        return y
+    if target_ndim == 4:
+        return y[:, :, 0]
+    return y[:, 0, 0]
+
+
+class _ForecasterGraph(nn.Module):
+    """:class:`~skseq.ConvLSTMForecaster`: network -> layout of ``y``."""
+
+    def __init__(self, estimator, input_ndim: int):
+        super().__init__()
+        self.network = _network(estimator)
+        self.add_channel = input_ndim == 4
+        self.target_ndim = int(estimator.target_ndim_)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = x.to(torch.float32)
+        if self.add_channel:
+            x = x[:, :, None]
+        return _target_layout(self.network(x), self.target_ndim)
+
+
+class _NowcasterGraph(nn.Module):
+    """:class:`~skseq.UNetNowcaster`: log transform -> unrolled network ->
+    clip -> inverse log transform -> layout of ``y``."""
+
+    def __init__(self, estimator, input_ndim: int):
+        super().__init__()
+        self.network = _network(estimator)
+        clamp = estimator._network_range() if estimator.clip_output else None
+        self.network.clamp = clamp  # as predict sets it
+        self.clamp = clamp
+        self.n_steps = int(estimator.n_output_frames_)
+        self.log_offset = float(estimator.log_offset) if estimator.log_transform else 0
+        self.add_channel = input_ndim == 4
+        self.target_ndim = int(estimator.target_ndim_)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = x.to(torch.float32)
+        if self.add_channel:
+            x = x[:, :, None]
+        if self.log_offset:
+            x = torch.log(x + self.log_offset)
+        out = self.network(x, self.n_steps)
+        if self.clamp is not None:
+            out = out.clamp(*self.clamp)
+        if self.log_offset:
+            out = (torch.exp(out.to(torch.float64)) - self.log_offset).to(torch.float32)
+        return _target_layout(out, self.target_ndim)
+
+
+class _FoldEnsembleGraph(nn.Module):
+    """:class:`~skseq.ensemble.FoldEnsembleClassifier`: mean of the fold
+    models' probabilities, the class of the largest."""
+
+    def __init__(self, members: list[nn.Module]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        proba = torch.stack([member(x)[0] for member in self.members]).mean(dim=0)
+        return proba, torch.argmax(proba, dim=1)
+
+
+def _estimator_graph(estimator, input_ndim: int) -> tuple[nn.Module, list[str]]:
+    from skseq.ensemble import FoldEnsembleClassifier
+    from skseq.estimators.classification import BaseSequenceClassifier
+    from skseq.estimators.forecasting import ConvLSTMForecaster
+    from skseq.estimators.nowcasting import UNetNowcaster
+
+    if isinstance(estimator, FoldEnsembleClassifier):
+        check_is_fitted(estimator, "estimators_")
+        members = [_graph(member, input_ndim)[0] for member in estimator.estimators_]
+        return _FoldEnsembleGraph(members), ["probabilities", "label"]
+    if isinstance(estimator, BaseSequenceClassifier):
+        check_is_fitted(estimator, "net_")
+        if input_ndim not in (2, 3):
+            raise ValueError(
+                f"{type(estimator).__name__} takes sequences (n_samples, "
+                f"n_timesteps, n_channels); X_example has {input_ndim} axes."
+            )
+        return _ClassifierGraph(estimator, input_ndim), ["probabilities", "label"]
+    frame_graphs = {
+        UNetNowcaster: _NowcasterGraph,
+        ConvLSTMForecaster: _ForecasterGraph,
+    }
+    for cls, graph in frame_graphs.items():
+        if isinstance(estimator, cls):
+            check_is_fitted(estimator, "net_")
+            if input_ndim not in (4, 5):
+                raise ValueError(
+                    f"{type(estimator).__name__} takes frames (n_samples, n_frames, "
+                    f"[C,] H, W); X_example has {input_ndim} axes."
+                )
+            return graph(estimator, input_ndim), ["y_pred"]
+    raise TypeError(
+        f"to_onnx cannot export {type(estimator).__name__}: supported final "
+        "estimators are Conv1DActivityClassifier, KeypointLSTMClassifier, "
+        "ConvLSTMForecaster, UNetNowcaster and a FoldEnsembleClassifier of "
+        "(pipelines ending in) the classifiers."
+    )
+
+
+class _PipelineGraph(nn.Module):
+    def __init__(self, transformers: list[nn.Module], estimator: nn.Module):
+        super().__init__()
+        self.transformers = nn.ModuleList(transformers)
+        self.estimator = estimator
+
+    def forward(self, x: Tensor):
+        for transformer in self.transformers:
+            x = transformer(x)
+        return self.estimator(x)
+
+
+def _split(fitted) -> tuple[list[tuple[str, Any]], Any]:
+    if not isinstance(fitted, Pipeline):
+        return [], fitted
+    steps = [
+        (name, step)
+        for name, step in fitted.steps[:-1]
+        if step is not None and step != "passthrough"
+    ]
+    return steps, fitted.steps[-1][1]
+
+
+def _example_array(X_example, dtype) -> np.ndarray:
+    """``X_example`` as a numpy array of ``dtype`` and 2 samples."""
+    if isinstance(X_example, torch.Tensor):
+        X_example = X_example.detach().cpu().numpy()
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64; got {dtype}.")
+    X = np.asarray(X_example, dtype=dtype)
+    if X.ndim < 2 or len(X) < 1:
+        raise ValueError(
+            "X_example must be an array of shape (n_samples, ...) with at least one "
+            f"sample; got shape {X.shape}."
+        )
+    if not np.isfinite(X).all():
+        # NaN padding is fine in the graph, but trace on finite data
+        X = np.nan_to_num(X, nan=0.0, posinf=0.0, neginf=0.0)
+    # trace with 2 samples: a batch of one would be specialised to size 1
+    return np.concatenate([X[:1], X[:1]]) if len(X) == 1 else X[:2]
+
+
+def export_module(fitted, X_example) -> tuple[nn.Module, list[str]]:
+    """The torch module that :func:`to_onnx` exports, and its output names.
+
+    Parameters
+    ----------
+    fitted : fitted estimator or Pipeline
+        See :func:`to_onnx`.
+    X_example : array-like
+        Input in the layout ``fitted.predict`` takes; its rank (e.g. 4D or
+        5D frames) is the rank of the graph's input.
+
+    Returns
+    -------
+    module : torch.nn.Module
+        In evaluation mode, taking ``X`` (float32 or float64) and returning
+        ``(probabilities, label_index)`` for classifiers, ``y_pred`` for
+        regressors.
+    output_names : list of str
+    """
+    return _graph(fitted, np.ndim(X_example))
+
+
+def _graph(fitted, input_ndim: int) -> tuple[nn.Module, list[str]]:
+    steps, estimator = _split(fitted)
+    transformers = [_transformer_module(name, step) for name, step in steps]
+    graph, outputs = _estimator_graph(estimator, input_ndim)
+    return _PipelineGraph(transformers, graph).eval(), outputs
+
+
+def _label_output(model, classes: np.ndarray) -> None:
+    """Turn the graph's class-index output into ``label`` (a Gather on classes_)."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    index_output = graph.output[1]
+    index_name = index_output.name
+    index_output_name = "label_index"
+    # rename the index output everywhere it is produced or used
+    for node in graph.node:
+        for i, name in enumerate(node.output):
+            if name == index_name:
+                node.output[i] = index_output_name
+        for i, name in enumerate(node.input):
+            if name == index_name:
+                node.input[i] = index_output_name
+    if classes.dtype.kind in "OUS":
+        values = np.array([str(c) for c in classes], dtype=object)
+        elem_type = onnx.TensorProto.STRING
+    else:
+        values = np.asarray(classes)
+        if values.dtype == np.float16:
+            values = values.astype(np.float32)
+        elem_type = helper.np_dtype_to_tensor_dtype(values.dtype)
+    graph.initializer.append(numpy_helper.from_array(values, name="classes"))
+    graph.node.append(
+        helper.make_node(
+            "Gather", ["classes", index_output_name], ["label"], axis=0, name="label"
+        )
+    )
+    batch_dim = index_output.type.tensor_type.shape.dim[0]
+    label = helper.make_tensor_value_info("label", elem_type, [None])
+    label.type.tensor_type.shape.dim[0].CopyFrom(batch_dim)
+    graph.output.remove(index_output)
+    graph.output.append(label)
+
+
+def to_onnx(
+    fitted, X_example, path: str | os.PathLike | None = None, *, dtype=np.float32
+):
+    """Export a fitted estimator or pipeline to an ONNX graph.
+
+    The graph reproduces ``predict`` (and ``predict_proba``) of ``fitted``,
+    including the preprocessing steps of a pipeline, the estimator's own
+    input scaling and its post-processing, so it can be served with
+    :mod:`onnxruntime` without skseq, torch or scikit-learn installed.
+
+    Parameters
+    ----------
+    fitted : fitted estimator or sklearn.pipeline.Pipeline
+        A fitted :class:`~skseq.Conv1DActivityClassifier`,
+        :class:`~skseq.KeypointLSTMClassifier`,
+        :class:`~skseq.ConvLSTMForecaster` or :class:`~skseq.UNetNowcaster`,
+        or a ``Pipeline`` of skseq transformers with a tensor equivalent
+        (:class:`~skseq.preprocessing.LogTransformer`,
+        :class:`~skseq.preprocessing.DerivativeIntegralFeatures` on 3D
+        sequences, :class:`~skseq.preprocessing.KeypointNormalizer`,
+        :class:`~skseq.preprocessing.RollAugmenter` (the identity at
+        prediction time), ``"passthrough"``) ending in one of them. Any
+        other step raises a ``TypeError`` naming it. A
+        :class:`~skseq.ensemble.FoldEnsembleClassifier` of such classifiers
+        (or pipelines) exports as the mean of its fold models'
+        probabilities.
+    X_example : array-like of shape (n_samples, ...)
+        A few samples in the layout ``predict`` takes; the graph's input
+        ``X`` has their shape with a dynamic batch axis (the other axes are
+        fixed, as in ``predict``).
+    path : str or path-like, optional
+        If given, the model is also written there (``.onnx``).
+    dtype : {np.float32, np.float64}, default=np.float32
+        The dtype of the input ``X``. The network always runs in float32
+        (as in ``predict``); ``np.float64`` runs a pipeline's preprocessing
+        in float64, as scikit-learn does on float64 data, which matters for
+        integrals of long sequences (``DerivativeIntegralFeatures``).
+
+    Returns
+    -------
+    model : onnx.ModelProto
+        Its metadata (``metadata_props``) names the exported steps
+        (``skseq_model``), the skseq version and, for classifiers, the
+        ``classes`` (JSON). One input ``X``. Classifiers have two outputs: ``probabilities``
+        (float32, ``(n_samples, n_classes)``, columns in ``classes_`` order)
+        and ``label`` (``(n_samples,)``, values of ``classes_``: a string
+        tensor for string labels). Regressors have one output ``y_pred``
+        (float32) in the layout of ``predict``.
+
+    Notes
+    -----
+    The graph does not validate its input: give it finite values of the
+    fitted shape (onnxruntime checks the shape and dtype). NaN padding of
+    shorter sequences (whole NaN rows at the end) works in the graph of
+    :class:`~skseq.Conv1DActivityClassifier` and of a unidirectional
+    :class:`~skseq.KeypointLSTMClassifier`; a bidirectional LSTM graph is
+    exact only for unpadded sequences and returns NaN probabilities for
+    padded ones. A ``UNetNowcaster`` graph predicts
+    ``n_output_frames_`` lead times (``predict``, not ``predict_sequence``)
+    on frames of the example's ``H x W``.
+
+    Examples
+    --------
+    >>> import onnxruntime as ort  # doctest: +SKIP
+    >>> model = to_onnx(clf, X[:2], "clf.onnx")  # doctest: +SKIP
+    >>> session = ort.InferenceSession("clf.onnx")  # doctest: +SKIP
+    >>> proba, label = session.run(None, {"X": X.astype("float32")})  # doctest: +SKIP
+    """
+    try:
+        import onnx
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "to_onnx needs onnx, onnxscript and (to run the graph) onnxruntime: "
+            'pip install "skseq[export]".'
+        ) from exc
+
+    estimator = _split(fitted)[1]
+    X = _example_array(X_example, dtype)
+    check_is_fitted(fitted)
+    # the estimator's own checks of the example (shape, NaN), with its messages
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted.predict(np.asarray(X_example)[:2])
+    module, outputs = export_module(fitted, X)
+    output_names = ["probabilities", "label_index"] if len(outputs) == 2 else outputs
+    x = torch.as_tensor(X)
+    batch = torch.export.Dim("batch")
+    exporter_logger = logging.getLogger("torch.onnx")
+    level = exporter_logger.level
+    exporter_logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            program = torch.onnx.export(
+                module,
+                (x,),
+                dynamo=True,
+                input_names=[INPUT_NAME],
+                output_names=output_names,
+                dynamic_shapes=({0: batch},),
+                verbose=False,
+            )
+    finally:
+        exporter_logger.setLevel(level)
+    model = program.model_proto
+    if len(outputs) == 2:
+        _label_output(model, np.asarray(estimator.classes_))
+    model.doc_string = f"skseq export of {_describe(fitted)}"
+    from skseq import __version__
+
+    props = {"skseq_version": __version__, "skseq_model": _describe(fitted)}
+    if len(outputs) == 2:
+        props["classes"] = json.dumps(np.asarray(estimator.classes_).tolist())
+    for key, value in props.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.checker.check_model(model)
+    if path is not None:
+        onnx.save(model, os.fspath(path))
+    return model
+
+
+def _describe(fitted) -> str:
+    steps, estimator = _split(fitted)
+    names = [type(step).__name__ for _, step in steps] + [type(estimator).__name__]
+    return " -> ".join(names)
+
+
+# -------------------------------------------------------------------- weights
+#: fitted arrays stored next to the weights (what predict needs besides them)
+_FITTED_ARRAYS = ("input_mean_", "input_scale_", "target_range_")
+_PREFIX = "skseq."
+
+
+def save_weights(estimator, path: str | os.PathLike) -> None:
+    """Write the trained network's weights to a safetensors file.
+
+    The light alternative to pickling or ONNX: the file holds tensors only
+    (no code, safe to load), plus what ``predict`` needs besides the weights
+    (the classifiers' input scaling, the nowcaster's clipping range) and the
+    class labels as metadata. :func:`load_weights` reads it back into an
+    estimator of the same hyperparameters fitted on data of the same shapes.
+
+    Parameters
+    ----------
+    estimator : fitted skseq deep estimator
+    path : str or path-like
+        Destination, e.g. ``"model.safetensors"``.
+    """
+    from safetensors.torch import save_file
+
+    check_is_fitted(estimator, "net_")
+    network = getattr(estimator.module_, "module", estimator.module_)
+    state = {k: v.detach().cpu().contiguous() for k, v in network.state_dict().items()}
+    for name in _FITTED_ARRAYS:
+        value = getattr(estimator, name, None)
+        if value is not None:
+            state[_PREFIX + name] = torch.as_tensor(np.asarray(value, np.float64))
+    metadata = {"estimator": type(estimator).__name__}
+    if hasattr(estimator, "classes_"):
+        metadata["classes"] = json.dumps(np.asarray(estimator.classes_).tolist())
+    save_file(state, os.fspath(path), metadata=metadata)
+
+
+def load_weights(estimator, path: str | os.PathLike):
+    """Load weights written by :func:`save_weights` into a fitted estimator.
+
+    Parameters
+    ----------
+    estimator : fitted skseq deep estimator
+        Of the class and hyperparameters of the saved one, fitted on data of
+        the same shapes and classes (e.g. for one epoch on a few samples).
+    path : str or path-like
+
+    Returns
+    -------
+    estimator : the same estimator, with the loaded weights.
+    """
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    check_is_fitted(estimator, "net_")
+    with safe_open(os.fspath(path), framework="pt") as f:
+        metadata = f.metadata() or {}
+    saved = metadata.get("estimator")
+    if saved is not None and saved != type(estimator).__name__:
+        raise ValueError(
+            f"{os.fspath(path)!r} holds the weights of a {saved}; got a "
+            f"{type(estimator).__name__}."
+        )
+    if "classes" in metadata and hasattr(estimator, "classes_"):
+        classes = json.loads(metadata["classes"])
+        if classes != np.asarray(estimator.classes_).tolist():
+            raise ValueError(
+                f"The saved classifier has classes {classes}; this one has "
+                f"{np.asarray(estimator.classes_).tolist()}."
+            )
+    network = getattr(estimator.module_, "module", estimator.module_)
+    device = next(network.parameters()).device
+    state = load_file(os.fspath(path), device=str(device))
+    fitted = {
+        k[len(_PREFIX) :]: state.pop(k) for k in list(state) if k.startswith(_PREFIX)
+    }
+    network.load_state_dict(state)
+    for name, value in fitted.items():
+        array = value.cpu().numpy()
+        if name == "target_range_":
+            estimator.target_range_ = (float(array[0]), float(array[1]))
+        else:
+            setattr(estimator, name, array.astype(np.float32))
+    return estimator

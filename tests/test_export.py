@@ -1,0 +1,372 @@
+"""ONNX export (skseq.export): graphs checked against predict with onnxruntime.
+
+Every deep estimator of the registry is exported in each of its test
+configurations and run by onnxruntime on batches of 1 and several samples;
+outputs must match ``predict`` / ``predict_proba`` within 1e-4. Skipped
+without the ``export`` extra (onnx, onnxruntime, onnxscript).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+ort = pytest.importorskip("onnxruntime")
+onnx = pytest.importorskip("onnx")
+pytest.importorskip("onnxscript")
+
+from skseq import (  # noqa: E402
+    Conv1DActivityClassifier,
+    KeypointLSTMClassifier,
+    UNetNowcaster,
+)
+from skseq.baselines import PersistenceForecaster  # noqa: E402
+from skseq.export import (  # noqa: E402
+    _KeypointNormalize,
+    export_module,
+    load_weights,
+    save_weights,
+    to_onnx,
+)
+from skseq.preprocessing import (  # noqa: E402
+    DerivativeIntegralFeatures,
+    KeypointNormalizer,
+    LogTransformer,
+    RollAugmenter,
+)
+from skseq.utils.discovery import all_estimators  # noqa: E402
+from skseq.utils.estimator_checks import make_test_data  # noqa: E402
+
+ATOL = 1e-4
+
+
+def _deep_configs():
+    for name, cls in all_estimators():
+        if not hasattr(cls, "_validate_fit_data"):
+            continue  # baselines, transformers, meta-estimators
+        for k, params in enumerate(cls._get_test_params()):
+            yield pytest.param(cls, params, id=f"{name}-{k}")
+
+
+def _session(model):
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(model.SerializeToString(), options)
+
+
+def _run(session, X, dtype=np.float32):
+    outputs = session.run(None, {"X": np.asarray(X, dtype=dtype)})
+    names = [o.name for o in session.get_outputs()]
+    return dict(zip(names, outputs))
+
+
+def _fit(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return est.fit(X, y)
+
+
+def _check_parity(fitted, session, X, dtype=np.float32):
+    """Graph outputs == predict (and predict_proba) on X."""
+    out = _run(session, X, dtype)
+    if "probabilities" in out:
+        np.testing.assert_allclose(
+            out["probabilities"], fitted.predict_proba(X), rtol=0, atol=ATOL
+        )
+        np.testing.assert_array_equal(out["label"], fitted.predict(X))
+    else:
+        expected = fitted.predict(X)
+        assert out["y_pred"].shape == expected.shape
+        np.testing.assert_allclose(out["y_pred"], expected, rtol=0, atol=ATOL)
+    return out
+
+
+@pytest.mark.parametrize(("cls", "params"), list(_deep_configs()))
+def test_graph_matches_predict_for_every_deep_estimator(cls, params):
+    est = cls(**params)
+    X, y = make_test_data(est)
+    _fit(est, X, y)
+    model = to_onnx(est, X[:3])
+    assert [i.name for i in model.graph.input] == ["X"]
+    session = _session(model)
+    for n in (1, 5, len(X)):
+        out = _check_parity(est, session, X[:n])
+        assert len(next(iter(out.values()))) == n
+    if hasattr(est, "classes_"):
+        assert [o.name for o in model.graph.output] == ["probabilities", "label"]
+    else:
+        assert [o.name for o in model.graph.output] == ["y_pred"]
+
+
+def test_registry_has_the_four_deep_estimators():
+    names = {p.values[0].__name__ for p in _deep_configs()}
+    assert {
+        "Conv1DActivityClassifier",
+        "KeypointLSTMClassifier",
+        "ConvLSTMForecaster",
+        "UNetNowcaster",
+    } <= names
+
+
+def test_univariate_2d_sequences():
+    X, y = make_test_data(Conv1DActivityClassifier())
+    X = X[:, :, 0]  # (n, T): one channel
+    params = KeypointLSTMClassifier._get_test_params()[0]
+    clf = _fit(KeypointLSTMClassifier(**params), X, y)
+    model = to_onnx(clf, X[:2])
+    assert len(model.graph.input[0].type.tensor_type.shape.dim) == 2
+    _check_parity(clf, _session(model), X)
+
+
+def test_integer_labels_and_path(tmp_path):
+    X, y = make_test_data(Conv1DActivityClassifier())
+    y = np.where(y == "high", 7, 3)
+    clf = _fit(
+        Conv1DActivityClassifier(**Conv1DActivityClassifier._get_test_params()[0]), X, y
+    )
+    path = tmp_path / "clf.onnx"
+    model = to_onnx(clf, X[:2], path)
+    assert path.exists()
+    session = ort.InferenceSession(str(path))
+    out = _check_parity(clf, session, X)
+    assert out["label"].dtype == np.int64
+    assert onnx.load(str(path)).graph.output[1].name == "label"
+    assert model.graph.output[1].name == "label"
+    props = {p.key: p.value for p in model.metadata_props}
+    assert props["classes"] == "[3, 7]"
+    assert props["skseq_model"] == "Conv1DActivityClassifier"
+
+
+@pytest.mark.parametrize(
+    ("cls", "params"),
+    [
+        (Conv1DActivityClassifier, {"channels": (4, 4), "kernel_size": 3}),
+        (KeypointLSTMClassifier, {"hidden_size": 4, "head": "flatten"}),
+        (KeypointLSTMClassifier, {"hidden_size": 4, "head": "last"}),
+        (KeypointLSTMClassifier, {"hidden_size": 4, "head": "max", "n_layers": 2}),
+        (KeypointLSTMClassifier, {"hidden_size": 4, "head": "mean", "patch_length": 3}),
+    ],
+    ids=["conv1d", "lstm-flatten", "lstm-last", "lstm-max", "lstm-mean-patches"],
+)
+def test_nan_padded_sequences_in_the_graph(cls, params):
+    est = cls(**params, head_units=4, max_epochs=2, random_state=0)
+    X, y = make_test_data(est)
+    _fit(est, X, y)
+    X_padded = X.copy()
+    X_padded[0, 10:] = np.nan  # shorter sequences, padded at the end
+    X_padded[3, 5:] = np.nan
+    _check_parity(est, _session(to_onnx(est, X[:2])), X_padded)
+
+
+def test_bidirectional_lstm_graph_gives_nan_for_padded_sequences():
+    params = {"hidden_size": 4, "head_units": 4, "bidirectional": True}
+    est = KeypointLSTMClassifier(**params, max_epochs=2, random_state=0)
+    X, y = make_test_data(est)
+    _fit(est, X, y)
+    session = _session(to_onnx(est, X[:2]))
+    X_padded = X.copy()
+    X_padded[0, 10:] = np.nan
+    proba = _run(session, X_padded)["probabilities"]
+    assert np.isnan(proba[0]).all()
+    np.testing.assert_allclose(
+        proba[1:], est.predict_proba(X_padded[1:]), rtol=0, atol=ATOL
+    )
+
+
+def test_multi_step_nowcaster_with_log_transform_and_5d_frames():
+    rng = np.random.default_rng(0)
+    frames = rng.gamma(0.6, 2.0, size=(10, 7, 1, 12, 10))
+    X, y = frames[:, :4], frames[:, 4:]
+    est = UNetNowcaster(
+        depth=1, base_channels=2, log_transform=True, max_epochs=1, random_state=0
+    )
+    _fit(est, X, y)
+    session = _session(to_onnx(est, X[:2]))
+    out = _check_parity(est, session, X)
+    assert out["y_pred"].shape == (10, 3, 1, 12, 10)
+    assert out["y_pred"].max() <= est.target_range_[1] + 1e-4
+
+
+def test_pipeline_of_derivative_integral_features_and_classifier():
+    X, y = make_test_data(Conv1DActivityClassifier(), n_samples=16)
+    pipe = Pipeline(
+        [
+            ("features", DerivativeIntegralFeatures(derivative_orders=(1, 2))),
+            ("identity", "passthrough"),
+            ("roll", RollAugmenter(random_state=0)),
+            (
+                "clf",
+                Conv1DActivityClassifier(
+                    channels=(4,),
+                    kernel_size=3,
+                    head_units=4,
+                    max_epochs=2,
+                    random_state=0,
+                ),
+            ),
+        ]
+    )
+    _fit(pipe, X, y)
+    for dtype in (np.float32, np.float64):
+        session = _session(to_onnx(pipe, X[:2], dtype=dtype))
+        _check_parity(pipe, session, X.astype(dtype), dtype)
+        _check_parity(pipe, session, X[:1].astype(dtype), dtype)
+
+
+def test_fold_ensemble_of_pipelines():
+    from skseq.ensemble import FoldEnsembleClassifier
+
+    X, y = make_test_data(Conv1DActivityClassifier(), n_samples=12)
+    member = Pipeline(
+        [
+            ("features", DerivativeIntegralFeatures()),
+            (
+                "clf",
+                Conv1DActivityClassifier(
+                    channels=(2,), kernel_size=3, head_units=2, max_epochs=2
+                ),
+            ),
+        ]
+    )
+    ensemble = _fit(FoldEnsembleClassifier(member, cv=3, random_state=0), X, y)
+    model = to_onnx(ensemble, X[:2])
+    assert [o.name for o in model.graph.output] == ["probabilities", "label"]
+    _check_parity(ensemble, _session(model), X)
+
+
+def test_derivative_integral_module_matches_transform():
+    import torch
+
+    X = np.random.default_rng(1).normal(size=(3, 40, 2)).cumsum(axis=1)
+    for params in (
+        {},
+        {"integral_orders": (1, 2), "dt": 0.5},
+        {"keep_original": False, "detrend_integrals": False},
+    ):
+        features = DerivativeIntegralFeatures(**params).fit(X)
+        pipe = Pipeline(
+            [("f", features), ("clf", _tiny_fitted_classifier(features.transform(X)))]
+        )
+        module, _ = export_module(pipe, X)
+        out = module.transformers[0](torch.as_tensor(X)).numpy()
+        np.testing.assert_allclose(out, features.transform(X), rtol=1e-10, atol=1e-10)
+
+
+def _tiny_fitted_classifier(X):
+    y = np.arange(len(X)) % 2
+    est = Conv1DActivityClassifier(
+        channels=(2,), kernel_size=3, head_units=2, max_epochs=1, random_state=0
+    )
+    return _fit(est, X, y)
+
+
+def test_keypoint_normalizer_module_matches_transform():
+    import torch
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5, 6, 30))
+    X[0, :, 16:18] = np.nan  # root joint missing everywhere
+    X[1, 2, 4:6] = np.nan  # one joint missing in one frame
+    X[2, :3, 2:4] = np.nan  # reference joint missing: even count of lengths
+    X[3, 1] = np.nan  # a frame without joints
+    for params in ({}, {"root_joint": None, "reference": None}):
+        norm = KeypointNormalizer(**params).fit(X)
+        module = _KeypointNormalize(norm.root_joint, norm.reference, norm.missing)
+        out = module(torch.as_tensor(X)).numpy()
+        np.testing.assert_allclose(out, norm.transform(X), rtol=1e-12, atol=1e-12)
+
+
+def test_pipeline_of_keypoint_normalizer_and_lstm():
+    X, y = make_test_data(KeypointLSTMClassifier(), n_samples=16)
+    X = np.tile(X, (1, 1, 10))[:, :, :30] + 2.0  # 15 joints x (x, y)
+    X[2, :, 4:6] = 0.0  # a joint not detected ("zero" convention)
+    pipe = Pipeline(
+        [
+            ("norm", KeypointNormalizer(missing="zero")),
+            (
+                "clf",
+                KeypointLSTMClassifier(
+                    hidden_size=4, head_units=4, max_epochs=2, random_state=0
+                ),
+            ),
+        ]
+    )
+    _fit(pipe, X, y)
+    _check_parity(pipe, _session(to_onnx(pipe, X[:2])), X)
+
+
+def test_pipeline_of_log_transformer_and_forecaster():
+    est = UNetNowcaster(**UNetNowcaster._get_test_params()[0])
+    X, y = make_test_data(est)
+    pipe = _fit(Pipeline([("log", LogTransformer()), ("nowcast", est)]), X, y)
+    _check_parity(pipe, _session(to_onnx(pipe, X[:2])), X)
+
+
+def test_unsupported_steps_raise_naming_them():
+    X, y = make_test_data(Conv1DActivityClassifier())
+    clf = _fit(
+        clone(
+            Conv1DActivityClassifier(**Conv1DActivityClassifier._get_test_params()[0])
+        ),
+        X,
+        y,
+    )
+    pipe = Pipeline([("my_scaler", FunctionTransformer()), ("clf", clf)])
+    with pytest.raises(TypeError, match=r"'my_scaler' \(FunctionTransformer\)"):
+        to_onnx(pipe, X[:2])
+    frames, target = make_test_data(PersistenceForecaster())
+    baseline = PersistenceForecaster().fit(frames, target)
+    with pytest.raises(TypeError, match="cannot export PersistenceForecaster"):
+        to_onnx(baseline, frames[:2])
+    with pytest.raises(ValueError, match="n_timesteps"):
+        to_onnx(clf, frames[:2])
+    with pytest.raises(ValueError, match="fitted on sequences of shape"):
+        to_onnx(clf, np.concatenate([X, X], axis=1)[:2])  # other length
+
+
+def test_unfitted_raises():
+    from sklearn.exceptions import NotFittedError
+
+    X, _ = make_test_data(Conv1DActivityClassifier())
+    with pytest.raises(NotFittedError):
+        to_onnx(Conv1DActivityClassifier(), X[:2])
+
+
+@pytest.mark.parametrize(
+    "cls", [KeypointLSTMClassifier, UNetNowcaster], ids=lambda c: c.__name__
+)
+def test_save_and_load_weights(cls, tmp_path):
+    pytest.importorskip("safetensors")
+    params = cls._get_test_params()[0]
+    X, y = make_test_data(cls(**params))
+    trained = _fit(cls(**params), X, y)
+    path = tmp_path / "weights.safetensors"
+    save_weights(trained, path)
+    # another fit, on other data: other weights, input scaling, clipping range
+    y_other = y[:8] if y.dtype.kind in "OUS" else y[:8] * 2
+    other = _fit(cls(**{**params, "random_state": 1}), X[:8] * 3 + 1, y_other)
+    assert load_weights(other, path) is other
+    if cls is UNetNowcaster:
+        np.testing.assert_allclose(other.predict(X), trained.predict(X))
+    else:
+        np.testing.assert_array_equal(other.predict(X), trained.predict(X))
+        np.testing.assert_allclose(other.predict_proba(X), trained.predict_proba(X))
+        wrong = _fit(cls(**params), X, np.where(y == "high", "up", "down"))
+        with pytest.raises(ValueError, match="classes"):
+            load_weights(wrong, path)
+    with pytest.raises(ValueError, match="holds the weights of a"):
+        load_weights(
+            _fit(
+                Conv1DActivityClassifier(
+                    **Conv1DActivityClassifier._get_test_params()[0]
+                ),
+                *make_test_data(Conv1DActivityClassifier()),
+            ),
+            path,
+        )
