@@ -221,9 +221,14 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         training mode only (prediction is never augmented).
     max_roll : int or None, default=None
         Largest shift of ``roll_augment``; None allows any shift.
-    differences : bool, default=True
+    differences : bool or "auto", default="auto"
         Feed the first differences of every channel (``x[t] - x[t-1]``) as
-        extra channels beside the raw values.
+        extra channels beside the raw values. ``"auto"`` does so when the
+        stem downsamples (``downsample_ > 1``): the stem keeps only a summary
+        of each window, so the step-to-step changes inside it (switching
+        events, edges) are otherwise lost, whereas at full resolution the
+        first convolution can learn a difference itself. The resolved value
+        is ``differences_``.
     downsample : int or "auto", default="auto"
         Shorten the sequences this many times before the first block, keeping
         the mean, maximum and minimum of each window (1: no stem). ``"auto"``
@@ -280,6 +285,8 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         Epochs trained.
     downsample_ : int
         Resolved downsampling factor of the stem.
+    differences_ : bool
+        Whether first differences were fed to the network.
 
     Examples
     --------
@@ -301,7 +308,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         head_dropout: float = 0.3,
         roll_augment: bool = False,
         max_roll: int | None = None,
-        differences: bool = True,
+        differences: bool | str = "auto",
         downsample: int | str = "auto",
         pooling: str = "avgmax",
         class_weight: str | dict | None = None,
@@ -367,8 +374,18 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         """Timesteps the blocks see per sequence (after the stem)."""
         return float(-(-X.shape[1] // self._resolve_downsample(X.shape[1])))
 
+    def _resolve_differences(self) -> bool:
+        if isinstance(self.differences, str):
+            if self.differences != "auto":
+                raise ValueError(
+                    f"differences must be 'auto' or a bool; got {self.differences!r}."
+                )
+            return self.downsample_ > 1
+        return bool(self.differences)
+
     def _build_module(self):
         self.downsample_ = self._resolve_downsample(self.n_timesteps_in_)
+        self.differences_ = self._resolve_differences()
         return Conv1DActivityNet(
             n_channels=self.n_channels_in_,
             n_classes=len(self.classes_),
@@ -380,7 +397,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
             head_dropout=self.head_dropout,
             roll_augment=self.roll_augment,
             max_roll=self.max_roll,
-            differences=bool(self.differences),
+            differences=self.differences_,
             downsample=self.downsample_,
             pooling=self.pooling,
         )

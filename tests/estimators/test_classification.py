@@ -132,14 +132,25 @@ def test_conv1d_downsample_resolution(downsample, T, expected):
     clf = Conv1DActivityClassifier(**params, downsample=downsample).fit(X, y)
     assert clf.downsample_ == expected
     assert clf.module_.downsample == expected
+    # differences="auto": only when the stem summarises windows
+    assert clf.differences_ is (expected > 1)
+    assert clf.module_.differences is (expected > 1)
 
 
-@pytest.mark.parametrize("downsample", ["half", 0, 1.5])
-def test_conv1d_bad_downsample(downsample):
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        ("downsample", "half"),
+        ("downsample", 0),
+        ("downsample", 1.5),
+        ("differences", "always"),
+    ],
+)
+def test_conv1d_bad_stem_params(param, value):
     X, y = _toy_sequences(n=12)
     params = Conv1DActivityClassifier._get_test_params()[0]
-    with pytest.raises((ValueError, TypeError), match="downsample"):
-        Conv1DActivityClassifier(**params, downsample=downsample).fit(X, y)
+    with pytest.raises((ValueError, TypeError), match=param):
+        Conv1DActivityClassifier(**params, **{param: value}).fit(X, y)
 
 
 @pytest.mark.parametrize("Est", [Conv1DActivityClassifier, KeypointLSTMClassifier])
