@@ -95,7 +95,19 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         Returns
         -------
         self : FoldEnsembleClassifier
+            A fit that raises leaves the ensemble unfitted (never with the
+            fold models of a half-finished fit).
         """
+        try:
+            return self._fit(X, y)
+        except BaseException:
+            for name in [
+                k for k in vars(self) if k.endswith("_") and not k.startswith("_")
+            ]:
+                delattr(self, name)
+            raise
+
+    def _fit(self, X, y):
         if self.early_stopping_on_fold and not hasattr(
             self.estimator, "_validate_validation_data"
         ):
@@ -120,22 +132,23 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             cv = StratifiedKFold(cv, shuffle=True, random_state=self.random_state)
         cv = check_cv(cv, y, classifier=True)
         splits = list(cv.split(X, y))
-        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
+        estimators = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_fold)(
                 self.estimator, X, y, train, valid, self.early_stopping_on_fold
             )
             for train, valid in splits
         )
-        self.classes_ = np.unique(y)
-        for est in self.estimators_:
-            if not np.array_equal(est.classes_, self.classes_):
+        classes = np.unique(y)
+        for est in estimators:
+            if not np.array_equal(est.classes_, classes):
                 raise ValueError(
                     "A fold lacked some classes, so fold models disagree on classes_; "
                     "use a stratified cv with fewer folds than the smallest class size."
                 )
-        first = self.estimators_[0]
-        if hasattr(first, "n_features_in_"):
-            self.n_features_in_ = first.n_features_in_
+        self.estimators_ = estimators
+        self.classes_ = classes
+        if hasattr(estimators[0], "n_features_in_"):
+            self.n_features_in_ = estimators[0].n_features_in_
         return self
 
     def predict_proba(self, X) -> np.ndarray:

@@ -709,7 +709,7 @@ class BaseDeepEstimator(BaseEstimator):
         if weighted:
             kwargs["criterion__reduction"] = "none"
         if self.weight_decay:
-            kwargs["optimizer__weight_decay"] = self.weight_decay
+            kwargs["optimizer__weight_decay"] = float(self.weight_decay)
         kwargs["iterator_train__shuffle"] = True
         kwargs.update(self._passthrough_params())
         net_class, placement = self._net_class_and_placement(device)
@@ -717,9 +717,9 @@ class BaseDeepEstimator(BaseEstimator):
             module=self._build_module(),
             criterion=criterion,
             optimizer=resolve_optimizer(self.optimizer),
-            lr=self.lr,
+            lr=float(self.lr),
             max_epochs=self.max_epochs_,
-            batch_size=self.batch_size,
+            batch_size=int(self.batch_size),
             train_split=train_split,
             callbacks=self._make_callbacks(train_split is not None),
             verbose=int(bool(self.verbose)),
@@ -743,12 +743,12 @@ class BaseDeepEstimator(BaseEstimator):
             if k.startswith("optimizer__")
         }
         net.set_params(
-            lr=self.lr,
-            optimizer__weight_decay=self.weight_decay,
+            lr=float(self.lr),
+            optimizer__weight_decay=float(self.weight_decay),
             **optimizer_params,
         )
         net.max_epochs = self.max_epochs_
-        net.batch_size = self.batch_size
+        net.batch_size = int(self.batch_size)
         net.train_split = train_split
         net.verbose = int(bool(self.verbose))
         for key, value in self._passthrough_params().items():

@@ -565,12 +565,13 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
             n_features=self.n_channels_in_,
             n_classes=len(self.classes_),
             n_timesteps=self.n_timesteps_in_,
-            hidden_size=self.hidden_size,
-            n_layers=self.n_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
+            # torch's LSTM wants Python numbers; numpy scalars are accepted here
+            hidden_size=int(self.hidden_size),
+            n_layers=int(self.n_layers),
+            bidirectional=bool(self.bidirectional),
+            dropout=float(self.dropout),
             head=self.head,
-            head_units=self.head_units,
+            head_units=int(self.head_units),
             patch_length=self._resolve_patch_length(),
         )
 

@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from skseq.base import ArrayOutputMixin
 from skseq.utils.validation import check_same_length, check_sequences, input_ndim
 
 __all__ = ["RollAugmenter", "RollOversampler"]
@@ -42,7 +43,7 @@ def _random_shifts(rng, n: int, lo: int, hi: int) -> np.ndarray:
     return magnitude * sign
 
 
-class RollAugmenter(TransformerMixin, BaseEstimator):
+class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Roll each training sequence circularly in time by a random shift.
 
     An activity recording may start at any phase of the movement, so a

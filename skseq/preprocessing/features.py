@@ -8,6 +8,7 @@ from scipy.signal import detrend
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from skseq.base import ArrayOutputMixin
 from skseq.utils.validation import check_positive_int, check_sequences, input_ndim
 
 __all__ = ["DerivativeIntegralFeatures"]
@@ -15,7 +16,7 @@ __all__ = ["DerivativeIntegralFeatures"]
 _FLOAT_DTYPES = [np.float64, np.float32]
 
 
-class DerivativeIntegralFeatures(TransformerMixin, BaseEstimator):
+class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Append time derivatives and cumulative integrals of every channel.
 
     The seed-004 activity model fed the network the 6 IMU channels, their

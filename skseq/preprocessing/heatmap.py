@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from skseq.base import ArrayOutputMixin
 from skseq.utils.validation import check_positive_int, to_numeric_array
 
 __all__ = ["Heatmapper"]
@@ -22,7 +23,7 @@ def _longest_run(mask: np.ndarray) -> int:
     return longest
 
 
-class Heatmapper(TransformerMixin, BaseEstimator):
+class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Turn a table of speeds (time x location) into grayscale heatmap frames.
 
     Seed 000 predicted traffic on an urban motorway from heatmaps of speed

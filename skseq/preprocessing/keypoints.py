@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from skseq.base import ArrayOutputMixin
 from skseq.utils.validation import check_sequences, input_ndim
 
 __all__ = ["KeypointNormalizer"]
@@ -17,7 +18,7 @@ __all__ = ["KeypointNormalizer"]
 DEFAULT_FLIP_PAIRS = ((2, 5), (3, 6), (4, 7), (9, 12), (10, 13), (11, 14))
 
 
-class KeypointNormalizer(TransformerMixin, BaseEstimator):
+class KeypointNormalizer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Centre, scale and optionally mirror pose-keypoint sequences.
 
     Input rows are ``[x0, y0, x1, y1, ...]`` for ``K`` joints. Every frame is

@@ -6,12 +6,15 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from skseq.base import ArrayOutputMixin
 from skseq.utils.validation import to_numeric_array
 
 __all__ = ["LogTransformer"]
 
 
-class LogTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class LogTransformer(
+    ArrayOutputMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """``log(x + offset)`` with its exact inverse ``exp(z) - offset``.
 
     Rain-rate fields are heavy-tailed and mostly zero; RainNet trains on

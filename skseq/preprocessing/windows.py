@@ -7,6 +7,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from skseq.base import ArrayOutputMixin
 from skseq.utils.validation import check_positive_int, check_sequences, to_numeric_array
 
 __all__ = ["SlidingWindows", "sliding_windows"]
@@ -76,7 +77,7 @@ def sliding_windows(
     return X, y
 
 
-class SlidingWindows(TransformerMixin, BaseEstimator):
+class SlidingWindows(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Cut each sequence of a batch into fixed-length windows (input only).
 
     For classifying windows of long sensor streams: a batch ``(n, T, C)``
