@@ -815,7 +815,9 @@ class BaseDeepEstimator(BaseEstimator):
 
     def _check_warm_start_params(self) -> None:
         """A continued fit cannot change what shapes the network or its input."""
-        first = self._first_fit_params
+        first = getattr(self, "_first_fit_params", None)
+        if first is None:  # fitted by an skseq that did not record them
+            return
         current = {k: v for k, v in self.get_params(deep=False).items()}
         changed = sorted(
             k
