@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import inspect
+from numbers import Integral
+from typing import ClassVar
+
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, indexable
 
+from skseq.base import unfitted_on_error
 from skseq.utils.validation import check_same_length
 
 __all__ = ["FoldEnsembleClassifier"]
+
+
+def _fit_takes(estimator, name: str) -> bool:
+    """Whether ``estimator.fit`` has a parameter ``name`` (a capability)."""
+    return name in inspect.signature(estimator.fit).parameters
 
 
 def _fit_fold(estimator, X, y, train, valid, early_stopping_on_fold):
@@ -69,6 +80,14 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
     (2, 3)
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "estimator": [HasMethods(["fit", "predict_proba"])],
+        "cv": ["cv_object"],
+        "early_stopping_on_fold": ["boolean"],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         estimator,
@@ -98,26 +117,18 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             A fit that raises leaves the ensemble unfitted (never with the
             fold models of a half-finished fit).
         """
-        try:
-            return self._fit(X, y)
-        except BaseException:
-            for name in [
-                k for k in vars(self) if k.endswith("_") and not k.startswith("_")
-            ]:
-                delattr(self, name)
-            raise
+        return self._fit(X, y)
 
+    @unfitted_on_error
     def _fit(self, X, y):
-        if self.early_stopping_on_fold and not hasattr(
-            self.estimator, "_validate_validation_data"
+        self._validate_params()
+        if self.early_stopping_on_fold and not _fit_takes(
+            self.estimator, "validation_data"
         ):
             raise TypeError(
-                "early_stopping_on_fold=True needs an skseq deep estimator (one whose "
-                "fit takes validation_data)."
-            )
-        if not hasattr(self.estimator, "predict_proba"):
-            raise TypeError(
-                f"estimator must have predict_proba; got {type(self.estimator).__name__}."
+                "early_stopping_on_fold=True needs an estimator whose fit takes "
+                "validation_data (an skseq deep estimator); "
+                f"{type(self.estimator).__name__}.fit does not."
             )
         if y is None:
             raise ValueError(

@@ -33,8 +33,13 @@ from sklearn.utils.estimator_checks import check_param_validation
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
+from skseq.base import input_layout
 from skseq.ensemble import FoldEnsembleClassifier
-from skseq.estimators._base import TRAINING_PARAMETER_CONSTRAINTS, NonFiniteLossError
+from skseq.estimators._base import (
+    TRAINING_PARAMETER_CONSTRAINTS,
+    BaseDeepEstimator,
+    NonFiniteLossError,
+)
 from skseq.preprocessing import LogTransformer
 from skseq.utils.discovery import all_estimators
 from skseq.utils.estimator_checks import _all_finite, make_test_data
@@ -58,7 +63,7 @@ def _instances():
 INSTANCES = list(_instances())
 IDS = [name for name, _ in INSTANCES]
 ESTIMATORS = [est for _, est in INSTANCES]
-DEEP = [est for est in ESTIMATORS if hasattr(est, "_validate_fit_data")]
+DEEP = [est for est in ESTIMATORS if isinstance(est, BaseDeepEstimator)]
 DEEP_IDS = [type(est).__name__ for est in DEEP]
 
 
@@ -71,11 +76,11 @@ def _out(est, X):
 
 
 def _is_deep(est) -> bool:
-    return hasattr(est, "_validate_fit_data")
+    return isinstance(est, BaseDeepEstimator)
 
 
 def _frames(est) -> bool:
-    return hasattr(est, "_validate_frames")
+    return input_layout(est) == "frames"
 
 
 def _bad_fit_cases(est):
@@ -400,10 +405,24 @@ def _fitted_names(est):
     return sorted(k for k in vars(est) if k.endswith("_") and not k.startswith("_"))
 
 
-CONSTRAINED = [
-    est for est in ESTIMATORS if hasattr(type(est), "_parameter_constraints")
-]
+def _special_instances():
+    from skseq.preprocessing import Heatmapper, RollOversampler
+
+    return [Heatmapper(), RollOversampler(), _ensemble()]
+
+
+def _ensemble():
+    inner = next(e for e in DEEP if type(e).__name__ == "Conv1DActivityClassifier")
+    return FoldEnsembleClassifier(clone(inner), cv=2, random_state=0)
+
+
+#: every public class, those with special data included
+CONSTRAINED = [*ESTIMATORS, *_special_instances()]
 CONSTRAINED_IDS = [type(est).__name__ for est in CONSTRAINED]
+
+
+def test_registry_covers_every_public_class():
+    assert sorted(CONSTRAINED_IDS) == [name for name, _ in all_estimators()]
 
 
 @pytest.mark.parametrize("param", CONSTRAINED, ids=CONSTRAINED_IDS)
@@ -747,11 +766,6 @@ def test_passthrough_parameters_in_grid_search():
         0.0,
         0.5,
     )
-
-
-def _ensemble():
-    inner = next(e for e in DEEP if type(e).__name__ == "Conv1DActivityClassifier")
-    return FoldEnsembleClassifier(clone(inner), cv=2, random_state=0)
 
 
 @pytest.mark.parametrize(

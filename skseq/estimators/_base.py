@@ -24,7 +24,7 @@ import re
 import warnings
 from abc import abstractmethod
 from collections.abc import Mapping
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -32,22 +32,35 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import PredefinedSplit
 from sklearn.utils import RegressorTags, check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset, ValidSplit
 from skorch.helper import predefined_split
 
+from skseq.base import (
+    FrameInputMixin,
+    Rule,
+    SequenceInputMixin,
+    fraction,
+    positive_int,
+    positive_int_sequence,
+)
 from skseq.utils._frames import FrameRegressorMixin
 
 __all__ = [
     "BaseDeepEstimator",
     "FitLRScheduler",
+    "FrameInputMixin",
     "NonFiniteLossError",
+    "SequenceInputMixin",
     "StopOnNonFiniteLoss",
     "WeightedNeuralNet",
     "WeightedNeuralNetClassifier",
+    "fraction",
+    "positive_int",
+    "positive_int_sequence",
 ]
 
 _OPTIMIZERS = {
@@ -185,31 +198,6 @@ def resolve_optimizer(optimizer):
     )
 
 
-class Rule(HasMethods):
-    """A parameter constraint given by a predicate and its description.
-
-    For what scikit-learn's constraint objects (``Interval``, ``StrOptions``
-    ...) cannot say: a list of skorch callbacks, a device string. It is a
-    ``HasMethods`` only so that :mod:`sklearn.utils._param_validation` takes
-    it as one of its own constraints (and its test generator produces an
-    invalid value for it: an object without methods).
-    """
-
-    def __init__(self, predicate, description: str):
-        super().__init__([])
-        self.predicate = predicate
-        self.description = description
-
-    def is_satisfied_by(self, val) -> bool:
-        try:
-            return bool(self.predicate(val))
-        except Exception:  # a predicate never raises: unsatisfied
-            return False
-
-    def __str__(self) -> str:
-        return self.description
-
-
 def _is_callback(obj) -> bool:
     return isinstance(obj, Callback) or (
         isinstance(obj, type) and issubclass(obj, Callback)
@@ -232,16 +220,6 @@ def _is_callback_list(value) -> bool:
 _DEVICE_PATTERN = re.compile(r"(cpu|auto|cuda(:\d+)?)")
 
 
-def positive_int() -> Interval:
-    """Constraint: an integer >= 1 (numpy integers included)."""
-    return Interval(Integral, 1, None, closed="left")
-
-
-def fraction(closed: str = "left") -> Interval:
-    """Constraint: a real number in [0, 1) (``closed`` as in ``Interval``)."""
-    return Interval(Real, 0, 1, closed=closed)
-
-
 #: the device argument: "cpu", "cuda", "cuda:N" or "auto" (lower case)
 DEVICE = Rule(
     lambda v: isinstance(v, str) and _DEVICE_PATTERN.fullmatch(v) is not None,
@@ -259,21 +237,6 @@ OPTIMIZER = Rule(
     lambda v: isinstance(v, type) and issubclass(v, torch.optim.Optimizer),
     "a torch.optim.Optimizer subclass",
 )
-
-
-def positive_int_sequence(description: str) -> Rule:
-    """Constraint: a non-empty tuple or list of integers >= 1."""
-    return Rule(
-        lambda v: (
-            isinstance(v, tuple | list)
-            and len(v) > 0
-            and all(
-                isinstance(c, Integral) and not isinstance(c, bool) and c >= 1
-                for c in v
-            )
-        ),
-        description,
-    )
 
 
 #: Constraints of the training arguments every deep estimator shares; each
@@ -999,75 +962,6 @@ class BaseDeepEstimator(BaseEstimator):
     def _get_test_params(cls) -> list[dict[str, Any]]:
         """Tiny configurations used by the test-suite (fast on CPU)."""
         return [{"max_epochs": 2, "random_state": 0}]
-
-
-class SequenceInputMixin:
-    """Validation of ``(n_samples, n_timesteps, n_channels)`` input.
-
-    Records ``n_timesteps_in_``, ``n_channels_in_`` and ``n_features_in_``
-    (``n_timesteps * n_channels``: for a 2D univariate input this is
-    ``X.shape[1]``, as in scikit-learn) and checks them at predict time.
-    """
-
-    def _min_timesteps(self) -> int:
-        return 1
-
-    def _validate_sequences(self, X, *, reset: bool, allow_nan: bool = False):
-        from skseq.utils.validation import check_sequences
-
-        X = check_sequences(
-            X, min_timesteps=self._min_timesteps() if reset else 1, allow_nan=allow_nan
-        )
-        n_timesteps, n_channels = X.shape[1:]
-        if reset:
-            self.n_timesteps_in_ = n_timesteps
-            self.n_channels_in_ = n_channels
-            self.n_features_in_ = n_timesteps * n_channels
-            return X
-        check_is_fitted(self)
-        if (n_timesteps, n_channels) != (self.n_timesteps_in_, self.n_channels_in_):
-            raise ValueError(
-                f"X has {n_timesteps * n_channels} features, but "
-                f"{type(self).__name__} is expecting {self.n_features_in_} features "
-                f"as input: it was fitted on sequences of shape (n_samples, "
-                f"{self.n_timesteps_in_}, {self.n_channels_in_}) and got (n_samples, "
-                f"{n_timesteps}, {n_channels})."
-            )
-        return X
-
-
-class FrameInputMixin:
-    """Validation of frame sequences ``(n, T, H, W)`` or ``(n, T, C, H, W)``.
-
-    Records ``n_input_frames_``, ``n_channels_in_``, ``frame_shape_`` (H, W),
-    ``n_features_in_`` (values per sample) and whether the input had a channel
-    axis, so that predictions come back in the caller's layout.
-    """
-
-    def _min_input_frames(self) -> int:
-        return 1
-
-    def _validate_frames(self, X, *, reset: bool):
-        from skseq.utils.validation import check_frames
-
-        X, had_channel_axis = check_frames(X, min_frames=self._min_input_frames())
-        n_frames, n_channels, height, width = X.shape[1:]
-        if reset:
-            self.n_input_frames_ = n_frames
-            self.n_channels_in_ = n_channels
-            self.frame_shape_ = (height, width)
-            self.n_features_in_ = n_frames * n_channels * height * width
-            self.channel_axis_ = had_channel_axis
-            return X
-        check_is_fitted(self)
-        expected = (self.n_input_frames_, self.n_channels_in_, *self.frame_shape_)
-        if (n_frames, n_channels, height, width) != expected:
-            raise ValueError(
-                f"X has frames of shape (n_frames, C, H, W) = "
-                f"{(n_frames, n_channels, height, width)}, but {type(self).__name__} "
-                f"was fitted on {expected}."
-            )
-        return X
 
 
 _LOSSES = ("mse", "mae", "huber", "logcosh")

@@ -57,10 +57,10 @@ SKLEARN_API_CHECKS = (
 
 
 def _input_kind(estimator) -> str:
-    """'frames' for frame estimators, else 'sequences'."""
-    return getattr(estimator, "_skseq_input_kind", None) or (
-        "frames" if hasattr(estimator, "_validate_frames") else "sequences"
-    )
+    """'frames' for frame estimators, else 'sequences' (from the input tags)."""
+    from skseq.base import input_layout
+
+    return "frames" if input_layout(estimator) == "frames" else "sequences"
 
 
 def make_test_data(estimator, n_samples: int = 12, random_state: int = 0):
