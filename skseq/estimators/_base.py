@@ -46,6 +46,7 @@ from skseq.base import (
     fraction,
     positive_int,
     positive_int_sequence,
+    reset_fitted_state,
 )
 from skseq.utils._frames import FrameRegressorMixin
 
@@ -904,8 +905,8 @@ class BaseDeepEstimator(BaseEstimator):
             )
 
     def _reset_fitted_state(self) -> None:
-        for name in [k for k in vars(self) if _is_fitted_name(k)]:
-            delattr(self, name)
+        reset_fitted_state(self)
+        vars(self).pop("_first_fit_params", None)
 
     # ------------------------------------------------------------- prediction
     @property
