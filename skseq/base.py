@@ -306,10 +306,11 @@ def fraction(closed: str = "left") -> Interval:
 
 
 def positive_int_sequence(description: str, *, allow_empty: bool = False) -> Rule:
-    """Constraint: a tuple or list of integers >= 1 (non-empty by default)."""
+    """Constraint: a tuple, list or 1D array of integers >= 1 (non-empty by default)."""
     return Rule(
         lambda v: (
-            isinstance(v, tuple | list)
+            isinstance(v, tuple | list | np.ndarray)
+            and np.ndim(v) == 1
             and (allow_empty or len(v) > 0)
             and all(
                 isinstance(c, Integral) and not isinstance(c, bool) and c >= 1

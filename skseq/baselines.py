@@ -18,6 +18,7 @@ Tabular helpers for classical classifiers of sequences ``(n, T, C)``:
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -54,7 +55,11 @@ __all__ = [
 
 
 class _FrameBaseline(
-    FrameRegressorMixin, FrameInputMixin, RegressorMixin, BaseEstimator
+    FrameRegressorMixin,
+    FrameInputMixin,
+    RegressorMixin,
+    BaseEstimator,
+    metaclass=ABCMeta,
 ):
     """Shape bookkeeping shared by the frame baselines.
 
@@ -90,6 +95,10 @@ class _FrameBaseline(
         self.n_output_frames_ = y.shape[1]
         self.target_ndim_ = int(y_ndim)
         return self
+
+    @abstractmethod
+    def _forecast(self, X: np.ndarray, n_steps: int) -> np.ndarray:
+        """Validated ``(n, T_in, C, H, W)`` frames -> ``(n, n_steps, C, H, W)``."""
 
     def _check_params(self) -> None:
         """Validate the arguments (``_parameter_constraints``; subclasses add)."""

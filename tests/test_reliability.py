@@ -833,3 +833,19 @@ def test_readme_pipeline_under_pandas_transform_output():
     with sklearn.config_context(transform_output="pandas"):
         model.set_output(transform="pandas")
         assert 0 <= model.fit(X, y).score(X, y) <= 1
+
+
+def test_bases_are_real_abstract_classes():
+    import inspect
+
+    from skseq.baselines import _FrameBaseline
+    from skseq.estimators._base import BaseFrameRegressor
+    from skseq.estimators.classification import BaseSequenceClassifier
+
+    for base in (BaseDeepEstimator, BaseSequenceClassifier, BaseFrameRegressor):
+        assert inspect.isabstract(base), base
+        with pytest.raises(TypeError, match="abstract"):
+            base()
+    assert inspect.isabstract(_FrameBaseline)
+    for _, cls in all_estimators():
+        assert not inspect.isabstract(cls)

@@ -22,7 +22,7 @@ import inspect
 import itertools
 import re
 import warnings
-from abc import abstractmethod
+from abc import ABCMeta, abstractmethod
 from collections.abc import Mapping
 from numbers import Real
 from typing import Any
@@ -319,7 +319,7 @@ def _is_fitted_name(name: str) -> bool:
     )
 
 
-class BaseDeepEstimator(BaseEstimator):
+class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
     """Base class of skseq's skorch-backed estimators.
 
     Subclasses define ``__init__`` (storing every argument verbatim) and
@@ -648,6 +648,8 @@ class BaseDeepEstimator(BaseEstimator):
         }
         for prefix, (target, what) in targets.items():
             accepted = inspect.signature(target).parameters
+            if any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+                continue  # takes any keyword
             for key in passthrough:
                 name = key[len(prefix) :]
                 if key.startswith(prefix) and name.split("__")[0] not in accepted:
