@@ -571,6 +571,12 @@ def test_warm_start_continues_with_the_current_training_arguments(param):
         not torch.equal(a, b) for a, b in zip(first_weights, est.module_.parameters())
     ]
     assert any(changed), "the continued fit did not train the same network"
+    # a weighted continuation of an unweighted fit keeps the optimizer state
+    state = est.net_.optimizer_.state_dict()["state"]
+    est.fit(X, y, sample_weight=np.linspace(0.5, 1.5, len(X)))
+    assert est.n_epochs_ == 4 and est.net_.criterion_.reduction == "none"
+    assert est.net_.optimizer_.state_dict()["state"].keys() == state.keys()
+    assert _all_finite(_out(est, X))
 
 
 def _architecture_change(est):

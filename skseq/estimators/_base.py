@@ -702,7 +702,9 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             train_split = self._make_train_split(y_train, seed)
         reduction = "none" if weighted else "mean"
         if getattr(net.criterion_, "reduction", reduction) != reduction:
-            net.set_params(criterion__reduction=reduction)
+            # in place: set_params would re-initialise the optimizer too
+            net.criterion_.reduction = reduction
+            net.criterion__reduction = reduction
         optimizer_params = {
             k: v
             for k, v in self._passthrough_params().items()
