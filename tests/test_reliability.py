@@ -475,7 +475,7 @@ def test_bad_shared_arguments_refused_before_any_torch_code(param, monkeypatch):
             check_is_fitted(est)
 
 
-@pytest.mark.parametrize("param", DEEP, ids=DEEP_IDS)
+@pytest.mark.parametrize("param", ESTIMATORS, ids=IDS)
 def test_numpy_scalars_accepted_wherever_python_numbers_are(param):
     X, y = make_test_data(param)
     est = clone(param)
@@ -485,7 +485,8 @@ def test_numpy_scalars_accepted_wherever_python_numbers_are(param):
         est.set_params(
             **{name: (np.int64 if isinstance(value, int) else np.float32)(value)}
         )
-    est.set_params(lr=np.float32(est.lr), batch_size=np.int64(est.batch_size))
+    if _is_deep(est):
+        est.set_params(lr=np.float32(est.lr), batch_size=np.int64(est.batch_size))
     assert _all_finite(_out(_fit(est, X, y), X))
 
 

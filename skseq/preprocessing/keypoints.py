@@ -47,6 +47,8 @@ class KeypointNormalizer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     when either coordinate is NaN; with ``missing="zero"`` (the convention of
     many pose detectors) when both are exactly 0. Missing joints are left out
     of every statistic and come back missing (NaN, or (0, 0)).
+    :class:`~skseq.KeypointLSTMClassifier` takes the NaN ones as they are
+    (filled with the channel mean after its input scaling).
 
     With ``flip=True``, ``fit_transform`` (training data only) mirrors a
     random half of the sequences horizontally and swaps left/right joints;

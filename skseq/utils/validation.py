@@ -56,7 +56,7 @@ def _pandas_to_numpy(X) -> np.ndarray:
     for missing entries; other columns keep their dtype (so booleans and
     strings are still refused by the checks that follow).
     """
-    dtypes = list(X.dtypes) if hasattr(X, "dtypes") else [X.dtype]
+    dtypes = list(X.dtypes) if hasattr(X, "columns") else [X.dtype]
     numeric = all(getattr(d, "kind", "O") in "iuf" for d in dtypes)
     nullable = any(not isinstance(d, np.dtype) for d in dtypes)
     if numeric and nullable:
