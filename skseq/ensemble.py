@@ -13,7 +13,13 @@ from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, indexable
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
+    check_is_fitted,
+    column_or_1d,
+    indexable,
+)
 
 from skseq.base import unfitted_on_error
 from skseq.utils.validation import check_same_length
@@ -26,14 +32,16 @@ def _fit_takes(estimator, name: str) -> bool:
     return name in inspect.signature(estimator.fit).parameters
 
 
-def _fit_fold(estimator, X, y, train, valid, early_stopping_on_fold):
+def _fit_fold(estimator, X, y, train, valid, early_stopping_on_fold, sample_weight):
     """Fit one clone on ``train``; optionally validate on the held-out fold."""
     est = clone(estimator)
     X_train, y_train = _safe_indexing(X, train), y[train]
+    kwargs = {}
     if early_stopping_on_fold:
-        held_out = (_safe_indexing(X, valid), y[valid])
-        return est.fit(X_train, y_train, validation_data=held_out)
-    return est.fit(X_train, y_train)
+        kwargs["validation_data"] = (_safe_indexing(X, valid), y[valid])
+    if sample_weight is not None:
+        kwargs["sample_weight"] = sample_weight[train]
+    return est.fit(X_train, y_train, **kwargs)
 
 
 class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -102,7 +110,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit one clone of ``estimator`` per fold.
 
         Parameters
@@ -110,6 +118,10 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         X : array-like of shape (n_samples, ...)
             Any input the wrapped estimator accepts (e.g. 3D sequences).
         y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Passed on to each fold model's ``fit`` (its training part), which
+            must take ``sample_weight``. The held-out part validates
+            unweighted.
 
         Returns
         -------
@@ -117,11 +129,20 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             A fit that raises leaves the ensemble unfitted (never with the
             fold models of a half-finished fit).
         """
-        return self._fit(X, y)
+        return self._fit(X, y, sample_weight)
 
     @unfitted_on_error
-    def _fit(self, X, y):
+    def _fit(self, X, y, sample_weight):
         self._validate_params()
+        if sample_weight is not None:
+            if not _fit_takes(self.estimator, "sample_weight"):
+                raise TypeError(
+                    f"sample_weight was given but {type(self.estimator).__name__}.fit "
+                    "does not take sample_weight."
+                )
+            sample_weight = _check_sample_weight(
+                sample_weight, np.empty(_num_samples(X)), ensure_non_negative=True
+            )
         if self.early_stopping_on_fold and not _fit_takes(
             self.estimator, "validation_data"
         ):
@@ -145,7 +166,13 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         splits = list(cv.split(X, y))
         estimators = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_fold)(
-                self.estimator, X, y, train, valid, self.early_stopping_on_fold
+                self.estimator,
+                X,
+                y,
+                train,
+                valid,
+                self.early_stopping_on_fold,
+                sample_weight,
             )
             for train, valid in splits
         )

@@ -856,3 +856,20 @@ def test_bases_are_real_abstract_classes():
     assert inspect.isabstract(_FrameBaseline)
     for _, cls in all_estimators():
         assert not inspect.isabstract(cls)
+
+
+def test_fold_ensemble_passes_sample_weight_to_its_folds():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = make_test_data(_ensemble())
+    w = np.linspace(0.1, 2.0, len(X))
+    weighted = _ensemble().fit(X, y, sample_weight=w)
+    plain = _ensemble().fit(X, y)
+    assert not np.allclose(weighted.predict_proba(X), plain.predict_proba(X))
+    with pytest.raises(ValueError, match="sample_weight"):
+        _ensemble().fit(X, y, sample_weight=w[:-1])
+    knn = FoldEnsembleClassifier(KNeighborsClassifier(), cv=2)
+    with pytest.raises(TypeError, match="does not take sample_weight"):
+        knn.fit(X.reshape(len(X), -1), y, sample_weight=w)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(knn)
