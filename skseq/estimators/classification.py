@@ -249,6 +249,11 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
     callbacks : list or None, default=None
         Extra skorch callbacks (e.g. ``LRScheduler``, ``MlflowLogger``).
     warm_start : bool, default=False
+        If True, ``fit`` on a fitted estimator trains the same network
+        ``max_epochs`` more epochs with the current ``lr``, ``batch_size``,
+        callbacks and validation settings; other shapes, new labels or changed
+        architecture arguments are refused, and a failed continuation leaves
+        the model as it was (see :class:`~skseq.estimators._base.BaseDeepEstimator`).
     device : str, default="cpu"
     accelerator : accelerate.Accelerator or None, default=None
         Train through Hugging Face ``accelerate`` (multi-GPU, mixed
@@ -433,6 +438,11 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     patience : int or None, default=None
     callbacks : list or None, default=None
     warm_start : bool, default=False
+        If True, ``fit`` on a fitted estimator trains the same network
+        ``max_epochs`` more epochs with the current ``lr``, ``batch_size``,
+        callbacks and validation settings; other shapes, new labels or changed
+        architecture arguments are refused, and a failed continuation leaves
+        the model as it was (see :class:`~skseq.estimators._base.BaseDeepEstimator`).
     device : str, default="cpu"
     accelerator : accelerate.Accelerator or None, default=None
         Train through Hugging Face ``accelerate`` (multi-GPU, mixed
