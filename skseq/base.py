@@ -36,6 +36,7 @@ __all__ = [
     "Rule",
     "SequenceInputMixin",
     "SkseqInputTags",
+    "check_sample_weight",
     "fraction",
     "input_layout",
     "non_negative_int",
@@ -187,6 +188,28 @@ def validate_data(
             f"expecting {estimator.n_features_in_} features as input{detail}."
         )
     return X
+
+
+def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
+    """Validate ``sample_weight``: ``(n_samples,)``, finite, >= 0, not all 0.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,), float64
+    """
+    from skseq.utils.validation import to_numeric_array
+
+    weight = to_numeric_array(sample_weight, name="sample_weight", dtype=np.float64)
+    if weight.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per sample; "
+            f"got shape {weight.shape}."
+        )
+    if (weight < 0).any():
+        raise ValueError("sample_weight contains negative values; weights are >= 0.")
+    if not weight.sum() > 0:
+        raise ValueError("sample_weight must not be all zeros.")
+    return weight
 
 
 def unfitted_on_error(fit):

@@ -14,14 +14,13 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _check_sample_weight,
     _num_samples,
     check_is_fitted,
     column_or_1d,
     indexable,
 )
 
-from skseq.base import unfitted_on_error
+from skseq.base import check_sample_weight, unfitted_on_error
 from skseq.utils.validation import check_same_length
 
 __all__ = ["FoldEnsembleClassifier"]
@@ -140,9 +139,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
                     f"sample_weight was given but {type(self.estimator).__name__}.fit "
                     "does not take sample_weight."
                 )
-            sample_weight = _check_sample_weight(
-                sample_weight, np.empty(_num_samples(X)), ensure_non_negative=True
-            )
+            sample_weight = check_sample_weight(sample_weight, _num_samples(X))
         if self.early_stopping_on_fold and not _fit_takes(
             self.estimator, "validation_data"
         ):

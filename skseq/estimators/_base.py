@@ -33,7 +33,7 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import PredefinedSplit
 from sklearn.utils import RegressorTags, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset, ValidSplit
@@ -43,6 +43,7 @@ from skseq.base import (
     FrameInputMixin,
     Rule,
     SequenceInputMixin,
+    check_sample_weight,
     fraction,
     positive_int,
     positive_int_sequence,
@@ -813,11 +814,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
     def _validate_sample_weight(self, sample_weight, X_train) -> np.ndarray | None:
         if sample_weight is None:
             return None
-        weight = _check_sample_weight(
-            sample_weight, X_train, dtype=np.float64, ensure_non_negative=True
-        )
-        if not weight.sum() > 0:
-            raise ValueError("sample_weight must not be all zeros.")
+        weight = check_sample_weight(sample_weight, len(X_train))
         return (weight / weight.mean()).astype(np.float32)
 
     def _fit(self, X, y, *, continuing: bool, sample_weight=None, validation_data=None):
