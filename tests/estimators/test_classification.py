@@ -328,3 +328,26 @@ def test_verbose_prints_epoch_table(capsys):
     assert "train_loss" in capsys.readouterr().out
     Conv1DActivityClassifier(**params, verbose=0).fit(X, y)
     assert capsys.readouterr().out == ""
+
+
+def test_keypoint_normalizer_missing_joints_through_the_lstm_pipeline():
+    """Issue 13 (8): KeypointNormalizer's documented NaN joints reach the LSTM."""
+    from sklearn.pipeline import make_pipeline
+
+    from skseq.datasets import make_keypoint_actions
+    from skseq.preprocessing import KeypointNormalizer
+
+    X, y = make_keypoint_actions(n_samples=40, n_timesteps=6, random_state=0)
+    rng = np.random.default_rng(0)
+    joints = X.reshape(len(X), X.shape[1], 15, 2)
+    joints[rng.random(joints.shape[:3]) < 0.1] = np.nan  # 10 % missing joints
+    joints[:5, -2:] = np.nan  # and some shorter, padded sequences
+    model = make_pipeline(
+        KeypointNormalizer(),
+        KeypointLSTMClassifier(
+            hidden_size=4, n_layers=1, head_units=4, max_epochs=2, random_state=0
+        ),
+    ).fit(X, y)
+    proba = model.predict_proba(X)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
