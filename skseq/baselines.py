@@ -18,19 +18,29 @@ Tabular helpers for classical classifiers of sequences ``(n, T, C)``:
 
 from __future__ import annotations
 
-import numbers
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 from scipy import stats
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
+from skseq.base import (
+    FrameInputMixin,
+    Rule,
+    SequenceInputMixin,
+    positive_int,
+    unfitted_on_error,
+    validate_data,
+)
 from skseq.utils._frames import FrameRegressorMixin
 from skseq.utils.validation import (
     check_frame_targets,
-    check_frames,
     check_positive_int,
-    check_sequences,
+    input_ndim,
 )
 
 __all__ = [
@@ -44,18 +54,22 @@ __all__ = [
 ]
 
 
-class _FrameBaseline(FrameRegressorMixin, RegressorMixin, BaseEstimator):
+class _FrameBaseline(
+    FrameRegressorMixin,
+    FrameInputMixin,
+    RegressorMixin,
+    BaseEstimator,
+    metaclass=ABCMeta,
+):
     """Shape bookkeeping shared by the frame baselines.
 
     ``fit`` learns only shapes (``n_output_frames_`` from ``y``); ``predict``
     returns ``(n, n_output_frames_, ...)`` in the layout of ``y``.
     """
 
-    _skseq_input_kind = "frames"
+    _parameter_constraints: ClassVar[dict] = {}
 
-    def _min_input_frames(self) -> int:
-        return 1
-
+    @unfitted_on_error
     def fit(self, X, y):
         """Learn the input and output shapes.
 
@@ -70,7 +84,7 @@ class _FrameBaseline(FrameRegressorMixin, RegressorMixin, BaseEstimator):
         self
         """
         self._check_params()
-        X, _ = check_frames(X, min_frames=self._min_input_frames())
+        X = self._validate_frames(X, reset=True)
         y_ndim = np.ndim(y) if y is not None else None
         y = check_frame_targets(y, X)
         if y.shape[2] != X.shape[2]:
@@ -78,27 +92,21 @@ class _FrameBaseline(FrameRegressorMixin, RegressorMixin, BaseEstimator):
                 f"{type(self).__name__} forecasts the input channels; y has "
                 f"{y.shape[2]} channels but X has {X.shape[2]}."
             )
-        self.n_input_frames_ = X.shape[1]
-        self.n_channels_in_ = X.shape[2]
-        self.frame_shape_ = X.shape[-2:]
-        self.n_features_in_ = int(np.prod(X.shape[1:]))
         self.n_output_frames_ = y.shape[1]
         self.target_ndim_ = int(y_ndim)
         return self
 
+    @abstractmethod
+    def _forecast(self, X: np.ndarray, n_steps: int) -> np.ndarray:
+        """Validated ``(n, T_in, C, H, W)`` frames -> ``(n, n_steps, C, H, W)``."""
+
     def _check_params(self) -> None:
-        """Validate hyperparameters (subclasses)."""
+        """Validate the arguments (``_parameter_constraints``; subclasses add)."""
+        self._validate_params()
 
     def _validate_X(self, X) -> tuple[np.ndarray, bool]:
-        check_is_fitted(self)
-        X, had_channel_axis = check_frames(X, min_frames=self._min_input_frames())
-        expected = (self.n_input_frames_, self.n_channels_in_, *self.frame_shape_)
-        if X.shape[1:] != expected:
-            raise ValueError(
-                f"X has frames of shape (n_frames, C, H, W) = {X.shape[1:]}, but "
-                f"{type(self).__name__} was fitted on {expected}."
-            )
-        return X, had_channel_axis
+        had_channel_axis = input_ndim(X) == 5
+        return self._validate_frames(X, reset=False), had_channel_axis
 
     def predict(self, X) -> np.ndarray:
         """Forecast ``n_output_frames_`` frames.
@@ -172,11 +180,10 @@ class SeasonalNaiveForecaster(_FrameBaseline):
         Frames per season; the input window needs at least that many frames.
     """
 
+    _parameter_constraints: ClassVar[dict] = {"season_length": [positive_int()]}
+
     def __init__(self, season_length: int = 1):
         self.season_length = season_length
-
-    def _check_params(self):
-        check_positive_int(self.season_length, "season_length")
 
     def _min_input_frames(self) -> int:
         return self.season_length
@@ -203,14 +210,14 @@ class HistoricalAverageForecaster(_FrameBaseline):
         Seasons to average; None uses all in the window.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "season_length": [positive_int()],
+        "n_seasons": [positive_int(), None],
+    }
+
     def __init__(self, season_length: int = 1, n_seasons: int | None = None):
         self.season_length = season_length
         self.n_seasons = n_seasons
-
-    def _check_params(self):
-        check_positive_int(self.season_length, "season_length")
-        if self.n_seasons is not None:
-            check_positive_int(self.n_seasons, "n_seasons")
 
     def _min_input_frames(self) -> int:
         return self.season_length * (self.n_seasons or 1)
@@ -251,6 +258,12 @@ class ExtrapolationNowcaster(_FrameBaseline):
         Value of pixels advected from outside the domain (0 = dry).
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "motion_method": [str],
+        "n_frames_for_motion": [Interval(Integral, 2, None, closed="left")],
+        "fill_value": [Interval(Real, None, None, closed="neither")],
+    }
+
     def __init__(
         self,
         motion_method: str = "LK",
@@ -262,9 +275,7 @@ class ExtrapolationNowcaster(_FrameBaseline):
         self.fill_value = fill_value
 
     def _check_params(self):
-        check_positive_int(self.n_frames_for_motion, "n_frames_for_motion", minimum=2)
-        if not isinstance(self.fill_value, numbers.Real):
-            raise TypeError(f"fill_value must be a number; got {self.fill_value!r}.")
+        super()._check_params()
         _import_pysteps()
 
     def _min_input_frames(self) -> int:
@@ -317,7 +328,7 @@ def _import_pysteps():
     return motion, extrapolation
 
 
-class SequenceFlattener(TransformerMixin, BaseEstimator):
+class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
     """Flatten sequences ``(n, T, C)`` into rows ``(n, T * C)`` for tabular models.
 
     2D input ``(n, T)`` is taken as univariate sequences and returned as is.
@@ -328,6 +339,8 @@ class SequenceFlattener(TransformerMixin, BaseEstimator):
     n_features_in_ : int
         ``T * C``.
     """
+
+    _parameter_constraints: ClassVar[dict] = {}
 
     def fit(self, X, y=None):
         """Record the sequence shape.
@@ -341,9 +354,7 @@ class SequenceFlattener(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        X = check_sequences(X, dtype=np.float64)
-        self.n_timesteps_in_, self.n_channels_in_ = X.shape[1:]
-        self.n_features_in_ = X.shape[1] * X.shape[2]
+        validate_data(self, X, reset=True, dtype=np.float64)
         return self
 
     def transform(self, X) -> np.ndarray:
@@ -358,14 +369,7 @@ class SequenceFlattener(TransformerMixin, BaseEstimator):
         X_flat : ndarray of shape (n_samples, n_timesteps * n_channels)
             Time-major: ``[t0c0, t0c1, ..., t1c0, ...]``.
         """
-        check_is_fitted(self)
-        X = check_sequences(X, dtype=np.float64)
-        if X.shape[1:] != (self.n_timesteps_in_, self.n_channels_in_):
-            raise ValueError(
-                f"X has {X.shape[1] * X.shape[2]} features, but SequenceFlattener is "
-                f"expecting {self.n_features_in_} features as input (sequences of "
-                f"shape (n, {self.n_timesteps_in_}, {self.n_channels_in_}))."
-            )
+        X = validate_data(self, X, reset=False, dtype=np.float64)
         return X.reshape(len(X), -1)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
@@ -401,7 +405,7 @@ def _slope(X: np.ndarray) -> np.ndarray:
     return np.einsum("t,ntc->nc", t, X - X.mean(axis=1, keepdims=True)) / denom
 
 
-class SequenceSummarizer(TransformerMixin, BaseEstimator):
+class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
     """Per-channel summary statistics of sequences, for tabular models.
 
     Parameters
@@ -415,6 +419,19 @@ class SequenceSummarizer(TransformerMixin, BaseEstimator):
     n_features_in_ : int
         ``n_timesteps * n_channels`` seen in ``fit``.
     """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "statistics": [
+            Rule(
+                lambda v: (
+                    isinstance(v, tuple | list)
+                    and len(v) > 0
+                    and all(isinstance(s, str) and s in _STATISTICS for s in v)
+                ),
+                f"a non-empty tuple of names among {sorted(_STATISTICS)}",
+            )
+        ],
+    }
 
     def __init__(
         self,
@@ -443,14 +460,8 @@ class SequenceSummarizer(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        unknown = [s for s in self.statistics if s not in _STATISTICS]
-        if unknown or not len(self.statistics):
-            raise ValueError(
-                f"Unknown statistics {unknown}; choose from {sorted(_STATISTICS)}."
-            )
-        X = check_sequences(X, dtype=np.float64)
-        self.n_channels_in_ = X.shape[2]
-        self.n_features_in_ = X.shape[1] * X.shape[2]
+        self._validate_params()
+        validate_data(self, X, reset=True, dtype=np.float64)
         return self
 
     def transform(self, X) -> np.ndarray:
@@ -465,16 +476,7 @@ class SequenceSummarizer(TransformerMixin, BaseEstimator):
         features : ndarray of shape (n_samples, n_channels * n_statistics)
             Channel-major: all statistics of channel 0, then channel 1, ...
         """
-        check_is_fitted(self)
-        X = check_sequences(X, dtype=np.float64)
-        if (
-            X.shape[1] * X.shape[2] != self.n_features_in_
-            or X.shape[2] != self.n_channels_in_
-        ):
-            raise ValueError(
-                f"X has {X.shape[1] * X.shape[2]} features, but SequenceSummarizer is "
-                f"expecting {self.n_features_in_} features as input."
-            )
+        X = validate_data(self, X, reset=False, dtype=np.float64)
         columns = [_STATISTICS[s](X) for s in self.statistics]  # each (n, C)
         return np.stack(columns, axis=2).reshape(len(X), -1)
 

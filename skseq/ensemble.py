@@ -2,27 +2,45 @@
 
 from __future__ import annotations
 
+import inspect
+from numbers import Integral
+from typing import ClassVar
+
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, indexable
+from sklearn.utils.validation import (
+    _num_samples,
+    check_is_fitted,
+    column_or_1d,
+    indexable,
+)
 
+from skseq.base import check_sample_weight, unfitted_on_error
 from skseq.utils.validation import check_same_length
 
 __all__ = ["FoldEnsembleClassifier"]
 
 
-def _fit_fold(estimator, X, y, train, valid, early_stopping_on_fold):
+def _fit_takes(estimator, name: str) -> bool:
+    """Whether ``estimator.fit`` has a parameter ``name`` (a capability)."""
+    return name in inspect.signature(estimator.fit).parameters
+
+
+def _fit_fold(estimator, X, y, train, valid, early_stopping_on_fold, sample_weight):
     """Fit one clone on ``train``; optionally validate on the held-out fold."""
     est = clone(estimator)
     X_train, y_train = _safe_indexing(X, train), y[train]
+    kwargs = {}
     if early_stopping_on_fold:
-        held_out = (_safe_indexing(X, valid), y[valid])
-        return est.fit(X_train, y_train, validation_data=held_out)
-    return est.fit(X_train, y_train)
+        kwargs["validation_data"] = (_safe_indexing(X, valid), y[valid])
+    if sample_weight is not None:
+        kwargs["sample_weight"] = sample_weight[train]
+    return est.fit(X_train, y_train, **kwargs)
 
 
 class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -69,6 +87,14 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
     (2, 3)
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "estimator": [HasMethods(["fit", "predict_proba"])],
+        "cv": ["cv_object"],
+        "early_stopping_on_fold": ["boolean"],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         estimator,
@@ -83,7 +109,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit one clone of ``estimator`` per fold.
 
         Parameters
@@ -91,21 +117,36 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         X : array-like of shape (n_samples, ...)
             Any input the wrapped estimator accepts (e.g. 3D sequences).
         y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Passed on to each fold model's ``fit`` (its training part), which
+            must take ``sample_weight``. The held-out part validates
+            unweighted.
 
         Returns
         -------
         self : FoldEnsembleClassifier
+            A fit that raises leaves the ensemble unfitted (never with the
+            fold models of a half-finished fit).
         """
-        if self.early_stopping_on_fold and not hasattr(
-            self.estimator, "_validate_validation_data"
+        return self._fit(X, y, sample_weight)
+
+    @unfitted_on_error
+    def _fit(self, X, y, sample_weight):
+        self._validate_params()
+        if sample_weight is not None:
+            if not _fit_takes(self.estimator, "sample_weight"):
+                raise TypeError(
+                    f"sample_weight was given but {type(self.estimator).__name__}.fit "
+                    "does not take sample_weight."
+                )
+            sample_weight = check_sample_weight(sample_weight, _num_samples(X))
+        if self.early_stopping_on_fold and not _fit_takes(
+            self.estimator, "validation_data"
         ):
             raise TypeError(
-                "early_stopping_on_fold=True needs an skseq deep estimator (one whose "
-                "fit takes validation_data)."
-            )
-        if not hasattr(self.estimator, "predict_proba"):
-            raise TypeError(
-                f"estimator must have predict_proba; got {type(self.estimator).__name__}."
+                "early_stopping_on_fold=True needs an estimator whose fit takes "
+                "validation_data (an skseq deep estimator); "
+                f"{type(self.estimator).__name__}.fit does not."
             )
         if y is None:
             raise ValueError(
@@ -120,22 +161,29 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             cv = StratifiedKFold(cv, shuffle=True, random_state=self.random_state)
         cv = check_cv(cv, y, classifier=True)
         splits = list(cv.split(X, y))
-        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
+        estimators = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_fold)(
-                self.estimator, X, y, train, valid, self.early_stopping_on_fold
+                self.estimator,
+                X,
+                y,
+                train,
+                valid,
+                self.early_stopping_on_fold,
+                sample_weight,
             )
             for train, valid in splits
         )
-        self.classes_ = np.unique(y)
-        for est in self.estimators_:
-            if not np.array_equal(est.classes_, self.classes_):
+        classes = np.unique(y)
+        for est in estimators:
+            if not np.array_equal(est.classes_, classes):
                 raise ValueError(
                     "A fold lacked some classes, so fold models disagree on classes_; "
                     "use a stratified cv with fewer folds than the smallest class size."
                 )
-        first = self.estimators_[0]
-        if hasattr(first, "n_features_in_"):
-            self.n_features_in_ = first.n_features_in_
+        self.estimators_ = estimators
+        self.classes_ = classes
+        if hasattr(estimators[0], "n_features_in_"):
+            self.n_features_in_ = estimators[0].n_features_in_
         return self
 
     def predict_proba(self, X) -> np.ndarray:

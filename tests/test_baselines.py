@@ -145,7 +145,7 @@ def test_flattener_and_summarizer_values():
         "ch0_max",
         "ch0_slope",
     ]
-    with pytest.raises(ValueError, match="Unknown statistics"):
+    with pytest.raises(ValueError, match="names among"):
         SequenceSummarizer(statistics=("mode",)).fit(X)
 
 

@@ -11,17 +11,35 @@ from __future__ import annotations
 
 import io
 import pickle
+import warnings
+from numbers import Integral
 
 import joblib
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils import get_tags
+from sklearn.utils._param_validation import Interval, InvalidParameterError
+from sklearn.utils.estimator_checks import check_param_validation
 from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import Callback
 
+from skseq.base import input_layout
+from skseq.ensemble import FoldEnsembleClassifier
+from skseq.estimators._base import (
+    TRAINING_PARAMETER_CONSTRAINTS,
+    BaseDeepEstimator,
+    NonFiniteLossError,
+)
 from skseq.preprocessing import LogTransformer
 from skseq.utils.discovery import all_estimators
 from skseq.utils.estimator_checks import _all_finite, make_test_data
@@ -45,7 +63,7 @@ def _instances():
 INSTANCES = list(_instances())
 IDS = [name for name, _ in INSTANCES]
 ESTIMATORS = [est for _, est in INSTANCES]
-DEEP = [est for est in ESTIMATORS if hasattr(est, "_validate_fit_data")]
+DEEP = [est for est in ESTIMATORS if isinstance(est, BaseDeepEstimator)]
 DEEP_IDS = [type(est).__name__ for est in DEEP]
 
 
@@ -58,11 +76,11 @@ def _out(est, X):
 
 
 def _is_deep(est) -> bool:
-    return hasattr(est, "_validate_fit_data")
+    return isinstance(est, BaseDeepEstimator)
 
 
 def _frames(est) -> bool:
-    return hasattr(est, "_validate_frames")
+    return input_layout(est) == "frames"
 
 
 def _bad_fit_cases(est):
@@ -359,3 +377,499 @@ def test_fuzzed_predict_gives_output_or_documented_error(entry, X):
     if out.dtype.kind == "f" and X.dtype.kind in "fiu" and np.isfinite(X).all():
         if np.abs(X).max(initial=0) < 1e6:
             assert np.isfinite(out).all(), "silent NaN/inf from finite input"
+
+
+# ------------------------------------------------------------ hardened core
+# Each test below covers one class of defects for every enrolled estimator.
+
+
+class _PoisonWeights(Callback):
+    """Sets the weights to ``value`` when training ends (a last step gone bad)."""
+
+    def __init__(self, value=float("nan")):
+        self.value = value
+
+    def on_train_end(self, net, **kwargs):
+        with torch.no_grad():
+            for param in net.module_.parameters():
+                param.fill_(self.value)
+
+
+def _quiet(est):
+    """No early stopping or schedule: the epochs and lr asked for are the ones run."""
+    params = {"patience": None, "lr_schedule": None, "verbose": 0}
+    return clone(est).set_params(**params)
+
+
+def _fitted_names(est):
+    return sorted(k for k in vars(est) if k.endswith("_") and not k.startswith("_"))
+
+
+def _special_instances():
+    from skseq.preprocessing import Heatmapper, RollOversampler
+
+    return [Heatmapper(), RollOversampler(), _ensemble()]
+
+
+def _ensemble():
+    inner = next(e for e in DEEP if type(e).__name__ == "Conv1DActivityClassifier")
+    return FoldEnsembleClassifier(clone(inner), cv=2, random_state=0)
+
+
+#: every public class, those with special data included
+CONSTRAINED = [*ESTIMATORS, *_special_instances()]
+CONSTRAINED_IDS = [type(est).__name__ for est in CONSTRAINED]
+
+
+def test_registry_covers_every_public_class():
+    assert sorted(CONSTRAINED_IDS) == [name for name, _ in all_estimators()]
+
+
+@pytest.mark.parametrize("param", CONSTRAINED, ids=CONSTRAINED_IDS)
+def test_every_constructor_argument_is_validated_declaratively(param):
+    """scikit-learn's own check: one constraint per argument, bad types and
+    values (including 0 for counts) refused with InvalidParameterError."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_param_validation(type(param).__name__, clone(param))
+
+
+_BAD_SHARED_VALUES = [
+    ("device", "CUDA"),
+    ("device", "gpu"),
+    ("device", 0),
+    ("callbacks", "x"),
+    ("callbacks", [1]),
+    ("callbacks", [("name", "not a callback")]),
+    ("lr", 0.0),
+    ("lr", float("nan")),
+    ("lr", -np.float32(1)),
+    ("batch_size", 0),
+    ("batch_size", 2.5),
+    ("max_epochs", 0),
+    ("max_epochs", "many"),
+    ("validation_fraction", 1.0),
+    ("patience", 0),
+    ("optimizer", "sgdd"),
+    ("optimizer", torch.nn.Linear),
+    ("weight_decay", -1e-3),
+    ("warm_start", "yes"),
+    ("random_state", "x"),
+    ("accelerator", "cuda"),
+]
+
+
+@pytest.mark.parametrize("param", DEEP, ids=DEEP_IDS)
+def test_bad_shared_arguments_refused_before_any_torch_code(param, monkeypatch):
+    X, y = make_test_data(param)
+
+    def no_torch(*args, **kwargs):
+        raise AssertionError("a network was built before the arguments were checked")
+
+    monkeypatch.setattr(type(param), "_build_module", no_torch)
+    for name, value in _BAD_SHARED_VALUES:
+        est = clone(param).set_params(**{name: value})
+        with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
+            est.fit(X, y)
+        with pytest.raises(NotFittedError):
+            check_is_fitted(est)
+
+
+@pytest.mark.parametrize("param", ESTIMATORS, ids=IDS)
+def test_numpy_scalars_accepted_wherever_python_numbers_are(param):
+    X, y = make_test_data(param)
+    est = clone(param)
+    for name, value in est.get_params(deep=False).items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        est.set_params(
+            **{name: (np.int64 if isinstance(value, int) else np.float32)(value)}
+        )
+    if _is_deep(est):
+        est.set_params(lr=np.float32(est.lr), batch_size=np.int64(est.batch_size))
+    assert _all_finite(_out(_fit(est, X, y), X))
+
+
+#: arguments valid alone, invalid together or for the data: refused before training
+_BAD_COMBINATIONS = {
+    "KeypointLSTMClassifier": [
+        ({"lr_schedule": "step", "lr_step_size": None}, "lr_step_size")
+    ],
+    "ConvLSTMForecaster": [
+        ({"encoder_decoder": False, "attention": True}, "encoder_decoder=True"),
+        ({"kernel_size": 4}, "odd"),
+    ],
+    "UNetNowcaster": [
+        ({"residual": "prior", "advection_prior": False}, "advection_prior"),
+        ({"depth": 5}, "depth"),  # 2**5 = 32 > the 9 x 11 test frames
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "param, params, match",
+    [
+        pytest.param(est, params, match, id=f"{type(est).__name__}-{match}")
+        for est in DEEP
+        for params, match in _BAD_COMBINATIONS.get(type(est).__name__, [])
+    ],
+)
+def test_bad_combinations_refused_before_training(param, params, match, monkeypatch):
+    X, y = make_test_data(param)
+    est = clone(param).set_params(**params)
+
+    def no_torch(*args, **kwargs):
+        raise AssertionError("a network was built before the arguments were checked")
+
+    monkeypatch.setattr(type(est), "_build_module", no_torch)
+    with pytest.raises(ValueError, match=match):
+        est.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+
+
+@pytest.mark.parametrize("param", DEEP, ids=DEEP_IDS)
+@pytest.mark.parametrize(
+    "case",
+    ["nan_weights_after_last_step", "huge_weights_after_last_step", "sgd_lr_1e10"],
+)
+def test_fit_never_returns_non_finite_weights_or_outputs(param, case):
+    X, y = make_test_data(param)
+    est = _quiet(param)
+    if case == "sgd_lr_1e10":  # issue 13, defect 1
+        est.set_params(optimizer="sgd", lr=1e10, max_epochs=1)
+    else:
+        value = np.nan if case.startswith("nan") else 1e30
+        est.set_params(callbacks=[_PoisonWeights(value)])
+    try:
+        est.fit(X, y)
+    except NonFiniteLossError as exc:
+        assert "NaN or infinity" in str(exc) or "loss became" in str(exc)
+        assert _fitted_names(est) == []
+        with pytest.raises(NotFittedError):
+            check_is_fitted(est)
+    else:
+        assert case != "nan_weights_after_last_step"
+        assert _all_finite(_out(est, X))
+        if is_classifier(est):
+            assert _all_finite(est.predict_proba(X))
+
+
+@pytest.mark.parametrize("param", DEEP, ids=DEEP_IDS)
+def test_warm_start_continues_with_the_current_training_arguments(param):
+    X, y = make_test_data(param)
+    est = _quiet(param).set_params(max_epochs=2, warm_start=True)
+    est.fit(X, y)
+    first_weights = [p.detach().clone() for p in est.module_.parameters()]
+    est.set_params(max_epochs=1, lr=1e-4, batch_size=5)
+    est.fit(X[:8], y[:8], validation_data=(X[8:], y[8:]))
+    assert est.n_epochs_ == 3 and est.max_epochs_ == 1
+    assert est.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-4)
+    assert est.net_.batch_size == 5
+    assert "valid_loss" in est.history_[-1]
+    assert "valid_loss" not in est.history_[0]
+    changed = [
+        not torch.equal(a, b) for a, b in zip(first_weights, est.module_.parameters())
+    ]
+    assert any(changed), "the continued fit did not train the same network"
+    # a weighted continuation of an unweighted fit keeps the optimizer state
+    state = est.net_.optimizer_.state_dict()["state"]
+    est.fit(X, y, sample_weight=np.linspace(0.5, 1.5, len(X)))
+    assert est.n_epochs_ == 4 and est.net_.criterion_.reduction == "none"
+    assert est.net_.optimizer_.state_dict()["state"].keys() == state.keys()
+    assert _all_finite(_out(est, X))
+
+
+def _architecture_change(est):
+    """One argument that shapes the network, changed to another valid value."""
+    for name, constraints in type(est)._parameter_constraints.items():
+        value = getattr(est, name)
+        if name in TRAINING_PARAMETER_CONSTRAINTS or isinstance(value, bool):
+            continue
+        if isinstance(value, int) and any(
+            isinstance(c, Interval) and c.type is Integral for c in constraints
+        ):
+            return {name: value + 1}
+    raise AssertionError(f"{type(est).__name__} has no integer architecture argument")
+
+
+@pytest.mark.parametrize("param", DEEP, ids=DEEP_IDS)
+def test_rejected_warm_start_leaves_the_fitted_model_intact(param):
+    X, y = make_test_data(param)
+    est = _quiet(param).set_params(warm_start=True)
+    est.fit(X, y)
+    before = _out(est, X)
+    n_epochs, names = est.n_epochs_, _fitted_names(est)
+    rejections = [
+        ("other shape", {}, (X[..., :-1], y), "warm_start"),
+        ("architecture changed", _architecture_change(est), (X, y), "warm_start"),
+        ("device changed", {"device": "cuda:7"}, (X, y), "warm_start"),
+        ("diverged", {"callbacks": [_PoisonWeights()]}, (X, y), "NaN or infinity"),
+        ("bad sample_weight", {}, (X, y, -np.ones(len(X))), "sample_weight"),
+    ]
+    if is_classifier(est):
+        y_new = y.astype(object)
+        y_new[0] = "a label never seen"
+        rejections.append(("new label", {}, (X, y_new), "classes_"))
+    params = est.get_params(deep=False)
+    for case, changes, args, match in rejections:
+        est.set_params(**changes)
+        with pytest.raises(ValueError, match=match):
+            est.fit(*args)
+        est.set_params(**{k: params[k] for k in changes})
+        assert est.n_epochs_ == n_epochs and _fitted_names(est) == names, case
+        np.testing.assert_array_equal(_out(est, X), before, err_msg=case)
+    # and it can still be continued
+    est.set_params(max_epochs=1).fit(X, y)
+    assert est.n_epochs_ == n_epochs + 1
+
+
+@pytest.mark.parametrize("param", DEEP, ids=DEEP_IDS)
+@pytest.mark.skipif(torch.cuda.is_available(), reason="simulates a CPU-only machine")
+def test_cuda_trained_model_predicts_after_unpickling_on_cpu(param):
+    """Set the state a CUDA-trained model has when pickled, then unpickle it here.
+
+    skorch's ``__setstate__`` maps a ``device="cuda"`` net to the CPU on a
+    machine without CUDA (with a warning); the estimator must follow.
+    """
+    X, y = make_test_data(param)
+    est = _fit(clone(param), X, y)
+    expected = _out(est, X)
+    est.device = "cuda"  # the constructor argument it was trained with
+    est.net_.device = "cuda"  # what skorch records after training on CUDA
+    vars(est)["device_"] = "cuda"  # what skseq <= 0.x stored
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # skorch: "no CUDA devices ... on cpu"
+        restored = _pickle(est)
+    assert str(restored.net_.device) == "cpu"
+    assert restored.device_ == "cpu"
+    np.testing.assert_array_equal(_out(restored, X), expected)
+
+
+@pytest.mark.parametrize("param", ESTIMATORS, ids=IDS)
+def test_torch_tensor_input_like_numpy(param):
+    X, y = make_test_data(param)
+    expected = _out(_fit(clone(param), X, y), X)
+    X_t = torch.as_tensor(X)
+    y_t = None if y is None or y.dtype.kind not in "fiu" else torch.as_tensor(y)
+    out = _out(_fit(clone(param), X_t, y if y_t is None else y_t), X_t)
+    if expected.dtype.kind in "fiu":
+        np.testing.assert_allclose(
+            np.asarray(out, dtype=float), expected, rtol=1e-4, atol=1e-6
+        )
+    else:
+        np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize(
+    "param",
+    [e for e in ESTIMATORS if get_tags(e).input_tags.two_d_array],
+    ids=[n for n, e in INSTANCES if get_tags(e).input_tags.two_d_array],
+)
+def test_pandas_nullable_input_like_numpy(param):
+    X, y = make_test_data(param)
+    X2 = X.reshape(len(X), -1)
+    expected = _out(_fit(clone(param), X2, y), X2)
+    df = pd.DataFrame(X2).astype("Float64")
+    y_pd = None if y is None else pd.Series(y, dtype="string")
+    out = _out(_fit(clone(param), df, y_pd), df)
+    out = out.to_numpy() if hasattr(out, "to_numpy") else np.asarray(out)
+    if expected.dtype.kind == "f":
+        np.testing.assert_allclose(out.astype(float), expected, rtol=1e-4, atol=1e-6)
+    else:
+        np.testing.assert_array_equal(out.astype(expected.dtype), expected)
+
+
+@pytest.mark.parametrize("param", DEEP, ids=DEEP_IDS)
+def test_sample_weight_weighs_the_loss(param):
+    X, y = make_test_data(param)
+    est = clone(param)
+    plain = _out(_fit(clone(est), X, y), X)
+    ones = _out(clone(est).fit(X, y, sample_weight=np.ones(len(X))), X)
+    twos = _out(clone(est).fit(X, y, sample_weight=np.full(len(X), 2.0)), X)
+    w = np.random.default_rng(0).random(len(X)) ** 4
+    weighted = clone(est).fit(X, y, sample_weight=w)
+    np.testing.assert_array_equal(ones, twos)  # only relative weights count
+    if plain.dtype.kind == "f":
+        np.testing.assert_allclose(ones, plain, rtol=1e-4, atol=1e-5)
+        assert not np.allclose(_out(weighted, X), plain)
+    else:
+        a, b = weighted.predict_proba(X), clone(est).fit(X, y).predict_proba(X)
+        assert not np.allclose(a, b)
+    for bad in (-np.ones(len(X)), np.ones(len(X) - 1), np.zeros(len(X))):
+        refused = clone(est)
+        with pytest.raises(ValueError):
+            refused.fit(X, y, sample_weight=bad)
+        with pytest.raises(NotFittedError):
+            check_is_fitted(refused)
+
+
+@pytest.mark.parametrize("param", DEEP, ids=DEEP_IDS)
+def test_sample_weight_routed_through_pipeline(param):
+    X, y = make_test_data(param)
+    w = np.random.default_rng(1).random(len(X))
+    direct = _out(clone(param).fit(X, y, sample_weight=w), X)
+    pipe = make_pipeline(FunctionTransformer(), clone(param))
+    step = pipe.steps[-1][0]
+    via_step_name = pipe.fit(X, y, **{f"{step}__sample_weight": w})
+    np.testing.assert_array_equal(_out(via_step_name, X), direct)
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = make_pipeline(
+            FunctionTransformer(), clone(param).set_fit_request(sample_weight=True)
+        ).fit(X, y, sample_weight=w)
+        np.testing.assert_array_equal(_out(routed, X), direct)
+
+
+@pytest.mark.parametrize(
+    "param",
+    [e for e in ESTIMATORS if not _is_deep(e)],
+    ids=[n for n, e in INSTANCES if not _is_deep(e)],
+)
+def test_sample_weight_refused_where_unsupported(param):
+    X, y = make_test_data(param)
+    with pytest.raises(TypeError, match="sample_weight"):
+        clone(param).fit(X, y, sample_weight=np.ones(len(X)))
+
+
+@pytest.mark.parametrize("param", DEEP, ids=DEEP_IDS)
+def test_skorch_passthrough_parameters(param):
+    X, y = make_test_data(param)
+    params = {
+        "optimizer": "sgd",
+        "optimizer__momentum": 0.9,
+        "iterator_train__drop_last": False,
+        "iterator_valid__num_workers": 0,
+    }
+    built = type(param)(**{**param.get_params(deep=False), **params})
+    est = clone(param).set_params(**params)
+    for candidate in (built, est, clone(est), _pickle(est)):
+        assert {k: candidate.get_params()[k] for k in params} == params
+    est.fit(X, y)
+    assert est.net_.optimizer_.param_groups[0]["momentum"] == 0.9
+    assert "optimizer__momentum=0.9" in repr(est)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'momentum'"):
+        type(param)(momentum=0.9)
+    for bad, match in [
+        ({"optimizer__lr": 0.1}, "use lr="),
+        ({"criterion__reduction": "sum"}, "set by skseq"),
+        ({"optimizer__no_such_thing": 1}, "no parameter"),
+        ({"iterator_train__no_such_thing": 1}, "no parameter"),
+    ]:
+        refused = clone(est).set_params(**bad)
+        with pytest.raises(ValueError, match=match):
+            refused.fit(X, y)
+
+
+def test_passthrough_parameters_in_grid_search():
+    est = next(e for e in DEEP if is_classifier(e))
+    X, y = make_test_data(est, n_samples=16)
+    search = GridSearchCV(
+        clone(est).set_params(optimizer="sgd"),
+        {"optimizer__momentum": [0.0, 0.5]},
+        cv=2,
+    ).fit(X, y)
+    assert search.best_params_["optimizer__momentum"] in (0.0, 0.5)
+    assert search.best_estimator_.net_.optimizer_.param_groups[0]["momentum"] in (
+        0.0,
+        0.5,
+    )
+
+
+@pytest.mark.parametrize(
+    "param", [*DEEP, _ensemble()], ids=[*DEEP_IDS, "FoldEnsembleClassifier"]
+)
+def test_failed_refit_leaves_no_stale_fitted_state(param):
+    """A fit that raises never leaves the estimator (half-)fitted, even refitted.
+
+    For the estimators that fit in stages (networks, fold models); the
+    transformers and baselines validate everything before they set anything,
+    so a refused refit leaves their previous, consistent state (as
+    scikit-learn's do).
+    """
+    X, y = make_test_data(param)
+    est = _fit(clone(param), X, y)
+    with pytest.raises((ValueError, TypeError)):
+        _fit(est, _with(X, np.inf), y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+    assert _fitted_names(est) == []
+
+
+def test_fold_ensemble_failing_after_some_folds_is_unfitted():
+    X, y = make_test_data(_ensemble())
+    ens = _ensemble().set_params(cv=[(np.arange(6), np.arange(6, 12))] * 2)
+    y_bad = y.copy()
+    y_bad[:6] = y[0]  # the first fold's training part has one class only
+    with pytest.raises(ValueError):
+        ens.fit(X, y_bad)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(ens)
+
+
+TRANSFORMERS = [e for e in ESTIMATORS if hasattr(e, "transform")]
+
+
+@pytest.mark.parametrize(
+    "param", TRANSFORMERS, ids=[type(e).__name__ for e in TRANSFORMERS]
+)
+def test_pandas_transform_output_does_not_break_3d_transformers(param):
+    X, y = make_test_data(param)
+    expected = _fit(clone(param), X, y).transform(X)
+    with sklearn.config_context(transform_output="pandas"):
+        est = clone(param)
+        fitted = est.fit_transform(X) if y is None else est.fit_transform(X, y)
+        out = est.transform(X)
+    if np.ndim(expected) > 2:
+        assert isinstance(out, np.ndarray) and isinstance(fitted, np.ndarray)
+        np.testing.assert_allclose(out, expected)
+    else:
+        assert isinstance(out, pd.DataFrame)
+    assert clone(param).set_output(transform="pandas") is not None
+
+
+def test_readme_pipeline_under_pandas_transform_output():
+    from skseq import Conv1DActivityClassifier
+    from skseq.preprocessing import DerivativeIntegralFeatures, RollAugmenter
+
+    X, y = make_test_data(Conv1DActivityClassifier())
+    model = make_pipeline(
+        DerivativeIntegralFeatures(),
+        RollAugmenter(random_state=0),
+        Conv1DActivityClassifier(**Conv1DActivityClassifier._get_test_params()[0]),
+    )
+    with sklearn.config_context(transform_output="pandas"):
+        model.set_output(transform="pandas")
+        assert 0 <= model.fit(X, y).score(X, y) <= 1
+
+
+def test_bases_are_real_abstract_classes():
+    import inspect
+
+    from skseq.baselines import _FrameBaseline
+    from skseq.estimators._base import BaseFrameRegressor
+    from skseq.estimators.classification import BaseSequenceClassifier
+
+    for base in (BaseDeepEstimator, BaseSequenceClassifier, BaseFrameRegressor):
+        assert inspect.isabstract(base), base
+        with pytest.raises(TypeError, match="abstract"):
+            base()
+    assert inspect.isabstract(_FrameBaseline)
+    for _, cls in all_estimators():
+        assert not inspect.isabstract(cls)
+
+
+def test_fold_ensemble_passes_sample_weight_to_its_folds():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = make_test_data(_ensemble())
+    w = np.linspace(0.1, 2.0, len(X))
+    weighted = _ensemble().fit(X, y, sample_weight=w)
+    plain = _ensemble().fit(X, y)
+    assert not np.allclose(weighted.predict_proba(X), plain.predict_proba(X))
+    with pytest.raises(ValueError, match="sample_weight"):
+        _ensemble().fit(X, y, sample_weight=w[:-1])
+    knn = FoldEnsembleClassifier(KNeighborsClassifier(), cv=2)
+    with pytest.raises(TypeError, match="does not take sample_weight"):
+        knn.fit(X.reshape(len(X), -1), y, sample_weight=w)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(knn)

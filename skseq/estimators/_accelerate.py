@@ -10,20 +10,24 @@ from __future__ import annotations
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.hf import AccelerateMixin
 
+from skseq.estimators._base import WeightedNeuralNet, WeightedNeuralNetClassifier
+
 __all__ = ["AcceleratedNeuralNet", "AcceleratedNeuralNetClassifier", "accelerated"]
 
 
-class AcceleratedNeuralNet(AccelerateMixin, NeuralNet):
+class AcceleratedNeuralNet(AccelerateMixin, WeightedNeuralNet):
     """:class:`skorch.NeuralNet` trained through an ``accelerate.Accelerator``."""
 
 
-class AcceleratedNeuralNetClassifier(AccelerateMixin, NeuralNetClassifier):
+class AcceleratedNeuralNetClassifier(AccelerateMixin, WeightedNeuralNetClassifier):
     """:class:`skorch.NeuralNetClassifier` trained through an ``accelerate.Accelerator``."""
 
 
 _ACCELERATED = {
     NeuralNet: AcceleratedNeuralNet,
     NeuralNetClassifier: AcceleratedNeuralNetClassifier,
+    WeightedNeuralNet: AcceleratedNeuralNet,
+    WeightedNeuralNetClassifier: AcceleratedNeuralNetClassifier,
 }
 
 

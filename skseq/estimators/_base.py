@@ -18,9 +18,13 @@ build their network; everything else lives here:
 from __future__ import annotations
 
 import copy
-import numbers
+import inspect
+import itertools
+import re
 import warnings
-from abc import abstractmethod
+from abc import ABCMeta, abstractmethod
+from collections.abc import Mapping
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -28,19 +32,37 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import PredefinedSplit
 from sklearn.utils import RegressorTags, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNet
+from skorch import NeuralNet, NeuralNetClassifier
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset, ValidSplit
 from skorch.helper import predefined_split
 
+from skseq.base import (
+    FrameInputMixin,
+    Rule,
+    SequenceInputMixin,
+    check_sample_weight,
+    fraction,
+    positive_int,
+    positive_int_sequence,
+    reset_fitted_state,
+)
 from skseq.utils._frames import FrameRegressorMixin
 
 __all__ = [
     "BaseDeepEstimator",
     "FitLRScheduler",
+    "FrameInputMixin",
     "NonFiniteLossError",
+    "SequenceInputMixin",
     "StopOnNonFiniteLoss",
+    "WeightedNeuralNet",
+    "WeightedNeuralNetClassifier",
+    "fraction",
+    "positive_int",
+    "positive_int_sequence",
 ]
 
 _OPTIMIZERS = {
@@ -100,6 +122,48 @@ class FitLRScheduler(LRScheduler):
         self.lr_scheduler_ = None
 
 
+#: key of the sample weights in the dict a weighted fit hands to skorch
+_SAMPLE_WEIGHT = "sample_weight"
+
+
+class SampleWeightNetMixin:
+    """skorch net mixin: a per-sample weighted loss.
+
+    A weighted fit hands skorch ``X`` as ``{"X": X, "sample_weight": w}``
+    (skorch slices dicts batch by batch, validation split included) and
+    builds the criterion with ``reduction="none"``. :meth:`infer` feeds the
+    network ``X`` alone; :meth:`get_loss` averages each sample's loss over
+    its elements (pixels, lead times) and then the batch's samples weighted
+    by ``w`` (normalised by the estimator to a mean of 1 over the training
+    set, so that weights of all ones give the unweighted loss).
+    """
+
+    def infer(self, x, **fit_params):
+        if isinstance(x, Mapping) and _SAMPLE_WEIGHT in x:
+            x = x["X"]
+        return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        loss = super().get_loss(y_pred, y_true, X=X, training=training)
+        if getattr(self.criterion_, "reduction", "mean") != "none":
+            return loss
+        per_sample = loss.reshape(len(loss), -1).mean(dim=1)
+        if isinstance(X, Mapping) and _SAMPLE_WEIGHT in X:
+            weight = torch.as_tensor(
+                X[_SAMPLE_WEIGHT], dtype=per_sample.dtype, device=per_sample.device
+            )
+            return (per_sample * weight).mean()
+        return per_sample.mean()
+
+
+class WeightedNeuralNet(SampleWeightNetMixin, NeuralNet):
+    """skorch ``NeuralNet`` with a per-sample weighted loss."""
+
+
+class WeightedNeuralNetClassifier(SampleWeightNetMixin, NeuralNetClassifier):
+    """skorch ``NeuralNetClassifier`` with a per-sample weighted loss."""
+
+
 def _silent(*args, **kwargs) -> None:
     """A print sink that prints nothing (picklable, unlike a lambda)."""
 
@@ -136,56 +200,127 @@ def resolve_optimizer(optimizer):
     )
 
 
-_LR_SCHEDULES = ("cosine", None)
+def _is_callback(obj) -> bool:
+    return isinstance(obj, Callback) or (
+        isinstance(obj, type) and issubclass(obj, Callback)
+    )
 
 
-def _check_params(est: BaseDeepEstimator) -> None:
-    """Validate the training hyperparameters shared by every deep estimator."""
-    value = est.max_epochs
-    if not (isinstance(value, str) and value == "auto"):
-        _check_positive_integer(value, "max_epochs", "'auto' or a positive integer")
-    _check_positive_integer(est.batch_size, "batch_size", "a positive integer")
-    if not isinstance(est.lr, numbers.Real) or not est.lr > 0:
-        raise ValueError(f"lr must be a positive number; got {est.lr!r}.")
-    if not isinstance(est.weight_decay, numbers.Real) or est.weight_decay < 0:
-        raise ValueError(f"weight_decay must be >= 0; got {est.weight_decay!r}.")
-    vf = est.validation_fraction
-    if not (
-        vf is None
-        or (isinstance(vf, str) and vf == "auto")
-        or (isinstance(vf, numbers.Real) and 0 <= vf < 1)
-    ):
-        raise ValueError(
-            "validation_fraction must be 'auto', None or a number in [0, 1); got "
-            f"{vf!r}."
-        )
-    patience = est.patience
-    if not (
-        patience is None
-        or (isinstance(patience, str) and patience == "auto")
+def _is_callback_list(value) -> bool:
+    return isinstance(value, list | tuple) and all(
+        _is_callback(item)
         or (
-            isinstance(patience, numbers.Integral)
-            and not isinstance(patience, bool)
-            and patience >= 1
+            isinstance(item, tuple)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and _is_callback(item[1])
         )
-    ):
-        raise ValueError(
-            f"patience must be 'auto', None or a positive integer; got {patience!r}."
-        )
-    if est.lr_schedule not in est._lr_schedules:
-        raise ValueError(
-            f"lr_schedule must be one of {est._lr_schedules}; got {est.lr_schedule!r}."
-        )
+        for item in value
+    )
 
 
-def _check_positive_integer(value, name: str, expected: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be {expected}; got {value!r}.")
-    if value < 1:
-        raise ValueError(f"{name} must be {expected}; got {value!r}.")
+_DEVICE_PATTERN = re.compile(r"(cpu|auto|cuda(:\d+)?)")
 
 
-class BaseDeepEstimator(BaseEstimator):
+#: the device argument: "cpu", "cuda", "cuda:N" or "auto" (lower case)
+DEVICE = Rule(
+    lambda v: isinstance(v, str) and _DEVICE_PATTERN.fullmatch(v) is not None,
+    "a str among 'cpu', 'cuda', 'cuda:N' or 'auto'",
+)
+CALLBACKS = Rule(
+    _is_callback_list,
+    "a list of skorch callbacks (instances, classes or (name, callback) tuples)",
+)
+ACCELERATOR = Rule(
+    lambda v: hasattr(v, "prepare") and hasattr(v, "device"),
+    "an accelerate.Accelerator",
+)
+OPTIMIZER = Rule(
+    lambda v: isinstance(v, type) and issubclass(v, torch.optim.Optimizer),
+    "a torch.optim.Optimizer subclass",
+)
+
+
+#: Constraints of the training arguments every deep estimator shares; each
+#: class adds its architecture arguments (``_parameter_constraints``).
+TRAINING_PARAMETER_CONSTRAINTS: dict[str, list] = {
+    "optimizer": [StrOptions(set(_OPTIMIZERS)), OPTIMIZER],
+    "lr": [Interval(Real, 0, None, closed="neither")],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "max_epochs": [positive_int(), StrOptions({"auto"})],
+    "batch_size": [positive_int()],
+    "validation_fraction": [fraction(), StrOptions({"auto"}), None],
+    "patience": [positive_int(), StrOptions({"auto"}), None],
+    "lr_schedule": [StrOptions({"cosine"}), None],
+    "callbacks": [CALLBACKS, None],
+    "warm_start": ["boolean"],
+    "device": [DEVICE],
+    "accelerator": [ACCELERATOR, None],
+    "verbose": ["verbose"],
+    "random_state": ["random_state"],
+}
+
+#: skorch parameters passed through to the net (``optimizer__momentum=0.9``)
+PASSTHROUGH_PREFIXES = (
+    "optimizer__",
+    "criterion__",
+    "iterator_train__",
+    "iterator_valid__",
+)
+#: passthrough names the estimator sets itself, and the argument to use instead
+_RESERVED_PASSTHROUGH = {
+    "optimizer__lr": "lr",
+    "optimizer__weight_decay": "weight_decay",
+    "criterion__reduction": None,
+    "iterator_train__batch_size": "batch_size",
+    "iterator_valid__batch_size": "batch_size",
+}
+
+#: arguments a warm-started (continued) fit honours; all others must keep
+#: the values of the fit that built the network
+WARM_START_CONTINUABLE = frozenset(
+    {
+        "max_epochs",
+        "batch_size",
+        "lr",
+        "weight_decay",
+        "validation_fraction",
+        "patience",
+        "lr_schedule",
+        "lr_step_size",
+        "lr_gamma",
+        "callbacks",
+        "warm_start",
+        "verbose",
+        "random_state",
+        "clip_output",
+    }
+)
+
+
+def _continuable(name: str) -> bool:
+    return name in WARM_START_CONTINUABLE or name.startswith(
+        ("optimizer__", "iterator_train__", "iterator_valid__")
+    )
+
+
+def _same_value(a, b) -> bool:
+    if a is b:
+        return True
+    try:
+        return bool(np.all(a == b))
+    except Exception:
+        return False
+
+
+def _is_fitted_name(name: str) -> bool:
+    """Fitted attributes: public names ending in ``_``, and the private record."""
+    return (name.endswith("_") and not name.startswith("_")) or (
+        name == "_first_fit_params"
+    )
+
+
+class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
     """Base class of skseq's skorch-backed estimators.
 
     Subclasses define ``__init__`` (storing every argument verbatim) and
@@ -237,8 +372,22 @@ class BaseDeepEstimator(BaseEstimator):
         ``MlflowLogger`` ...). They are deep-copied at each ``fit``. An
         ``LRScheduler`` here replaces the estimator's own ``lr_schedule``.
     warm_start : bool
-        If True, a second ``fit`` continues training the current network
-        instead of starting from a fresh one.
+        If True, a ``fit`` on a fitted estimator continues training its
+        network instead of building a fresh one. The continued fit keeps the
+        network and its weights, the optimizer state, and what was learnt
+        from the first fit's data (``classes_``, the input scaling, the
+        target range); it trains ``max_epochs`` more epochs (``"auto"``
+        resolved for the new data) and honours the current training
+        arguments: ``max_epochs``, ``batch_size``, ``lr``, ``weight_decay``,
+        ``validation_fraction``, ``validation_data``, ``patience``,
+        ``lr_schedule`` (restarted), ``callbacks``, ``verbose``,
+        ``random_state``, ``optimizer__*`` and ``iterator_*`` parameters. The
+        data must look like the first fit's (same shapes; for classifiers no
+        label outside ``classes_``), and arguments that shape the network
+        (architecture, ``optimizer``, ``device``, ``class_weight``, ...)
+        cannot change: either is refused with a ``ValueError``. A continued
+        fit that fails (bad data, a diverging loss) leaves the estimator as
+        it was before the call.
     device : str
         ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``) or ``"auto"``. Ignored when an
         ``accelerator`` places the model itself.
@@ -251,14 +400,46 @@ class BaseDeepEstimator(BaseEstimator):
         0 is silent, 1 prints skorch's epoch table, 2 also shows a progress bar.
     random_state : int, RandomState instance or None
         Seeds weight initialisation, shuffling, dropout and augmentation.
+    **kwargs : skorch parameters
+        ``optimizer__<name>`` (e.g. ``optimizer__momentum=0.9`` with
+        ``optimizer="sgd"``), ``criterion__<name>``, ``iterator_train__<name>``
+        and ``iterator_valid__<name>`` (e.g. ``iterator_train__num_workers``)
+        are passed through to the skorch net as in skorch itself. They are
+        returned by ``get_params``, settable with ``set_params`` and thus in
+        ``GridSearchCV`` (``{"optimizer__momentum": [0.0, 0.9]}``). Names the
+        estimator sets itself (``optimizer__lr``, ``optimizer__weight_decay``,
+        ``criterion__reduction``, ``criterion__weight`` of classifiers, the
+        iterators' ``batch_size``) are refused: use ``lr``, ``weight_decay``,
+        ``class_weight``, ``batch_size``.
+
+    Notes
+    -----
+    Every constructor argument is checked first thing in ``fit``, before
+    any data is read or torch code runs, against the class's
+    ``_parameter_constraints`` (scikit-learn's declarative format; a
+    violation raises ``sklearn.utils._param_validation.InvalidParameterError``,
+    a ``ValueError`` and ``TypeError``); numpy scalars are accepted wherever
+    Python numbers are. Combinations with the data (e.g. the U-Net depth
+    against the frame size) are checked once the data is validated, still
+    before a network is built.
+
+    ``fit(X, y, sample_weight=...)`` weighs each sample's loss; with
+    scikit-learn's metadata routing (``sklearn.set_config(
+    enable_metadata_routing=True)``) request it with
+    ``est.set_fit_request(sample_weight=True)`` to receive it through a
+    ``Pipeline`` or a search.
+
+    A fit whose loss, final weights or outputs are NaN or infinite raises
+    :class:`NonFiniteLossError` and leaves the estimator unfitted.
     """
 
     #: Whether the estimator is a classifier (drives the validation split).
     _is_classifier = False
     #: skorch net class that trains the module.
-    _net_class = NeuralNet
-    #: Values accepted by ``lr_schedule``.
-    _lr_schedules: tuple = _LR_SCHEDULES
+    _net_class = WeightedNeuralNet
+    #: Constraints of every constructor argument (scikit-learn's format),
+    #: checked first thing in ``fit``; subclasses add their own arguments.
+    _parameter_constraints: dict = TRAINING_PARAMETER_CONSTRAINTS
     #: ``max_epochs="auto"``: optimizer steps aimed at, ...
     _auto_max_steps = 1500
     #: ... at most this many sample-cost units per fit (see ``_sample_cost``) ...
@@ -286,8 +467,11 @@ class BaseDeepEstimator(BaseEstimator):
         """Return the loss (class or instance) and its keyword arguments."""
 
     @abstractmethod
-    def _validate_validation_data(self, X, y) -> tuple[np.ndarray, np.ndarray]:
-        """Validate a user-given validation set against the fitted shapes."""
+    def _validate_validation_data(
+        self, X, y, names=("X_valid", "y_valid")
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Validate data against the fitted state (a validation set, or the
+        data of a warm-started fit), named ``names`` in error messages."""
 
     def _default_callbacks(self) -> list[tuple[str, Callback]]:
         """Callbacks added by the estimator itself (the learning-rate schedule)."""
@@ -401,71 +585,193 @@ class BaseDeepEstimator(BaseEstimator):
         return callbacks
 
     def _resolve_fit_device(self) -> str:
-        accelerator = self.accelerator
-        if accelerator is None:
+        if self.accelerator is None:
             return resolve_device(self.device)
-        if not (hasattr(accelerator, "prepare") and hasattr(accelerator, "device")):
-            raise TypeError(
-                "accelerator must be None or an accelerate.Accelerator; got "
-                f"{type(accelerator).__name__}."
-            )
-        return str(accelerator.device)
+        return str(self.accelerator.device)
 
-    def _net_class_and_placement(self) -> tuple[type, dict[str, Any]]:
+    def _net_class_and_placement(self, device: str) -> tuple[type, dict[str, Any]]:
         """The skorch net class and its device/accelerator arguments."""
         if self.accelerator is None:
-            return self._net_class, {"device": self.device_}
+            return self._net_class, {"device": device}
         from skseq.estimators._accelerate import accelerated
 
         placed_by_accelerator = self.accelerator.device_placement
         return accelerated(self._net_class), {
             "accelerator": self.accelerator,
-            "device": None if placed_by_accelerator else self.device_,
+            "device": None if placed_by_accelerator else device,
             # skorch prints through the accelerator's sink whatever the
             # verbosity; silence it explicitly at verbose=0
             "callbacks__print_log__sink": "auto" if self.verbose else _silent,
         }
 
-    def _build_net(self, y_train: np.ndarray, seed: int, valid=None) -> NeuralNet:
+    # ------------------------------------------------- skorch passthrough params
+    def _set_passthrough_params(self, kwargs: dict[str, Any]) -> None:
+        """Store ``optimizer__*``, ``criterion__*``, ``iterator_*__*`` arguments.
+
+        Called by ``__init__`` with its ``**kwargs``: any other name is the
+        ``TypeError`` Python gives for an unexpected keyword argument.
+        """
+        for key in kwargs:
+            if not any(
+                key.startswith(prefix) and len(key) > len(prefix)
+                for prefix in PASSTHROUGH_PREFIXES
+            ):
+                raise TypeError(
+                    f"{type(self).__name__}.__init__() got an unexpected keyword "
+                    f"argument {key!r}. Besides its own arguments it takes skorch "
+                    f"parameters prefixed with {', '.join(PASSTHROUGH_PREFIXES)}."
+                )
+        vars(self).update(kwargs)
+
+    def _passthrough_params(self) -> dict[str, Any]:
+        return {
+            k: v for k, v in vars(self).items() if k.startswith(PASSTHROUGH_PREFIXES)
+        }
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor arguments, skorch passthrough parameters included."""
+        params = super().get_params(deep=deep)
+        params.update(self._passthrough_params())
+        return params
+
+    def set_params(self, **params):
+        """Set arguments; ``optimizer__*`` & co. are stored for the skorch net."""
+        passthrough = {
+            k: params.pop(k) for k in list(params) if k.startswith(PASSTHROUGH_PREFIXES)
+        }
+        if passthrough:
+            self._set_passthrough_params(passthrough)
+        return super().set_params(**params)
+
+    def _check_passthrough_params(self) -> None:
+        """Refuse passthrough names the estimator sets or skorch would reject."""
+        from torch.utils.data import DataLoader
+
+        passthrough = self._passthrough_params()
+        for key in passthrough:
+            if key in _RESERVED_PASSTHROUGH:
+                instead = _RESERVED_PASSTHROUGH[key]
+                hint = f"use {instead}= instead" if instead else "it is set by skseq"
+                raise ValueError(f"{key} cannot be passed through to skorch: {hint}.")
+            if key == "criterion__weight" and "class_weight" in self.get_params(False):
+                raise ValueError(
+                    "criterion__weight cannot be passed through: use class_weight=."
+                )
+        optimizer = resolve_optimizer(self.optimizer)
+        targets = {
+            "optimizer__": (optimizer, "the optimizer"),
+            "iterator_train__": (DataLoader, "torch's DataLoader"),
+            "iterator_valid__": (DataLoader, "torch's DataLoader"),
+        }
+        for prefix, (target, what) in targets.items():
+            accepted = inspect.signature(target).parameters
+            if any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+                continue  # takes any keyword
+            for key in passthrough:
+                name = key[len(prefix) :]
+                if key.startswith(prefix) and name.split("__")[0] not in accepted:
+                    raise ValueError(
+                        f"{key}: {what} ({getattr(target, '__name__', target)}) "
+                        f"has no parameter {name!r}."
+                    )
+
+    def _build_net(
+        self,
+        y_train: np.ndarray,
+        seed: int,
+        device: str,
+        valid=None,
+        weighted: bool = False,
+    ) -> NeuralNet:
         criterion, criterion_kwargs = self._build_criterion()
         if valid is not None:
             train_split = predefined_split(Dataset(*valid))
         else:
             train_split = self._make_train_split(y_train, seed)
         kwargs = {f"criterion__{k}": v for k, v in criterion_kwargs.items()}
+        if weighted:
+            kwargs["criterion__reduction"] = "none"
         if self.weight_decay:
-            kwargs["optimizer__weight_decay"] = self.weight_decay
-        net_class, placement = self._net_class_and_placement()
+            kwargs["optimizer__weight_decay"] = float(self.weight_decay)
+        kwargs["iterator_train__shuffle"] = True
+        kwargs.update(self._passthrough_params())
+        net_class, placement = self._net_class_and_placement(device)
         return net_class(
             module=self._build_module(),
             criterion=criterion,
             optimizer=resolve_optimizer(self.optimizer),
-            lr=self.lr,
+            lr=float(self.lr),
             max_epochs=self.max_epochs_,
-            batch_size=self.batch_size,
+            batch_size=int(self.batch_size),
             train_split=train_split,
             callbacks=self._make_callbacks(train_split is not None),
-            iterator_train__shuffle=True,
             verbose=int(bool(self.verbose)),
             **placement,
             **kwargs,
         )
 
-    def fit(self, X, y, validation_data=None, **fit_params):
+    def _continue_net(self, y_train: np.ndarray, seed: int, valid, weighted: bool):
+        """Hand the current training arguments to the fitted net (warm start)."""
+        net = self.net_
+        if valid is not None:
+            train_split = predefined_split(Dataset(*valid))
+        else:
+            train_split = self._make_train_split(y_train, seed)
+        reduction = "none" if weighted else "mean"
+        if getattr(net.criterion_, "reduction", reduction) != reduction:
+            # in place: set_params would re-initialise the optimizer too
+            net.criterion_.reduction = reduction
+            net.criterion__reduction = reduction
+        optimizer_params = {
+            k: v
+            for k, v in self._passthrough_params().items()
+            if k.startswith("optimizer__")
+        }
+        net.set_params(
+            lr=float(self.lr),
+            optimizer__weight_decay=float(self.weight_decay),
+            **optimizer_params,
+        )
+        net.max_epochs = self.max_epochs_
+        net.batch_size = int(self.batch_size)
+        net.train_split = train_split
+        net.verbose = int(bool(self.verbose))
+        for key, value in self._passthrough_params().items():
+            if key.startswith("iterator_"):
+                setattr(net, key, value)
+        net.callbacks = self._make_callbacks(train_split is not None)
+        net.initialize_callbacks()
+
+    # ---------------------------------------------------------------- fitting
+    def fit(self, X, y, sample_weight=None, validation_data=None):
         """Train the network on ``X, y``.
+
+        With ``warm_start=True`` and a fitted network, ``fit`` continues
+        training it (see "warm start" in the class documentation of
+        :class:`~skseq.estimators._base.BaseDeepEstimator`): the network, its
+        weights, the optimizer state and what was learnt from the first
+        fit's data (classes, input scaling) are kept, and ``max_epochs`` more
+        epochs are trained with the current training arguments. A fit that
+        fails leaves the estimator unfitted, or, when it was continuing, as
+        it was before the call.
 
         Parameters
         ----------
         X : array-like
-            Training input in the layout documented by the estimator.
+            Training input in the layout documented by the estimator (numpy,
+            CPU ``torch.Tensor``, pandas incl. nullable dtypes for 2D input).
         y : array-like
             Targets in the layout documented by the estimator.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the loss (the validation
+            loss included): each sample's loss, averaged over its elements,
+            counts ``sample_weight[i] / mean(sample_weight)`` times. None
+            weighs all samples equally. With scikit-learn's metadata routing
+            request it with ``set_fit_request(sample_weight=True)``.
         validation_data : tuple (X_valid, y_valid) or None, default=None
             An explicit validation set (e.g. the held-out fold of a CV
             ensemble) used for ``valid_loss`` and early stopping instead of
             splitting off ``validation_fraction`` of ``X``.
-        **fit_params : dict
-            Passed on to :meth:`skorch.NeuralNet.fit`.
 
         Returns
         -------
@@ -473,24 +779,77 @@ class BaseDeepEstimator(BaseEstimator):
             The fitted estimator.
         """
         continuing = self.warm_start and hasattr(self, "net_")
+        snapshot = self._snapshot_fitted_state() if continuing else None
         try:
+            self._validate_params()
+            self._check_passthrough_params()
+            if continuing:
+                self._check_warm_start_params()
             return self._fit(
                 X,
                 y,
                 continuing=continuing,
+                sample_weight=sample_weight,
                 validation_data=validation_data,
-                **fit_params,
             )
         except BaseException:
             self._reset_fitted_state()
+            if snapshot is not None:
+                vars(self).update(snapshot)
             raise
 
-    def _fit(self, X, y, *, continuing: bool, validation_data=None, **fit_params):
-        _check_params(self)
+    def _check_warm_start_params(self) -> None:
+        """A continued fit cannot change what shapes the network or its input."""
+        first = getattr(self, "_first_fit_params", None)
+        if first is None:  # fitted by an skseq that did not record them
+            return
+        current = {k: v for k, v in self.get_params(deep=False).items()}
+        changed = sorted(
+            k
+            for k in set(first) | {k for k in current if not _continuable(k)}
+            if not _same_value(first.get(k), current.get(k))
+        )
+        if changed:
+            raise ValueError(
+                f"warm_start=True continues training the fitted network, which "
+                f"cannot change {changed} (the fitted network was built with "
+                f"{ {k: first.get(k) for k in changed} }). A continued fit honours "
+                f"only {sorted(WARM_START_CONTINUABLE)} and optimizer__/iterator_* "
+                "parameters; set warm_start=False to fit a new network."
+            )
+
+    def _snapshot_fitted_state(self) -> dict[str, Any] | None:
+        """A copy of the fitted state, restored if a continued fit fails."""
+        state = {k: v for k, v in vars(self).items() if _is_fitted_name(k)}
+        try:
+            state["net_"] = copy.deepcopy(self.net_)
+        except Exception:  # a net that cannot be copied (some accelerators)
+            return None
+        return state
+
+    def _validate_sample_weight(self, sample_weight, X_train) -> np.ndarray | None:
+        if sample_weight is None:
+            return None
+        weight = check_sample_weight(sample_weight, len(X_train))
+        return (weight / weight.mean()).astype(np.float32)
+
+    def _fit(self, X, y, *, continuing: bool, sample_weight=None, validation_data=None):
         if not continuing:
             self._reset_fitted_state()
-        previous_shapes = self._fitted_shapes() if continuing else None
-        X_train, y_train = self._validate_fit_data(X, y)
+            X_train, y_train = self._validate_fit_data(X, y)
+            self._check_param_combinations()
+        else:
+            try:
+                X_train, y_train = self._validate_validation_data(
+                    X, y, names=("X", "y")
+                )
+            except (ValueError, TypeError) as exc:
+                raise type(exc)(
+                    "warm_start=True continues training the fitted network on data "
+                    f"like the first fit's: {exc} Set warm_start=False to fit a new "
+                    "network."
+                ) from exc
+        weight = self._validate_sample_weight(sample_weight, X_train)
         valid = None
         if validation_data is not None:
             if not (
@@ -501,12 +860,7 @@ class BaseDeepEstimator(BaseEstimator):
                     f"{type(validation_data).__name__}."
                 )
             valid = self._validate_validation_data(*validation_data)
-        if continuing and self._fitted_shapes() != previous_shapes:
-            raise ValueError(
-                "warm_start=True needs data of the shape the estimator was fitted "
-                f"on: {previous_shapes}; got {self._fitted_shapes()}."
-            )
-        self.device_ = self._resolve_fit_device()
+        device = self._resolve_fit_device()
         self.validation_fraction_ = (
             0.0
             if valid is not None
@@ -516,34 +870,75 @@ class BaseDeepEstimator(BaseEstimator):
         self.max_epochs_ = self._resolve_max_epochs(X_train, n_train)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        devices = (
-            [torch.device(self.device_)] if self.device_.startswith("cuda") else []
-        )
+        net_X = X_train if weight is None else {"X": X_train, _SAMPLE_WEIGHT: weight}
+        devices = [torch.device(device)] if device.startswith("cuda") else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
             if continuing:
-                self.net_.partial_fit(X_train, y_train, **fit_params)
+                self._continue_net(y_train, seed, valid, weight is not None)
+                self.net_.partial_fit(net_X, y_train)
             else:
-                net = self._build_net(y_train, seed, valid)
-                net.fit(X_train, y_train, **fit_params)
+                net = self._build_net(
+                    y_train, seed, device, valid, weighted=weight is not None
+                )
+                net.fit(net_X, y_train)
                 self.net_ = net
+                self._first_fit_params = {
+                    k: v
+                    for k, v in self.get_params(deep=False).items()
+                    if not _continuable(k)
+                }
+        self._check_finite_fit(X_train)
         self.n_epochs_ = len(self.net_.history)
         return self
 
-    def _fitted_shapes(self) -> dict[str, Any]:
-        return {
-            k: v
-            for k, v in vars(self).items()
-            if k.endswith("_") and not k.startswith("_") and k.startswith("n_")
-        }
+    def _check_param_combinations(self) -> None:
+        """Arguments valid alone but not together or not for this data (hook).
+
+        Runs after the data is validated (its shapes recorded) and before any
+        network is built; ``_parameter_constraints`` checks each argument.
+        """
+
+    def _check_finite_fit(self, X_train: np.ndarray) -> None:
+        """Refuse a trained network with non-finite weights or outputs.
+
+        The loss guard sees every batch's loss, but not the weights after the
+        last optimizer step, nor outputs that overflow with finite weights.
+        """
+        module = self.net_.module_
+        for name, tensor in itertools.chain(
+            module.named_parameters(), module.named_buffers()
+        ):
+            if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+                raise NonFiniteLossError(
+                    f"Training left non-finite weights ({name} contains NaN or "
+                    "infinity): it diverged on its last steps. Lower `lr`, scale "
+                    "the input, or check the data for extreme values."
+                )
+        if not np.isfinite(self._network_output(X_train[: self.batch_size])).all():
+            raise NonFiniteLossError(
+                "The trained network outputs NaN or infinity on the training data. "
+                "Lower `lr`, scale the input, or check the data for extreme values."
+            )
 
     def _reset_fitted_state(self) -> None:
-        for name in [
-            k for k in vars(self) if k.endswith("_") and not k.startswith("_")
-        ]:
-            delattr(self, name)
+        reset_fitted_state(self)
+        vars(self).pop("_first_fit_params", None)
 
     # ------------------------------------------------------------- prediction
+    @property
+    def device_(self) -> str:
+        """The device the trained network is on (derived, never stored).
+
+        A network trained on CUDA and unpickled on a machine without CUDA is
+        on the CPU (skorch maps it there), and so is its prediction.
+        """
+        check_is_fitted(self, "net_")
+        module = self.net_.module_
+        for tensor in itertools.chain(module.parameters(), module.buffers()):
+            return str(tensor.device)
+        return "cpu"
+
     def _forward(self, X) -> np.ndarray:
         """Validated ``X`` -> raw network output as a float32 numpy array."""
         check_is_fitted(self, "net_")
@@ -556,9 +951,8 @@ class BaseDeepEstimator(BaseEstimator):
         not shuffle; the RNG is forked so prediction never changes the
         caller's random state.
         """
-        devices = (
-            [torch.device(self.device_)] if self.device_.startswith("cuda") else []
-        )
+        device = self.device_
+        devices = [torch.device(device)] if device.startswith("cuda") else []
         with torch.random.fork_rng(devices=devices), torch.no_grad():
             out = self.net_.forward(X, training=False, device="cpu")
         return out.numpy()
@@ -586,75 +980,6 @@ class BaseDeepEstimator(BaseEstimator):
     def _get_test_params(cls) -> list[dict[str, Any]]:
         """Tiny configurations used by the test-suite (fast on CPU)."""
         return [{"max_epochs": 2, "random_state": 0}]
-
-
-class SequenceInputMixin:
-    """Validation of ``(n_samples, n_timesteps, n_channels)`` input.
-
-    Records ``n_timesteps_in_``, ``n_channels_in_`` and ``n_features_in_``
-    (``n_timesteps * n_channels``: for a 2D univariate input this is
-    ``X.shape[1]``, as in scikit-learn) and checks them at predict time.
-    """
-
-    def _min_timesteps(self) -> int:
-        return 1
-
-    def _validate_sequences(self, X, *, reset: bool, allow_nan: bool = False):
-        from skseq.utils.validation import check_sequences
-
-        X = check_sequences(
-            X, min_timesteps=self._min_timesteps() if reset else 1, allow_nan=allow_nan
-        )
-        n_timesteps, n_channels = X.shape[1:]
-        if reset:
-            self.n_timesteps_in_ = n_timesteps
-            self.n_channels_in_ = n_channels
-            self.n_features_in_ = n_timesteps * n_channels
-            return X
-        check_is_fitted(self)
-        if (n_timesteps, n_channels) != (self.n_timesteps_in_, self.n_channels_in_):
-            raise ValueError(
-                f"X has {n_timesteps * n_channels} features, but "
-                f"{type(self).__name__} is expecting {self.n_features_in_} features "
-                f"as input: it was fitted on sequences of shape (n_samples, "
-                f"{self.n_timesteps_in_}, {self.n_channels_in_}) and got (n_samples, "
-                f"{n_timesteps}, {n_channels})."
-            )
-        return X
-
-
-class FrameInputMixin:
-    """Validation of frame sequences ``(n, T, H, W)`` or ``(n, T, C, H, W)``.
-
-    Records ``n_input_frames_``, ``n_channels_in_``, ``frame_shape_`` (H, W),
-    ``n_features_in_`` (values per sample) and whether the input had a channel
-    axis, so that predictions come back in the caller's layout.
-    """
-
-    def _min_input_frames(self) -> int:
-        return 1
-
-    def _validate_frames(self, X, *, reset: bool):
-        from skseq.utils.validation import check_frames
-
-        X, had_channel_axis = check_frames(X, min_frames=self._min_input_frames())
-        n_frames, n_channels, height, width = X.shape[1:]
-        if reset:
-            self.n_input_frames_ = n_frames
-            self.n_channels_in_ = n_channels
-            self.frame_shape_ = (height, width)
-            self.n_features_in_ = n_frames * n_channels * height * width
-            self.channel_axis_ = had_channel_axis
-            return X
-        check_is_fitted(self)
-        expected = (self.n_input_frames_, self.n_channels_in_, *self.frame_shape_)
-        if (n_frames, n_channels, height, width) != expected:
-            raise ValueError(
-                f"X has frames of shape (n_frames, C, H, W) = "
-                f"{(n_frames, n_channels, height, width)}, but {type(self).__name__} "
-                f"was fitted on {expected}."
-            )
-        return X
 
 
 _LOSSES = ("mse", "mae", "huber", "logcosh")
@@ -692,15 +1017,16 @@ class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator
         self.target_ndim_ = int(y_raw_ndim)
         return y
 
-    def _validate_validation_data(self, X, y):
+    def _validate_validation_data(self, X, y, names=("X_valid", "y_valid")):
         from skseq.utils.validation import check_frame_targets
 
         X = self._validate_predict_X(X)
-        y = check_frame_targets(y, X, name="y_valid")
+        y = check_frame_targets(y, X, name=names[1])
         expected = (self.n_output_frames_, self.n_channels_out_)
         if y.shape[1:3] != expected:
             raise ValueError(
-                f"y_valid has (n_frames, C) = {y.shape[1:3]} but y in fit had {expected}."
+                f"{names[1]} has (n_frames, C) = {y.shape[1:3]} but the y the "
+                f"network was fitted on had {expected}."
             )
         return X, self._network_targets(y)
 

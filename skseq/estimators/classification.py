@@ -8,26 +8,33 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import torch
 from scipy.special import softmax
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
-from skorch import NeuralNetClassifier
 
 from skseq.estimators._base import (
+    TRAINING_PARAMETER_CONSTRAINTS,
     BaseDeepEstimator,
     FitLRScheduler,
     SequenceInputMixin,
+    WeightedNeuralNetClassifier,
+    fraction,
+    positive_int,
+    positive_int_sequence,
 )
-from skseq.modules.conv1d import Conv1DActivityNet
-from skseq.modules.recurrent import KeypointLSTMNet
-from skseq.utils.validation import check_positive_int, check_same_length
+from skseq.modules.conv1d import _POOLINGS, Conv1DActivityNet
+from skseq.modules.layers import _ACTIVATIONS
+from skseq.modules.recurrent import _HEADS, KeypointLSTMNet
+from skseq.utils.validation import check_same_length
 
 if TYPE_CHECKING:  # only for the annotation; accelerate is optional
     import accelerate
@@ -44,11 +51,18 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
     """
 
     _is_classifier = True
-    _net_class = NeuralNetClassifier
+    _net_class = WeightedNeuralNetClassifier
+    _parameter_constraints: ClassVar[dict] = {
+        **TRAINING_PARAMETER_CONSTRAINTS,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "scale_input": ["boolean"],
+    }
+    #: NaN inside a sequence (not only trailing padding rows) is a missing value
+    _missing_values = False
 
     def _validate_fit_data(self, X, y):
         X = self._validate_sequences(X, reset=True, allow_nan=True)
-        _check_trailing_nan_padding(X)
+        missing = _check_nan(X, allow_missing=self._missing_values)
         self._fit_input_scaling(X)
         if y is None:
             raise ValueError(
@@ -67,7 +81,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
             )
         self.classes_ = encoder.classes_
         self.class_weight_ = self._compute_class_weight(y)
-        return self._scale_input(X), y_encoded.astype(np.int64)
+        return self._scale_input(X, missing), y_encoded.astype(np.int64)
 
     def _fit_input_scaling(self, X: np.ndarray) -> None:
         """Learn per-channel ``input_mean_`` and ``input_scale_`` (NaN-aware)."""
@@ -80,28 +94,38 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         self.input_mean_ = mean.astype(np.float32)
         self.input_scale_ = scale.astype(np.float32)
 
-    def _scale_input(self, X: np.ndarray) -> np.ndarray:
-        """Standardise each channel with the statistics learnt in ``fit``."""
-        if self.input_mean_ is None:
-            return X
-        return (X - self.input_mean_) / self.input_scale_
+    def _scale_input(self, X: np.ndarray, missing: np.ndarray | None) -> np.ndarray:
+        """Standardise each channel with the statistics learnt in ``fit``.
 
-    def _validate_validation_data(self, X, y):
-        X = self._validate_predict_X(X)
+        Missing values (``missing``, NaN inside a sequence where the class
+        accepts them) are then filled with 0, the channel mean; trailing
+        all-NaN padding rows stay NaN for the network to mask.
+        """
+        if self.input_mean_ is not None:
+            X = (X - self.input_mean_) / self.input_scale_
+        if missing is not None:
+            X = np.where(missing, np.float32(0), X)
+        return X
+
+    def _validate_validation_data(self, X, y, names=("X_valid", "y_valid")):
+        X = self._validate_sequences(X, reset=False, allow_nan=True)
+        X = self._scale_input(X, _check_nan(X, allow_missing=self._missing_values))
+        if y is None:
+            raise ValueError(f"{names[1]} is None; expected class labels.")
         y = column_or_1d(y, warn=True)
-        check_same_length(X, y, names=("X_valid", "y_valid"))
+        check_same_length(X, y, names=names)
+        check_classification_targets(y)
         unseen = np.setdiff1d(y, self.classes_)
         if len(unseen):
             raise ValueError(
-                f"y_valid contains labels not seen in y: {unseen.tolist()}; known "
-                f"classes are {self.classes_.tolist()}."
+                f"{names[1]} contains labels the network was not fitted on: "
+                f"{unseen.tolist()}; its classes_ are {self.classes_.tolist()}."
             )
         return X, np.searchsorted(self.classes_, y).astype(np.int64)
 
     def _validate_predict_X(self, X):
         X = self._validate_sequences(X, reset=False, allow_nan=True)
-        _check_trailing_nan_padding(X)
-        return self._scale_input(X)
+        return self._scale_input(X, _check_nan(X, allow_missing=self._missing_values))
 
     def _sample_cost(self, X: np.ndarray) -> float:
         """Timesteps per sequence: what one training sample costs."""
@@ -113,8 +137,8 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
             kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
         return torch.nn.CrossEntropyLoss, kwargs
 
-    def _build_net(self, y_train, seed, valid=None):
-        net = super()._build_net(y_train, seed, valid)
+    def _build_net(self, y_train, seed, *args, **kwargs):
+        net = super()._build_net(y_train, seed, *args, **kwargs)
         # skorch's classifier needs every class up front (a validation split
         # may miss one); labels are already encoded as 0..n_classes-1.
         net.set_params(classes=np.arange(len(self.classes_)))
@@ -123,11 +147,6 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
     def _compute_class_weight(self, y: np.ndarray) -> np.ndarray | None:
         if self.class_weight is None:
             return None
-        if not (self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
-            raise ValueError(
-                "class_weight must be None, 'balanced' or a dict mapping labels to "
-                f"weights; got {self.class_weight!r}."
-            )
         return compute_class_weight(self.class_weight, classes=self.classes_, y=y)
 
     def predict_proba(self, X) -> np.ndarray:
@@ -180,6 +199,8 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = False
+        # NaN inside sequences is a missing value (not only padding) for some
+        tags.input_tags.allow_nan = self._missing_values
         return tags
 
 
@@ -264,6 +285,11 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         Extra skorch callbacks (e.g. ``LRScheduler``, ``MlflowLogger``). An
         ``LRScheduler`` here replaces ``lr_schedule``.
     warm_start : bool, default=False
+        If True, ``fit`` on a fitted estimator trains the same network
+        ``max_epochs`` more epochs with the current ``lr``, ``batch_size``,
+        callbacks and validation settings; other shapes, new labels or changed
+        architecture arguments are refused, and a failed continuation leaves
+        the model as it was (see :class:`~skseq.estimators._base.BaseDeepEstimator`).
     device : str, default="cpu"
     accelerator : accelerate.Accelerator or None, default=None
         Train through Hugging Face ``accelerate`` (multi-GPU, mixed
@@ -298,6 +324,21 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
     (2, 4)
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseSequenceClassifier._parameter_constraints,
+        "channels": [positive_int_sequence("a non-empty tuple of int >= 1")],
+        "kernel_size": [positive_int()],
+        "activation": [StrOptions(set(_ACTIVATIONS))],
+        "dropout": [fraction()],
+        "head_units": [positive_int()],
+        "head_dropout": [fraction()],
+        "roll_augment": ["boolean"],
+        "max_roll": [Interval(Integral, 0, None, closed="left"), None],
+        "differences": ["boolean", StrOptions({"auto"})],
+        "downsample": [positive_int(), StrOptions({"auto"})],
+        "pooling": [StrOptions(set(_POOLINGS))],
+    }
+
     def __init__(
         self,
         channels: tuple[int, ...] = (32, 64, 64),
@@ -327,6 +368,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         accelerator: accelerate.Accelerator | None = None,
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
+        **kwargs,
     ):
         self.channels = channels
         self.kernel_size = kernel_size
@@ -355,31 +397,23 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         self.accelerator = accelerator
         self.verbose = verbose
         self.random_state = random_state
+        self._set_passthrough_params(kwargs)
 
     #: ``downsample="auto"``: the longest sequence the residual blocks see.
     _auto_max_length = 256
 
     def _resolve_downsample(self, n_timesteps: int) -> int:
         """Stem factor for sequences of ``n_timesteps`` (padded) steps."""
-        if isinstance(self.downsample, str):
-            if self.downsample != "auto":
-                raise ValueError(
-                    f"downsample must be 'auto' or a positive integer; got "
-                    f"{self.downsample!r}."
-                )
+        if self.downsample == "auto":
             return max(1, -(-n_timesteps // self._auto_max_length))
-        return check_positive_int(self.downsample, "downsample")
+        return int(self.downsample)
 
     def _sample_cost(self, X):
         """Timesteps the blocks see per sequence (after the stem)."""
         return float(-(-X.shape[1] // self._resolve_downsample(X.shape[1])))
 
     def _resolve_differences(self) -> bool:
-        if isinstance(self.differences, str):
-            if self.differences != "auto":
-                raise ValueError(
-                    f"differences must be 'auto' or a bool; got {self.differences!r}."
-                )
+        if self.differences == "auto":
             return self.downsample_ > 1
         return bool(self.differences)
 
@@ -436,7 +470,16 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     Variable-length sequences: pad shorter sequences at the END with rows of
     NaN to a common length. Padding is excluded by packing the sequences
     (:func:`torch.nn.utils.rnn.pack_padded_sequence`), so it never changes a
-    prediction. NaN anywhere else is an error.
+    prediction.
+
+    Missing keypoints: NaN anywhere before a sequence's padding (a joint the
+    pose detector did not find, as :class:`~skseq.preprocessing.KeypointNormalizer`
+    with ``missing="nan"`` returns it; a frame where none was found) is a
+    missing value. It is left out of the input scaling statistics and, after
+    scaling, filled with 0 -- the channel's mean, so a missing coordinate
+    carries no signal. A frame whose every coordinate is missing is thus a
+    frame of zeros, unless it is trailing (then it is padding). A sequence of
+    NaN only is an error.
 
     Parameters
     ----------
@@ -467,6 +510,11 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     patience : int or None, default=None
     callbacks : list or None, default=None
     warm_start : bool, default=False
+        If True, ``fit`` on a fitted estimator trains the same network
+        ``max_epochs`` more epochs with the current ``lr``, ``batch_size``,
+        callbacks and validation settings; other shapes, new labels or changed
+        architecture arguments are refused, and a failed continuation leaves
+        the model as it was (see :class:`~skseq.estimators._base.BaseDeepEstimator`).
     device : str, default="cpu"
     accelerator : accelerate.Accelerator or None, default=None
         Train through Hugging Face ``accelerate`` (multi-GPU, mixed
@@ -491,9 +539,22 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     (3,)
     """
 
-    _lr_schedules = ("cosine", "step", None)
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseSequenceClassifier._parameter_constraints,
+        "hidden_size": [positive_int()],
+        "n_layers": [positive_int()],
+        "bidirectional": ["boolean"],
+        "dropout": [fraction()],
+        "head": [StrOptions(set(_HEADS))],
+        "head_units": [positive_int()],
+        "patch_length": [positive_int(), StrOptions({"auto"})],
+        "lr_step_size": [positive_int(), None],
+        "lr_gamma": [Interval(Real, 0, 1, closed="right")],
+        "lr_schedule": [StrOptions({"cosine", "step"}), None],
+    }
     #: ``patch_length="auto"``: the longest sequence the LSTM steps through.
     _auto_max_lstm_steps = 64
+    _missing_values = True
 
     def __init__(
         self,
@@ -522,6 +583,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         accelerator: accelerate.Accelerator | None = None,
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
+        **kwargs,
     ):
         self.hidden_size = hidden_size
         self.n_layers = n_layers
@@ -548,16 +610,19 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         self.accelerator = accelerator
         self.verbose = verbose
         self.random_state = random_state
+        self._set_passthrough_params(kwargs)
+
+    def _check_param_combinations(self):
+        if self.lr_schedule == "step" and self.lr_step_size is None:
+            raise ValueError(
+                "lr_schedule='step' needs lr_step_size (epochs between drops); got "
+                "None."
+            )
 
     def _resolve_patch_length(self) -> int:
-        if isinstance(self.patch_length, str):
-            if self.patch_length != "auto":
-                raise ValueError(
-                    f"patch_length must be 'auto' or a positive integer; got "
-                    f"{self.patch_length!r}."
-                )
+        if isinstance(self.patch_length, str):  # "auto"
             return -(-self.n_timesteps_in_ // self._auto_max_lstm_steps)
-        return check_positive_int(self.patch_length, "patch_length")
+        return int(self.patch_length)
 
     def _sample_cost(self, X):
         """Recurrent steps per sequence (timesteps / patch length)."""
@@ -566,7 +631,6 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     def _default_callbacks(self):
         if self.lr_schedule != "step":
             return super()._default_callbacks()
-        check_positive_int(self.lr_step_size, "lr_step_size")
         return [
             (
                 "lr_step_schedule",
@@ -583,12 +647,13 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
             n_features=self.n_channels_in_,
             n_classes=len(self.classes_),
             n_timesteps=self.n_timesteps_in_,
-            hidden_size=self.hidden_size,
-            n_layers=self.n_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
+            # torch's LSTM wants Python numbers; numpy scalars are accepted here
+            hidden_size=int(self.hidden_size),
+            n_layers=int(self.n_layers),
+            bidirectional=bool(self.bidirectional),
+            dropout=float(self.dropout),
             head=self.head,
-            head_units=self.head_units,
+            head_units=int(self.head_units),
             patch_length=self._resolve_patch_length(),
         )
 
@@ -616,28 +681,38 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         ]
 
 
-def _check_trailing_nan_padding(X: np.ndarray) -> None:
-    """Allow NaN only as whole rows at the end of a sequence (padding)."""
+def _check_nan(X: np.ndarray, *, allow_missing: bool) -> np.ndarray | None:
+    """Check the NaN in ``X``; return the mask of missing values (or None).
+
+    Trailing rows of NaN (every channel) are padding of a shorter sequence.
+    With ``allow_missing``, NaN anywhere before the padding is a missing
+    value (e.g. a keypoint the pose detector did not find) and its mask is
+    returned; without, such NaN is an error.
+    """
     nan_mask = np.isnan(X)
     if not nan_mask.any():
-        return
+        return None
     row_nan = nan_mask.all(axis=2)
-    if (nan_mask.any(axis=2) & ~row_nan).any():
-        raise ValueError(
-            "X contains NaN in only some channels of a timestep. NaN is accepted "
-            "only as padding: whole rows of NaN at the end of a shorter sequence."
-        )
-    # Padding must be trailing: once a row is NaN, all later rows must be NaN.
     valid = ~row_nan
-    lengths = valid.sum(axis=1)
-    if (lengths == 0).any():
+    # length: up to the last row that is not entirely NaN
+    lengths = X.shape[1] - np.argmax(valid[:, ::-1], axis=1)
+    if (~valid.any(axis=1)).any():
         raise ValueError(
             "X contains a sequence made only of NaN padding; every sequence needs "
             "at least one timestep of data."
         )
-    leading_ok = valid[np.arange(X.shape[1])[None, :] < lengths[:, None]].all()
-    if not leading_ok:
+    inside = np.arange(X.shape[1])[None, :] < lengths[:, None]
+    missing = nan_mask & inside[:, :, None]
+    if not missing.any():
+        return None
+    if not allow_missing:
+        if (nan_mask.any(axis=2) & ~row_nan).any():
+            raise ValueError(
+                "X contains NaN in only some channels of a timestep. NaN is accepted "
+                "only as padding: whole rows of NaN at the end of a shorter sequence."
+            )
         raise ValueError(
             "X contains NaN rows in the middle of a sequence. NaN is accepted only "
             "as padding at the end of a shorter sequence (pad after the data)."
         )
+    return missing

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import StrOptions
 
-from skseq.estimators._base import BaseFrameRegressor, resolve_loss
+from skseq.estimators._base import (
+    _LOSSES,
+    TRAINING_PARAMETER_CONSTRAINTS,
+    BaseFrameRegressor,
+    positive_int,
+    resolve_loss,
+)
 from skseq.modules.convlstm import ConvLSTMSeq2Seq
-from skseq.utils.validation import check_positive_int
 
 if TYPE_CHECKING:  # only for the annotation; accelerate is optional
     import accelerate
@@ -59,6 +65,11 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         ``"cosine"`` decays ``lr`` to ``lr / 100`` along a half cosine.
     callbacks : list or None, default=None
     warm_start : bool, default=False
+        If True, ``fit`` on a fitted estimator trains the same network
+        ``max_epochs`` more epochs with the current ``lr``, ``batch_size``,
+        callbacks and validation settings; other shapes, new labels or changed
+        architecture arguments are refused, and a failed continuation leaves
+        the model as it was (see :class:`~skseq.estimators._base.BaseDeepEstimator`).
     device : str, default="cpu"
     accelerator : accelerate.Accelerator or None, default=None
         Train through Hugging Face ``accelerate`` (multi-GPU, mixed
@@ -91,6 +102,17 @@ class ConvLSTMForecaster(BaseFrameRegressor):
     (8, 2, 12, 10)
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        **TRAINING_PARAMETER_CONSTRAINTS,
+        "hidden_channels": [positive_int()],
+        "n_layers": [positive_int()],
+        "kernel_size": [positive_int()],
+        "encoder_decoder": ["boolean"],
+        "attention": ["boolean"],
+        "attention_mode": [StrOptions({"pixel", "frame"})],
+        "loss": [StrOptions(set(_LOSSES))],
+    }
+
     def __init__(
         self,
         hidden_channels: int = 16,
@@ -114,6 +136,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         accelerator: accelerate.Accelerator | None = None,
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
+        **kwargs,
     ):
         self.hidden_channels = hidden_channels
         self.n_layers = n_layers
@@ -136,20 +159,21 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         self.accelerator = accelerator
         self.verbose = verbose
         self.random_state = random_state
+        self._set_passthrough_params(kwargs)
 
-    def _validate_fit_data(self, X, y):
+    def _check_param_combinations(self):
         if self.attention and not self.encoder_decoder:
             raise ValueError(
                 "attention=True needs encoder_decoder=True (the decoder attends over "
                 "the encoder states); set attention=False for the plain model."
             )
-        for name in ("hidden_channels", "n_layers", "kernel_size"):
-            check_positive_int(getattr(self, name), name)
         if self.kernel_size % 2 == 0:
             raise ValueError(
                 f"kernel_size must be odd (same-size gate convolutions); got "
                 f"{self.kernel_size}."
             )
+
+    def _validate_fit_data(self, X, y):
         X = self._validate_frames(X, reset=True)
         return X, self._validate_targets(y, X)
 

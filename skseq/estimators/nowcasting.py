@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from numbers import Real
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from skseq.estimators._base import BaseFrameRegressor, resolve_loss
+from skseq.estimators._base import (
+    TRAINING_PARAMETER_CONSTRAINTS,
+    BaseFrameRegressor,
+    fraction,
+    positive_int,
+    resolve_loss,
+)
+from skseq.modules.layers import _ACTIVATIONS
 from skseq.modules.losses import LogCoshL1Loss
 from skseq.modules.unet import RainNet, RecursiveNowcastNet
 from skseq.utils.validation import check_positive_int
@@ -148,6 +157,11 @@ class UNetNowcaster(BaseFrameRegressor):
         ``"cosine"`` decays ``lr`` to ``lr / 100`` along a half cosine.
     callbacks : list or None, default=None
     warm_start : bool, default=False
+        If True, ``fit`` on a fitted estimator trains the same network
+        ``max_epochs`` more epochs with the current ``lr``, ``batch_size``,
+        callbacks and validation settings; other shapes, new labels or changed
+        architecture arguments are refused, and a failed continuation leaves
+        the model as it was (see :class:`~skseq.estimators._base.BaseDeepEstimator`).
     device : str, default="cpu"
     accelerator : accelerate.Accelerator or None, default=None
         Train through Hugging Face ``accelerate`` (multi-GPU, mixed
@@ -184,6 +198,23 @@ class UNetNowcaster(BaseFrameRegressor):
     (2, 5, 37, 53)
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        **TRAINING_PARAMETER_CONSTRAINTS,
+        "depth": [positive_int()],
+        "base_channels": [positive_int()],
+        "dropout": [fraction()],
+        "upsampling": [StrOptions({"transpose", "nearest"})],
+        "activation": [StrOptions(set(_ACTIVATIONS))],
+        "two_path": ["boolean"],
+        "convlstm_hidden": [positive_int()],
+        "advection_prior": ["boolean"],
+        "residual": [StrOptions(set(_RESIDUALS))],
+        "loss": [StrOptions(set(_LOSSES))],
+        "log_transform": ["boolean"],
+        "log_offset": [Interval(Real, 0, None, closed="neither")],
+        "clip_output": ["boolean"],
+    }
+
     def __init__(
         self,
         depth: int = 3,
@@ -213,6 +244,7 @@ class UNetNowcaster(BaseFrameRegressor):
         accelerator: accelerate.Accelerator | None = None,
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
+        **kwargs,
     ):
         self.depth = depth
         self.base_channels = base_channels
@@ -241,6 +273,7 @@ class UNetNowcaster(BaseFrameRegressor):
         self.accelerator = accelerator
         self.verbose = verbose
         self.random_state = random_state
+        self._set_passthrough_params(kwargs)
 
     #: ``max_epochs="auto"``: the compute budget of one fit, in pixels x
     #: unrolled steps (one sample of ``T_out`` lead times on ``H x W`` frames
@@ -256,8 +289,6 @@ class UNetNowcaster(BaseFrameRegressor):
     def _forward_transform(self, a: np.ndarray, name: str) -> np.ndarray:
         if not self.log_transform:
             return a
-        if not self.log_offset > 0:
-            raise ValueError(f"log_offset must be > 0; got {self.log_offset!r}.")
         minimum = float(a.min())
         if minimum < 0:
             raise ValueError(
@@ -280,20 +311,23 @@ class UNetNowcaster(BaseFrameRegressor):
         return float(low), float(high)
 
     # -------------------------------------------------------------- validation
-    def _validate_fit_data(self, X, y):
-        check_positive_int(self.depth, "depth")
-        check_positive_int(self.base_channels, "base_channels")
-        if self.loss not in _LOSSES:
-            raise ValueError(f"loss must be one of {_LOSSES}; got {self.loss!r}.")
-        if self.residual not in _RESIDUALS:
-            raise ValueError(
-                f"residual must be one of {_RESIDUALS}; got {self.residual!r}."
-            )
+    def _check_param_combinations(self):
         if self.residual == "prior" and not self.advection_prior:
             raise ValueError(
                 "residual='prior' corrects the advection prior; it needs "
                 "advection_prior=True."
             )
+        height, width = self.frame_shape_
+        if 2**self.depth > max(height, width):
+            raise ValueError(
+                f"depth={self.depth} halves the frames {self.depth} times (a factor "
+                f"{2**self.depth}), but they are only {height}x{width}: the deepest "
+                "level would be smaller than one pixel and the frames would be "
+                "padded far beyond their size. Use depth <= "
+                f"{int(np.log2(max(height, width)))} for frames of this size."
+            )
+
+    def _validate_fit_data(self, X, y):
         X = self._validate_frames(X, reset=True)
         y = self._validate_targets(y, X)
         if self.n_channels_out_ != self.n_channels_in_ and (

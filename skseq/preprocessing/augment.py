@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import numbers
+from numbers import Real
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from skseq.base import ArrayOutputMixin, non_negative_int, validate_data
 from skseq.utils.validation import check_same_length, check_sequences, input_ndim
 
 __all__ = ["RollAugmenter", "RollOversampler"]
@@ -42,7 +46,7 @@ def _random_shifts(rng, n: int, lo: int, hi: int) -> np.ndarray:
     return magnitude * sign
 
 
-class RollAugmenter(TransformerMixin, BaseEstimator):
+class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Roll each training sequence circularly in time by a random shift.
 
     An activity recording may start at any phase of the movement, so a
@@ -70,6 +74,12 @@ class RollAugmenter(TransformerMixin, BaseEstimator):
         ``n_timesteps * n_channels``.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "min_shift": [non_negative_int()],
+        "max_shift": [non_negative_int(), None],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self, min_shift: int = 0, max_shift: int | None = None, random_state=None
     ):
@@ -78,16 +88,11 @@ class RollAugmenter(TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     def _validate(self, X, reset: bool) -> np.ndarray:
-        X_checked = check_sequences(X, dtype=_FLOAT_DTYPES)
+        if reset:
+            self._validate_params()
+        X_checked = validate_data(self, X, reset=reset, dtype=_FLOAT_DTYPES)
         if reset:
             _shift_bounds(self.min_shift, self.max_shift, X_checked.shape[1])
-            self.n_channels_in_ = X_checked.shape[2]
-            self.n_features_in_ = X_checked.shape[1] * X_checked.shape[2]
-        elif X_checked.shape[1] * X_checked.shape[2] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X_checked.shape[1] * X_checked.shape[2]} features, but "
-                f"RollAugmenter is expecting {self.n_features_in_} features as input."
-            )
         return X_checked
 
     def fit(self, X, y=None):
@@ -173,6 +178,16 @@ class RollOversampler(BaseEstimator):
     """
 
     _sampling_type = "over-sampling"
+    _parameter_constraints: ClassVar[dict] = {
+        "sampling_strategy": [
+            StrOptions({"auto", "not majority", "minority", "all"}),
+            dict,
+            Interval(Real, 0, 1, closed="right"),
+        ],
+        "noise_std": [Interval(Real, 0, None, closed="left")],
+        "max_shift": [non_negative_int(), None],
+        "random_state": ["random_state"],
+    }
 
     def __init__(
         self,
@@ -257,6 +272,7 @@ class RollOversampler(BaseEstimator):
             The originals first, then the synthetic samples.
         y_resampled : ndarray of shape (n_samples + n_new,)
         """
+        self._validate_params()
         ndim = input_ndim(X)
         X = check_sequences(X, dtype=_FLOAT_DTYPES)
         if y is None:
@@ -264,8 +280,6 @@ class RollOversampler(BaseEstimator):
         y = column_or_1d(y, warn=True)
         check_same_length(X, y, names=("X", "y"))
         check_classification_targets(y)
-        if not (isinstance(self.noise_std, numbers.Real) and self.noise_std >= 0):
-            raise ValueError(f"noise_std must be >= 0; got {self.noise_std!r}.")
         lo, hi = _shift_bounds(0, self.max_shift, X.shape[1])
         labels, counts = np.unique(y, return_counts=True)
         self.sampling_strategy_ = self._targets(labels, counts)

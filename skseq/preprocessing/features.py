@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from numbers import Real
+from typing import ClassVar
+
 import numpy as np
 from scipy.integrate import cumulative_trapezoid
 from scipy.signal import detrend
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from skseq.utils.validation import check_positive_int, check_sequences, input_ndim
+from skseq.base import ArrayOutputMixin, positive_int_sequence, validate_data
+from skseq.utils.validation import input_ndim
 
 __all__ = ["DerivativeIntegralFeatures"]
 
 _FLOAT_DTYPES = [np.float64, np.float32]
 
 
-class DerivativeIntegralFeatures(TransformerMixin, BaseEstimator):
+class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Append time derivatives and cumulative integrals of every channel.
 
     The seed-004 activity model fed the network the 6 IMU channels, their
@@ -60,6 +65,18 @@ class DerivativeIntegralFeatures(TransformerMixin, BaseEstimator):
     (2, 100, 18)
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "derivative_orders": [
+            positive_int_sequence("a tuple of int >= 1", allow_empty=True)
+        ],
+        "integral_orders": [
+            positive_int_sequence("a tuple of int >= 1", allow_empty=True)
+        ],
+        "dt": [Interval(Real, 0, None, closed="neither")],
+        "keep_original": ["boolean"],
+        "detrend_integrals": ["boolean"],
+    }
+
     def __init__(
         self,
         derivative_orders: tuple[int, ...] = (1,),
@@ -75,11 +92,7 @@ class DerivativeIntegralFeatures(TransformerMixin, BaseEstimator):
         self.detrend_integrals = detrend_integrals
 
     def _check_params(self) -> None:
-        for name in ("derivative_orders", "integral_orders"):
-            for order in getattr(self, name):
-                check_positive_int(order, f"each of {name}")
-        if not (isinstance(self.dt, int | float) and self.dt > 0):
-            raise ValueError(f"dt must be a positive number; got {self.dt!r}.")
+        self._validate_params()
         if not (self.keep_original or self.derivative_orders or self.integral_orders):
             raise ValueError("Nothing to output: keep_original=False and no orders.")
 
@@ -100,10 +113,10 @@ class DerivativeIntegralFeatures(TransformerMixin, BaseEstimator):
         """
         self._check_params()
         ndim = input_ndim(X)
-        X = check_sequences(X, min_timesteps=self._min_timesteps(), dtype=_FLOAT_DTYPES)
+        X = validate_data(
+            self, X, reset=True, min_length=self._min_timesteps(), dtype=_FLOAT_DTYPES
+        )
         self.input_ndim_ = 2 if ndim == 2 else 3
-        self.n_channels_in_ = X.shape[2]
-        self.n_features_in_ = X.shape[1] * X.shape[2]
         return self
 
     def _blocks(self) -> list[tuple[str, int]]:
@@ -127,16 +140,7 @@ class DerivativeIntegralFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         was_2d = input_ndim(X) == 2
-        X = check_sequences(X, dtype=_FLOAT_DTYPES)
-        if (
-            X.shape[1] * X.shape[2] != self.n_features_in_
-            or X.shape[2] != self.n_channels_in_
-        ):
-            raise ValueError(
-                f"X has {X.shape[1] * X.shape[2]} features, but "
-                f"DerivativeIntegralFeatures is expecting {self.n_features_in_} features "
-                f"as input (sequences of {self.n_channels_in_} channels)."
-            )
+        X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES)
         out = []
         for kind, order in self._blocks():
             block = X

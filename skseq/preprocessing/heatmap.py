@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
+from numbers import Integral, Real
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from skseq.utils.validation import check_positive_int, to_numeric_array
+from skseq.base import ArrayOutputMixin, non_negative_int, positive_int
+from skseq.utils.validation import to_numeric_array
 
 __all__ = ["Heatmapper"]
 
@@ -22,7 +28,7 @@ def _longest_run(mask: np.ndarray) -> int:
     return longest
 
 
-class Heatmapper(TransformerMixin, BaseEstimator):
+class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Turn a table of speeds (time x location) into grayscale heatmap frames.
 
     Seed 000 predicted traffic on an urban motorway from heatmaps of speed
@@ -81,6 +87,20 @@ class Heatmapper(TransformerMixin, BaseEstimator):
     (3, 288, 40)
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "frame_length": [positive_int()],
+        "freq": [str, datetime.timedelta, None],
+        "locations": ["array-like", None],
+        "vmin": [Interval(Real, None, None, closed="neither"), None],
+        "vmax": [Interval(Real, None, None, closed="neither"), None],
+        "invert": ["boolean"],
+        "max_gap": [non_negative_int()],
+        "duplicates": [StrOptions({"error", "mean"})],
+        "time_col": [str, Integral],
+        "location_col": [str, Integral],
+        "value_col": [str, Integral],
+    }
+
     def __init__(
         self,
         frame_length: int = 288,
@@ -119,10 +139,6 @@ class Heatmapper(TransformerMixin, BaseEstimator):
             raise ValueError("The table is empty.")
         long_cols = {self.time_col, self.location_col, self.value_col}
         if long_cols <= set(table.columns):
-            if self.duplicates not in ("error", "mean"):
-                raise ValueError(
-                    f"duplicates must be 'error' or 'mean'; got {self.duplicates!r}."
-                )
             keys = [self.time_col, self.location_col]
             dup = table.duplicated(keys)
             if dup.any() and self.duplicates == "error":
@@ -204,8 +220,7 @@ class Heatmapper(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        check_positive_int(self.frame_length, "frame_length")
-        check_positive_int(self.max_gap, "max_gap", minimum=0)
+        self._validate_params()
         wide = self._to_wide(X)
         if self.freq is not None:
             freq = pd.Timedelta(self.freq)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import warnings
+from numbers import Integral
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import StrOptions
 
+from skseq.base import ArrayOutputMixin, Rule, non_negative_int, validate_data
 from skseq.utils.validation import check_sequences, input_ndim
 
 __all__ = ["KeypointNormalizer"]
@@ -17,7 +20,21 @@ __all__ = ["KeypointNormalizer"]
 DEFAULT_FLIP_PAIRS = ((2, 5), (3, 6), (4, 7), (9, 12), (10, 13), (11, 14))
 
 
-class KeypointNormalizer(TransformerMixin, BaseEstimator):
+def _is_pair(value) -> bool:
+    return (
+        isinstance(value, tuple | list)
+        and len(value) == 2
+        and all(
+            isinstance(j, Integral) and not isinstance(j, bool) and j >= 0
+            for j in value
+        )
+    )
+
+
+_JOINT_PAIR = Rule(_is_pair, "a pair (int, int) of joint indices")
+
+
+class KeypointNormalizer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Centre, scale and optionally mirror pose-keypoint sequences.
 
     Input rows are ``[x0, y0, x1, y1, ...]`` for ``K`` joints. Every frame is
@@ -30,6 +47,8 @@ class KeypointNormalizer(TransformerMixin, BaseEstimator):
     when either coordinate is NaN; with ``missing="zero"`` (the convention of
     many pose detectors) when both are exactly 0. Missing joints are left out
     of every statistic and come back missing (NaN, or (0, 0)).
+    :class:`~skseq.KeypointLSTMClassifier` takes the NaN ones as they are
+    (filled with the channel mean after its input scaling).
 
     With ``flip=True``, ``fit_transform`` (training data only) mirrors a
     random half of the sequences horizontally and swaps left/right joints;
@@ -55,6 +74,20 @@ class KeypointNormalizer(TransformerMixin, BaseEstimator):
     n_features_in_ : int
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "root_joint": [non_negative_int(), None],
+        "reference": [_JOINT_PAIR, None],
+        "flip": ["boolean"],
+        "flip_pairs": [
+            Rule(
+                lambda v: isinstance(v, tuple | list) and all(map(_is_pair, v)),
+                "a tuple of (int, int) joint pairs",
+            )
+        ],
+        "missing": [StrOptions({"nan", "zero"})],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         root_joint: int | None = 8,
@@ -72,20 +105,14 @@ class KeypointNormalizer(TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     def _validate(self, X, reset: bool) -> tuple[np.ndarray, int]:
+        if reset:
+            self._validate_params()
         ndim = input_ndim(X)
-        # 2D input is one frame per sample: (n, 2K) -> (n, 1, 2K)
-        X = check_sequences(
-            X, allow_nan=self.missing == "nan", dtype=[np.float64, np.float32]
-        )
-        if ndim == 2:
+        allow_nan = self.missing == "nan"
+        X = check_sequences(X, allow_nan=allow_nan, dtype=[np.float64, np.float32])
+        if ndim == 2:  # one frame per sample: (n, 2K) -> (n, 1, 2K)
             X = X.transpose(0, 2, 1)
-        if not reset:
-            check_is_fitted(self)
-            if X.shape[1] * X.shape[2] != self.n_features_in_:
-                raise ValueError(
-                    f"X has {X.shape[1] * X.shape[2]} features, but KeypointNormalizer "
-                    f"is expecting {self.n_features_in_} features as input."
-                )
+        X = validate_data(self, X, reset=reset, allow_nan=allow_nan, dtype=None)
         if X.shape[2] % 2:
             raise ValueError(
                 f"X must have 2 * n_joints features per frame ([x0, y0, x1, y1, ...]); "
@@ -93,10 +120,6 @@ class KeypointNormalizer(TransformerMixin, BaseEstimator):
             )
         n_joints = X.shape[2] // 2
         if reset:
-            if self.missing not in ("nan", "zero"):
-                raise ValueError(
-                    f"missing must be 'nan' or 'zero'; got {self.missing!r}."
-                )
             used = [
                 j for j in (self.root_joint, *(self.reference or ())) if j is not None
             ]
@@ -106,7 +129,6 @@ class KeypointNormalizer(TransformerMixin, BaseEstimator):
                     f"Joint indices {used} must be in [0, {n_joints}) for {n_joints} joints."
                 )
             self.n_joints_ = n_joints
-            self.n_features_in_ = X.shape[1] * X.shape[2]
         return X, ndim
 
     def _normalize(self, X: np.ndarray) -> np.ndarray:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from numbers import Real
+from typing import ClassVar
+
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import Interval
 
-from skseq.utils.validation import to_numeric_array
+from skseq.base import ArrayOutputMixin, unfitted_on_error, validate_data
 
 __all__ = ["LogTransformer"]
 
 
-class LogTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class LogTransformer(
+    ArrayOutputMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """``log(x + offset)`` with its exact inverse ``exp(z) - offset``.
 
     Rain-rate fields are heavy-tailed and mostly zero; RainNet trains on
@@ -30,6 +35,10 @@ class LogTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         ``X.shape[1]`` for 2D input, else the product of the non-sample axes.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "offset": [Interval(Real, 0, None, closed="neither")],
+    }
+
     def __init__(self, offset: float = 0.01):
         self.offset = offset
 
@@ -44,18 +53,13 @@ class LogTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         return tags
 
-    def _validate(self, X) -> np.ndarray:
-        if not (isinstance(self.offset, int | float) and self.offset > 0):
-            raise ValueError(f"offset must be a number > 0; got {self.offset!r}.")
+    def _validate(self, X, reset: bool) -> np.ndarray:
+        if reset:
+            self._validate_params()
         dtype = np.float64 if getattr(X, "dtype", None) == np.float64 else np.float32
-        X = to_numeric_array(X, name="X", dtype=dtype)
-        if X.ndim < 2:
-            raise ValueError(
-                f"X must have shape (n_samples, ...) with at least 2 axes; got {X.shape}. "
-                "Reshape your data."
-            )
-        return X
+        return validate_data(self, X, reset=reset, layout="any", dtype=dtype)
 
+    @unfitted_on_error
     def fit(self, X, y=None):
         """Validate ``X`` (nothing is learned).
 
@@ -68,9 +72,8 @@ class LogTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         self
         """
-        X = self._validate(X)
+        X = self._validate(X, reset=True)
         self._check_non_negative(X)
-        self.n_features_in_ = int(np.prod(X.shape[1:]))
         return self
 
     def _check_non_negative(self, X):
@@ -79,14 +82,6 @@ class LogTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"Negative values in data passed to LogTransformer: it needs values "
                 f">= 0 (rain rates); X has minimum {minimum:g}."
-            )
-
-    def _check_features(self, X):
-        n_features = int(np.prod(X.shape[1:]))
-        if n_features != self.n_features_in_:
-            raise ValueError(
-                f"X has {n_features} features, but LogTransformer is expecting "
-                f"{self.n_features_in_} features as input."
             )
 
     def transform(self, X) -> np.ndarray:
@@ -100,9 +95,7 @@ class LogTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         Z : ndarray of the same shape
         """
-        check_is_fitted(self)
-        X = self._validate(X)
-        self._check_features(X)
+        X = self._validate(X, reset=False)
         self._check_non_negative(X)
         return np.log(X + X.dtype.type(self.offset))
 
@@ -117,7 +110,5 @@ class LogTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         X_original : ndarray of the same shape
         """
-        check_is_fitted(self)
-        Z = self._validate(X)
-        self._check_features(Z)
+        Z = self._validate(X, reset=False)
         return np.exp(Z) - Z.dtype.type(self.offset)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from skseq.utils.validation import check_positive_int, check_sequences, to_numeric_array
+from skseq.base import ArrayOutputMixin, positive_int, validate_data
+from skseq.utils.validation import check_positive_int, to_numeric_array
 
 __all__ = ["SlidingWindows", "sliding_windows"]
 
@@ -76,7 +79,7 @@ def sliding_windows(
     return X, y
 
 
-class SlidingWindows(TransformerMixin, BaseEstimator):
+class SlidingWindows(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Cut each sequence of a batch into fixed-length windows (input only).
 
     For classifying windows of long sensor streams: a batch ``(n, T, C)``
@@ -98,6 +101,11 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         Windows per sequence.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "window_length": [positive_int()],
+        "stride": [positive_int()],
+    }
+
     def __init__(self, window_length: int = 10, stride: int = 1):
         self.window_length = window_length
         self.stride = stride
@@ -114,11 +122,10 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        check_positive_int(self.window_length, "window_length")
-        check_positive_int(self.stride, "stride")
-        X = check_sequences(X, min_timesteps=self.window_length, dtype=None)
-        self.n_timesteps_in_, self.n_channels_in_ = X.shape[1:]
-        self.n_features_in_ = X.shape[1] * X.shape[2]
+        self._validate_params()
+        X = validate_data(
+            self, X, reset=True, min_length=self.window_length, dtype=None
+        )
         self.n_windows_ = (self.n_timesteps_in_ - self.window_length) // self.stride + 1
         return self
 
@@ -135,13 +142,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
             ``n_windows`` is the fitted ``n_windows_``.
         """
         check_is_fitted(self)
-        X = check_sequences(X, dtype=None)
-        if X.shape[1:] != (self.n_timesteps_in_, self.n_channels_in_):
-            raise ValueError(
-                f"X has {X.shape[1] * X.shape[2]} features, but SlidingWindows is "
-                f"expecting {self.n_features_in_} features as input (sequences of "
-                f"shape {(self.n_timesteps_in_, self.n_channels_in_)})."
-            )
+        X = validate_data(self, X, reset=False, dtype=None)
         view = sliding_window_view(X, self.window_length, axis=1)[:, :: self.stride]
         view = np.moveaxis(view, -1, 2)  # (n, n_windows, L, C)
         return np.ascontiguousarray(view.reshape(-1, self.window_length, X.shape[2]))

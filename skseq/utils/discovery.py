@@ -46,6 +46,8 @@ def all_estimators(type_filter: str | None = None) -> list[tuple[str, type]]:
             if (
                 issubclass(obj, BaseEstimator)
                 and obj.__module__.startswith("skseq")
+                # defined in a public module (not skorch nets of a private one)
+                and not any(p.startswith("_") for p in obj.__module__.split("."))
                 and not name.startswith(("_", "Base"))
                 and not inspect.isabstract(obj)
             ):

@@ -53,15 +53,14 @@ SKLEARN_API_CHECKS = (
     "check_estimator_tags_renamed",
     "check_valid_tag_types",
     "check_mixin_order",
-    "check_do_not_raise_errors_in_init_or_set_params",
 )
 
 
 def _input_kind(estimator) -> str:
-    """'frames' for frame estimators, else 'sequences'."""
-    return getattr(estimator, "_skseq_input_kind", None) or (
-        "frames" if hasattr(estimator, "_validate_frames") else "sequences"
-    )
+    """'frames' for frame estimators, else 'sequences' (from the input tags)."""
+    from skseq.base import input_layout
+
+    return "frames" if input_layout(estimator) == "frames" else "sequences"
 
 
 def make_test_data(estimator, n_samples: int = 12, random_state: int = 0):
@@ -263,6 +262,28 @@ def check_rejects_shape_change_at_predict(name, estimator):
     _expect_error(lambda: _output(estimator, X_bad), (ValueError,), name)
 
 
+def check_do_not_raise_errors_in_init_or_set_params(name, estimator):
+    """scikit-learn's check of the same name, for named arguments only.
+
+    scikit-learn's version also passes ``kwargs=<value>`` to estimators whose
+    ``__init__`` takes ``**kwargs``; skseq's deep estimators take only skorch
+    passthrough parameters there (``optimizer__momentum`` ...), and any other
+    keyword is Python's usual ``TypeError``.
+    """
+    from inspect import Parameter, signature
+
+    Estimator = type(estimator)
+    params = [
+        key
+        for key, p in signature(Estimator).parameters.items()
+        if p.kind is not Parameter.VAR_KEYWORD
+    ]
+    for value in (-1, 3.0, "helloworld", np.array([1.0, 4.0]), [1], {}, []):
+        new_params = {key: value for key in params}
+        est = Estimator(**new_params)
+        est.set_params(**new_params)
+
+
 def _expect_error(func: Callable, errors: tuple, name: str) -> None:
     try:
         func()
@@ -273,6 +294,7 @@ def _expect_error(func: Callable, errors: tuple, name: str) -> None:
 
 
 SKSEQ_CHECKS: tuple[Callable, ...] = (
+    check_do_not_raise_errors_in_init_or_set_params,
     check_not_fitted_error,
     check_fit_returns_self,
     check_output_shape,

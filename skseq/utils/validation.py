@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
 __all__ = [
+    "as_array_input",
     "check_frame_targets",
     "check_frames",
     "check_same_length",
@@ -42,6 +43,43 @@ def _describe(X) -> str:
 def _is_pandas(X) -> bool:
     module = type(X).__module__
     return module.startswith("pandas")
+
+
+def _is_torch_tensor(X) -> bool:
+    return type(X).__module__.startswith("torch") and hasattr(X, "detach")
+
+
+def _pandas_to_numpy(X) -> np.ndarray:
+    """A pandas object -> numpy, nullable dtypes' ``pd.NA`` becoming NaN.
+
+    Nullable numeric columns (``Int64``, ``Float64``) give float64 with NaN
+    for missing entries; other columns keep their dtype (so booleans and
+    strings are still refused by the checks that follow).
+    """
+    dtypes = list(X.dtypes) if hasattr(X, "columns") else [X.dtype]
+    numeric = all(getattr(d, "kind", "O") in "iuf" for d in dtypes)
+    nullable = any(not isinstance(d, np.dtype) for d in dtypes)
+    if numeric and nullable:
+        return X.to_numpy(dtype=np.float64, na_value=np.nan)
+    return X.to_numpy()
+
+
+def as_array_input(X):
+    """Unwrap containers numpy cannot read directly: torch tensors, pandas.
+
+    A ``torch.Tensor`` (on any device) is detached and copied to a numpy
+    array on the CPU, as scikit-learn's own estimators accept CPU tensors;
+    pandas objects become numpy arrays with ``pd.NA`` read as NaN. Anything
+    else is returned as is.
+    """
+    if _is_torch_tensor(X):
+        X = X.detach().cpu()
+        if not X.dtype.is_floating_point or X.dtype.itemsize >= 4:
+            return X.numpy()
+        return X.float().numpy()  # float16/bfloat16: numpy lacks bfloat16
+    if _is_pandas(X):
+        return _pandas_to_numpy(X)
+    return X
 
 
 def to_numeric_array(
@@ -76,6 +114,7 @@ def to_numeric_array(
     """
     if X is None:
         raise ValueError(f"{name} is None; expected a numeric array.")
+    X = as_array_input(X)
     if sp.issparse(X):
         raise TypeError(
             f"Sparse input is not supported: {name} is a scipy sparse "
@@ -94,8 +133,6 @@ def to_numeric_array(
                 "Sequences of unequal length must be padded to a common length "
                 "first (e.g. with NaN where the estimator documents it)."
             ) from exc
-    if _is_pandas(X):
-        X = X.to_numpy()
     if getattr(X, "shape", None) == ():
         raise ValueError(
             f"{name} is a scalar ({X!r}); expected an array. Reshape your data."

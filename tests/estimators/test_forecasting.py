@@ -56,8 +56,8 @@ def test_attention_requires_encoder_decoder():
 @pytest.mark.parametrize(
     "params, error, match",
     [
-        ({"hidden_channels": (2,)}, TypeError, "hidden_channels must be an integer"),
-        ({"n_layers": 0}, ValueError, "n_layers must be an integer >= 1"),
+        ({"hidden_channels": (2,)}, TypeError, "'hidden_channels' parameter"),
+        ({"n_layers": 0}, ValueError, "'n_layers' parameter"),
         ({"kernel_size": 4}, ValueError, "kernel_size must be odd"),
     ],
 )

@@ -102,7 +102,7 @@ def test_target_channels_must_match_to_feed_back():
     "params, match",
     [
         ({"residual": "prior", "advection_prior": False}, "advection_prior"),
-        ({"residual": "frame"}, "residual must be"),
+        ({"residual": "frame"}, "'residual' parameter"),
     ],
 )
 def test_invalid_residual(params, match):

@@ -98,3 +98,23 @@ def test_small_helpers():
         check_positive_int(True, "n")
     arr = to_numeric_array(pd.Series([1, 2, 3]), name="s")
     assert arr.dtype == np.float32 and arr.shape == (3,)
+
+
+def test_pandas_nullable_and_torch_input():
+    import torch
+
+    s = pd.Series([1, None, 3], dtype="Int64")
+    np.testing.assert_array_equal(
+        to_numeric_array(s, allow_nan=True), np.array([1, np.nan, 3], np.float32)
+    )
+    df = pd.DataFrame({"a": pd.array([1.5, None], dtype="Float64"), "b": [1.0, 2.0]})
+    assert np.isnan(to_numeric_array(df, allow_nan=True)[1, 0])
+    with pytest.raises(ValueError, match="NaN"):
+        to_numeric_array(df)
+    with pytest.raises(TypeError, match="numeric"):
+        to_numeric_array(pd.Series([True, None], dtype="boolean"))
+    t = torch.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(to_numeric_array(t), t.numpy())
+    assert to_numeric_array(t.to(torch.bfloat16)).dtype == np.float32
+    with pytest.raises(TypeError, match="bool"):
+        to_numeric_array(torch.ones(2, dtype=torch.bool))

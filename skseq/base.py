@@ -1,0 +1,381 @@
+"""Torch-free base of skseq's estimators, transformers and baselines.
+
+* :func:`validate_data` -- the one input check (modelled on scikit-learn's
+  ``validate_data``): converts ``X``, checks its layout and, at ``fit``,
+  records the fitted input shape (``n_features_in_`` & co.) or, afterwards,
+  checks ``X`` against it.
+* :class:`SequenceInputMixin`, :class:`FrameInputMixin` -- the estimator side
+  of it, plus the input-layout tag.
+* :class:`SkseqInputTags` -- scikit-learn's input tags with the layout skseq
+  reads them in (``"sequences"``, ``"frames"`` ...), so capabilities come from
+  :func:`sklearn.utils.get_tags`, never from private method names.
+* Parameter constraints in scikit-learn's declarative format
+  (:class:`Rule`, :func:`positive_int` ...) for ``_parameter_constraints``.
+* :class:`ArrayOutputMixin` -- transformers with 3D output opt out of
+  ``set_output`` wrapping.
+
+Nothing here imports torch: the transformers and baselines build on it
+without loading PyTorch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._tags import InputTags
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = [
+    "ArrayOutputMixin",
+    "FrameInputMixin",
+    "Rule",
+    "SequenceInputMixin",
+    "SkseqInputTags",
+    "check_sample_weight",
+    "fraction",
+    "input_layout",
+    "non_negative_int",
+    "positive_int",
+    "positive_int_sequence",
+    "unfitted_on_error",
+    "validate_data",
+]
+
+# ------------------------------------------------------------------- tags
+LAYOUTS = ("sequences", "frames", "any")
+
+
+@dataclasses.dataclass(slots=True)
+class SkseqInputTags(InputTags):
+    """scikit-learn's ``InputTags`` plus the layout skseq reads ``X`` in.
+
+    Parameters
+    ----------
+    layout : {"sequences", "frames", "any"} or None
+        ``"sequences"``: ``(n, T, C)`` (or ``(n, T)``); ``"frames"``:
+        ``(n, T, [C,] H, W)``; ``"any"``: any rank >= 2 (elementwise).
+        None for input of another kind (tables).
+    """
+
+    layout: str | None = None
+
+
+def with_layout(tags, layout: str):
+    """Return ``tags`` whose ``input_tags`` record ``layout``."""
+    fields = {
+        f.name: getattr(tags.input_tags, f.name) for f in dataclasses.fields(InputTags)
+    }
+    tags.input_tags = SkseqInputTags(**fields, layout=layout)
+    if layout in ("sequences", "frames", "any"):
+        tags.input_tags.three_d_array = True
+    return tags
+
+
+def input_layout(estimator) -> str | None:
+    """The input layout of ``estimator`` from its tags (None if not skseq's)."""
+    return getattr(get_tags(estimator).input_tags, "layout", None)
+
+
+# ------------------------------------------------------------ validation
+def _fitted_shape_attrs(layout: str) -> tuple[str, ...]:
+    return {
+        "sequences": ("n_timesteps_in_", "n_channels_in_"),
+        "frames": ("n_input_frames_", "n_channels_in_", "frame_shape_"),
+        "any": (),
+    }[layout]
+
+
+def validate_data(
+    estimator,
+    X,
+    *,
+    reset: bool,
+    layout: str = "sequences",
+    min_length: int = 1,
+    allow_nan: bool = False,
+    allow_2d: bool = True,
+    dtype=np.float32,
+):
+    """Validate ``X`` for ``estimator``; record or check its fitted shape.
+
+    Modelled on :func:`sklearn.utils.validation.validate_data`: one function
+    every skseq estimator, transformer and baseline validates its input with,
+    so the conversion rules and the "X has N features" message exist once.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Where the shape is recorded (``reset=True``) or read from.
+    X : array-like
+        numpy, CPU/GPU ``torch.Tensor``, pandas (nullable dtypes included),
+        lists.
+    reset : bool
+        True in ``fit``: record ``n_features_in_`` and the layout's shape
+        attributes (sequences: ``n_timesteps_in_``, ``n_channels_in_``;
+        frames: ``n_input_frames_``, ``n_channels_in_``, ``frame_shape_``).
+        False afterwards: check ``X`` has that shape.
+    layout : {"sequences", "frames", "any"}, default="sequences"
+    min_length : int, default=1
+        Fewest timesteps (sequences) or frames (frames) accepted in ``fit``.
+    allow_nan : bool, default=False
+        Let NaN through (padding or missing values); infinity never.
+    allow_2d : bool, default=True
+        Sequences only: read ``(n, T)`` as univariate sequences.
+    dtype : numpy dtype, list of dtypes or None, default=np.float32
+
+    Returns
+    -------
+    X : ndarray
+        ``(n, T, C)`` for sequences, ``(n, T, C, H, W)`` for frames, the
+        input's shape for ``"any"``.
+    """
+    from skseq.utils.validation import check_frames, check_sequences, to_numeric_array
+
+    if layout == "sequences":
+        X = check_sequences(
+            X,
+            min_timesteps=min_length if reset else 1,
+            allow_2d=allow_2d,
+            allow_nan=allow_nan,
+            dtype=dtype,
+        )
+        shape = tuple(X.shape[1:])
+        described = "sequences of shape (n_samples, {}, {})"
+    elif layout == "frames":
+        X, _ = check_frames(
+            X, min_frames=min_length if reset else 1, allow_nan=allow_nan, dtype=dtype
+        )
+        shape = (X.shape[1], X.shape[2], tuple(X.shape[3:]))
+        described = "frames of shape (n_frames, C, (H, W)) = ({}, {}, {})"
+    elif layout == "any":
+        X = to_numeric_array(X, dtype=dtype, allow_nan=allow_nan)
+        if X.ndim < 2:
+            raise ValueError(
+                f"X must have shape (n_samples, ...) with at least 2 axes; got "
+                f"{X.shape}. Reshape your data."
+            )
+        if X[:1].size == 0:
+            raise ValueError(
+                f"X has 0 values per sample (shape {X.shape}); expected at least one."
+            )
+        shape = ()
+        described = ""
+    else:
+        raise ValueError(f"layout must be one of {LAYOUTS}; got {layout!r}.")
+    n_features = int(np.prod(X.shape[1:]))
+    attrs = _fitted_shape_attrs(layout)
+    if reset:
+        for name, value in zip(attrs, shape):
+            setattr(estimator, name, value)
+        estimator.n_features_in_ = n_features
+        return X
+    check_is_fitted(estimator)
+    expected = tuple(getattr(estimator, name) for name in attrs)
+    if n_features != estimator.n_features_in_ or shape != expected:
+        detail = ""
+        if attrs:
+            detail = (
+                f": it was fitted on {described.format(*expected)} and got "
+                f"{described.format(*shape)}"
+            )
+        raise ValueError(
+            f"X has {n_features} features, but {type(estimator).__name__} is "
+            f"expecting {estimator.n_features_in_} features as input{detail}."
+        )
+    return X
+
+
+def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
+    """Validate ``sample_weight``: ``(n_samples,)``, finite, >= 0, not all 0.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,), float64
+    """
+    from skseq.utils.validation import to_numeric_array
+
+    weight = to_numeric_array(sample_weight, name="sample_weight", dtype=np.float64)
+    if weight.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per sample; "
+            f"got shape {weight.shape}."
+        )
+    if (weight < 0).any():
+        raise ValueError("sample_weight contains negative values; weights are >= 0.")
+    if not weight.sum() > 0:
+        raise ValueError("sample_weight must not be all zeros.")
+    return weight
+
+
+def unfitted_on_error(fit):
+    """Decorate ``fit``: if it raises, the estimator is left unfitted.
+
+    ``fit`` validates and records the input shape (:func:`validate_data`)
+    before its other checks; a fit that then fails must not leave those, or
+    the attributes of an earlier fit, behind (``check_is_fitted`` would call
+    a half-fitted estimator fitted).
+    """
+
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            reset_fitted_state(self)
+            raise
+
+    return wrapper
+
+
+def reset_fitted_state(estimator) -> None:
+    """Delete the fitted attributes (public names ending in ``_``)."""
+    for name in [
+        k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")
+    ]:
+        delattr(estimator, name)
+
+
+class SequenceInputMixin:
+    """Validation of ``(n_samples, n_timesteps, n_channels)`` input.
+
+    Records ``n_timesteps_in_``, ``n_channels_in_`` and ``n_features_in_``
+    (``n_timesteps * n_channels``: for a 2D univariate input this is
+    ``X.shape[1]``, as in scikit-learn) and checks them at predict time.
+    """
+
+    def _min_timesteps(self) -> int:
+        return 1
+
+    def _validate_sequences(self, X, *, reset: bool, allow_nan: bool = False):
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            layout="sequences",
+            min_length=self._min_timesteps(),
+            allow_nan=allow_nan,
+        )
+
+    def __sklearn_tags__(self):
+        return with_layout(super().__sklearn_tags__(), "sequences")
+
+
+class FrameInputMixin:
+    """Validation of frame sequences ``(n, T, H, W)`` or ``(n, T, C, H, W)``.
+
+    Records ``n_input_frames_``, ``n_channels_in_``, ``frame_shape_`` (H, W)
+    and ``n_features_in_`` (values per sample) and checks them afterwards.
+    """
+
+    def _min_input_frames(self) -> int:
+        return 1
+
+    def _validate_frames(self, X, *, reset: bool):
+        return validate_data(
+            self, X, reset=reset, layout="frames", min_length=self._min_input_frames()
+        )
+
+    def __sklearn_tags__(self):
+        tags = with_layout(super().__sklearn_tags__(), "frames")
+        tags.input_tags.two_d_array = False
+        return tags
+
+
+# ----------------------------------------------------------- constraints
+class Rule(HasMethods):
+    """A parameter constraint given by a predicate and its description.
+
+    For what scikit-learn's constraint objects (``Interval``, ``StrOptions``
+    ...) cannot say: a list of skorch callbacks, a device string, a tuple of
+    positive integers. It is a ``HasMethods`` only so that
+    :mod:`sklearn.utils._param_validation` takes it as one of its own
+    constraints (and its test generator produces an invalid value for it:
+    an object without methods).
+    """
+
+    def __init__(self, predicate, description: str):
+        super().__init__([])
+        self.predicate = predicate
+        self.description = description
+
+    def is_satisfied_by(self, val) -> bool:
+        try:
+            return bool(self.predicate(val))
+        except Exception:  # a predicate never raises: unsatisfied
+            return False
+
+    def __str__(self) -> str:
+        return self.description
+
+
+def positive_int() -> Interval:
+    """Constraint: an integer >= 1 (numpy integers included)."""
+    return Interval(Integral, 1, None, closed="left")
+
+
+def non_negative_int() -> Interval:
+    """Constraint: an integer >= 0 (numpy integers included)."""
+    return Interval(Integral, 0, None, closed="left")
+
+
+def fraction(closed: str = "left") -> Interval:
+    """Constraint: a real number in [0, 1) (``closed`` as in ``Interval``)."""
+    return Interval(Real, 0, 1, closed=closed)
+
+
+def positive_int_sequence(description: str, *, allow_empty: bool = False) -> Rule:
+    """Constraint: a tuple, list or 1D array of integers >= 1 (non-empty by default)."""
+    return Rule(
+        lambda v: (
+            isinstance(v, tuple | list | np.ndarray)
+            and np.ndim(v) == 1
+            and (allow_empty or len(v) > 0)
+            and all(
+                isinstance(c, Integral) and not isinstance(c, bool) and c >= 1
+                for c in v
+            )
+        ),
+        description,
+    )
+
+
+# ---------------------------------------------------------------- output
+class ArrayOutputMixin:
+    """Opt a transformer with 3D (or higher) output out of ``set_output``.
+
+    scikit-learn wraps ``transform`` and ``fit_transform`` of every
+    transformer that has ``get_feature_names_out`` so that
+    ``sklearn.set_config(transform_output="pandas")`` (or ``"polars"``) or
+    ``set_output(transform="pandas")`` returns DataFrames. A DataFrame holds a
+    2D table only, so skseq's transformers of sequences and frames opt out
+    of that wrapping (``auto_wrap_output_keys=None``, as scikit-learn
+    documents for such classes) and always return numpy arrays; their
+    ``set_output`` is accepted, so that ``Pipeline.set_output`` works for the
+    pipeline's other steps, and changes nothing.
+
+    Put it first among the bases, before ``TransformerMixin``.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        kwargs.setdefault("auto_wrap_output_keys", None)
+        super().__init_subclass__(**kwargs)
+
+    def set_output(self, *, transform=None):
+        """Accept an output container; the output stays a numpy array.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            Ignored: sequences and frames have more than two dimensions, which
+            pandas and polars cannot hold.
+
+        Returns
+        -------
+        self : object
+        """
+        return self
