@@ -6,7 +6,7 @@ Frame forecasters (X ``(n, T_in, [C,] H, W)``, y ``(n, T_out, [C,] H, W)``):
   persistence), the reference every nowcast must beat.
 * :class:`ExtrapolationNowcaster` -- Lucas-Kanade optical flow and
   semi-Lagrangian advection of the last frame, from **pysteps** (the standard
-  classical radar nowcast; optional dependency ``skseq[nowcast]``).
+  classical radar nowcast; needs the ``nowcast`` extra).
 * :class:`SeasonalNaiveForecaster`, :class:`HistoricalAverageForecaster` --
   the same phase one season earlier, or averaged over the past seasons in the
   input window (e.g. the same hour on previous days, for traffic).
@@ -240,8 +240,9 @@ class ExtrapolationNowcaster(_FrameBaseline):
     frames with pysteps' dense Lucas-Kanade method and the last frame is
     advected along it with pysteps' semi-Lagrangian scheme. This is the
     standard classical radar nowcast (Germann and Zawadzki 2002; Pulkkinen et
-    al. 2019). Needs ``pip install "skseq[nowcast]"`` (pysteps and
-    opencv-python-headless). Single-channel frames only.
+    al. 2019). Needs pysteps and opencv-python-headless, skseq's ``nowcast``
+    extra (``pip install -e ".[nowcast]"`` in a checkout, or
+    ``pip install pysteps opencv-python-headless``). Single-channel frames only.
 
     Frames without trackable features (all dry or uniform) get zero motion,
     i.e. persistence. Pixels advected in from outside the domain get
@@ -322,8 +323,9 @@ def _import_pysteps():
         from pysteps import extrapolation, motion
     except ImportError as exc:  # pragma: no cover - exercised without pysteps
         raise ImportError(
-            "ExtrapolationNowcaster needs pysteps: pip install 'skseq[nowcast]' "
-            "(pysteps and opencv-python-headless)."
+            "ExtrapolationNowcaster needs pysteps and OpenCV, skseq's 'nowcast' "
+            "extra: pip install pysteps opencv-python-headless (or, in a skseq "
+            "checkout, pip install -e '.[nowcast]')."
         ) from exc
     return motion, extrapolation
 
