@@ -239,8 +239,8 @@ class ExtrapolationNowcaster(_FrameBaseline):
     The motion field is estimated from the last ``n_frames_for_motion`` input
     frames with pysteps' dense Lucas-Kanade method and the last frame is
     advected along it with pysteps' semi-Lagrangian scheme. This is the
-    standard classical radar nowcast (Germann and Zawadzki 2002; Pulkkinen et
-    al. 2019). Needs pysteps and opencv-python-headless, skseq's ``nowcast``
+    standard classical radar nowcast (Germann and Zawadzki 2002 [1]_;
+    Pulkkinen et al. 2019 [2]_). Needs pysteps and opencv-python-headless, skseq's ``nowcast``
     extra (``pip install -e ".[nowcast]"`` in a checkout, or
     ``pip install pysteps opencv-python-headless``). Single-channel frames only.
 
@@ -257,6 +257,16 @@ class ExtrapolationNowcaster(_FrameBaseline):
         Last input frames used for the motion field (at least 2).
     fill_value : float, default=0.0
         Value of pixels advected from outside the domain (0 = dry).
+
+    References
+    ----------
+    .. [1] U. Germann and I. Zawadzki, "Scale-dependence of the
+       predictability of precipitation from continental radar images. Part I:
+       description of the methodology", Monthly Weather Review 130, 2002.
+    .. [2] S. Pulkkinen, D. Nerini, A. A. Pérez Hortal, C. Velasco-Forero,
+       A. Seed, U. Germann and L. Foresti, "Pysteps: an open-source Python
+       library for probabilistic precipitation nowcasting (v1.0)",
+       Geoscientific Model Development 12, 2019.
     """
 
     _parameter_constraints: ClassVar[dict] = {
