@@ -2,31 +2,53 @@
 # (.venv) that the first command creates, so a fresh machine needs only Python 3.
 #
 #   make demo    fit a deep model and classical baselines on shipped data
-#   make test    lint + the test suite
+#                (installs only what the demo needs: core, matplotlib, pysteps)
+#   make test    lint + the test suite (installs every test extra)
 #   make docs    build the documentation (warnings are errors)
 #
-# Users with a GPU can choose another torch build, e.g.
-#   make test TORCH="torch==2.5.1 --index-url https://download.pytorch.org/whl/cu121"
+# torch is installed first, from $(TORCH). The default pin is the CPU build
+# that this project's own package index serves. On a machine with the plain
+# public indexes, a bare `pip install torch` on Linux resolves the multi-GB
+# CUDA build; for a CPU-only install take torch from PyTorch's CPU wheel index:
+#   make demo TORCH="torch --index-url https://download.pytorch.org/whl/cpu"
+# and for a GPU build the index of your CUDA version (see
+# https://pytorch.org/get-started/locally/), e.g.
+#   make test TORCH="torch --index-url https://download.pytorch.org/whl/cu126"
+# TORCH is read only when .venv is created: run `make clean` to change it.
 
 PYTHON ?= python3
 VENV ?= .venv
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
+# three stamps: the venv with torch; the demo's extras; every test extra. A
+# demo-only venv is completed by the first `make test` / `make docs`.
+TORCH_STAMP := $(VENV)/.skseq-torch
+DEMO_STAMP := $(VENV)/.skseq-demo
 STAMP := $(VENV)/.skseq-installed
+DEMO_EXTRAS := plot,nowcast
+TEST_EXTRAS := test,nowcast,imbalanced,tracking,dask,accelerate,export
 
 .PHONY: demo test lint format docs benchmark clean venv
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(TORCH_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first, pinned, so pip never resolves a bare (multi-GB CUDA) torch.
 	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python -m pip install --quiet -e ".[test,nowcast,imbalanced,tracking,dask,accelerate,export]"
-	touch $(STAMP)
+	touch $(TORCH_STAMP)
 
-demo: $(STAMP)
+$(DEMO_STAMP): $(TORCH_STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[$(DEMO_EXTRAS)]"
+	touch $(DEMO_STAMP)
+
+# the full install contains the demo's, so it stamps both
+$(STAMP): $(TORCH_STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[$(TEST_EXTRAS)]"
+	touch $(STAMP) $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(BIN)/python -m skseq.demo --output-dir demo_output
 
 lint: $(STAMP)

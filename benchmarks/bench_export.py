@@ -129,7 +129,9 @@ def main(argv=None) -> None:
     try:
         import onnxruntime
     except ImportError:
-        print('bench_export: skipped (pip install "skseq[export]").')
+        print(
+            "bench_export: skipped (needs the export extra: pip install -e '.[export]')."
+        )
         return
     torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore", category=UserWarning)

@@ -6,7 +6,8 @@
 * ``nowcasting``: ``skill_nowcasting.run_nowcasting_suite`` (separate module).
 
 Prints markdown tables (versions and machine first) and writes CSV files and
-``skill_report.md`` to ``--output-dir``. Needs ``pip install "skseq[bench]"``.
+``skill_report.md`` to ``--output-dir``. Needs the ``bench`` extra
+(``pip install -e ".[bench]"`` in the checkout).
 
 Run: ``python benchmarks/bench_skill.py --suite classification``; only the
 references: ``--models minirocket classical``; a smoke run of the deep models:

@@ -107,7 +107,8 @@ def _import_aeon():
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
             "The classification skill suite needs aeon (its data sets and "
-            "MiniRocket): pip install 'skseq[bench]'."
+            "MiniRocket), skseq's 'bench' extra: pip install -e '.[bench]' "
+            "in the skseq checkout."
         ) from exc
     return aeon
 

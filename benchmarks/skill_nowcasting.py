@@ -13,7 +13,7 @@ windows.
   sliding windows of 4 input and 6 target frames of the training sequence;
 * ``PersistenceForecaster()`` (Eulerian persistence);
 * ``ExtrapolationNowcaster()`` (pysteps' Lucas-Kanade motion field and
-  semi-Lagrangian advection; needs ``skseq[nowcast]``).
+  semi-Lagrangian advection; needs the ``nowcast`` extra).
 
 Scores per lead time 1-6 (frames ahead): MAE (mm/h, lower is better) and CSI
 at 1 mm/h (higher is better), over all test windows and pixels, with the fit

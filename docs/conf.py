@@ -4,13 +4,14 @@ import os
 import sys
 
 sys.path.insert(0, os.path.abspath(".."))
+sys.path.insert(0, os.path.abspath("_ext"))
 
 import skseq
 
 project = "skseq"
 author = "The skseq developers"
 copyright = "2026, the skseq developers"
-release = skseq.__version__
+release = skseq.__version__  # shown in the navbar and as |release|
 version = release
 
 extensions = [
@@ -19,6 +20,8 @@ extensions = [
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    # CHANGELOG.md as the changelog page, the landing page's figures
+    "skseq_sphinx",
 ]
 autosummary_generate = True
 numpydoc_show_class_members = False
@@ -42,4 +45,11 @@ sphinx_gallery_conf = {
 }
 
 html_theme = "pydata_sphinx_theme"
-html_title = "skseq"
+# the navbar shows the title: name and version of the documented skseq
+html_title = f"skseq {release}"
+html_static_path = ["_static"]
+# pages without subpages: no empty "Section Navigation" sidebar
+html_sidebars = {
+    page: [] for page in ("index", "install", "benchmarks", "changelog", "citing")
+}
+html_css_files = ["skseq.css"]

@@ -17,8 +17,9 @@ the same search run in this process: ``random_state`` makes every fit
 reproducible wherever it runs -- given the same number of torch threads (see
 below).
 
-Install the optional extra first: ``pip install "skseq[dask]"``. On a real
-cluster every worker needs skseq and the same torch version installed.
+Install skseq's ``dask`` extra first (``pip install -e ".[dask]"`` in a
+checkout; see :doc:`/install`). On a real cluster every worker needs skseq and
+the same torch version installed.
 """
 
 # %%

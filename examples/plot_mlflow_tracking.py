@@ -13,7 +13,8 @@ This example fits the BasicMotions activity pipeline inside a run and logs
 * the fitted pipeline itself as an MLflow model, loaded back to check that it
   predicts exactly what the original predicts.
 
-Install the optional extra first: ``pip install "skseq[tracking]"``. The store
+Install skseq's ``tracking`` extra first (``pip install -e ".[tracking]"`` in
+a checkout; see :doc:`/install`). The store
 is a local SQLite file (``mlflow.db``) with artifacts in ``./mlruns`` unless
 the environment variable ``MLFLOW_TRACKING_URI`` names another store; browse
 it with ``mlflow ui --backend-store-uri sqlite:///mlflow.db``. (MLflow 3

@@ -9,7 +9,8 @@ labels (or, for a nowcaster, the recursion over lead times, the output clip
 and the inverse log transform). The graph runs in :mod:`onnxruntime` without
 torch, skorch, scikit-learn or skseq.
 
-Needs the ``export`` extra: ``pip install "skseq[export]"``.
+Needs skseq's ``export`` extra (``pip install -e ".[export]"`` in a checkout;
+see :doc:`/install`).
 """
 
 # %%

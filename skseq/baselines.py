@@ -6,7 +6,7 @@ Frame forecasters (X ``(n, T_in, [C,] H, W)``, y ``(n, T_out, [C,] H, W)``):
   persistence), the reference every nowcast must beat.
 * :class:`ExtrapolationNowcaster` -- Lucas-Kanade optical flow and
   semi-Lagrangian advection of the last frame, from **pysteps** (the standard
-  classical radar nowcast; optional dependency ``skseq[nowcast]``).
+  classical radar nowcast; needs the ``nowcast`` extra).
 * :class:`SeasonalNaiveForecaster`, :class:`HistoricalAverageForecaster` --
   the same phase one season earlier, or averaged over the past seasons in the
   input window (e.g. the same hour on previous days, for traffic).
@@ -239,9 +239,10 @@ class ExtrapolationNowcaster(_FrameBaseline):
     The motion field is estimated from the last ``n_frames_for_motion`` input
     frames with pysteps' dense Lucas-Kanade method and the last frame is
     advected along it with pysteps' semi-Lagrangian scheme. This is the
-    standard classical radar nowcast (Germann and Zawadzki 2002; Pulkkinen et
-    al. 2019). Needs ``pip install "skseq[nowcast]"`` (pysteps and
-    opencv-python-headless). Single-channel frames only.
+    standard classical radar nowcast (Germann and Zawadzki 2002 [1]_;
+    Pulkkinen et al. 2019 [2]_). Needs pysteps and opencv-python-headless, skseq's ``nowcast``
+    extra (``pip install -e ".[nowcast]"`` in a checkout, or
+    ``pip install pysteps opencv-python-headless``). Single-channel frames only.
 
     Frames without trackable features (all dry or uniform) get zero motion,
     i.e. persistence. Pixels advected in from outside the domain get
@@ -256,6 +257,16 @@ class ExtrapolationNowcaster(_FrameBaseline):
         Last input frames used for the motion field (at least 2).
     fill_value : float, default=0.0
         Value of pixels advected from outside the domain (0 = dry).
+
+    References
+    ----------
+    .. [1] U. Germann and I. Zawadzki, "Scale-dependence of the
+       predictability of precipitation from continental radar images. Part I:
+       description of the methodology", Monthly Weather Review 130, 2002.
+    .. [2] S. Pulkkinen, D. Nerini, A. A. Pérez Hortal, C. Velasco-Forero,
+       A. Seed, U. Germann and L. Foresti, "Pysteps: an open-source Python
+       library for probabilistic precipitation nowcasting (v1.0)",
+       Geoscientific Model Development 12, 2019.
     """
 
     _parameter_constraints: ClassVar[dict] = {
@@ -322,8 +333,9 @@ def _import_pysteps():
         from pysteps import extrapolation, motion
     except ImportError as exc:  # pragma: no cover - exercised without pysteps
         raise ImportError(
-            "ExtrapolationNowcaster needs pysteps: pip install 'skseq[nowcast]' "
-            "(pysteps and opencv-python-headless)."
+            "ExtrapolationNowcaster needs pysteps and OpenCV, skseq's 'nowcast' "
+            "extra: pip install pysteps opencv-python-headless (or, in a skseq "
+            "checkout, pip install -e '.[nowcast]')."
         ) from exc
     return motion, extrapolation
 

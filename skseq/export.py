@@ -14,8 +14,8 @@ network's weights in a `safetensors <https://huggingface.co/docs/safetensors>`_
 file, loaded back into an estimator fitted (or warm-started) on data of the
 same shapes.
 
-Needs the ``export`` extra: ``pip install "skseq[export]"`` (onnx,
-onnxruntime, onnxscript, safetensors).
+Needs skseq's ``export`` extra: onnx, onnxruntime, onnxscript and safetensors
+(``pip install -e ".[export]"`` in a checkout; see the installation page).
 """
 
 from __future__ import annotations
@@ -510,8 +510,9 @@ def to_onnx(
         import onnx
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "to_onnx needs onnx, onnxscript and (to run the graph) onnxruntime: "
-            'pip install "skseq[export]".'
+            "to_onnx needs onnx, onnxscript and (to run the graph) onnxruntime, "
+            "skseq's 'export' extra: pip install onnx onnxscript onnxruntime "
+            "safetensors (or, in a skseq checkout, pip install -e '.[export]')."
         ) from exc
 
     estimator = _split(fitted)[1]

@@ -30,7 +30,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
     encoder-decoder with attention about 3), usable for any frame sequence.
 
     The network (:class:`skseq.modules.convlstm.ConvLSTMSeq2Seq`) stacks
-    ConvLSTM cells (Shi et al. 2015) in an encoder; a decoder ConvLSTM starts
+    ConvLSTM cells (Shi et al. 2015 [1]_) in an encoder; a decoder ConvLSTM starts
     from the encoder's final state and unrolls one step per output frame;
     with ``attention=True`` each decoder step attends over all encoder hidden
     states. ``encoder_decoder=False`` gives the plain model (one convolution
@@ -90,6 +90,13 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         Values per input sample.
     net_ : skorch.NeuralNet
     n_epochs_ : int
+
+    References
+    ----------
+    .. [1] X. Shi, Z. Chen, H. Wang, D.-Y. Yeung, W.-K. Wong and W.-C. Woo,
+       "Convolutional LSTM network: a machine learning approach for
+       precipitation nowcasting", Advances in Neural Information Processing
+       Systems 28 (NeurIPS), 2015.
 
     Examples
     --------

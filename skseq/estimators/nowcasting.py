@@ -35,13 +35,13 @@ class UNetNowcaster(BaseFrameRegressor):
     """U-Net nowcaster: the last few radar frames -> the next frames, recursively.
 
     The one-step network (:class:`skseq.modules.unet.RainNet`) follows
-    RainNet (Ayzel et al. 2020): the input frames are stacked as channels of
-    a U-Net with max-pooling encoder levels, dropout at the two deepest
+    RainNet (Ayzel et al. 2020 [1]_): the input frames are stacked as channels
+    of a U-Net (Ronneberger et al. 2015 [2]_) with max-pooling encoder levels, dropout at the two deepest
     levels, transposed convolution (or nearest) upsampling with skip
     connections and a linear output. Frames of any size work: they are
     mirror-padded to a multiple of ``2 ** depth`` inside the network and
     cropped back (the seed's 120x120 crash). ``two_path=True`` adds a
-    ConvLSTM path over the input frames, concatenated with the U-Net output
+    ConvLSTM path (Shi et al. 2015 [3]_) over the input frames, concatenated with the U-Net output
     before a 3x3 output convolution (the winning contest model of seed 004b).
 
     Longer lead times are nowcast recursively, as in RainNet: each predicted
@@ -183,6 +183,24 @@ class UNetNowcaster(BaseFrameRegressor):
         The number of epochs trained for (``max_epochs`` resolved).
     net_ : skorch.NeuralNet
     n_epochs_ : int
+
+    See Also
+    --------
+    skseq.baselines.ExtrapolationNowcaster : The classical reference, pysteps'
+        optical-flow extrapolation.
+    skseq.baselines.PersistenceForecaster : The last frame, unchanged.
+
+    References
+    ----------
+    .. [1] G. Ayzel, T. Scheffer and M. Heistermann, "RainNet v1.0: a
+       convolutional neural network for radar-based precipitation
+       nowcasting", Geoscientific Model Development 13, 2020.
+    .. [2] O. Ronneberger, P. Fischer and T. Brox, "U-Net: convolutional
+       networks for biomedical image segmentation", MICCAI 2015.
+    .. [3] X. Shi, Z. Chen, H. Wang, D.-Y. Yeung, W.-K. Wong and W.-C. Woo,
+       "Convolutional LSTM network: a machine learning approach for
+       precipitation nowcasting", Advances in Neural Information Processing
+       Systems 28 (NeurIPS), 2015.
 
     Examples
     --------

@@ -1,0 +1,72 @@
+"""Sources of the documentation that live outside ``docs/``: they must not
+break the docs build, which only CI's ``make docs`` would otherwise find."""
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+import skseq
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_citation_cff_version_is_the_package_version():
+    text = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    match = re.search(r"^version:\s*(\S+)\s*$", text, flags=re.MULTILINE)
+    assert match is not None, "CITATION.cff has no version"
+    assert match.group(1).strip("\"'") == skseq.__version__
+
+
+def test_no_pypi_install_advice():
+    """skseq is installed from a checkout or a wheel, not as ``skseq[extra]``."""
+    pattern = re.compile(r"""pip install ["']?skseq\[""")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for folder in ("skseq", "docs", "examples", "benchmarks")
+        for path in (ROOT / folder).rglob("*")
+        if path.suffix in {".py", ".rst", ".md"}
+        and "auto_examples" not in path.parts
+        and "_build" not in path.parts
+        and pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    offenders += [
+        name
+        for name in ("README.md",)
+        if pattern.search((ROOT / name).read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def _docs_extension():
+    path = ROOT / "docs" / "_ext" / "skseq_sphinx.py"
+    spec = importlib.util.spec_from_file_location("skseq_sphinx", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_changelog_converts_to_warning_free_rst():
+    """CHANGELOG.md is the docs' changelog page, converted to reST."""
+    docutils_core = pytest.importorskip("docutils.core")
+    ext = _docs_extension()
+    rst = ext.markdown_to_rst(ext.CHANGELOG.read_text(encoding="utf-8"))
+    # report_level 2: warnings and errors would fail `sphinx -W`
+    doctree = docutils_core.publish_doctree(
+        rst, settings_overrides={"report_level": 2, "halt_level": 2}
+    )
+    assert doctree.astext().startswith("Changelog")
+
+
+def test_markdown_to_rst_inline_markup():
+    ext = _docs_extension()
+    rst = ext.markdown_to_rst(
+        "## [Unreleased]\n- `a`s and [link](https://x.org), max_epochs_ | y\n"
+        "  `multi\n  line`\n"
+    )
+    assert "Unreleased\n----------" in rst
+    assert "``a``\\ s" in rst
+    assert "`link <https://x.org>`__" in rst
+    assert "max_epochs\\_" in rst and "\\|" in rst
+    assert "``multi\n  line``" in rst
