@@ -162,16 +162,17 @@ def environment_header(args: argparse.Namespace, n_threads: int) -> str:
         f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}",
         f"- python {platform.python_version()}, {versions}",
         f"- command: {' '.join([Path(sys.argv[0]).name, *sys.argv[1:]])}",
-        f"- classification deep models: {_epochs_note(args.max_epochs)}",
+        f"- classification deep models: "
+        f"{_epochs_note(args.max_epochs, args.random_state)}",
     ]
     if args.quick:
         lines.append("- nowcasting: quick run (run_nowcasting_suite(quick=True))")
     return "\n".join(lines)
 
 
-def _epochs_note(max_epochs: int | None) -> str:
+def _epochs_note(max_epochs: int | None, random_state: int = 0) -> str:
     if max_epochs is None:
-        return "default parameters (only random_state=0 set)"
+        return f"default parameters (only random_state={random_state} set)"
     return (
         f"max_epochs={max_epochs} OVERRIDE (smoke run; these are NOT the defaults "
         "and NOT their skill)"
@@ -219,6 +220,7 @@ def classification(args: argparse.Namespace, n_threads: int, report: Report) -> 
         _expand_models(args.models),
         n_jobs=n_threads,
         max_epochs=args.max_epochs,
+        random_state=args.random_state,
     )
     results.insert(
         1,
@@ -231,7 +233,7 @@ def classification(args: argparse.Namespace, n_threads: int, report: Report) -> 
             )
         ),
     )
-    note = _epochs_note(args.max_epochs)
+    note = _epochs_note(args.max_epochs, args.random_state)
     report.table(
         f"Classification results (deep models: {note})",
         _display(results),
@@ -308,6 +310,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=None,
         help="override the deep classifiers' max_epochs (smoke runs only; "
         "printed in every table title)",
+    )
+    parser.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        help="seed of every model (run several seeds into separate --output-dir "
+        "folders to see the spread)",
     )
     parser.add_argument(
         "--quick",
