@@ -77,7 +77,20 @@ def with_layout(tags, layout: str):
 
 
 def input_layout(estimator) -> str | None:
-    """The input layout of ``estimator`` from its tags (None if not skseq's)."""
+    """The input layout of ``estimator`` from its tags (None if not skseq's).
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Any scikit-learn estimator.
+
+    Returns
+    -------
+    layout : {"sequences", "frames", "any"} or None
+        What its ``X`` is: sequences ``(n_samples, n_timesteps, n_channels)``,
+        frames ``(n_samples, n_frames, [C,] H, W)``, either, or None for an
+        estimator without skseq's input tags.
+    """
     return getattr(get_tags(estimator).input_tags, "layout", None)
 
 

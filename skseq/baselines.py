@@ -385,7 +385,18 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
         return X.reshape(len(X), -1)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """Names ``t{t}_ch{c}``."""
+        """Output feature names ``t{t}_ch{c}``.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; the names are made from the fitted shape.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per output column.
+        """
         check_is_fitted(self)
         return np.array(
             [
@@ -493,7 +504,18 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
         return np.stack(columns, axis=2).reshape(len(X), -1)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """Names ``ch{c}_{statistic}``."""
+        """Output feature names ``ch{c}_{statistic}``.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; the names are made from the fitted shape.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per output column.
+        """
         check_is_fitted(self)
         return np.array(
             [f"ch{c}_{s}" for c in range(self.n_channels_in_) for s in self.statistics],

@@ -116,7 +116,11 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+            Training sequences.
         y : ignored
+            Not used; present for the Pipeline API.
+        **fit_params : dict
+            Ignored (scikit-learn's ``fit_transform`` signature).
 
         Returns
         -------

@@ -161,6 +161,16 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         """Output channel names: ``ch0``, ``d1_ch0``, ``i1_ch0`` ...
 
         For 2D input each name also carries the timestep (``t3``, ``d1_t3``).
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; the names are made from the fitted shape.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per output channel (per output column for 2D input).
         """
         check_is_fitted(self)
         if self.input_ndim_ == 2:

@@ -212,7 +212,11 @@ class KeypointNormalizer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, 2 * n_joints)
+            Training keypoint sequences, ``(x, y)`` per joint.
         y : ignored
+            Not used; present for the Pipeline API.
+        **fit_params : dict
+            Ignored (scikit-learn's ``fit_transform`` signature).
 
         Returns
         -------
