@@ -53,7 +53,7 @@ autodoc_default_options = {
 }
 # A public docstring that leaves a parameter undocumented (PR01) fails the
 # ``-W`` build.
-numpydoc_validation_checks = {"PR01", "PR02"}
+numpydoc_validation_checks = {"PR01", "PR02", "PR07"}
 exclude_patterns = ["_build", "auto_examples/*.ipynb"]
 
 sphinx_gallery_conf = {

@@ -133,6 +133,8 @@ def validate_data(
         frames: ``n_input_frames_``, ``n_channels_in_``, ``frame_shape_``).
         False afterwards: check ``X`` has that shape.
     layout : {"sequences", "frames", "any"}, default="sequences"
+        What ``X`` holds: sequences ``(n, T, C)`` (or ``(n, T)``), frames
+        ``(n, T, [C,] H, W)``, or any array with samples first.
     min_length : int, default=1
         Fewest timesteps (sequences) or frames (frames) accepted in ``fit``.
     allow_nan : bool, default=False
@@ -140,6 +142,8 @@ def validate_data(
     allow_2d : bool, default=True
         Sequences only: read ``(n, T)`` as univariate sequences.
     dtype : numpy dtype, list of dtypes or None, default=np.float32
+        Dtype of the returned array, as in :func:`sklearn.utils.check_array`
+        (float32 by default; None keeps the input's).
 
     Returns
     -------

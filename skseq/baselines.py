@@ -76,6 +76,7 @@ class _FrameBaseline(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_input_frames, [C,] H, W)
+            Input frames of the training samples.
         y : array-like of shape (n_samples, n_output_frames, [C,] H, W)
             ``(n_samples, H, W)`` means one output frame.
 
@@ -114,6 +115,7 @@ class _FrameBaseline(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_input_frames, [C,] H, W)
+            Past frames, as many per sample as in ``fit``.
 
         Returns
         -------
@@ -129,7 +131,9 @@ class _FrameBaseline(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_input_frames, [C,] H, W)
+            Past frames, as many per sample as in ``fit``.
         n_steps : int
+            Number of future frames to forecast.
 
         Returns
         -------
@@ -206,6 +210,7 @@ class HistoricalAverageForecaster(_FrameBaseline):
     Parameters
     ----------
     season_length : int
+        Period in frames (e.g. 288 five-minute frames for a daily cycle).
     n_seasons : int or None, default=None
         Seasons to average; None uses all in the window.
     """
@@ -360,7 +365,9 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Training sequences.
         y : ignored
+            Not used; present for the Pipeline API.
 
         Returns
         -------
@@ -375,6 +382,7 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Sequences of the shape seen in ``fit``.
 
         Returns
         -------
@@ -477,7 +485,9 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Training sequences.
         y : ignored
+            Not used; present for the Pipeline API.
 
         Returns
         -------
@@ -493,6 +503,7 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Sequences of the shape seen in ``fit``.
 
         Returns
         -------
@@ -533,6 +544,7 @@ def classical_classifiers(random_state: int | None = None) -> dict[str, object]:
     Parameters
     ----------
     random_state : int or None, default=None
+        Seed of the randomised models (SVM, random forest, decision tree).
 
     Returns
     -------

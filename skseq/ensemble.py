@@ -117,6 +117,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         X : array-like of shape (n_samples, ...)
             Any input the wrapped estimator accepts (e.g. 3D sequences).
         y : array-like of shape (n_samples,)
+            Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Passed on to each fold model's ``fit`` (its training part), which
             must take ``sample_weight``. The held-out part validates
@@ -192,6 +193,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
+            Any input the fold models accept.
 
         Returns
         -------
@@ -206,6 +208,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
+            Any input the fold models accept.
 
         Returns
         -------
@@ -220,8 +223,11 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
+            Any input the fold models accept.
         y : array-like of shape (n_samples,)
+            True labels.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the score; None weighs them equally.
 
         Returns
         -------

@@ -585,6 +585,7 @@ def save_weights(estimator, path: str | os.PathLike) -> None:
     Parameters
     ----------
     estimator : fitted skseq deep estimator
+        The estimator whose trained network is written.
     path : str or path-like
         Destination, e.g. ``"model.safetensors"``.
     """
@@ -612,6 +613,7 @@ def load_weights(estimator, path: str | os.PathLike):
         Of the class and hyperparameters of the saved one, fitted on data of
         the same shapes and classes (e.g. for one epoch on a few samples).
     path : str or path-like
+        File written by :func:`save_weights`.
 
     Returns
     -------

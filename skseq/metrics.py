@@ -220,6 +220,7 @@ def make_frame_scorer(name: str):
     Parameters
     ----------
     name : {"rmse", "mae"}
+        The score: :func:`rmse` or :func:`mae`.
 
     Returns
     -------

@@ -108,7 +108,9 @@ def compare_forecasts_by_lead(
     estimators : mapping of str to estimator
         Name -> unfitted frame forecaster.
     X_train, X_test : array-like of shape (n_samples, n_input_frames, H, W)
+        Training and test input frames.
     y_train : array-like of shape (n_samples, n_output_frames, H, W)
+        Training target frames.
     y_test : array-like of shape (n_samples, n_steps, H, W)
         The observed future frames; lead ``k`` is ``y_test[:, k - 1]``.
     metrics : mapping of str to callable

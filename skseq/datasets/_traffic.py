@@ -74,6 +74,7 @@ def make_traffic_speeds(
     start : str, default="2024-01-01"
         First timestamp (a Monday by default).
     random_state : int, RandomState instance or None, default=None
+        Seed of the generator; an int gives the same data every call.
 
     Returns
     -------

@@ -172,6 +172,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Sequences of the shape seen in ``fit``.
 
         Returns
         -------
@@ -187,8 +188,11 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Sequences of the shape seen in ``fit``.
         y : array-like of shape (n_samples,)
+            True labels.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the score; None weighs them equally.
 
         Returns
         -------
@@ -486,6 +490,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     n_layers : int, default=3
         Stacked LSTM depth.
     bidirectional : bool, default=False
+        Run every LSTM layer in both directions (doubles the hidden state).
     dropout : float, default=0.0
         Dropout between LSTM layers and in the head.
     head : {"flatten", "mean", "max", "last"}, default="flatten"

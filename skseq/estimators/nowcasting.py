@@ -430,6 +430,7 @@ class UNetNowcaster(BaseFrameRegressor):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_input_frames, H, W) or (n_samples, n_input_frames, C, H, W)
+            Past frames, as many per sample as in ``fit``.
 
         Returns
         -------
@@ -451,6 +452,7 @@ class UNetNowcaster(BaseFrameRegressor):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_input_frames, H, W) or (n_samples, n_input_frames, C, H, W)
+            Past frames, as many per sample as in ``fit``.
         n_steps : int
             Number of future frames.
 

@@ -63,9 +63,11 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     Parameters
     ----------
     min_shift : int, default=0
+        Smallest shift magnitude (0 allows the unshifted sequence).
     max_shift : int or None, default=None
         None allows any shift up to ``n_timesteps - 1``.
     random_state : int, RandomState instance or None, default=None
+        Seeds the shifts; an int makes ``fit_transform`` reproducible.
 
     Attributes
     ----------
@@ -101,7 +103,9 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+            Training sequences.
         y : ignored
+            Not used; present for the Pipeline API.
 
         Returns
         -------
@@ -139,6 +143,7 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+            Sequences of the shape seen in ``fit``.
 
         Returns
         -------
@@ -174,6 +179,7 @@ class RollOversampler(BaseEstimator):
     max_shift : int or None, default=None
         Largest roll; None allows any.
     random_state : int, RandomState instance or None, default=None
+        Seeds the shifts, the noise and the choice of the copied sequences.
 
     Attributes
     ----------
@@ -253,7 +259,9 @@ class RollOversampler(BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Training sequences.
         y : array-like of shape (n_samples,)
+            Class labels.
 
         Returns
         -------
@@ -268,7 +276,9 @@ class RollOversampler(BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Training sequences.
         y : array-like of shape (n_samples,)
+            Class labels.
 
         Returns
         -------

@@ -47,6 +47,8 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
     keep_original : bool, default=True
         Keep the input channels first in the output.
     detrend_integrals : bool, default=True
+        Remove the linear trend of every integral channel after each
+        integration, so a small offset does not grow into a ramp.
 
     Attributes
     ----------
@@ -105,7 +107,9 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+            Training sequences.
         y : ignored
+            Not used; present for the Pipeline API.
 
         Returns
         -------
@@ -131,6 +135,7 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+            Sequences of the shape seen in ``fit``.
 
         Returns
         -------

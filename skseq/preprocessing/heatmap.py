@@ -67,6 +67,8 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     max_gap : int, default=3
         Longest run of missing timesteps filled by linear interpolation.
     duplicates : {"error", "mean"}, default="error"
+        Several values for one (time, location): ``"error"`` refuses them,
+        ``"mean"`` averages them.
     time_col, location_col, value_col : str, default "time", "location", "value"
         Column names of a long table.
 
@@ -215,6 +217,7 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         X : pandas.DataFrame
             Wide or long traffic table.
         y : ignored
+            Not used; present for the Pipeline API.
 
         Returns
         -------

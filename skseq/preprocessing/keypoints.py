@@ -64,9 +64,15 @@ class KeypointNormalizer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Joints whose distance is the unit length (neck, mid-hip = torso); None
         uses the RMS distance of visible joints from the centre.
     flip : bool, default=False
+        In ``fit_transform`` only: mirror a random half of the sequences
+        horizontally and swap the ``flip_pairs`` joints.
     flip_pairs : tuple of (int, int), default=left/right pairs of the 15-joint skeleton
+        Joint index pairs swapped by a flip (left and right wrist, ...).
     missing : {"nan", "zero"}, default="nan"
+        How the input marks a missing joint: NaN coordinates, or both
+        coordinates exactly 0 (many pose detectors); it is returned the same way.
     random_state : int, RandomState instance or None, default=None
+        Seeds which sequences ``flip`` mirrors.
 
     Attributes
     ----------
@@ -183,7 +189,9 @@ class KeypointNormalizer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, 2 * n_joints)
+            Training sequences.
         y : ignored
+            Not used; present for the Pipeline API.
 
         Returns
         -------
@@ -198,6 +206,7 @@ class KeypointNormalizer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, 2 * n_joints)
+            Keypoint sequences with as many joints as in ``fit``.
 
         Returns
         -------

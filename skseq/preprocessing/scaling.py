@@ -66,7 +66,9 @@ class LogTransformer(
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
+            Non-negative data of any shape (e.g. rain rates).
         y : ignored
+            Not used; present for the Pipeline API.
 
         Returns
         -------
@@ -90,6 +92,7 @@ class LogTransformer(
         Parameters
         ----------
         X : array-like of shape (n_samples, ...), values >= 0
+            Non-negative data of the shape seen in ``fit``.
 
         Returns
         -------
@@ -105,6 +108,7 @@ class LogTransformer(
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
+            Log-transformed data.
 
         Returns
         -------

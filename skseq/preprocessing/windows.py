@@ -90,7 +90,9 @@ class SlidingWindows(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     Parameters
     ----------
     window_length : int
+        Timesteps per window.
     stride : int, default=1
+        Timesteps between the starts of consecutive windows.
 
     Attributes
     ----------
@@ -116,7 +118,9 @@ class SlidingWindows(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Training sequences.
         y : ignored
+            Not used; present for the Pipeline API.
 
         Returns
         -------
@@ -135,6 +139,7 @@ class SlidingWindows(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Sequences of the shape seen in ``fit``.
 
         Returns
         -------
@@ -153,6 +158,7 @@ class SlidingWindows(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         y : array-like of shape (n_samples,)
+            Label of each original sequence.
 
         Returns
         -------

@@ -332,6 +332,7 @@ def check_frame_targets(
     name : str, default="y"
         Argument name for error messages.
     dtype : numpy dtype, default=np.float32
+        Dtype of the returned array.
 
     Returns
     -------
