@@ -502,6 +502,10 @@ def compose_training_doc(cls=None, /, **notes: str):
     base) gets all of them, without defaults.
     """
 
+    unknown = set(notes) - set(TRAINING_PARAMETER_DOCS) - {"kwargs"}
+    if unknown:
+        raise ValueError(f"notes for unknown training arguments {sorted(unknown)}")
+
     def decorate(cls):
         doc = cls.__doc__
         if doc is None:  # python -OO
@@ -516,9 +520,6 @@ def compose_training_doc(cls=None, /, **notes: str):
                 f"{cls.__name__}'s docstring has no {TRAINING_PARAMETERS_MARKER} "
                 "line in its Parameters section for compose_training_doc to fill."
             )
-        unknown = set(notes) - set(TRAINING_PARAMETER_DOCS) - {"kwargs"}
-        if unknown:
-            raise ValueError(f"notes for unknown training arguments {sorted(unknown)}")
         indent = match.group(1)
         signature = inspect.signature(cls.__init__).parameters
         names = [name for name in signature if name in TRAINING_PARAMETER_DOCS]
