@@ -926,8 +926,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         """Train the network on ``X, y``.
 
         With ``warm_start=True`` and a fitted network, ``fit`` continues
-        training it (see "warm start" in the class documentation of
-        :class:`~skseq.estimators._base.BaseDeepEstimator`): the network, its
+        training it (see the ``warm_start`` parameter): the network, its
         weights, the optimizer state and what was learnt from the first
         fit's data (classes, input scaling) are kept, and ``max_epochs`` more
         epochs are trained with the current training arguments. A fit that
