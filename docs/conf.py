@@ -51,9 +51,26 @@ autodoc_default_options = {
     # list ``add_note`` and ``with_traceback``
     "exclude-members": ",".join(_HIDDEN_MEMBERS),
 }
-# A public docstring that leaves a parameter undocumented (PR01) fails the
-# ``-W`` build.
-numpydoc_validation_checks = {"PR01", "PR02", "PR07"}
+# numpydoc validation of every documented docstring: a public parameter left
+# undocumented (PR01) or without a description (PR07), a documented parameter
+# that does not exist (PR02), a return value without a description (RT03), a
+# public method without a docstring (GL08), ... fail the ``-W`` build. "all"
+# but these (style rules the docstrings do not follow): no extended summary
+# (ES01), no Examples / See Also section (EX01, SA01), summary wording (SS02:
+# capital letter, e.g. "scikit-learn scorer ..."; SS05: infinitive verb),
+# the order of the parameters (PR03: e.g. a shared parameter a class describes
+# itself comes before the composed ones) and a single return value with a
+# name (RT02: scikit-learn's ``self : object`` style).
+numpydoc_validation_checks = {
+    "all",
+    "ES01",
+    "EX01",
+    "SA01",
+    "SS02",
+    "SS05",
+    "PR03",
+    "RT02",
+}
 exclude_patterns = ["_build", "auto_examples/*.ipynb"]
 
 sphinx_gallery_conf = {

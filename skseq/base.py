@@ -125,7 +125,7 @@ def validate_data(
     estimator : estimator instance
         Where the shape is recorded (``reset=True``) or read from.
     X : array-like
-        numpy, CPU/GPU ``torch.Tensor``, pandas (nullable dtypes included),
+        Numpy, CPU/GPU ``torch.Tensor``, pandas (nullable dtypes included),
         lists.
     reset : bool
         True in ``fit``: record ``n_features_in_`` and the layout's shape
@@ -213,6 +213,7 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
     Returns
     -------
     sample_weight : ndarray of shape (n_samples,), float64
+        The weights as float64.
     """
     from skseq.utils.validation import to_numeric_array
 
@@ -394,5 +395,6 @@ class ArrayOutputMixin:
         Returns
         -------
         self : object
+            The transformer, unchanged.
         """
         return self

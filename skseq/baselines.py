@@ -82,7 +82,8 @@ class _FrameBaseline(
 
         Returns
         -------
-        self
+        self : object
+            The fitted estimator.
         """
         self._check_params()
         X = self._validate_frames(X, reset=True)
@@ -298,6 +299,20 @@ class ExtrapolationNowcaster(_FrameBaseline):
         return self.n_frames_for_motion
 
     def fit(self, X, y):
+        """Learn the input and output shapes (single-channel frames only).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_input_frames, H, W) or (n_samples, n_input_frames, 1, H, W)
+            Input frames of the training samples.
+        y : array-like of shape (n_samples, n_output_frames, H, W) or (n_samples, n_output_frames, 1, H, W)
+            ``(n_samples, H, W)`` means one output frame.
+
+        Returns
+        -------
+        self : object
+            The fitted nowcaster.
+        """
         super().fit(X, y)
         if self.n_channels_in_ != 1:
             raise ValueError(
@@ -371,7 +386,8 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
         validate_data(self, X, reset=True, dtype=np.float64)
         return self
@@ -491,7 +507,8 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
         self._validate_params()
         validate_data(self, X, reset=True, dtype=np.float64)

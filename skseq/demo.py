@@ -190,6 +190,8 @@ def run(
     Returns
     -------
     classification, nowcasting : pandas.DataFrame
+        The tables of the two parts: accuracies of the classifiers, and
+        scores of the nowcasts by lead time.
     """
     output_dir.mkdir(parents=True, exist_ok=True)
     classification = run_classification(output_dir, random_state, max_epochs)

@@ -198,6 +198,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to one; columns follow ``classes_``.
         """
         check_is_fitted(self)
         return np.mean([est.predict_proba(X) for est in self.estimators_], axis=0)
@@ -213,6 +214,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
@@ -232,6 +234,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         Returns
         -------
         score : float
+            Accuracy, weighted by ``sample_weight`` when given.
         """
         return super().score(X, y, sample_weight=sample_weight)
 

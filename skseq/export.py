@@ -389,6 +389,7 @@ def export_module(fitted, X_example) -> tuple[nn.Module, list[str]]:
         ``(probabilities, label_index)`` for classifiers, ``y_pred`` for
         regressors.
     output_names : list of str
+        Names of the module's outputs, in order.
     """
     return _graph(fitted, np.ndim(X_example))
 
@@ -617,7 +618,8 @@ def load_weights(estimator, path: str | os.PathLike):
 
     Returns
     -------
-    estimator : the same estimator, with the loaded weights.
+    estimator : estimator
+        The same estimator, with the loaded weights.
     """
     from safetensors import safe_open
     from safetensors.torch import load_file

@@ -80,6 +80,7 @@ def load_gunpoint(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     X : ndarray of shape (n_samples, 150, 1), float32
+        Hand positions, one univariate sequence of 150 steps per sample.
     y : ndarray of shape (n_samples,), int
         As in the archive: 1 = Gun-Draw, 2 = Point.
 

@@ -62,7 +62,7 @@ def make_traffic_speeds(
     freq : str, default="5min"
         Aggregation interval (a pandas offset of whole seconds dividing a day).
     free_flow_speed : float, default=90.0
-        km/h, between 30 and 130.
+        Speed of uncongested traffic in km/h, between 30 and 130.
     bottlenecks : tuple of float, default=(0.75,)
         Bottleneck positions as fractions of the corridor length in (0, 1).
     bottleneck_capacity : float, default=0.7

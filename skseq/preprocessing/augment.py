@@ -109,7 +109,8 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
         self._validate(X, reset=True)
         return self
@@ -129,6 +130,7 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         X_rolled : ndarray of the input's shape
+            Each training sequence rolled in time by its random shift.
         """
         ndim = input_ndim(X)
         X = self._validate(X, reset=True)
@@ -148,6 +150,7 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         X : ndarray of the input's shape
+            ``X``, validated and unchanged.
         """
         check_is_fitted(self)
         ndim = input_ndim(X)
@@ -265,7 +268,8 @@ class RollOversampler(BaseEstimator):
 
         Returns
         -------
-        self
+        self : object
+            The fitted resampler.
         """
         self.fit_resample(X, y)
         return self
@@ -285,6 +289,7 @@ class RollOversampler(BaseEstimator):
         X_resampled : ndarray of shape (n_samples + n_new, n_timesteps, n_channels)
             The originals first, then the synthetic samples.
         y_resampled : ndarray of shape (n_samples + n_new,)
+            Labels of the original and the synthetic sequences.
         """
         self._validate_params()
         ndim = input_ndim(X)

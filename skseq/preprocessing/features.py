@@ -113,7 +113,8 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
 
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
         self._check_params()
         ndim = input_ndim(X)

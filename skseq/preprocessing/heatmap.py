@@ -221,7 +221,8 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
         self._validate_params()
         wide = self._to_wide(X)

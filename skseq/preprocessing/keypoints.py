@@ -195,7 +195,8 @@ class KeypointNormalizer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
         self._validate(X, reset=True)
         return self
@@ -211,6 +212,8 @@ class KeypointNormalizer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         X_norm : ndarray of the same shape
+            Centred and scaled keypoints (``fit_transform``: a random half
+            mirrored with ``flip=True``).
         """
         X, ndim = self._validate(X, reset=False)
         return self._output(self._normalize(X), X.dtype, ndim)
@@ -230,6 +233,7 @@ class KeypointNormalizer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         X_norm : ndarray of the same shape
+            Centred and scaled keypoints, in the input's missing-value convention.
         """
         X, ndim = self._validate(X, reset=True)
         P = self._normalize(X)

@@ -72,7 +72,8 @@ class LogTransformer(
 
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
         X = self._validate(X, reset=True)
         self._check_non_negative(X)
@@ -97,6 +98,7 @@ class LogTransformer(
         Returns
         -------
         Z : ndarray of the same shape
+            ``log(X + offset)``.
         """
         X = self._validate(X, reset=False)
         self._check_non_negative(X)
@@ -113,6 +115,7 @@ class LogTransformer(
         Returns
         -------
         X_original : ndarray of the same shape
+            ``exp(Z) - offset``, in the input's units.
         """
         Z = self._validate(X, reset=False)
         return np.exp(Z) - Z.dtype.type(self.offset)

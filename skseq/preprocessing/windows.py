@@ -51,7 +51,10 @@ def sliding_windows(
     Returns
     -------
     X : ndarray of shape (n_windows, n_input, ...)
+        Input windows.
     y : ndarray of shape (n_windows, n_output, ...)
+        Target windows: the ``n_output`` steps after each input window
+        (and its ``gap``).
 
     Examples
     --------
@@ -124,7 +127,8 @@ class SlidingWindows(ArrayOutputMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
         self._validate_params()
         X = validate_data(
@@ -163,6 +167,8 @@ class SlidingWindows(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         y_windows : ndarray of shape (n_samples * n_windows,)
+            Each label repeated ``n_windows_`` times, in the order of
+            :meth:`transform`'s windows.
         """
         check_is_fitted(self)
         return np.repeat(np.asarray(y), self.n_windows_)
