@@ -55,19 +55,16 @@ autodoc_default_options = {
 # undocumented (PR01) or without a description (PR07), a documented parameter
 # that does not exist (PR02), a return value without a description (RT03), a
 # public method without a docstring (GL08), ... fail the ``-W`` build. "all"
-# but these (style rules the docstrings do not follow): no extended summary
-# (ES01), no Examples / See Also section (EX01, SA01), summary wording (SS02:
-# capital letter, e.g. "scikit-learn scorer ..."; SS05: infinitive verb),
-# the order of the parameters (PR03: e.g. a shared parameter a class describes
-# itself comes before the composed ones) and a single return value with a
-# name (RT02: scikit-learn's ``self : object`` style).
+# but these style rules, which the docstrings do not follow: an extended
+# summary (ES01), Examples and See Also sections everywhere (EX01, SA01), the
+# order of the parameters (PR03: e.g. a shared parameter a class describes
+# itself comes before the composed ones) and no name for a single return
+# value (RT02: scikit-learn's ``self : object`` style).
 numpydoc_validation_checks = {
     "all",
     "ES01",
     "EX01",
     "SA01",
-    "SS02",
-    "SS05",
     "PR03",
     "RT02",
 }

@@ -185,7 +185,7 @@ _FRAME_SCORES = {"rmse": rmse, "mae": mae}
 
 
 def make_threshold_scorer(name: str, threshold: float = 1.0):
-    """scikit-learn scorer of a categorical score at a threshold.
+    """Make a scikit-learn scorer of a categorical score at a threshold.
 
     Parameters
     ----------
@@ -215,7 +215,7 @@ def make_threshold_scorer(name: str, threshold: float = 1.0):
 
 
 def make_frame_scorer(name: str):
-    """scikit-learn scorer of RMSE or MAE for targets of any shape.
+    """Make a scikit-learn scorer of RMSE or MAE for targets of any shape.
 
     Parameters
     ----------

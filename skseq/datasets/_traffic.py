@@ -40,7 +40,7 @@ def make_traffic_speeds(
     start: str = "2024-01-01",
     random_state=None,
 ) -> pd.DataFrame:
-    """Speeds (km/h) along a motorway corridor, from a traffic-flow model.
+    """Simulate speeds (km/h) along a motorway corridor with a traffic-flow model.
 
     A cell transmission model (Daganzo 1994), the Godunov discretisation of
     the LWR kinematic-wave model with a triangular fundamental diagram

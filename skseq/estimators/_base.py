@@ -1137,7 +1137,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
 
     @property
     def history_(self):
-        """skorch training history (epochs, losses, durations)."""
+        """The skorch training history (epochs, losses, durations)."""
         check_is_fitted(self, "net_")
         return self.net_.history
 

@@ -283,7 +283,7 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         return scaled.reshape(n_frames, self.frame_length, -1).astype(np.float32)
 
     def inverse_transform(self, X, index=None) -> pd.DataFrame:
-        """Frames -> wide table in the original units.
+        """Turn frames back into a wide table in the original units.
 
         Parameters
         ----------

@@ -138,7 +138,7 @@ class SlidingWindows(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X) -> np.ndarray:
-        """Windows of every sequence.
+        """Cut every sequence into its windows.
 
         Parameters
         ----------

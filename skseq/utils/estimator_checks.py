@@ -346,7 +346,7 @@ def parametrize_with_skseq_checks(
     *,
     expected_failed_checks: Callable | None = None,
 ):
-    """pytest decorator running :func:`skseq_checks` on each estimator.
+    """Make a pytest decorator running :func:`skseq_checks` on each estimator.
 
     Parameters
     ----------
