@@ -56,16 +56,14 @@ autodoc_default_options = {
 # that does not exist (PR02), a return value without a description (RT03), a
 # public method without a docstring (GL08), ... fail the ``-W`` build. "all"
 # but these style rules, which the docstrings do not follow: an extended
-# summary (ES01), Examples and See Also sections everywhere (EX01, SA01), the
-# order of the parameters (PR03: e.g. a shared parameter a class describes
-# itself comes before the composed ones) and no name for a single return
-# value (RT02: scikit-learn's ``self : object`` style).
+# summary (ES01), Examples and See Also sections everywhere (EX01, SA01) and
+# no name for a single return value (RT02: scikit-learn's ``self : object``
+# style).
 numpydoc_validation_checks = {
     "all",
     "ES01",
     "EX01",
     "SA01",
-    "PR03",
     "RT02",
 }
 exclude_patterns = ["_build", "auto_examples/*.ipynb"]

@@ -484,7 +484,7 @@ def _doc_entry(indent: str, head: str, text: str) -> str:
     return f"{indent}{head}\n{body}"
 
 
-def compose_training_doc(cls=None, /, **notes: str):
+def compose_training_doc(cls=None, /, **notes: str | tuple[str, str]):
     """Class decorator: document the shared training arguments in ``cls``.
 
     Replaces the line ``{training_parameters}`` of the class docstring (in
@@ -492,10 +492,12 @@ def compose_training_doc(cls=None, /, **notes: str):
     ``TRAINING_PARAMETER_DOCS`` that the class's ``__init__`` takes, in the
     signature's order: ``name : type, default=<the class's own default>``,
     the shared description, then ``notes[name]`` (class-specific remarks)
-    when given; ``**kwargs`` last. An argument the docstring already
-    documents itself (``name :`` at the start of a line) is left to it, so a
-    class can describe one differently. The docstring is composed once, at
-    class definition, so ``help()`` and the API pages show the same text.
+    when given; ``**kwargs`` last. A ``notes[name]`` that is a tuple
+    ``(type, description)`` replaces the shared entry (an argument the class
+    takes with other values). An argument the docstring already documents
+    itself (``name :`` at the start of a line) is left to it. The docstring
+    is composed once, at class definition, so ``help()`` and the API pages
+    show the same text.
 
     Use as ``@compose_training_doc`` or ``@compose_training_doc(lr="...")``.
     A class whose ``__init__`` takes none of the arguments (the abstract
@@ -531,11 +533,16 @@ def compose_training_doc(cls=None, /, **notes: str):
             if re.search(rf"^{indent}{name} :", doc, flags=re.MULTILINE):
                 continue  # documented by the class itself
             type_, text = TRAINING_PARAMETER_DOCS[name]
+            note = notes.get(name)
+            if isinstance(note, tuple):  # the class's own entry
+                type_, text = note
+            elif note is not None:
+                text = (
+                    f"{textwrap.dedent(text).strip()}\n{textwrap.dedent(note).strip()}"
+                )
             head = f"{name} : {type_}"
             if with_defaults:
                 head += f", default={_format_default(signature[name].default)}"
-            if name in notes:
-                text = f"{textwrap.dedent(text).strip()}\n{textwrap.dedent(notes[name]).strip()}"
             entries.append(_doc_entry(indent, head, text))
         takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in signature.values())
         if takes_kwargs or not with_defaults:

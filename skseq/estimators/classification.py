@@ -457,6 +457,16 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
 
 @compose_training_doc(
     max_epochs="A sample costs its recurrent steps (timesteps / patch length).",
+    lr_schedule=(
+        '{"cosine", "step"} or None',
+        """
+        ``"cosine"`` decays the learning rate from ``lr`` to ``lr / 100``
+        along a half cosine over ``max_epochs_`` epochs; ``"step"`` is the
+        seed's schedule: divide it by ``1 / lr_gamma`` every
+        ``lr_step_size`` epochs. ``None`` keeps ``lr``. Ignored when
+        ``callbacks`` holds a skorch ``LRScheduler``.
+        """,
+    ),
 )
 class KeypointLSTMClassifier(BaseSequenceClassifier):
     """Stacked-LSTM classifier of pose-keypoint sequences.
@@ -519,12 +529,6 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         Standardise each channel with the training mean and standard
         deviation (``input_mean_``, ``input_scale_``; missing values left
         out).
-    lr_schedule : {"cosine", "step"} or None, default="cosine"
-        ``"cosine"`` decays the learning rate from ``lr`` to ``lr / 100``
-        along a half cosine over ``max_epochs_`` epochs; ``"step"`` is the
-        seed's schedule: divide it by ``1 / lr_gamma`` every
-        ``lr_step_size`` epochs. ``None`` keeps ``lr``. Ignored when
-        ``callbacks`` holds a skorch ``LRScheduler``.
     {training_parameters}
 
     Attributes

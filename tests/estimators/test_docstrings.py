@@ -64,11 +64,38 @@ def test_shared_descriptions_composed(cls):
     assert "optimizer__momentum" in doc  # **kwargs
 
 
-def test_class_own_description_wins():
-    # KeypointLSTMClassifier documents lr_schedule itself ("step" too)
+def test_class_own_entry_replaces_the_shared_one_in_place():
+    # KeypointLSTMClassifier's lr_schedule takes "step" too
     doc = inspect.getdoc(KeypointLSTMClassifier)
     assert doc.count("\nlr_schedule : ") == 1
-    assert 'lr_schedule : {"cosine", "step"} or None' in doc
+    assert 'lr_schedule : {"cosine", "step"} or None, default="cosine"' in doc
+    documented = list(_documented(KeypointLSTMClassifier))
+    signature = [
+        name
+        for name in inspect.signature(KeypointLSTMClassifier).parameters
+        if name != "kwargs"
+    ]
+    assert documented == [*signature, "**kwargs"]
+
+
+def test_parameter_documented_by_the_class_is_left_to_it():
+    @compose_training_doc
+    class Own:
+        """Own.
+
+        Parameters
+        ----------
+        lr : float, default=1.0
+            My own words.
+        {training_parameters}
+        """
+
+        def __init__(self, lr=1.0, verbose=0):
+            pass
+
+    doc = inspect.getdoc(Own)
+    assert doc.count("\nlr : ") == 1 and "My own words." in doc
+    assert "verbose : int, default=0" in doc
 
 
 def test_base_class_lists_all_shared_parameters_without_defaults():
