@@ -286,10 +286,17 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         Shape of the training sequences.
     n_features_in_ : int
         ``n_timesteps_in_ * n_channels_in_``.
+    input_mean_, input_scale_ : ndarray of shape (n_channels,) or None
+        Per-channel input scaling learnt in ``fit`` (None without
+        ``scale_input``).
     net_ : skorch.NeuralNet
         The trained skorch net; ``module_`` and ``history_`` are shortcuts.
+    max_epochs_ : int
+        The number of epochs to train for (``max_epochs`` resolved).
     n_epochs_ : int
-        Epochs trained.
+        Epochs in the training history: fewer than ``max_epochs_`` when
+        early stopping ended training; with ``warm_start``, summed over the
+        continued fits.
     downsample_ : int
         Resolved downsampling factor of the stem.
     differences_ : bool
@@ -534,9 +541,22 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    n_timesteps_in_, n_channels_in_, n_features_in_ : int
+        Class labels.
+    n_timesteps_in_, n_channels_in_ : int
+        Shape of the training sequences.
+    n_features_in_ : int
+        ``n_timesteps_in_ * n_channels_in_``.
+    input_mean_, input_scale_ : ndarray of shape (n_channels,) or None
+        Per-channel input scaling learnt in ``fit`` (None without
+        ``scale_input``).
     net_ : skorch.NeuralNet
+        The trained skorch net; ``module_`` and ``history_`` are shortcuts.
+    max_epochs_ : int
+        The number of epochs to train for (``max_epochs`` resolved).
     n_epochs_ : int
+        Epochs in the training history: fewer than ``max_epochs_`` when
+        early stopping ended training; with ``warm_start``, summed over the
+        continued fits.
 
     References
     ----------

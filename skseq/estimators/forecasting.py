@@ -68,12 +68,19 @@ class ConvLSTMForecaster(BaseFrameRegressor):
     n_output_frames_ : int
         Frames predicted per sample, learned from ``y``.
     n_channels_in_, n_channels_out_ : int
+        Channels of the input and target frames (1 for 4D arrays).
     frame_shape_ : tuple of int
         ``(H, W)``.
     n_features_in_ : int
         Values per input sample.
     net_ : skorch.NeuralNet
+        The trained skorch net; ``module_`` and ``history_`` are shortcuts.
+    max_epochs_ : int
+        The number of epochs to train for (``max_epochs`` resolved).
     n_epochs_ : int
+        Epochs in the training history: fewer than ``max_epochs_`` when
+        early stopping ended training; with ``warm_start``, summed over the
+        continued fits.
 
     References
     ----------

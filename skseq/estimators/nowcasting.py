@@ -154,18 +154,27 @@ class UNetNowcaster(BaseFrameRegressor):
 
     Attributes
     ----------
-    n_input_frames_, n_channels_in_, n_channels_out_ : int
+    n_input_frames_ : int
+        Input frames per sample seen in ``fit``.
+    n_channels_in_, n_channels_out_ : int
+        Channels of the input and target frames (1 for 4D arrays).
     n_output_frames_ : int
         Lead times in the ``y`` given to ``fit``: the steps the network was
         trained unrolled over, and the frames :meth:`predict` returns.
     frame_shape_ : tuple of int
+        ``(H, W)`` of the training frames.
     n_features_in_ : int
+        Values per input sample.
     target_range_ : tuple of float
         ``(min, max)`` of the ``y`` given to the last ``fit``, in its units.
-    max_epochs_ : int
-        The number of epochs trained for (``max_epochs`` resolved).
     net_ : skorch.NeuralNet
+        The trained skorch net; ``module_`` and ``history_`` are shortcuts.
+    max_epochs_ : int
+        The number of epochs to train for (``max_epochs`` resolved).
     n_epochs_ : int
+        Epochs in the training history: fewer than ``max_epochs_`` when
+        early stopping ended training; with ``warm_start``, summed over the
+        continued fits.
 
     See Also
     --------
