@@ -24,16 +24,47 @@ extensions = [
     "skseq_sphinx",
 ]
 autosummary_generate = True
+templates_path = ["_templates"]
+# Class pages (docs/_templates/autosummary/class.rst) document every public
+# method, inherited ones too (``fit``, ``predict``, ``score``, ``transform``,
+# ``fit_transform`` ...), after a table of them; numpydoc's own member table
+# is off so nothing is listed twice.
 numpydoc_show_class_members = False
+# scikit-learn's metadata-routing and output-container methods (documented
+# there): neither on the class pages nor in their method tables
+_HIDDEN_MEMBERS = [
+    "set_fit_request",
+    "set_score_request",
+    "set_predict_request",
+    "set_transform_request",
+    "set_inverse_transform_request",
+    "set_predict_proba_request",
+    "set_partial_fit_request",
+    "set_output",
+    "get_metadata_routing",
+]
+autosummary_context = {"skseq_hidden_members": _HIDDEN_MEMBERS}
 autodoc_default_options = {
     "members": True,
-    "inherited-members": False,
-    # scikit-learn's metadata-routing and parameter methods: documented there
-    "exclude-members": (
-        "set_fit_request,set_score_request,set_predict_request,set_transform_request,"
-        "set_inverse_transform_request,set_predict_proba_request,set_output,"
-        "get_metadata_routing,get_params,set_params,fit_predict"
-    ),
+    # no "inherited-members" here: a non-string default would override the
+    # class template's ``:inherited-members:``, and an exception's page would
+    # list ``add_note`` and ``with_traceback``
+    "exclude-members": ",".join(_HIDDEN_MEMBERS),
+}
+# numpydoc validation of every documented docstring: a public parameter left
+# undocumented (PR01) or without a description (PR07), a documented parameter
+# that does not exist (PR02), a return value without a description (RT03), a
+# public method without a docstring (GL08), ... fail the ``-W`` build. "all"
+# but these style rules, which the docstrings do not follow: an extended
+# summary (ES01), Examples and See Also sections everywhere (EX01, SA01) and
+# no name for a single return value (RT02: scikit-learn's ``self : object``
+# style).
+numpydoc_validation_checks = {
+    "all",
+    "ES01",
+    "EX01",
+    "SA01",
+    "RT02",
 }
 exclude_patterns = ["_build", "auto_examples/*.ipynb"]
 
@@ -42,6 +73,10 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "download_all_examples": False,
+    # "Examples using this class/function" on the API pages (minigallery in
+    # docs/_templates/autosummary/)
+    "doc_module": ("skseq",),
+    "backreferences_dir": "generated/backreferences",
 }
 
 html_theme = "pydata_sphinx_theme"

@@ -77,7 +77,20 @@ def with_layout(tags, layout: str):
 
 
 def input_layout(estimator) -> str | None:
-    """The input layout of ``estimator`` from its tags (None if not skseq's)."""
+    """The input layout of ``estimator`` from its tags (None if not skseq's).
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Any scikit-learn estimator.
+
+    Returns
+    -------
+    layout : {"sequences", "frames", "any"} or None
+        What its ``X`` is: sequences ``(n_samples, n_timesteps, n_channels)``,
+        frames ``(n_samples, n_frames, [C,] H, W)``, either, or None for an
+        estimator without skseq's input tags.
+    """
     return getattr(get_tags(estimator).input_tags, "layout", None)
 
 
@@ -112,7 +125,7 @@ def validate_data(
     estimator : estimator instance
         Where the shape is recorded (``reset=True``) or read from.
     X : array-like
-        numpy, CPU/GPU ``torch.Tensor``, pandas (nullable dtypes included),
+        Numpy, CPU/GPU ``torch.Tensor``, pandas (nullable dtypes included),
         lists.
     reset : bool
         True in ``fit``: record ``n_features_in_`` and the layout's shape
@@ -120,6 +133,8 @@ def validate_data(
         frames: ``n_input_frames_``, ``n_channels_in_``, ``frame_shape_``).
         False afterwards: check ``X`` has that shape.
     layout : {"sequences", "frames", "any"}, default="sequences"
+        What ``X`` holds: sequences ``(n, T, C)`` (or ``(n, T)``), frames
+        ``(n, T, [C,] H, W)``, or any array with samples first.
     min_length : int, default=1
         Fewest timesteps (sequences) or frames (frames) accepted in ``fit``.
     allow_nan : bool, default=False
@@ -127,6 +142,8 @@ def validate_data(
     allow_2d : bool, default=True
         Sequences only: read ``(n, T)`` as univariate sequences.
     dtype : numpy dtype, list of dtypes or None, default=np.float32
+        Dtype of the returned array, as in :func:`sklearn.utils.check_array`
+        (float32 by default; None keeps the input's).
 
     Returns
     -------
@@ -196,6 +213,7 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
     Returns
     -------
     sample_weight : ndarray of shape (n_samples,), float64
+        The weights as float64.
     """
     from skseq.utils.validation import to_numeric_array
 
@@ -377,5 +395,6 @@ class ArrayOutputMixin:
         Returns
         -------
         self : object
+            The transformer, unchanged.
         """
         return self

@@ -76,12 +76,14 @@ class _FrameBaseline(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_input_frames, [C,] H, W)
+            Input frames of the training samples.
         y : array-like of shape (n_samples, n_output_frames, [C,] H, W)
             ``(n_samples, H, W)`` means one output frame.
 
         Returns
         -------
-        self
+        self : object
+            The fitted estimator.
         """
         self._check_params()
         X = self._validate_frames(X, reset=True)
@@ -114,6 +116,7 @@ class _FrameBaseline(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_input_frames, [C,] H, W)
+            Past frames, as many per sample as in ``fit``.
 
         Returns
         -------
@@ -129,7 +132,9 @@ class _FrameBaseline(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_input_frames, [C,] H, W)
+            Past frames, as many per sample as in ``fit``.
         n_steps : int
+            Number of future frames to forecast.
 
         Returns
         -------
@@ -206,6 +211,7 @@ class HistoricalAverageForecaster(_FrameBaseline):
     Parameters
     ----------
     season_length : int
+        Period in frames (e.g. 288 five-minute frames for a daily cycle).
     n_seasons : int or None, default=None
         Seasons to average; None uses all in the window.
     """
@@ -293,6 +299,20 @@ class ExtrapolationNowcaster(_FrameBaseline):
         return self.n_frames_for_motion
 
     def fit(self, X, y):
+        """Learn the input and output shapes (single-channel frames only).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_input_frames, H, W) or (n_samples, n_input_frames, 1, H, W)
+            Input frames of the training samples.
+        y : array-like of shape (n_samples, n_output_frames, H, W) or (n_samples, n_output_frames, 1, H, W)
+            ``(n_samples, H, W)`` means one output frame.
+
+        Returns
+        -------
+        self : object
+            The fitted nowcaster.
+        """
         super().fit(X, y)
         if self.n_channels_in_ != 1:
             raise ValueError(
@@ -360,11 +380,14 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Training sequences.
         y : ignored
+            Not used; present for the Pipeline API.
 
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
         validate_data(self, X, reset=True, dtype=np.float64)
         return self
@@ -375,6 +398,7 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Sequences of the shape seen in ``fit``.
 
         Returns
         -------
@@ -385,7 +409,18 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
         return X.reshape(len(X), -1)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """Names ``t{t}_ch{c}``."""
+        """Output feature names ``t{t}_ch{c}``.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; the names are made from the fitted shape.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per output column.
+        """
         check_is_fitted(self)
         return np.array(
             [
@@ -466,11 +501,14 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Training sequences.
         y : ignored
+            Not used; present for the Pipeline API.
 
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
         self._validate_params()
         validate_data(self, X, reset=True, dtype=np.float64)
@@ -482,6 +520,7 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Sequences of the shape seen in ``fit``.
 
         Returns
         -------
@@ -493,7 +532,18 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
         return np.stack(columns, axis=2).reshape(len(X), -1)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """Names ``ch{c}_{statistic}``."""
+        """Output feature names ``ch{c}_{statistic}``.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; the names are made from the fitted shape.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per output column.
+        """
         check_is_fitted(self)
         return np.array(
             [f"ch{c}_{s}" for c in range(self.n_channels_in_) for s in self.statistics],
@@ -511,6 +561,7 @@ def classical_classifiers(random_state: int | None = None) -> dict[str, object]:
     Parameters
     ----------
     random_state : int or None, default=None
+        Seed of the randomised models (SVM, random forest, decision tree).
 
     Returns
     -------

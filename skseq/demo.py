@@ -59,6 +59,7 @@ def run_classification(
     output_dir : Path
         Where ``gunpoint_comparison.csv`` and ``gunpoint_accuracy.png`` go.
     random_state : int, default=0
+        Seed of the data and the model.
     max_epochs : int or "auto", default="auto"
         The deep models' default; an integer only for quick smoke runs.
 
@@ -134,7 +135,9 @@ def run_nowcasting(
     output_dir : Path
         Where ``radar_scores_by_lead.csv`` and ``radar_scores_by_lead.png`` go.
     random_state : int, default=0
+        Seed of the data and the model.
     max_epochs : int or "auto", default="auto"
+        Epochs of training (``"auto"``: the estimator's default).
 
     Returns
     -------
@@ -178,12 +181,17 @@ def run(
     Parameters
     ----------
     output_dir : Path
+        Where both parts write their tables (CSV) and figures (PNG).
     random_state : int, default=0
+        Seed of the data and the model.
     max_epochs : int or "auto", default="auto"
+        Epochs of training (``"auto"``: the estimator's default).
 
     Returns
     -------
     classification, nowcasting : pandas.DataFrame
+        The tables of the two parts: accuracies of the classifiers, and
+        scores of the nowcasts by lead time.
     """
     output_dir.mkdir(parents=True, exist_ok=True)
     classification = run_classification(output_dir, random_state, max_epochs)

@@ -117,6 +117,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         X : array-like of shape (n_samples, ...)
             Any input the wrapped estimator accepts (e.g. 3D sequences).
         y : array-like of shape (n_samples,)
+            Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Passed on to each fold model's ``fit`` (its training part), which
             must take ``sample_weight``. The held-out part validates
@@ -192,10 +193,12 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
+            Any input the fold models accept.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to one; columns follow ``classes_``.
         """
         check_is_fitted(self)
         return np.mean([est.predict_proba(X) for est in self.estimators_], axis=0)
@@ -206,10 +209,12 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
+            Any input the fold models accept.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
@@ -220,12 +225,16 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
+            Any input the fold models accept.
         y : array-like of shape (n_samples,)
+            True labels.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the score; None weighs them equally.
 
         Returns
         -------
         score : float
+            Accuracy, weighted by ``sample_weight`` when given.
         """
         return super().score(X, y, sample_weight=sample_weight)
 

@@ -389,6 +389,7 @@ def export_module(fitted, X_example) -> tuple[nn.Module, list[str]]:
         ``(probabilities, label_index)`` for classifiers, ``y_pred`` for
         regressors.
     output_names : list of str
+        Names of the module's outputs, in order.
     """
     return _graph(fitted, np.ndim(X_example))
 
@@ -585,6 +586,7 @@ def save_weights(estimator, path: str | os.PathLike) -> None:
     Parameters
     ----------
     estimator : fitted skseq deep estimator
+        The estimator whose trained network is written.
     path : str or path-like
         Destination, e.g. ``"model.safetensors"``.
     """
@@ -612,10 +614,12 @@ def load_weights(estimator, path: str | os.PathLike):
         Of the class and hyperparameters of the saved one, fitted on data of
         the same shapes and classes (e.g. for one epoch on a few samples).
     path : str or path-like
+        File written by :func:`save_weights`.
 
     Returns
     -------
-    estimator : the same estimator, with the loaded weights.
+    estimator : estimator
+        The same estimator, with the loaded weights.
     """
     from safetensors import safe_open
     from safetensors.torch import load_file

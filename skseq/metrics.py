@@ -60,6 +60,7 @@ def rmse(y_true, y_pred, *, axis: Axis = None) -> float | np.ndarray:
     Parameters
     ----------
     y_true, y_pred : array-like of the same shape
+        Observed and forecast values.
     axis : int, tuple of int or None, default=None
         Axes to average over; None averages everything. E.g. ``axis=(0, 2, 3)``
         on ``(n, T_out, H, W)`` gives one RMSE per lead time.
@@ -67,13 +68,29 @@ def rmse(y_true, y_pred, *, axis: Axis = None) -> float | np.ndarray:
     Returns
     -------
     score : float or ndarray
+        The root of the mean squared error (an array when ``axis`` leaves
+        axes).
     """
     y_true, y_pred = _check_pair(y_true, y_pred)
     return _scalar(np.sqrt(np.mean((y_pred - y_true) ** 2, axis=axis)))
 
 
 def mae(y_true, y_pred, *, axis: Axis = None) -> float | np.ndarray:
-    """Mean absolute error; see :func:`rmse` for the parameters."""
+    """Mean absolute error.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of the same shape
+        Observed and forecast values.
+    axis : int, tuple of int or None, default=None
+        Axes to average over; None averages everything. E.g. ``axis=(0, 2, 3)``
+        on ``(n, T_out, H, W)`` gives one MAE per lead time.
+
+    Returns
+    -------
+    score : float or ndarray
+        The mean of ``|y_pred - y_true|`` (an array when ``axis`` leaves axes).
+    """
     y_true, y_pred = _check_pair(y_true, y_pred)
     return _scalar(np.mean(np.abs(y_pred - y_true), axis=axis))
 
@@ -108,6 +125,7 @@ def csi(y_true, y_pred, threshold: float = 1.0, *, axis: Axis = None):
     y_true, y_pred : array-like of the same shape
         Observed and forecast fields (e.g. rain rates in mm/h).
     threshold : float, default=1.0
+        A value above ``threshold`` is an event (e.g. rain at 1 mm/h).
     axis : int, tuple of int or None, default=None
         Axes to count over; None counts over everything.
 
@@ -121,7 +139,16 @@ def csi(y_true, y_pred, threshold: float = 1.0, *, axis: Axis = None):
 
 
 def pod(y_true, y_pred, threshold: float = 1.0, *, axis: Axis = None):
-    """Probability of detection ``H / (H + M)``; see :func:`csi`.
+    """Probability of detection ``H / (H + M)`` of events ``value > threshold``.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of the same shape
+        Observed and forecast fields (e.g. rain rates in mm/h).
+    threshold : float, default=1.0
+        A value above ``threshold`` is an event (e.g. rain at 1 mm/h).
+    axis : int, tuple of int or None, default=None
+        Axes to count over; None counts over everything.
 
     Returns
     -------
@@ -133,7 +160,16 @@ def pod(y_true, y_pred, threshold: float = 1.0, *, axis: Axis = None):
 
 
 def far(y_true, y_pred, threshold: float = 1.0, *, axis: Axis = None):
-    """False alarm ratio ``F / (H + F)``; see :func:`csi`.
+    """False alarm ratio ``F / (H + F)`` of events ``value > threshold``.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of the same shape
+        Observed and forecast fields (e.g. rain rates in mm/h).
+    threshold : float, default=1.0
+        A value above ``threshold`` is an event (e.g. rain at 1 mm/h).
+    axis : int, tuple of int or None, default=None
+        Axes to count over; None counts over everything.
 
     Returns
     -------
@@ -149,12 +185,14 @@ _FRAME_SCORES = {"rmse": rmse, "mae": mae}
 
 
 def make_threshold_scorer(name: str, threshold: float = 1.0):
-    """scikit-learn scorer of a categorical score at a threshold.
+    """Make a scikit-learn scorer of a categorical score at a threshold.
 
     Parameters
     ----------
     name : {"csi", "pod", "far"}
+        The score: :func:`csi`, :func:`pod` or :func:`far`.
     threshold : float, default=1.0
+        A value above ``threshold`` is an event.
 
     Returns
     -------
@@ -177,11 +215,12 @@ def make_threshold_scorer(name: str, threshold: float = 1.0):
 
 
 def make_frame_scorer(name: str):
-    """scikit-learn scorer of RMSE or MAE for targets of any shape.
+    """Make a scikit-learn scorer of RMSE or MAE for targets of any shape.
 
     Parameters
     ----------
     name : {"rmse", "mae"}
+        The score: :func:`rmse` or :func:`mae`.
 
     Returns
     -------

@@ -34,10 +34,15 @@ def compare_estimators(
     ----------
     estimators : mapping of str to estimator
         Name -> unfitted estimator or Pipeline.
-    X_train, X_test : array-like
-        Inputs in whatever layout the estimators take (e.g. ``(n, T, C)``).
-    y_train, y_test : array-like
-        Targets.
+    X_train : array-like
+        Training inputs in whatever layout the estimators take (e.g.
+        ``(n, T, C)``).
+    y_train : array-like
+        Training targets.
+    X_test : array-like
+        Test inputs, in the layout of ``X_train``.
+    y_test : array-like
+        Test targets.
     scoring : str, callable, mapping or None, default=None
         One scorer (``None`` uses each estimator's ``score``) or a mapping of
         column name -> scorer, as in :func:`sklearn.model_selection.cross_validate`.
@@ -107,8 +112,12 @@ def compare_forecasts_by_lead(
     ----------
     estimators : mapping of str to estimator
         Name -> unfitted frame forecaster.
-    X_train, X_test : array-like of shape (n_samples, n_input_frames, H, W)
+    X_train : array-like of shape (n_samples, n_input_frames, H, W)
+        Training input frames.
     y_train : array-like of shape (n_samples, n_output_frames, H, W)
+        Training target frames.
+    X_test : array-like of shape (n_samples, n_input_frames, H, W)
+        Test input frames.
     y_test : array-like of shape (n_samples, n_steps, H, W)
         The observed future frames; lead ``k`` is ``y_test[:, k - 1]``.
     metrics : mapping of str to callable

@@ -1,6 +1,7 @@
 """Sources of the documentation that live outside ``docs/``: they must not
 break the docs build, which only CI's ``make docs`` would otherwise find."""
 
+import ast
 import importlib.util
 import re
 from pathlib import Path
@@ -70,3 +71,22 @@ def test_markdown_to_rst_inline_markup():
     assert "`link <https://x.org>`__" in rst
     assert "max_epochs\\_" in rst and "\\|" in rst
     assert "``multi\n  line``" in rst
+
+
+def test_docs_build_validates_parameter_docs():
+    """The docs build fails on an undocumented parameter (numpydoc validation)."""
+    tree = ast.parse((ROOT / "docs" / "conf.py").read_text(encoding="utf-8"))
+    checks = next(
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and any(
+            getattr(t, "id", None) == "numpydoc_validation_checks" for t in node.targets
+        )
+    )
+    # "all" followed by exclusions, or an explicit list of checks
+    required = {"PR01", "PR02", "PR07", "RT03", "GL08"}
+    if "all" in checks:
+        assert not required & checks
+    else:
+        assert required <= checks

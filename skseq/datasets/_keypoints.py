@@ -146,7 +146,9 @@ def make_keypoint_actions(
     Parameters
     ----------
     n_samples : int, default=200
+        Number of sequences.
     n_timesteps : int, default=5
+        Frames per sequence.
     actions : tuple of str, default=("walk", "wave", "squat", "jump")
         Any non-empty subset, at least 2.
     noise_std : float, default=0.01
@@ -154,6 +156,7 @@ def make_keypoint_actions(
     weights : tuple of float or None, default=None
         Class proportions (normalised); None gives balanced classes.
     random_state : int, RandomState instance or None, default=None
+        Seed of the generator; an int gives the same data every call.
 
     Returns
     -------

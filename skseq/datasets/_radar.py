@@ -54,6 +54,7 @@ def make_radar_sequences(
         Largest possible peak rain rate (mm/h); peaks are drawn from
         ``[0.2, 1] * max_intensity``.
     random_state : int, RandomState instance or None, default=None
+        Seed of the generator; an int gives the same data every call.
 
     Returns
     -------

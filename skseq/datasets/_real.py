@@ -35,6 +35,7 @@ def load_basic_motions(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     Parameters
     ----------
     split : {"train", "test", "all"}, default="train"
+        The archive's train or test split, or both concatenated (``"all"``).
 
     Returns
     -------
@@ -56,7 +57,7 @@ def load_basic_motions(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     --------
     >>> from skseq.datasets import load_basic_motions
     >>> X, y = load_basic_motions(split="test")
-    >>> X.shape, sorted(set(y))
+    >>> X.shape, sorted(set(y.tolist()))
     ((40, 100, 6), ['Badminton', 'Running', 'Standing', 'Walking'])
     """
     return _load("basic_motions.npz", split)
@@ -74,10 +75,12 @@ def load_gunpoint(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     Parameters
     ----------
     split : {"train", "test", "all"}, default="train"
+        The archive's train or test split, or both concatenated (``"all"``).
 
     Returns
     -------
     X : ndarray of shape (n_samples, 150, 1), float32
+        Hand positions, one univariate sequence of 150 steps per sample.
     y : ndarray of shape (n_samples,), int
         As in the archive: 1 = Gun-Draw, 2 = Point.
 

@@ -40,7 +40,7 @@ def make_traffic_speeds(
     start: str = "2024-01-01",
     random_state=None,
 ) -> pd.DataFrame:
-    """Speeds (km/h) along a motorway corridor, from a traffic-flow model.
+    """Simulate speeds (km/h) along a motorway corridor with a traffic-flow model.
 
     A cell transmission model (Daganzo 1994), the Godunov discretisation of
     the LWR kinematic-wave model with a triangular fundamental diagram
@@ -62,7 +62,7 @@ def make_traffic_speeds(
     freq : str, default="5min"
         Aggregation interval (a pandas offset of whole seconds dividing a day).
     free_flow_speed : float, default=90.0
-        km/h, between 30 and 130.
+        Speed of uncongested traffic in km/h, between 30 and 130.
     bottlenecks : tuple of float, default=(0.75,)
         Bottleneck positions as fractions of the corridor length in (0, 1).
     bottleneck_capacity : float, default=0.7
@@ -74,6 +74,7 @@ def make_traffic_speeds(
     start : str, default="2024-01-01"
         First timestamp (a Monday by default).
     random_state : int, RandomState instance or None, default=None
+        Seed of the generator; an int gives the same data every call.
 
     Returns
     -------

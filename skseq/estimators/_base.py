@@ -21,6 +21,7 @@ import copy
 import inspect
 import itertools
 import re
+import textwrap
 import warnings
 from abc import ABCMeta, abstractmethod
 from collections.abc import Mapping
@@ -52,6 +53,7 @@ from skseq.base import (
 from skseq.utils._frames import FrameRegressorMixin
 
 __all__ = [
+    "TRAINING_PARAMETER_DOCS",
     "BaseDeepEstimator",
     "FitLRScheduler",
     "FrameInputMixin",
@@ -60,6 +62,7 @@ __all__ = [
     "StopOnNonFiniteLoss",
     "WeightedNeuralNet",
     "WeightedNeuralNetClassifier",
+    "compose_training_doc",
     "fraction",
     "positive_int",
     "positive_int_sequence",
@@ -320,97 +323,253 @@ def _is_fitted_name(name: str) -> bool:
     )
 
 
-class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
-    """Base class of skseq's skorch-backed estimators.
-
-    Subclasses define ``__init__`` (storing every argument verbatim) and
-    implement :meth:`_validate_fit_data`, :meth:`_validate_predict_X`,
-    :meth:`_build_module` and :meth:`_build_criterion`. Shared constructor
-    arguments (defined by each subclass, documented here once):
-
-    Parameters
-    ----------
-    optimizer : str or torch.optim.Optimizer subclass
-        ``"adam"``, ``"adamw"``, ``"nadam"``, ``"sgd"``, ``"rmsprop"`` or a class.
-    lr : float
-        Learning rate.
-    weight_decay : float
-        L2 penalty passed to the optimizer.
-    max_epochs : int or "auto"
-        Number of passes over the training data. ``"auto"`` (the default of
-        every deep estimator) sizes training to the data: about
-        ``_auto_max_steps`` optimizer steps, fewer when one step is expensive
-        (at most ``_auto_budget`` samples x cost of a sample, e.g. timesteps or
-        pixels, per fit -- about a minute on a 2-core CPU for the default
-        networks), and never fewer than ``_auto_min_epochs`` epochs. Small
-        data sets thus get many epochs and large ones few, instead of one
-        fixed count that under-trains the first and over-spends on the second.
-        The resolved count is ``max_epochs_``.
-    batch_size : int
-        Mini-batch size for training and prediction.
-    validation_fraction : float, "auto" or None
-        Fraction of the training data held out to compute ``valid_loss`` each
-        epoch (stratified for classifiers, the last samples for forecasters).
-        ``None`` or ``0`` trains on everything. ``"auto"`` holds out 10 % when
-        that is at least ``_auto_min_valid`` samples and otherwise trains on
-        everything: a validation set of a handful of samples is too noisy to
-        stop on and costs a small data set a tenth of its data.
-    patience : int, "auto" or None
-        If set, stop when the validation loss (or, without a validation
-        split, the training loss) has not improved for ``patience`` epochs, and
-        restore the best weights (skorch's ``EarlyStopping``). ``"auto"``
-        stops early only when there is a validation split, with a patience of
-        a fifth of ``max_epochs_`` (at least 10).
-    lr_schedule : {"cosine"} or None
+#: The training arguments every deep estimator shares: ``name -> (type,
+#: description)``, written once here and composed into each estimator's
+#: docstring by :func:`compose_training_doc` (with the class's own default).
+TRAINING_PARAMETER_DOCS: dict[str, tuple[str, str]] = {
+    "optimizer": (
+        "str or torch.optim.Optimizer subclass",
+        """
+        ``"adam"``, ``"adamw"``, ``"nadam"``, ``"sgd"``, ``"rmsprop"`` or an
+        optimizer class such as ``torch.optim.SGD``. Its other arguments are
+        passed as ``optimizer__<name>`` (see ``**kwargs``).
+        """,
+    ),
+    "lr": ("float", "Learning rate of the optimizer (> 0)."),
+    "weight_decay": (
+        "float",
+        "L2 penalty, the optimizer's ``weight_decay`` (>= 0).",
+    ),
+    "max_epochs": (
+        'int or "auto"',
+        """
+        Number of passes over the training data. ``"auto"`` sizes training
+        to the data: about 1500 optimizer steps, fewer when one step is
+        expensive (a compute budget per fit of samples x the cost of a
+        sample: its timesteps or pixels), and never fewer than 10 epochs.
+        Small data sets thus get many epochs and large ones few, instead of
+        one fixed count that under-trains the first and over-spends on the
+        second. The resolved count is ``max_epochs_``.
+        """,
+    ),
+    "batch_size": ("int", "Mini-batch size for training and prediction."),
+    "validation_fraction": (
+        'float in [0, 1), "auto" or None',
+        """
+        Fraction of the training data held out to compute ``valid_loss``
+        each epoch: stratified by class for the classifiers, the last
+        samples (chronological, never shuffled) for the forecasters. ``None``
+        or ``0`` trains on everything. ``"auto"`` holds out 10 % when that is
+        at least 30 samples and otherwise trains on everything: a validation
+        set of a handful of samples is too noisy to stop on and costs a small
+        data set a tenth of its data. ``fit(..., validation_data=(X_valid,
+        y_valid))`` replaces the split with a given validation set.
+        """,
+    ),
+    "patience": (
+        'int, "auto" or None',
+        """
+        Stop when the validation loss (without a validation split: the
+        training loss) has not improved for ``patience`` epochs, and restore
+        the best weights (skorch's ``EarlyStopping``). ``None`` trains all
+        ``max_epochs``. ``"auto"`` stops early only when there is a
+        validation split, with a patience of a fifth of ``max_epochs_`` (at
+        least 10).
+        """,
+    ),
+    "lr_schedule": (
+        '{"cosine"} or None',
+        """
         ``"cosine"`` decays the learning rate from ``lr`` to ``lr / 100``
         along a half cosine over ``max_epochs_`` epochs (skorch
         ``LRScheduler`` with ``CosineAnnealingLR``): large steps first, fine
         ones at the end, with no schedule to tune. ``None`` keeps ``lr``.
         Ignored when ``callbacks`` holds a skorch ``LRScheduler``.
-    callbacks : list of skorch callbacks or (name, callback) tuples, or None
+        """,
+    ),
+    "callbacks": (
+        "list of skorch callbacks or (name, callback) tuples, or None",
+        """
         Extra skorch callbacks (``LRScheduler``, ``Checkpoint``,
-        ``MlflowLogger`` ...). They are deep-copied at each ``fit``. An
-        ``LRScheduler`` here replaces the estimator's own ``lr_schedule``.
-    warm_start : bool
-        If True, a ``fit`` on a fitted estimator continues training its
-        network instead of building a fresh one. The continued fit keeps the
-        network and its weights, the optimizer state, and what was learnt
-        from the first fit's data (``classes_``, the input scaling, the
-        target range); it trains ``max_epochs`` more epochs (``"auto"``
-        resolved for the new data) and honours the current training
-        arguments: ``max_epochs``, ``batch_size``, ``lr``, ``weight_decay``,
-        ``validation_fraction``, ``validation_data``, ``patience``,
-        ``lr_schedule`` (restarted), ``callbacks``, ``verbose``,
-        ``random_state``, ``optimizer__*`` and ``iterator_*`` parameters. The
-        data must look like the first fit's (same shapes; for classifiers no
-        label outside ``classes_``), and arguments that shape the network
-        (architecture, ``optimizer``, ``device``, ``class_weight``, ...)
-        cannot change: either is refused with a ``ValueError``. A continued
-        fit that fails (bad data, a diverging loss) leaves the estimator as
-        it was before the call.
-    device : str
-        ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``) or ``"auto"``. Ignored when an
-        ``accelerator`` places the model itself.
-    accelerator : accelerate.Accelerator or None
+        ``MlflowLogger`` ...), deep-copied at each ``fit``. An
+        ``LRScheduler`` here replaces ``lr_schedule``.
+        """,
+    ),
+    "warm_start": (
+        "bool",
+        """
+        If True, ``fit`` on a fitted estimator continues training its network
+        instead of building a fresh one: the network, its weights, the
+        optimizer state and what was learnt from the first fit's data
+        (``classes_``, the input scaling, the target range) are kept, and
+        ``max_epochs`` more epochs are trained with the current ``lr``,
+        ``weight_decay``, ``batch_size``, ``validation_fraction``,
+        ``patience``, ``lr_schedule`` (restarted), ``callbacks``,
+        ``verbose``, ``random_state``, ``optimizer__*`` and ``iterator_*``
+        parameters. Data of other shapes (for classifiers: labels outside
+        ``classes_``) and changed arguments that shape the network
+        (architecture, ``optimizer``, ``device``, ``class_weight`` ...) are
+        refused with a ``ValueError``; a continued fit that fails leaves the
+        estimator as it was.
+        """,
+    ),
+    "device": (
+        "str",
+        """
+        Where the network trains and predicts: ``"cpu"``, ``"cuda"`` (the
+        current GPU), ``"cuda:N"`` (GPU number ``N``, e.g. ``"cuda:1"``) or
+        ``"auto"`` (``"cuda"`` when PyTorch sees a GPU, else ``"cpu"``), in
+        lower case; other torch devices (``"mps"``) are refused. A CUDA
+        device on a machine without one is a ``ValueError`` in ``fit``. The
+        fitted network's device is ``device_``; a model trained on a GPU and
+        unpickled where there is none predicts on the CPU. Ignored when an
+        ``accelerator`` is given (it places the network).
+        """,
+    ),
+    "accelerator": (
+        "accelerate.Accelerator or None",
+        """
         Train through Hugging Face ``accelerate`` (skorch's
         :class:`~skorch.hf.AccelerateMixin`): multi-GPU or multi-node data
         parallelism under ``accelerate launch``, mixed precision, gradient
-        accumulation. ``None`` trains with plain skorch on ``device``.
-    verbose : int
-        0 is silent, 1 prints skorch's epoch table, 2 also shows a progress bar.
-    random_state : int, RandomState instance or None
-        Seeds weight initialisation, shuffling, dropout and augmentation.
-    **kwargs : skorch parameters
-        ``optimizer__<name>`` (e.g. ``optimizer__momentum=0.9`` with
-        ``optimizer="sgd"``), ``criterion__<name>``, ``iterator_train__<name>``
-        and ``iterator_valid__<name>`` (e.g. ``iterator_train__num_workers``)
-        are passed through to the skorch net as in skorch itself. They are
-        returned by ``get_params``, settable with ``set_params`` and thus in
-        ``GridSearchCV`` (``{"optimizer__momentum": [0.0, 0.9]}``). Names the
-        estimator sets itself (``optimizer__lr``, ``optimizer__weight_decay``,
-        ``criterion__reduction``, ``criterion__weight`` of classifiers, the
-        iterators' ``batch_size``) are refused: use ``lr``, ``weight_decay``,
-        ``class_weight``, ``batch_size``.
+        accumulation; see :doc:`/user_guide/scale_out`. ``None`` trains with
+        plain skorch on ``device``.
+        """,
+    ),
+    "verbose": (
+        "int",
+        """
+        0 is silent, 1 prints skorch's table of epochs (losses, durations),
+        2 also shows a progress bar per epoch.
+        """,
+    ),
+    "random_state": (
+        "int, RandomState instance or None",
+        """
+        Seeds weight initialisation, shuffling, the validation split,
+        dropout and augmentation: with an int, fits on the CPU are
+        reproducible. torch's global random state is left untouched.
+        """,
+    ),
+}
+
+#: The ``**kwargs`` of every deep estimator (composed last).
+_KWARGS_DOC = (
+    "**kwargs",
+    "skorch parameters",
+    """
+    ``optimizer__<name>`` (e.g. ``optimizer__momentum=0.9`` with
+    ``optimizer="sgd"``), ``criterion__<name>``, ``iterator_train__<name>``
+    and ``iterator_valid__<name>`` (e.g. ``iterator_train__num_workers=2``)
+    are passed through to the skorch net as in skorch itself. They are
+    returned by ``get_params``, settable with ``set_params`` and thus in
+    ``GridSearchCV`` (``{"optimizer__momentum": [0.0, 0.9]}``). Names the
+    estimator sets itself (``optimizer__lr``, ``optimizer__weight_decay``,
+    ``criterion__reduction``, ``criterion__weight`` of classifiers, the
+    iterators' ``batch_size``) are refused: use ``lr``, ``weight_decay``,
+    ``class_weight``, ``batch_size``. Any other name is a ``TypeError``.
+    """,
+)
+
+#: The line of a class docstring that :func:`compose_training_doc` replaces.
+TRAINING_PARAMETERS_MARKER = "{training_parameters}"
+
+
+def _format_default(value) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _doc_entry(indent: str, head: str, text: str) -> str:
+    body = textwrap.indent(textwrap.dedent(text).strip(), indent + "    ")
+    return f"{indent}{head}\n{body}"
+
+
+def compose_training_doc(cls=None, /, **notes: str | tuple[str, str]):
+    """Class decorator: document the shared training arguments in ``cls``.
+
+    Replaces the line ``{training_parameters}`` of the class docstring (in
+    its Parameters section) with one entry per argument of
+    ``TRAINING_PARAMETER_DOCS`` that the class's ``__init__`` takes, in the
+    signature's order: ``name : type, default=<the class's own default>``,
+    the shared description, then ``notes[name]`` (class-specific remarks)
+    when given; ``**kwargs`` last. A ``notes[name]`` that is a tuple
+    ``(type, description)`` replaces the shared entry (an argument the class
+    takes with other values). An argument the docstring already documents
+    itself (``name :`` at the start of a line) is left to it. The docstring
+    is composed once, at class definition, so ``help()`` and the API pages
+    show the same text.
+
+    Use as ``@compose_training_doc`` or ``@compose_training_doc(lr="...")``.
+    A class whose ``__init__`` takes none of the arguments (the abstract
+    base) gets all of them, without defaults.
+    """
+
+    unknown = set(notes) - set(TRAINING_PARAMETER_DOCS) - {"kwargs"}
+    if unknown:
+        raise ValueError(f"notes for unknown training arguments {sorted(unknown)}")
+
+    def decorate(cls):
+        doc = cls.__doc__
+        if doc is None:  # python -OO
+            return cls
+        match = re.search(
+            rf"^([ \t]*){re.escape(TRAINING_PARAMETERS_MARKER)}[ \t]*$",
+            doc,
+            flags=re.MULTILINE,
+        )
+        if match is None:
+            raise ValueError(
+                f"{cls.__name__}'s docstring has no {TRAINING_PARAMETERS_MARKER} "
+                "line in its Parameters section for compose_training_doc to fill."
+            )
+        indent = match.group(1)
+        signature = inspect.signature(cls.__init__).parameters
+        names = [name for name in signature if name in TRAINING_PARAMETER_DOCS]
+        with_defaults = bool(names)
+        if not with_defaults:
+            names = list(TRAINING_PARAMETER_DOCS)
+        entries = []
+        for name in names:
+            if re.search(rf"^{indent}{name} :", doc, flags=re.MULTILINE):
+                continue  # documented by the class itself
+            type_, text = TRAINING_PARAMETER_DOCS[name]
+            note = notes.get(name)
+            if isinstance(note, tuple):  # the class's own entry
+                type_, text = note
+            elif note is not None:
+                text = (
+                    f"{textwrap.dedent(text).strip()}\n{textwrap.dedent(note).strip()}"
+                )
+            head = f"{name} : {type_}"
+            if with_defaults:
+                head += f", default={_format_default(signature[name].default)}"
+            entries.append(_doc_entry(indent, head, text))
+        takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in signature.values())
+        if takes_kwargs or not with_defaults:
+            name, type_, text = _KWARGS_DOC
+            if "kwargs" in notes:
+                text = f"{textwrap.dedent(text).strip()}\n{textwrap.dedent(notes['kwargs']).strip()}"
+            entries.append(_doc_entry(indent, f"{name} : {type_}", text))
+        cls.__doc__ = doc[: match.start()] + "\n".join(entries) + doc[match.end() :]
+        return cls
+
+    return decorate if cls is None else decorate(cls)
+
+
+@compose_training_doc
+class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
+    """Base class of skseq's skorch-backed estimators.
+
+    Subclasses define ``__init__`` (storing every argument verbatim) and
+    implement :meth:`_validate_fit_data`, :meth:`_validate_predict_X`,
+    :meth:`_build_module` and :meth:`_build_criterion`. The constructor
+    arguments they share (each subclass defines them in its ``__init__``) are
+    documented once, in ``TRAINING_PARAMETER_DOCS``, and composed into every
+    estimator's docstring by :func:`compose_training_doc`:
+
+    Parameters
+    ----------
+    {training_parameters}
 
     Notes
     -----
@@ -629,13 +788,40 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         }
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Constructor arguments, skorch passthrough parameters included."""
+        """Constructor arguments, skorch passthrough parameters included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of estimator-valued arguments, as
+            ``<argument>__<name>`` (as in scikit-learn).
+
+        Returns
+        -------
+        params : dict
+            Argument name -> value, with the ``optimizer__*``,
+            ``criterion__*`` and ``iterator_*__*`` parameters given to the
+            constructor or ``set_params``.
+        """
         params = super().get_params(deep=deep)
         params.update(self._passthrough_params())
         return params
 
     def set_params(self, **params):
-        """Set arguments; ``optimizer__*`` & co. are stored for the skorch net."""
+        """Set arguments; ``optimizer__*`` & co. are stored for the skorch net.
+
+        Parameters
+        ----------
+        **params : dict
+            Constructor arguments (``lr=1e-3``) and skorch passthrough
+            parameters (``optimizer__momentum=0.9``, see ``**kwargs`` of the
+            class). Applied at the next ``fit``.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
         passthrough = {
             k: params.pop(k) for k in list(params) if k.startswith(PASSTHROUGH_PREFIXES)
         }
@@ -747,8 +933,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         """Train the network on ``X, y``.
 
         With ``warm_start=True`` and a fitted network, ``fit`` continues
-        training it (see "warm start" in the class documentation of
-        :class:`~skseq.estimators._base.BaseDeepEstimator`): the network, its
+        training it (see the ``warm_start`` parameter): the network, its
         weights, the optimizer state and what was learnt from the first
         fit's data (classes, input scaling) are kept, and ``max_epochs`` more
         epochs are trained with the current training arguments. A fit that
@@ -959,7 +1144,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
 
     @property
     def history_(self):
-        """skorch training history (epochs, losses, durations)."""
+        """The skorch training history (epochs, losses, durations)."""
         check_is_fitted(self, "net_")
         return self.net_.history
 

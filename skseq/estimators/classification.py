@@ -27,6 +27,7 @@ from skseq.estimators._base import (
     FitLRScheduler,
     SequenceInputMixin,
     WeightedNeuralNetClassifier,
+    compose_training_doc,
     fraction,
     positive_int,
     positive_int_sequence,
@@ -171,6 +172,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Sequences of the shape seen in ``fit``.
 
         Returns
         -------
@@ -186,8 +188,11 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Sequences of the shape seen in ``fit``.
         y : array-like of shape (n_samples,)
+            True labels.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the score; None weighs them equally.
 
         Returns
         -------
@@ -204,6 +209,10 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         return tags
 
 
+@compose_training_doc(
+    optimizer="NAdam, as in the contest solution the network follows.",
+    max_epochs="A sample costs its timesteps after the downsampling stem.",
+)
 class Conv1DActivityClassifier(BaseSequenceClassifier):
     """Residual 1D-CNN classifier of multichannel sensor sequences.
 
@@ -267,38 +276,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
     scale_input : bool, default=True
         Standardise each channel with the training mean and standard
         deviation (``input_mean_``, ``input_scale_``).
-    optimizer : str or torch optimizer class, default="nadam"
-        The seed trained with NAdam.
-    lr : float, default=2e-3
-    weight_decay : float, default=0.0
-    max_epochs : int or "auto", default="auto"
-        ``"auto"``: about 1500 optimizer steps, fewer for expensive samples
-        (see :class:`~skseq.estimators._base.BaseDeepEstimator`); the resolved
-        value is ``max_epochs_``.
-    batch_size : int, default=32
-    validation_fraction : float, "auto" or None, default="auto"
-        Held-out fraction for ``valid_loss`` (stratified by class); ``"auto"``
-        holds out 10 % when that is at least 30 samples, otherwise none.
-    patience : int, "auto" or None, default="auto"
-        Early stopping patience in epochs (skorch ``EarlyStopping``); ``"auto"``
-        stops early only with a validation split.
-    lr_schedule : {"cosine"} or None, default="cosine"
-        Cosine decay of the learning rate from ``lr`` to ``lr / 100``.
-    callbacks : list or None, default=None
-        Extra skorch callbacks (e.g. ``LRScheduler``, ``MlflowLogger``). An
-        ``LRScheduler`` here replaces ``lr_schedule``.
-    warm_start : bool, default=False
-        If True, ``fit`` on a fitted estimator trains the same network
-        ``max_epochs`` more epochs with the current ``lr``, ``batch_size``,
-        callbacks and validation settings; other shapes, new labels or changed
-        architecture arguments are refused, and a failed continuation leaves
-        the model as it was (see :class:`~skseq.estimators._base.BaseDeepEstimator`).
-    device : str, default="cpu"
-    accelerator : accelerate.Accelerator or None, default=None
-        Train through Hugging Face ``accelerate`` (multi-GPU, mixed
-        precision); see :doc:`/user_guide/scale_out`.
-    verbose : int, default=0
-    random_state : int, RandomState instance or None, default=None
+    {training_parameters}
 
     Attributes
     ----------
@@ -308,10 +286,17 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         Shape of the training sequences.
     n_features_in_ : int
         ``n_timesteps_in_ * n_channels_in_``.
+    input_mean_, input_scale_ : ndarray of shape (n_channels,) or None
+        Per-channel input scaling learnt in ``fit`` (None without
+        ``scale_input``).
     net_ : skorch.NeuralNet
         The trained skorch net; ``module_`` and ``history_`` are shortcuts.
+    max_epochs_ : int
+        The number of epochs to train for (``max_epochs`` resolved).
     n_epochs_ : int
-        Epochs trained.
+        Epochs in the training history: fewer than ``max_epochs_`` when
+        early stopping ended training; with ``warm_start``, summed over the
+        continued fits.
     downsample_ : int
         Resolved downsampling factor of the stem.
     differences_ : bool
@@ -477,13 +462,27 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         ]
 
 
+@compose_training_doc(
+    max_epochs="A sample costs its recurrent steps (timesteps / patch length).",
+    lr_schedule=(
+        '{"cosine", "step"} or None',
+        """
+        ``"cosine"`` decays the learning rate from ``lr`` to ``lr / 100``
+        along a half cosine over ``max_epochs_`` epochs; ``"step"`` is the
+        seed's schedule: divide it by ``1 / lr_gamma`` every
+        ``lr_step_size`` epochs. ``None`` keeps ``lr``. Ignored when
+        ``callbacks`` holds a skorch ``LRScheduler``.
+        """,
+    ),
+)
 class KeypointLSTMClassifier(BaseSequenceClassifier):
     """Stacked-LSTM classifier of pose-keypoint sequences.
 
     Follows seed 003 (15 keypoints x (x, y) over 5 frames -> behaviour): a
     stacked LSTM [1]_ (depth 3 by default) whose head reads the hidden states of
-    **all** timesteps, trained with a step learning-rate schedule (start high,
-    divide by ``1 / lr_gamma`` every ``lr_step_size`` epochs). Other short
+    **all** timesteps. The seed trained it with a step learning-rate schedule
+    (start high, divide by ``1 / lr_gamma`` every ``lr_step_size`` epochs:
+    ``lr_schedule="step"``); the default is a cosine decay. Other short
     trajectories work the same way: ``python -m skseq.demo`` and the gallery
     fit it to the hand positions of UCR GunPoint [2]_.
 
@@ -508,6 +507,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     n_layers : int, default=3
         Stacked LSTM depth.
     bidirectional : bool, default=False
+        Run every LSTM layer in both directions (doubles the hidden state).
     dropout : float, default=0.0
         Dropout between LSTM layers and in the head.
     head : {"flatten", "mean", "max", "last"}, default="flatten"
@@ -515,39 +515,48 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         (``"flatten"``), pooled over valid timesteps, or the last valid one.
     head_units : int, default=64
         Width of the head's hidden layer.
+    patch_length : int or "auto", default="auto"
+        Timesteps the LSTM reads at once: each recurrent step sees a patch
+        of ``patch_length`` consecutive timesteps, so a sequence of ``T``
+        steps takes ``ceil(T / patch_length)`` recurrent steps (the
+        recurrence is sequential; this keeps a stacked LSTM trainable on
+        sequences of hundreds or thousands of steps). 1 is the seed's plain
+        stacked LSTM. ``"auto"`` picks the smallest patch that leaves at
+        most 64 recurrent steps (1 for sequences up to 64 steps).
     lr_step_size : int or None, default=30
-        Epochs between learning-rate drops (skorch ``LRScheduler`` with
-        ``StepLR``); None keeps the rate fixed.
-    lr_gamma : float, default=0.5
-        Factor applied to the learning rate at each drop.
+        With ``lr_schedule="step"``: epochs between learning-rate drops
+        (skorch ``LRScheduler`` with ``StepLR``). Ignored by the other
+        schedules.
+    lr_gamma : float in (0, 1], default=0.5
+        With ``lr_schedule="step"``: factor applied to the learning rate at
+        each drop.
     class_weight : "balanced", dict or None, default=None
-    optimizer : str or torch optimizer class, default="adam"
-    lr : float, default=5e-3
-    weight_decay : float, default=0.0
-    max_epochs : int, default=80
-    batch_size : int, default=32
-    validation_fraction : float or None, default=0.1
-    patience : int or None, default=None
-    callbacks : list or None, default=None
-    warm_start : bool, default=False
-        If True, ``fit`` on a fitted estimator trains the same network
-        ``max_epochs`` more epochs with the current ``lr``, ``batch_size``,
-        callbacks and validation settings; other shapes, new labels or changed
-        architecture arguments are refused, and a failed continuation leaves
-        the model as it was (see :class:`~skseq.estimators._base.BaseDeepEstimator`).
-    device : str, default="cpu"
-    accelerator : accelerate.Accelerator or None, default=None
-        Train through Hugging Face ``accelerate`` (multi-GPU, mixed
-        precision); see :doc:`/user_guide/scale_out`.
-    verbose : int, default=0
-    random_state : int, RandomState instance or None, default=None
+        Weights of the cross-entropy loss per class, as in scikit-learn.
+    scale_input : bool, default=True
+        Standardise each channel with the training mean and standard
+        deviation (``input_mean_``, ``input_scale_``; missing values left
+        out).
+    {training_parameters}
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    n_timesteps_in_, n_channels_in_, n_features_in_ : int
+        Class labels.
+    n_timesteps_in_, n_channels_in_ : int
+        Shape of the training sequences.
+    n_features_in_ : int
+        ``n_timesteps_in_ * n_channels_in_``.
+    input_mean_, input_scale_ : ndarray of shape (n_channels,) or None
+        Per-channel input scaling learnt in ``fit`` (None without
+        ``scale_input``).
     net_ : skorch.NeuralNet
+        The trained skorch net; ``module_`` and ``history_`` are shortcuts.
+    max_epochs_ : int
+        The number of epochs to train for (``max_epochs`` resolved).
     n_epochs_ : int
+        Epochs in the training history: fewer than ``max_epochs_`` when
+        early stopping ended training; with ``warm_start``, summed over the
+        continued fits.
 
     References
     ----------

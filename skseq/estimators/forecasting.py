@@ -11,6 +11,7 @@ from skseq.estimators._base import (
     _LOSSES,
     TRAINING_PARAMETER_CONSTRAINTS,
     BaseFrameRegressor,
+    compose_training_doc,
     positive_int,
     resolve_loss,
 )
@@ -22,6 +23,9 @@ if TYPE_CHECKING:  # only for the annotation; accelerate is optional
 __all__ = ["ConvLSTMForecaster"]
 
 
+@compose_training_doc(
+    max_epochs="A sample costs its values (input frames x channels x pixels).",
+)
 class ConvLSTMForecaster(BaseFrameRegressor):
     """Encoder-decoder ConvLSTM with attention: past frames -> future frames.
 
@@ -52,30 +56,10 @@ class ConvLSTMForecaster(BaseFrameRegressor):
     attention_mode : {"pixel", "frame"}, default="pixel"
         One attention weight per pixel and encoder frame, or one per frame.
     loss : {"mse", "mae", "huber", "logcosh"}, default="mse"
-    optimizer : str or torch optimizer class, default="adam"
-    lr : float, default=3e-3
-    weight_decay : float, default=0.0
-    max_epochs : int, default=30
-    batch_size : int, default=16
-    validation_fraction : float or None, default=0.1
-        The LAST fraction of the samples (chronological, never shuffled)
-        computes ``valid_loss``.
-    patience : int or None, default=None
-    lr_schedule : {"cosine"} or None, default=None
-        ``"cosine"`` decays ``lr`` to ``lr / 100`` along a half cosine.
-    callbacks : list or None, default=None
-    warm_start : bool, default=False
-        If True, ``fit`` on a fitted estimator trains the same network
-        ``max_epochs`` more epochs with the current ``lr``, ``batch_size``,
-        callbacks and validation settings; other shapes, new labels or changed
-        architecture arguments are refused, and a failed continuation leaves
-        the model as it was (see :class:`~skseq.estimators._base.BaseDeepEstimator`).
-    device : str, default="cpu"
-    accelerator : accelerate.Accelerator or None, default=None
-        Train through Hugging Face ``accelerate`` (multi-GPU, mixed
-        precision); see :doc:`/user_guide/scale_out`.
-    verbose : int, default=0
-    random_state : int, RandomState instance or None, default=None
+        Training loss over all output frames and pixels: squared error,
+        absolute error, Huber (squared below 1, absolute above) or
+        ``log(cosh(error))``.
+    {training_parameters}
 
     Attributes
     ----------
@@ -84,12 +68,19 @@ class ConvLSTMForecaster(BaseFrameRegressor):
     n_output_frames_ : int
         Frames predicted per sample, learned from ``y``.
     n_channels_in_, n_channels_out_ : int
+        Channels of the input and target frames (1 for 4D arrays).
     frame_shape_ : tuple of int
         ``(H, W)``.
     n_features_in_ : int
         Values per input sample.
     net_ : skorch.NeuralNet
+        The trained skorch net; ``module_`` and ``history_`` are shortcuts.
+    max_epochs_ : int
+        The number of epochs to train for (``max_epochs`` resolved).
     n_epochs_ : int
+        Epochs in the training history: fewer than ``max_epochs_`` when
+        early stopping ended training; with ``warm_start``, summed over the
+        continued fits.
 
     References
     ----------

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from skseq.estimators._base import (
     TRAINING_PARAMETER_CONSTRAINTS,
     BaseFrameRegressor,
+    compose_training_doc,
     fraction,
     positive_int,
     resolve_loss,
@@ -31,6 +32,13 @@ _RESIDUALS = ("none", "last", "prior")
 _LOSSES = ("logcosh+mae", "logcosh", "mae", "mse", "huber")
 
 
+@compose_training_doc(
+    max_epochs="""
+    Here a sample costs its pixels x lead times of ``y`` (unrolled steps),
+    with a budget of ``1.4e8`` per fit: about 4 minutes on one CPU core
+    with the default network, e.g. 14 epochs of 231 samples of 6 x 80 x 96.
+    """,
+)
 class UNetNowcaster(BaseFrameRegressor):
     """U-Net nowcaster: the last few radar frames -> the next frames, recursively.
 
@@ -102,7 +110,11 @@ class UNetNowcaster(BaseFrameRegressor):
     dropout : float, default=0.5
         Dropout at the two deepest levels.
     upsampling : {"transpose", "nearest"}, default="transpose"
-    activation : str, default="relu"
+        Decoder upsampling: a learnt transposed convolution (RainNet's
+        Conv2DTranspose) or nearest-neighbour resizing followed by a
+        convolution.
+    activation : {"relu", "elu", "gelu", "selu", "tanh", "leaky_relu"}, default="relu"
+        Activation after every convolution.
     two_path : bool, default=False
         Add the ConvLSTM path (seed 004b).
     convlstm_hidden : int, default=16
@@ -126,6 +138,8 @@ class UNetNowcaster(BaseFrameRegressor):
         predictions are transformed back with the exact inverse. Negative
         input is then an error.
     log_offset : float, default=0.01
+        The ``c`` of ``log(x + c)`` with ``log_transform=True`` (> 0; 0.01
+        as RainNet's, for rain rates in mm/h).
     clip_output : bool, default=True
         Clip every predicted frame to ``target_range_``, the smallest and
         largest target value seen in ``fit`` (for rain rates: non-negative
@@ -136,53 +150,31 @@ class UNetNowcaster(BaseFrameRegressor):
         next step and a recursive nowcast can grow without bound. Read at
         prediction time too, so ``set_params(clip_output=False)`` on a fitted
         estimator shows the raw network output.
-    optimizer : str or torch optimizer class, default="adam"
-    lr : float, default=2e-3
-    weight_decay : float, default=0.0
-    max_epochs : int or "auto", default="auto"
-        ``"auto"``: a compute budget of ``1.4e8`` pixels x unrolled lead times
-        per fit (about 4 minutes on one CPU core with the default network,
-        e.g. 14 epochs of 231 samples of 6 x 80 x 96), at most 1500 optimizer
-        steps and at least 10 epochs; see
-        :class:`~skseq.estimators._base.BaseDeepEstimator`. The resolved
-        count is ``max_epochs_``.
-    batch_size : int, default=4
-    validation_fraction : float, "auto" or None, default="auto"
-        The last fraction of the samples (chronological) validates.
-        ``"auto"`` holds out the last 10 % when that is at least 30 samples.
-    patience : int, "auto" or None, default="auto"
-        ``"auto"`` stops early (best weights restored) only with a validation
-        split.
-    lr_schedule : {"cosine"} or None, default="cosine"
-        ``"cosine"`` decays ``lr`` to ``lr / 100`` along a half cosine.
-    callbacks : list or None, default=None
-    warm_start : bool, default=False
-        If True, ``fit`` on a fitted estimator trains the same network
-        ``max_epochs`` more epochs with the current ``lr``, ``batch_size``,
-        callbacks and validation settings; other shapes, new labels or changed
-        architecture arguments are refused, and a failed continuation leaves
-        the model as it was (see :class:`~skseq.estimators._base.BaseDeepEstimator`).
-    device : str, default="cpu"
-    accelerator : accelerate.Accelerator or None, default=None
-        Train through Hugging Face ``accelerate`` (multi-GPU, mixed
-        precision); see :doc:`/user_guide/scale_out`.
-    verbose : int, default=0
-    random_state : int, RandomState instance or None, default=None
+    {training_parameters}
 
     Attributes
     ----------
-    n_input_frames_, n_channels_in_, n_channels_out_ : int
+    n_input_frames_ : int
+        Input frames per sample seen in ``fit``.
+    n_channels_in_, n_channels_out_ : int
+        Channels of the input and target frames (1 for 4D arrays).
     n_output_frames_ : int
         Lead times in the ``y`` given to ``fit``: the steps the network was
         trained unrolled over, and the frames :meth:`predict` returns.
     frame_shape_ : tuple of int
+        ``(H, W)`` of the training frames.
     n_features_in_ : int
+        Values per input sample.
     target_range_ : tuple of float
         ``(min, max)`` of the ``y`` given to the last ``fit``, in its units.
-    max_epochs_ : int
-        The number of epochs trained for (``max_epochs`` resolved).
     net_ : skorch.NeuralNet
+        The trained skorch net; ``module_`` and ``history_`` are shortcuts.
+    max_epochs_ : int
+        The number of epochs to train for (``max_epochs`` resolved).
     n_epochs_ : int
+        Epochs in the training history: fewer than ``max_epochs_`` when
+        early stopping ended training; with ``warm_start``, summed over the
+        continued fits.
 
     See Also
     --------
@@ -447,6 +439,7 @@ class UNetNowcaster(BaseFrameRegressor):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_input_frames, H, W) or (n_samples, n_input_frames, C, H, W)
+            Past frames, as many per sample as in ``fit``.
 
         Returns
         -------
@@ -468,6 +461,7 @@ class UNetNowcaster(BaseFrameRegressor):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_input_frames, H, W) or (n_samples, n_input_frames, C, H, W)
+            Past frames, as many per sample as in ``fit``.
         n_steps : int
             Number of future frames.
 

@@ -63,9 +63,11 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     Parameters
     ----------
     min_shift : int, default=0
+        Smallest shift magnitude (0 allows the unshifted sequence).
     max_shift : int or None, default=None
         None allows any shift up to ``n_timesteps - 1``.
     random_state : int, RandomState instance or None, default=None
+        Seeds the shifts; an int makes ``fit_transform`` reproducible.
 
     Attributes
     ----------
@@ -101,11 +103,14 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+            Training sequences.
         y : ignored
+            Not used; present for the Pipeline API.
 
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
         self._validate(X, reset=True)
         return self
@@ -116,11 +121,16 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+            Training sequences.
         y : ignored
+            Not used; present for the Pipeline API.
+        **fit_params : dict
+            Ignored (scikit-learn's ``fit_transform`` signature).
 
         Returns
         -------
         X_rolled : ndarray of the input's shape
+            Each training sequence rolled in time by its random shift.
         """
         ndim = input_ndim(X)
         X = self._validate(X, reset=True)
@@ -135,10 +145,12 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+            Sequences of the shape seen in ``fit``.
 
         Returns
         -------
         X : ndarray of the input's shape
+            ``X``, validated and unchanged.
         """
         check_is_fitted(self)
         ndim = input_ndim(X)
@@ -170,6 +182,7 @@ class RollOversampler(BaseEstimator):
     max_shift : int or None, default=None
         Largest roll; None allows any.
     random_state : int, RandomState instance or None, default=None
+        Seeds the shifts, the noise and the choice of the copied sequences.
 
     Attributes
     ----------
@@ -249,11 +262,14 @@ class RollOversampler(BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Training sequences.
         y : array-like of shape (n_samples,)
+            Class labels.
 
         Returns
         -------
-        self
+        self : object
+            The fitted resampler.
         """
         self.fit_resample(X, y)
         return self
@@ -264,13 +280,16 @@ class RollOversampler(BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Training sequences.
         y : array-like of shape (n_samples,)
+            Class labels.
 
         Returns
         -------
         X_resampled : ndarray of shape (n_samples + n_new, n_timesteps, n_channels)
             The originals first, then the synthetic samples.
         y_resampled : ndarray of shape (n_samples + n_new,)
+            Labels of the original and the synthetic sequences.
         """
         self._validate_params()
         ndim = input_ndim(X)

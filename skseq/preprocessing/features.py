@@ -47,6 +47,8 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
     keep_original : bool, default=True
         Keep the input channels first in the output.
     detrend_integrals : bool, default=True
+        Remove the linear trend of every integral channel after each
+        integration, so a small offset does not grow into a ramp.
 
     Attributes
     ----------
@@ -105,11 +107,14 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+            Training sequences.
         y : ignored
+            Not used; present for the Pipeline API.
 
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
         self._check_params()
         ndim = input_ndim(X)
@@ -131,6 +136,7 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+            Sequences of the shape seen in ``fit``.
 
         Returns
         -------
@@ -161,6 +167,16 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         """Output channel names: ``ch0``, ``d1_ch0``, ``i1_ch0`` ...
 
         For 2D input each name also carries the timestep (``t3``, ``d1_t3``).
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; the names are made from the fitted shape.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per output channel (per output column for 2D input).
         """
         check_is_fitted(self)
         if self.input_ndim_ == 2:

@@ -67,6 +67,8 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     max_gap : int, default=3
         Longest run of missing timesteps filled by linear interpolation.
     duplicates : {"error", "mean"}, default="error"
+        Several values for one (time, location): ``"error"`` refuses them,
+        ``"mean"`` averages them.
     time_col, location_col, value_col : str, default "time", "location", "value"
         Column names of a long table.
 
@@ -215,10 +217,12 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         X : pandas.DataFrame
             Wide or long traffic table.
         y : ignored
+            Not used; present for the Pipeline API.
 
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
         self._validate_params()
         wide = self._to_wide(X)
@@ -279,7 +283,7 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         return scaled.reshape(n_frames, self.frame_length, -1).astype(np.float32)
 
     def inverse_transform(self, X, index=None) -> pd.DataFrame:
-        """Frames -> wide table in the original units.
+        """Turn frames back into a wide table in the original units.
 
         Parameters
         ----------

@@ -64,9 +64,15 @@ class KeypointNormalizer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Joints whose distance is the unit length (neck, mid-hip = torso); None
         uses the RMS distance of visible joints from the centre.
     flip : bool, default=False
+        In ``fit_transform`` only: mirror a random half of the sequences
+        horizontally and swap the ``flip_pairs`` joints.
     flip_pairs : tuple of (int, int), default=left/right pairs of the 15-joint skeleton
+        Joint index pairs swapped by a flip (left and right wrist, ...).
     missing : {"nan", "zero"}, default="nan"
+        How the input marks a missing joint: NaN coordinates, or both
+        coordinates exactly 0 (many pose detectors); it is returned the same way.
     random_state : int, RandomState instance or None, default=None
+        Seeds which sequences ``flip`` mirrors.
 
     Attributes
     ----------
@@ -183,11 +189,14 @@ class KeypointNormalizer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, 2 * n_joints)
+            Training sequences.
         y : ignored
+            Not used; present for the Pipeline API.
 
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
         self._validate(X, reset=True)
         return self
@@ -198,10 +207,13 @@ class KeypointNormalizer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, 2 * n_joints)
+            Keypoint sequences with as many joints as in ``fit``.
 
         Returns
         -------
         X_norm : ndarray of the same shape
+            Centred and scaled keypoints (``fit_transform``: a random half
+            mirrored with ``flip=True``).
         """
         X, ndim = self._validate(X, reset=False)
         return self._output(self._normalize(X), X.dtype, ndim)
@@ -212,11 +224,16 @@ class KeypointNormalizer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, 2 * n_joints)
+            Training keypoint sequences, ``(x, y)`` per joint.
         y : ignored
+            Not used; present for the Pipeline API.
+        **fit_params : dict
+            Ignored (scikit-learn's ``fit_transform`` signature).
 
         Returns
         -------
         X_norm : ndarray of the same shape
+            Centred and scaled keypoints, in the input's missing-value convention.
         """
         X, ndim = self._validate(X, reset=True)
         P = self._normalize(X)

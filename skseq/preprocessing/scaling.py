@@ -66,11 +66,14 @@ class LogTransformer(
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
+            Non-negative data of any shape (e.g. rain rates).
         y : ignored
+            Not used; present for the Pipeline API.
 
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
         X = self._validate(X, reset=True)
         self._check_non_negative(X)
@@ -90,10 +93,12 @@ class LogTransformer(
         Parameters
         ----------
         X : array-like of shape (n_samples, ...), values >= 0
+            Non-negative data of the shape seen in ``fit``.
 
         Returns
         -------
         Z : ndarray of the same shape
+            ``log(X + offset)``.
         """
         X = self._validate(X, reset=False)
         self._check_non_negative(X)
@@ -105,10 +110,12 @@ class LogTransformer(
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
+            Log-transformed data.
 
         Returns
         -------
         X_original : ndarray of the same shape
+            ``exp(Z) - offset``, in the input's units.
         """
         Z = self._validate(X, reset=False)
         return np.exp(Z) - Z.dtype.type(self.offset)

@@ -51,7 +51,10 @@ def sliding_windows(
     Returns
     -------
     X : ndarray of shape (n_windows, n_input, ...)
+        Input windows.
     y : ndarray of shape (n_windows, n_output, ...)
+        Target windows: the ``n_output`` steps after each input window
+        (and its ``gap``).
 
     Examples
     --------
@@ -90,7 +93,9 @@ class SlidingWindows(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     Parameters
     ----------
     window_length : int
+        Timesteps per window.
     stride : int, default=1
+        Timesteps between the starts of consecutive windows.
 
     Attributes
     ----------
@@ -116,11 +121,14 @@ class SlidingWindows(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Training sequences.
         y : ignored
+            Not used; present for the Pipeline API.
 
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
         self._validate_params()
         X = validate_data(
@@ -130,11 +138,12 @@ class SlidingWindows(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X) -> np.ndarray:
-        """Windows of every sequence.
+        """Cut every sequence into its windows.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Sequences of the shape seen in ``fit``.
 
         Returns
         -------
@@ -153,10 +162,13 @@ class SlidingWindows(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         y : array-like of shape (n_samples,)
+            Label of each original sequence.
 
         Returns
         -------
         y_windows : ndarray of shape (n_samples * n_windows,)
+            Each label repeated ``n_windows_`` times, in the order of
+            :meth:`transform`'s windows.
         """
         check_is_fitted(self)
         return np.repeat(np.asarray(y), self.n_windows_)

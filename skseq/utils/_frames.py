@@ -26,8 +26,11 @@ class FrameRegressorMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_frames, [C,] H, W)
+            Past frames, as many per sample as in ``fit``.
         y : array-like of the shape of the ``y`` used in ``fit``
+            Target frames in the layout of the ``y`` given to ``fit``.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the score; None weighs them equally.
 
         Returns
         -------

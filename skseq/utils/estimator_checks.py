@@ -69,8 +69,11 @@ def make_test_data(estimator, n_samples: int = 12, random_state: int = 0):
     Parameters
     ----------
     estimator : estimator instance
+        The estimator the data is for (its input layout and target kind).
     n_samples : int, default=12
+        Samples in the generated data.
     random_state : int, default=0
+        Seed of the generated data.
 
     Returns
     -------
@@ -318,6 +321,7 @@ def skseq_checks(estimator) -> Iterator[Callable]:
     Parameters
     ----------
     estimator : estimator instance
+        The estimator to check.
 
     Yields
     ------
@@ -342,11 +346,13 @@ def parametrize_with_skseq_checks(
     *,
     expected_failed_checks: Callable | None = None,
 ):
-    """pytest decorator running :func:`skseq_checks` on each estimator.
+    """Make a pytest decorator running :func:`skseq_checks` on each estimator.
 
     Parameters
     ----------
     estimators : iterable of estimator instances
+        The estimators to check, e.g. instances of the classes
+        :func:`skseq.utils.discovery.all_estimators` lists.
     expected_failed_checks : callable, default=None
         ``expected_failed_checks(estimator) -> {check_name: reason}``; those
         checks are marked ``xfail(strict=True)`` with the reason.

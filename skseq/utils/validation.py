@@ -232,6 +232,7 @@ def check_sequences(
     Returns
     -------
     X : ndarray of shape (n_samples, n_timesteps, n_channels)
+        A float32 array (a view where the input allowed it).
     """
     if _is_pandas(X) and not allow_2d:
         raise TypeError(
@@ -293,6 +294,7 @@ def check_frames(
     Returns
     -------
     X : ndarray of shape (n_samples, n_frames, C, H, W)
+        A float32 array with an explicit channel axis.
     had_channel_axis : bool
         Whether the input was 5D (predictions are returned in the same rank).
     """
@@ -332,10 +334,12 @@ def check_frame_targets(
     name : str, default="y"
         Argument name for error messages.
     dtype : numpy dtype, default=np.float32
+        Dtype of the returned array.
 
     Returns
     -------
     y : ndarray of shape (n_samples, n_out_frames, C_out, H, W)
+        Float32 targets with explicit frame and channel axes.
     """
     if y is None:
         raise ValueError(
