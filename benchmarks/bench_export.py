@@ -58,29 +58,28 @@ def session(model, threads: int):
     return ort.InferenceSession(model.SerializeToString(), options)
 
 
-def nowcast_case(n_leads: int, args) -> dict:
-    from skseq import UNetNowcaster
+def measure(case: str, est, method: str, X_example, X, output: str, args) -> dict:
+    """Export, check and time one fitted estimator against its ONNX graph.
+
+    ``est.<method>`` is what the graph's ``output`` reproduces; the graph is
+    exported from ``X_example`` and both are timed on ``X``.
+    """
     from skseq.export import to_onnx
 
-    rng = np.random.default_rng(0)
-    frames = rng.gamma(0.5, 2.0, size=(3, 4 + n_leads, 128, 128)).astype(np.float32)
-    X, y = frames[:, :4], frames[:, 4:]
-    est = UNetNowcaster(max_epochs=1, validation_fraction=None, random_state=0)
-    est.fit(X, y)
+    predict = getattr(est, method)
     start = time.perf_counter()
-    model = to_onnx(est, X[:1])
+    model = to_onnx(est, X_example)
     export_s = time.perf_counter() - start
     sess = session(model, args.threads)
-    x1 = X[:1]
-    out = sess.run(None, {"X": x1})[0]
-    diff = float(np.abs(out - est.predict(x1)).max())
+    out = sess.run([output], {"X": X})[0]
+    diff = float(np.abs(out - predict(X)).max())
     skseq_ms, onnx_ms = median_ms(
-        [lambda: est.predict(x1), lambda: sess.run(None, {"X": x1})],
+        [lambda: predict(X), lambda: sess.run(None, {"X": X})],
         args.repeats,
         args.warmup,
     )
     return {
-        "case": f"one 128x128 nowcast, {n_leads} lead{'s' * (n_leads > 1)} (UNetNowcaster)",
+        "case": case,
         "skseq_ms": skseq_ms,
         "onnx_ms": onnx_ms,
         "max_abs_diff": diff,
@@ -88,9 +87,20 @@ def nowcast_case(n_leads: int, args) -> dict:
     }
 
 
+def nowcast_case(n_leads: int, args) -> dict:
+    from skseq import UNetNowcaster
+
+    rng = np.random.default_rng(0)
+    frames = rng.gamma(0.5, 2.0, size=(3, 4 + n_leads, 128, 128)).astype(np.float32)
+    X, y = frames[:, :4], frames[:, 4:]
+    est = UNetNowcaster(max_epochs=1, validation_fraction=None, random_state=0)
+    est.fit(X, y)
+    case = f"one 128x128 nowcast, {n_leads} lead{'s' * (n_leads > 1)} (UNetNowcaster)"
+    return measure(case, est, "predict", X[:1], X[:1], "y_pred", args)
+
+
 def imu_case(args) -> dict:
     from skseq import Conv1DActivityClassifier
-    from skseq.export import to_onnx
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(256, args.timesteps, 6)).astype(np.float32)
@@ -99,24 +109,8 @@ def imu_case(args) -> dict:
         max_epochs=1, validation_fraction=None, random_state=0
     )
     est.fit(X[:32], y[:32])
-    start = time.perf_counter()
-    model = to_onnx(est, X[:2])
-    export_s = time.perf_counter() - start
-    sess = session(model, args.threads)
-    proba = sess.run(["probabilities"], {"X": X})[0]
-    diff = float(np.abs(proba - est.predict_proba(X)).max())
-    skseq_ms, onnx_ms = median_ms(
-        [lambda: est.predict_proba(X), lambda: sess.run(None, {"X": X})],
-        args.repeats,
-        args.warmup,
-    )
-    return {
-        "case": f"256 IMU windows of {args.timesteps} x 6 (Conv1DActivityClassifier)",
-        "skseq_ms": skseq_ms,
-        "onnx_ms": onnx_ms,
-        "max_abs_diff": diff,
-        "export_s": export_s,
-    }
+    case = f"256 IMU windows of {args.timesteps} x 6 (Conv1DActivityClassifier)"
+    return measure(case, est, "predict_proba", X[:2], X, "probabilities", args)
 
 
 def main(argv=None) -> None:

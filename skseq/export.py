@@ -240,32 +240,29 @@ class _ForecasterGraph(nn.Module):
         self.add_channel = input_ndim == 4
         self.target_ndim = int(estimator.target_ndim_)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def _frames(self, x: Tensor) -> Tensor:
+        """Input as float32 ``(n, T_in, C, H, W)`` frames."""
         x = x.to(torch.float32)
-        if self.add_channel:
-            x = x[:, :, None]
-        return _target_layout(self.network(x), self.target_ndim)
+        return x[:, :, None] if self.add_channel else x
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _target_layout(self.network(self._frames(x)), self.target_ndim)
 
 
-class _NowcasterGraph(nn.Module):
+class _NowcasterGraph(_ForecasterGraph):
     """:class:`~skseq.UNetNowcaster`: log transform -> unrolled network ->
     clip -> inverse log transform -> layout of ``y``."""
 
     def __init__(self, estimator, input_ndim: int):
-        super().__init__()
-        self.network = _network(estimator)
+        super().__init__(estimator, input_ndim)
         clamp = estimator._network_range() if estimator.clip_output else None
         self.network.clamp = clamp  # as predict sets it
         self.clamp = clamp
         self.n_steps = int(estimator.n_output_frames_)
         self.log_offset = float(estimator.log_offset) if estimator.log_transform else 0
-        self.add_channel = input_ndim == 4
-        self.target_ndim = int(estimator.target_ndim_)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = x.to(torch.float32)
-        if self.add_channel:
-            x = x[:, :, None]
+        x = self._frames(x)
         if self.log_offset:
             x = torch.log(x + self.log_offset)
         out = self.network(x, self.n_steps)

@@ -234,7 +234,8 @@ class Conv1DActivityNet(nn.Module):
         h = torch.nan_to_num(x, nan=0.0).transpose(1, 2)  # (N, C, T)
         mask = valid.transpose(1, 2).to(h.dtype)  # (N, 1, T)
         if self.downsample > 1:
-            h, mask = _masked_downsample(h * mask, mask, self.downsample)
+            # padded rows are all-NaN, so nan_to_num already zeroed them
+            h, mask = _masked_downsample(h, mask, self.downsample)
         short = self.min_timesteps - h.shape[2]
         if short > 0:
             h = F.pad(h, (0, short))
