@@ -2,7 +2,7 @@
 Activity recognition: residual Conv1D vs classical classifiers (BasicMotions)
 =============================================================================
 
-Seed 004a classified 6-channel IMU recordings (accelerometer + gyroscope)
+A third-placed activity-contest model classified 6-channel IMU recordings (accelerometer + gyroscope)
 with residual 1D convolutions, after adding derivative and integral channels
 (6 -> 18) and rolling the training sequences in time. This example runs that
 recipe on the real UEA BasicMotions data shipped with skseq and compares it
@@ -28,7 +28,7 @@ EPOCHS = 60 if os.environ.get("SKSEQ_FULL") == "1" else 30
 
 X_train, y_train = load_basic_motions(split="train")
 X_test, y_test = load_basic_motions(split="test")
-print(f"train {X_train.shape}, test {X_test.shape}, classes {sorted(set(y_train))}")
+print(f"train {X_train.shape}, test {X_test.shape}, classes {sorted(set(y_train.tolist()))}")
 
 # %%
 # The deep pipeline and the classical baselines

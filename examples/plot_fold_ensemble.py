@@ -1,8 +1,8 @@
 """
-Fold ensembles: stratified K-fold models averaged (seed 004)
-============================================================
+Fold ensembles: stratified K-fold models averaged
+=================================================
 
-The third-placed activity model of seed 004 trained one network per fold of
+The third-placed model of an IMU activity contest trained one network per fold of
 a stratified 10-fold cross-validation and averaged their predicted
 probabilities; each fold's held-out part served for early stopping.
 :class:`skseq.ensemble.FoldEnsembleClassifier` does exactly that for any

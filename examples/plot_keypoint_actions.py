@@ -2,7 +2,7 @@
 Pose keypoints and hand trajectories: stacked LSTM vs classical classifiers
 ===========================================================================
 
-Seed 003 classified behaviour from 15 pose keypoints (x, y) over 5 frames
+A behaviour-classification project classified behaviour from 15 pose keypoints (x, y) over 5 frames
 with a depth-3 LSTM whose head reads every timestep, trained with a step
 learning-rate schedule. This example fits :class:`skseq.KeypointLSTMClassifier`
 on simulated skeletons (:func:`skseq.datasets.make_keypoint_actions`,

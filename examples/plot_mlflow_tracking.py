@@ -2,7 +2,7 @@
 Experiment tracking with MLflow
 ===============================
 
-Seed 000 tracked its ConvLSTM runs with MLflow. Every skseq deep estimator
+The traffic-heatmap study behind skseq tracked its ConvLSTM runs with MLflow. Every skseq deep estimator
 takes skorch callbacks, so skorch's :class:`~skorch.callbacks.MlflowLogger`
 logs each epoch's training and validation scores to the active MLflow run.
 This example fits the BasicMotions activity pipeline inside a run and logs

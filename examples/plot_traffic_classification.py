@@ -1,8 +1,8 @@
 """
-Traffic state classification: Jam / Slow / Fast, deep vs classical (seed 001)
-=============================================================================
+Traffic state classification: Jam / Slow / Fast, deep vs classical
+==================================================================
 
-Seed 001 (a lecture on traffic detector data) binned speed into three
+A lecture on traffic detector data binned speed into three
 classes -- ``Jam`` below 30 km/h, ``Slow`` below 50 km/h, ``Fast`` above --
 and compared a neural network with logistic regression, an SVM, a random
 forest, k-nearest neighbours and a decision tree in one table. It then cut

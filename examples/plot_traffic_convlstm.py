@@ -2,7 +2,7 @@
 Traffic heatmaps: ConvLSTM forecaster vs persistence and historical averages
 ============================================================================
 
-Seed 000 forecast congestion on an urban motorway from grayscale heatmaps of
+A traffic-heatmap study forecast congestion on an urban motorway from grayscale heatmaps of
 speed (time x location) with a ConvLSTM, and improved it step by step: plain
 ConvLSTM -> encoder-decoder -> encoder-decoder with attention. This example
 reproduces that ablation on a simulated corridor (a cell transmission model
@@ -117,7 +117,7 @@ print(table.round(2).to_string())
 # training, 8 epochs) no ConvLSTM beats the 7-day historical average: so
 # few windows teach little beyond the usual daily pattern, which the average
 # already knows. With ``SKSEQ_FULL=1`` (28 days, 60 epochs) the attention
-# model beats every baseline at every horizon and the order of seed 000's
+# model beats every baseline at every horizon and the order of the study's
 # ablation (plain > encoder-decoder > attention) holds; the measured table is
 # in the documentation's benchmarks page.
 

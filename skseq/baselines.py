@@ -37,6 +37,7 @@ from skseq.base import (
     validate_data,
 )
 from skseq.utils._frames import FrameRegressorMixin
+from skseq.utils._optional import import_pysteps
 from skseq.utils.validation import (
     check_frame_targets,
     check_positive_int,
@@ -346,17 +347,9 @@ class ExtrapolationNowcaster(_FrameBaseline):
 
 
 def _import_pysteps():
-    try:
-        import os
+    import_pysteps("ExtrapolationNowcaster")
+    from pysteps import extrapolation, motion
 
-        os.environ.setdefault("PYSTEPS_SILENT_IMPORT", "1")
-        from pysteps import extrapolation, motion
-    except ImportError as exc:  # pragma: no cover - exercised without pysteps
-        raise ImportError(
-            "ExtrapolationNowcaster needs pysteps and OpenCV, skseq's 'nowcast' "
-            "extra: pip install pysteps opencv-python-headless (or, in a skseq "
-            "checkout, pip install -e '.[nowcast]')."
-        ) from exc
     return motion, extrapolation
 
 
@@ -552,7 +545,7 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
 
 
 def classical_classifiers(random_state: int | None = None) -> dict[str, object]:
-    """The classical baselines of seed 001's comparison table, as Pipelines.
+    """The five classical baselines of a traffic-state comparison, as Pipelines.
 
     Logistic regression, SVM (RBF), random forest, k-nearest neighbours and a
     decision tree, each on flattened sequences and on per-channel summary

@@ -42,6 +42,7 @@ from skseq.estimators import (
 from skseq.metrics import csi, mae
 from skseq.model_selection import compare_estimators, compare_forecasts_by_lead
 from skseq.preprocessing import sliding_windows
+from skseq.utils._optional import import_pysteps
 
 #: Minutes between two radar frames in the nowcasting part.
 FRAME_MINUTES = 5
@@ -152,7 +153,7 @@ def run_nowcasting(
         "persistence": PersistenceForecaster(),
     }
     try:
-        import pysteps  # noqa: F401
+        import_pysteps("the radar demo's extrapolation baseline")
     except ImportError:
         print("pysteps is not installed: no optical-flow extrapolation baseline.")
     else:

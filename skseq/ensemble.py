@@ -1,4 +1,4 @@
-"""Cross-validation fold ensembles (seed 004: stratified 10-fold, averaged)."""
+"""Cross-validation fold ensembles (stratified K-fold models, averaged)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def _fit_fold(estimator, X, y, train, valid, early_stopping_on_fold, sample_weig
 class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Average the probabilities of one classifier fitted per CV fold.
 
-    The winning recipe of seed 004: stratified K-fold cross-validation whose
+    The recipe of a third-placed IMU activity-contest model: stratified K-fold cross-validation whose
     K fold models are all kept and whose ``predict_proba`` are averaged. Each
     fold model is a clone of ``estimator`` fitted on the fold's training part;
     with ``early_stopping_on_fold=True`` (skseq deep estimators only) the

@@ -1,4 +1,4 @@
-"""Synthetic 2D pose-keypoint sequences of a few actions (seed 003's layout)."""
+"""Synthetic 2D pose-keypoint sequences of a few actions."""
 
 from __future__ import annotations
 
@@ -140,8 +140,8 @@ def make_keypoint_actions(
     height) performs one of ``"walk"``, ``"wave"``, ``"squat"``, ``"jump"``;
     joint angles follow each action's periodic pattern. Every sample varies
     the subject's height (1.5-1.9 m), position, movement amplitude, speed and
-    starting phase; Gaussian noise models keypoint-detector jitter. Layout as
-    in seed 003: ``n_timesteps`` frames of 15 joints x (x, y) = 30 features.
+    starting phase; Gaussian noise models keypoint-detector jitter. Layout of
+    common pose detectors: ``n_timesteps`` frames of 15 joints x (x, y) = 30 features.
 
     Parameters
     ----------

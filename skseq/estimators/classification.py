@@ -1,9 +1,9 @@
 """Deep classifiers of multichannel sequences.
 
 * :class:`Conv1DActivityClassifier` -- residual 1D convolutions over sensor
-  (IMU) sequences (seed 004a).
+  (IMU) sequences.
 * :class:`KeypointLSTMClassifier` -- a stacked LSTM over pose-keypoint
-  sequences whose head reads every timestep (seed 003).
+  sequences whose head reads every timestep.
 """
 
 from __future__ import annotations
@@ -217,7 +217,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
     """Residual 1D-CNN classifier of multichannel sensor sequences.
 
     The network (:class:`skseq.modules.conv1d.Conv1DActivityNet`) follows the
-    third-placed solution of a 61-class IMU activity contest (seed 004a):
+    third-placed solution of a 61-class IMU activity contest:
     residual blocks of three convolutions (BatchNorm, ELU, additive skip from
     the first to the third), max pooling and spatial (channel) dropout between
     blocks, global pooling over time and a dense head -- the residual,
@@ -478,7 +478,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
 class KeypointLSTMClassifier(BaseSequenceClassifier):
     """Stacked-LSTM classifier of pose-keypoint sequences.
 
-    Follows seed 003 (15 keypoints x (x, y) over 5 frames -> behaviour): a
+    Follows a behaviour-classification project (15 keypoints x (x, y) over 5 frames -> behaviour): a
     stacked LSTM [1]_ (depth 3 by default) whose head reads the hidden states of
     **all** timesteps. The seed trained it with a step learning-rate schedule
     (start high, divide by ``1 / lr_gamma`` every ``lr_step_size`` epochs:

@@ -1,4 +1,4 @@
-"""ConvLSTM encoder-decoder forecaster of frame sequences (seed 000)."""
+"""ConvLSTM encoder-decoder forecaster of frame sequences."""
 
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ __all__ = ["ConvLSTMForecaster"]
 class ConvLSTMForecaster(BaseFrameRegressor):
     """Encoder-decoder ConvLSTM with attention: past frames -> future frames.
 
-    Built for traffic-speed heatmaps (seed 000: grayscale heatmaps of a road
-    corridor; a plain ConvLSTM reached RMSE 10 km/h, an encoder-decoder 7 and
+    Built for traffic-speed heatmaps (a study of grayscale heatmaps of a road
+    corridor: a plain ConvLSTM reached RMSE 10 km/h, an encoder-decoder 7 and
     encoder-decoder with attention about 3), usable for any frame sequence.
 
     The network (:class:`skseq.modules.convlstm.ConvLSTMSeq2Seq`) stacks

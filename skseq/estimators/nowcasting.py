@@ -50,7 +50,7 @@ class UNetNowcaster(BaseFrameRegressor):
     mirror-padded to a multiple of ``2 ** depth`` inside the network and
     cropped back (the seed's 120x120 crash). ``two_path=True`` adds a
     ConvLSTM path (Shi et al. 2015 [3]_) over the input frames, concatenated with the U-Net output
-    before a 3x3 output convolution (the winning contest model of seed 004b).
+    before a 3x3 output convolution (the winning model of a radar nowcasting contest).
 
     Longer lead times are nowcast recursively, as in RainNet: each predicted
     frame is appended to the input window for the next step
@@ -116,7 +116,7 @@ class UNetNowcaster(BaseFrameRegressor):
     activation : {"relu", "elu", "gelu", "selu", "tanh", "leaky_relu"}, default="relu"
         Activation after every convolution.
     two_path : bool, default=False
-        Add the ConvLSTM path (seed 004b).
+        Add the ConvLSTM path over the input frames.
     convlstm_hidden : int, default=16
         Hidden channels of the ConvLSTM path.
     advection_prior : bool, default=True

@@ -1,4 +1,4 @@
-"""Residual 1D convolutions for multichannel sensor sequences (seed 004a)."""
+"""Residual 1D convolutions for multichannel sensor sequences."""
 
 from __future__ import annotations
 

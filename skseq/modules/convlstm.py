@@ -178,7 +178,7 @@ class ConvLSTMSeq2Seq(nn.Module):
     decoder step attends over all encoder hidden states and the context is
     concatenated with the decoder state before a 3x3 output convolution.
 
-    ``encoder_decoder=False``: the plain model of seed 000, a stacked ConvLSTM
+    ``encoder_decoder=False``: the plain model of the traffic-heatmap study, a stacked ConvLSTM
     over the inputs and one 3x3 convolution on its last hidden state emitting
     all output frames at once.
 

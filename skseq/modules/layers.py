@@ -50,7 +50,7 @@ def get_activation(name: str) -> nn.Module:
 class RandomRoll(nn.Module):
     """Roll each sample circularly along one axis by a random shift (training only).
 
-    The augmentation of seed 004: a recording of an activity may start at any
+    The augmentation of the IMU activity-contest model: a recording of an activity may start at any
     phase, so rolling it in time keeps its label. In evaluation mode the layer
     is the identity, so predictions are deterministic.
 

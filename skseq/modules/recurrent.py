@@ -1,4 +1,4 @@
-"""Stacked LSTM over pose-keypoint sequences (seed 003)."""
+"""Stacked LSTM over pose-keypoint sequences."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ class RainNet(nn.Module):
     concatenation, two 3x3 convolutions; a linear 1x1 output. Frames of any
     size are mirror-padded to a multiple of ``2 ** depth`` and cropped back.
 
-    ``two_path=True`` (seed 004b's winning model) also runs a ConvLSTM over the
+    ``two_path=True`` (the winning model of a radar nowcasting contest) also runs a ConvLSTM over the
     input frames and concatenates its last hidden state with the U-Net's
     decoder output before a 3x3 output convolution.
 

@@ -1,4 +1,4 @@
-"""Roll augmentation (training only) and roll + noise oversampling (seed 004a)."""
+"""Roll augmentation (training only) and roll + noise oversampling."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Roll each training sequence circularly in time by a random shift.
 
     An activity recording may start at any phase of the movement, so a
-    circular shift in time keeps its label (seed 004a's augmentation).
+    circular shift in time keeps its label.
     ``fit_transform`` -- what a Pipeline calls on training data -- rolls
     each sequence by a random shift of magnitude in ``[min_shift, max_shift]``
     (either direction); ``transform`` -- prediction and scoring data -- is
@@ -161,7 +161,7 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
 class RollOversampler(BaseEstimator):
     """Oversample minority classes with rolled, noisy copies (imblearn API).
 
-    Seed 004a balanced 61 imbalanced activity classes by adding copies of
+    A third-placed IMU activity-contest model balanced 61 imbalanced activity classes by adding copies of
     minority-class sequences, each rolled circularly in time by a random
     shift and perturbed with Gaussian noise. :meth:`fit_resample` follows
     imbalanced-learn's sampler API, so the sampler works inside

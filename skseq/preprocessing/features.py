@@ -1,4 +1,4 @@
-"""Derivative and integral channels of sequences (seed 004a: 6 -> 18 channels)."""
+"""Derivative and integral channels of sequences (6 IMU channels -> 18)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Traffic tables -> grayscale heatmap frames, and back (seed 000)."""
+"""Traffic tables -> grayscale heatmap frames, and back."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def _longest_run(mask: np.ndarray) -> int:
 class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Turn a table of speeds (time x location) into grayscale heatmap frames.
 
-    Seed 000 predicted traffic on an urban motorway from heatmaps of speed
+    A traffic-heatmap study predicted traffic on an urban motorway from heatmaps of speed
     with time on one axis and location on the other: congestion appears as
     dark bands and its propagation is visible as their slope. Grayscale (one
     channel, the speed itself) beat RGB colour maps (RMSE 15 -> 10): a colour

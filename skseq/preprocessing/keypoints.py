@@ -1,4 +1,4 @@
-"""Normalisation of 2D pose-keypoint sequences (seed 003)."""
+"""Normalisation of 2D pose-keypoint sequences."""
 
 from __future__ import annotations
 
