@@ -28,7 +28,9 @@ EPOCHS = 60 if os.environ.get("SKSEQ_FULL") == "1" else 30
 
 X_train, y_train = load_basic_motions(split="train")
 X_test, y_test = load_basic_motions(split="test")
-print(f"train {X_train.shape}, test {X_test.shape}, classes {sorted(set(y_train.tolist()))}")
+print(
+    f"train {X_train.shape}, test {X_test.shape}, classes {sorted(set(y_train.tolist()))}"
+)
 
 # %%
 # The deep pipeline and the classical baselines

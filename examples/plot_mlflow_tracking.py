@@ -23,7 +23,9 @@ refuses the older plain-directory file store unless
 """
 
 # %%
+import logging
 import os
+import textwrap
 
 import matplotlib.pyplot as plt
 import mlflow
@@ -37,6 +39,11 @@ from skseq.datasets import load_basic_motions
 from skseq.preprocessing import DerivativeIntegralFeatures
 
 EPOCHS = 40 if os.environ.get("SKSEQ_FULL") == "1" else 15
+
+# MLflow logs its own bookkeeping (creating the database, the experiment) and
+# a reminder that pickled models execute code when loaded; this example only
+# reloads the model it has just written, so show errors only.
+logging.getLogger("mlflow").setLevel(logging.ERROR)
 
 mlflow.set_tracking_uri(os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db"))
 mlflow.set_experiment("skseq-basic-motions")
@@ -79,7 +86,7 @@ client = MlflowClient()
 logged = client.get_run(run.info.run_id)
 print(f"run {run.info.run_id}: {logged.info.status}")
 print(f"test accuracy {logged.data.metrics['test_accuracy']:.3f}")
-print("logged parameters:", ", ".join(sorted(logged.data.params)))
+print(textwrap.fill("logged parameters: " + ", ".join(sorted(logged.data.params)), 79))
 
 history = {
     key: [m.value for m in client.get_metric_history(run.info.run_id, key)]
