@@ -357,6 +357,9 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
     """Flatten sequences ``(n, T, C)`` into rows ``(n, T * C)`` for tabular models.
 
     2D input ``(n, T)`` is taken as univariate sequences and returned as is.
+    NaN (missing values, padding of shorter sequences) passes through, so a
+    :class:`~sklearn.impute.SimpleImputer` after the flattener fills it for
+    models that refuse NaN; infinity is an error.
 
     Attributes
     ----------
@@ -382,7 +385,7 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
         self : object
             The fitted transformer.
         """
-        validate_data(self, X, reset=True, dtype=np.float64)
+        validate_data(self, X, reset=True, allow_nan=True, dtype=np.float64)
         return self
 
     def transform(self, X) -> np.ndarray:
@@ -398,8 +401,13 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
         X_flat : ndarray of shape (n_samples, n_timesteps * n_channels)
             Time-major: ``[t0c0, t0c1, ..., t1c0, ...]``.
         """
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = validate_data(self, X, reset=False, allow_nan=True, dtype=np.float64)
         return X.reshape(len(X), -1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Output feature names ``t{t}_ch{c}``.

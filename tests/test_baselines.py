@@ -158,3 +158,21 @@ def test_classical_classifiers_fit_sequences():
     assert len(models) == 10
     for name, model in models.items():
         assert model.fit(X, y).score(X, y) > 0.9, name
+
+
+def test_sequence_flattener_passes_nan_for_an_imputer():
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 5, 2))
+    X[0, 1, 0] = np.nan
+    y = np.arange(30) % 2
+    flat = SequenceFlattener().fit(X).transform(X)
+    assert np.isnan(flat[0, 2]) and np.isfinite(np.delete(flat[0], 2)).all()
+    model = make_pipeline(SequenceFlattener(), SimpleImputer(), LogisticRegression())
+    assert model.fit(X, y).predict(X).shape == (30,)
+    X[1, 0, 0] = np.inf
+    with pytest.raises(ValueError, match="inf"):
+        SequenceFlattener().fit(X)
