@@ -2,43 +2,96 @@
 Fold ensembles: stratified K-fold models averaged
 =================================================
 
-The third-placed model of an IMU activity contest trained one network per fold of
-a stratified 10-fold cross-validation and averaged their predicted
-probabilities; each fold's held-out part served for early stopping.
-:class:`skseq.ensemble.FoldEnsembleClassifier` does exactly that for any
-classifier. Here: 4 folds on BasicMotions, compared with one network.
+The third-placed model of an IMU activity contest trained one network per
+fold of a stratified 10-fold cross-validation and averaged their predicted
+probabilities. :class:`skseq.ensemble.FoldEnsembleClassifier` does that for
+any classifier. What does it buy? A single network's test accuracy depends
+on its random seed; the ensemble averages several networks instead of
+betting on one. This example fits four single networks (seeds 0-3) and a
+4-fold ensemble on the UCR GunPoint hand trajectories (50 training series)
+and compares them on the 150 test series.
 """
 
 # %%
+import os
+
 import matplotlib.pyplot as plt
+import pandas as pd
+from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold
 
 from skseq import Conv1DActivityClassifier
-from skseq.datasets import load_basic_motions
+from skseq.datasets import load_gunpoint
 from skseq.ensemble import FoldEnsembleClassifier
 
-X_train, y_train = load_basic_motions(split="train")
-X_test, y_test = load_basic_motions(split="test")
-network = Conv1DActivityClassifier(
-    channels=(16, 32), max_epochs=25, patience=5, random_state=0
-)
-single = Conv1DActivityClassifier(
-    channels=(16, 32), max_epochs=25, validation_fraction=None, random_state=0
-).fit(X_train, y_train)
-ensemble = FoldEnsembleClassifier(
-    network,
-    cv=StratifiedKFold(4, shuffle=True, random_state=0),
-    early_stopping_on_fold=True,
-).fit(X_train, y_train)
-print("single network test accuracy:", single.score(X_test, y_test))
-print("4-fold ensemble test accuracy:", ensemble.score(X_test, y_test))
-print("epochs per fold model:", [m.n_epochs_ for m in ensemble.estimators_])
+EPOCHS = 150 if os.environ.get("SKSEQ_FULL") == "1" else 60
+
+X_train, y_train = load_gunpoint(split="train")
+X_test, y_test = load_gunpoint(split="test")
+
+
+def network(random_state, **params):
+    """A small Conv1D classifier trained for a fixed number of epochs."""
+    return Conv1DActivityClassifier(
+        channels=(16, 32),
+        max_epochs=EPOCHS,
+        validation_fraction=None,
+        random_state=random_state,
+        **params,
+    )
+
+
+def scores(model):
+    proba = model.predict_proba(X_test)
+    return {
+        "accuracy": model.score(X_test, y_test),
+        "log loss": log_loss(y_test, proba, labels=model.classes_),
+    }
+
+
+rows = {
+    f"single network, seed {seed}": scores(network(seed).fit(X_train, y_train))
+    for seed in range(4)
+}
+folds = StratifiedKFold(4, shuffle=True, random_state=0)
+ensemble = FoldEnsembleClassifier(network(0), cv=folds).fit(X_train, y_train)
+rows["4-fold ensemble"] = scores(ensemble)
 
 # %%
-fig, ax = plt.subplots(figsize=(5, 3))
-for k, model in enumerate(ensemble.estimators_):
-    ax.plot(model.history_[:, "valid_loss"], label=f"fold {k}")
-ax.set_xlabel("epoch")
-ax.set_ylabel("held-out fold loss")
-ax.legend()
+# Each fold model trains on three quarters of the 50 series; the ensemble
+# averages the four models' probabilities.
+table = pd.DataFrame(rows).T.round(3)
+table
+
+# %%
+# The single networks' accuracies spread over a few points depending on the
+# seed alone; the ensemble lands within that spread without depending on one
+# seed, although each of its models saw a quarter less data. Its log loss is
+# an average too, not a guaranteed gain: ensembles pay most when single
+# networks vary a lot and data are plentiful.
+fig, ax = plt.subplots(figsize=(6.5, 3))
+colours = ["tab:gray"] * 4 + ["tab:blue"]
+ax.barh(table.index, table["accuracy"], color=colours)
+ax.set_xlim(max(0.0, table["accuracy"].min() - 0.05), 1.0)
+ax.set_xlabel("test accuracy (GunPoint)")
+ax.invert_yaxis()
+fig.tight_layout()
 plt.show()
+
+# %%
+# Early stopping on the held-out fold
+# -----------------------------------
+# ``early_stopping_on_fold=True`` lets each fold model stop on its held-out
+# fold (and restore its best weights), as the contest model did with 10 folds
+# of thousands of recordings; no data go to a separate validation split.
+# Here a held-out fold has 12 or 13 series, so the epoch at which a model
+# stops is decided by a dozen series and differs from fold to fold: print
+# it, and compare the ensemble with and without, as here.
+stopped = FoldEnsembleClassifier(network(0), cv=folds, early_stopping_on_fold=True).fit(
+    X_train, y_train
+)
+print("epochs trained per fold model:", [m.n_epochs_ for m in stopped.estimators_])
+print(
+    f"test accuracy with early stopping on folds: {stopped.score(X_test, y_test):.3f}"
+)
+print(f"test accuracy without: {ensemble.score(X_test, y_test):.3f}")
