@@ -18,6 +18,7 @@ Tabular helpers for classical classifiers of sequences ``(n, T, C)``:
 
 from __future__ import annotations
 
+import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 from typing import ClassVar
@@ -340,7 +341,13 @@ class ExtrapolationNowcaster(_FrameBaseline):
         if np.ptp(fields) == 0:
             return zero
         try:
-            velocity = estimate_motion(fields, verbose=False)
+            with warnings.catch_warnings():
+                # pysteps warns when the features of a near-empty field cannot
+                # be screened for outliers; the motion field is still returned
+                warnings.filterwarnings(
+                    "ignore", "Singular matrix during outlier", UserWarning
+                )
+                velocity = estimate_motion(fields, verbose=False)
         except (ValueError, IndexError):  # too few trackable features
             return zero
         return np.nan_to_num(np.asarray(velocity, dtype=np.float64))
