@@ -55,7 +55,7 @@ table, fitted = compare_estimators(
     sort_by="accuracy",
     return_estimators=True,
 )
-print(table.round(3).to_string())
+table.round(3)
 
 # %%
 # Confusion matrix of the deep model on the test set

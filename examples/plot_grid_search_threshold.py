@@ -33,8 +33,8 @@ search.fit(X, y)
 results = pd.DataFrame(search.cv_results_)[
     ["param_base_channels", "param_log_transform", "mean_test_score"]
 ]
-print(results.sort_values("mean_test_score", ascending=False).to_string(index=False))
 print("best:", search.best_params_)
+results.sort_values("mean_test_score", ascending=False)
 
 # %%
 results.pivot(
