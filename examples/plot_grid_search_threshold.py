@@ -37,7 +37,15 @@ print("best:", search.best_params_)
 results.sort_values("mean_test_score", ascending=False)
 
 # %%
-results.pivot(
+scores = results.pivot(
     index="param_base_channels", columns="param_log_transform", values="mean_test_score"
-).plot.bar(ylabel="CSI at 1 mm/h", title="log_transform")
+)
+fig, ax = plt.subplots(figsize=(5.5, 3.2))
+scores.plot.bar(ax=ax, rot=0)
+ax.set_xlabel("base_channels")
+ax.set_ylabel("mean CV CSI at 1 mm/h")
+ax.set_ylim(0, 1)
+ax.legend(title="log_transform", bbox_to_anchor=(1.02, 1), loc="upper left")
+ax.set_title("GridSearchCV over a UNetNowcaster")
+fig.tight_layout()
 plt.show()

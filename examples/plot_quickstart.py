@@ -8,6 +8,7 @@ BasicMotions data shipped with skseq, exactly as any scikit-learn estimator.
 
 # %%
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 
@@ -30,7 +31,11 @@ print("3-fold CV accuracy:", cross_val_score(model, X_train, y_train, cv=3).roun
 # %%
 # The training history lives in the fitted estimator (skorch's History).
 history = model[-1].history_
-plt.plot(history[:, "train_loss"])
-plt.xlabel("epoch")
-plt.ylabel("training loss")
+fig, ax = plt.subplots(figsize=(5.5, 3.2))
+ax.plot(history[:, "epoch"], history[:, "train_loss"], marker="o")
+ax.set_xlabel("epoch")
+ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+ax.set_ylabel("training loss (cross-entropy)")
+ax.set_title("Conv1DActivityClassifier on BasicMotions")
+fig.tight_layout()
 plt.show()
