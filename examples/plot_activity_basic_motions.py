@@ -60,7 +60,7 @@ table.round(3)
 # %%
 # Confusion matrix of the deep model on the test set
 # --------------------------------------------------
-fig, ax = plt.subplots(figsize=(4.5, 4))
+fig, ax = plt.subplots(figsize=(5, 4.2), layout="constrained")
 ConfusionMatrixDisplay.from_estimator(
     fitted["Conv1D + derivative/integral + roll"], X_test, y_test, ax=ax, colorbar=False
 )

@@ -98,7 +98,7 @@ reloaded = mlflow.sklearn.load_model(model_info.model_uri)
 assert np.array_equal(reloaded.predict(X_test), pipeline.predict(X_test))
 print("the reloaded model predicts exactly what the fitted one does")
 
-fig, ax = plt.subplots(figsize=(5, 3))
+fig, ax = plt.subplots(figsize=(5, 3), layout="constrained")
 for key, values in history.items():
     ax.plot(np.arange(1, len(values) + 1), values, label=key)
 ax.set_xlabel("epoch")
