@@ -1138,7 +1138,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         """
         device = self.device_
         devices = [torch.device(device)] if device.startswith("cuda") else []
-        with torch.random.fork_rng(devices=devices), torch.no_grad():
+        with torch.random.fork_rng(devices=devices), torch.inference_mode():
             out = self.net_.forward(X, training=False, device="cpu")
         return out.numpy()
 

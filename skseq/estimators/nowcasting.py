@@ -413,7 +413,7 @@ class UNetNowcaster(BaseFrameRegressor):
         module.train(False)
         outputs = []
         try:
-            with torch.random.fork_rng(devices=devices), torch.no_grad():
+            with torch.random.fork_rng(devices=devices), torch.inference_mode():
                 for start in range(0, len(X), self.batch_size):
                     batch = torch.as_tensor(X[start : start + self.batch_size])
                     out = module(batch.to(self.device_), n_steps)
