@@ -17,6 +17,7 @@ build their network; everything else lives here:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
 import itertools
@@ -141,10 +142,19 @@ class SampleWeightNetMixin:
     set, so that weights of all ones give the unweighted loss).
     """
 
+    #: ``torch.autocast`` dtype of the forward pass on CUDA (``precision``),
+    #: set by the estimator on the net it builds; None computes in float32
+    autocast_dtype = None
+
     def infer(self, x, **fit_params):
         if isinstance(x, Mapping) and _SAMPLE_WEIGHT in x:
             x = x["X"]
-        return super().infer(x, **fit_params)
+        if self.autocast_dtype is None or not str(self.device).startswith("cuda"):
+            return super().infer(x, **fit_params)
+        with torch.autocast("cuda", dtype=self.autocast_dtype):
+            out = super().infer(x, **fit_params)
+        # the loss and the predictions in float32
+        return out.float() if torch.is_tensor(out) and out.is_floating_point() else out
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         loss = super().get_loss(y_pred, y_true, X=X, training=training)
@@ -259,6 +269,8 @@ TRAINING_PARAMETER_CONSTRAINTS: dict[str, list] = {
     "warm_start": ["boolean"],
     "device": [DEVICE],
     "accelerator": [ACCELERATOR, None],
+    "compile": ["boolean"],
+    "precision": [StrOptions({"fp32", "bf16"})],
     "verbose": ["verbose"],
     "random_state": ["random_state"],
 }
@@ -269,6 +281,7 @@ PASSTHROUGH_PREFIXES = (
     "criterion__",
     "iterator_train__",
     "iterator_valid__",
+    "compile__",
 )
 #: passthrough names the estimator sets itself, and the argument to use instead
 _RESERVED_PASSTHROUGH = {
@@ -436,6 +449,29 @@ TRAINING_PARAMETER_DOCS: dict[str, tuple[str, str]] = {
         plain skorch on ``device``.
         """,
     ),
+    "compile": (
+        "bool",
+        """
+        Compile the network with ``torch.compile`` (skorch's ``compile=True``;
+        arguments of ``torch.compile`` pass as ``compile__<name>``, e.g.
+        ``compile__mode="max-autotune"``). The first fit and the first
+        prediction on a new input shape pay the compilation (tens of seconds
+        on a CPU, see :doc:`/benchmarks`); later calls may run faster, most
+        on a GPU. Needs a working C++ compiler on a CPU. Off by default:
+        on the CPU the measured gain did not pay for the compile time.
+        """,
+    ),
+    "precision": (
+        '{"fp32", "bf16"}',
+        """
+        ``"bf16"`` trains and predicts under ``torch.autocast`` with
+        bfloat16 on a CUDA device (weights, optimizer state and returned
+        predictions stay float32): matrix products run on the GPU's bf16
+        tensor cores. CUDA only: a CPU fit with ``"bf16"`` is a
+        ``ValueError`` (without bf16 units, CPUs emulate it slowly, and
+        results would differ from float32). ``"fp32"`` computes in float32.
+        """,
+    ),
     "verbose": (
         "int",
         """
@@ -460,8 +496,11 @@ _KWARGS_DOC = (
     """
     ``optimizer__<name>`` (e.g. ``optimizer__momentum=0.9`` with
     ``optimizer="sgd"``), ``criterion__<name>``, ``iterator_train__<name>``
-    and ``iterator_valid__<name>`` (e.g. ``iterator_train__num_workers=2``)
-    are passed through to the skorch net as in skorch itself. They are
+    and ``iterator_valid__<name>`` (e.g. ``iterator_train__num_workers=2``;
+    on a CUDA device ``pin_memory`` is on unless set here) and
+    ``compile__<name>`` (arguments of ``torch.compile`` with
+    ``compile=True``) are passed through to the skorch net as in skorch
+    itself. They are
     returned by ``get_params``, settable with ``set_params`` and thus in
     ``GridSearchCV`` (``{"optimizer__momentum": [0.0, 0.9]}``). Names the
     estimator sets itself (``optimizer__lr``, ``optimizer__weight_decay``,
@@ -848,6 +887,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             "optimizer__": (optimizer, "the optimizer"),
             "iterator_train__": (DataLoader, "torch's DataLoader"),
             "iterator_valid__": (DataLoader, "torch's DataLoader"),
+            "compile__": (torch.compile, "torch.compile"),
         }
         for prefix, (target, what) in targets.items():
             accepted = inspect.signature(target).parameters
@@ -880,9 +920,13 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         if self.weight_decay:
             kwargs["optimizer__weight_decay"] = float(self.weight_decay)
         kwargs["iterator_train__shuffle"] = True
+        if device.startswith("cuda"):
+            # page-locked batches: faster, asynchronous host-to-GPU copies
+            kwargs["iterator_train__pin_memory"] = True
+            kwargs["iterator_valid__pin_memory"] = True
         kwargs.update(self._passthrough_params())
         net_class, placement = self._net_class_and_placement(device)
-        return net_class(
+        net = net_class(
             module=self._build_module(),
             criterion=criterion,
             optimizer=resolve_optimizer(self.optimizer),
@@ -892,9 +936,41 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             train_split=train_split,
             callbacks=self._make_callbacks(train_split is not None),
             verbose=int(bool(self.verbose)),
+            compile=bool(self.compile),
             **placement,
             **kwargs,
         )
+        net.autocast_dtype = self._autocast_dtype()
+        return net
+
+    def _autocast_dtype(self) -> torch.dtype | None:
+        """The ``torch.autocast`` dtype of ``precision`` (None for float32)."""
+        return torch.bfloat16 if self.precision == "bf16" else None
+
+    def _check_precision(self, device: str) -> None:
+        """``precision="bf16"`` needs CUDA and no accelerator (it has its own)."""
+        if self.precision == "fp32":
+            return
+        if self.accelerator is not None:
+            raise ValueError(
+                f"precision={self.precision!r} cannot be combined with an "
+                "accelerator, which sets the precision itself: use "
+                "accelerate.Accelerator(mixed_precision='bf16') instead."
+            )
+        if not device.startswith("cuda"):
+            raise ValueError(
+                f"precision={self.precision!r} trains under torch.autocast on a CUDA "
+                f"device, but this fit runs on {device!r}. Use precision='fp32' on "
+                "the CPU (without bf16 units it would be emulated slowly, and the "
+                "results would differ from float32), or device='cuda'."
+            )
+
+    def _autocast(self):
+        """Context of the network's forward pass at prediction time."""
+        dtype = getattr(self.net_, "autocast_dtype", None)
+        if dtype is None or not self.device_.startswith("cuda"):
+            return contextlib.nullcontext()
+        return torch.autocast("cuda", dtype=dtype)
 
     def _continue_net(self, y_train: np.ndarray, seed: int, valid, weighted: bool):
         """Hand the current training arguments to the fitted net (warm start)."""
@@ -1046,6 +1122,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                 )
             valid = self._validate_validation_data(*validation_data)
         device = self._resolve_fit_device()
+        self._check_precision(device)
         self.validation_fraction_ = (
             0.0
             if valid is not None
@@ -1138,7 +1215,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         """
         device = self.device_
         devices = [torch.device(device)] if device.startswith("cuda") else []
-        with torch.random.fork_rng(devices=devices), torch.no_grad():
+        with torch.random.fork_rng(devices=devices), torch.inference_mode():
             out = self.net_.forward(X, training=False, device="cpu")
         return out.numpy()
 

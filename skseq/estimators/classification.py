@@ -369,6 +369,8 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         warm_start: bool = False,
         device: str = "cpu",
         accelerator: accelerate.Accelerator | None = None,
+        compile: bool = False,
+        precision: str = "fp32",
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
         **kwargs,
@@ -398,6 +400,8 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         self.warm_start = warm_start
         self.device = device
         self.accelerator = accelerator
+        self.compile = compile
+        self.precision = precision
         self.verbose = verbose
         self.random_state = random_state
         self._set_passthrough_params(kwargs)
@@ -620,6 +624,8 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         warm_start: bool = False,
         device: str = "cpu",
         accelerator: accelerate.Accelerator | None = None,
+        compile: bool = False,
+        precision: str = "fp32",
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
         **kwargs,
@@ -647,6 +653,8 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         self.warm_start = warm_start
         self.device = device
         self.accelerator = accelerator
+        self.compile = compile
+        self.precision = precision
         self.verbose = verbose
         self.random_state = random_state
         self._set_passthrough_params(kwargs)

@@ -132,6 +132,8 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         warm_start: bool = False,
         device: str = "cpu",
         accelerator: accelerate.Accelerator | None = None,
+        compile: bool = False,
+        precision: str = "fp32",
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
         **kwargs,
@@ -155,6 +157,8 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         self.warm_start = warm_start
         self.device = device
         self.accelerator = accelerator
+        self.compile = compile
+        self.precision = precision
         self.verbose = verbose
         self.random_state = random_state
         self._set_passthrough_params(kwargs)

@@ -252,6 +252,8 @@ class UNetNowcaster(BaseFrameRegressor):
         warm_start: bool = False,
         device: str = "cpu",
         accelerator: accelerate.Accelerator | None = None,
+        compile: bool = False,
+        precision: str = "fp32",
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
         **kwargs,
@@ -281,6 +283,8 @@ class UNetNowcaster(BaseFrameRegressor):
         self.warm_start = warm_start
         self.device = device
         self.accelerator = accelerator
+        self.compile = compile
+        self.precision = precision
         self.verbose = verbose
         self.random_state = random_state
         self._set_passthrough_params(kwargs)
@@ -402,8 +406,11 @@ class UNetNowcaster(BaseFrameRegressor):
         prediction never changes the caller's random state.
         """
         module = self.module_
-        # the network itself, also when accelerate wrapped it for data parallelism
-        network = getattr(module, "module", module)
+        # the network itself, also when accelerate wrapped it for data
+        # parallelism or torch.compile (compile=True) wrapped it
+        network = module
+        for attribute in ("_orig_mod", "module", "_orig_mod"):
+            network = getattr(network, attribute, network)
         network.clamp = self._network_range() if self.clip_output else None
         n_steps = self.n_output_frames_ if n_steps is None else n_steps
         devices = (
@@ -413,10 +420,11 @@ class UNetNowcaster(BaseFrameRegressor):
         module.train(False)
         outputs = []
         try:
-            with torch.random.fork_rng(devices=devices), torch.no_grad():
+            with torch.random.fork_rng(devices=devices), torch.inference_mode():
                 for start in range(0, len(X), self.batch_size):
                     batch = torch.as_tensor(X[start : start + self.batch_size])
-                    out = module(batch.to(self.device_), n_steps)
+                    with self._autocast():
+                        out = module(batch.to(self.device_), n_steps)
                     outputs.append(out.to("cpu", torch.float32).numpy())
         finally:
             module.train(was_training)

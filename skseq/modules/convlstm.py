@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 __all__ = ["ConvLSTM", "ConvLSTMCell", "ConvLSTMSeq2Seq", "TemporalAttention"]
@@ -60,6 +61,8 @@ class ConvLSTMCell(nn.Module):
     def forward(
         self, x: Tensor, state: tuple[Tensor, Tensor] | None = None
     ) -> tuple[Tensor, Tensor]:
+        if torch.is_inference_mode_enabled():
+            return self._forward_inference(x, state)
         if state is None:
             state = self.init_state(x.shape[0], *x.shape[-2:], x.device, x.dtype)
         h, c = state
@@ -67,6 +70,46 @@ class ConvLSTMCell(nn.Module):
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(c)
         return h, c
+
+    def _forward_inference(
+        self, x: Tensor, state: tuple[Tensor, Tensor] | None
+    ) -> tuple[Tensor, Tensor]:
+        """The same step, faster, under ``torch.inference_mode``.
+
+        Equal to the training path up to rounding (within ``1e-6``, tested);
+        taken only in inference mode, so training and skorch's validation
+        loss (computed under ``no_grad``) are bit-for-bit unchanged, as
+        PyTorch's own inference fast paths (``nn.MultiheadAttention``). The
+        gate convolution runs in ``channels_last`` (oneDNN's fast layout on
+        CPU); all four gates go through ONE sigmoid over the contiguous
+        output, the cell input's pre-activation doubled in the weights
+        (exact: a power of two) so that ``tanh(g) = 2 sigmoid(2 g) - 1``,
+        and so is ``tanh(c)`` (sigmoid is several times faster than tanh on
+        CPU); without a state the convolution over the zero hidden state and
+        the forget term are skipped.
+        """
+        conv = self.gates
+        hidden = self.hidden_channels
+        weight = torch.cat([conv.weight[: 3 * hidden], 2 * conv.weight[3 * hidden :]])
+        bias = None
+        if conv.bias is not None:
+            bias = torch.cat([conv.bias[: 3 * hidden], 2 * conv.bias[3 * hidden :]])
+        if state is None:  # few input channels: the default layout is faster
+            weight, inputs, c = weight[:, : self.in_channels].contiguous(), x, None
+        else:
+            h, c = state
+            inputs = torch.cat([x, h], dim=1).contiguous(
+                memory_format=torch.channels_last
+            )
+            weight = weight.contiguous(memory_format=torch.channels_last)
+        gates = F.conv2d(inputs, weight, bias, padding=conv.padding).sigmoid_()
+        i, f, o, g = gates.chunk(4, dim=1)
+        # c = i tanh(g) = 2 i s(2g) - i, then + f c; h = o tanh(c) = 2 o s(2c) - o
+        c_new = torch.addcmul(-i, i, g, value=2)
+        if c is not None:
+            c_new.addcmul_(f, c)
+        h_new = torch.addcmul(-o, o, (2 * c_new).sigmoid_(), value=2)
+        return h_new, c_new
 
 
 class ConvLSTM(nn.Module):

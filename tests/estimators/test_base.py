@@ -245,3 +245,114 @@ def test_accelerator_mixed_precision_on_gpu():  # pragma: no cover
     proba = est.predict_proba(X)
     assert proba.shape == (len(X), 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-3)
+
+
+# ---------------------------------------- compile= and precision= (issue 19)
+needs_cuda = pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA device"
+)
+
+
+def test_precision_bf16_is_refused_on_cpu_with_a_clear_message():
+    X, y = _data()
+    est = _clf(precision="bf16")
+    with pytest.raises(ValueError, match=r"precision='bf16'.*CUDA.*'cpu'"):
+        est.fit(X, y)
+    assert not hasattr(est, "net_")  # refused before any network is built
+    with pytest.raises(ValueError, match="precision"):
+        _clf(precision="fp16").fit(X, y)
+
+
+def test_precision_bf16_with_accelerator_is_refused():
+    accelerate = pytest.importorskip("accelerate")
+    X, y = _data()
+    est = _clf(precision="bf16", accelerator=accelerate.Accelerator(cpu=True))
+    with pytest.raises(ValueError, match="mixed_precision"):
+        est.fit(X, y)
+
+
+def test_fp32_net_has_no_autocast_and_no_pinned_memory_on_cpu():
+    X, y = _data()
+    est = _clf().fit(X, y)
+    assert est.net_.autocast_dtype is None
+    assert "iterator_train__pin_memory" not in est.net_.get_params()
+
+
+def test_compile_is_passed_to_skorch_and_predicts_like_eager():
+    """compile=True compiles the module (skorch's compile); with dynamo's
+    eager backend (no code generation: fast) the numbers are unchanged."""
+    X, y = _data()
+    eager = _clf().fit(X, y)
+    compiled = _clf(compile=True, compile__backend="eager").fit(X, y)
+    assert compiled.net_.compile is True
+    assert type(compiled.module_).__name__ == "OptimizedModule"
+    np.testing.assert_allclose(
+        compiled.predict_proba(X), eager.predict_proba(X), rtol=1e-5, atol=1e-6
+    )
+    restored = pickle.loads(pickle.dumps(compiled))
+    np.testing.assert_array_equal(restored.predict(X), compiled.predict(X))
+
+
+def test_unknown_compile_argument_is_refused():
+    X, y = _data()
+    with pytest.raises(ValueError, match=r"compile__bogus.*torch\.compile"):
+        _clf(compile=True, compile__bogus=1).fit(X, y)
+
+
+def _has_cxx_compiler() -> bool:
+    import shutil
+
+    return any(shutil.which(name) for name in ("g++", "c++", "clang++"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not _has_cxx_compiler(), reason="torch.compile (inductor) needs a C++ compiler"
+)
+def test_compile_with_inductor_on_cpu():
+    """The compiled network predicts like the same weights run eagerly (its
+    training differs within rounding and dropout draws, so fits are not
+    compared)."""
+    X, y = _data(n=8, T=8)
+    compiled = _clf(max_epochs=1, compile=True).fit(X, y)
+    assert type(compiled.module_).__name__ == "OptimizedModule"
+    proba = compiled.predict_proba(X)
+    compiled.net_.module_ = compiled.module_._orig_mod  # the eager network
+    np.testing.assert_allclose(proba, compiled.predict_proba(X), rtol=1e-5, atol=1e-6)
+
+
+@needs_cuda
+def test_bf16_on_cuda_trains_float32_weights_and_predicts_float32():
+    X, y = _data()
+    est = _clf(device="cuda", precision="bf16").fit(X, y)
+    assert est.net_.autocast_dtype is torch.bfloat16
+    assert all(p.dtype == torch.float32 for p in est.module_.parameters())
+    proba = est.predict_proba(X)
+    assert proba.dtype == np.float32 and np.isfinite(proba).all()
+    fp32 = _clf(device="cuda").fit(X, y)
+    np.testing.assert_allclose(proba, fp32.predict_proba(X), atol=0.05)
+
+
+@needs_cuda
+def test_cuda_fit_pins_memory_unless_told_otherwise():
+    X, y = _data()
+    assert _clf(device="cuda").fit(X, y).net_.iterator_train__pin_memory is True
+    est = _clf(device="cuda", iterator_train__pin_memory=False).fit(X, y)
+    assert est.net_.iterator_train__pin_memory is False
+
+
+@needs_cuda
+def test_nowcaster_bf16_on_cuda_matches_fp32_roughly():
+    from skseq import UNetNowcaster
+    from skseq.datasets import make_radar_sequences
+    from skseq.preprocessing import sliding_windows
+
+    frames = make_radar_sequences(n_frames=16, height=32, width=32, random_state=0)
+    X, y = sliding_windows(frames, n_input=4, n_output=2)
+    params = {"depth": 2, "base_channels": 4, "max_epochs": 2, "random_state": 0}
+    bf16 = UNetNowcaster(device="cuda", precision="bf16", **params).fit(X, y)
+    fp32 = UNetNowcaster(device="cuda", **params).fit(X, y)
+    pred = bf16.predict(X)
+    assert pred.dtype == np.float32 and np.isfinite(pred).all()
+    scale = np.abs(fp32.predict(X)).max()
+    np.testing.assert_allclose(pred, fp32.predict(X), atol=0.1 * scale)

@@ -254,3 +254,15 @@ def test_accelerator_on_cpu_predicts_like_plain_skorch():
     np.testing.assert_array_equal(
         accelerated.predict_sequence(X, 4), plain.predict_sequence(X, 4)
     )
+
+
+@pytest.mark.parametrize("two_path", [False, True])
+def test_predict_fast_path_matches_training_path(two_path):
+    """predict runs in inference mode (channels_last, fused ConvLSTM gates);
+    it gives the outputs of the training-path network within 1e-5."""
+    X, y = _rain_leads(n=4)
+    est = UNetNowcaster(**dict(TINY, two_path=two_path, convlstm_hidden=3)).fit(X, y)
+    module = est.module_.eval()
+    with torch.no_grad():
+        slow = module(torch.as_tensor(X[:, :, None]), 4)[:, :, 0].numpy()
+    np.testing.assert_allclose(est.predict_sequence(X, 4), slow, rtol=1e-5, atol=1e-5)

@@ -224,3 +224,56 @@ def test_networks_can_overfit_tiny_data():
         RainNet(3, depth=2, base_channels=8, dropout=0.0), x, x[:, -1], nn.MSELoss()
     )
     assert last < 0.3 * first
+
+
+# --------------------------------------------------- inference fast paths (issue 19)
+def _train_and_inference_outputs(model, *inputs):
+    """Outputs of the training path (``no_grad``) and of ``inference_mode``."""
+    model.eval()
+    with torch.no_grad():
+        slow = model(*inputs)
+    with torch.inference_mode():
+        fast = model(*inputs)
+    return slow, fast
+
+
+@pytest.mark.parametrize("kernel_size", [3, 5])
+@pytest.mark.parametrize("bias", [True, False])
+def test_convlstm_cell_inference_path_matches_training_path(kernel_size, bias):
+    torch.manual_seed(0)
+    cell = ConvLSTMCell(3, 8, kernel_size=kernel_size, bias=bias)
+    x = torch.randn(2, 3, 11, 13)
+    state = (torch.randn(2, 8, 11, 13), torch.randn(2, 8, 11, 13))
+    for args in [(x,), (x, state)]:  # zero state skipped, and a given state
+        (h, c), (h_fast, c_fast) = _train_and_inference_outputs(cell, *args)
+        torch.testing.assert_close(h_fast, h, rtol=1e-6, atol=1e-6)
+        torch.testing.assert_close(c_fast, c, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"two_path": True, "convlstm_hidden": 4}])
+def test_rainnet_inference_path_matches_training_path(kwargs):
+    torch.manual_seed(0)
+    net = RainNet(3, depth=2, base_channels=4, **kwargs)
+    x = torch.rand(2, 3, 1, 20, 28)
+    slow, fast = _train_and_inference_outputs(net, x)
+    torch.testing.assert_close(fast, slow, rtol=1e-5, atol=1e-6)
+    assert not fast.requires_grad and torch.is_inference(fast)
+
+
+def test_seq2seq_inference_path_matches_training_path():
+    torch.manual_seed(0)
+    model = ConvLSTMSeq2Seq(2, 2, n_out_frames=3, hidden_channels=6)
+    slow, fast = _train_and_inference_outputs(model, torch.randn(2, 4, 2, 9, 10))
+    torch.testing.assert_close(fast, slow, rtol=1e-5, atol=1e-6)
+
+
+def test_training_path_is_untouched_by_inference_fast_path():
+    """Outside inference mode the cell is the fused-gates reference formula."""
+    torch.manual_seed(0)
+    cell = ConvLSTMCell(2, 4)
+    x, h, c = torch.randn(1, 2, 6, 7), torch.randn(1, 4, 6, 7), torch.randn(1, 4, 6, 7)
+    i, f, o, g = cell.gates(torch.cat([x, h], 1)).chunk(4, 1)
+    c_ref = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_ref = torch.sigmoid(o) * torch.tanh(c_ref)
+    h_new, c_new = cell(x, (h, c))
+    assert torch.equal(h_new, h_ref) and torch.equal(c_new, c_ref)
