@@ -212,7 +212,9 @@ def test_too_few_input_frames_and_mismatch():
     with pytest.raises(ValueError, match="was fitted on"):
         est.predict(X[:, :3])
     with pytest.raises(ValueError, match="was fitted on"):
-        est.predict(X[:, :, :30])
+        est.predict(X[:, :, None].repeat(2, axis=2))  # 2 channels, fitted on 1
+    # any H x W (issue 15): frames of another size are nowcast
+    assert est.predict(X[:, :, :30]).shape[-2:] == X[:, :, :30].shape[-2:]
 
 
 def test_beats_persistence_on_moving_cells():
