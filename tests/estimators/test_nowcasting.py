@@ -327,3 +327,21 @@ def test_dask_input():
     np.testing.assert_array_equal(
         lazy.predict(da.from_array(X, chunks=2)), eager.predict(X)
     )
+
+
+def test_dask_array_on_a_local_cluster():
+    """Data held by a dask cluster: fit reads it through the cluster's client."""
+    da = pytest.importorskip("dask.array")
+    distributed = pytest.importorskip("distributed")
+    X, y = _rain()
+    eager = UNetNowcaster(**TINY).fit(X, y)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        X_dask = client.persist(da.from_array(X, chunks=(4, -1, -1, -1)))
+        y_dask = client.persist(da.from_array(y, chunks=(4, -1, -1, -1)))
+        lazy = UNetNowcaster(**TINY).fit(X_dask, y_dask)
+        np.testing.assert_array_equal(lazy.predict(X_dask), eager.predict(X))
