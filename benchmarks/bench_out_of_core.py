@@ -1,12 +1,12 @@
 """Out-of-core training and large-domain nowcasting: peak memory and frames/s.
 
 Two measurements, each in its own child process (so that each peak is its
-own: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the child, cross-checked
-by the parent with ``RUSAGE_CHILDREN``):
+own: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the child, the parent
+also reports ``RUSAGE_CHILDREN``, the largest peak of its children so far):
 
-* ``train``: writes a float32 frame archive of ``--archive-gb`` GB to
-  ``--dir`` (``(n_frames, H, W)``, ``H = W = --frame-size``, smooth moving
-  fields), opens it as a read-only ``np.memmap``, windows it with
+* ``train``: a first child writes a float32 frame archive of ``--archive-gb``
+  GB to ``--dir`` (``(n_frames, H, W)``, ``H = W = --frame-size``, smooth
+  moving fields); the measured child opens it as a read-only ``np.memmap``, windows it with
   ``sliding_windows(archive, 4, 1, stride=--stride, copy=False)`` (read-only
   strided views, nothing copied) and trains ``UNetNowcaster`` for one epoch
   (``max_epochs=1``, no validation split). Reported: the peak resident memory
@@ -52,19 +52,29 @@ def _peak_mib() -> float:
 
 
 def _write_archive(path: Path, n_frames: int, size: int) -> None:
-    """A float32 archive of smooth moving rain-like fields, written in chunks."""
+    """A float32 ``.npy`` archive of smooth moving rain-like fields.
+
+    Written chunk by chunk with plain file writes, not through a memory map
+    (pages written through a map would count in the writer's memory).
+    """
     import numpy as np
 
-    archive = np.lib.format.open_memmap(
-        path, mode="w+", dtype=np.float32, shape=(n_frames, size, size)
-    )
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
-    for start in range(0, n_frames, 64):
-        t = np.arange(start, min(start + 64, n_frames), dtype=np.float32)[:, None, None]
-        field = np.sin(6.0 * (xx - 0.01 * t)) * np.cos(5.0 * (yy + 0.007 * t))
-        archive[start : start + len(t)] = np.maximum(field, 0.0) * 10.0
-    archive.flush()
-    del archive
+    header = {"descr": "<f4", "fortran_order": False, "shape": (n_frames, size, size)}
+    with open(path, "wb") as f:
+        np.lib.format.write_array_header_1_0(f, header)
+        for start in range(0, n_frames, 64):
+            t = np.arange(start, min(start + 64, n_frames), dtype=np.float32)
+            t = t[:, None, None]
+            field = np.sin(6.0 * (xx - 0.01 * t)) * np.cos(5.0 * (yy + 0.007 * t))
+            f.write((np.maximum(field, 0.0) * 10.0).astype("<f4").tobytes())
+
+
+def child_write(args) -> dict:
+    size = args.frame_size
+    n_frames = int(args.archive_gb * 1e9 // (size * size * 4))
+    _write_archive(Path(args.archive), n_frames, size)
+    return {"written": args.archive}
 
 
 def child_train(args) -> dict:
@@ -75,39 +85,32 @@ def child_train(args) -> dict:
     from skseq import UNetNowcaster
     from skseq.preprocessing import sliding_windows
 
-    size = args.frame_size
-    n_frames = int(args.archive_gb * 1e9 // (size * size * 4))
-    directory = Path(args.dir)
-    path = directory / f"skseq_bench_archive_{os.getpid()}.npy"
-    try:
-        _write_archive(path, n_frames, size)
-        archive = np.load(path, mmap_mode="r")
-        X, y = sliding_windows(archive, 4, 1, stride=args.stride, copy=False)
-        rss_before = _rss_mib()
-        est = UNetNowcaster(
-            max_epochs=1,
-            validation_fraction=None,
-            patience=None,
-            batch_size=args.batch_size,
-            random_state=0,
-        )
-        start = time.perf_counter()
-        est.fit(X, y)
-        seconds = time.perf_counter() - start
-        epoch = float(est.history_[-1, "dur"])
-        return {
-            "archive_gb": path.stat().st_size / 1e9,
-            "archive_shape": list(archive.shape),
-            "windows": len(X),
-            "stride": args.stride,
-            "fit_seconds": seconds,
-            "epoch_seconds": epoch,
-            "train_windows_per_s": len(X) / epoch,
-            "rss_before_fit_mib": rss_before,
-            "peak_rss_mib": _peak_mib(),
-        }
-    finally:
-        path.unlink(missing_ok=True)
+    path = Path(args.archive)
+    archive = np.load(path, mmap_mode="r")
+    X, y = sliding_windows(archive, 4, 1, stride=args.stride, copy=False)
+    rss_before = _rss_mib()
+    est = UNetNowcaster(
+        max_epochs=1,
+        validation_fraction=None,
+        patience=None,
+        batch_size=args.batch_size,
+        random_state=0,
+    )
+    start = time.perf_counter()
+    est.fit(X, y)
+    seconds = time.perf_counter() - start
+    epoch = float(est.history_[-1, "dur"])
+    return {
+        "archive_gb": path.stat().st_size / 1e9,
+        "archive_shape": list(archive.shape),
+        "windows": len(X),
+        "stride": args.stride,
+        "fit_seconds": seconds,
+        "epoch_seconds": epoch,
+        "train_windows_per_s": len(X) / epoch,
+        "rss_before_fit_mib": rss_before,
+        "peak_rss_mib": _peak_mib(),
+    }
 
 
 def child_predict(args) -> dict:
@@ -167,18 +170,26 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--dir", default=tempfile.gettempdir())
     parser.add_argument("--only", choices=["train", "predict"], default=None)
-    parser.add_argument("--child", choices=["train", "predict"], default=None)
+    parser.add_argument("--child", choices=["write", "train", "predict"], default=None)
+    parser.add_argument("--archive", default=None)
     args, _ = parser.parse_known_args()
     if args.child:
-        result = (child_train if args.child == "train" else child_predict)(args)
-        print(json.dumps(result))
+        children = {"write": child_write, "train": child_train}
+        print(json.dumps(children.get(args.child, child_predict)(args)))
         return
     argv = [a for a in sys.argv[1:] if not a.startswith("--only")]
     if args.only in argv:
         argv.remove(args.only)
-    for kind in ("predict", "train"):
-        if args.only in (None, kind):
-            print(kind, json.dumps(_run_child(kind, argv), indent=1), flush=True)
+    if args.only in (None, "predict"):
+        print("predict", json.dumps(_run_child("predict", argv), indent=1), flush=True)
+    if args.only in (None, "train"):
+        archive = Path(args.dir) / f"skseq_bench_archive_{os.getpid()}.npy"
+        try:
+            _run_child("write", [*argv, "--archive", str(archive)])
+            result = _run_child("train", [*argv, "--archive", str(archive)])
+            print("train", json.dumps(result, indent=1), flush=True)
+        finally:
+            archive.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

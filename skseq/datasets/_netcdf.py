@@ -40,7 +40,7 @@ def load_netcdf_frames(
         xarray's ``chunks`` dict), read lazily: the frame estimators then
         read it batch by batch, never whole (needs dask).
     engine : str or None, default=None
-        xarray's backend (``"scipy"``, ``"h5netcdf"``, ``"netcdf4"``); None
+        The xarray backend (``"scipy"``, ``"h5netcdf"``, ``"netcdf4"``); None
         lets xarray choose from the file.
 
     Returns
