@@ -26,7 +26,7 @@ TORCH_STAMP := $(VENV)/.skseq-torch
 DEMO_STAMP := $(VENV)/.skseq-demo
 STAMP := $(VENV)/.skseq-installed
 DEMO_EXTRAS := plot,nowcast
-TEST_EXTRAS := test,nowcast,imbalanced,tracking,dask,accelerate,export
+TEST_EXTRAS := test,nowcast,imbalanced,tracking,dask,accelerate,export,io
 
 .PHONY: demo test lint format docs benchmark clean venv
 

@@ -113,6 +113,8 @@ def validate_data(
     allow_nan: bool = False,
     allow_2d: bool = True,
     dtype=np.float32,
+    any_frame_size: bool = False,
+    lazy: bool = False,
 ):
     """Validate ``X`` for ``estimator``; record or check its fitted shape.
 
@@ -144,6 +146,15 @@ def validate_data(
     dtype : numpy dtype, list of dtypes or None, default=np.float32
         Dtype of the returned array, as in :func:`sklearn.utils.check_array`
         (float32 by default; None keeps the input's).
+    any_frame_size : bool, default=False
+        Frames only, with ``reset=False``: accept frames of any ``H x W``
+        (fully convolutional models); the number of frames and channels is
+        still checked, ``n_features_in_`` (which depends on ``H x W``) not.
+    lazy : bool, default=False
+        Frames only: return out-of-core input (memmaps and views of them,
+        read-only strided views, dask / xarray / zarr / h5py arrays) as a
+        ``LazyFrames`` (``skseq.utils._lazy``) read batch by batch, its
+        finiteness checked chunk by chunk, instead of converting it whole.
 
     Returns
     -------
@@ -151,6 +162,7 @@ def validate_data(
         ``(n, T, C)`` for sequences, ``(n, T, C, H, W)`` for frames, the
         input's shape for ``"any"``.
     """
+    from skseq.utils._lazy import check_frames_lazy, is_out_of_core
     from skseq.utils.validation import check_frames, check_sequences, to_numeric_array
 
     if layout == "sequences":
@@ -164,8 +176,10 @@ def validate_data(
         shape = tuple(X.shape[1:])
         described = "sequences of shape (n_samples, {}, {})"
     elif layout == "frames":
-        X, _ = check_frames(
-            X, min_frames=min_length if reset else 1, allow_nan=allow_nan, dtype=dtype
+        check = check_frames_lazy if lazy and is_out_of_core(X) else check_frames
+        kwargs = {} if check is check_frames_lazy else {"dtype": dtype}
+        X, _ = check(
+            X, min_frames=min_length if reset else 1, allow_nan=allow_nan, **kwargs
         )
         shape = (X.shape[1], X.shape[2], tuple(X.shape[3:]))
         described = "frames of shape (n_frames, C, (H, W)) = ({}, {}, {})"
@@ -193,6 +207,14 @@ def validate_data(
         return X
     check_is_fitted(estimator)
     expected = tuple(getattr(estimator, name) for name in attrs)
+    if layout == "frames" and any_frame_size:
+        if shape[:2] != expected[:2]:
+            raise ValueError(
+                f"X has (n_frames, C) = {shape[:2]} but {type(estimator).__name__} "
+                f"was fitted on {expected[:2]}; frames of any H x W are accepted, "
+                "but the number of frames and channels must match the fit."
+            )
+        return X
     if n_features != estimator.n_features_in_ or shape != expected:
         detail = ""
         if attrs:
@@ -290,12 +312,23 @@ class FrameInputMixin:
     and ``n_features_in_`` (values per sample) and checks them afterwards.
     """
 
+    #: predict on frames of any H x W (fully convolutional networks)
+    _any_frame_size = False
+    #: read out-of-core input (memmaps, strided views, dask ...) batch by batch
+    _lazy_frames = False
+
     def _min_input_frames(self) -> int:
         return 1
 
     def _validate_frames(self, X, *, reset: bool):
         return validate_data(
-            self, X, reset=reset, layout="frames", min_length=self._min_input_frames()
+            self,
+            X,
+            reset=reset,
+            layout="frames",
+            min_length=self._min_input_frames(),
+            any_frame_size=self._any_frame_size,
+            lazy=self._lazy_frames,
         )
 
     def __sklearn_tags__(self):

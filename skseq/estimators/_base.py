@@ -310,6 +310,7 @@ WARM_START_CONTINUABLE = frozenset(
         "verbose",
         "random_state",
         "clip_output",
+        "tile_size",
     }
 )
 
@@ -1262,18 +1263,36 @@ def resolve_loss(loss: str):
     return classes[loss]
 
 
+#: ``tile_size="auto"``: the side of a tile's core, in pixels
+AUTO_TILE_SIZE = 256
+
+
 class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator):
     """Frame-to-frame regressors: validation of target frames and scoring.
 
     Predictions come back in the layout of the ``y`` seen in ``fit``
-    (``(n, T_out, H, W)`` or ``(n, T_out, C, H, W)``).
+    (``(n, T_out, H, W)`` or ``(n, T_out, C, H, W)``). The networks are
+    fully convolutional: they predict on frames of any ``H x W`` (tile by
+    tile on large domains, see ``tile_size``), and out-of-core input
+    (memmaps, strided views, dask / xarray / zarr arrays) is read batch by
+    batch.
     """
+
+    _any_frame_size = True
+    _lazy_frames = True
+
+    def _tile_plan(self, halo: int) -> tuple[int, int] | None:
+        """``(tile_size, halo)`` for tiled prediction, or None for one pass."""
+        if self.tile_size is None:
+            return None
+        size = AUTO_TILE_SIZE if self.tile_size == "auto" else int(self.tile_size)
+        return size, int(halo)
 
     def _validate_targets(self, y, X: np.ndarray) -> np.ndarray:
         from skseq.utils.validation import check_frame_targets
 
         y_raw_ndim = getattr(y, "ndim", None) or np.ndim(y)
-        y = check_frame_targets(y, X)
+        y = check_frame_targets(y, X, lazy=self._lazy_frames)
         self.n_output_frames_ = y.shape[1]
         self.n_channels_out_ = y.shape[2]
         self.target_ndim_ = int(y_raw_ndim)
@@ -1283,7 +1302,7 @@ class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator
         from skseq.utils.validation import check_frame_targets
 
         X = self._validate_predict_X(X)
-        y = check_frame_targets(y, X, name=names[1])
+        y = check_frame_targets(y, X, name=names[1], lazy=self._lazy_frames)
         expected = (self.n_output_frames_, self.n_channels_out_)
         if y.shape[1:3] != expected:
             raise ValueError(

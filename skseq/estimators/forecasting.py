@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+import torch
 from sklearn.utils._param_validation import StrOptions
 
 from skseq.estimators._base import (
@@ -16,6 +18,7 @@ from skseq.estimators._base import (
     resolve_loss,
 )
 from skseq.modules.convlstm import ConvLSTMSeq2Seq
+from skseq.modules.tiling import seq2seq_halo, tiled_apply
 
 if TYPE_CHECKING:  # only for the annotation; accelerate is optional
     import accelerate
@@ -59,6 +62,19 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         Training loss over all output frames and pixels: squared error,
         absolute error, Huber (squared below 1, absolute above) or
         ``log(cosh(error))``.
+    tile_size : int, "auto" or None, default="auto"
+        Prediction on large domains, whatever frame size the network was
+        fitted on: the network runs tile by tile, on cores of ``tile_size``
+        pixels extended on each side by a halo covering its receptive field
+        (gate convolutions of every layer at every encoder and decoder step),
+        keeping the cores. The result equals one pass over the whole domain
+        (up to float rounding) while memory grows with the tile, not the
+        domain. ``"auto"`` uses cores of 256 pixels (frames up to 256x256 run
+        in one pass, as with ``None``); ``None`` always runs one pass.
+        ``attention_mode="frame"`` averages attention scores over the whole
+        frame, so its output depends on the entire domain and cannot be
+        tiled: ``"auto"`` then runs one pass and an integer is an error.
+        Read at prediction time; training is never tiled.
     {training_parameters}
 
     Attributes
@@ -70,7 +86,8 @@ class ConvLSTMForecaster(BaseFrameRegressor):
     n_channels_in_, n_channels_out_ : int
         Channels of the input and target frames (1 for 4D arrays).
     frame_shape_ : tuple of int
-        ``(H, W)``.
+        ``(H, W)`` of the training frames. Prediction accepts frames of any
+        ``H x W`` (every layer is a same-size convolution).
     n_features_in_ : int
         Values per input sample.
     net_ : skorch.NeuralNet
@@ -109,6 +126,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         "attention": ["boolean"],
         "attention_mode": [StrOptions({"pixel", "frame"})],
         "loss": [StrOptions(set(_LOSSES))],
+        "tile_size": [positive_int(), StrOptions({"auto"}), None],
     }
 
     def __init__(
@@ -120,6 +138,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         attention: bool = True,
         attention_mode: str = "pixel",
         loss: str = "mse",
+        tile_size: int | str | None = "auto",
         optimizer: str | type = "adam",
         lr: float = 3e-3,
         weight_decay: float = 0.0,
@@ -145,6 +164,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         self.attention = attention
         self.attention_mode = attention_mode
         self.loss = loss
+        self.tile_size = tile_size
         self.optimizer = optimizer
         self.lr = lr
         self.weight_decay = weight_decay
@@ -169,6 +189,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
                 "attention=True needs encoder_decoder=True (the decoder attends over "
                 "the encoder states); set attention=False for the plain model."
             )
+        self._tile_plan(0)
         if self.kernel_size % 2 == 0:
             raise ValueError(
                 f"kernel_size must be odd (same-size gate convolutions); got "
@@ -198,13 +219,48 @@ class ConvLSTMForecaster(BaseFrameRegressor):
             attention_mode=self.attention_mode,
         )
 
+    def _tile_plan(self, halo: int) -> tuple[int, int] | None:
+        if self.attention and self.attention_mode == "frame":
+            if isinstance(self.tile_size, numbers.Integral):
+                raise ValueError(
+                    "attention_mode='frame' averages attention scores over the "
+                    "whole frame, so the output depends on the entire domain and "
+                    "cannot be computed tile by tile; use tile_size=None or "
+                    "'auto' (both run one pass) or attention_mode='pixel'."
+                )
+            return None
+        return super()._tile_plan(halo)
+
+    def _network_output(self, X) -> np.ndarray:
+        """Network output ``(n, T_out, C, H, W)``, tile by tile on large domains."""
+        module = self.module_
+        network = getattr(module, "module", module)
+        tile = self._tile_plan(seq2seq_halo(network, self.n_input_frames_))
+        if tile is None or max(X.shape[-2:]) <= tile[0]:
+            return super()._network_output(X)
+        device = self.device_
+        devices = [torch.device(device)] if device.startswith("cuda") else []
+        was_training = module.training
+        module.train(False)
+        outputs = []
+        try:
+            with torch.random.fork_rng(devices=devices), torch.no_grad():
+                for start in range(0, len(X), self.batch_size):
+                    batch = torch.as_tensor(X[start : start + self.batch_size])
+                    out = tiled_apply(module, batch.to(device), *tile)
+                    outputs.append(out.to("cpu", torch.float32).numpy())
+        finally:
+            module.train(was_training)
+        return np.concatenate(outputs)
+
     def predict(self, X) -> np.ndarray:
         """Forecast the next ``n_output_frames_`` frames.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_input_frames, H, W) or (n_samples, n_input_frames, C, H, W)
-            Past frames, the same frame count and size as in ``fit``.
+            Past frames, as many per sample and with as many channels as in
+            ``fit``, of any ``H x W``.
 
         Returns
         -------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from numbers import Real
 from typing import TYPE_CHECKING, ClassVar
 
@@ -20,13 +21,21 @@ from skseq.estimators._base import (
 )
 from skseq.modules.layers import _ACTIVATIONS
 from skseq.modules.losses import LogCoshL1Loss
+from skseq.modules.tiling import rainnet_halo
 from skseq.modules.unet import RainNet, RecursiveNowcastNet
+from skseq.utils._lazy import LazyFrames
 from skseq.utils.validation import check_positive_int
 
 if TYPE_CHECKING:  # only for the annotation; accelerate is optional
     import accelerate
 
 __all__ = ["UNetNowcaster"]
+
+
+def _log_offset(a: np.ndarray, offset: float) -> np.ndarray:
+    """``log(a + offset)`` in float32."""
+    return np.log(a + np.float32(offset)).astype(np.float32)
+
 
 _RESIDUALS = ("none", "last", "prior")
 _LOSSES = ("logcosh+mae", "logcosh", "mae", "mse", "huber")
@@ -150,6 +159,18 @@ class UNetNowcaster(BaseFrameRegressor):
         next step and a recursive nowcast can grow without bound. Read at
         prediction time too, so ``set_params(clip_output=False)`` on a fitted
         estimator shows the raw network output.
+    tile_size : int, "auto" or None, default="auto"
+        Prediction on large domains, whatever frame size the network was
+        fitted on: each step of the recursion runs the U-Net tile by tile,
+        on cores of ``tile_size`` pixels (rounded up to a multiple of
+        ``2 ** depth``) extended on each side by a halo covering the
+        network's receptive field, and keeps the cores; the advection prior,
+        the residual and the clip stay on the whole domain. The result
+        equals one pass over the whole domain (up to float rounding) while
+        memory grows with the tile, not the domain. ``"auto"`` uses cores of
+        256 pixels (frames up to 256x256 run in one pass, as with ``None``);
+        ``None`` always runs one pass. Read at prediction time; training is
+        never tiled.
     {training_parameters}
 
     Attributes
@@ -162,9 +183,11 @@ class UNetNowcaster(BaseFrameRegressor):
         Lead times in the ``y`` given to ``fit``: the steps the network was
         trained unrolled over, and the frames :meth:`predict` returns.
     frame_shape_ : tuple of int
-        ``(H, W)`` of the training frames.
+        ``(H, W)`` of the training frames. Prediction accepts frames of any
+        ``H x W`` (the U-Net mirror-pads them to a multiple of ``2 ** depth``
+        and crops back).
     n_features_in_ : int
-        Values per input sample.
+        Values per input sample in ``fit``.
     target_range_ : tuple of float
         ``(min, max)`` of the ``y`` given to the last ``fit``, in its units.
     net_ : skorch.NeuralNet
@@ -223,6 +246,7 @@ class UNetNowcaster(BaseFrameRegressor):
         "log_transform": ["boolean"],
         "log_offset": [Interval(Real, 0, None, closed="neither")],
         "clip_output": ["boolean"],
+        "tile_size": [positive_int(), StrOptions({"auto"}), None],
     }
 
     def __init__(
@@ -240,6 +264,7 @@ class UNetNowcaster(BaseFrameRegressor):
         log_transform: bool = False,
         log_offset: float = 0.01,
         clip_output: bool = True,
+        tile_size: int | str | None = "auto",
         optimizer: str | type = "adam",
         lr: float = 2e-3,
         weight_decay: float = 0.0,
@@ -271,6 +296,7 @@ class UNetNowcaster(BaseFrameRegressor):
         self.log_transform = log_transform
         self.log_offset = log_offset
         self.clip_output = clip_output
+        self.tile_size = tile_size
         self.optimizer = optimizer
         self.lr = lr
         self.weight_decay = weight_decay
@@ -310,7 +336,9 @@ class UNetNowcaster(BaseFrameRegressor):
                 "log_transform=True computes log(x + log_offset) of rain rates, "
                 "which must be >= 0."
             )
-        return np.log(a + np.float32(self.log_offset)).astype(np.float32)
+        if isinstance(a, LazyFrames):  # out of core: transformed batch by batch
+            return a.with_transform(partial(_log_offset, offset=self.log_offset))
+        return _log_offset(a, self.log_offset)
 
     def _inverse_transform(self, a: np.ndarray) -> np.ndarray:
         if not self.log_transform:
@@ -412,6 +440,14 @@ class UNetNowcaster(BaseFrameRegressor):
         for attribute in ("_orig_mod", "module", "_orig_mod"):
             network = getattr(network, attribute, network)
         network.clamp = self._network_range() if self.clip_output else None
+        # only a RainNet step has a known receptive field to tile with
+        network.tile = (
+            self._tile_plan(
+                rainnet_halo(network.step, network.step.down[0][0].in_channels)
+            )
+            if isinstance(network.step, RainNet)
+            else None
+        )
         n_steps = self.n_output_frames_ if n_steps is None else n_steps
         devices = (
             [torch.device(self.device_)] if self.device_.startswith("cuda") else []
@@ -428,6 +464,7 @@ class UNetNowcaster(BaseFrameRegressor):
                     outputs.append(out.to("cpu", torch.float32).numpy())
         finally:
             module.train(was_training)
+            network.tile = None
         if not outputs:
             return np.empty(
                 (0, n_steps, self.n_channels_out_, *X.shape[-2:]), np.float32
@@ -447,7 +484,8 @@ class UNetNowcaster(BaseFrameRegressor):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_input_frames, H, W) or (n_samples, n_input_frames, C, H, W)
-            Past frames, as many per sample as in ``fit``.
+            Past frames, as many per sample and with as many channels as in
+            ``fit``, of any ``H x W``.
 
         Returns
         -------
@@ -469,7 +507,8 @@ class UNetNowcaster(BaseFrameRegressor):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_input_frames, H, W) or (n_samples, n_input_frames, C, H, W)
-            Past frames, as many per sample as in ``fit``.
+            Past frames, as many per sample and with as many channels as in
+            ``fit``, of any ``H x W``.
         n_steps : int
             Number of future frames.
 

@@ -8,6 +8,7 @@ from torch import Tensor, nn
 from skseq.modules.advection import advect_translation, estimate_translation
 from skseq.modules.convlstm import ConvLSTM
 from skseq.modules.layers import crop_padding, get_activation, pad_to_multiple
+from skseq.modules.tiling import tiled_apply
 
 __all__ = ["RainNet", "RecursiveNowcastNet"]
 
@@ -173,6 +174,12 @@ class RecursiveNowcastNet(nn.Module):
         unchanged (straight-through), so a clamped pixel still learns.
     motion_sigma : float, default=1.5
         Smoothing (pixels) of the frames before the motion estimate.
+    tile : tuple of int or None, default=None
+        ``(tile_size, halo)``: in evaluation mode, run the step network tile
+        by tile (:func:`~skseq.modules.tiling.tiled_apply`) on domains larger
+        than ``tile_size``, equal to one pass inside the cropped cores when
+        ``halo`` covers the step's receptive field. The recursion, the
+        advection prior, residual and clamp stay on the whole domain.
 
     Shape
     -----
@@ -189,6 +196,7 @@ class RecursiveNowcastNet(nn.Module):
         residual: str = "none",
         clamp: tuple[float, float] | None = None,
         motion_sigma: float = 1.5,
+        tile: tuple[int, int] | None = None,
     ):
         super().__init__()
         if n_steps < 1:
@@ -209,6 +217,14 @@ class RecursiveNowcastNet(nn.Module):
         self.residual = residual
         self.clamp = None if clamp is None else (float(clamp[0]), float(clamp[1]))
         self.motion_sigma = motion_sigma
+        self.tile = tile
+
+    def _step(self, inputs: Tensor) -> Tensor:
+        tile = getattr(self, "tile", None)  # absent in networks pickled before
+        if tile is None or self.training:
+            return self.step(inputs)
+        multiple = getattr(self.step, "multiple", 1)
+        return tiled_apply(self.step, inputs, tile[0], tile[1], multiple)
 
     def prior(self, x: Tensor, n_steps: int) -> Tensor:
         """The advection prior ``(N, n_steps, C, H, W)`` of input frames ``x``."""
@@ -226,7 +242,7 @@ class RecursiveNowcastNet(nn.Module):
             inputs = (
                 window if prior is None else torch.cat([window, prior[:, k : k + 1]], 1)
             )
-            out = self.step(inputs)
+            out = self._step(inputs)
             if self.residual == "last":
                 out = out + window[:, -1]
             elif self.residual == "prior":

@@ -16,7 +16,12 @@ __all__ = ["SlidingWindows", "sliding_windows"]
 
 
 def sliding_windows(
-    a, n_input: int, n_output: int = 1, stride: int = 1, gap: int = 0
+    a,
+    n_input: int,
+    n_output: int = 1,
+    stride: int = 1,
+    gap: int = 0,
+    copy: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cut a time-ordered array into (past window, future window) pairs.
 
@@ -47,6 +52,15 @@ def sliding_windows(
     gap : int, default=0
         Steps skipped between the end of the input and the first target
         (forecast lead beyond the next step).
+    copy : bool, default=True
+        Return C-contiguous copies (``n_input + n_output`` copies of every
+        step in all). ``False`` returns read-only strided views of ``a``
+        (:func:`numpy.lib.stride_tricks.sliding_window_view`): no memory
+        beyond ``a`` itself, which may be an ``np.memmap`` of an archive
+        larger than memory. ``a`` must then be a numpy array (or memmap) of
+        numbers; it is neither converted nor checked for NaN (the frame
+        estimators check such views chunk by chunk and read them batch by
+        batch).
 
     Returns
     -------
@@ -62,11 +76,16 @@ def sliding_windows(
     >>> X, y = sliding_windows(np.arange(10), n_input=3, n_output=2, stride=2)
     >>> X[1], y[1]
     (array([2, 3, 4]), array([5, 6]))
+    >>> X_view, _ = sliding_windows(np.arange(10), n_input=3, copy=False)
+    >>> X_view.flags.writeable, np.shares_memory(X_view, X_view.base)
+    (False, True)
     """
     n_input = check_positive_int(n_input, "n_input")
     n_output = check_positive_int(n_output, "n_output")
     stride = check_positive_int(stride, "stride")
     gap = check_positive_int(gap, "gap", minimum=0)
+    if not copy:
+        return _window_views(a, n_input, n_output, stride, gap)
     a = to_numeric_array(a, name="a", dtype=None, allow_nan=True)
     span = n_input + gap + n_output
     if len(a) < span:
@@ -80,6 +99,32 @@ def sliding_windows(
     X = np.ascontiguousarray(windows[:, :n_input])
     y = np.ascontiguousarray(windows[:, n_input + gap :])
     return X, y
+
+
+def _window_views(a, n_input: int, n_output: int, stride: int, gap: int):
+    """``sliding_windows(..., copy=False)``: read-only strided views of ``a``."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(
+            "sliding_windows(..., copy=False) returns views of a numpy array (or "
+            f"np.memmap); got {type(a).__name__}. Pass np.asarray(a) or use "
+            "copy=True."
+        )
+    if a.dtype.kind not in "iuf":
+        raise TypeError(
+            f"a has dtype {a.dtype}; expected a numeric (integer or float) array."
+        )
+    if a.ndim < 1:
+        raise ValueError("a is a scalar; expected an array with time on axis 0.")
+    span = n_input + gap + n_output
+    if len(a) < span:
+        raise ValueError(
+            f"a has {len(a)} timesteps but one window needs n_input + gap + n_output "
+            f"= {span}."
+        )
+    # basic slicing only: every step stays a view, nothing is copied
+    windows = sliding_window_view(a, span, axis=0)[::stride]  # (n, ..., span)
+    windows = np.moveaxis(windows, -1, 1)
+    return windows[:, :n_input], windows[:, n_input + gap :]
 
 
 class SlidingWindows(ArrayOutputMixin, TransformerMixin, BaseEstimator):

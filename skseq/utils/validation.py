@@ -320,7 +320,7 @@ def check_frames(
 
 
 def check_frame_targets(
-    y, X_frames: np.ndarray, *, name: str = "y", dtype=np.float32
+    y, X_frames: np.ndarray, *, name: str = "y", dtype=np.float32, lazy: bool = False
 ) -> np.ndarray:
     """Validate target frames against validated input frames.
 
@@ -335,18 +335,27 @@ def check_frame_targets(
         Argument name for error messages.
     dtype : numpy dtype, default=np.float32
         Dtype of the returned array.
+    lazy : bool, default=False
+        Return out-of-core targets (memmaps and views of them, read-only
+        strided views, dask / xarray / zarr / h5py arrays) unconverted, to be
+        read batch by batch (their finiteness is checked chunk by chunk).
 
     Returns
     -------
     y : ndarray of shape (n_samples, n_out_frames, C_out, H, W)
         Float32 targets with explicit frame and channel axes.
     """
+    from skseq.utils._lazy import check_frames_lazy, is_out_of_core
+
     if y is None:
         raise ValueError(
             "This estimator requires y to be passed, but the target y is None; "
             "expected target frames of shape (n_samples, n_out_frames, H, W)."
         )
-    y = to_numeric_array(y, name=name, dtype=dtype)
+    if lazy and is_out_of_core(y) and len(getattr(y, "shape", ())) in (4, 5):
+        y, _ = check_frames_lazy(y, name=name)
+    else:
+        y = to_numeric_array(y, name=name, dtype=dtype)
     H, W = X_frames.shape[-2:]
     if y.ndim == 3:
         y = y[:, np.newaxis, np.newaxis]

@@ -75,9 +75,9 @@ def test_frame_size_mismatch_errors():
         ConvLSTMForecaster(**TINY).fit(X, y[:, :, :-1])
     est = ConvLSTMForecaster(**TINY).fit(X, y)
     with pytest.raises(ValueError, match="was fitted on"):
-        est.predict(X[:, :, :, :-2])
-    with pytest.raises(ValueError, match="was fitted on"):
         est.predict(X[:, 1:])
+    # any H x W (issue 15): frames of another size are forecast
+    assert est.predict(X[:, :, :, :-2]).shape == (*y.shape[:-1], y.shape[-1] - 2)
 
 
 def test_learns_moving_bars_better_than_persistence():
@@ -124,3 +124,35 @@ def test_score_is_r2():
     pred = est.predict(X)
     expected = 1 - np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2)
     assert est.score(X, y) == pytest.approx(expected, rel=1e-4)
+
+
+# ------------------------------------------------- any domain, out of core (issue 15)
+def test_predicts_any_domain_tiled_equal_to_one_pass():
+    X, y = _moving_bars()
+    est = ConvLSTMForecaster(**TINY).fit(X, y)
+    big = np.random.default_rng(1).random((3, X.shape[1], 37, 51))
+    whole = est.set_params(tile_size=None).predict(big)
+    tiled = est.set_params(tile_size=9).predict(big)
+    assert whole.shape == (3, y.shape[1], 37, 51)
+    np.testing.assert_allclose(tiled, whole, rtol=1e-5, atol=1e-5)
+
+
+def test_frame_attention_cannot_be_tiled():
+    X, y = _moving_bars()
+    params = {**TINY, "attention_mode": "frame"}
+    with pytest.raises(ValueError, match="cannot be computed tile by tile"):
+        ConvLSTMForecaster(**params, tile_size=8).fit(X, y)
+    est = ConvLSTMForecaster(**params).fit(X, y)  # "auto": one pass
+    big = np.random.default_rng(1).random((2, X.shape[1], 300, 40))
+    assert est.predict(big).shape == (2, y.shape[1], 300, 40)
+
+
+def test_strided_views_fit_like_copies():
+    from skseq.preprocessing import sliding_windows
+
+    frames = np.concatenate(_moving_bars(n=4)[0]).astype(np.float32)
+    X, y = sliding_windows(frames, 3, 2, copy=False)
+    X_copy, y_copy = sliding_windows(frames, 3, 2)
+    lazy = ConvLSTMForecaster(**TINY).fit(X, y)
+    eager = ConvLSTMForecaster(**TINY).fit(X_copy, y_copy)
+    np.testing.assert_array_equal(lazy.predict(X), eager.predict(X_copy))

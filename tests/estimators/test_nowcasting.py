@@ -212,7 +212,9 @@ def test_too_few_input_frames_and_mismatch():
     with pytest.raises(ValueError, match="was fitted on"):
         est.predict(X[:, :3])
     with pytest.raises(ValueError, match="was fitted on"):
-        est.predict(X[:, :, :30])
+        est.predict(X[:, :, None].repeat(2, axis=2))  # 2 channels, fitted on 1
+    # any H x W (issue 15): frames of another size are nowcast
+    assert est.predict(X[:, :, :30]).shape[-2:] == X[:, :, :30].shape[-2:]
 
 
 def test_beats_persistence_on_moving_cells():
@@ -266,3 +268,92 @@ def test_predict_fast_path_matches_training_path(two_path):
     with torch.no_grad():
         slow = module(torch.as_tensor(X[:, :, None]), 4)[:, :, 0].numpy()
     np.testing.assert_allclose(est.predict_sequence(X, 4), slow, rtol=1e-5, atol=1e-5)
+
+
+# ------------------------------------------------- any domain, out of core (issue 15)
+def test_predicts_any_domain_tiled_equal_to_one_pass():
+    X, y = _rain_leads(H=24, W=24)
+    est = UNetNowcaster(**{**TINY, "depth": 2, "two_path": True}).fit(X, y)
+    big, _ = _rain_leads(n=2, H=45, W=70, seed=1)  # not multiples of 2**depth
+    whole = est.set_params(tile_size=None).predict_sequence(big, 4)
+    tiled = est.set_params(tile_size=8).predict_sequence(big, 4)
+    assert whole.shape == (2, 4, 45, 70)
+    np.testing.assert_allclose(tiled, whole, rtol=1e-5, atol=1e-5)
+    auto = est.set_params(tile_size="auto").predict(big)  # one pass below 256
+    np.testing.assert_array_equal(auto, est.set_params(tile_size=None).predict(big))
+    assert est.module_.tile is None  # the tiling plan is not left on the module
+
+
+def test_tile_size_is_validated():
+    X, y = _rain()
+    with pytest.raises(ValueError, match="tile_size"):
+        UNetNowcaster(**{**TINY, "tile_size": 0}).fit(X, y)
+
+
+def test_memmap_windows_read_batch_by_batch(tmp_path, monkeypatch):
+    from skseq.preprocessing import sliding_windows
+    from skseq.utils import _lazy
+
+    frames = _rain(n=1, T=20)[0][0]  # (20, H, W)
+    path = tmp_path / "archive.npy"
+    np.save(path, frames)
+    archive = np.load(path, mmap_mode="r")
+    X, y = sliding_windows(archive, 4, 2, copy=False)
+    X_copy, y_copy = sliding_windows(frames, 4, 2)
+    reads = []
+    original = _lazy.LazyFrames._read
+
+    def spy(self, index):
+        piece = original(self, index)
+        reads.append(piece.shape[0] if piece.ndim == 5 else 1)
+        return piece
+
+    monkeypatch.setattr(_lazy.LazyFrames, "_read", spy)
+    monkeypatch.setattr(_lazy, "_CHUNK_VALUES", 2 * X[0].size)  # checks: 2 at a time
+    params = {**TINY, "depth": 2, "log_transform": True, "validation_fraction": 0.2}
+    lazy = UNetNowcaster(**params).fit(X, y)
+    assert reads and max(reads) < len(X)  # never the whole X at once
+    eager = UNetNowcaster(**params).fit(X_copy, y_copy)
+    np.testing.assert_array_equal(lazy.predict(X), eager.predict(X_copy))
+    assert lazy.target_range_ == eager.target_range_
+
+
+def test_out_of_core_input_checked_for_non_finite(tmp_path):
+    from skseq.preprocessing import sliding_windows
+
+    frames = _rain(n=1, T=20)[0][0].copy()
+    frames[15, 3, 4] = np.nan
+    np.save(tmp_path / "a.npy", frames)
+    X, y = sliding_windows(np.load(tmp_path / "a.npy", mmap_mode="r"), 4, 1, copy=False)
+    with pytest.raises(ValueError, match="NaN"):
+        UNetNowcaster(**TINY).fit(X, y)
+
+
+def test_dask_input():
+    da = pytest.importorskip("dask.array")
+    X, y = _rain()
+    eager = UNetNowcaster(**TINY).fit(X, y)
+    lazy = UNetNowcaster(**TINY).fit(
+        da.from_array(X, chunks=(3, -1, -1, -1)), da.from_array(y, chunks=3)
+    )
+    np.testing.assert_array_equal(
+        lazy.predict(da.from_array(X, chunks=2)), eager.predict(X)
+    )
+
+
+def test_dask_array_on_a_local_cluster():
+    """Data held by a dask cluster: fit reads it through the cluster's client."""
+    da = pytest.importorskip("dask.array")
+    distributed = pytest.importorskip("distributed")
+    X, y = _rain()
+    eager = UNetNowcaster(**TINY).fit(X, y)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        X_dask = client.persist(da.from_array(X, chunks=(4, -1, -1, -1)))
+        y_dask = client.persist(da.from_array(y, chunks=(4, -1, -1, -1)))
+        lazy = UNetNowcaster(**TINY).fit(X_dask, y_dask)
+        np.testing.assert_array_equal(lazy.predict(X_dask), eager.predict(X))

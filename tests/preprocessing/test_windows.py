@@ -69,3 +69,32 @@ def test_sliding_windows_transformer():
     np.testing.assert_array_equal(sw.window_labels(["a", "b"]), ["a", "a", "b", "b"])
     with pytest.raises(ValueError, match="at least 4 required"):
         SlidingWindows(window_length=4).fit(X[:, :3])
+
+
+# ------------------------------------------------------ copy=False (issue 15)
+@pytest.mark.parametrize("stride, gap", [(1, 0), (3, 2)])
+def test_copy_false_gives_read_only_views_equal_to_copies(stride, gap):
+    a = np.random.default_rng(0).random((30, 5, 7)).astype(np.float32)
+    X, y = sliding_windows(a, 4, 2, stride=stride, gap=gap, copy=False)
+    X_copy, y_copy = sliding_windows(a, 4, 2, stride=stride, gap=gap)
+    np.testing.assert_array_equal(X, X_copy)
+    np.testing.assert_array_equal(y, y_copy)
+    for view in (X, y):
+        assert np.shares_memory(view, a) and not view.flags.writeable
+
+
+def test_copy_false_views_a_memmap_without_reading_it(tmp_path):
+    np.save(tmp_path / "a.npy", np.arange(60, dtype=np.float32).reshape(20, 3))
+    archive = np.load(tmp_path / "a.npy", mmap_mode="r")
+    X, y = sliding_windows(archive, 5, 1, copy=False)
+    assert np.shares_memory(X, archive) and X.shape == (15, 5, 3)
+    assert y[2, 0, 1] == archive[7, 1]
+
+
+def test_copy_false_needs_a_numeric_numpy_array():
+    with pytest.raises(TypeError, match="numpy array"):
+        sliding_windows([1.0, 2.0, 3.0], 1, copy=False)
+    with pytest.raises(TypeError, match="numeric"):
+        sliding_windows(np.array(["a", "b", "c"]), 1, copy=False)
+    with pytest.raises(ValueError, match="one window needs"):
+        sliding_windows(np.zeros(3), 3, copy=False)

@@ -1,0 +1,256 @@
+"""Out-of-core frame arrays: validated once, streamed, read batch by batch.
+
+A memory-mapped archive, a read-only strided view of one (what
+``sliding_windows(..., copy=False)`` returns) or a dask / xarray / zarr /
+h5py array must never be converted whole: ``n_input`` overlapping windows of
+a 2.5 GB archive would be a 10 GB float32 copy. :func:`check_frames_lazy`
+checks such an array's shape and dtype, streams its finiteness check chunk
+by chunk, and wraps it in a :class:`LazyFrames`, which converts only the
+samples it is indexed with (a batch) to float32. skorch's ``Dataset``
+indexes it sample by sample like a numpy array.
+"""
+
+from __future__ import annotations
+
+import mmap
+
+import numpy as np
+
+__all__ = ["LazyFrames", "check_frames_lazy", "is_out_of_core"]
+
+#: modules whose arrays are read lazily, never converted whole
+_LAZY_MODULES = ("dask", "xarray", "zarr", "h5py")
+#: values (float32) per chunk of the streamed checks: 16 M values = 64 MB
+_CHUNK_VALUES = 16 * 2**20
+#: bytes read from a memory map between releases of its pages
+_RELEASE_BYTES = 256 * 2**20
+
+
+def _memory_mapped(a: np.ndarray) -> bool:
+    """Whether ``a`` is, or is a view of, a memory-mapped buffer."""
+    return _find_mmap(a) is not None or any(isinstance(b, np.memmap) for b in _bases(a))
+
+
+def _bases(a):
+    while a is not None:
+        yield a
+        a = getattr(a, "base", None)
+
+
+def _find_mmap(a) -> mmap.mmap | None:
+    """The ``mmap.mmap`` under a memmap or a view of one, if any."""
+    for base in _bases(a):
+        if isinstance(base, mmap.mmap):
+            return base
+        inner = getattr(base, "_mmap", None)
+        if isinstance(inner, mmap.mmap):
+            return inner
+    return None
+
+
+def is_out_of_core(X) -> bool:
+    """Whether ``X`` should be read batch by batch instead of converted whole.
+
+    True for ``np.memmap`` arrays and views of them, read-only strided
+    (non-contiguous) numpy views such as ``sliding_windows(..., copy=False)``
+    windows, and dask, xarray, zarr and h5py arrays.
+    """
+    if isinstance(X, LazyFrames):
+        return True
+    if isinstance(X, np.ndarray):
+        if _memory_mapped(X):
+            return True
+        return not X.flags.writeable and not X.flags.c_contiguous
+    return type(X).__module__.split(".")[0] in _LAZY_MODULES
+
+
+def _as_numpy(a) -> np.ndarray:
+    """Materialise a (small) piece of any array-like as numpy."""
+    if hasattr(a, "compute") and not isinstance(a, np.ndarray):
+        a = a.compute()  # dask, or xarray backed by dask
+    return np.asarray(a)
+
+
+class LazyFrames:
+    """Frames ``(n, T, C, H, W)`` read from ``source`` only when indexed.
+
+    Parameters
+    ----------
+    source : array-like of shape (n, T, H, W) or (n, T, C, H, W)
+        Anything that slices along its first axis like numpy (numpy views,
+        memmaps, dask, xarray, zarr, h5py).
+    add_channel : bool
+        Insert the channel axis (4D source).
+    transform : callable or None, default=None
+        Elementwise function applied to every float32 piece read.
+    stats : dict or None, default=None
+        ``{"min": ..., "max": ...}`` of the source, from the streamed check.
+
+    Notes
+    -----
+    ``lazy[i]`` gives a float32 ``(T, C, H, W)`` numpy array, ``lazy[a:b]``
+    or ``lazy[indices]`` a float32 ``(k, T, C, H, W)`` one; nothing else is
+    ever read.
+    """
+
+    ndim = 5
+    dtype = np.dtype(np.float32)
+
+    def __init__(self, source, add_channel: bool, transform=None, stats=None):
+        self.source = source
+        self.add_channel = add_channel
+        self.transform = transform
+        self.stats = dict(stats or {})
+        shape = tuple(int(s) for s in source.shape)
+        self.shape = (*shape[:2], 1, *shape[2:]) if add_channel else shape
+        # only read-only maps: dropping pages of a copy-on-write map ("c")
+        # would discard its private changes
+        read_only = any(
+            getattr(b, "mode", None) == "r"
+            for b in _bases(source)
+            if isinstance(b, np.memmap)
+        )
+        self._mmap = (
+            _find_mmap(source) if isinstance(source, np.ndarray) and read_only else None
+        )
+        self._bytes_read = 0
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __repr__(self) -> str:
+        return f"LazyFrames(shape={self.shape}, source={type(self.source).__name__})"
+
+    def __getitem__(self, index):
+        if isinstance(index, tuple):
+            raise IndexError("LazyFrames is indexed along its first axis only.")
+        if not isinstance(index, int | np.integer | slice):
+            index = np.asarray(index)
+            if index.dtype == bool:
+                index = np.flatnonzero(index)
+            order = np.argsort(index, kind="stable")
+            if index.size and (np.diff(index[order]) > 0).all():
+                # sorted, unique indices: one read (dask needs them sorted)
+                piece = self._read(index[order])
+                return piece[np.argsort(order)]
+            return (
+                np.stack([self[int(i)] for i in index])
+                if index.size
+                else (np.empty((0, *self.shape[1:]), np.float32))
+            )
+        return self._read(index)
+
+    def _read(self, index) -> np.ndarray:
+        piece = np.array(_as_numpy(self.source[index]), dtype=np.float32, order="C")
+        self._release(piece.nbytes)
+        if self.add_channel:
+            # (T, H, W) -> (T, 1, H, W); (k, T, H, W) -> (k, T, 1, H, W)
+            piece = np.ascontiguousarray(piece[..., np.newaxis, :, :])
+        if self.transform is not None:
+            piece = self.transform(piece)
+        return piece
+
+    def _release(self, n_bytes: int) -> None:
+        """Every ``_RELEASE_BYTES`` read from a memory map, drop its pages.
+
+        Pages of a file mapping a process has read count in its resident
+        memory until the kernel reclaims them; reading a whole archive would
+        thus show the archive's size as the process' memory. The pages are
+        released (``madvise(MADV_DONTNEED)``: they stay in the page cache,
+        and a later read maps them again), so resident memory measures what
+        the process itself holds.
+        """
+        if self._mmap is None or not hasattr(mmap, "MADV_DONTNEED"):
+            return
+        self._bytes_read += n_bytes
+        if self._bytes_read >= _RELEASE_BYTES:
+            self._bytes_read = 0
+            try:
+                self._mmap.madvise(mmap.MADV_DONTNEED)
+            except (OSError, ValueError):  # closed map, or not supported here
+                self._mmap = None
+
+    def __array__(self, dtype=None, copy=None):
+        out = self[:]
+        return out if dtype is None else out.astype(dtype)
+
+    def with_transform(self, transform) -> LazyFrames:
+        """The same frames with ``transform`` applied to every piece read."""
+        if self.transform is not None:
+            first, second = self.transform, transform
+
+            def transform(a, first=first, second=second):
+                return second(first(a))
+
+        return LazyFrames(self.source, self.add_channel, transform, self.stats)
+
+    def min(self) -> float:
+        """Smallest value of the source (from the streamed check)."""
+        return self.stats["min"]
+
+    def max(self) -> float:
+        """Largest value of the source (from the streamed check)."""
+        return self.stats["max"]
+
+    def chunks(self):
+        """Yield ``(start, float32 piece)`` over the samples, ~64 MB at a time."""
+        per_sample = max(1, int(np.prod(self.shape[1:])))
+        step = max(1, _CHUNK_VALUES // per_sample)
+        for start in range(0, len(self), step):
+            yield start, self[start : start + step]
+
+
+def check_frames_lazy(
+    X, *, name: str = "X", min_frames: int = 1, allow_nan: bool = False
+) -> tuple[LazyFrames, bool]:
+    """:func:`~skseq.utils.validation.check_frames` for out-of-core arrays.
+
+    Checks the rank, the dtype and (streamed, chunk by chunk, never holding
+    more than one chunk) that every value is finite; records the minimum and
+    maximum on the way.
+
+    Returns
+    -------
+    X : LazyFrames of shape (n_samples, n_frames, C, H, W)
+    had_channel_axis : bool
+        Whether the input was 5D.
+    """
+    if isinstance(X, LazyFrames):
+        return X, True
+    shape = tuple(getattr(X, "shape", ()))
+    if len(shape) not in (4, 5):
+        raise ValueError(
+            f"{name} must have shape (n_samples, n_frames, H, W) or "
+            f"(n_samples, n_frames, C, H, W); got {len(shape)}D with shape {shape}."
+        )
+    dtype = np.dtype(getattr(X, "dtype", np.float64))
+    if dtype.kind not in "iuf":
+        raise TypeError(
+            f"{name} has dtype {dtype}; expected a numeric (integer or float) array."
+        )
+    if shape[0] < 1:
+        raise ValueError(f"{name} has 0 samples (shape {shape}); expected >= 1.")
+    if shape[1] < min_frames:
+        raise ValueError(
+            f"{name} has {shape[1]} frames (shape {shape}); at least {min_frames} "
+            "required."
+        )
+    if min(shape[2:]) < 1:
+        raise ValueError(f"{name} has an empty channel or spatial axis: {shape}.")
+    lazy = LazyFrames(X, add_channel=len(shape) == 4)
+    low, high = np.inf, -np.inf
+    for start, piece in lazy.chunks():
+        bad = ~np.isfinite(piece) if not allow_nan else np.isinf(piece)
+        if bad.any():
+            where = start + int(np.flatnonzero(bad.reshape(len(piece), -1).any(1))[0])
+            raise ValueError(
+                f"Input {name} contains {'infinity' if allow_nan else 'NaN or infinity'}"
+                f" (first in sample {where})."
+            )
+        if piece.size:
+            low, high = (
+                min(low, float(np.nanmin(piece))),
+                max(high, float(np.nanmax(piece))),
+            )
+    lazy.stats = {"min": low, "max": high}
+    return lazy, len(shape) == 5

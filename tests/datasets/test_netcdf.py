@@ -1,0 +1,53 @@
+"""NetCDF radar composites -> frames with timestamps (issue 15)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skseq.datasets import load_netcdf_frames
+
+xr = pytest.importorskip("xarray")
+
+
+def _write(path, n=6, variables=("rain",), dims=("time", "y", "x")):
+    rng = np.random.default_rng(0)
+    times = pd.date_range("2026-06-01", periods=n, freq="5min")
+    shape = {"time": n, "y": 7, "x": 9, "c": 2}
+    data = {
+        v: (dims, rng.random([shape[d] for d in dims]).astype(np.float32))
+        for v in variables
+    }
+    xr.Dataset(data, coords={"time": times}).to_netcdf(path, engine="scipy")
+    return data, times
+
+
+def test_reads_frames_and_timestamps(tmp_path):
+    data, times = _write(tmp_path / "r.nc")
+    frames, t = load_netcdf_frames(tmp_path / "r.nc")
+    np.testing.assert_array_equal(frames, data["rain"][1])
+    np.testing.assert_array_equal(t, times.values)
+
+
+def test_time_first_and_channels(tmp_path):
+    data, _ = _write(tmp_path / "r.nc", dims=("y", "x", "time"))
+    frames, _ = load_netcdf_frames(tmp_path / "r.nc")
+    np.testing.assert_array_equal(frames, np.moveaxis(data["rain"][1], -1, 0))
+    _write(tmp_path / "c.nc", dims=("time", "c", "y", "x"))
+    assert load_netcdf_frames(tmp_path / "c.nc")[0].shape == (6, 2, 7, 9)
+
+
+def test_chunks_give_a_lazy_dask_array(tmp_path):
+    pytest.importorskip("dask")
+    data, _ = _write(tmp_path / "r.nc")
+    frames, _ = load_netcdf_frames(tmp_path / "r.nc", chunks=2)
+    assert type(frames).__module__.startswith("dask")
+    np.testing.assert_array_equal(frames.compute(), data["rain"][1])
+
+
+def test_variable_choice_errors(tmp_path):
+    _write(tmp_path / "two.nc", variables=("rain", "snow"))
+    with pytest.raises(ValueError, match="name one with variable="):
+        load_netcdf_frames(tmp_path / "two.nc")
+    assert load_netcdf_frames(tmp_path / "two.nc", "snow")[0].shape == (6, 7, 9)
+    with pytest.raises(ValueError, match="no data variable 'hail'"):
+        load_netcdf_frames(tmp_path / "two.nc", "hail")

@@ -1,0 +1,65 @@
+"""Out-of-core frames: streamed validation, batch reads (issue 15)."""
+
+import numpy as np
+import pytest
+
+from skseq.utils import _lazy
+from skseq.utils._lazy import LazyFrames, check_frames_lazy, is_out_of_core
+
+
+def test_is_out_of_core(tmp_path):
+    a = np.zeros((4, 3, 5, 5), dtype=np.float32)
+    assert not is_out_of_core(a) and not is_out_of_core(a[:2])
+    view = np.lib.stride_tricks.sliding_window_view(a, 2, axis=0)
+    assert is_out_of_core(view)
+    np.save(tmp_path / "a.npy", a)
+    assert is_out_of_core(np.load(tmp_path / "a.npy", mmap_mode="r")[1:])
+    dask = pytest.importorskip("dask.array")
+    assert is_out_of_core(dask.from_array(a))
+
+
+def test_lazy_frames_index_like_the_converted_array():
+    a = np.random.default_rng(0).random((7, 3, 4, 5))  # float64, 4D
+    lazy, had_channel = check_frames_lazy(a)
+    assert not had_channel and lazy.shape == (7, 3, 1, 4, 5) and len(lazy) == 7
+    full = a[:, :, None].astype(np.float32)
+    np.testing.assert_array_equal(lazy[2], full[2])
+    np.testing.assert_array_equal(lazy[1:4], full[1:4])
+    np.testing.assert_array_equal(lazy[[5, 0, 3]], full[[5, 0, 3]])
+    np.testing.assert_array_equal(lazy[[2, 2]], full[[2, 2]])
+    np.testing.assert_array_equal(np.asarray(lazy), full)
+    assert lazy[1:4].dtype == np.float32 and lazy[1:4].flags.c_contiguous
+    assert lazy.min() == pytest.approx(a.min()) and lazy.max() == pytest.approx(a.max())
+    doubled = lazy.with_transform(lambda x: 2 * x)
+    np.testing.assert_array_equal(doubled[1], 2 * full[1])
+
+
+def test_streamed_checks(monkeypatch):
+    monkeypatch.setattr(_lazy, "_CHUNK_VALUES", 10)  # many chunks
+    a = np.ones((6, 2, 3, 3))
+    a[4, 1, 2, 2] = np.inf
+    with pytest.raises(ValueError, match="sample 4"):
+        check_frames_lazy(a)
+    a[4, 1, 2, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        check_frames_lazy(a)
+    lazy, _ = check_frames_lazy(a, allow_nan=True)
+    assert lazy.max() == 1.0
+    with pytest.raises(ValueError, match="shape"):
+        check_frames_lazy(np.ones((3, 4, 5)))
+    with pytest.raises(TypeError, match="numeric"):
+        check_frames_lazy(np.ones((2, 2, 3, 3), dtype=bool))
+    with pytest.raises(ValueError, match="at least 3"):
+        check_frames_lazy(np.ones((2, 2, 3, 3)), min_frames=3)
+
+
+def test_read_only_memmap_pages_are_released(tmp_path, monkeypatch):
+    monkeypatch.setattr(_lazy, "_RELEASE_BYTES", 1)
+    np.save(tmp_path / "a.npy", np.ones((4, 2, 3, 3), dtype=np.float32))
+    read_only = np.load(tmp_path / "a.npy", mmap_mode="r")
+    lazy = LazyFrames(read_only, add_channel=True)
+    assert lazy._mmap is not None
+    np.testing.assert_array_equal(lazy[1:3], 1.0)  # still readable after release
+    np.testing.assert_array_equal(lazy[1:3], 1.0)
+    copy_on_write = np.load(tmp_path / "a.npy", mmap_mode="c")
+    assert LazyFrames(copy_on_write, add_channel=True)._mmap is None
