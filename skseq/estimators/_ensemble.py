@@ -1,21 +1,22 @@
-"""Residual noise model of the frame estimators' ensembles (``predict_ensemble``).
+"""Residual noise model of ``UNetNowcaster.predict_ensemble``.
 
-A member of a recursive nowcast is the deterministic network fed its own
-perturbed outputs: at every step the predicted frame gets a spatially
-correlated Gaussian perturbation whose standard deviation depends on the lead
-time and on the local (smoothed) intensity of the frame. The standard
-deviations are estimated after ``fit`` on held-out (or training) windows,
-step after step, so that the spread of the members at each lead time matches
-the error of their mean there (spread/skill ratio 1):
+A member is the deterministic recursive nowcast plus, at every lead time, an
+error drawn from the errors the nowcast made at that lead time on
+calibration windows, conditionally on the local intensity of the nowcast:
 
-``s_k(b)^2 = max(0, mse_k(b) - (m + 1) / m * var_k(b))``
+* the calibration errors ``y - f`` of lead ``k`` are binned by the smoothed
+  nowcast ``f`` (bins bounded by quantiles of its values); each bin keeps
+  the quantiles of its errors, ``Q_kb``;
+* a member's error at a pixel is ``Q_kb(Phi(z))``, with ``z`` a Gaussian
+  field of unit variance: spatially correlated (Gaussian-smoothed white
+  noise of the scale of the lead-1 errors' lag-1 autocorrelation) and
+  correlated from one lead to the next (AR(1) with the errors' lead-to-lead
+  correlation) -- a Gaussian copula with the errors' empirical marginals.
 
-with ``mse_k(b)`` the squared error of the calibration ensemble's mean and
-``var_k(b)`` its spread propagated from the earlier steps, in intensity bin
-``b`` at step ``k`` (``m`` members). The noise correlation length comes from
-the lag-1 autocorrelation of the lead-1 residuals.
-
-Everything here runs in the network's space (after any log transform).
+Marginally, at every lead and intensity, the members are thus distributed
+like the observations around the nowcast, so that the ensemble is reliable
+on data like the calibration windows. Everything runs in the network's space
+(after any log transform).
 """
 
 from __future__ import annotations
@@ -23,12 +24,17 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy.special import ndtr
 from torch import Tensor
 
 #: Gaussian smoothing (pixels) of a frame before its intensity bin is read.
 SMOOTHING = 2.0
-#: Quantiles of the smoothed lead-1 forecast that bound the intensity bins.
+#: Quantiles of the smoothed nowcast that bound the intensity bins.
 BIN_QUANTILES = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.995)
+#: Quantile levels kept of the errors in each bin: the centres of 100 equal
+#: probability bins (not the extremes: interpolating up to the largest error
+#: seen would inflate the spread with heavy-tailed errors).
+LEVELS = (np.arange(100) + 0.5) / 100
 
 
 def _kernel(sigma: float, size_limit: int) -> Tensor:
@@ -38,49 +44,43 @@ def _kernel(sigma: float, size_limit: int) -> Tensor:
     return k / k.sum()
 
 
-def gaussian_blur(frames: Tensor, sigma: float) -> Tensor:
-    """Separable Gaussian smoothing of ``(N, C, H, W)`` (replicate borders)."""
-    n, c, h, w = frames.shape
+def gaussian_blur(frames: np.ndarray, sigma: float) -> np.ndarray:
+    """Separable Gaussian smoothing of ``(..., H, W)`` (replicate borders)."""
     if sigma <= 0:
         return frames
-    k = _kernel(sigma, min(h, w)).to(frames)
+    *lead, h, w = frames.shape
+    k = _kernel(sigma, min(h, w))
     r = (len(k) - 1) // 2
-    x = frames.reshape(n * c, 1, h, w)
+    x = torch.as_tensor(np.ascontiguousarray(frames), dtype=torch.float32)
+    x = x.reshape(-1, 1, h, w)
     x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), k.view(1, 1, 1, -1))
     x = F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), k.view(1, 1, -1, 1))
-    return x.reshape(n, c, h, w)
+    return x.reshape(*lead, h, w).numpy()
 
 
-def correlated_noise(shape: tuple[int, ...], sigma: float, like: Tensor) -> Tensor:
-    """Unit-variance Gaussian fields of correlation scale ``sigma`` (pixels).
+def correlated_normal(
+    shape: tuple[int, ...], sigma: float, rng: np.random.RandomState
+) -> np.ndarray:
+    """Unit-variance Gaussian fields ``(..., H, W)`` of spatial scale ``sigma``.
 
-    White noise smoothed by a Gaussian of standard deviation ``sigma`` and
-    rescaled by the kernel's norm; the correlation at lag ``d`` is about
-    ``exp(-d^2 / (4 sigma^2))``. Drawn with torch's global generator.
+    White noise smoothed by a Gaussian of standard deviation ``sigma``
+    pixels, rescaled by the kernel's norm (lag-``d`` correlation about
+    ``exp(-d^2 / (4 sigma^2))``).
     """
-    white = torch.randn(shape, dtype=like.dtype, device=like.device)
-    if sigma <= 0:
+    white = rng.standard_normal(shape).astype(np.float32)
+    if sigma <= 0.5:
         return white
     k = _kernel(sigma, min(shape[-2:]))
     return gaussian_blur(white, sigma) / float((k**2).sum())
 
 
-def intensity_bins(frames: Tensor, edges: Tensor) -> Tensor:
-    """Bin index of every pixel's smoothed value, ``(N, C, H, W)``."""
-    return torch.bucketize(gaussian_blur(frames, SMOOTHING), edges)
-
-
-def correlation_length(residuals: np.ndarray) -> float:
-    """Noise scale matching the lag-1 autocorrelation of residual fields.
-
-    ``residuals`` of shape ``(..., H, W)``; for Gaussian-smoothed white noise
-    the lag-1 correlation is ``exp(-1 / (4 sigma^2))``.
-    """
+def lag1_correlation(residuals: np.ndarray) -> float:
+    """Mean lag-1 autocorrelation along the last two axes."""
     r = residuals - residuals.mean(axis=(-2, -1), keepdims=True)
     var = float(np.mean(r**2))
     if var == 0:
-        return 0.5
-    rho = (
+        return 0.0
+    return (
         0.5
         * (
             float(np.mean(r[..., 1:, :] * r[..., :-1, :]))
@@ -88,76 +88,81 @@ def correlation_length(residuals: np.ndarray) -> float:
         )
         / var
     )
-    if rho <= np.exp(-1.0):  # shorter than half a pixel: (almost) white
+
+
+def correlation_length(residuals: np.ndarray) -> float:
+    """Noise scale (pixels) matching the lag-1 autocorrelation of residuals.
+
+    For Gaussian-smoothed white noise the lag-1 correlation is
+    ``exp(-1 / (4 sigma^2))``; clipped to [0.5, 8] (0.5: white).
+    """
+    rho = lag1_correlation(residuals)
+    if rho <= np.exp(-1.0):
         return 0.5
     return float(np.clip(np.sqrt(-1.0 / (4.0 * np.log(min(rho, 0.999)))), 0.5, 8.0))
 
 
-class NoiseCalibrator:
-    """The ``perturb`` hook that estimates the per-step noise while it runs.
+def fit_noise(forecast: np.ndarray, y: np.ndarray) -> dict:
+    """Error quantiles per lead and intensity bin, and the noise correlations.
 
-    Called by :class:`skseq.modules.unet.RecursiveNowcastNet` with the
-    members' frames of step ``k`` (``(n * m, C, H, W)``, members of one
-    window consecutive); compares their mean with the observed frame
-    ``y[:, k]``, sets ``scale[k]`` and perturbs with it.
+    Parameters
+    ----------
+    forecast, y : ndarray of shape (n, n_leads, C, H, W)
+        The deterministic nowcast of calibration windows and the truth.
     """
-
-    def __init__(self, y: Tensor, n_members: int, correlation: float):
-        self.y = y
-        self.m = n_members
-        self.correlation = correlation
-        self.edges: Tensor | None = None
-        self.scale: list[np.ndarray] = []
-
-    def __call__(self, k: int, frames: Tensor) -> Tensor:
-        m = self.m
-        members = frames.reshape(-1, m, *frames.shape[1:])
-        mean = members.mean(1)
-        if self.edges is None:
-            smooth = gaussian_blur(mean, SMOOTHING).flatten()
-            q = torch.quantile(
-                smooth[:: max(1, smooth.numel() // 100_000)].float(),
-                torch.tensor(BIN_QUANTILES, dtype=torch.float32),
-            )
-            self.edges = torch.unique(q).to(frames)
-        bins_mean = intensity_bins(mean, self.edges).flatten()
-        n_bins = len(self.edges) + 1
-        err = ((mean - self.y[:, k]) ** 2).flatten()
-        var = members.var(1, unbiased=True) if m > 1 else torch.zeros_like(mean)
-        var = var.flatten()
-        count = torch.bincount(bins_mean, minlength=n_bins).clamp(min=1)
-        mse = torch.bincount(bins_mean, weights=err, minlength=n_bins) / count
-        spread = torch.bincount(bins_mean, weights=var, minlength=n_bins) / count
-        scale = torch.sqrt((mse - (m + 1) / m * spread).clamp(min=0))
-        # bins without calibration pixels borrow their neighbour's scale
-        empty = torch.bincount(bins_mean, minlength=n_bins) == 0
-        scale = scale.cpu().numpy()
-        for b in np.flatnonzero(empty.cpu().numpy()):
-            scale[b] = scale[b - 1] if b > 0 else 0.0
-        self.scale.append(scale)
-        return perturb_frames(frames, scale, self.edges, self.correlation)
+    residuals = y - forecast
+    smooth = gaussian_blur(forecast, SMOOTHING)
+    edges = np.unique(np.quantile(smooth[:, 0], BIN_QUANTILES)).astype(np.float32)
+    n_leads, n_bins = forecast.shape[1], len(edges) + 1
+    quantiles = np.zeros((n_leads, n_bins, len(LEVELS)), np.float32)
+    for k in range(n_leads):
+        bins = np.digitize(smooth[:, k], edges).ravel()
+        errors = residuals[:, k].ravel()
+        for b in range(n_bins):
+            in_bin = errors[bins == b]
+            if in_bin.size >= 20:
+                quantiles[k, b] = np.quantile(in_bin, LEVELS)
+            elif b > 0:  # too few pixels: the bin below's errors
+                quantiles[k, b] = quantiles[k, b - 1]
+    if n_leads > 1:
+        a, b = residuals[:, :-1].ravel(), residuals[:, 1:].ravel()
+        lead_correlation = float(np.corrcoef(a, b)[0, 1]) if a.std() * b.std() else 0.0
+    else:
+        lead_correlation = 0.0
+    return {
+        "bin_edges": edges,
+        "quantiles": quantiles,
+        "correlation": correlation_length(residuals[:, 0]),
+        "lead_correlation": float(np.clip(np.nan_to_num(lead_correlation), 0, 0.99)),
+        "n_windows": len(y),
+    }
 
 
-def perturb_frames(
-    frames: Tensor, scale: np.ndarray, edges: Tensor, correlation: float
-) -> Tensor:
-    """``frames + s(bin) * z``: correlated unit noise ``z`` scaled per bin."""
-    std = torch.as_tensor(scale, dtype=frames.dtype, device=frames.device)
-    std = std[intensity_bins(frames, edges.to(frames))]
-    return frames + std * correlated_noise(tuple(frames.shape), correlation, frames)
+def sample_members(
+    forecast: np.ndarray, noise: dict, n_members: int, rng: np.random.RandomState
+) -> np.ndarray:
+    """Members ``(n, m, n_steps, C, H, W)`` around ``forecast (n, n_steps, C, H, W)``.
 
-
-class NoisePerturbation:
-    """The ``perturb`` hook of ``predict_ensemble``: fitted per-step noise.
-
-    Steps beyond the calibrated lead times reuse the last one's scales.
+    Leads beyond the calibrated ones reuse the last one's error quantiles.
     """
-
-    def __init__(self, noise: dict):
-        self.scale = noise["scale"]
-        self.edges = torch.as_tensor(noise["bin_edges"], dtype=torch.float32)
-        self.correlation = float(noise["correlation"])
-
-    def __call__(self, k: int, frames: Tensor) -> Tensor:
-        scale = self.scale[min(k, len(self.scale) - 1)]
-        return perturb_frames(frames, scale, self.edges, self.correlation)
+    n, n_steps = forecast.shape[:2]
+    quantiles = noise["quantiles"]
+    edges = noise["bin_edges"]
+    rho = noise["lead_correlation"]
+    n_levels = quantiles.shape[-1]
+    out = np.empty((n, n_members, *forecast.shape[1:]), np.float32)
+    smooth = gaussian_blur(forecast, SMOOTHING)
+    field_shape = (n, n_members, *forecast.shape[2:])
+    z = correlated_normal(field_shape, noise["correlation"], rng)
+    for k in range(n_steps):
+        if k:
+            fresh = correlated_normal(field_shape, noise["correlation"], rng)
+            z = rho * z + np.sqrt(1.0 - rho**2) * fresh
+        q = quantiles[min(k, len(quantiles) - 1)]
+        bins = np.broadcast_to(np.digitize(smooth[:, None, k], edges), field_shape)
+        position = np.clip(ndtr(z) * n_levels - 0.5, 0, n_levels - 1)
+        low = np.minimum(np.floor(position).astype(int), n_levels - 2)
+        frac = (position - low).astype(np.float32)
+        error = q[bins, low] * (1 - frac) + q[bins, low + 1] * frac
+        out[:, :, k] = forecast[:, None, k] + error
+    return out

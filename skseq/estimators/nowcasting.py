@@ -170,6 +170,17 @@ class UNetNowcaster(BaseFrameRegressor):
         ``(min, max)`` of the ``y`` given to the last ``fit``, in its units.
     net_ : skorch.NeuralNet
         The trained skorch net; ``module_`` and ``history_`` are shortcuts.
+    ensemble_noise_ : dict
+        The noise of :meth:`predict_ensemble`, estimated at the end of
+        ``fit`` (the network fixed) on the validation split (or
+        ``validation_data``; the training windows without one), in network
+        space: ``"bin_edges"`` (edges of the intensity bins of the smoothed
+        nowcast), ``"quantiles"`` (quantiles at levels ``0.005, 0.015, ...,
+        0.995`` of the nowcast's errors per lead time and bin,
+        ``(n_output_frames, n_bins, 100)``), ``"correlation"`` (spatial scale of the draws in
+        pixels, from the lead-1 errors), ``"lead_correlation"`` (their
+        lead-to-lead correlation) and ``"n_windows"`` (calibration windows,
+        at most 128).
     max_epochs_ : int
         The number of epochs to train for (``max_epochs`` resolved).
     n_epochs_ : int
@@ -400,7 +411,6 @@ class UNetNowcaster(BaseFrameRegressor):
         X: np.ndarray,
         n_steps: int | None = None,
         *,
-        perturb=None,
         seed: int | None = None,
         dropout: bool = False,
         batch_size: int | None = None,
@@ -409,10 +419,9 @@ class UNetNowcaster(BaseFrameRegressor):
 
         Returns network-space frames ``(n, n_steps, C, H, W)``. The module's
         clamp follows the current ``clip_output``. The RNG is forked so that
-        prediction never changes the caller's random state. ``perturb`` (the
-        hook of :class:`~skseq.modules.unet.RecursiveNowcastNet`), ``seed``
-        (of torch's forked RNG) and ``dropout`` (dropout layers left on) are
-        for the ensembles.
+        prediction never changes the caller's random state. ``seed`` (of
+        torch's forked RNG) and ``dropout`` (dropout layers left on) are for
+        Monte-Carlo dropout ensembles.
         """
         module = self.module_
         # the network itself, also when accelerate wrapped it for data parallelism
@@ -429,7 +438,6 @@ class UNetNowcaster(BaseFrameRegressor):
                 if isinstance(layer, torch.nn.modules.dropout._DropoutNd):
                     layer.train(True)
         batch_size = self.batch_size if batch_size is None else batch_size
-        extra = {} if perturb is None else {"perturb": perturb}
         outputs = []
         try:
             with torch.random.fork_rng(devices=devices), torch.no_grad():
@@ -437,7 +445,7 @@ class UNetNowcaster(BaseFrameRegressor):
                     torch.manual_seed(seed)
                 for start in range(0, len(X), batch_size):
                     batch = torch.as_tensor(X[start : start + batch_size])
-                    out = module(batch.to(self.device_), n_steps, **extra)
+                    out = module(batch.to(self.device_), n_steps)
                     outputs.append(out.to("cpu", torch.float32).numpy())
         finally:
             module.train(was_training)
@@ -503,10 +511,8 @@ class UNetNowcaster(BaseFrameRegressor):
         return out if np.ndim(X) == 5 else out[:, :, 0]
 
     # ---------------------------------------------------------------- ensembles
-    #: Calibration of the ensemble noise: at most this many windows ...
-    _n_calibration_windows = 48
-    #: ... with this many members each.
-    _n_calibration_members = 8
+    #: Calibration of the ensemble noise: at most this many windows.
+    _n_calibration_windows = 128
 
     def _fit(self, X, y, **kwargs):
         super()._fit(X, y, **kwargs)
@@ -522,36 +528,13 @@ class UNetNowcaster(BaseFrameRegressor):
         return self
 
     def _calibrate_ensemble(self, X: np.ndarray, y: np.ndarray) -> dict:
-        """Estimate the per-step noise of ``predict_ensemble`` on ``X, y``.
-
-        Network-space windows and targets; see :mod:`skseq.estimators._ensemble`.
-        """
-        from skseq.estimators._ensemble import NoiseCalibrator, correlation_length
+        """The error model of ``predict_ensemble`` on network-space ``X, y``."""
+        from skseq.estimators._ensemble import fit_noise
 
         n = min(len(X), self._n_calibration_windows)
         index = np.unique(np.linspace(0, len(X) - 1, n).round().astype(int))
-        X, y = X[index], y[index]
-        m = self._n_calibration_members
-        deterministic = self._clip_network_output(self._network_output(X[:, :], 1))
-        correlation = correlation_length(y[:, 0] - deterministic[:, 0])
-        members = np.repeat(X, m, axis=0)
-        calibrator = NoiseCalibrator(
-            torch.as_tensor(y, device=self.device_), m, correlation
-        )
-        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        self._network_output(
-            members,
-            self.n_output_frames_,
-            perturb=calibrator,
-            seed=seed,
-            batch_size=len(members),
-        )
-        return {
-            "bin_edges": calibrator.edges.cpu().numpy(),
-            "scale": np.stack(calibrator.scale),
-            "correlation": correlation,
-            "n_windows": len(X),
-        }
+        forecast = self._clip_network_output(self._network_output(X[index]))
+        return fit_noise(forecast, y[index])
 
     def predict_ensemble(
         self,
@@ -562,24 +545,24 @@ class UNetNowcaster(BaseFrameRegressor):
         *,
         method: str = "residual",
     ) -> np.ndarray:
-        """Ensemble nowcast: members fed their own perturbed outputs.
+        """Ensemble nowcast: the recursive nowcast plus calibrated errors.
 
         ``method="residual"`` (the default, chosen by measurement in
-        ``benchmarks/skill_probabilistic.py``): each member runs the fitted
-        network recursively, and at every step its predicted frame gets a
-        spatially correlated Gaussian perturbation before it is fed back; the
-        perturbation's standard deviation depends on the lead time and on the
-        local intensity of the frame and was estimated at the end of ``fit``
-        so that, on the calibration windows (``fit``'s validation split, or
-        else its training windows), the members' spread at each lead time
-        matches the error of their mean (``ensemble_noise_``). Beyond the
-        fitted lead times the last one's noise is reused.
-        ``method="mc_dropout"``: Monte-Carlo dropout (Gal and Ghahramani
-        2016), the network's dropout layers left on; no calibration.
+        ``benchmarks/skill_probabilistic.py``): member ``j`` at lead ``k``
+        is the recursive nowcast (:meth:`predict_sequence`) plus an error
+        drawn from the errors that nowcast made at lead ``k`` on
+        calibration windows (``fit``'s validation split or
+        ``validation_data``, else its training windows), among pixels of
+        similar smoothed nowcast intensity (``ensemble_noise_``). The draws
+        are spatially correlated and correlated from lead to lead (a
+        Gaussian copula with the errors' quantiles as marginals), then
+        clipped like the nowcast. Beyond the fitted lead times the last
+        one's errors are reused.
 
-        The deterministic :meth:`predict` is unchanged; the members' mean is
-        close to it but not equal (perturbed frames are clipped and fed
-        back).
+        ``method="mc_dropout"``: Monte-Carlo dropout (Gal and Ghahramani
+        2016): the network's dropout layers stay on, each member running the
+        recursion on its own outputs; not calibrated (measured far too
+        narrow with the defaults).
 
         Parameters
         ----------
@@ -590,7 +573,7 @@ class UNetNowcaster(BaseFrameRegressor):
         n_steps : int, default=1
             Lead times (any number, as :meth:`predict_sequence`).
         random_state : int, RandomState instance or None, default=None
-            Seeds the perturbations; an int gives the same members every call.
+            Seeds the members; an int gives the same members every call.
             Torch's global random state is left as it was.
         method : {"residual", "mc_dropout"}, default="residual"
             How the members differ (see above).
@@ -600,7 +583,7 @@ class UNetNowcaster(BaseFrameRegressor):
         members : ndarray of shape (n_samples, n_members, n_steps, H, W) or (n_samples, n_members, n_steps, C, H, W)
             5D for 4D ``X``, 6D for 5D ``X``, in ``y``'s units.
         """
-        from skseq.estimators._ensemble import NoisePerturbation
+        from skseq.estimators._ensemble import sample_members
 
         check_is_fitted(self, "net_")
         n_members = check_positive_int(n_members, "n_members")
@@ -621,21 +604,21 @@ class UNetNowcaster(BaseFrameRegressor):
                 "without predict_ensemble); refit it."
             )
         window = self._validate_predict_X(X)
-        seed = int(check_random_state(random_state).randint(2**31 - 1))
-        perturb = (
-            NoisePerturbation(self.ensemble_noise_) if method == "residual" else None
-        )
-        members = np.repeat(window, n_members, axis=0)
-        out = self._network_output(
-            members,
-            n_steps,
-            perturb=perturb,
-            seed=seed,
-            dropout=method == "mc_dropout",
-            batch_size=self.batch_size * n_members,
-        )
+        rng = check_random_state(random_state)
+        if method == "residual":
+            forecast = self._clip_network_output(self._network_output(window, n_steps))
+            out = sample_members(forecast, self.ensemble_noise_, n_members, rng)
+        else:
+            members = np.repeat(window, n_members, axis=0)
+            out = self._network_output(
+                members,
+                n_steps,
+                seed=int(rng.randint(2**31 - 1)),
+                dropout=True,
+                batch_size=self.batch_size * n_members,
+            )
+            out = out.reshape(len(window), n_members, *out.shape[1:])
         out = self._inverse_transform(self._clip_network_output(out))
-        out = out.reshape(len(window), n_members, *out.shape[1:])
         return out if np.ndim(X) == 5 else out[:, :, :, 0]
 
     @classmethod

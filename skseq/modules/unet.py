@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 from torch import Tensor, nn
 
@@ -214,19 +212,7 @@ class RecursiveNowcastNet(nn.Module):
             displacement = estimate_translation(x.mean(dim=2), self.motion_sigma)
             return advect_translation(x[:, -1], displacement, n_steps)
 
-    def forward(
-        self,
-        x: Tensor,
-        n_steps: int | None = None,
-        perturb: Callable[[int, Tensor], Tensor] | None = None,
-    ) -> Tensor:
-        """Unroll ``n_steps`` lead times (``self.n_steps`` if None).
-
-        ``perturb(k, frame)``, if given, is applied to the frame predicted at
-        step ``k`` (0-based) before it is clamped, returned and fed back: the
-        hook of stochastic ensemble members (each fed its own perturbed
-        outputs).
-        """
+    def forward(self, x: Tensor, n_steps: int | None = None) -> Tensor:
         n_steps = self.n_steps if n_steps is None else int(n_steps)
         if n_steps < 1:
             raise ValueError(f"n_steps must be >= 1; got {n_steps}.")
@@ -241,8 +227,6 @@ class RecursiveNowcastNet(nn.Module):
                 out = out + window[:, -1]
             elif self.residual == "prior":
                 out = out + prior[:, k]
-            if perturb is not None:
-                out = perturb(k, out)
             if self.clamp is not None:  # straight-through: the gradient passes
                 out = out + (out.clamp(*self.clamp) - out).detach()
             outputs.append(out)

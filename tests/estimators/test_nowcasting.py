@@ -268,9 +268,11 @@ def test_ensemble_noise_fitted(fitted_leads):
     est, _, _ = fitted_leads
     noise = est.ensemble_noise_
     n_bins = len(noise["bin_edges"]) + 1
-    assert noise["scale"].shape == (3, n_bins)  # one row per fitted lead
-    assert np.all(noise["scale"] >= 0) and noise["scale"].max() > 0
+    assert noise["quantiles"].shape == (3, n_bins, 100)  # per fitted lead, bin
+    assert np.all(np.diff(noise["quantiles"], axis=-1) >= 0)
     assert 0.5 <= noise["correlation"] <= 8.0
+    assert 0 <= noise["lead_correlation"] < 1
+    assert noise["n_windows"] == 8
 
 
 @pytest.mark.parametrize("method", ["residual", "mc_dropout"])
@@ -292,10 +294,14 @@ def test_predict_ensemble_shapes_and_reproducible(fitted_leads, method):
 
 
 def test_predict_ensemble_residual_spreads_around_predict(fitted_leads):
-    est, X, _ = fitted_leads
+    est, X, y = fitted_leads
     members = est.predict_ensemble(X, 16, 3, random_state=1)
     spread = members.std(axis=1)
     assert spread.mean() > 0
+    # on its calibration windows, the ensemble's CRPS beats the nowcast's MAE
+    from skseq.metrics import crps_ensemble, mae
+
+    assert crps_ensemble(y, members) < mae(y, est.predict(X))
     # different members differ, different seeds differ
     assert not np.array_equal(members[:, 0], members[:, 1])
     assert not np.array_equal(members, est.predict_ensemble(X, 16, 3, random_state=2))
