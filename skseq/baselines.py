@@ -379,7 +379,7 @@ class STEPSNowcaster(ExtrapolationNowcaster):
     precip_threshold : float, default=0.1
         Smallest rain rate (mm/h) taken as rain.
     zerovalue : float, default=-15.0
-        dB value of dry pixels (below ``10 log10(precip_threshold)``).
+        The dB value of dry pixels (below ``10 log10(precip_threshold)``).
     kmperpixel : float, default=1.0
         Pixel size in km (for the motion perturbations and the mask).
     timestep : float, default=5.0

@@ -334,7 +334,7 @@ def _check_probability(y_true, probability) -> tuple[np.ndarray, np.ndarray]:
 def crps_ensemble(
     y_true, y_ens, *, member_axis: int = 1, axis: Axis = None, fair: bool = False
 ) -> float | np.ndarray:
-    """Continuous ranked probability score of an ensemble forecast.
+    """Compute the continuous ranked probability score of an ensemble forecast.
 
     ``CRPS = mean_i |x_i - y| - 1/(2 m^2) sum_ij |x_i - x_j|`` for the ``m``
     members ``x_i`` and the observation ``y`` (Gneiting and Raftery 2007),
