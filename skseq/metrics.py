@@ -17,6 +17,18 @@ forecast) and false alarms ``F`` (forecast, not observed):
 
 A score whose denominator is zero (no event observed and none forecast, say)
 is undefined and returned as NaN, as pysteps' ``det_cat_fct`` does.
+
+Probabilistic scores of ensembles (``y_ens`` with the members on
+``member_axis``, 1 by default as returned by ``predict_ensemble``:
+``(n_samples, n_members, n_steps, H, W)`` against ``y_true`` of shape
+``(n_samples, n_steps, H, W)``): :func:`crps_ensemble`,
+:func:`exceedance_probability`, :func:`brier_score`,
+:func:`reliability_diagram`, :func:`roc_curve_probabilistic`,
+:func:`rank_histogram` and :func:`spread_skill_ratio`, vectorised versions of
+pysteps' ``verification.probscores``, ``verification.ensscores`` and
+``postprocessing.ensemblestats`` (events are ``value >= threshold`` there, as
+in pysteps), plus the scorers :func:`make_crps_scorer` and
+:func:`make_brier_scorer` for model selection on ensembles.
 """
 
 from __future__ import annotations
@@ -26,18 +38,28 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from sklearn.metrics import make_scorer
+from sklearn.utils import check_random_state
 
-from skseq.utils.validation import to_numeric_array
+from skseq.utils.validation import check_positive_int, to_numeric_array
 
 __all__ = [
+    "brier_score",
+    "crps_ensemble",
     "csi",
+    "exceedance_probability",
     "far",
     "mae",
+    "make_brier_scorer",
+    "make_crps_scorer",
     "make_frame_scorer",
     "make_threshold_scorer",
     "nowcast_scores",
     "pod",
+    "rank_histogram",
+    "reliability_diagram",
     "rmse",
+    "roc_curve_probabilistic",
+    "spread_skill_ratio",
 ]
 
 Axis = int | tuple[int, ...] | None
@@ -271,3 +293,440 @@ def nowcast_scores(
     frame = pd.DataFrame({k: np.atleast_1d(v) for k, v in table.items()})
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="lead_time")
     return frame
+
+
+# --------------------------------------------------------------------------
+# probabilistic scores of ensembles
+
+
+def _check_ensemble(y_true, y_ens, member_axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Validate and return ``y_true`` and ``y_ens`` with the members last."""
+    y_true = to_numeric_array(y_true, name="y_true", dtype=np.float64)
+    y_ens = to_numeric_array(y_ens, name="y_ens", dtype=np.float64)
+    if y_ens.ndim != y_true.ndim + 1:
+        raise ValueError(
+            "y_ens must have one axis more than y_true (the ensemble members, on "
+            f"member_axis={member_axis}); got y_true of shape {y_true.shape} and "
+            f"y_ens of shape {y_ens.shape}."
+        )
+    y_ens = np.moveaxis(y_ens, member_axis, -1)
+    if y_ens.shape[:-1] != y_true.shape:
+        raise ValueError(
+            f"y_ens without its member axis ({member_axis}) must have the shape of "
+            f"y_true {y_true.shape}; got y_ens of shape "
+            f"{np.moveaxis(y_ens, -1, member_axis).shape}."
+        )
+    if y_ens.shape[-1] < 1:
+        raise ValueError("y_ens has no ensemble member.")
+    return y_true, y_ens
+
+
+def _check_probability(y_true, probability) -> tuple[np.ndarray, np.ndarray]:
+    y_true, probability = _check_pair(y_true, probability)
+    if probability.size and (probability.min() < 0 or probability.max() > 1):
+        raise ValueError(
+            "probability must lie in [0, 1] (e.g. from exceedance_probability); got "
+            f"values in [{probability.min():g}, {probability.max():g}]."
+        )
+    return y_true, probability
+
+
+def crps_ensemble(
+    y_true, y_ens, *, member_axis: int = 1, axis: Axis = None, fair: bool = False
+) -> float | np.ndarray:
+    """Compute the continuous ranked probability score of an ensemble forecast.
+
+    ``CRPS = mean_i |x_i - y| - 1/(2 m^2) sum_ij |x_i - x_j|`` for the ``m``
+    members ``x_i`` and the observation ``y`` (Gneiting and Raftery 2007),
+    the integral of ``(F(t) - 1{t >= y})^2`` over ``t`` for the ensemble's
+    empirical CDF ``F``: the same value as pysteps'
+    ``verification.probscores.CRPS`` (Hersbach 2000), computed from the
+    sorted members in ``O(m log m)`` per point. Where the observation equals
+    a member (e.g. dry pixels, 0 in both) this is the exact integral, whereas
+    pysteps' decomposition, with strict inequalities, drops those terms
+    (observation 0, members ``(0, 0, 1)``: 1/9 here, 0 in pysteps 1.21). It reduces to the absolute
+    error for one member. Lower is better, in the data's units.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples, ...)
+        Observations.
+    y_ens : array-like
+        Ensemble forecasts: the shape of ``y_true`` with one more axis, the
+        members, at ``member_axis`` (e.g. ``(n_samples, n_members, n_steps,
+        H, W)`` from ``predict_ensemble``).
+    member_axis : int, default=1
+        Axis of ``y_ens`` holding the members.
+    axis : int, tuple of int or None, default=None
+        Axes of ``y_true`` to average over; None averages everything. E.g.
+        ``axis=(0, 2, 3)`` on ``y_true`` of shape ``(n, n_steps, H, W)`` gives
+        one CRPS per lead time.
+    fair : bool, default=False
+        The "fair" CRPS (Ferro 2014), whose spread term divides by
+        ``m (m - 1)`` instead of ``m^2``: the score the ensemble would get
+        with infinitely many members drawn like its own, so that ensembles of
+        different sizes compare fairly (needs ``m >= 2``).
+
+    Returns
+    -------
+    score : float or ndarray
+        Mean CRPS (an array when ``axis`` leaves axes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skseq.metrics import crps_ensemble
+    >>> crps_ensemble(np.zeros(1), np.array([[-1.0, 1.0]]))
+    0.5
+    """
+    y_true, y_ens = _check_ensemble(y_true, y_ens, member_axis)
+    m = y_ens.shape[-1]
+    if fair and m < 2:
+        raise ValueError("fair=True needs at least 2 ensemble members.")
+    members = np.sort(y_ens, axis=-1)
+    error = np.mean(np.abs(members - y_true[..., None]), axis=-1)
+    # sum_ij |x_i - x_j| = 2 sum_i (2 i - m - 1) x_(i), i = 1..m on sorted x
+    weights = 2.0 * np.arange(1, m + 1) - m - 1
+    pair_sum = 2.0 * (members @ weights)
+    spread = pair_sum / (2.0 * m * (m - 1) if fair else 2.0 * m * m)
+    return _scalar(np.mean(error - spread, axis=axis))
+
+
+def exceedance_probability(
+    y_ens, threshold: float | Sequence[float], *, member_axis: int = 1
+) -> np.ndarray:
+    """Probability of ``value >= threshold``: the fraction of members above it.
+
+    As pysteps' ``postprocessing.ensemblestats.excprob``.
+
+    Parameters
+    ----------
+    y_ens : array-like
+        Ensemble forecasts with the members at ``member_axis``.
+    threshold : float or sequence of float
+        Event threshold(s) (e.g. 1 mm/h).
+    member_axis : int, default=1
+        Axis of ``y_ens`` holding the members.
+
+    Returns
+    -------
+    probability : ndarray
+        ``y_ens``'s shape without the member axis; with a sequence of
+        thresholds, one more leading axis, one entry per threshold.
+    """
+    y_ens = to_numeric_array(y_ens, name="y_ens", dtype=np.float64)
+    if np.isscalar(threshold):
+        return np.mean(y_ens >= threshold, axis=member_axis)
+    return np.stack([np.mean(y_ens >= t, axis=member_axis) for t in threshold])
+
+
+def brier_score(
+    y_true, probability, threshold: float = 1.0, *, axis: Axis = None
+) -> float | np.ndarray:
+    """Brier score ``mean((p - o)^2)`` of the event ``value >= threshold``.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Observations.
+    probability : array-like of the shape of ``y_true``
+        Forecast probabilities of the event (e.g. from
+        :func:`exceedance_probability`).
+    threshold : float, default=1.0
+        The observed event is ``y_true >= threshold``.
+    axis : int, tuple of int or None, default=None
+        Axes to average over; None averages everything.
+
+    Returns
+    -------
+    score : float or ndarray
+        In [0, 1], 0 is perfect.
+    """
+    y_true, probability = _check_probability(y_true, probability)
+    observed = (y_true >= threshold).astype(np.float64)
+    return _scalar(np.mean((probability - observed) ** 2, axis=axis))
+
+
+def reliability_diagram(
+    y_true,
+    probability,
+    threshold: float = 1.0,
+    *,
+    n_bins: int = 10,
+    min_count: int = 10,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Data of a reliability diagram of the event ``value >= threshold``.
+
+    The forecast probabilities are binned in ``n_bins`` equal bins of
+    ``[0, 1]``; per bin, the mean forecast probability and the observed
+    frequency of the event. As pysteps' ``verification.probscores.reldiag``
+    (same bins and ``min_count``), except that bins with fewer than
+    ``min_count`` pairs are NaN instead of pysteps' 0/0.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Observations.
+    probability : array-like of the shape of ``y_true``
+        Forecast probabilities of the event.
+    threshold : float, default=1.0
+        The observed event is ``y_true >= threshold``.
+    n_bins : int, default=10
+        Probability bins.
+    min_count : int, default=10
+        Bins with fewer forecast-observation pairs are NaN.
+
+    Returns
+    -------
+    forecast_probability : ndarray of shape (n_bins,)
+        Mean forecast probability in each bin (x of the diagram).
+    observed_frequency : ndarray of shape (n_bins,)
+        Observed frequency of the event in each bin (y; on the diagonal for
+        a reliable forecast).
+    counts : ndarray of shape (n_bins,)
+        Pairs in each bin (the sharpness histogram).
+    """
+    y_true, probability = _check_probability(y_true, probability)
+    n_bins = check_positive_int(n_bins, "n_bins")
+    probability, observed = probability.ravel(), (y_true >= threshold).ravel()
+    edges = np.linspace(-1e-6, 1 + 1e-6, n_bins + 1)
+    index = np.clip(np.digitize(probability, edges, right=True) - 1, 0, n_bins - 1)
+    counts = np.bincount(index, minlength=n_bins)
+    prob_sum = np.bincount(index, weights=probability, minlength=n_bins)
+    event_sum = np.bincount(index, weights=observed, minlength=n_bins)
+    enough = counts >= max(min_count, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        forecast = np.where(enough, prob_sum / counts, np.nan)
+        frequency = np.where(enough, event_sum / counts, np.nan)
+    return forecast, frequency, counts
+
+
+def roc_curve_probabilistic(
+    y_true, probability, threshold: float = 1.0, *, n_prob_thresholds: int = 10
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """ROC curve and area of probability forecasts of ``value >= threshold``.
+
+    The event is forecast where the probability reaches each of
+    ``n_prob_thresholds`` equally spaced probability thresholds in
+    ``[0, 1]``; the area is the trapezoidal area under the (POFD, POD)
+    points closed at (0, 0) and (1, 1): pysteps'
+    ``verification.probscores.ROC_curve(..., compute_area=True)``.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Observations.
+    probability : array-like of the shape of ``y_true``
+        Forecast probabilities of the event.
+    threshold : float, default=1.0
+        The observed event is ``y_true >= threshold``.
+    n_prob_thresholds : int, default=10
+        Probability thresholds ``linspace(0, 1, n_prob_thresholds)``.
+
+    Returns
+    -------
+    pofd : ndarray of shape (n_prob_thresholds,)
+        Probability of false detection at each probability threshold.
+    pod : ndarray of shape (n_prob_thresholds,)
+        Probability of detection at each probability threshold.
+    area : float
+        Area under the ROC curve (0.5: no skill, 1: perfect); NaN if the
+        event was always or never observed.
+    """
+    y_true, probability = _check_probability(y_true, probability)
+    n = check_positive_int(n_prob_thresholds, "n_prob_thresholds")
+    observed = (y_true >= threshold).ravel()
+    probability = probability.ravel()
+    cuts = np.linspace(0.0, 1.0, n)
+    # forecast "yes" at cut c where p >= c: count pairs with p >= c by sorting
+    n_events, n_non_events = observed.sum(), (~observed).sum()
+    p_event = np.sort(probability[observed])
+    p_non_event = np.sort(probability[~observed])
+    hits = n_events - np.searchsorted(p_event, cuts, side="left")
+    false_alarms = n_non_events - np.searchsorted(p_non_event, cuts, side="left")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pod = hits / np.float64(n_events)
+        pofd = false_alarms / np.float64(n_non_events)
+    area = (1.0 - pofd[0]) * (1.0 + pod[0]) / 2.0
+    area += np.sum((pofd[:-1] - pofd[1:]) * (pod[1:] + pod[:-1]) / 2.0)
+    area += pofd[-1] * pod[-1] / 2.0
+    return pofd, pod, float(area)
+
+
+def rank_histogram(
+    y_true,
+    y_ens,
+    *,
+    member_axis: int = 1,
+    threshold: float | None = None,
+    normalize: bool = True,
+    random_state=None,
+) -> np.ndarray:
+    """Rank histogram (Talagrand diagram) of an ensemble forecast.
+
+    The rank of each observation among the ``m`` members, ``0..m`` (ties
+    broken uniformly at random, as pysteps' ``verification.ensscores.
+    rankhist``): flat for a calibrated ensemble, U-shaped for an
+    under-dispersive one, dome-shaped for an over-dispersive one.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Observations.
+    y_ens : array-like
+        Ensemble forecasts with the members at ``member_axis``.
+    member_axis : int, default=1
+        Axis of ``y_ens`` holding the members.
+    threshold : float or None, default=None
+        As pysteps' ``X_min``: points where the observation and every member
+        are below it are left out, and values below it are tied (dry pixels
+        of rain fields). None keeps every point.
+    normalize : bool, default=True
+        Return frequencies summing to 1 (else counts).
+    random_state : int, RandomState instance or None, default=None
+        Breaks ties.
+
+    Returns
+    -------
+    histogram : ndarray of shape (n_members + 1,)
+        Frequency (or count) of each rank.
+    """
+    y_true, y_ens = _check_ensemble(y_true, y_ens, member_axis)
+    m = y_ens.shape[-1]
+    members = y_ens.reshape(-1, m)
+    observed = y_true.ravel()
+    if threshold is not None:
+        keep = (observed >= threshold) | np.any(members >= threshold, axis=1)
+        members, observed = members[keep], observed[keep]
+        members = np.where(members < threshold, threshold - 1, members)
+        observed = np.where(observed < threshold, threshold - 1, observed)
+    below = np.sum(members < observed[:, None], axis=1)
+    tied = np.sum(members == observed[:, None], axis=1)
+    rng = check_random_state(random_state)
+    rank = below + np.floor(rng.uniform(size=len(observed)) * (tied + 1)).astype(int)
+    counts = np.bincount(rank, minlength=m + 1).astype(np.float64)
+    if normalize:
+        total = counts.sum()
+        return counts / total if total else counts
+    return counts.astype(int)
+
+
+def spread_skill_ratio(
+    y_true, y_ens, *, member_axis: int = 1, axis: Axis = None
+) -> float | np.ndarray:
+    """Spread/skill ratio: ensemble spread over the error of the ensemble mean.
+
+    ``sqrt((m + 1) / m) * sqrt(mean(var)) / RMSE(mean)``, with ``var`` the
+    unbiased variance of the ``m`` members and ``RMSE(mean)`` the root mean
+    squared error of the ensemble mean (Fortin et al. 2014): 1 for a
+    calibrated ensemble (the observation is statistically indistinguishable
+    from a member), below 1 for an under-dispersive one, above 1 for an
+    over-dispersive one. The variance and squared error are averaged before
+    the roots are taken.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Observations.
+    y_ens : array-like
+        Ensemble forecasts with the members at ``member_axis`` (at least 2).
+    member_axis : int, default=1
+        Axis of ``y_ens`` holding the members.
+    axis : int, tuple of int or None, default=None
+        Axes of ``y_true`` to average over; None averages everything (e.g.
+        ``axis=(0, 2, 3)`` gives one ratio per lead time).
+
+    Returns
+    -------
+    ratio : float or ndarray
+        Spread/skill ratio; NaN where the ensemble mean is exact.
+    """
+    y_true, y_ens = _check_ensemble(y_true, y_ens, member_axis)
+    m = y_ens.shape[-1]
+    if m < 2:
+        raise ValueError("spread_skill_ratio needs at least 2 ensemble members.")
+    variance = np.mean(np.var(y_ens, axis=-1, ddof=1), axis=axis)
+    squared_error = np.mean((np.mean(y_ens, axis=-1) - y_true) ** 2, axis=axis)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.sqrt((m + 1) / m * variance) / np.sqrt(squared_error)
+    return _scalar(np.where(squared_error > 0, ratio, np.nan))
+
+
+def _predict_ensemble_like(estimator, X, y, n_members: int, random_state):
+    """Members ``(n, m, ...)`` in the layout of ``y`` (``predict`` 's layout)."""
+    y = np.asarray(y)
+    n_x = np.ndim(X)
+    # frames: y is (n, T, [C,] H, W) or (n, H, W) for one output frame
+    n_steps = 1 if y.ndim == n_x - 1 else y.shape[1]
+    ens = estimator.predict_ensemble(
+        X, n_members=n_members, n_steps=n_steps, random_state=random_state
+    )
+    if ens.ndim == y.ndim + 2:  # one output frame without its lead axis
+        ens = ens[:, :, 0]
+    return y, ens
+
+
+def make_crps_scorer(
+    n_members: int = 20, *, fair: bool = False, random_state: int | None = 0
+):
+    """Make a scikit-learn scorer of the ensemble CRPS of ``predict_ensemble``.
+
+    Parameters
+    ----------
+    n_members : int, default=20
+        Members drawn with ``estimator.predict_ensemble``.
+    fair : bool, default=False
+        Use the fair CRPS (see :func:`crps_ensemble`).
+    random_state : int or None, default=0
+        Seed of the members, so that candidates are scored on equal terms.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y)`` -> ``-crps_ensemble`` (negated, so that
+        ``GridSearchCV`` maximising it minimises the CRPS), for any estimator
+        with ``predict_ensemble(X, n_members, n_steps, random_state)``; the
+        number of steps is that of ``y``.
+
+    Examples
+    --------
+    >>> from skseq.metrics import make_crps_scorer
+    >>> scorer = make_crps_scorer(n_members=10)
+    """
+    n_members = check_positive_int(n_members, "n_members")
+
+    def neg_crps(estimator, X, y):
+        y, ens = _predict_ensemble_like(estimator, X, y, n_members, random_state)
+        return -crps_ensemble(y, ens, fair=fair)
+
+    return neg_crps
+
+
+def make_brier_scorer(
+    threshold: float = 1.0, n_members: int = 20, *, random_state: int | None = 0
+):
+    """Make a scikit-learn scorer of the Brier score of ``predict_ensemble``.
+
+    Parameters
+    ----------
+    threshold : float, default=1.0
+        The event is ``value >= threshold``; its probability is the fraction
+        of members above it (:func:`exceedance_probability`).
+    n_members : int, default=20
+        Members drawn with ``estimator.predict_ensemble``.
+    random_state : int or None, default=0
+        Seed of the members.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y)`` -> ``-brier_score`` (negated: greater is
+        better).
+    """
+    n_members = check_positive_int(n_members, "n_members")
+
+    def neg_brier(estimator, X, y):
+        y, ens = _predict_ensemble_like(estimator, X, y, n_members, random_state)
+        return -brier_score(y, exceedance_probability(ens, threshold), threshold)
+
+    return neg_brier

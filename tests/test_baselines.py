@@ -126,6 +126,41 @@ def test_extrapolation_dry_frames_are_persistence():
         ExtrapolationNowcaster(n_frames_for_motion=1).fit(X, X[:, :1])
 
 
+def test_steps_ensemble_moves_rain_and_spreads():
+    pytest.importorskip("pysteps")
+    from skseq.baselines import STEPSNowcaster
+    from skseq.metrics import crps_ensemble
+
+    frames = _blob_frames(n_frames=9)
+    X, y = frames[None, :4], frames[None, 4:]
+    est = STEPSNowcaster(n_members=4, random_state=0).fit(X, y)
+    members = est.predict_ensemble(X, n_members=6, n_steps=5, random_state=0)
+    assert members.shape == (1, 6, 5, 48, 48)
+    assert members.min() >= 0 and members.std(axis=1).mean() > 0
+    np.testing.assert_array_equal(
+        members, est.predict_ensemble(X, n_members=6, n_steps=5, random_state=0)
+    )
+    assert est.predict_ensemble(X[:, :, None], 3, 2).shape == (1, 3, 2, 1, 48, 48)
+    # better than persistence repeated as one member
+    persistence = np.repeat(X[:, None, -1:], 5, axis=2)
+    assert crps_ensemble(y, members) < crps_ensemble(y, persistence)
+    # predict: the mean of n_members members, y's layout
+    assert est.predict(X).shape == y.shape
+
+
+def test_steps_dry_input_and_errors():
+    pytest.importorskip("pysteps")
+    from skseq.baselines import STEPSNowcaster
+
+    X = np.zeros((2, 4, 20, 20))
+    est = STEPSNowcaster().fit(X, X[:, :2])
+    np.testing.assert_array_equal(est.predict_ensemble(X, 3, 2), 0.0)
+    with pytest.raises(ValueError, match="n_frames_for_motion"):
+        STEPSNowcaster(n_frames_for_motion=2).fit(X, X[:, :1])
+    with pytest.raises(ValueError, match="n_members"):
+        est.predict_ensemble(X, n_members=0)
+
+
 def test_flattener_and_summarizer_values():
     X = np.arange(2 * 4 * 3, dtype=float).reshape(2, 4, 3)
     flat = SequenceFlattener().fit(X)

@@ -156,3 +156,46 @@ def test_strided_views_fit_like_copies():
     lazy = ConvLSTMForecaster(**TINY).fit(X, y)
     eager = ConvLSTMForecaster(**TINY).fit(X_copy, y_copy)
     np.testing.assert_array_equal(lazy.predict(X), eager.predict(X_copy))
+
+
+# ------------------------------------------------------------- predict_ensemble
+def test_predict_ensemble_quantiles_match_held_out_errors():
+    X, y = _moving_bars(n=40)
+    est = ConvLSTMForecaster(**dict(TINY, validation_fraction=0.25)).fit(X, y)
+    assert est.n_calibration_samples_ == 10  # the chronological validation split
+    assert est.residual_quantiles_.shape == (2, 201)
+    assert np.all(np.diff(est.residual_quantiles_, axis=1) >= 0)
+    members = est.predict_ensemble(X[:5], n_members=50, random_state=0)
+    assert members.shape == (5, 50, 2, 8, 10)
+    np.testing.assert_array_equal(
+        members, est.predict_ensemble(X[:5], n_members=50, random_state=0)
+    )
+    # members - forecast have the held-out errors' quantiles (stratified draws)
+    offsets = members - est.predict(X[:5])[:, None]
+    for k in range(2):
+        q = np.quantile(offsets[:, :, k], [0.1, 0.5, 0.9])
+        expected = np.interp(
+            [0.1, 0.5, 0.9], est._residual_levels, est.residual_quantiles_[k]
+        )
+        np.testing.assert_allclose(q, expected, atol=0.05)
+    # the held-out errors themselves
+    held_out = (y[-10:] - est.predict(X[-10:]))[:, 0].ravel()
+    np.testing.assert_allclose(
+        est.residual_quantiles_[0, [20, 100, 180]],
+        np.quantile(held_out, [0.1, 0.5, 0.9]),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+def test_predict_ensemble_layouts_and_errors():
+    X, y = _moving_bars()
+    est = ConvLSTMForecaster(**TINY).fit(X[:, :, None], y[:, :, None])
+    assert est.n_calibration_samples_ == len(X)  # no split: the training windows
+    assert est.predict_ensemble(X[:2, :, None], 3, 1).shape == (2, 3, 1, 1, 8, 10)
+    with pytest.raises(ValueError, match="fitted horizon"):
+        est.predict_ensemble(X[:2, :, None], 3, n_steps=3)
+    with pytest.raises(ValueError, match="n_members"):
+        est.predict_ensemble(X[:2, :, None], 0)
+    est = ConvLSTMForecaster(**TINY).fit(X[:6], y[:6], validation_data=(X[6:], y[6:]))
+    assert est.n_calibration_samples_ == 4

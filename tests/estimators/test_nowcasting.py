@@ -357,3 +357,93 @@ def test_dask_array_on_a_local_cluster():
         y_dask = client.persist(da.from_array(y, chunks=(4, -1, -1, -1)))
         lazy = UNetNowcaster(**TINY).fit(X_dask, y_dask)
         np.testing.assert_array_equal(lazy.predict(X_dask), eager.predict(X))
+
+
+# ------------------------------------------------------------- predict_ensemble
+@pytest.fixture(scope="module")
+def fitted_leads():
+    X, y = _rain_leads(n=8, leads=3)
+    est = UNetNowcaster(**dict(TINY, max_epochs=3)).fit(X, y)
+    return est, X, y
+
+
+def test_ensemble_noise_fitted(fitted_leads):
+    est, _, _ = fitted_leads
+    noise = est.ensemble_noise_
+    n_bins = len(noise["bin_edges"]) + 1
+    assert noise["quantiles"].shape == (3, n_bins, 100)  # per fitted lead, bin
+    assert np.all(np.diff(noise["quantiles"], axis=-1) >= 0)
+    assert 0.5 <= noise["correlation"] <= 8.0
+    assert 0 <= noise["lead_correlation"] < 1
+    assert noise["n_windows"] == 8
+
+
+@pytest.mark.parametrize("method", ["residual", "mc_dropout"])
+def test_predict_ensemble_shapes_and_reproducible(fitted_leads, method):
+    est, X, _ = fitted_leads
+    before = est.predict(X)
+    rng_state = torch.random.get_rng_state()
+    members = est.predict_ensemble(X[:3], 4, 5, random_state=0, method=method)
+    assert members.shape == (3, 4, 5, 21, 26)
+    assert torch.equal(torch.random.get_rng_state(), rng_state)
+    np.testing.assert_array_equal(
+        members, est.predict_ensemble(X[:3], 4, 5, random_state=0, method=method)
+    )
+    five = est.predict_ensemble(X[:3, :, None], 4, 2, random_state=0, method=method)
+    assert five.shape == (3, 4, 2, 1, 21, 26)
+    low, high = est.target_range_
+    assert members.min() >= low and members.max() <= high
+    np.testing.assert_array_equal(est.predict(X), before)  # predict unchanged
+
+
+def test_predict_ensemble_residual_spreads_around_predict(fitted_leads):
+    est, X, y = fitted_leads
+    members = est.predict_ensemble(X, 16, 3, random_state=1)
+    spread = members.std(axis=1)
+    assert spread.mean() > 0
+    # on its calibration windows, the ensemble's CRPS beats the nowcast's MAE
+    from skseq.metrics import crps_ensemble, mae
+
+    assert crps_ensemble(y, members) < mae(y, est.predict(X))
+    # different members differ, different seeds differ
+    assert not np.array_equal(members[:, 0], members[:, 1])
+    assert not np.array_equal(members, est.predict_ensemble(X, 16, 3, random_state=2))
+    # the members' mean stays near the deterministic nowcast
+    error_mean = np.abs(members.mean(axis=1) - est.predict(X)).mean()
+    assert error_mean < np.abs(members - est.predict(X)[:, None]).mean()
+
+
+def test_predict_ensemble_errors_and_pickle(fitted_leads):
+    est, X, _ = fitted_leads
+    with pytest.raises(ValueError, match="method must be"):
+        est.predict_ensemble(X, method="bootstrap")
+    with pytest.raises(ValueError, match="n_members"):
+        est.predict_ensemble(X, n_members=0)
+    with pytest.raises(ValueError, match="frames"):
+        est.predict_ensemble(X[:, :2])
+    clone = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(
+        clone.predict_ensemble(X[:2], 3, 2, random_state=0),
+        est.predict_ensemble(X[:2], 3, 2, random_state=0),
+    )
+
+
+def test_ensemble_calibrated_on_validation_split():
+    X, y = _rain_leads(n=12, leads=2)
+    est = UNetNowcaster(**dict(TINY, validation_fraction=0.25)).fit(X, y)
+    assert est.ensemble_noise_["n_windows"] == 3  # the last quarter
+    est = UNetNowcaster(**TINY).fit(X[:8], y[:8], validation_data=(X[8:], y[8:]))
+    assert est.ensemble_noise_["n_windows"] == 4
+
+
+def test_grid_search_with_crps_scorer():
+    from skseq.metrics import make_crps_scorer
+
+    X, y = _rain_leads(n=8, leads=2)
+    search = GridSearchCV(
+        UNetNowcaster(**TINY),
+        {"base_channels": [2, 3]},
+        scoring=make_crps_scorer(n_members=4),
+        cv=2,
+    ).fit(X, y)
+    assert np.all(search.cv_results_["mean_test_score"] <= 0)

@@ -1,0 +1,260 @@
+"""Probabilistic skill of UNetNowcaster ensembles vs pysteps' STEPS.
+
+Simulated radar (:func:`skseq.datasets.make_radar_sequences`) on 64x64
+frames with settings unlike the gallery example's (drift (-0.9, 1.5)
+px/frame instead of (1.2, 0.4), rotation 0.012 rad/frame instead of 0.004,
+mean cell lifetime 12 frames instead of 24); training and test sequences from
+different seeds (as ``benchmarks/skill_nowcasting.py``).
+
+* ``UNetNowcaster(random_state=...)`` with its DEFAULT parameters, fitted on
+  every window (4 input -> 6 target frames) of the training sequence; its
+  ensembles of 20 members over 6 leads from ``predict_ensemble`` with
+  ``method="residual"`` (the default: per-step residual noise calibrated in
+  ``fit``) and ``method="mc_dropout"``;
+* ``STEPSNowcaster()`` (pysteps' STEPS, 20 members, pysteps' defaults).
+
+Per lead 1-6 over all test windows and pixels: CRPS (mm/h, lower is better),
+spread/skill ratio (1 is calibrated), Brier score and ROC area at 1 mm/h, and
+the reliability error at 1 mm/h: the mean absolute distance of the
+reliability curve (10 probability bins, at least 10 pairs each) from the
+diagonal, weighted by the pairs in each bin (0 is perfectly reliable). CPU
+time (``time.process_time``) of generating the ensembles for all test
+windows.
+
+``--traffic``: empirical coverage of the 80 % intervals (members' 10 % and
+90 % quantiles) of a DEFAULT ``ConvLSTMForecaster`` (``predict_ensemble``,
+20 members; intervals from its held-out validation errors) on simulated
+traffic speeds (:func:`skseq.datasets.make_traffic_speeds`, 28 days x 32
+locations, hourly heatmaps of 12 five-minute rows, 6 hours -> 3 hours), on
+the last quarter of the windows (held out in time), per horizon.
+
+Run ``python benchmarks/skill_probabilistic.py`` (``--quick`` for a
+shorter test sequence, ``--random-state 1`` for other seeds; one torch
+thread unless ``--n-threads``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import time
+
+import numpy as np
+import pandas as pd
+
+N_INPUT, N_LEADS, N_MEMBERS = 4, 6, 20
+SETTING = dict(
+    height=64,
+    width=64,
+    motion=(-0.9, 1.5),
+    rotation=0.012,
+    mean_lifetime=12.0,
+    max_intensity=40.0,
+)
+#: (training frames, test frames) of the full and the quick run.
+SIZES = {False: (240, 80), True: (240, 40)}
+
+
+def make_data(quick: bool = False, random_state: int = 0):
+    """Training windows (stride 1) and test windows (stride 2)."""
+    from skseq.datasets import make_radar_sequences
+    from skseq.preprocessing import sliding_windows
+
+    n_train, n_test = SIZES[bool(quick)]
+    train = make_radar_sequences(
+        n_frames=n_train, random_state=1000 * random_state + 1, **SETTING
+    )
+    test = make_radar_sequences(
+        n_frames=n_test, random_state=1000 * random_state + 2, **SETTING
+    )
+    X_train, y_train = sliding_windows(train, n_input=N_INPUT, n_output=N_LEADS)
+    X_test, y_test = sliding_windows(test, n_input=N_INPUT, n_output=N_LEADS, stride=2)
+    return X_train, y_train, X_test, y_test
+
+
+def reliability_error(y_true, probability, threshold=1.0) -> float:
+    """Count-weighted mean ``|observed frequency - forecast probability|``."""
+    from skseq.metrics import reliability_diagram
+
+    forecast, observed, counts = reliability_diagram(y_true, probability, threshold)
+    ok = np.isfinite(observed)
+    return float(np.average(np.abs(observed[ok] - forecast[ok]), weights=counts[ok]))
+
+
+def score(y_true, members) -> pd.DataFrame:
+    """Scores per lead of members ``(n, m, n_leads, H, W)``."""
+    from skseq.metrics import (
+        brier_score,
+        crps_ensemble,
+        exceedance_probability,
+        roc_curve_probabilistic,
+        spread_skill_ratio,
+    )
+
+    axes = (0, 2, 3)
+    prob = exceedance_probability(members, 1.0)
+    rows = {
+        "CRPS": crps_ensemble(y_true, members, axis=axes),
+        "spread/skill": spread_skill_ratio(y_true, members, axis=axes),
+        "Brier@1": brier_score(y_true, prob, 1.0, axis=axes),
+        "ROC area@1": [
+            roc_curve_probabilistic(y_true[:, k], prob[:, k], 1.0)[2]
+            for k in range(N_LEADS)
+        ],
+        "reliability error@1": [
+            reliability_error(y_true[:, k], prob[:, k]) for k in range(N_LEADS)
+        ],
+    }
+    return pd.DataFrame(rows, index=pd.RangeIndex(1, N_LEADS + 1, name="lead")).T
+
+
+def run(
+    quick: bool = False,
+    random_state: int = 0,
+    out: str | None = None,
+    unet_pickle: str | None = None,
+):
+    from skseq import UNetNowcaster
+    from skseq.baselines import STEPSNowcaster
+    from skseq.metrics import (
+        exceedance_probability,
+        rank_histogram,
+        reliability_diagram,
+    )
+
+    X_train, y_train, X_test, y_test = make_data(quick, random_state)
+    if unet_pickle and os.path.exists(unet_pickle):
+        # a UNetNowcaster(random_state=random_state) fitted on the same
+        # X_train, y_train; its ensemble noise re-estimated as fit does (no
+        # validation split for these 231 windows: the training windows), so
+        # that a model fitted before a change of the noise model can be reused
+        with open(unet_pickle, "rb") as fh:
+            unet = pickle.load(fh)
+        assert unet.get_params()["random_state"] == random_state
+        assert unet.validation_fraction_ == 0.0
+        unet.ensemble_noise_ = unet._calibrate_ensemble(
+            *unet._validate_validation_data(X_train, y_train)
+        )
+        fit_time = float("nan")
+    else:
+        start = time.perf_counter()
+        unet = UNetNowcaster(random_state=random_state).fit(X_train, y_train)
+        fit_time = time.perf_counter() - start
+        if unet_pickle:
+            with open(unet_pickle, "wb") as fh:
+                pickle.dump(unet, fh)
+    steps = STEPSNowcaster(random_state=random_state).fit(X_train[:1], y_train[:1])
+    generators = {
+        "UNet residual (default)": lambda: unet.predict_ensemble(
+            X_test, N_MEMBERS, N_LEADS, random_state=random_state
+        ),
+        "UNet MC dropout": lambda: unet.predict_ensemble(
+            X_test, N_MEMBERS, N_LEADS, random_state=random_state, method="mc_dropout"
+        ),
+        "STEPS (pysteps)": lambda: steps.predict_ensemble(
+            X_test, N_MEMBERS, N_LEADS, random_state=random_state
+        ),
+    }
+    tables, cpu, extra = {}, {}, {}
+    for name, generate in generators.items():
+        start = time.process_time()
+        members = generate()
+        cpu[name] = time.process_time() - start
+        tables[name] = score(y_test, members)
+        prob = exceedance_probability(members, 1.0)
+        forecast, observed, counts = reliability_diagram(y_test, prob, 1.0)
+        extra[name] = {
+            "reliability_forecast": forecast.tolist(),
+            "reliability_observed": observed.tolist(),
+            "reliability_counts": counts.tolist(),
+            "rank_histogram": rank_histogram(
+                y_test, members, threshold=0.1, random_state=0
+            ).tolist(),
+            "cpu_s": cpu[name],
+        }
+    table = pd.concat(tables, names=["model", "score"])
+    info = {
+        "fit_time_s": fit_time,
+        "n_epochs": unet.n_epochs_,
+        "n_train": len(X_train),
+        "n_test": len(X_test),
+        "noise_correlation_px": unet.ensemble_noise_["correlation"],
+        "noise_lead_correlation": unet.ensemble_noise_["lead_correlation"],
+    }
+    if out:
+        with open(out, "w") as fh:
+            json.dump({"table": table.to_dict(), "extra": extra, "info": info}, fh)
+    return table, cpu, info
+
+
+def traffic_coverage(random_state: int = 0) -> pd.DataFrame:
+    """Coverage of ConvLSTMForecaster's 80 % intervals on held-out traffic."""
+    from skseq import ConvLSTMForecaster
+    from skseq.datasets import make_traffic_speeds
+    from skseq.preprocessing import Heatmapper, sliding_windows
+
+    v_max = 110.0
+    speeds = make_traffic_speeds(
+        n_days=28, n_locations=32, random_state=100 + random_state
+    )
+    frames = Heatmapper(frame_length=12, vmin=0.0, vmax=v_max).fit_transform(speeds)
+    X, y = sliding_windows(frames, n_input=6, n_output=3)
+    cut = int(0.75 * len(X))
+    test = slice(cut + 2, len(X))  # no test target overlaps a training target
+    start = time.perf_counter()
+    est = ConvLSTMForecaster(random_state=random_state).fit(X[:cut], y[:cut])
+    fit_time = time.perf_counter() - start
+    members = v_max * est.predict_ensemble(X[test], 20, random_state=random_state)
+    low, high = np.quantile(members, [0.1, 0.9], axis=1)
+    truth = v_max * y[test]
+    inside = (truth >= low) & (truth <= high)
+    return pd.DataFrame(
+        {
+            "coverage of 80% interval": inside.mean(axis=(0, 2, 3)),
+            "mean width (km/h)": (high - low).mean(axis=(0, 2, 3)),
+        },
+        index=pd.RangeIndex(1, 4, name="horizon (h)"),
+    ).assign(
+        overall=float(inside.mean()),
+        n_test=len(truth),
+        n_calibration=est.n_calibration_samples_,
+        fit_time_s=fit_time,
+    )
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--random-state", type=int, default=0)
+    parser.add_argument("--n-threads", type=int, default=1)
+    parser.add_argument("--out", default=None, help="JSON file of the results")
+    parser.add_argument("--traffic", action="store_true")
+    parser.add_argument(
+        "--unet-pickle",
+        default=None,
+        help="load the fitted U-Net from this file if it exists, else save it there",
+    )
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.n_threads)
+    if args.traffic:
+        with pd.option_context("display.width", 200, "display.precision", 3):
+            print(traffic_coverage(args.random_state).round(3).to_string())
+        return
+    os.environ.setdefault("PYSTEPS_SILENT_IMPORT", "1")
+    table, cpu, info = run(args.quick, args.random_state, args.out, args.unet_pickle)
+    with pd.option_context("display.width", 200, "display.precision", 3):
+        print(f"random_state={args.random_state} quick={args.quick} {info}")
+        print(table.round(3).to_string())
+        print(f"CPU time of the ensembles ({N_MEMBERS} members x {N_LEADS} leads):")
+        for name, seconds in cpu.items():
+            print(
+                f"  {name}: {seconds:.1f} s ({seconds / info['n_test']:.3f} s/window)"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""Tests of the probabilistic scores of skseq.metrics, against pysteps."""
+
+import os
+
+import numpy as np
+import pytest
+
+from skseq.metrics import (
+    brier_score,
+    crps_ensemble,
+    exceedance_probability,
+    mae,
+    make_brier_scorer,
+    make_crps_scorer,
+    rank_histogram,
+    reliability_diagram,
+    roc_curve_probabilistic,
+    spread_skill_ratio,
+)
+
+
+@pytest.fixture
+def rain():
+    """Gamma-distributed 'rain' with dry pixels: obs (3, 4, 10, 12), ens (3, 7, ...)."""
+    rng = np.random.default_rng(0)
+    obs = rng.gamma(0.5, 2.0, (3, 4, 10, 12))
+    ens = rng.gamma(0.5, 2.0, (3, 7, 4, 10, 12))
+    obs[obs < 0.2] = 0.0
+    ens[ens < 0.2] = 0.0
+    return obs, ens
+
+
+@pytest.fixture
+def pysteps_verification():
+    pytest.importorskip("pysteps")
+    os.environ.setdefault("PYSTEPS_SILENT_IMPORT", "1")
+    from pysteps.postprocessing import ensemblestats
+    from pysteps.verification import ensscores, probscores
+
+    return probscores, ensscores, ensemblestats
+
+
+def test_crps_matches_pysteps(pysteps_verification):
+    probscores, _, _ = pysteps_verification
+    rng = np.random.default_rng(2)  # continuous: no observation equals a member
+    obs, ens = (
+        rng.gamma(0.5, 2.0, (3, 4, 10, 12)),
+        rng.gamma(0.5, 2.0, (3, 7, 4, 10, 12)),
+    )
+    expected = probscores.CRPS(np.moveaxis(ens, 1, 0), obs)
+    assert crps_ensemble(obs, ens) == pytest.approx(expected, rel=1e-10)
+    per_lead = crps_ensemble(obs, ens, axis=(0, 2, 3))
+    for lead in range(4):
+        assert per_lead[lead] == pytest.approx(
+            probscores.CRPS(np.moveaxis(ens[:, :, lead], 1, 0), obs[:, lead])
+        )
+
+
+def test_crps_exact_with_ties(pysteps_verification):
+    # obs 0, members (0, 0, 1): the integral of (F - H)^2 is (1/3)^2 on [0, 1).
+    # pysteps' Hersbach decomposition uses strict inequalities and gives 0 here
+    probscores, _, _ = pysteps_verification
+    members = np.array([[0.0, 0.0, 1.0]])
+    assert crps_ensemble(np.zeros(1), members) == pytest.approx(1 / 9)
+    assert probscores.CRPS(members.T, np.zeros(1)) == 0.0
+
+
+def test_crps_hand_values_and_fair():
+    obs = np.zeros(1)
+    assert crps_ensemble(obs, np.array([[-1.0, 1.0]])) == pytest.approx(0.5)
+    # fair: spread term over m (m - 1) = 2 pairs: 1 - 2 / 2 = 0
+    assert crps_ensemble(obs, np.array([[-1.0, 1.0]]), fair=True) == pytest.approx(0)
+    # one member: the absolute error
+    y, f = np.array([1.0, 3.0]), np.array([[2.0], [0.0]])
+    assert crps_ensemble(y, f) == pytest.approx(mae(y, f[:, 0]))
+    # member axis elsewhere
+    ens = np.random.default_rng(1).normal(size=(5, 6, 3))
+    truth = np.zeros((5, 6))
+    assert crps_ensemble(truth, ens, member_axis=-1) == pytest.approx(
+        crps_ensemble(truth, np.moveaxis(ens, -1, 1))
+    )
+    with pytest.raises(ValueError, match="2 ensemble members"):
+        crps_ensemble(obs, np.array([[0.0]]), fair=True)
+
+
+def test_crps_shape_errors():
+    with pytest.raises(ValueError, match="one axis more"):
+        crps_ensemble(np.zeros((2, 3)), np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="shape of y_true"):
+        crps_ensemble(np.zeros((2, 3)), np.zeros((2, 5, 4)))
+
+
+def test_exceedance_probability_matches_pysteps(rain, pysteps_verification):
+    _, _, ensemblestats = pysteps_verification
+    _, ens = rain
+    members_first = np.moveaxis(ens, 1, 0)
+    np.testing.assert_allclose(
+        exceedance_probability(ens, 1.0), ensemblestats.excprob(members_first, 1.0)
+    )
+    np.testing.assert_allclose(
+        exceedance_probability(ens, [0.5, 5.0]),
+        ensemblestats.excprob(members_first, [0.5, 5.0]),
+    )
+
+
+def test_reliability_diagram_matches_pysteps(rain, pysteps_verification):
+    probscores, _, _ = pysteps_verification
+    obs, ens = rain
+    prob = exceedance_probability(ens, 1.0)
+    expected_x, expected_y = probscores.reldiag(prob, obs, 1.0, n_bins=10)
+    x, y, counts = reliability_diagram(obs, prob, 1.0, n_bins=10)
+    np.testing.assert_allclose(x, expected_x)
+    np.testing.assert_allclose(y, expected_y)
+    assert counts.sum() == obs.size
+
+
+def test_roc_matches_pysteps(rain, pysteps_verification):
+    probscores, _, _ = pysteps_verification
+    obs, ens = rain
+    prob = exceedance_probability(ens, 1.0)
+    pofd_e, pod_e, area_e = probscores.ROC_curve(prob, obs, 1.0, compute_area=True)
+    pofd, pod, area = roc_curve_probabilistic(obs, prob, 1.0)
+    np.testing.assert_allclose(pofd, pofd_e)
+    np.testing.assert_allclose(pod, pod_e)
+    assert area == pytest.approx(area_e)
+    # a perfect probability forecast has area 1
+    assert roc_curve_probabilistic(obs, (obs >= 1).astype(float), 1.0)[2] == 1.0
+
+
+def test_rank_histogram_matches_pysteps(rain, pysteps_verification):
+    _, ensscores, _ = pysteps_verification
+    obs, ens = rain
+    # continuous values without dry ties: the ranks are exact
+    rng = np.random.default_rng(3)
+    obs_c, ens_c = rng.normal(size=obs.shape), rng.normal(size=ens.shape)
+    np.testing.assert_allclose(
+        rank_histogram(obs_c, ens_c),
+        ensscores.rankhist(np.moveaxis(ens_c, 1, 0), obs_c),
+    )
+    # with the dry threshold, ties are broken at random: same distribution
+    ours = rank_histogram(obs, ens, threshold=0.1, random_state=0)
+    theirs = ensscores.rankhist(np.moveaxis(ens, 1, 0), obs, X_min=0.1)
+    np.testing.assert_allclose(ours, theirs, atol=0.02)
+    counts = rank_histogram(obs, ens, threshold=0.1, normalize=False)
+    assert counts.dtype.kind == "i" and counts.shape == (8,)
+
+
+def test_rank_histogram_flat_for_exchangeable_members():
+    rng = np.random.default_rng(0)
+    hist = rank_histogram(rng.normal(size=20000), rng.normal(size=(20000, 9)))
+    np.testing.assert_allclose(hist, 0.1, atol=0.01)
+
+
+def test_spread_skill_ratio():
+    rng = np.random.default_rng(0)
+    truth = rng.normal(size=(4000, 3))
+    calibrated = rng.normal(size=(4000, 10, 3))
+    assert spread_skill_ratio(truth, calibrated) == pytest.approx(1.0, abs=0.03)
+    assert spread_skill_ratio(truth, 0.3 * calibrated) < 0.5
+    per_lead = spread_skill_ratio(truth, calibrated, axis=0)
+    assert per_lead.shape == (3,)
+    with pytest.raises(ValueError, match="at least 2"):
+        spread_skill_ratio(truth, calibrated[:, :1])
+
+
+def test_brier_score():
+    obs = np.array([0.0, 2.0, 1.0])
+    prob = np.array([0.5, 1.0, 0.0])
+    assert brier_score(obs, prob, 1.0) == pytest.approx((0.25 + 0 + 1) / 3)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        brier_score(obs, prob + 1, 1.0)
+
+
+class _ShiftedEnsemble:
+    """Members ``X[:, -1] + noise`` (a persistence ensemble) for the scorers."""
+
+    def __init__(self, scale):
+        self.scale = scale
+
+    def predict_ensemble(self, X, n_members=20, n_steps=1, random_state=None):
+        rng = np.random.default_rng(random_state)
+        last = np.asarray(X)[:, None, -1:]
+        noise = rng.normal(size=(len(X), n_members, n_steps, *last.shape[3:]))
+        return last + self.scale * noise
+
+
+def test_scorers_rank_ensembles():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2, 4, 4))
+    y = X[:, -1:] + rng.normal(size=(50, 1, 4, 4))  # the truth: noise of scale 1
+    crps = make_crps_scorer(n_members=16)
+    brier = make_brier_scorer(threshold=0.5, n_members=16)
+    assert crps(_ShiftedEnsemble(1.0), X, y) > crps(_ShiftedEnsemble(0.1), X, y)
+    assert brier(_ShiftedEnsemble(1.0), X, y) > brier(_ShiftedEnsemble(0.1), X, y)
+    # one output frame without its lead axis
+    assert crps(_ShiftedEnsemble(1.0), X, y[:, 0]) == crps(_ShiftedEnsemble(1.0), X, y)
