@@ -22,6 +22,43 @@ if TYPE_CHECKING:  # only for the annotation; accelerate is optional
 
 __all__ = ["ConvLSTMForecaster"]
 
+#: Tolerances of the cyclic-pair detection: ``sin^2 + cos^2`` within this of 1,
+#: and every frame-to-frame phase advance within this (radians) of their mean.
+_UNIT_TOL, _STEP_TOL = 1e-3, 1e-2
+
+
+def _wrap(angle: np.ndarray) -> np.ndarray:
+    return (angle + np.pi) % (2.0 * np.pi) - np.pi
+
+
+def find_cyclic_channels(
+    X: np.ndarray, first: int
+) -> tuple[list[tuple[int, int]], list[float]]:
+    """Channel pairs ``(sin, cos)`` of ``X`` whose phase advances linearly.
+
+    Scans channels ``first, first + 1, ...`` of ``X`` ``(n, T, C, H, W)``: a
+    pair ``(j, j + 1)`` is cyclic when ``sin^2 + cos^2 = 1`` everywhere and the
+    phase ``atan2(sin, cos)`` advances by the same angle from every frame to
+    the next (in every sample and pixel); that angle is its step.
+    """
+    X = X[:256]  # a bounded sample is plenty to measure an exact step
+    pairs, steps = [], []
+    j = first
+    while j + 1 < X.shape[2] and X.shape[1] > 1:
+        s = X[:, :, j].astype(np.float64)
+        c = X[:, :, j + 1].astype(np.float64)
+        if np.abs(s * s + c * c - 1.0).max() < _UNIT_TOL:
+            phase = np.arctan2(s, c)
+            advance = _wrap(np.diff(phase, axis=1))
+            step = float(np.angle(np.exp(1j * advance).mean()))
+            if np.abs(_wrap(advance - step)).max() < _STEP_TOL:
+                pairs.append((j, j + 1))
+                steps.append(step)
+                j += 2
+                continue
+        j += 1
+    return pairs, steps
+
 
 @compose_training_doc(
     max_epochs="A sample costs its values (input frames x channels x pixels).",
@@ -59,6 +96,20 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         Training loss over all output frames and pixels: squared error,
         absolute error, Huber (squared below 1, absolute above) or
         ``log(cosh(error))``.
+    known_future : {"calendar"} or None, default="calendar"
+        Known future inputs of the decoder. When ``X`` has more channels
+        than ``y``, channels ``n_channels_out_..`` are exogenous inputs (the
+        calendar channels of :class:`~skseq.preprocessing.Heatmapper`,
+        weather, ...). With ``"calendar"``, ``fit`` finds the exogenous
+        channel pairs that are a sine and cosine of a phase advancing by a
+        constant angle per frame (cyclic calendar channels) and measures
+        that angle; each decoder step then also receives these channels of
+        the last input frame rotated forward to the frame it predicts, which
+        is exactly that frame's calendar. Other exogenous channels (holiday
+        flags, weather) are read by the encoder only. None: the decoder gets
+        no exogenous inputs. Without such pairs (single-channel input) both
+        give the same network. Needs ``encoder_decoder=True`` to have an
+        effect.
     {training_parameters}
 
     Attributes
@@ -71,6 +122,11 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         Channels of the input and target frames (1 for 4D arrays).
     frame_shape_ : tuple of int
         ``(H, W)``.
+    future_channels_ : list of tuple of int
+        Input channel pairs ``(sin, cos)`` given to the decoder as known
+        future inputs (empty when none).
+    future_steps_ : list of float
+        Phase advance per frame of each pair of ``future_channels_``, radians.
     n_features_in_ : int
         Values per input sample.
     net_ : skorch.NeuralNet
@@ -109,6 +165,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         "attention": ["boolean"],
         "attention_mode": [StrOptions({"pixel", "frame"})],
         "loss": [StrOptions(set(_LOSSES))],
+        "known_future": [StrOptions({"calendar"}), None],
     }
 
     def __init__(
@@ -120,6 +177,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         attention: bool = True,
         attention_mode: str = "pixel",
         loss: str = "mse",
+        known_future: str | None = "calendar",
         optimizer: str | type = "adam",
         lr: float = 3e-3,
         weight_decay: float = 0.0,
@@ -143,6 +201,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         self.attention = attention
         self.attention_mode = attention_mode
         self.loss = loss
+        self.known_future = known_future
         self.optimizer = optimizer
         self.lr = lr
         self.weight_decay = weight_decay
@@ -173,7 +232,16 @@ class ConvLSTMForecaster(BaseFrameRegressor):
 
     def _validate_fit_data(self, X, y):
         X = self._validate_frames(X, reset=True)
-        return X, self._validate_targets(y, X)
+        y = self._validate_targets(y, X)
+        pairs, steps = [], []
+        if (
+            self.known_future == "calendar"
+            and self.encoder_decoder
+            and self.n_channels_in_ > self.n_channels_out_
+        ):
+            pairs, steps = find_cyclic_channels(X, self.n_channels_out_)
+        self.future_channels_, self.future_steps_ = pairs, steps
+        return X, y
 
     def _validate_predict_X(self, X):
         return self._validate_frames(X, reset=False)
@@ -192,6 +260,8 @@ class ConvLSTMForecaster(BaseFrameRegressor):
             encoder_decoder=self.encoder_decoder,
             attention=self.attention,
             attention_mode=self.attention_mode,
+            future_pairs=self.future_channels_,
+            future_steps=self.future_steps_,
         )
 
     def predict(self, X) -> np.ndarray:
