@@ -31,7 +31,7 @@ def _wrap(angle: np.ndarray) -> np.ndarray:
     return (angle + np.pi) % (2.0 * np.pi) - np.pi
 
 
-def find_cyclic_channels(
+def _find_cyclic_channels(
     X: np.ndarray, first: int
 ) -> tuple[list[tuple[int, int]], list[float]]:
     """Channel pairs ``(sin, cos)`` of ``X`` whose phase advances linearly.
@@ -239,7 +239,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
             and self.encoder_decoder
             and self.n_channels_in_ > self.n_channels_out_
         ):
-            pairs, steps = find_cyclic_channels(X, self.n_channels_out_)
+            pairs, steps = _find_cyclic_channels(X, self.n_channels_out_)
         self.future_channels_, self.future_steps_ = pairs, steps
         return X, y
 

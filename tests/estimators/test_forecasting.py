@@ -143,15 +143,15 @@ def _calendar_frames(n_samples=10, t_in=4, t_out=2, step=0.3, seed=0):
 
 
 def test_find_cyclic_channels_detects_pairs_and_steps():
-    from skseq.estimators.forecasting import find_cyclic_channels
+    from skseq.estimators.forecasting import _find_cyclic_channels
 
     X, _, _ = _calendar_frames(step=0.3)
-    pairs, steps = find_cyclic_channels(X.astype(np.float32), 1)
+    pairs, steps = _find_cyclic_channels(X.astype(np.float32), 1)
     assert pairs == [(2, 3)]
     np.testing.assert_allclose(steps, [0.3], atol=1e-5)
     # a constant phase, a pair that is not unit-norm, and a single frame: no pair
-    assert find_cyclic_channels(X[:, :, [0, 1, 0, 1]], 1) == ([], [])
-    assert find_cyclic_channels(X[:, :1], 1) == ([], [])
+    assert _find_cyclic_channels(X[:, :, [0, 1, 0, 1]], 1) == ([], [])
+    assert _find_cyclic_channels(X[:, :1], 1) == ([], [])
 
 
 def test_decoder_receives_the_calendar_of_the_predicted_frames():
