@@ -135,8 +135,10 @@ print(table.round(2).to_string())
 # usual daily pattern, which the average already knows. With
 # ``SKSEQ_FULL=1`` (28 days, 60 epochs; the middle step of seed 000's
 # ablation, the encoder-decoder without attention, is added) the attention
-# model without calendar beats every baseline at every horizon; the measured
-# tables are in the documentation's benchmarks page.
+# model without calendar beats every baseline at every horizon, and the
+# calendar model beats the historical average at every horizon too, with a
+# lower mean RMSE than the model without calendar; the measured tables are in
+# the documentation's benchmarks page.
 
 # %%
 # True vs predicted heatmaps, 1 hour ahead

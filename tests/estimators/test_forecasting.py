@@ -210,3 +210,19 @@ def test_calendar_model_pickles_and_predicts_identically():
         hidden_channels=3, n_layers=1, max_epochs=2, random_state=0
     ).fit(X, y)
     np.testing.assert_array_equal(again.predict(X), pred)
+
+
+def test_calendar_model_exports_to_onnx():
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from skseq.export import to_onnx
+
+    X, y, _ = _calendar_frames()
+    est = ConvLSTMForecaster(
+        hidden_channels=3, n_layers=1, max_epochs=1, random_state=0
+    ).fit(X, y)
+    model = to_onnx(est, X[:2])
+    session = ort.InferenceSession(model.SerializeToString())
+    name = session.get_inputs()[0].name
+    out = session.run(None, {name: X[:4].astype(np.float32)})[0]
+    np.testing.assert_allclose(out, est.predict(X[:4]), atol=1e-5)
