@@ -18,6 +18,12 @@ seed's thresholds. ``Slow`` is the short-lived state while the queue grows
 into or drains out of the segment, so the classes are imbalanced: the table
 reports balanced accuracy and macro F1 beside accuracy.
 
+Traffic follows the clock, so the deep models are also fitted with the time
+of day and the day of the week as four extra input channels (sine and cosine
+of each, per 5-minute step, from
+``Heatmapper(calendar=("hour", "dayofweek"))``), to show what the calendar
+adds to the same model.
+
 The split is chronological -- the first 10 days train, the last 4 test --
 and the windows are cut after splitting, so no test hour leaks into
 training (see :func:`skseq.preprocessing.sliding_windows`).
@@ -29,13 +35,14 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.metrics import ConfusionMatrixDisplay
 
 from skseq import Conv1DActivityClassifier, KeypointLSTMClassifier
 from skseq.baselines import classical_classifiers
 from skseq.datasets import make_traffic_speeds
 from skseq.model_selection import compare_estimators
-from skseq.preprocessing import sliding_windows
+from skseq.preprocessing import Heatmapper, sliding_windows
 
 FULL = os.environ.get("SKSEQ_FULL") == "1"
 N_DAYS, N_TRAIN_DAYS, EPOCHS = (28, 20, 30) if FULL else (14, 10, 15)
@@ -51,11 +58,15 @@ segment = speeds.iloc[:, 16:30]  # 7 km upstream of the lane drop at detector 30
 space_mean_speed = 1.0 / (1.0 / segment).mean(axis=1)
 state = np.digitize(space_mean_speed.to_numpy(), [30.0, 50.0])  # 0 Jam, 1 Slow, 2 Fast
 inputs = speeds.iloc[:, 12:32].to_numpy() / 100.0  # 20 detectors, ~[0, 1]
+# calendar channels of every 5-minute row: frames of one row, channels 1..4
+rows = Heatmapper(frame_length=1, calendar=("hour", "dayofweek")).fit_transform(speeds)
+calendar = rows[:, 1:, 0, 0]  # (n_rows, 4)
 
 
-def windows(rows: slice) -> tuple[np.ndarray, np.ndarray]:
+def windows(rows: slice, with_calendar=False) -> tuple[np.ndarray, np.ndarray]:
     """Many-to-one windows: one hour of speeds -> the state LEAD steps later."""
-    X, _ = sliding_windows(inputs[rows], N_INPUT, gap=LEAD - 1)
+    channels = np.hstack([inputs, calendar]) if with_calendar else inputs
+    X, _ = sliding_windows(channels[rows], N_INPUT, gap=LEAD - 1)
     _, y = sliding_windows(state[rows], N_INPUT, gap=LEAD - 1)
     return X.astype(np.float32), CLASSES[y[:, 0]]
 
@@ -63,6 +74,8 @@ def windows(rows: slice) -> tuple[np.ndarray, np.ndarray]:
 cut = N_TRAIN_DAYS * STEPS_PER_DAY
 X_train, y_train = windows(slice(None, cut))
 X_test, y_test = windows(slice(cut, None))
+X_train_cal, _ = windows(slice(None, cut), with_calendar=True)
+X_test_cal, _ = windows(slice(cut, None), with_calendar=True)
 print(f"train {X_train.shape}, test {X_test.shape}")
 print(
     pd.DataFrame(
@@ -99,27 +112,44 @@ deep = {
     ),
 }
 models = {**deep, **classical_classifiers(random_state=0)}
+scoring = {
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced_accuracy",
+    "macro_f1": "f1_macro",
+}
 table, fitted = compare_estimators(
-    models,
-    X_train,
+    models, X_train, y_train, X_test, y_test, scoring=scoring, return_estimators=True
+)
+with_calendar = {f"{name} + calendar": clone(est) for name, est in deep.items()}
+table_cal, fitted_cal = compare_estimators(
+    with_calendar,
+    X_train_cal,
     y_train,
-    X_test,
+    X_test_cal,
     y_test,
-    scoring={
-        "accuracy": "accuracy",
-        "balanced_accuracy": "balanced_accuracy",
-        "macro_f1": "f1_macro",
-    },
-    sort_by="balanced_accuracy",
+    scoring=scoring,
     return_estimators=True,
 )
+table = pd.concat([table, table_cal]).sort_values("balanced_accuracy", ascending=False)
 print(table.round(3).to_string())
+
+# %%
+# Here the calendar hardly matters (measured: balanced accuracy 0.910 ->
+# 0.913 for the LSTM, 0.906 -> 0.883 for the Conv1D): 15 minutes ahead, the
+# last hour of speeds already shows whether the queue is there, and 10
+# training days give each hour of the week only one or two examples. The
+# calendar is built for longer horizons, as in the ConvLSTM example, where
+# the forecast reaches hours the input has not seen, and helps more there.
 
 # %%
 # The forecast state on the first test day
 # ----------------------------------------
 best = table.index[0]
-predicted = fitted[best].predict(X_test)
+predicted = (
+    fitted_cal[best].predict(X_test_cal)
+    if best in fitted_cal
+    else fitted[best].predict(X_test)
+)
 time = speeds.index[cut + N_INPUT + LEAD - 1 :][: len(y_test)]
 day = slice(0, STEPS_PER_DAY - N_INPUT - LEAD + 1)
 level = {name: i for i, name in enumerate(CLASSES)}

@@ -28,6 +28,43 @@ if TYPE_CHECKING:  # only for the annotation; accelerate is optional
 
 __all__ = ["ConvLSTMForecaster"]
 
+#: Tolerances of the cyclic-pair detection: ``sin^2 + cos^2`` within this of 1,
+#: and every frame-to-frame phase advance within this (radians) of their mean.
+_UNIT_TOL, _STEP_TOL = 1e-3, 1e-2
+
+
+def _wrap(angle: np.ndarray) -> np.ndarray:
+    return (angle + np.pi) % (2.0 * np.pi) - np.pi
+
+
+def _find_cyclic_channels(
+    X: np.ndarray, first: int
+) -> tuple[list[tuple[int, int]], list[float]]:
+    """Channel pairs ``(sin, cos)`` of ``X`` whose phase advances linearly.
+
+    Scans channels ``first, first + 1, ...`` of ``X`` ``(n, T, C, H, W)``: a
+    pair ``(j, j + 1)`` is cyclic when ``sin^2 + cos^2 = 1`` everywhere and the
+    phase ``atan2(sin, cos)`` advances by the same angle from every frame to
+    the next (in every sample and pixel); that angle is its step.
+    """
+    X = X[:256]  # a bounded sample is plenty to measure an exact step
+    pairs, steps = [], []
+    j = first
+    while j + 1 < X.shape[2] and X.shape[1] > 1:
+        s = X[:, :, j].astype(np.float64)
+        c = X[:, :, j + 1].astype(np.float64)
+        if np.abs(s * s + c * c - 1.0).max() < _UNIT_TOL:
+            phase = np.arctan2(s, c)
+            advance = _wrap(np.diff(phase, axis=1))
+            step = float(np.angle(np.exp(1j * advance).mean()))
+            if np.abs(_wrap(advance - step)).max() < _STEP_TOL:
+                pairs.append((j, j + 1))
+                steps.append(step)
+                j += 2
+                continue
+        j += 1
+    return pairs, steps
+
 
 @compose_training_doc(
     max_epochs="A sample costs its values (input frames x channels x pixels).",
@@ -78,6 +115,20 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         frame, so its output depends on the entire domain and cannot be
         tiled: ``"auto"`` then runs one pass and an integer is an error.
         Read at prediction time; training is never tiled.
+    known_future : {"calendar"} or None, default="calendar"
+        Known future inputs of the decoder. When ``X`` has more channels
+        than ``y``, channels ``n_channels_out_..`` are exogenous inputs (the
+        calendar channels of :class:`~skseq.preprocessing.Heatmapper`,
+        weather, ...). With ``"calendar"``, ``fit`` finds the exogenous
+        channel pairs that are a sine and cosine of a phase advancing by a
+        constant angle per frame (cyclic calendar channels) and measures
+        that angle; each decoder step then also receives these channels of
+        the last input frame rotated forward to the frame it predicts, which
+        is exactly that frame's calendar. Other exogenous channels (holiday
+        flags, weather) are read by the encoder only. None: the decoder gets
+        no exogenous inputs. Without such pairs (single-channel input) both
+        give the same network. Needs ``encoder_decoder=True`` to have an
+        effect.
     {training_parameters}
 
     Attributes
@@ -91,6 +142,11 @@ class ConvLSTMForecaster(BaseFrameRegressor):
     frame_shape_ : tuple of int
         ``(H, W)`` of the training frames. Prediction accepts frames of any
         ``H x W`` (every layer is a same-size convolution).
+    future_channels_ : list of tuple of int
+        Input channel pairs ``(sin, cos)`` given to the decoder as known
+        future inputs (empty when none).
+    future_steps_ : list of float
+        Phase advance per frame of each pair of ``future_channels_``, radians.
     n_features_in_ : int
         Values per input sample.
     net_ : skorch.NeuralNet
@@ -138,6 +194,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         "attention_mode": [StrOptions({"pixel", "frame"})],
         "loss": [StrOptions(set(_LOSSES))],
         "tile_size": [positive_int(), StrOptions({"auto"}), None],
+        "known_future": [StrOptions({"calendar"}), None],
     }
 
     def __init__(
@@ -150,6 +207,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         attention_mode: str = "pixel",
         loss: str = "mse",
         tile_size: int | str | None = "auto",
+        known_future: str | None = "calendar",
         optimizer: str | type = "adam",
         lr: float = 3e-3,
         weight_decay: float = 0.0,
@@ -176,6 +234,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         self.attention_mode = attention_mode
         self.loss = loss
         self.tile_size = tile_size
+        self.known_future = known_future
         self.optimizer = optimizer
         self.lr = lr
         self.weight_decay = weight_decay
@@ -209,7 +268,16 @@ class ConvLSTMForecaster(BaseFrameRegressor):
 
     def _validate_fit_data(self, X, y):
         X = self._validate_frames(X, reset=True)
-        return X, self._validate_targets(y, X)
+        y = self._validate_targets(y, X)
+        pairs, steps = [], []
+        if (
+            self.known_future == "calendar"
+            and self.encoder_decoder
+            and self.n_channels_in_ > self.n_channels_out_
+        ):
+            pairs, steps = _find_cyclic_channels(X, self.n_channels_out_)
+        self.future_channels_, self.future_steps_ = pairs, steps
+        return X, y
 
     def _validate_predict_X(self, X):
         return self._validate_frames(X, reset=False)
@@ -228,6 +296,8 @@ class ConvLSTMForecaster(BaseFrameRegressor):
             encoder_decoder=self.encoder_decoder,
             attention=self.attention,
             attention_mode=self.attention_mode,
+            future_pairs=self.future_channels_,
+            future_steps=self.future_steps_,
         )
 
     def _tile_plan(self, halo: int) -> tuple[int, int] | None:
@@ -255,7 +325,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         module.train(False)
         outputs = []
         try:
-            with torch.random.fork_rng(devices=devices), torch.no_grad():
+            with torch.random.fork_rng(devices=devices), torch.inference_mode():
                 for start in range(0, len(X), self.batch_size):
                     batch = torch.as_tensor(X[start : start + self.batch_size])
                     out = tiled_apply(module, batch.to(device), *tile)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -221,6 +223,13 @@ class ConvLSTMSeq2Seq(nn.Module):
     decoder step attends over all encoder hidden states and the context is
     concatenated with the decoder state before a 3x3 output convolution.
 
+    Known future inputs: ``future_pairs`` names input channels that hold the
+    sine and cosine of a phase advancing by ``future_steps`` radians per
+    frame (calendar channels of :class:`~skseq.preprocessing.Heatmapper`).
+    The decoder step of output frame ``k`` (1-based) then also receives
+    these channels of the last input frame rotated forward by ``k`` steps,
+    ``(sin, cos)(phase + k * step)`` -- the calendar of the frame it predicts.
+
     ``encoder_decoder=False``: the plain model of the traffic-heatmap study, a stacked ConvLSTM
     over the inputs and one 3x3 convolution on its last hidden state emitting
     all output frames at once.
@@ -235,6 +244,10 @@ class ConvLSTMSeq2Seq(nn.Module):
     encoder_decoder : bool, default=True
     attention : bool, default=True
     attention_mode : {"pixel", "frame"}, default="pixel"
+    future_pairs : sequence of (int, int), default=()
+        Input channels ``(sin, cos)`` of cyclic known-future inputs.
+    future_steps : sequence of float, default=()
+        Phase advance per frame of each pair, in radians.
 
     Shape
     -----
@@ -253,10 +266,18 @@ class ConvLSTMSeq2Seq(nn.Module):
         encoder_decoder: bool = True,
         attention: bool = True,
         attention_mode: str = "pixel",
+        future_pairs: tuple[tuple[int, int], ...] = (),
+        future_steps: tuple[float, ...] = (),
     ):
         super().__init__()
         if attention and not encoder_decoder:
             raise ValueError("attention=True needs encoder_decoder=True.")
+        if len(future_pairs) != len(future_steps):
+            raise ValueError("future_pairs and future_steps must have equal length.")
+        if future_pairs and not encoder_decoder:
+            raise ValueError("Known future inputs need encoder_decoder=True.")
+        self.future_pairs = [tuple(int(c) for c in pair) for pair in future_pairs]
+        self.future_steps = [float(step) for step in future_steps]
         self.n_out_frames = n_out_frames
         self.out_channels = out_channels
         self.encoder_decoder = encoder_decoder
@@ -267,12 +288,31 @@ class ConvLSTMSeq2Seq(nn.Module):
             )
             return
         self.first_input = nn.Conv2d(in_channels, out_channels, 1)
-        self.decoder = ConvLSTM(out_channels, hidden_channels, n_layers, kernel_size)
+        self.decoder = ConvLSTM(
+            out_channels + 2 * len(self.future_pairs),
+            hidden_channels,
+            n_layers,
+            kernel_size,
+        )
         self.attention = (
             TemporalAttention(hidden_channels, attention_mode) if attention else None
         )
         head_in = hidden_channels * (2 if attention else 1)
         self.head = nn.Conv2d(head_in, out_channels, 3, padding=1)
+
+    def future_inputs(self, x: Tensor, k: int) -> Tensor:
+        """Known-future channels of output frame ``k``: ``(N, 2 * n_pairs, H, W)``.
+
+        The ``(sin, cos)`` pairs of the last input frame rotated forward by
+        ``k`` phase steps (exact for phases that advance linearly in time).
+        """
+        last = x[:, -1]
+        rotated = []
+        for (i_sin, i_cos), step in zip(self.future_pairs, self.future_steps):
+            sin, cos = last[:, i_sin], last[:, i_cos]
+            c, s = math.cos(k * step), math.sin(k * step)
+            rotated += [sin * c + cos * s, cos * c - sin * s]
+        return torch.stack(rotated, dim=1)
 
     def forward(self, x: Tensor) -> Tensor:
         encoded, states = self.encoder(x)
@@ -282,8 +322,11 @@ class ConvLSTMSeq2Seq(nn.Module):
         projected = self.attention.project_keys(encoded) if self.attention else None
         step_input = self.first_input(x[:, -1])
         outputs = []
-        for _ in range(self.n_out_frames):
-            decoded, states = self.decoder(step_input[:, None], states)
+        for k in range(1, self.n_out_frames + 1):
+            decoder_input = step_input
+            if self.future_pairs:
+                decoder_input = torch.cat([step_input, self.future_inputs(x, k)], 1)
+            decoded, states = self.decoder(decoder_input[:, None], states)
             h = decoded[:, 0]
             if self.attention is not None:
                 context, _ = self.attention(h, encoded, projected)

@@ -12,10 +12,51 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from skseq.base import ArrayOutputMixin, non_negative_int, positive_int
+from skseq.base import ArrayOutputMixin, Rule, non_negative_int, positive_int
 from skseq.utils.validation import to_numeric_array
 
 __all__ = ["Heatmapper"]
+
+
+#: Cyclic calendar fields: position within the cycle in [0, 1), continuous in
+#: time (the fraction of the current unit included), so that its phase
+#: advances linearly with time (exactly for minute, hour and dayofweek; to
+#: within a day's share of the cycle's length for dayofyear and month).
+CALENDAR_FIELDS = ("minute", "hour", "dayofweek", "dayofyear", "month")
+
+
+def _day_fraction(index: pd.DatetimeIndex) -> np.ndarray:
+    return (index - index.normalize()) / pd.Timedelta(days=1)
+
+
+def _cycle_position(index: pd.DatetimeIndex, field: str) -> np.ndarray:
+    """Position of each timestamp within the cycle of ``field``, in [0, 1)."""
+    day = np.asarray(_day_fraction(index), dtype=np.float64)
+    if field == "minute":
+        return ((index.minute + index.second / 60.0) / 60.0).to_numpy(np.float64)
+    if field == "hour":
+        return day
+    if field == "dayofweek":
+        return (index.day_of_week.to_numpy(np.float64) + day) / 7.0
+    if field == "dayofyear":
+        days = 365.0 + index.is_leap_year.astype(np.float64)
+        return (index.day_of_year.to_numpy(np.float64) - 1.0 + day) / days
+    # month
+    return (
+        index.month.to_numpy(np.float64)
+        - 1.0
+        + (index.day.to_numpy(np.float64) - 1.0 + day)
+        / index.days_in_month.to_numpy(np.float64)
+    ) / 12.0
+
+
+def _valid_calendar(value) -> bool:
+    if isinstance(value, str):
+        return False
+    names = list(value)
+    return all(
+        isinstance(n, str) and n in (*CALENDAR_FIELDS, "holiday") for n in names
+    ) and len(set(names)) == len(names)
 
 
 def _longest_run(mask: np.ndarray) -> int:
@@ -51,6 +92,28 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     (so values outside the fitted range come back as its edge);
     ``invert=True`` maps ``vmin`` to 1 and ``vmax`` to 0.
 
+    **Calendar channels.** Traffic follows the clock, which the frames alone
+    do not tell a model. ``calendar=("hour", "dayofweek")`` adds, per time
+    row of each frame, the sine and cosine of the row's position in the cycle
+    of each field (``"minute"``: within the hour, ``"hour"``: time of day,
+    ``"dayofweek"``: within the week, Monday 0, ``"dayofyear"``, ``"month"``),
+    broadcast over locations; ``"holiday"`` adds one channel, 1 on the dates
+    in ``holidays`` and 0 elsewhere. Positions are continuous (the hour's
+    position includes its minutes, the day of week its time of day), so the
+    phase of a cyclic channel advances by the same angle every frame and the
+    calendar of future frames can be extrapolated from past ones (what
+    :class:`~skseq.ConvLSTMForecaster` does for its decoder). Frames then
+    have shape ``(1 + k, frame_length, n_locations)``: channel 0 is the
+    scaled value, channels ``1..k`` are named in ``channel_names_``. Other
+    exogenous frames (weather, events) can be appended along the same axis.
+
+    **Samples of tables.** ``X`` may also be a list of tables (each one a
+    window of a longer table, e.g. the last hours before each forecast):
+    ``transform`` then returns one frame sequence per table, ``(n_tables,
+    n_frames, [1 + k,] frame_length, n_locations)``, so a list of windows can
+    be split by :class:`~sklearn.model_selection.GridSearchCV` and fed through
+    a :class:`~sklearn.pipeline.Pipeline` into a frame forecaster.
+
     Parameters
     ----------
     frame_length : int, default=288
@@ -71,14 +134,33 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         ``"mean"`` averages them.
     time_col, location_col, value_col : str, default "time", "location", "value"
         Column names of a long table.
+    calendar : tuple of str or None, default=None
+        Calendar channels to add, from ``"minute"``, ``"hour"``,
+        ``"dayofweek"``, ``"dayofyear"``, ``"month"`` (two channels each: sine
+        and cosine) and ``"holiday"`` (one channel), in this order. None or
+        ``()`` adds none and frames keep shape ``(frame_length,
+        n_locations)``.
+    holidays : list of date-like or None, default=None
+        Dates (anything :func:`pandas.to_datetime` reads) marked 1 in the
+        ``"holiday"`` channel; needed when ``calendar`` has ``"holiday"``.
 
     Attributes
     ----------
     locations_ : ndarray of shape (n_locations,)
+        Locations, in frame column order.
     freq_ : pandas.Timedelta
+        Time grid step.
     vmin_, vmax_ : float
+        Scaling range.
     time_index_ : pandas.DatetimeIndex
-        Grid of the table seen in ``fit`` (used by ``inverse_transform``).
+        Grid of the table seen in ``fit`` (used by ``inverse_transform``;
+        the first table's for a list of tables).
+    channel_names_ : list of str
+        Name of each frame channel: ``"value"`` then the calendar channels
+        (``"hour_sin"``, ``"hour_cos"``, ..., ``"holiday"``); ``["value"]``
+        without calendar.
+    n_channels_ : int
+        ``len(channel_names_)``.
 
     Examples
     --------
@@ -101,6 +183,14 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         "time_col": [str, Integral],
         "location_col": [str, Integral],
         "value_col": [str, Integral],
+        "calendar": [
+            Rule(
+                _valid_calendar,
+                f"a tuple of distinct names from {(*CALENDAR_FIELDS, 'holiday')}",
+            ),
+            None,
+        ],
+        "holidays": ["array-like", None],
     }
 
     def __init__(
@@ -116,6 +206,8 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         time_col: str = "time",
         location_col: str = "location",
         value_col: str = "value",
+        calendar: tuple[str, ...] | None = None,
+        holidays: list | None = None,
     ):
         self.frame_length = frame_length
         self.freq = freq
@@ -128,6 +220,8 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         self.time_col = time_col
         self.location_col = location_col
         self.value_col = value_col
+        self.calendar = calendar
+        self.holidays = holidays
 
     # ---------------------------------------------------------------- tables
     def _to_wide(self, table) -> pd.DataFrame:
@@ -209,13 +303,47 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         return wide[list(locations)]
 
     # -------------------------------------------------------------- estimator
+    def _calendar_names(self) -> list[str]:
+        names = ["value"]
+        for field in self.calendar or ():
+            names += (
+                ["holiday"] if field == "holiday" else [f"{field}_sin", f"{field}_cos"]
+            )
+        return names
+
+    def _holiday_dates(self) -> pd.DatetimeIndex:
+        if self.holidays is None:
+            raise ValueError(
+                "calendar contains 'holiday' but holidays=None; pass the list of "
+                "holiday dates, e.g. holidays=['2024-01-01', '2024-12-25']."
+            )
+        return pd.DatetimeIndex(pd.to_datetime(list(self.holidays))).normalize()
+
+    def _calendar_rows(self, index: pd.DatetimeIndex) -> np.ndarray:
+        """Calendar channels of each timestamp: ``(len(index), k)``."""
+        columns = []
+        for field in self.calendar or ():
+            if field == "holiday":
+                hit = index.normalize().isin(self._holiday_dates())
+                columns.append(np.asarray(hit, dtype=np.float64))
+                continue
+            phase = 2.0 * np.pi * _cycle_position(index, field)
+            columns += [np.sin(phase), np.cos(phase)]
+        return np.stack(columns, axis=1)
+
+    def _grid_table(self, X, freq, locations) -> pd.DataFrame:
+        return self._select_locations(
+            self._regular_grid(self._to_wide(X), freq), locations
+        )
+
     def fit(self, X, y=None):
         """Learn locations, time grid and scaling range from a table.
 
         Parameters
         ----------
-        X : pandas.DataFrame
-            Wide or long traffic table.
+        X : pandas.DataFrame or list of pandas.DataFrame
+            Wide or long traffic table, or a list of such tables (windows);
+            the range and grid are learned from all of them.
         y : ignored
             Not used; present for the Pipeline API.
 
@@ -225,62 +353,99 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         self._validate_params()
-        wide = self._to_wide(X)
+        tables = self._tables(X)
+        if self.calendar and "holiday" in self.calendar:
+            self._holiday_dates()
+        first = self._to_wide(tables[0])
         if self.freq is not None:
             freq = pd.Timedelta(self.freq)
         else:
-            if len(wide) < 2:
+            if len(first) < 2:
                 raise ValueError("Cannot infer freq from fewer than 2 timestamps.")
-            freq = pd.Timedelta(wide.index.to_series().diff().mode().iloc[0])
+            freq = pd.Timedelta(first.index.to_series().diff().mode().iloc[0])
         locations = (
-            list(wide.columns) if self.locations is None else list(self.locations)
+            list(first.columns) if self.locations is None else list(self.locations)
         )
-        wide = self._select_locations(self._regular_grid(wide, freq), locations)
-        if len(wide) < self.frame_length:
-            raise ValueError(
-                f"The table covers {len(wide)} timesteps; one frame needs "
-                f"frame_length={self.frame_length}."
-            )
-        values = wide.to_numpy()
-        self.vmin_ = float(values.min()) if self.vmin is None else float(self.vmin)
-        self.vmax_ = float(values.max()) if self.vmax is None else float(self.vmax)
+        grids = [self._grid_table(t, freq, locations) for t in tables]
+        for wide in grids:
+            if len(wide) < self.frame_length:
+                raise ValueError(
+                    f"The table covers {len(wide)} timesteps; one frame needs "
+                    f"frame_length={self.frame_length}."
+                )
+        low = min(float(w.to_numpy().min()) for w in grids)
+        high = max(float(w.to_numpy().max()) for w in grids)
+        self.vmin_ = low if self.vmin is None else float(self.vmin)
+        self.vmax_ = high if self.vmax is None else float(self.vmax)
         if not self.vmax_ > self.vmin_:
             raise ValueError(
                 f"Need vmax > vmin; got vmin={self.vmin_}, vmax={self.vmax_}."
             )
         self.locations_ = np.asarray(locations, dtype=object)
         self.freq_ = freq
-        self.time_index_ = wide.index
+        self.time_index_ = grids[0].index
+        self.channel_names_ = self._calendar_names()
+        self.n_channels_ = len(self.channel_names_)
         return self
 
-    def transform(self, X) -> np.ndarray:
-        """Table -> frames.
+    @staticmethod
+    def _tables(X) -> list:
+        if isinstance(X, list | tuple):
+            if not X:
+                raise ValueError("The list of tables is empty.")
+            return list(X)
+        return [X]
 
-        Parameters
-        ----------
-        X : pandas.DataFrame
-            Wide or long table with the fitted locations.
-
-        Returns
-        -------
-        frames : ndarray of shape (n_frames, frame_length, n_locations), float32
-            Values in [0, 1]; time on axis 1, location on axis 2.
-        """
-        check_is_fitted(self)
-        wide = self._select_locations(
-            self._regular_grid(self._to_wide(X), self.freq_), self.locations_
-        )
+    def _frames_of(self, table) -> np.ndarray:
+        wide = self._grid_table(table, self.freq_, self.locations_)
         n_frames = len(wide) // self.frame_length
         if n_frames == 0:
             raise ValueError(
                 f"The table covers {len(wide)} timesteps; one frame needs "
                 f"frame_length={self.frame_length}."
             )
-        values = wide.to_numpy()[: n_frames * self.frame_length]
+        n_rows = n_frames * self.frame_length
+        values = wide.to_numpy()[:n_rows]
         scaled = np.clip((values - self.vmin_) / (self.vmax_ - self.vmin_), 0.0, 1.0)
         if self.invert:
             scaled = 1.0 - scaled
-        return scaled.reshape(n_frames, self.frame_length, -1).astype(np.float32)
+        frames = scaled.reshape(n_frames, self.frame_length, -1)
+        if self.n_channels_ == 1:
+            return frames.astype(np.float32)
+        calendar = self._calendar_rows(wide.index[:n_rows])  # (n_rows, k)
+        calendar = calendar.T.reshape(-1, n_frames, self.frame_length, 1)
+        calendar = np.broadcast_to(calendar, (*calendar.shape[:3], frames.shape[2]))
+        out = np.concatenate([frames[None], calendar], axis=0)  # (1 + k, n, L, N)
+        return np.ascontiguousarray(out.transpose(1, 0, 2, 3), dtype=np.float32)
+
+    def transform(self, X) -> np.ndarray:
+        """Table -> frames.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or list of pandas.DataFrame
+            Wide or long table with the fitted locations, or a list of
+            tables that each give the same number of frames.
+
+        Returns
+        -------
+        frames : ndarray of shape (n_frames, frame_length, n_locations) or (n_frames, n_channels, frame_length, n_locations), float32
+            Values in [0, 1]; time on axis -2, location on axis -1; the
+            channel axis (value, then calendar channels) only with
+            ``calendar``. For a list of tables, one such array per table,
+            stacked on a new first axis.
+        """
+        check_is_fitted(self)
+        if not isinstance(X, list | tuple):
+            return self._frames_of(X)
+        sequences = [self._frames_of(t) for t in self._tables(X)]
+        lengths = sorted({len(s) for s in sequences})
+        if len(lengths) > 1:
+            raise ValueError(
+                "Every table of the list must give the same number of frames; got "
+                f"{lengths}."
+            )
+        return np.stack(sequences)
 
     def inverse_transform(self, X, index=None) -> pd.DataFrame:
         """Turn frames back into a wide table in the original units.
@@ -289,7 +454,10 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_frames, frame_length, n_locations) or (n_samples, n_frames, frame_length, n_locations)
             Heatmap frames (e.g. forecasts); extra leading axes are flattened
-            in order.
+            in order. With ``calendar``, frames keep their channel axis,
+            ``(..., C, frame_length, n_locations)`` with ``C = n_channels_``
+            (frames of ``transform``) or 1 (forecasts of channel 0), and
+            channel 0 alone is read.
         index : DatetimeIndex or None, default=None
             Timestamps of the rows. None uses the fitted grid when the
             number of rows matches it (the frames of the fitted table), else a
@@ -307,6 +475,15 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
                 f"X must have shape (..., frame_length, {len(self.locations_)}); got "
                 f"{frames.shape}."
             )
+        if self.n_channels_ > 1:
+            if frames.ndim < 4 or frames.shape[-3] not in (1, self.n_channels_):
+                raise ValueError(
+                    "This Heatmapper makes calendar channels: X must keep the channel "
+                    f"axis, (..., C, frame_length, {len(self.locations_)}) with C = "
+                    f"{self.n_channels_} or 1 (channel 0 only); got {frames.shape}. "
+                    "Add it with X[..., None, :, :]."
+                )
+            frames = frames[..., 0, :, :]
         rows = frames.reshape(-1, len(self.locations_))
         scaled = 1.0 - rows if self.invert else rows
         values = self.vmin_ + scaled * (self.vmax_ - self.vmin_)

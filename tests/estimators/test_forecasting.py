@@ -199,3 +199,105 @@ def test_predict_ensemble_layouts_and_errors():
         est.predict_ensemble(X[:2, :, None], 0)
     est = ConvLSTMForecaster(**TINY).fit(X[:6], y[:6], validation_data=(X[6:], y[6:]))
     assert est.n_calibration_samples_ == 4
+
+
+# ------------------------------------------------------- known future inputs
+def _calendar_frames(n_samples=10, t_in=4, t_out=2, step=0.3, seed=0):
+    """Value + one sin/cos pair advancing ``step`` per frame + a noise channel."""
+    rng = np.random.default_rng(seed)
+    start = rng.uniform(0, 2 * np.pi, (n_samples, 1, 1, 1))
+    rows = np.linspace(0, step, 6, endpoint=False)[None, None, :, None]
+    frames = np.arange(t_in + t_out)[None, :, None, None]
+    phase = np.broadcast_to(
+        start + step * frames + rows, (n_samples, t_in + t_out, 6, 5)
+    )
+    value = np.cos(phase) + 0.1 * rng.standard_normal(phase.shape)
+    noise = rng.random(phase.shape)
+    full = np.stack([value, noise, np.sin(phase), np.cos(phase)], axis=2)
+    return full[:, :t_in], full[:, t_in:, :1], full[:, t_in:]
+
+
+def test_find_cyclic_channels_detects_pairs_and_steps():
+    from skseq.estimators.forecasting import _find_cyclic_channels
+
+    X, _, _ = _calendar_frames(step=0.3)
+    pairs, steps = _find_cyclic_channels(X.astype(np.float32), 1)
+    assert pairs == [(2, 3)]
+    np.testing.assert_allclose(steps, [0.3], atol=1e-5)
+    # a constant phase, a pair that is not unit-norm, and a single frame: no pair
+    assert _find_cyclic_channels(X[:, :, [0, 1, 0, 1]], 1) == ([], [])
+    assert _find_cyclic_channels(X[:, :1], 1) == ([], [])
+
+
+def test_decoder_receives_the_calendar_of_the_predicted_frames():
+    X, _, future = _calendar_frames(step=-2.5)  # wraps around +-pi
+    est = ConvLSTMForecaster(
+        hidden_channels=3, n_layers=1, max_epochs=1, random_state=0
+    ).fit(X, future[:, :, :1])
+    assert est.future_channels_ == [(2, 3)]
+    np.testing.assert_allclose(est.future_steps_, [-2.5], atol=1e-5)
+    import torch
+
+    x = torch.as_tensor(X, dtype=torch.float32)
+    for k in (1, 2):
+        got = est.module_.future_inputs(x, k).numpy()
+        np.testing.assert_allclose(got, future[:, k - 1, 2:], atol=1e-4)
+    assert est.module_.decoder.cells[0].in_channels == 1 + 2
+
+
+def test_known_future_none_and_plain_model_use_no_future_inputs():
+    X, y, _ = _calendar_frames()
+    for params in (
+        {"known_future": None},
+        {"encoder_decoder": False, "attention": False},
+    ):
+        est = ConvLSTMForecaster(
+            hidden_channels=3, n_layers=1, max_epochs=1, random_state=0, **params
+        ).fit(X, y)
+        assert est.future_channels_ == []
+    assert est.predict(X).shape == y.shape
+
+
+def test_single_channel_input_unchanged_by_known_future():
+    X = np.random.default_rng(0).random((8, 3, 6, 5))
+    preds = [
+        ConvLSTMForecaster(
+            hidden_channels=3, n_layers=1, max_epochs=2, random_state=0, known_future=k
+        )
+        .fit(X, X[:, -2:])
+        .predict(X)
+        for k in ("calendar", None)
+    ]
+    np.testing.assert_array_equal(*preds)
+
+
+def test_calendar_model_pickles_and_predicts_identically():
+    import pickle
+
+    X, y, _ = _calendar_frames()
+    est = ConvLSTMForecaster(
+        hidden_channels=3, n_layers=1, max_epochs=2, random_state=0
+    )
+    pred = est.fit(X, y).predict(X)
+    assert pred.shape == y.shape
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), pred)
+    again = ConvLSTMForecaster(
+        hidden_channels=3, n_layers=1, max_epochs=2, random_state=0
+    ).fit(X, y)
+    np.testing.assert_array_equal(again.predict(X), pred)
+
+
+def test_calendar_model_exports_to_onnx():
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from skseq.export import to_onnx
+
+    X, y, _ = _calendar_frames()
+    est = ConvLSTMForecaster(
+        hidden_channels=3, n_layers=1, max_epochs=1, random_state=0
+    ).fit(X, y)
+    model = to_onnx(est, X[:2])
+    session = ort.InferenceSession(model.SerializeToString())
+    name = session.get_inputs()[0].name
+    out = session.run(None, {name: X[:4].astype(np.float32)})[0]
+    np.testing.assert_allclose(out, est.predict(X[:4]), atol=1e-5)

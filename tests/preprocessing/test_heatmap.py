@@ -96,3 +96,134 @@ def test_params_clone_pickle(speeds):
     assert clone(h).get_params() == h.get_params()
     restored = pickle.loads(pickle.dumps(h))
     np.testing.assert_array_equal(restored.transform(speeds), h.transform(speeds))
+
+
+# ------------------------------------------------------------------ calendar
+def test_calendar_channels_encode_each_row(speeds):
+    h = Heatmapper(
+        frame_length=12,
+        calendar=("hour", "dayofweek", "holiday"),
+        holidays=["2024-01-02"],
+    )
+    frames = h.fit_transform(speeds)
+    assert frames.shape == (48, 6, 12, 6) and frames.dtype == np.float32
+    assert h.channel_names_ == [
+        "value",
+        "hour_sin",
+        "hour_cos",
+        "dayofweek_sin",
+        "dayofweek_cos",
+        "holiday",
+    ]
+    assert h.n_channels_ == 6
+    np.testing.assert_array_equal(
+        frames[:, 0], Heatmapper(frame_length=12).fit_transform(speeds)
+    )
+    # calendar channels are constant over locations
+    np.testing.assert_array_equal(frames[:, 1:], frames[:, 1:, :, :1].repeat(6, -1))
+    times = speeds.index[:576]
+    day = (times.hour + times.minute / 60) / 24
+    week = (times.day_of_week + day) / 7
+    rows = frames[:, 1:, :, 0].transpose(0, 2, 1).reshape(576, 5)
+    expected = np.stack(
+        [
+            np.sin(2 * np.pi * day),
+            np.cos(2 * np.pi * day),
+            np.sin(2 * np.pi * week),
+            np.cos(2 * np.pi * week),
+            (times.normalize() == pd.Timestamp("2024-01-02")).astype(float),
+        ],
+        axis=1,
+    )
+    np.testing.assert_allclose(rows, expected, atol=1e-6)
+
+
+def test_calendar_phase_advances_by_a_constant_step(speeds):
+    h = Heatmapper(frame_length=12, calendar=("minute", "dayofyear", "month"))
+    frames = h.fit_transform(speeds).astype(np.float64)
+    for k in (1, 3, 5):
+        phase = np.arctan2(frames[:, k], frames[:, k + 1])
+        advance = np.angle(np.exp(1j * np.diff(phase, axis=0)))
+        assert np.ptp(advance) < 1e-4
+
+
+def test_calendar_none_and_empty_keep_3d_frames(speeds):
+    for calendar in (None, ()):
+        h = Heatmapper(frame_length=12, calendar=calendar)
+        assert h.fit_transform(speeds).shape == (48, 12, 6)
+        assert h.channel_names_ == ["value"]
+
+
+def test_calendar_errors(speeds):
+    with pytest.raises(ValueError, match="holidays=None"):
+        Heatmapper(calendar=("holiday",)).fit(speeds)
+    for bad in ("hour", ("hour", "hour"), ("weekday",)):
+        with pytest.raises(ValueError, match="calendar"):
+            Heatmapper(calendar=bad).fit(speeds)
+
+
+def test_inverse_transform_reads_channel_0(speeds):
+    h = Heatmapper(frame_length=12, calendar=("hour",)).fit(speeds)
+    frames = h.transform(speeds)
+    back = h.inverse_transform(frames)
+    pd.testing.assert_index_equal(back.index, speeds.index)
+    np.testing.assert_allclose(back.to_numpy(), speeds.to_numpy(), atol=1e-3)
+    # channel-0 forecasts with a channel axis of 1
+    np.testing.assert_allclose(
+        h.inverse_transform(frames[:, :1]).to_numpy(), back.to_numpy()
+    )
+    with pytest.raises(ValueError, match="channel axis"):
+        h.inverse_transform(frames[:, 0])
+
+
+def test_list_of_tables_gives_one_sequence_per_table(speeds):
+    h = Heatmapper(frame_length=12, vmin=0.0, vmax=110.0, calendar=("hour",))
+    windows = [speeds.iloc[s : s + 36] for s in (0, 12, 100)]
+    out = h.fit_transform(windows)
+    assert out.shape == (3, 3, 3, 12, 6)
+    whole = h.transform(speeds)
+    np.testing.assert_array_equal(out[1], whole[1:4])
+    with pytest.raises(ValueError, match="same number of frames"):
+        h.transform([speeds.iloc[:36], speeds.iloc[:24]])
+    with pytest.raises(ValueError, match="empty"):
+        h.fit([])
+
+
+def test_calendar_in_pipeline_grid_search_and_pickle(speeds):
+    from sklearn.model_selection import GridSearchCV, KFold
+    from sklearn.pipeline import Pipeline
+
+    from skseq import ConvLSTMForecaster
+
+    frames = Heatmapper(frame_length=12, vmin=0.0, vmax=110.0).fit_transform(speeds)
+    starts = range(0, 40, 2)
+    X = [speeds.iloc[12 * s : 12 * (s + 3)] for s in starts]  # 3 hours each
+    y = np.stack([frames[s + 3 : s + 5] for s in starts])[:, :, None]  # channel 0
+    pipe = Pipeline(
+        [
+            ("heatmapper", Heatmapper(frame_length=12, vmin=0.0, vmax=110.0)),
+            (
+                "forecaster",
+                ConvLSTMForecaster(
+                    hidden_channels=3,
+                    n_layers=1,
+                    max_epochs=1,
+                    validation_fraction=None,
+                    random_state=0,
+                ),
+            ),
+        ]
+    )
+    search = GridSearchCV(
+        pipe,
+        {"heatmapper__calendar": [None, ("hour",), ("hour", "dayofweek")]},
+        cv=KFold(2),
+    ).fit(X, y)
+    assert len(search.cv_results_["mean_test_score"]) == 3
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    best = search.best_estimator_.set_params(heatmapper__calendar=("hour",)).fit(X, y)
+    assert best[-1].n_channels_in_ == 3 and best[-1].future_channels_ == [(1, 2)]
+    pred = best.predict(X)
+    assert pred.shape == y.shape
+    restored = pickle.loads(pickle.dumps(best))
+    np.testing.assert_array_equal(restored.predict(X), pred)
