@@ -301,3 +301,19 @@ def test_calendar_model_exports_to_onnx():
     name = session.get_inputs()[0].name
     out = session.run(None, {name: X[:4].astype(np.float32)})[0]
     np.testing.assert_allclose(out, est.predict(X[:4]), atol=1e-5)
+
+
+def test_calendar_model_tiled_equals_one_pass_on_a_larger_domain():
+    """Known-future inputs and tiled prediction (issues 17 and 15) together."""
+    X, y, _ = _calendar_frames()
+    est = ConvLSTMForecaster(
+        hidden_channels=3, n_layers=1, max_epochs=1, random_state=0
+    ).fit(X, y)
+    assert est.future_channels_ == [(2, 3)]
+    rng = np.random.default_rng(1)
+    big = np.tile(X[:2], (1, 1, 1, 4, 5)) + 0.01 * rng.random((2, 4, 4, 24, 25))
+    big[:, :, 2:] = np.tile(X[:2, :, 2:], (1, 1, 1, 4, 5))  # keep the calendar
+    whole = est.set_params(tile_size=None).predict(big)
+    tiled = est.set_params(tile_size=8).predict(big)
+    assert whole.shape == (2, 2, 1, 24, 25)
+    np.testing.assert_allclose(tiled, whole, rtol=1e-5, atol=1e-5)
