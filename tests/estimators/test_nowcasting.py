@@ -345,3 +345,23 @@ def test_dask_array_on_a_local_cluster():
         y_dask = client.persist(da.from_array(y, chunks=(4, -1, -1, -1)))
         lazy = UNetNowcaster(**TINY).fit(X_dask, y_dask)
         np.testing.assert_array_equal(lazy.predict(X_dask), eager.predict(X))
+
+
+def test_views_with_sample_weight_validation_data_and_warm_start():
+    from skseq.preprocessing import sliding_windows
+
+    frames = _rain(n=1, T=16)[0][0]
+    views, copies = (
+        sliding_windows(frames, 4, 2, copy=False),
+        sliding_windows(frames, 4, 2),
+    )
+    w = np.linspace(0.5, 2, len(copies[0]))
+    fits = [
+        UNetNowcaster(**TINY).fit(
+            X[:8], y[:8], sample_weight=w[:8], validation_data=(X[8:], y[8:])
+        )
+        for X, y in (views, copies)
+    ]
+    np.testing.assert_array_equal(fits[0].predict(views[0]), fits[1].predict(copies[0]))
+    fits[0].set_params(warm_start=True, max_epochs=1).fit(*views)
+    assert fits[0].n_epochs_ == TINY["max_epochs"] + 1
