@@ -22,8 +22,9 @@ __all__ = ["LazyFrames", "check_frames_lazy", "is_out_of_core"]
 _LAZY_MODULES = ("dask", "xarray", "zarr", "h5py")
 #: values (float32) per chunk of the streamed checks: 16 M values = 64 MB
 _CHUNK_VALUES = 16 * 2**20
-#: bytes read from a memory map between releases of its pages
-_RELEASE_BYTES = 256 * 2**20
+#: bytes read from a memory map between releases of its pages (the kernel
+#: maps whole page-cache folios around each read, several times the bytes read)
+_RELEASE_BYTES = 32 * 2**20
 
 
 def _memory_mapped(a: np.ndarray) -> bool:
@@ -151,7 +152,7 @@ class LazyFrames:
         return piece
 
     def _release(self, n_bytes: int) -> None:
-        """Every ``_RELEASE_BYTES`` read from a memory map, drop its pages.
+        """Every ``_RELEASE_BYTES`` (32 MB) read from a memory map, drop its pages.
 
         Pages of a file mapping a process has read count in its resident
         memory until the kernel reclaims them; reading a whole archive would

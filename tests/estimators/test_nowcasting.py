@@ -447,3 +447,23 @@ def test_grid_search_with_crps_scorer():
         cv=2,
     ).fit(X, y)
     assert np.all(search.cv_results_["mean_test_score"] <= 0)
+
+
+def test_views_with_sample_weight_validation_data_and_warm_start():
+    from skseq.preprocessing import sliding_windows
+
+    frames = _rain(n=1, T=16)[0][0]
+    views, copies = (
+        sliding_windows(frames, 4, 2, copy=False),
+        sliding_windows(frames, 4, 2),
+    )
+    w = np.linspace(0.5, 2, len(copies[0]))
+    fits = [
+        UNetNowcaster(**TINY).fit(
+            X[:8], y[:8], sample_weight=w[:8], validation_data=(X[8:], y[8:])
+        )
+        for X, y in (views, copies)
+    ]
+    np.testing.assert_array_equal(fits[0].predict(views[0]), fits[1].predict(copies[0]))
+    fits[0].set_params(warm_start=True, max_epochs=1).fit(*views)
+    assert fits[0].n_epochs_ == TINY["max_epochs"] + 1
