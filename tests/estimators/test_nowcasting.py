@@ -266,3 +266,14 @@ def test_predict_fast_path_matches_training_path(two_path):
     with torch.no_grad():
         slow = module(torch.as_tensor(X[:, :, None]), 4)[:, :, 0].numpy()
     np.testing.assert_allclose(est.predict_sequence(X, 4), slow, rtol=1e-5, atol=1e-5)
+
+
+def test_predict_runs_in_inference_mode():
+    X, y = _rain(n=4)
+    est = UNetNowcaster(**TINY).fit(X, y)
+    seen = []
+    est.module_.register_forward_pre_hook(
+        lambda module, args: seen.append(torch.is_inference_mode_enabled())
+    )
+    est.predict(X)
+    assert seen == [True]  # one batch of 4 samples
