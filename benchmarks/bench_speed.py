@@ -8,7 +8,9 @@ sees one:
   layers, which it does not count, by their formula), as a fraction of the
   matmul rate measured in the same process just before (the best of a few
   ``2048 x 2048`` ``torch.mm``; on a GPU in fp32 and in bf16, the bf16 rows
-  trained under ``torch.autocast``);
+  trained under ``torch.autocast``; PyTorch's defaults are kept, so on a GPU
+  cuDNN convolutions may use TF32 while the fp32 matmul reference does not,
+  and the fp32 fraction can exceed what an fp32-only step would reach);
 * **inference**: median latency of one sample (batch 1) and samples/s of a
   throughput batch, in ``torch.inference_mode`` (the path ``predict``
   takes), optionally of the ``torch.compile``'d network with its compile

@@ -370,3 +370,25 @@ def test_save_and_load_weights(cls, tmp_path):
             ),
             path,
         )
+
+
+def test_compiled_estimator_exports_its_network_and_weights(tmp_path):
+    """compile=True (issue 19) wraps the network; export and the weight files
+    see the network itself (plain keys, loadable into an uncompiled twin)."""
+    pytest.importorskip("safetensors")
+    params = Conv1DActivityClassifier._get_test_params()[0]
+    X, y = make_test_data(Conv1DActivityClassifier(**params))
+    compiled = _fit(
+        Conv1DActivityClassifier(**params, compile=True, compile__backend="eager"),
+        X,
+        y,
+    )
+    assert type(compiled.module_).__name__ == "OptimizedModule"
+    path = tmp_path / "weights.safetensors"
+    save_weights(compiled, path)
+    plain = load_weights(_fit(Conv1DActivityClassifier(**params), X, y), path)
+    np.testing.assert_allclose(
+        plain.predict_proba(X), compiled.predict_proba(X), rtol=1e-5, atol=1e-6
+    )
+    module, _ = export_module(compiled, X[:2])
+    assert not any("_orig_mod" in name for name, _ in module.named_parameters())

@@ -356,3 +356,14 @@ def test_nowcaster_bf16_on_cuda_matches_fp32_roughly():
     assert pred.dtype == np.float32 and np.isfinite(pred).all()
     scale = np.abs(fp32.predict(X)).max()
     np.testing.assert_allclose(pred, fp32.predict(X), atol=0.1 * scale)
+
+
+def test_predict_runs_in_inference_mode():
+    X, y = _data()
+    est = _clf().fit(X, y)
+    seen = []
+    est.module_.register_forward_pre_hook(
+        lambda module, args: seen.append(torch.is_inference_mode_enabled())
+    )
+    est.predict_proba(X)
+    assert seen and all(seen)

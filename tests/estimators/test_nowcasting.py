@@ -467,3 +467,14 @@ def test_views_with_sample_weight_validation_data_and_warm_start():
     np.testing.assert_array_equal(fits[0].predict(views[0]), fits[1].predict(copies[0]))
     fits[0].set_params(warm_start=True, max_epochs=1).fit(*views)
     assert fits[0].n_epochs_ == TINY["max_epochs"] + 1
+
+
+def test_predict_runs_in_inference_mode():
+    X, y = _rain(n=4)
+    est = UNetNowcaster(**TINY).fit(X, y)
+    seen = []
+    est.module_.register_forward_pre_hook(
+        lambda module, args: seen.append(torch.is_inference_mode_enabled())
+    )
+    est.predict(X)
+    assert seen == [True]  # one batch of 4 samples
