@@ -5,7 +5,7 @@ Two serving cases of the issue (#16):
 * one 128x128 nowcast: :class:`~skseq.UNetNowcaster` with its default
   architecture (4 input frames, advection prior, residual on the last frame,
   clip), batch of 1, for 1 and 6 lead times;
-* a batch of 256 IMU windows (600 steps x 6 channels, as in seed 004a):
+* a batch of 256 IMU windows (600 steps x 6 channels):
   :class:`~skseq.Conv1DActivityClassifier` with its default architecture,
   ``predict_proba``.
 

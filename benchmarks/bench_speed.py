@@ -73,7 +73,7 @@ def _nowcaster(two_path: bool) -> nn.Module:
 
 NETWORKS: dict[str, dict] = {
     "convlstm_plain": {
-        "title": "ConvLSTM plain (seed 000): 6 frames 32x48 -> 3, 32 hidden, 2 layers",
+        "title": "ConvLSTM plain: 6 frames 32x48 -> 3, 32 hidden, 2 layers",
         "build": lambda: ConvLSTMSeq2Seq(
             1, 1, 3, hidden_channels=32, encoder_decoder=False, attention=False
         ),

@@ -1,4 +1,4 @@
-"""RainNet-style U-Net radar nowcaster (seeds 002 and 004b)."""
+"""RainNet-style U-Net radar nowcaster."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""RainNet-style U-Net for radar nowcasting (seeds 002 and 004b)."""
+"""RainNet-style U-Net for radar nowcasting."""
 
 from __future__ import annotations
 
