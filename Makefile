@@ -71,4 +71,4 @@ benchmark: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info docs/_build docs/auto_examples docs/generated \
-		docs/sg_execution_times.rst demo_output examples/mlflow.db examples/mlruns
+		docs/sg_execution_times.rst demo_output examples/*/mlflow.db examples/*/mlruns

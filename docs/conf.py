@@ -72,6 +72,14 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
+    # the gallery's sections, one per domain, then the workflow examples
+    "subsection_order": [
+        "../examples/traffic",
+        "../examples/radar",
+        "../examples/sensors",
+        "../examples/keypoints",
+        "../examples/workflows",
+    ],
     "download_all_examples": False,
     # "Examples using this class/function" on the API pages (minigallery in
     # docs/_templates/autosummary/)

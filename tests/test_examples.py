@@ -14,18 +14,20 @@ matplotlib.use("Agg")
 EXAMPLES_DIR = Path(__file__).parents[1] / "examples"
 # examples with a dedicated test below (optional dependencies, stores to check)
 DEDICATED = {"plot_mlflow_tracking", "plot_dask_grid_search", "plot_onnx_export"}
-EXAMPLES = sorted(p for p in EXAMPLES_DIR.glob("plot_*.py") if p.stem not in DEDICATED)
+#: every example, in the gallery's sections (one folder per domain) or on top
+PATHS = {p.stem: p for p in EXAMPLES_DIR.rglob("plot_*.py")}
+EXAMPLES = sorted(p for name, p in PATHS.items() if name not in DEDICATED)
 
 
 def run_example(name, monkeypatch, tmp_path):
-    """Run ``examples/<name>.py`` in ``tmp_path`` at its default size."""
+    """Run the example ``<name>.py`` in ``tmp_path`` at its default size."""
     import matplotlib.pyplot as plt
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SKSEQ_FULL", raising=False)
     monkeypatch.setattr(plt, "show", lambda *a, **k: None)
     try:
-        return runpy.run_path(str(EXAMPLES_DIR / f"{name}.py"), run_name="__main__")
+        return runpy.run_path(str(PATHS[name]), run_name="__main__")
     finally:
         plt.close("all")
 
@@ -134,3 +136,16 @@ def test_import_is_light():
         check=True,
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_gallery_sections_have_headers_and_are_ordered():
+    """Each example folder is a gallery section with a header, in conf.py's order."""
+    import re
+
+    sections = sorted(p.parent.name for p in EXAMPLES_DIR.glob("*/plot_*.py"))
+    for section in set(sections):
+        header = (EXAMPLES_DIR / section / "README.txt").read_text().splitlines()
+        assert header[1] == "-" * len(header[0]), section
+    conf = (EXAMPLES_DIR.parent / "docs" / "conf.py").read_text()
+    ordered = re.findall(r'"\.\./examples/(\w+)"', conf)
+    assert sorted(ordered) == sorted(set(sections))

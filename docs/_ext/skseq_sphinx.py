@@ -18,27 +18,36 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CHANGELOG = ROOT / "CHANGELOG.md"
 
-#: (example, alt text, caption): one gallery figure per domain.
+#: (gallery section, example, figure number, alt text, caption): one
+#: gallery figure per domain.
 LANDING_FIGURES = [
     (
+        "traffic",
         "plot_traffic_convlstm",
+        1,
         "Observed and forecast traffic speed heatmaps",
         "Traffic: speed heatmaps, ConvLSTM",
     ),
     (
+        "radar",
         "plot_radar_nowcasting",
+        2,
         "Observed and nowcast radar rain rates",
         "Radar: nowcasts, U-Net",
     ),
     (
+        "sensors",
         "plot_activity_basic_motions",
+        1,
         "Confusion matrix of an activity classifier",
         "Sensors: IMU activities, Conv1D",
     ),
     (
+        "keypoints",
         "plot_keypoint_actions",
-        "Accuracy of keypoint classifiers",
-        "Trajectories: stacked LSTM",
+        1,
+        "Accuracy of keypoint classifiers as joints go missing",
+        "Keypoints: stacked LSTM, missing joints",
     ),
 ]
 LANDING_MARKER = ".. skseq-landing-figures"
@@ -111,8 +120,10 @@ def markdown_to_rst(markdown: str) -> str:
 
 
 def _landing_figures(srcdir: Path) -> str:
-    images = srcdir / "auto_examples" / "images"
-    paths = [images / f"sphx_glr_{name}_001.png" for name, _, _ in LANDING_FIGURES]
+    def image(section: str, name: str, number: int) -> str:
+        return f"auto_examples/{section}/images/sphx_glr_{name}_{number:03d}.png"
+
+    paths = [srcdir / image(s, n, k) for s, n, k, _, _ in LANDING_FIGURES]
     if not all(path.is_file() for path in paths):
         return (
             "Figures of every domain are in the :doc:`example gallery "
@@ -126,14 +137,14 @@ def _landing_figures(srcdir: Path) -> str:
         "   :class: skseq-landing-figures",
         "",
     ]
-    for i, (name, alt, caption) in enumerate(LANDING_FIGURES):
+    for i, (section, name, number, alt, caption) in enumerate(LANDING_FIGURES):
         bullet = "   * - " if i % 2 == 0 else "     - "
         rows += [
-            f"{bullet}.. figure:: auto_examples/images/sphx_glr_{name}_001.png",
+            f"{bullet}.. figure:: {image(section, name, number)}",
             f"            :alt: {alt}",
-            f"            :target: auto_examples/{name}.html",
+            f"            :target: auto_examples/{section}/{name}.html",
             "",
-            f"            :ref:`{caption} <sphx_glr_auto_examples_{name}.py>`",
+            f"            :ref:`{caption} <sphx_glr_auto_examples_{section}_{name}.py>`",
             "",
         ]
     return "\n".join(rows)
