@@ -348,12 +348,17 @@ class ExtrapolationNowcaster(_FrameBaseline):
         if np.ptp(fields) == 0:
             return zero
         try:
-            with warnings.catch_warnings():
-                # pysteps warns when the features of a near-empty field cannot
-                # be screened for outliers; the motion field is still returned
+            with (
+                warnings.catch_warnings(),
+                np.errstate(divide="ignore", invalid="ignore"),
+            ):
+                # pysteps warns when the few features of a near-empty field
+                # cannot be screened for outliers (a singular covariance, too
+                # few degrees of freedom); the motion field is still returned
                 warnings.filterwarnings(
                     "ignore", "Singular matrix during outlier", UserWarning
                 )
+                warnings.filterwarnings("ignore", "Degrees of freedom", RuntimeWarning)
                 velocity = estimate_motion(fields, verbose=False)
         except (ValueError, IndexError):  # too few trackable features
             return zero
@@ -442,6 +447,11 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         self.motion_method = motion_method
         self.n_frames_for_motion = n_frames_for_motion
         self.random_state = random_state
+
+    @classmethod
+    def _get_test_params(cls):
+        """Few members and a fixed seed: reproducible, fast checks."""
+        return [{"n_members": 4, "random_state": 0}]
 
     def _forecast(self, X, n_steps):
         rng = check_random_state(self.random_state)
