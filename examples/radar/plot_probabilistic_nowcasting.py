@@ -26,9 +26,6 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-os.environ.setdefault("PYSTEPS_SILENT_IMPORT", "1")
-from pysteps.visualization import plot_precip_field
-
 from skseq import ConvLSTMForecaster, UNetNowcaster
 from skseq.baselines import STEPSNowcaster
 from skseq.datasets import make_radar_sequences, make_traffic_speeds
@@ -120,6 +117,9 @@ plt.show()
 # %%
 # Probability of more than 1 mm/h, last lead time
 # -----------------------------------------------
+# pysteps is already imported (silently) by the STEPS baseline above
+from pysteps.visualization import plot_precip_field
+
 sample = int(np.argmax(y_test[:, -1].sum(axis=(1, 2))))
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
 plot_precip_field(y_test[sample, -1], ax=axes[0], title="observed (mm/h)")
