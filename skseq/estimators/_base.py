@@ -1311,6 +1311,19 @@ class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator
             )
         return X, self._network_targets(y)
 
+    def _held_out_windows(self, X, y, validation_data=None):
+        """The windows ``fit`` held out, to calibrate ensembles on.
+
+        ``validation_data`` when given, else the chronological validation
+        split of ``fit`` (its last samples), else -- without a split -- the
+        training windows themselves; validated as network inputs and targets.
+        """
+        if validation_data is not None:
+            return self._validate_validation_data(*validation_data)
+        X, y = self._validate_validation_data(X, y, names=("X", "y"))
+        n_valid = int(np.floor(self.validation_fraction_ * len(X)))
+        return (X[-n_valid:], y[-n_valid:]) if n_valid else (X, y)
+
     def _network_targets(self, y: np.ndarray) -> np.ndarray:
         """Validated ``(n, T_out, C, H, W)`` targets -> what the network learns."""
         return y

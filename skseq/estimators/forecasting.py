@@ -355,14 +355,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
 
     def _fit(self, X, y, **kwargs):
         super()._fit(X, y, **kwargs)
-        validation_data = kwargs.get("validation_data")
-        if validation_data is not None:
-            X_cal, y_cal = self._validate_validation_data(*validation_data)
-        else:
-            X_cal, y_cal = self._validate_validation_data(X, y, names=("X", "y"))
-            n_valid = int(np.floor(self.validation_fraction_ * len(X_cal)))
-            if n_valid:  # the chronological validation split of fit
-                X_cal, y_cal = X_cal[-n_valid:], y_cal[-n_valid:]
+        X_cal, y_cal = self._held_out_windows(X, y, kwargs.get("validation_data"))
         residuals = y_cal - self._network_output(X_cal)
         residuals = np.moveaxis(residuals, 1, 0).reshape(self.n_output_frames_, -1)
         self.residual_quantiles_ = np.quantile(

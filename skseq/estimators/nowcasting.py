@@ -563,14 +563,7 @@ class UNetNowcaster(BaseFrameRegressor):
 
     def _fit(self, X, y, **kwargs):
         super()._fit(X, y, **kwargs)
-        validation_data = kwargs.get("validation_data")
-        if validation_data is not None:
-            X_cal, y_cal = self._validate_validation_data(*validation_data)
-        else:
-            X_cal, y_cal = self._validate_validation_data(X, y, names=("X", "y"))
-            n_valid = int(np.floor(self.validation_fraction_ * len(X_cal)))
-            if n_valid:  # the chronological validation split of fit
-                X_cal, y_cal = X_cal[-n_valid:], y_cal[-n_valid:]
+        X_cal, y_cal = self._held_out_windows(X, y, kwargs.get("validation_data"))
         self.ensemble_noise_ = self._calibrate_ensemble(X_cal, y_cal)
         return self
 
