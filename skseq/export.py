@@ -191,18 +191,9 @@ def _transformer_module(name: str, transformer) -> nn.Module:
 
 
 # ------------------------------------------------------------------- estimators
-def _unwrapped(estimator) -> nn.Module:
-    """The trained network itself, also when accelerate wrapped it for data
-    parallelism or ``torch.compile`` (``compile=True``) wrapped it."""
-    module = estimator.module_
-    for attribute in ("_orig_mod", "module", "_orig_mod"):
-        module = getattr(module, attribute, module)
-    return module
-
-
 def _network(estimator) -> nn.Module:
     """A CPU copy of the trained network in evaluation mode."""
-    return copy.deepcopy(_unwrapped(estimator)).to("cpu").eval()
+    return copy.deepcopy(estimator._unwrapped_module()).to("cpu").eval()
 
 
 class _ClassifierGraph(nn.Module):
@@ -596,7 +587,7 @@ def save_weights(estimator, path: str | os.PathLike) -> None:
     from safetensors.torch import save_file
 
     check_is_fitted(estimator, "net_")
-    network = _unwrapped(estimator)
+    network = estimator._unwrapped_module()
     state = {k: v.detach().cpu().contiguous() for k, v in network.state_dict().items()}
     for name in _FITTED_ARRAYS:
         value = getattr(estimator, name, None)
@@ -643,7 +634,7 @@ def load_weights(estimator, path: str | os.PathLike):
                 f"The saved classifier has classes {classes}; this one has "
                 f"{np.asarray(estimator.classes_).tolist()}."
             )
-    network = _unwrapped(estimator)
+    network = estimator._unwrapped_module()
     device = next(network.parameters()).device
     state = load_file(os.fspath(path), device=str(device))
     fitted = {

@@ -1232,6 +1232,14 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self, "net_")
         return self.net_.module_
 
+    def _unwrapped_module(self) -> torch.nn.Module:
+        """The trained network itself, also when accelerate wrapped it for data
+        parallelism or ``torch.compile`` (``compile=True``) wrapped it."""
+        module = self.module_
+        for attribute in ("_orig_mod", "module", "_orig_mod"):
+            module = getattr(module, attribute, module)
+        return module
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True

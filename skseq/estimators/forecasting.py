@@ -315,8 +315,9 @@ class ConvLSTMForecaster(BaseFrameRegressor):
     def _network_output(self, X) -> np.ndarray:
         """Network output ``(n, T_out, C, H, W)``, tile by tile on large domains."""
         module = self.module_
-        network = getattr(module, "module", module)
-        tile = self._tile_plan(seq2seq_halo(network, self.n_input_frames_))
+        tile = self._tile_plan(
+            seq2seq_halo(self._unwrapped_module(), self.n_input_frames_)
+        )
         if tile is None or max(X.shape[-2:]) <= tile[0]:
             return super()._network_output(X)
         device = self.device_

@@ -456,11 +456,7 @@ class UNetNowcaster(BaseFrameRegressor):
         Monte-Carlo dropout ensembles.
         """
         module = self.module_
-        # the network itself, also when accelerate wrapped it for data
-        # parallelism or torch.compile (compile=True) wrapped it
-        network = module
-        for attribute in ("_orig_mod", "module", "_orig_mod"):
-            network = getattr(network, attribute, network)
+        network = self._unwrapped_module()
         network.clamp = self._network_range() if self.clip_output else None
         # only a RainNet step has a known receptive field to tile with
         network.tile = (
