@@ -84,25 +84,27 @@ def sliding_windows(
     n_output = check_positive_int(n_output, "n_output")
     stride = check_positive_int(stride, "stride")
     gap = check_positive_int(gap, "gap", minimum=0)
-    if not copy:
-        return _window_views(a, n_input, n_output, stride, gap)
-    a = to_numeric_array(a, name="a", dtype=None, allow_nan=True)
+    if copy:
+        a = to_numeric_array(a, name="a", dtype=None, allow_nan=True)
+    else:
+        _check_viewable(a)
     span = n_input + gap + n_output
     if len(a) < span:
         raise ValueError(
             f"a has {len(a)} timesteps but one window needs n_input + gap + n_output "
             f"= {span}."
         )
-    starts = np.arange(0, len(a) - span + 1, stride)
-    windows = sliding_window_view(a, span, axis=0)[starts]  # (n, ..., span)
+    # basic slicing only: every window is a view of ``a`` until copied
+    windows = sliding_window_view(a, span, axis=0)[::stride]  # (n, ..., span)
     windows = np.moveaxis(windows, -1, 1)
-    X = np.ascontiguousarray(windows[:, :n_input])
-    y = np.ascontiguousarray(windows[:, n_input + gap :])
+    X, y = windows[:, :n_input], windows[:, n_input + gap :]
+    if copy:
+        return np.ascontiguousarray(X), np.ascontiguousarray(y)
     return X, y
 
 
-def _window_views(a, n_input: int, n_output: int, stride: int, gap: int):
-    """``sliding_windows(..., copy=False)``: read-only strided views of ``a``."""
+def _check_viewable(a) -> None:
+    """``sliding_windows(..., copy=False)`` takes numeric numpy arrays only."""
     if not isinstance(a, np.ndarray):
         raise TypeError(
             "sliding_windows(..., copy=False) returns views of a numpy array (or "
@@ -115,16 +117,6 @@ def _window_views(a, n_input: int, n_output: int, stride: int, gap: int):
         )
     if a.ndim < 1:
         raise ValueError("a is a scalar; expected an array with time on axis 0.")
-    span = n_input + gap + n_output
-    if len(a) < span:
-        raise ValueError(
-            f"a has {len(a)} timesteps but one window needs n_input + gap + n_output "
-            f"= {span}."
-        )
-    # basic slicing only: every step stays a view, nothing is copied
-    windows = sliding_window_view(a, span, axis=0)[::stride]  # (n, ..., span)
-    windows = np.moveaxis(windows, -1, 1)
-    return windows[:, :n_input], windows[:, n_input + gap :]
 
 
 class SlidingWindows(ArrayOutputMixin, TransformerMixin, BaseEstimator):
