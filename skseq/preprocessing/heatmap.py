@@ -368,11 +368,7 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         )
         grids = [self._grid_table(t, freq, locations) for t in tables]
         for wide in grids:
-            if len(wide) < self.frame_length:
-                raise ValueError(
-                    f"The table covers {len(wide)} timesteps; one frame needs "
-                    f"frame_length={self.frame_length}."
-                )
+            self._check_covers_a_frame(wide)
         low = min(float(w.to_numpy().min()) for w in grids)
         high = max(float(w.to_numpy().max()) for w in grids)
         self.vmin_ = low if self.vmin is None else float(self.vmin)
@@ -396,14 +392,17 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
             return list(X)
         return [X]
 
-    def _frames_of(self, table) -> np.ndarray:
-        wide = self._grid_table(table, self.freq_, self.locations_)
-        n_frames = len(wide) // self.frame_length
-        if n_frames == 0:
+    def _check_covers_a_frame(self, wide: pd.DataFrame) -> None:
+        if len(wide) < self.frame_length:
             raise ValueError(
                 f"The table covers {len(wide)} timesteps; one frame needs "
                 f"frame_length={self.frame_length}."
             )
+
+    def _frames_of(self, table) -> np.ndarray:
+        wide = self._grid_table(table, self.freq_, self.locations_)
+        self._check_covers_a_frame(wide)
+        n_frames = len(wide) // self.frame_length
         n_rows = n_frames * self.frame_length
         values = wide.to_numpy()[:n_rows]
         scaled = np.clip((values - self.vmin_) / (self.vmax_ - self.vmin_), 0.0, 1.0)
