@@ -4,10 +4,11 @@ Radar nowcasting: U-Net vs persistence and optical-flow extrapolation
 
 RainNet nowcasts rain from the last 4 radar frames with a U-Net, and the
 winner of a radar nowcasting contest added a ConvLSTM path to it. Here
-:class:`skseq.UNetNowcaster` and its two-path variant, with their default
-parameters (but for a shorter training in the gallery's small run), learn from simulated radar sequences -- rain cells that drift
+:class:`skseq.UNetNowcaster` with its default parameters (but for a shorter
+training in the gallery's small run; its two-path variant joins with
+``SKSEQ_FULL=1``) learns from simulated radar sequences -- rain cells that drift
 with a rotating wind, grow and decay (:func:`skseq.datasets.make_radar_sequences`,
-one frame per 5 minutes) -- and are compared, lead time by lead time, with:
+one frame per 5 minutes) -- and is compared, lead time by lead time, with:
 
 * Eulerian persistence (the last frame repeats),
 * Lagrangian extrapolation with pysteps (Lucas-Kanade motion field and
