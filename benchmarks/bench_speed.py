@@ -14,7 +14,10 @@ sees one:
 * **inference**: median latency of one sample (batch 1) and samples/s of a
   throughput batch, in ``torch.inference_mode`` (the path ``predict``
   takes), optionally of the ``torch.compile``'d network with its compile
-  time (``--compile``);
+  time (``--compile``); for the nowcasting networks also the latency of
+  the estimator's whole ``predict`` on one 128x128 sample (input checks,
+  scaling and array conversions included; the estimator fitted for one
+  epoch on random frames, which changes nothing in the cost);
 * **memory**: peak resident memory of the process that measured the network
   (each network runs in its own process; the interpreter with torch loaded
   is reported as the baseline), on a GPU the peak allocated memory;
@@ -114,6 +117,7 @@ NETWORKS: dict[str, dict] = {
         "task": REGRESS,
         "batch": 4,
         "scaling": True,
+        "estimator": {},
     },
     "nowcaster_two_path": {
         "title": "UNetNowcaster(two_path=True) network: 128x128",
@@ -123,6 +127,7 @@ NETWORKS: dict[str, dict] = {
         "task": REGRESS,
         "batch": 4,
         "scaling": True,
+        "estimator": {"two_path": True},
     },
     "conv1d": {
         "title": "Conv1DActivityNet defaults: 600 steps x 6 channels, 10 classes",
@@ -346,11 +351,32 @@ def measure(name: str, device: str, args) -> dict:
                         "ms_per_mpix": seconds * 1e3 / (size * size / 1e6),
                     }
                 )
+    if "estimator" in spec:
+        result["predict_ms"] = estimator_predict_ms(spec["estimator"], device, repeats)
     if cuda:
         result["peak_mib"] = torch.cuda.max_memory_allocated(device) / 2**20
     else:
         result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
+
+
+def estimator_predict_ms(params: dict, device: str, repeats: int) -> float:
+    """Median latency of ``UNetNowcaster(**params).predict`` on one 128x128 sample.
+
+    The estimator is fitted for one epoch on 8 random windows of 4 frames
+    (the cost of ``predict`` does not depend on the weights).
+    """
+    import numpy as np
+
+    from skseq import UNetNowcaster
+
+    rng = np.random.default_rng(0)
+    X = rng.gamma(0.5, 1.0, size=(8, 4, 128, 128)).astype(np.float32)
+    y = rng.gamma(0.5, 1.0, size=(8, 1, 128, 128)).astype(np.float32)
+    est = UNetNowcaster(max_epochs=1, device=device, random_state=0, **params)
+    est.fit(X, y)
+    x1 = X[:1]
+    return median_seconds(lambda: est.predict(x1), device, repeats) * 1e3
 
 
 # ------------------------------------------------------------- reporting
@@ -378,6 +404,10 @@ def _print_table(result: dict, target: float) -> None:
             f"{result['compiled_max_abs_diff']:.1e})"
         )
     print(line)
+    if "predict_ms" in result:
+        print(
+            f"estimator predict, one 128x128 sample: {result['predict_ms']:.2f} ms (median)"
+        )
     for row in result["training"]:
         if "top_ops" in row:
             ops = ", ".join(f"{op} {share:.0%}" for op, share in row["top_ops"])
