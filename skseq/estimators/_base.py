@@ -1220,6 +1220,51 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             out = self.net_.forward(X, training=False, device="cpu")
         return out.numpy()
 
+    def _predict_in_batches(
+        self,
+        X: np.ndarray,
+        forward,
+        *,
+        batch_size: int | None = None,
+        seed: int | None = None,
+        dropout: bool = False,
+    ) -> list[np.ndarray]:
+        """``forward`` applied to ``X`` batch by batch, as prediction runs it.
+
+        Each batch of ``X`` (a tensor on ``device_``) goes through
+        ``forward`` in evaluation mode, under ``torch.inference_mode`` and the
+        prediction autocast (``precision="bf16"`` on CUDA), with torch's RNG
+        forked so that prediction never changes the caller's random state.
+        ``seed`` seeds the forked RNG and ``dropout=True`` leaves the
+        network's dropout layers on (Monte-Carlo dropout).
+
+        Returns the float32 outputs, one array per batch (empty for empty
+        ``X``).
+        """
+        module = self.module_
+        device = self.device_
+        devices = [torch.device(device)] if device.startswith("cuda") else []
+        batch_size = self.batch_size if batch_size is None else batch_size
+        was_training = module.training
+        module.train(False)
+        if dropout:
+            for layer in module.modules():
+                if isinstance(layer, torch.nn.modules.dropout._DropoutNd):
+                    layer.train(True)
+        outputs = []
+        try:
+            with torch.random.fork_rng(devices=devices), torch.inference_mode():
+                if seed is not None:
+                    torch.manual_seed(seed)
+                for start in range(0, len(X), batch_size):
+                    batch = torch.as_tensor(X[start : start + batch_size])
+                    with self._autocast():
+                        out = forward(batch.to(device))
+                    outputs.append(out.to("cpu", torch.float32).numpy())
+        finally:
+            module.train(was_training)
+        return outputs
+
     @property
     def history_(self):
         """The skorch training history (epochs, losses, durations)."""

@@ -6,7 +6,6 @@ import numbers
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -320,19 +319,9 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         )
         if tile is None or max(X.shape[-2:]) <= tile[0]:
             return super()._network_output(X)
-        device = self.device_
-        devices = [torch.device(device)] if device.startswith("cuda") else []
-        was_training = module.training
-        module.train(False)
-        outputs = []
-        try:
-            with torch.random.fork_rng(devices=devices), torch.inference_mode():
-                for start in range(0, len(X), self.batch_size):
-                    batch = torch.as_tensor(X[start : start + self.batch_size])
-                    out = tiled_apply(module, batch.to(device), *tile)
-                    outputs.append(out.to("cpu", torch.float32).numpy())
-        finally:
-            module.train(was_training)
+        outputs = self._predict_in_batches(
+            X, lambda batch: tiled_apply(module, batch, *tile)
+        )
         return np.concatenate(outputs)
 
     def predict(self, X) -> np.ndarray:

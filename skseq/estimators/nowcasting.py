@@ -7,7 +7,6 @@ from numbers import Real
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -467,28 +466,15 @@ class UNetNowcaster(BaseFrameRegressor):
             else None
         )
         n_steps = self.n_output_frames_ if n_steps is None else n_steps
-        devices = (
-            [torch.device(self.device_)] if self.device_.startswith("cuda") else []
-        )
-        was_training = module.training
-        module.train(False)
-        if dropout:
-            for layer in module.modules():
-                if isinstance(layer, torch.nn.modules.dropout._DropoutNd):
-                    layer.train(True)
-        batch_size = self.batch_size if batch_size is None else batch_size
-        outputs = []
         try:
-            with torch.random.fork_rng(devices=devices), torch.inference_mode():
-                if seed is not None:
-                    torch.manual_seed(seed)
-                for start in range(0, len(X), batch_size):
-                    batch = torch.as_tensor(X[start : start + batch_size])
-                    with self._autocast():
-                        out = module(batch.to(self.device_), n_steps)
-                    outputs.append(out.to("cpu", torch.float32).numpy())
+            outputs = self._predict_in_batches(
+                X,
+                lambda batch: module(batch, n_steps),
+                batch_size=batch_size,
+                seed=seed,
+                dropout=dropout,
+            )
         finally:
-            module.train(was_training)
             network.tile = None
         if not outputs:
             return np.empty(

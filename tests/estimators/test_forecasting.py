@@ -137,6 +137,24 @@ def test_predicts_any_domain_tiled_equal_to_one_pass():
     np.testing.assert_allclose(tiled, whole, rtol=1e-5, atol=1e-5)
 
 
+def test_tiled_prediction_runs_under_the_prediction_autocast(monkeypatch):
+    """Tiles go through the same batch loop as one pass, so ``precision="bf16"``
+    reaches them on CUDA (on the CPU the autocast is a no-op: counted here)."""
+    import contextlib
+
+    X, y = _moving_bars()
+    est = ConvLSTMForecaster(**TINY, tile_size=9).fit(X, y)
+    entered = []
+
+    def autocast():
+        entered.append(True)
+        return contextlib.nullcontext()
+
+    monkeypatch.setattr(est, "_autocast", autocast)
+    est.set_params(batch_size=2).predict(np.zeros((5, X.shape[1], 37, 51)))
+    assert len(entered) == 3  # one per batch of 2 samples
+
+
 def test_frame_attention_cannot_be_tiled():
     X, y = _moving_bars()
     params = {**TINY, "attention_mode": "frame"}
