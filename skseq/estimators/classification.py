@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -209,6 +210,41 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         return tags
 
 
+#: The fitted attributes both classifiers share, composed into their
+#: docstrings in place of the line ``{classifier_attributes}``.
+_CLASSIFIER_ATTRIBUTES_DOC = """\
+classes_ : ndarray of shape (n_classes,)
+    Class labels.
+n_timesteps_in_, n_channels_in_ : int
+    Shape of the training sequences.
+n_features_in_ : int
+    ``n_timesteps_in_ * n_channels_in_``.
+input_mean_, input_scale_ : ndarray of shape (n_channels,) or None
+    Per-channel input scaling learnt in ``fit`` (None without
+    ``scale_input``).
+net_ : skorch.NeuralNet
+    The trained skorch net; ``module_`` and ``history_`` are shortcuts.
+max_epochs_ : int
+    The number of epochs to train for (``max_epochs`` resolved).
+n_epochs_ : int
+    Epochs in the training history: fewer than ``max_epochs_`` when
+    early stopping ended training; with ``warm_start``, summed over the
+    continued fits."""
+
+
+def _compose_classifier_attributes(cls):
+    """Class decorator: write the shared fitted attributes into ``cls``'s
+    Attributes section (the line ``{classifier_attributes}``)."""
+    marker = "    {classifier_attributes}"
+    if cls.__doc__ is not None:  # python -OO
+        if marker not in cls.__doc__:
+            raise ValueError(f"{cls.__name__}'s docstring has no {marker.strip()}")
+        text = textwrap.indent(_CLASSIFIER_ATTRIBUTES_DOC, "    ")
+        cls.__doc__ = cls.__doc__.replace(marker, text)
+    return cls
+
+
+@_compose_classifier_attributes
 @compose_training_doc(
     optimizer="NAdam, as in the contest solution the network follows.",
     max_epochs="A sample costs its timesteps after the downsampling stem.",
@@ -280,23 +316,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    n_timesteps_in_, n_channels_in_ : int
-        Shape of the training sequences.
-    n_features_in_ : int
-        ``n_timesteps_in_ * n_channels_in_``.
-    input_mean_, input_scale_ : ndarray of shape (n_channels,) or None
-        Per-channel input scaling learnt in ``fit`` (None without
-        ``scale_input``).
-    net_ : skorch.NeuralNet
-        The trained skorch net; ``module_`` and ``history_`` are shortcuts.
-    max_epochs_ : int
-        The number of epochs to train for (``max_epochs`` resolved).
-    n_epochs_ : int
-        Epochs in the training history: fewer than ``max_epochs_`` when
-        early stopping ended training; with ``warm_start``, summed over the
-        continued fits.
+    {classifier_attributes}
     downsample_ : int
         Resolved downsampling factor of the stem.
     differences_ : bool
@@ -466,6 +486,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         ]
 
 
+@_compose_classifier_attributes
 @compose_training_doc(
     max_epochs="A sample costs its recurrent steps (timesteps / patch length).",
     lr_schedule=(
@@ -546,23 +567,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    n_timesteps_in_, n_channels_in_ : int
-        Shape of the training sequences.
-    n_features_in_ : int
-        ``n_timesteps_in_ * n_channels_in_``.
-    input_mean_, input_scale_ : ndarray of shape (n_channels,) or None
-        Per-channel input scaling learnt in ``fit`` (None without
-        ``scale_input``).
-    net_ : skorch.NeuralNet
-        The trained skorch net; ``module_`` and ``history_`` are shortcuts.
-    max_epochs_ : int
-        The number of epochs to train for (``max_epochs`` resolved).
-    n_epochs_ : int
-        Epochs in the training history: fewer than ``max_epochs_`` when
-        early stopping ended training; with ``warm_start``, summed over the
-        continued fits.
+    {classifier_attributes}
 
     References
     ----------
