@@ -6,19 +6,20 @@
 #   make test    lint + the test suite (installs every test extra)
 #   make docs    build the documentation (warnings are errors)
 #
-# torch is installed first, from $(TORCH). The default pin is the CPU build
-# that this project's own package index serves. On a machine with the plain
-# public indexes, a bare `pip install torch` on Linux resolves the multi-GB
-# CUDA build; for a CPU-only install take torch from PyTorch's CPU wheel index:
-#   make demo TORCH="torch --index-url https://download.pytorch.org/whl/cpu"
-# and for a GPU build the index of your CUDA version (see
+# torch is installed first, from $(TORCH). The default asks for torch 2.13.0
+# with PyTorch's CPU wheel index as an extra index: that index's 2.13.0+cpu
+# sorts above PyPI's 2.13.0 (on Linux a multi-GB CUDA build), so pip takes
+# the CPU build wherever that index is reachable; where it is not (this
+# project's machines, whose own index serves the CPU build), pip warns and
+# takes the CPU build from there (--retries 1 keeps the failed lookups short).
+# For a GPU build name the index of your CUDA version (see
 # https://pytorch.org/get-started/locally/), e.g.
 #   make test TORCH="torch --index-url https://download.pytorch.org/whl/cu126"
 # TORCH is read only when .venv is created: run `make clean` to change it.
 
 PYTHON ?= python3
 VENV ?= .venv
-TORCH ?= torch==2.13.0
+TORCH ?= torch==2.13.0 --extra-index-url https://download.pytorch.org/whl/cpu --retries 1
 BIN := $(VENV)/bin
 # three stamps: the venv with torch; the demo's extras; every test extra. A
 # demo-only venv is completed by the first `make test` / `make docs`.
