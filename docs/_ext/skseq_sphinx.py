@@ -25,8 +25,8 @@ LANDING_FIGURES = [
         "traffic",
         "plot_traffic_convlstm",
         1,
-        "Observed and forecast traffic speed heatmaps",
-        "Traffic: speed heatmaps, ConvLSTM",
+        "Time-space diagrams of observed and forecast traffic speeds",
+        "Traffic: a day of jams, ConvLSTM",
     ),
     (
         "radar",
