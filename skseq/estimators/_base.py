@@ -513,6 +513,18 @@ _KWARGS_DOC = (
 
 #: The line of a class docstring that :func:`compose_training_doc` replaces.
 TRAINING_PARAMETERS_MARKER = "{training_parameters}"
+#: ... and the line of its Attributes section replaced by the fitted
+#: attributes every deep estimator has (``TRAINING_ATTRIBUTES_DOC``).
+TRAINING_ATTRIBUTES_MARKER = "{training_attributes}"
+TRAINING_ATTRIBUTES_DOC = """\
+net_ : skorch.NeuralNet
+    The trained skorch net; ``module_`` and ``history_`` are shortcuts.
+max_epochs_ : int
+    The number of epochs to train for (``max_epochs`` resolved).
+n_epochs_ : int
+    Epochs in the training history: fewer than ``max_epochs_`` when
+    early stopping ended training; with ``warm_start``, summed over the
+    continued fits."""
 
 
 def _format_default(value) -> str:
@@ -522,6 +534,19 @@ def _format_default(value) -> str:
 def _doc_entry(indent: str, head: str, text: str) -> str:
     body = textwrap.indent(textwrap.dedent(text).strip(), indent + "    ")
     return f"{indent}{head}\n{body}"
+
+
+def _fill_training_attributes(doc: str) -> str:
+    """``doc`` with its ``{training_attributes}`` line (if any) replaced."""
+    match = re.search(
+        rf"^([ \t]*){re.escape(TRAINING_ATTRIBUTES_MARKER)}[ \t]*$",
+        doc,
+        flags=re.MULTILINE,
+    )
+    if match is None:
+        return doc
+    text = textwrap.indent(TRAINING_ATTRIBUTES_DOC, match.group(1))
+    return doc[: match.start()] + text + doc[match.end() :]
 
 
 def compose_training_doc(cls=None, /, **notes: str | tuple[str, str]):
@@ -537,7 +562,9 @@ def compose_training_doc(cls=None, /, **notes: str | tuple[str, str]):
     takes with other values). An argument the docstring already documents
     itself (``name :`` at the start of a line) is left to it. The docstring
     is composed once, at class definition, so ``help()`` and the API pages
-    show the same text.
+    show the same text. A line ``{training_attributes}`` (in the Attributes
+    section) becomes the fitted attributes every deep estimator has
+    (``net_``, ``max_epochs_``, ``n_epochs_``).
 
     Use as ``@compose_training_doc`` or ``@compose_training_doc(lr="...")``.
     A class whose ``__init__`` takes none of the arguments (the abstract
@@ -590,7 +617,8 @@ def compose_training_doc(cls=None, /, **notes: str | tuple[str, str]):
             if "kwargs" in notes:
                 text = f"{textwrap.dedent(text).strip()}\n{textwrap.dedent(notes['kwargs']).strip()}"
             entries.append(_doc_entry(indent, f"{name} : {type_}", text))
-        cls.__doc__ = doc[: match.start()] + "\n".join(entries) + doc[match.end() :]
+        doc = doc[: match.start()] + "\n".join(entries) + doc[match.end() :]
+        cls.__doc__ = _fill_training_attributes(doc)
         return cls
 
     return decorate if cls is None else decorate(cls)

@@ -221,15 +221,7 @@ n_features_in_ : int
     ``n_timesteps_in_ * n_channels_in_``.
 input_mean_, input_scale_ : ndarray of shape (n_channels,) or None
     Per-channel input scaling learnt in ``fit`` (None without
-    ``scale_input``).
-net_ : skorch.NeuralNet
-    The trained skorch net; ``module_`` and ``history_`` are shortcuts.
-max_epochs_ : int
-    The number of epochs to train for (``max_epochs`` resolved).
-n_epochs_ : int
-    Epochs in the training history: fewer than ``max_epochs_`` when
-    early stopping ended training; with ``warm_start``, summed over the
-    continued fits."""
+    ``scale_input``)."""
 
 
 def _compose_classifier_attributes(cls):
@@ -317,6 +309,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
     Attributes
     ----------
     {classifier_attributes}
+    {training_attributes}
     downsample_ : int
         Resolved downsampling factor of the stem.
     differences_ : bool
@@ -568,6 +561,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     Attributes
     ----------
     {classifier_attributes}
+    {training_attributes}
 
     References
     ----------

@@ -148,14 +148,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         Phase advance per frame of each pair of ``future_channels_``, radians.
     n_features_in_ : int
         Values per input sample.
-    net_ : skorch.NeuralNet
-        The trained skorch net; ``module_`` and ``history_`` are shortcuts.
-    max_epochs_ : int
-        The number of epochs to train for (``max_epochs`` resolved).
-    n_epochs_ : int
-        Epochs in the training history: fewer than ``max_epochs_`` when
-        early stopping ended training; with ``warm_start``, summed over the
-        continued fits.
+    {training_attributes}
     residual_quantiles_ : ndarray of shape (n_output_frames, 201)
         Quantiles (levels ``0, 0.005, ..., 1``) of the errors
         ``y - predict(X)`` of each lead time on held-out windows (the

@@ -190,8 +190,7 @@ class UNetNowcaster(BaseFrameRegressor):
         Values per input sample in ``fit``.
     target_range_ : tuple of float
         ``(min, max)`` of the ``y`` given to the last ``fit``, in its units.
-    net_ : skorch.NeuralNet
-        The trained skorch net; ``module_`` and ``history_`` are shortcuts.
+    {training_attributes}
     ensemble_noise_ : dict
         The noise of :meth:`predict_ensemble`, estimated at the end of
         ``fit`` (the network fixed) on the validation split (or
@@ -203,12 +202,6 @@ class UNetNowcaster(BaseFrameRegressor):
         pixels, from the lead-1 errors), ``"lead_correlation"`` (their
         lead-to-lead correlation) and ``"n_windows"`` (calibration windows,
         at most 128).
-    max_epochs_ : int
-        The number of epochs to train for (``max_epochs`` resolved).
-    n_epochs_ : int
-        Epochs in the training history: fewer than ``max_epochs_`` when
-        early stopping ended training; with ``warm_start``, summed over the
-        continued fits.
 
     See Also
     --------
