@@ -196,13 +196,34 @@ def test_predict_ensemble_quantiles_match_held_out_errors():
             [0.1, 0.5, 0.9], est._residual_levels, est.residual_quantiles_[k]
         )
         np.testing.assert_allclose(q, expected, atol=0.05)
-    # the held-out errors themselves
+    # the wider tail of the held-out and the in-sample errors, the held-out median
     held_out = (y[-10:] - est.predict(X[-10:]))[:, 0].ravel()
+    in_sample = (y[:30] - est.predict(X[:30]))[:, 0].ravel()
+    low, mid, high = np.quantile(held_out, [0.1, 0.5, 0.9])
+    low_in, _, high_in = np.quantile(in_sample, [0.1, 0.5, 0.9])
     np.testing.assert_allclose(
         est.residual_quantiles_[0, [20, 100, 180]],
-        np.quantile(held_out, [0.1, 0.5, 0.9]),
+        [min(low, low_in), mid, max(high, high_in)],
         rtol=1e-5,
         atol=1e-6,
+    )
+
+
+def test_intervals_cover_a_season_the_validation_split_misses():
+    """A chronological split of a calm stretch must not shrink the intervals
+    below the errors of the training windows (the traffic benchmark's held-out
+    weekend): the wider tail of the two sets is kept."""
+    X, y = _moving_bars(n=40)
+    rng = np.random.default_rng(0)
+    y = y + rng.normal(0.0, 0.2, y.shape) * (np.arange(40) < 30)[:, None, None, None]
+    est = ConvLSTMForecaster(**dict(TINY, validation_fraction=0.25)).fit(X, y)
+    calm = est._error_quantiles(*est._validate_validation_data(X[30:], y[30:]))
+    noisy = est._error_quantiles(*est._validate_validation_data(X[:30], y[:30]))
+    # the noise of the training windows sets the 10 % and 90 % quantiles
+    assert noisy[0, 180] - noisy[0, 20] > 2 * (calm[0, 180] - calm[0, 20])
+    np.testing.assert_allclose(est.residual_quantiles_[:, 20], noisy[:, 20], rtol=1e-5)
+    np.testing.assert_allclose(
+        est.residual_quantiles_[:, 180], noisy[:, 180], rtol=1e-5
     )
 
 
