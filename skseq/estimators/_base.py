@@ -536,16 +536,18 @@ def _doc_entry(indent: str, head: str, text: str) -> str:
     return f"{indent}{head}\n{body}"
 
 
-def _fill_training_attributes(doc: str) -> str:
-    """``doc`` with its ``{training_attributes}`` line (if any) replaced."""
-    match = re.search(
-        rf"^([ \t]*){re.escape(TRAINING_ATTRIBUTES_MARKER)}[ \t]*$",
-        doc,
-        flags=re.MULTILINE,
-    )
+def fill_doc_marker(doc: str, marker: str, text: str, required: bool = False) -> str:
+    """``doc`` with its line ``marker`` replaced by ``text``, indented like it.
+
+    A ``doc`` without the line is returned as is, or a ``ValueError`` when
+    ``required``.
+    """
+    match = re.search(rf"^([ \t]*){re.escape(marker)}[ \t]*$", doc, flags=re.MULTILINE)
     if match is None:
+        if required:
+            raise ValueError(f"the docstring has no {marker} line to fill")
         return doc
-    text = textwrap.indent(TRAINING_ATTRIBUTES_DOC, match.group(1))
+    text = textwrap.indent(text, match.group(1))
     return doc[: match.start()] + text + doc[match.end() :]
 
 
@@ -618,7 +620,9 @@ def compose_training_doc(cls=None, /, **notes: str | tuple[str, str]):
                 text = f"{textwrap.dedent(text).strip()}\n{textwrap.dedent(notes['kwargs']).strip()}"
             entries.append(_doc_entry(indent, f"{name} : {type_}", text))
         doc = doc[: match.start()] + "\n".join(entries) + doc[match.end() :]
-        cls.__doc__ = _fill_training_attributes(doc)
+        cls.__doc__ = fill_doc_marker(
+            doc, TRAINING_ATTRIBUTES_MARKER, TRAINING_ATTRIBUTES_DOC
+        )
         return cls
 
     return decorate if cls is None else decorate(cls)

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -29,6 +28,7 @@ from skseq.estimators._base import (
     SequenceInputMixin,
     WeightedNeuralNetClassifier,
     compose_training_doc,
+    fill_doc_marker,
     fraction,
     positive_int,
     positive_int_sequence,
@@ -227,12 +227,13 @@ input_mean_, input_scale_ : ndarray of shape (n_channels,) or None
 def _compose_classifier_attributes(cls):
     """Class decorator: write the shared fitted attributes into ``cls``'s
     Attributes section (the line ``{classifier_attributes}``)."""
-    marker = "    {classifier_attributes}"
     if cls.__doc__ is not None:  # python -OO
-        if marker not in cls.__doc__:
-            raise ValueError(f"{cls.__name__}'s docstring has no {marker.strip()}")
-        text = textwrap.indent(_CLASSIFIER_ATTRIBUTES_DOC, "    ")
-        cls.__doc__ = cls.__doc__.replace(marker, text)
+        cls.__doc__ = fill_doc_marker(
+            cls.__doc__,
+            "{classifier_attributes}",
+            _CLASSIFIER_ATTRIBUTES_DOC,
+            required=True,
+        )
     return cls
 
 

@@ -137,3 +137,28 @@ def test_compose_training_doc_notes_and_defaults():
     assert "**kwargs" not in doc  # the class takes none
     with pytest.raises(ValueError, match="unknown"):
         compose_training_doc(learning_rate="typo")
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_shared_fitted_attributes_composed_once(cls):
+    """``net_``, ``max_epochs_`` and ``n_epochs_`` are written once
+    (``TRAINING_ATTRIBUTES_DOC``) and appear once in every Attributes section;
+    no marker line is left unfilled."""
+    doc = inspect.getdoc(cls)
+    attributes = doc.split("Attributes\n----------\n", 1)[1]
+    for name in ("net_", "max_epochs_", "n_epochs_"):
+        assert len(re.findall(rf"^{name} : ", attributes, flags=re.MULTILINE)) == 1
+    assert "{training_attributes}" not in doc
+    assert "{classifier_attributes}" not in doc
+
+
+def test_fill_doc_marker_indents_and_can_require_the_line():
+    from skseq.estimators._base import fill_doc_marker
+
+    doc = "Summary.\n\n    Attributes\n    ----------\n    {x}\n"
+    assert fill_doc_marker(doc, "{x}", "a_ : int\n    An a.") == (
+        "Summary.\n\n    Attributes\n    ----------\n    a_ : int\n        An a.\n"
+    )
+    assert fill_doc_marker("No marker.", "{x}", "a_ : int") == "No marker."
+    with pytest.raises(ValueError, match=re.escape("no {x} line")):
+        fill_doc_marker("No marker.", "{x}", "a_ : int", required=True)
