@@ -365,6 +365,10 @@ class ExtrapolationNowcaster(_FrameBaseline):
         return np.nan_to_num(np.asarray(velocity, dtype=np.float64))
 
 
+#: Fewest rainy pixels in a frame for STEPS to estimate its statistics.
+_MIN_WET_PIXELS = 10
+
+
 class STEPSNowcaster(ExtrapolationNowcaster):
     """STEPS ensemble nowcast with pysteps (Bowler et al. 2006 [1]_).
 
@@ -380,8 +384,12 @@ class STEPSNowcaster(ExtrapolationNowcaster):
     defaults). The members come back in mm/h. Needs pysteps and OpenCV
     (skseq's ``nowcast`` extra). Single-channel frames only.
 
-    Samples without rain in the last frame (fewer rainy pixels than STEPS
-    needs to estimate its statistics) get dry members.
+    Samples without rain in the last frame (fewer than 10 rainy pixels) get
+    dry members. Samples whose rain STEPS cannot model (fewer than 10 rainy
+    pixels in one of the last three frames, or a cascade level without
+    variance, for which pysteps raises an error) get members that all equal
+    the extrapolation of the last frame along the motion field, with a
+    warning.
 
     Parameters
     ----------
@@ -459,39 +467,69 @@ class STEPSNowcaster(ExtrapolationNowcaster):
 
     def _ensemble(self, X, n_members, n_steps, rng) -> np.ndarray:
         """Validated ``(n, T, 1, H, W)`` -> members ``(n, m, n_steps, 1, H, W)``."""
-        motion, _ = _import_pysteps()
+        motion, extrapolation = _import_pysteps()
         from pysteps.nowcasts import steps
 
         estimate_motion = motion.get_method(self.motion_method)
+        advect = extrapolation.get_method("semilagrangian")
         threshold_db = 10.0 * np.log10(self.precip_threshold)
         out = np.zeros((len(X), n_members, n_steps, *X.shape[2:]), np.float32)
+        n_extrapolated = 0
         for i, sample in enumerate(X[:, -self.n_frames_for_motion :, 0]):
             seed = int(rng.randint(np.iinfo(np.int32).max))
             rain = sample.astype(np.float64)
-            if np.sum(rain[-1] >= self.precip_threshold) < 10:
+            wet_pixels = np.sum(rain >= self.precip_threshold, axis=(1, 2))
+            if wet_pixels[-1] < _MIN_WET_PIXELS:
                 continue  # (almost) dry: nothing for STEPS to perturb
             db = np.full_like(rain, self.zerovalue)
             wet = rain >= self.precip_threshold
             db[wet] = 10.0 * np.log10(rain[wet])
             velocity = self._motion_field(estimate_motion, db)
+            members = None
+            if np.all(wet_pixels[-3:] >= _MIN_WET_PIXELS):
+                members = self._steps_members(
+                    steps, db[-3:], velocity, n_steps, n_members, threshold_db, seed
+                )
+            if members is None:  # STEPS cannot estimate its statistics
+                n_extrapolated += 1
+                forecast = advect(rain[-1], velocity, n_steps, outval=0.0)
+                out[i, :, :, 0] = np.nan_to_num(forecast)[None]
+                continue
+            rate = np.where(
+                members >= threshold_db, 10.0 ** (np.nan_to_num(members) / 10.0), 0.0
+            )
+            out[i, :, :, 0] = np.nan_to_num(rate)
+        if n_extrapolated:
+            warnings.warn(
+                f"STEPS could not estimate its statistics for {n_extrapolated} of "
+                f"{len(X)} samples (rain in fewer than {_MIN_WET_PIXELS} pixels of "
+                "one of the last three frames, or a cascade level without "
+                "variance); their members are all the extrapolation nowcast.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return out
+
+    def _steps_members(self, steps, db, velocity, n_steps, n_members, thr, seed):
+        """pysteps STEPS members in dB, or None where it cannot run on ``db``."""
+        try:
             with contextlib.redirect_stdout(io.StringIO()):  # STEPS' progress log
-                members = steps.forecast(
-                    db[-3:],
+                return steps.forecast(
+                    db,
                     velocity,
                     n_steps,
                     n_ens_members=n_members,
                     n_cascade_levels=self.n_cascade_levels,
-                    precip_thr=threshold_db,
+                    precip_thr=thr,
                     kmperpixel=self.kmperpixel,
                     timestep=self.timestep,
                     seed=seed,
                     num_workers=1,
                 )
-            rate = np.where(
-                members >= threshold_db, 10.0 ** (np.nan_to_num(members) / 10.0), 0.0
-            )
-            out[i, :, :, 0] = np.nan_to_num(rate)
-        return out
+        except ValueError as error:  # non-finite autocorrelations of a level
+            if "non-finite" not in str(error):
+                raise
+            return None
 
     def predict_ensemble(
         self, X, n_members: int = 20, n_steps: int = 1, random_state=None

@@ -161,6 +161,49 @@ def test_steps_dry_input_and_errors():
         est.predict_ensemble(X, n_members=0)
 
 
+def _extrapolation_of(X, n_steps):
+    from skseq.baselines import ExtrapolationNowcaster
+
+    return ExtrapolationNowcaster().fit(X, X[:, :n_steps]).predict(X)
+
+
+def test_steps_falls_back_to_extrapolation_where_it_cannot_run(monkeypatch):
+    """A nearly dry earlier frame, or pysteps failing on non-finite statistics
+    of a cascade level: every member is the extrapolation nowcast, and a
+    warning says how many samples."""
+    pytest.importorskip("pysteps")
+    from pysteps.nowcasts import steps
+
+    from skseq.baselines import STEPSNowcaster
+
+    frames = _blob_frames(n_frames=6)
+    X = np.stack([frames[:4], frames[:4]])
+    X[0, 1] = 0.0  # sample 0: a dry frame among the last three
+    est = STEPSNowcaster(random_state=0).fit(X, X[:, :2])
+    with pytest.warns(UserWarning, match="1 of 2 samples"):
+        members = est.predict_ensemble(X, 3, 2, random_state=0)
+    # identical members: the extrapolation (its motion field estimated on the
+    # dB frames STEPS would have used, so close to ExtrapolationNowcaster's)
+    np.testing.assert_array_equal(members[0], np.repeat(members[0, :1], 3, axis=0))
+    np.testing.assert_allclose(members[0, 0], _extrapolation_of(X[:1], 2)[0], atol=5e-3)
+    assert members[1].std(axis=0).mean() > 0  # sample 1: STEPS members
+
+    def fails(*args, **kwargs):
+        raise ValueError("x contains non-finite values")
+
+    monkeypatch.setattr(steps, "forecast", fails)
+    with pytest.warns(UserWarning, match="2 of 2 samples"):
+        members = est.predict_ensemble(X, 3, 2, random_state=0)
+    np.testing.assert_allclose(members[1, 0], _extrapolation_of(X[1:], 2)[0], atol=5e-3)
+
+    def breaks(*args, **kwargs):
+        raise ValueError("something else")
+
+    monkeypatch.setattr(steps, "forecast", breaks)
+    with pytest.raises(ValueError, match="something else"):
+        est.predict_ensemble(X[1:], 3, 2, random_state=0)
+
+
 def test_flattener_and_summarizer_values():
     X = np.arange(2 * 4 * 3, dtype=float).reshape(2, 4, 3)
     flat = SequenceFlattener().fit(X)
