@@ -134,11 +134,10 @@ plt.show()
 # --------------------------------------------------
 # The ConvLSTM forecasts 3 hours of a corridor's speeds at once; its members
 # are the forecast plus the quantiles of its errors at each horizon on the
-# windows ``fit`` saw: the wider tail of its errors on the validation split
-# it holds out (the last 10 % of the training windows, when there are at
-# least 300) and on its training windows; here, with 246 windows, on the
-# training windows. The 10 % and 90 % quantiles of the members bound an 80 %
-# interval.
+# windows ``fit`` saw: at every quantile level the wider of its errors on
+# the validation split it holds out (the last 10 % of the training windows)
+# and on its training windows. The 10 % and 90 % quantiles of the members
+# bound an 80 % interval.
 V_MAX = 110.0
 speeds = make_traffic_speeds(
     n_days=14 if not FULL else 28, n_locations=24, random_state=0
