@@ -8,6 +8,7 @@ from torch import Tensor, nn
 
 from skseq.modules.layers import (
     BatchNorm1dAnyBatch,
+    RandomCrop,
     RandomRoll,
     SpatialDropout1d,
     get_activation,
@@ -120,7 +121,7 @@ def _masked_downsample(x: Tensor, mask: Tensor, factor: int) -> tuple[Tensor, Te
 class Conv1DActivityNet(nn.Module):
     """Residual Conv1D classifier of ``(N, T, C)`` sequences.
 
-    Optional random roll (training only) -> optional first differences ->
+    Optional random roll and crop (training only) -> optional first differences ->
     optional downsampling stem -> residual blocks -> global pooling over time
     -> Linear -> BatchNorm -> activation -> Dropout -> Linear. Returns logits.
 
@@ -160,6 +161,10 @@ class Conv1DActivityNet(nn.Module):
         Global pooling over time: the mean of the last block's features, or
         their mean and maximum concatenated (whether a pattern occurs
         anywhere, not only how much of it there is on average).
+    crop_fraction : float in (0, 1], default=1.0
+        Train on random windows of at least this fraction of each sequence
+        (:class:`~skseq.modules.layers.RandomCrop`, training mode only);
+        1 is no cropping.
 
     Shape
     -----
@@ -182,6 +187,7 @@ class Conv1DActivityNet(nn.Module):
         differences: bool = False,
         downsample: int = 1,
         pooling: str = "avg",
+        crop_fraction: float = 1.0,
     ):
         super().__init__()
         if len(channels) < 1:
@@ -194,6 +200,7 @@ class Conv1DActivityNet(nn.Module):
         self.downsample = downsample
         self.pooling = pooling
         self.roll = RandomRoll(max_roll, dim=1) if roll_augment else nn.Identity()
+        self.crop = RandomCrop(crop_fraction) if crop_fraction < 1 else nn.Identity()
         cin = n_channels * (2 if differences else 1) * (3 if downsample > 1 else 1)
         blocks = []
         for cout in channels:
@@ -226,7 +233,7 @@ class Conv1DActivityNet(nn.Module):
         return torch.cat([mean, torch.nan_to_num(high, neginf=0.0)], dim=1)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = self.roll(x)
+        x = self.crop(self.roll(x))
         if self.differences:
             # padding rows stay all-NaN: a difference with a NaN step is NaN
             x = torch.cat([x, torch.diff(x, dim=1, prepend=x[:, :1])], dim=2)

@@ -8,6 +8,7 @@ from torch import Tensor, nn
 
 __all__ = [
     "BatchNorm1dAnyBatch",
+    "RandomCrop",
     "RandomRoll",
     "SpatialDropout1d",
     "SpatialDropout2d",
@@ -96,6 +97,61 @@ class RandomRoll(nn.Module):
 
     def extra_repr(self) -> str:
         return f"max_shift={self.max_shift}, dim={self.dim}"
+
+
+class RandomCrop(nn.Module):
+    """Keep a random window of each sequence, NaN-padded at the end (training only).
+
+    Window slicing (Le Guennec et al. [1]_): a window of a random length
+    between ``min_fraction`` and all of the sequence's valid steps, at a
+    random offset, is moved to the start and the rest becomes trailing NaN
+    padding -- the variable-length convention of skseq's sequence networks,
+    which mask it. A network that pools over time thus learns from shorter
+    views of every training sequence and still reads the whole sequence at
+    prediction time. In evaluation mode the layer is the identity.
+
+    Parameters
+    ----------
+    min_fraction : float in (0, 1], default=0.8
+        Shortest window kept, as a fraction of the valid length (1: no crop).
+
+    Shape
+    -----
+    - Input: ``(N, T, C)``, trailing all-NaN rows are padding; output: same
+      shape.
+
+    References
+    ----------
+    .. [1] A. Le Guennec, S. Malinowski and R. Tavenard, "Data augmentation
+       for time series classification using convolutional neural networks",
+       ECML/PKDD Workshop on Advanced Analytics and Learning on Temporal
+       Data, 2016.
+    """
+
+    def __init__(self, min_fraction: float = 0.8):
+        super().__init__()
+        if not 0 < min_fraction <= 1:
+            raise ValueError(f"min_fraction must be in (0, 1]; got {min_fraction}.")
+        self.min_fraction = min_fraction
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not self.training or self.min_fraction == 1:
+            return x
+        n, length, n_channels = x.shape
+        lengths = (~torch.isnan(x).all(dim=2)).sum(dim=1)  # (N,)
+        fraction = self.min_fraction + (1 - self.min_fraction) * torch.rand(
+            n, device=x.device
+        )
+        kept = torch.ceil(fraction * lengths).long().clamp(min=1)
+        start = torch.floor(torch.rand(n, device=x.device) * (lengths - kept + 1))
+        positions = torch.arange(length, device=x.device)[None, :]  # (1, T)
+        index = (start.long()[:, None] + positions).clamp(max=length - 1)
+        cropped = torch.gather(x, 1, index[..., None].expand(-1, -1, n_channels))
+        padding = (positions >= kept[:, None])[..., None]  # (N, T, 1)
+        return cropped.masked_fill(padding, float("nan"))
+
+    def extra_repr(self) -> str:
+        return f"min_fraction={self.min_fraction}"
 
 
 class SpatialDropout1d(nn.Dropout1d):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -157,6 +158,24 @@ def test_conv1d_bad_stem_params(param, value):
     params = Conv1DActivityClassifier._get_test_params()[0]
     with pytest.raises((ValueError, TypeError), match=param):
         Conv1DActivityClassifier(**params, **{param: value}).fit(X, y)
+
+
+def test_conv1d_crop_fraction_trains_on_windows_and_predicts_whole():
+    X, y = _toy_sequences(n=24, T=20)
+    X[::4, 15:] = np.nan  # variable lengths are cropped within their valid steps
+    params = dict(Conv1DActivityClassifier._get_test_params()[0], crop_fraction=0.7)
+    clf = Conv1DActivityClassifier(**params).fit(X, y)
+    assert clf.module_.crop.min_fraction == 0.7
+    again = Conv1DActivityClassifier(**params).fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), again.predict_proba(X))
+    # evaluation reads the whole sequence: predictions are deterministic
+    np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))
+    whole = Conv1DActivityClassifier(**params | {"crop_fraction": 1.0}).fit(X, y)
+    assert isinstance(whole.module_.crop, torch.nn.Identity)
+    # the crops changed what the network was trained on
+    assert not np.allclose(whole.predict_proba(X), clf.predict_proba(X))
+    with pytest.raises(ValueError, match="crop_fraction"):
+        Conv1DActivityClassifier(**params | {"crop_fraction": 0.0}).fit(X, y)
 
 
 @pytest.mark.parametrize("Est", [Conv1DActivityClassifier, KeypointLSTMClassifier])

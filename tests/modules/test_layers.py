@@ -7,6 +7,7 @@ import torch
 
 from skseq.modules.layers import (
     BatchNorm1dAnyBatch,
+    RandomCrop,
     RandomRoll,
     crop_padding,
     get_activation,
@@ -33,6 +34,36 @@ def test_random_roll_train_only_reproducible_and_circular():
     assert torch.equal(a, roll(x))
     for i in range(2):
         assert any(torch.equal(a[i], torch.roll(x[i], s, dims=0)) for s in range(-2, 3))
+
+
+def test_random_crop_keeps_a_window_of_the_valid_steps():
+    torch.manual_seed(0)
+    x = torch.arange(50 * 20 * 2, dtype=torch.float32).reshape(50, 20, 2)
+    x[:25, 12:] = float("nan")  # half the sequences are 12 steps long
+    crop = RandomCrop(min_fraction=0.5)
+    crop.eval()
+    assert crop(x) is x
+    crop.train()
+    out = crop(x)
+    assert out.shape == x.shape
+    kept_lengths = set()
+    for i in range(len(x)):
+        length = 12 if i < 25 else 20
+        kept = int((~torch.isnan(out[i]).all(dim=1)).sum())
+        kept_lengths.add(kept)
+        assert math.ceil(0.5 * length) <= kept <= length
+        assert torch.isnan(out[i, kept:]).all()  # the rest is trailing padding
+        start = int(out[i, 0, 0] - x[i, 0, 0]) // 2  # values count up by 2 per step
+        assert 0 <= start <= length - kept
+        assert torch.equal(out[i, :kept], x[i, start : start + kept])
+    assert len(kept_lengths) > 3  # lengths vary from sample to sample
+
+
+def test_random_crop_of_one_keeps_everything_and_validates():
+    x = torch.randn(3, 7, 2)
+    assert torch.equal(RandomCrop(1.0).train()(x), x)
+    with pytest.raises(ValueError, match="min_fraction"):
+        RandomCrop(0.0)
 
 
 @pytest.mark.parametrize(
