@@ -34,6 +34,7 @@ if str(HERE) not in sys.path:  # run_all.py runs us with runpy, not as __main__ 
 
 from skill_classification import (  # noqa: E402
     DATASETS,
+    EXTRA_DATASETS,
     MODEL_GROUPS,
     REFERENCE,
     best_references,
@@ -292,9 +293,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--datasets",
         nargs="+",
-        choices=DATASETS,
+        choices=(*DATASETS, *EXTRA_DATASETS),
         default=list(DATASETS),
-        help="classification sets to run (default: all seven)",
+        help="classification sets to run (default: the seven of the skill table; "
+        f"also {', '.join(EXTRA_DATASETS)})",
     )
     parser.add_argument(
         "--models",

@@ -46,6 +46,7 @@ from skseq.model_selection import compare_estimators
 
 __all__ = [
     "DATASETS",
+    "EXTRA_DATASETS",
     "MODEL_GROUPS",
     "Split",
     "build_models",
@@ -66,6 +67,10 @@ DATASETS: tuple[str, ...] = (
     "PickupGestureWiimoteZ",
 )
 """UCR/UEA sets bundled in the aeon wheel (PickupGestureWiimoteZ: variable length)."""
+
+EXTRA_DATASETS: tuple[str, ...] = ("JapaneseVowels",)
+"""Further aeon sets that ``--datasets`` accepts, outside the default seven:
+JapaneseVowels has 12 channels and lengths 7-29."""
 
 MODEL_GROUPS: tuple[str, ...] = ("minirocket", "classical", "conv1d", "lstm")
 """Values of ``--models``: the MiniRocket reference, the classical baselines, the deep models."""
