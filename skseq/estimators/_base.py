@@ -37,7 +37,13 @@ from sklearn.utils import RegressorTags, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet, NeuralNetClassifier
-from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
+from skorch.callbacks import (
+    Callback,
+    EarlyStopping,
+    GradientNormClipping,
+    LRScheduler,
+    ProgressBar,
+)
 from skorch.dataset import Dataset, ValidSplit
 from skorch.helper import predefined_split
 
@@ -265,6 +271,7 @@ TRAINING_PARAMETER_CONSTRAINTS: dict[str, list] = {
     "validation_fraction": [fraction(), StrOptions({"auto"}), None],
     "patience": [positive_int(), StrOptions({"auto"}), None],
     "lr_schedule": [StrOptions({"cosine"}), None],
+    "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
     "callbacks": [CALLBACKS, None],
     "warm_start": ["boolean"],
     "device": [DEVICE],
@@ -305,6 +312,7 @@ WARM_START_CONTINUABLE = frozenset(
         "lr_schedule",
         "lr_step_size",
         "lr_gamma",
+        "gradient_clip",
         "callbacks",
         "warm_start",
         "verbose",
@@ -399,6 +407,16 @@ TRAINING_PARAMETER_DOCS: dict[str, tuple[str, str]] = {
         ``LRScheduler`` with ``CosineAnnealingLR``): large steps first, fine
         ones at the end, with no schedule to tune. ``None`` keeps ``lr``.
         Ignored when ``callbacks`` holds a skorch ``LRScheduler``.
+        """,
+    ),
+    "gradient_clip": (
+        "float or None",
+        """
+        Largest norm of the gradient: before every optimizer step the
+        gradients of all parameters, taken together as one vector, are
+        rescaled to at most this L2 norm (skorch's ``GradientNormClipping``,
+        :func:`torch.nn.utils.clip_grad_norm_`), so that one exploding batch
+        cannot throw the weights far off. ``None`` does not clip.
         """,
     ),
     "callbacks": (
@@ -791,6 +809,14 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
 
     def _make_callbacks(self, has_valid: bool) -> list:
         callbacks: list = [("stop_on_nonfinite_loss", StopOnNonFiniteLoss())]
+        if self.gradient_clip is not None:
+            # before the user's callbacks: they see the clipped gradients
+            callbacks.append(
+                (
+                    "gradient_clip",
+                    GradientNormClipping(gradient_clip_value=self.gradient_clip),
+                )
+            )
         if not self._user_schedules_lr():
             callbacks += self._default_callbacks()
         if self.callbacks:

@@ -390,6 +390,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         validation_fraction: float | str | None = "auto",
         patience: int | str | None = "auto",
         lr_schedule: str | None = "cosine",
+        gradient_clip: float | None = None,
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
@@ -422,6 +423,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.lr_schedule = lr_schedule
+        self.gradient_clip = gradient_clip
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
@@ -633,6 +635,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         validation_fraction: float | str | None = "auto",
         patience: int | str | None = "auto",
         lr_schedule: str | None = "cosine",
+        gradient_clip: float | None = None,
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
@@ -662,6 +665,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.lr_schedule = lr_schedule
+        self.gradient_clip = gradient_clip
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device

@@ -216,6 +216,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         validation_fraction: float | None = 0.1,
         patience: int | None = None,
         lr_schedule: str | None = None,
+        gradient_clip: float | None = None,
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
@@ -243,6 +244,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.lr_schedule = lr_schedule
+        self.gradient_clip = gradient_clip
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device

@@ -7,9 +7,9 @@ import pytest
 import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import EpochScoring, LRScheduler
+from skorch.callbacks import Callback, EpochScoring, LRScheduler
 
-from skseq import Conv1DActivityClassifier, ConvLSTMForecaster
+from skseq import Conv1DActivityClassifier, ConvLSTMForecaster, UNetNowcaster
 from skseq.estimators._base import NonFiniteLossError, resolve_device, resolve_optimizer
 
 
@@ -169,6 +169,45 @@ def test_user_lr_scheduler_replaces_lr_schedule(as_tuple):
     # without a user scheduler the estimator's own schedule is used
     est.set_params(callbacks=None).fit(X, y)
     assert "lr_schedule" in [name for name, _ in est.net_.callbacks_]
+
+
+class _GradientNormRecorder(Callback):
+    """Records the total gradient norm the optimizer is about to use."""
+
+    def initialize(self):
+        self.norms = []
+        return self
+
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        grads = [p.grad for _, p in named_parameters if p.grad is not None]
+        self.norms.append(
+            float(torch.linalg.vector_norm(torch.cat([g.reshape(-1) for g in grads])))
+        )
+
+
+@pytest.mark.parametrize("clip", [None, 1e-3])
+def test_gradient_clip_bounds_the_gradient_norm(clip):
+    X, y = _data()
+    est = _clf(
+        lr=0.1, gradient_clip=clip, callbacks=[("record", _GradientNormRecorder())]
+    )
+    est.fit(X, y)
+    norms = np.array(est.net_.get_params()["callbacks__record"].norms)
+    assert len(norms) == 2  # one batch of 20 per epoch, two epochs
+    if clip is None:
+        assert "gradient_clip" not in dict(est.net_.callbacks_)
+        assert norms.max() > 1e-3
+    else:
+        assert dict(est.net_.callbacks_)["gradient_clip"].gradient_clip_value == clip
+        assert norms.max() <= clip * (1 + 1e-5)
+
+
+def test_gradient_clip_defaults():
+    # the U-Net's recursive training once exploded without it (docs/benchmarks.rst)
+    assert UNetNowcaster().gradient_clip == 1.0
+    assert _clf().set_params(gradient_clip=None).gradient_clip is None
+    with pytest.raises(ValueError, match="gradient_clip"):
+        _clf(gradient_clip=0.0).fit(*_data())
 
 
 def test_stratified_split_falls_back_with_warning():

@@ -436,6 +436,29 @@ def test_ensemble_calibrated_on_validation_split():
     assert est.ensemble_noise_["n_windows"] == 4
 
 
+def test_calibrate_ensemble_on_new_windows():
+    from sklearn.exceptions import NotFittedError
+
+    X, y = _rain_leads(n=12, leads=2)
+    est = UNetNowcaster(**TINY).fit(X[:8], y[:8])
+    before = est.predict(X[8:])
+    fitted_noise = est.ensemble_noise_
+    narrow = est.predict_ensemble(X[8:], 8, 2, random_state=0)
+    # windows whose truth is far from the nowcast: a wider error model
+    rng = np.random.default_rng(0)
+    y_far = y[8:] + rng.gamma(2.0, 3.0, size=y[8:].shape)
+    assert est.calibrate_ensemble(X[8:], y_far) is est
+    assert est.ensemble_noise_["n_windows"] == 4
+    assert est.ensemble_noise_ is not fitted_noise
+    wide = est.predict_ensemble(X[8:], 8, 2, random_state=0)
+    assert wide.std(axis=1).mean() > 2 * narrow.std(axis=1).mean()
+    np.testing.assert_array_equal(est.predict(X[8:]), before)  # network unchanged
+    with pytest.raises(ValueError, match="n_frames"):
+        est.calibrate_ensemble(X[8:], y[8:, :1])
+    with pytest.raises(NotFittedError):
+        UNetNowcaster(**TINY).calibrate_ensemble(X, y)
+
+
 def test_grid_search_with_crps_scorer():
     from skseq.metrics import make_crps_scorer
 
