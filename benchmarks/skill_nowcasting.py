@@ -23,25 +23,25 @@ generator setting, ``--random-state 1`` for other seeds); timings are only
 comparable with ``OMP_NUM_THREADS`` fixed (the script uses one torch thread
 unless told otherwise).
 
-Measured (2026-11-23, 2-core x86-64 VM shared with other jobs, one torch
-thread; training sequence of 240 frames -> 231 windows, test sequence of 80
+Measured (2026-11-24, 2-core x86-64 VM, two benchmark processes, one torch
+thread each; the default clips the gradient norm at 1; training sequence of 240 frames -> 231 windows, test sequence of 80
 frames -> 36 windows), ``setting="main"``, ``random_state=0``:
 
 ==========================  =====  =====  =====  =====  =====  =====
 MAE (mm/h) at lead             1      2      3      4      5      6
 ==========================  =====  =====  =====  =====  =====  =====
-UNetNowcaster (defaults)    0.125  0.281  0.452  0.611  0.746  0.855
+UNetNowcaster (defaults)    0.108  0.254  0.423  0.588  0.734  0.853
 persistence                 0.333  0.646  0.916  1.135  1.306  1.438
 LK extrapolation (pysteps)  0.246  0.460  0.632  0.765  0.875  0.972
 **CSI at 1 mm/h**
-UNetNowcaster (defaults)    0.916  0.820  0.719  0.622  0.526  0.440
+UNetNowcaster (defaults)    0.922  0.827  0.730  0.632  0.536  0.448
 persistence                 0.769  0.592  0.458  0.358  0.283  0.224
 LK extrapolation (pysteps)  0.823  0.676  0.562  0.479  0.406  0.348
 ==========================  =====  =====  =====  =====  =====  =====
 
-U-Net fit 239 s (14 epochs), predict 0.9 s; LK predict 0.6 s. The U-Net is
+U-Net fit 232 s (14 epochs), predict 0.6 s; LK predict 0.7 s. The U-Net is
 best at every lead on both scores for ``random_state`` 0 and 1 and for both
-settings (4 runs, fits of 225-253 s).
+settings (4 runs, fits of 211-287 s).
 """
 
 from __future__ import annotations

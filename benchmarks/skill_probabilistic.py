@@ -29,23 +29,30 @@ traffic speeds (:func:`skseq.datasets.make_traffic_speeds`, 28 days x 32
 locations, hourly heatmaps of 12 five-minute rows, 6 hours -> 3 hours), on
 the last quarter of the windows (held out in time), per horizon.
 
-Measured (2026-11-23, 2-core VM shared with three other engineers' jobs,
-load 5-7, one torch thread; ``random_state=0``; the tables are in
-docs/benchmarks.rst): U-Net CRPS 0.141 0.335 0.510 0.602 0.681 0.734 vs
-STEPS 0.258 0.448 0.604 0.692 0.753 0.803 at leads 1-6; reliability error at
-1 mm/h 0.009-0.060 vs 0.021-0.094; spread/skill 0.45-0.74 (STEPS 0.66-0.73);
-CPU 3.0 s vs 18.7 s for 36 ensembles of 20 x 6 frames. Traffic
+``--calibration-sequence`` also scores the U-Net's ensemble re-calibrated
+(``UNetNowcaster.calibrate_ensemble``) on a third, independent sequence of
+240 frames.
+
+Measured (2026-11-24, 2-core VM, two benchmark processes, one torch thread
+each; ``random_state=0``; the tables are in docs/benchmarks.rst): U-Net CRPS
+0.132 0.311 0.465 0.550 0.652 0.720 vs STEPS 0.251 0.454 0.616 0.709 0.771
+0.824 at leads 1-6; reliability error at 1 mm/h 0.009-0.061 vs
+0.021-0.096; spread/skill 0.44-0.75 (STEPS 0.63-0.74), 0.66-0.85
+re-calibrated on the third sequence; CPU 2.9 s vs 16.3 s for 36 ensembles
+of 20 x 6 frames. Traffic
 (2026-11-24, two threads, idle machine): coverage 0.798 (0.781, 0.803, 0.811
 at +1, +2, +3 h).
 
 Run ``python benchmarks/skill_probabilistic.py`` (``--quick`` for a
-shorter test sequence, ``--random-state 1`` for other seeds; one torch
+shorter test sequence, ``--random-state 1`` for other seeds,
+``--unet-pickle FILE`` to keep the fitted U-Net for later runs; one torch
 thread unless ``--n-threads``).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import pickle
@@ -65,6 +72,17 @@ SETTING = dict(
 )
 #: (training frames, test frames) of the full and the quick run.
 SIZES = {False: (240, 80), True: (240, 40)}
+
+
+def make_calibration_data(random_state: int = 0):
+    """Windows (stride 1) of a third, independent sequence of 240 frames."""
+    from skseq.datasets import make_radar_sequences
+    from skseq.preprocessing import sliding_windows
+
+    frames = make_radar_sequences(
+        n_frames=SIZES[False][0], random_state=1000 * random_state + 3, **SETTING
+    )
+    return sliding_windows(frames, n_input=N_INPUT, n_output=N_LEADS)
 
 
 def make_data(quick: bool = False, random_state: int = 0):
@@ -125,6 +143,7 @@ def run(
     random_state: int = 0,
     out: str | None = None,
     unet_pickle: str | None = None,
+    calibration_sequence: bool = False,
 ):
     from skseq import UNetNowcaster
     from skseq.baselines import STEPSNowcaster
@@ -160,6 +179,17 @@ def run(
         "UNet residual (default)": lambda: unet.predict_ensemble(
             X_test, N_MEMBERS, N_LEADS, random_state=random_state
         ),
+    }
+    if calibration_sequence:
+        recalibrated = copy.deepcopy(unet).calibrate_ensemble(
+            *make_calibration_data(random_state)
+        )
+        generators["UNet residual, second sequence"] = lambda: (
+            recalibrated.predict_ensemble(
+                X_test, N_MEMBERS, N_LEADS, random_state=random_state
+            )
+        )
+    generators |= {
         "UNet MC dropout": lambda: unet.predict_ensemble(
             X_test, N_MEMBERS, N_LEADS, random_state=random_state, method="mc_dropout"
         ),
@@ -247,6 +277,12 @@ def main(argv=None) -> None:
         default=None,
         help="load the fitted U-Net from this file if it exists, else save it there",
     )
+    parser.add_argument(
+        "--calibration-sequence",
+        action="store_true",
+        help="also score the U-Net ensemble re-calibrated (calibrate_ensemble) "
+        "on a third, independent sequence of 240 frames",
+    )
     args = parser.parse_args(argv)
     import torch
 
@@ -256,7 +292,13 @@ def main(argv=None) -> None:
             print(traffic_coverage(args.random_state).round(3).to_string())
         return
     os.environ.setdefault("PYSTEPS_SILENT_IMPORT", "1")
-    table, cpu, info = run(args.quick, args.random_state, args.out, args.unet_pickle)
+    table, cpu, info = run(
+        args.quick,
+        args.random_state,
+        args.out,
+        args.unet_pickle,
+        args.calibration_sequence,
+    )
     with pd.option_context("display.width", 200, "display.precision", 3):
         print(f"random_state={args.random_state} quick={args.quick} {info}")
         print(table.round(3).to_string())
