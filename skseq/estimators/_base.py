@@ -27,7 +27,7 @@ import warnings
 from abc import ABCMeta, abstractmethod
 from collections.abc import Mapping
 from numbers import Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -686,6 +686,11 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
     _is_classifier = False
     #: skorch net class that trains the module.
     _net_class = WeightedNeuralNet
+    #: Constructor arguments added after estimators were first pickled, and
+    #: the value that describes how such an older estimator was trained: an
+    #: unpickled estimator without them gets these (so that ``get_params``,
+    #: ``repr`` and a warm-started fit work on it).
+    _arguments_of_older_pickles: ClassVar[dict[str, Any]] = {"gradient_clip": None}
     #: Constraints of every constructor argument (scikit-learn's format),
     #: checked first thing in ``fit``; subclasses add their own arguments.
     _parameter_constraints: dict = TRAINING_PARAMETER_CONSTRAINTS
@@ -697,6 +702,11 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
     _auto_min_epochs = 10
     #: ``validation_fraction="auto"``: smallest validation split worth holding out.
     _auto_min_valid = 30
+
+    def __setstate__(self, state):
+        for name, value in self._arguments_of_older_pickles.items():
+            state.setdefault(name, value)
+        super().__setstate__(state)
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod

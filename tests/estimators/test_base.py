@@ -210,6 +210,19 @@ def test_gradient_clip_defaults():
         _clf(gradient_clip=0.0).fit(*_data())
 
 
+def test_estimator_pickled_before_gradient_clip_loads():
+    X, y = _data()
+    est = _clf().fit(X, y)
+    older = pickle.loads(pickle.dumps(est))
+    del older.gradient_clip  # an estimator pickled before the argument existed
+    loaded = pickle.loads(pickle.dumps(older))
+    assert loaded.gradient_clip is None  # how it was trained
+    assert "gradient_clip" in loaded.get_params() and repr(loaded)
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+    loaded.set_params(warm_start=True).fit(X, y)  # continues training
+    assert loaded.n_epochs_ == 4
+
+
 def test_stratified_split_falls_back_with_warning():
     X, y = _data(n=6)
     with pytest.warns(UserWarning, match="stratified"):
