@@ -110,7 +110,7 @@ print(
 # At the default size (measured on 2026-11-24) the re-calibrated ensemble's
 # spread/skill ratio was 1.03-1.04 and its CRPS lower than before at every
 # lead. On the benchmark's larger setting, a second sequence brought the
-# ratio from 0.44-0.75 to 0.66-0.85 (docs/benchmarks.rst).
+# ratio from 0.44-0.75 to 0.66-0.85 (:doc:`/benchmarks`).
 
 # %%
 # CRPS per lead time, reliability at 1 mm/h, rank histograms
