@@ -147,8 +147,10 @@ def run_nowcasting(
     """
     X_train, y_train, X_test, y_test = radar_split(random_state)
     models = {
+        # ensemble_cv=None: the network is the default's; it only skips
+        # calibrating ensembles, which the demo does not draw (one fit less)
         "U-Net (skseq, defaults)": UNetNowcaster(
-            max_epochs=max_epochs, random_state=random_state
+            max_epochs=max_epochs, random_state=random_state, ensemble_cv=None
         ),
         "persistence": PersistenceForecaster(),
     }

@@ -1,5 +1,6 @@
 """skorch-wrapped scikit-learn estimators (configuration and shape handling only)."""
 
+from skseq.estimators._base import RollbackOnDivergence
 from skseq.estimators.classification import (
     Conv1DActivityClassifier,
     KeypointLSTMClassifier,
@@ -11,5 +12,6 @@ __all__ = [
     "Conv1DActivityClassifier",
     "ConvLSTMForecaster",
     "KeypointLSTMClassifier",
+    "RollbackOnDivergence",
     "UNetNowcaster",
 ]

@@ -10,7 +10,13 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, EpochScoring, LRScheduler
 
 from skseq import Conv1DActivityClassifier, ConvLSTMForecaster, UNetNowcaster
-from skseq.estimators._base import NonFiniteLossError, resolve_device, resolve_optimizer
+from skseq.estimators._base import (
+    NonFiniteLossError,
+    RollbackOnDivergence,
+    _silent,
+    resolve_device,
+    resolve_optimizer,
+)
 
 
 def _data(n=20, T=16, C=2, seed=0):
@@ -221,6 +227,68 @@ def test_estimator_pickled_before_gradient_clip_loads():
     np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
     loaded.set_params(warm_start=True).fit(X, y)  # continues training
     assert loaded.n_epochs_ == 4
+
+
+class _Sabotage(Callback):
+    """Throws the weights far off at the start of epoch ``epoch`` (1-based)."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            with torch.no_grad():
+                for p in net.module_.parameters():
+                    p.mul_(50.0)
+
+
+def test_rollback_on_divergence_restores_the_best_epoch_and_lowers_lr():
+    X, y = _data()
+    rollback = RollbackOnDivergence(sink=_silent)
+    est = _clf(
+        lr=0.01,
+        max_epochs=5,
+        lr_schedule=None,
+        callbacks=[("sabotage", _Sabotage(epoch=3)), ("rollback", rollback)],
+    ).fit(X, y)
+    losses = est.history_[:, "train_loss"]
+    assert losses[2] > 1.25 * min(losses[:2])  # the sabotaged epoch
+    assert [("rollback" in row) for row in est.history_] == [0, 0, 1, 0, 0]
+    assert est.history_[2, "rollback"] == min(losses[:2])
+    assert max(losses[3:]) <= 1.25 * min(losses[:2])  # training went on
+    lrs = [group["lr"] for group in est.net_.optimizer_.param_groups]
+    np.testing.assert_allclose(lrs, [0.005])
+    # the snapshots are dropped: the fitted estimator does not carry them
+    assert dict(est.net_.callbacks_)["rollback"].best_state_ is None
+
+
+def test_rollback_at_train_end_when_no_rollback_is_left():
+    X, y = _data()
+    rollback = RollbackOnDivergence(max_rollbacks=0, sink=_silent)
+    sabotaged = _clf(
+        lr=0.01,
+        max_epochs=3,
+        lr_schedule=None,
+        callbacks=[("sabotage", _Sabotage(epoch=3)), ("rollback", rollback)],
+    ).fit(X, y)
+    assert "rollback" not in sabotaged.history_[-1]
+    # the weights of the best epoch (one of the first two) are restored
+    best = int(np.argmin(sabotaged.history_[:, "train_loss"]))
+    assert best < 2
+    at_best = _clf(lr=0.01, max_epochs=best + 1, lr_schedule=None).fit(X, y)
+    for pa, pb in zip(sabotaged.module_.parameters(), at_best.module_.parameters()):
+        torch.testing.assert_close(pa, pb)
+
+
+def test_rollback_on_divergence_is_on_for_the_unet_only():
+    rng = np.random.default_rng(0)
+    X = rng.random((6, 2, 8, 8)).astype(np.float32)
+    unet = UNetNowcaster(
+        depth=1, base_channels=2, max_epochs=1, ensemble_cv=None, random_state=0
+    ).fit(X, X[:, -1:])
+    assert "rollback_on_divergence" in dict(unet.net_.callbacks_)
+    clf = _clf().fit(*_data())
+    assert "rollback_on_divergence" not in dict(clf.net_.callbacks_)
 
 
 def test_stratified_split_falls_back_with_warning():

@@ -501,3 +501,101 @@ def test_predict_runs_in_inference_mode():
     )
     est.predict(X)
     assert seen == [True]  # one batch of 4 samples
+
+
+def _sequence_windows(n_frames=30, leads=2):
+    """Consecutive windows (stride 1) of one simulated radar sequence."""
+    from skseq.datasets import make_radar_sequences
+    from skseq.preprocessing import sliding_windows
+
+    frames = make_radar_sequences(
+        n_frames=n_frames, height=24, width=24, n_cells=6, random_state=0
+    )
+    return sliding_windows(frames, n_input=4, n_output=leads)
+
+
+def test_calibrate_ensemble_cross_fitted():
+    X, y = _sequence_windows()  # 25 windows of 4 -> 2 frames
+    est = UNetNowcaster(**TINY).fit(X, y)
+    before = est.predict(X)
+    in_sample = est.ensemble_noise_
+    assert est.calibrate_ensemble(X, y, cv=2) is est
+    noise = est.ensemble_noise_
+    assert noise is not in_sample
+    assert noise["n_windows"] == 25  # every window held out once
+    assert not np.array_equal(noise["quantiles"], in_sample["quantiles"])
+    np.testing.assert_array_equal(est.predict(X), before)  # network unchanged
+    # the copies are seeded like the estimator: the same error model again
+    est.calibrate_ensemble(X, y, cv=2)
+    np.testing.assert_array_equal(est.ensemble_noise_["quantiles"], noise["quantiles"])
+    assert est.predict_ensemble(X[:2], 4, 2, random_state=0).shape == (2, 4, 2, 24, 24)
+
+
+def test_calibrate_ensemble_splits_leave_out_shared_frames():
+    X, y = _sequence_windows()
+    est = UNetNowcaster(**TINY).fit(X, y)
+    (train_a, held_a), (train_b, held_b) = est._calibration_splits(25, 2, X, y)
+    np.testing.assert_array_equal(held_a, np.arange(13))
+    np.testing.assert_array_equal(held_b, np.arange(13, 25))
+    # window i spans frames i..i+5: none of the training windows shares one
+    np.testing.assert_array_equal(train_a, np.arange(18, 25))
+    np.testing.assert_array_equal(train_b, np.arange(0, 8))
+
+
+def test_calibrate_ensemble_with_a_splitter_and_bad_cv():
+    from sklearn.model_selection import TimeSeriesSplit
+
+    X, y = _sequence_windows()
+    est = UNetNowcaster(**TINY).fit(X, y)
+    est.calibrate_ensemble(X, y, cv=TimeSeriesSplit(n_splits=2))
+    assert est.ensemble_noise_["n_windows"] == 16  # two held-out blocks of 8
+    noise = est.ensemble_noise_
+    for cv, match in [
+        (1, "between 2 and 25"),
+        (True, "cv must be"),
+        ("3", "cv must be"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            est.calibrate_ensemble(X, y, cv=cv)
+    with pytest.raises(ValueError, match="no training window"):
+        est.calibrate_ensemble(X[:8], y[:8], cv=2)
+    assert est.ensemble_noise_ is noise  # a refused call changes nothing
+
+
+def test_fit_cross_fits_the_ensemble_calibration_by_default():
+    assert UNetNowcaster().ensemble_cv == 2
+    X, y = _sequence_windows()
+    est = UNetNowcaster(**dict(TINY, ensemble_cv=2)).fit(X, y)
+    assert est.ensemble_noise_["calibration"] == "cross-fitted (2 splits)"
+    # the same error model as cross-fitting the fitted estimator afterwards
+    after = UNetNowcaster(**TINY).fit(X, y).calibrate_ensemble(X, y, cv=2)
+    np.testing.assert_array_equal(
+        est.ensemble_noise_["quantiles"], after.ensemble_noise_["quantiles"]
+    )
+    # the network does not depend on it
+    np.testing.assert_array_equal(est.predict(X), after.predict(X))
+    assert UNetNowcaster(**TINY).fit(X, y).ensemble_noise_["calibration"] == (
+        "training windows"  # ensemble_cv=None
+    )
+
+
+def test_fit_calibration_falls_back_or_uses_held_out_windows():
+    X, y = _sequence_windows()
+    # 8 windows: every one shares frames with the other block, nothing to cross-fit
+    est = UNetNowcaster(**dict(TINY, ensemble_cv=2)).fit(X[:8], y[:8])
+    assert est.ensemble_noise_["calibration"] == "training windows"
+    est = UNetNowcaster(**dict(TINY, ensemble_cv=2, validation_fraction=0.2))
+    assert est.fit(X, y).ensemble_noise_["calibration"] == "held-out windows"
+    with pytest.raises(ValueError, match="ensemble_cv"):
+        UNetNowcaster(**dict(TINY, ensemble_cv=1)).fit(X, y)
+
+
+def test_nowcaster_pickled_before_ensemble_cv_loads():
+    X, y = _sequence_windows()
+    est = UNetNowcaster(**TINY).fit(X, y)
+    older = pickle.loads(pickle.dumps(est))
+    del older.ensemble_cv  # pickled before the argument existed
+    loaded = pickle.loads(pickle.dumps(older))
+    assert loaded.ensemble_cv is None  # calibrated on its training windows
+    assert "ensemble_cv" in loaded.get_params() and repr(loaded)
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
