@@ -10,7 +10,9 @@ different seeds (as ``benchmarks/skill_nowcasting.py``).
   every window (4 input -> 6 target frames) of the training sequence; its
   ensembles of 20 members over 6 leads from ``predict_ensemble`` with
   ``method="residual"`` (the default: per-step residual noise calibrated in
-  ``fit``) and ``method="mc_dropout"``;
+  ``fit``, cross-fitted over two blocks of the training windows as
+  ``ensemble_cv=2`` does), the same network with its noise calibrated on
+  its training windows (``ensemble_cv=None``), and ``method="mc_dropout"``;
 * ``STEPSNowcaster()`` (pysteps' STEPS, 20 members, pysteps' defaults).
 
 Per lead 1-6 over all test windows and pixels: CRPS (mm/h, lower is better),
@@ -33,15 +35,15 @@ the last quarter of the windows (held out in time), per horizon.
 (``UNetNowcaster.calibrate_ensemble``) on a third, independent sequence of
 240 frames.
 
-Measured (2026-11-24, 2-core VM, two benchmark processes, one torch thread
+Measured (2026-12-05, 2-core VM, two benchmark processes, one torch thread
 each; ``random_state=0``; the tables are in docs/benchmarks.rst): U-Net CRPS
-0.132 0.311 0.465 0.550 0.652 0.720 vs STEPS 0.251 0.454 0.616 0.709 0.771
-0.824 at leads 1-6; reliability error at 1 mm/h 0.009-0.061 vs
-0.021-0.096; spread/skill 0.44-0.75 (STEPS 0.63-0.74), 0.66-0.85
-re-calibrated on the third sequence; CPU 2.9 s vs 16.3 s for 36 ensembles
-of 20 x 6 frames. Traffic
-(2026-11-24, two threads, idle machine): coverage 0.798 (0.781, 0.803, 0.811
-at +1, +2, +3 h).
+0.121 0.289 0.432 0.521 0.617 0.697 vs STEPS 0.251 0.454 0.616 0.709 0.771
+0.824 at leads 1-6; reliability error at 1 mm/h 0.009-0.053 vs
+0.021-0.096; spread/skill 0.76-1.00 (0.44-0.76 calibrated on the training
+windows, 0.60-0.83 on the third sequence; STEPS 0.63-0.74); CPU 2.2 s vs
+13.1 s for 36 ensembles of 20 x 6 frames. Traffic (2026-11-24, two
+threads, idle machine): coverage 0.798 (0.781, 0.803, 0.811 at +1, +2, +3
+h).
 
 Run ``python benchmarks/skill_probabilistic.py`` (``--quick`` for a
 shorter test sequence, ``--random-state 1`` for other seeds,
@@ -156,16 +158,16 @@ def run(
     X_train, y_train, X_test, y_test = make_data(quick, random_state)
     if unet_pickle and os.path.exists(unet_pickle):
         # a UNetNowcaster(random_state=random_state) fitted on the same
-        # X_train, y_train; its ensemble noise re-estimated as fit does (no
-        # validation split for these 231 windows: the training windows), so
-        # that a model fitted before a change of the noise model can be reused
+        # X_train, y_train; its ensemble noise re-estimated as the default fit
+        # does (no validation split for these 231 windows: cross-fitted over 2
+        # blocks), so that a model fitted before a change of the noise model
+        # can be reused
         with open(unet_pickle, "rb") as fh:
             unet = pickle.load(fh)
         assert unet.get_params()["random_state"] == random_state
         assert unet.validation_fraction_ == 0.0
-        unet.ensemble_noise_ = unet._calibrate_ensemble(
-            *unet._validate_validation_data(X_train, y_train)
-        )
+        unet.set_params(ensemble_cv=UNetNowcaster().ensemble_cv)
+        unet.calibrate_ensemble(X_train, y_train, cv=unet.ensemble_cv)
         fit_time = float("nan")
     else:
         start = time.perf_counter()
@@ -175,8 +177,13 @@ def run(
             with open(unet_pickle, "wb") as fh:
                 pickle.dump(unet, fh)
     steps = STEPSNowcaster(random_state=random_state).fit(X_train[:1], y_train[:1])
+    # what ensemble_cv=None gives: the error model of the training windows
+    in_sample = copy.deepcopy(unet).calibrate_ensemble(X_train, y_train)
     generators = {
         "UNet residual (default)": lambda: unet.predict_ensemble(
+            X_test, N_MEMBERS, N_LEADS, random_state=random_state
+        ),
+        "UNet residual, training windows": lambda: in_sample.predict_ensemble(
             X_test, N_MEMBERS, N_LEADS, random_state=random_state
         ),
     }
@@ -222,6 +229,7 @@ def run(
         "n_test": len(X_test),
         "noise_correlation_px": unet.ensemble_noise_["correlation"],
         "noise_lead_correlation": unet.ensemble_noise_["lead_correlation"],
+        "calibration": unet.ensemble_noise_["calibration"],
     }
     if out:
         with open(out, "w") as fh:
