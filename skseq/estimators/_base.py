@@ -117,7 +117,7 @@ class StopOnNonFiniteLoss(Callback):
 
 
 class RollbackOnDivergence(Callback):
-    """skorch callback: back to the best epoch when the training loss jumps.
+    """Training callback: back to the best epoch when the training loss jumps.
 
     At the end of every epoch the training loss is compared with the lowest
     one so far. When it exceeds ``factor`` times that, the network's weights
@@ -141,7 +141,7 @@ class RollbackOnDivergence(Callback):
         Multiplies the learning rate at each rollback (in (0, 1]).
     max_rollbacks : int, default=3
         Most rollbacks in one ``fit``.
-    tolerance : float, default=0.02
+    tolerance : float or None, default=0.02
         At the end of training, the best epoch's weights replace the last
         epoch's when its loss is above ``(1 + tolerance)`` times the best
         (``None``: never).
@@ -150,7 +150,7 @@ class RollbackOnDivergence(Callback):
 
     See Also
     --------
-    skseq.UNetNowcaster : uses it in every fit.
+    skseq.UNetNowcaster : Uses it in every fit.
 
     Examples
     --------
