@@ -280,6 +280,34 @@ def test_rollback_at_train_end_when_no_rollback_is_left():
         torch.testing.assert_close(pa, pb)
 
 
+def test_rollback_tolerance_none_keeps_the_last_weights():
+    X, y = _data()
+    rollback = RollbackOnDivergence(max_rollbacks=0, tolerance=None, sink=_silent)
+    params = {"lr": 0.01, "lr_schedule": None}
+    kept = _clf(
+        max_epochs=3,
+        callbacks=[("sabotage", _Sabotage(epoch=3)), ("rollback", rollback)],
+        **params,
+    ).fit(X, y)
+    plain = _clf(max_epochs=3, callbacks=[("sabotage", _Sabotage(epoch=3))], **params)
+    plain.fit(X, y)
+    for pa, pb in zip(kept.module_.parameters(), plain.module_.parameters()):
+        torch.testing.assert_close(pa, pb)
+
+
+def test_rollback_reports_through_its_sink():
+    X, y = _data()
+    messages = []
+    rollback = RollbackOnDivergence(sink=messages.append)
+    _clf(
+        lr=0.01,
+        max_epochs=4,
+        lr_schedule=None,
+        callbacks=[("sabotage", _Sabotage(epoch=3)), ("rollback", rollback)],
+    ).fit(X, y)
+    assert len(messages) == 1 and "rolled back" in messages[0]
+
+
 def test_rollback_on_divergence_is_on_for_the_unet_only():
     rng = np.random.default_rng(0)
     X = rng.random((6, 2, 8, 8)).astype(np.float32)
