@@ -24,7 +24,15 @@ rain = make_radar_sequences(n_frames=80, height=40, width=40, random_state=5)
 X, y = sliding_windows(rain, n_input=4, n_output=1)
 
 search = GridSearchCV(
-    UNetNowcaster(depth=2, max_epochs=4, validation_fraction=None, random_state=0),
+    # ensemble_cv=None: no ensembles here, so no calibration of them (which
+    # would cost every candidate fit about one more fit)
+    UNetNowcaster(
+        depth=2,
+        max_epochs=4,
+        validation_fraction=None,
+        ensemble_cv=None,
+        random_state=0,
+    ),
     {"base_channels": [4, 8], "log_transform": [False, True]},
     scoring=make_threshold_scorer("csi", threshold=1.0),
     cv=TimeSeriesSplit(n_splits=3),

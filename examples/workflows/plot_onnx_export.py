@@ -99,7 +99,9 @@ print(
 # the training range) and returns ``predict``'s layout ``(n, 3, H, W)``.
 frames = make_radar_sequences(n_frames=40, height=48, width=48, random_state=0)
 X, y = sliding_windows(frames, n_input=4, n_output=3)
-nowcaster = UNetNowcaster(depth=2, base_channels=4, max_epochs=2, random_state=0)
+nowcaster = UNetNowcaster(
+    depth=2, base_channels=4, max_epochs=2, ensemble_cv=None, random_state=0
+)
 nowcaster.fit(X, y)
 
 session = ort.InferenceSession(to_onnx(nowcaster, X[:2]).SerializeToString())
