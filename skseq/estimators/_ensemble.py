@@ -102,24 +102,17 @@ def correlation_length(residuals: np.ndarray) -> float:
     return float(np.clip(np.sqrt(-1.0 / (4.0 * np.log(min(rho, 0.999)))), 0.5, 8.0))
 
 
-def fit_noise(
-    forecast: np.ndarray, y: np.ndarray, bin_edges: np.ndarray | None = None
-) -> dict:
+def fit_noise(forecast: np.ndarray, y: np.ndarray) -> dict:
     """Error quantiles per lead and intensity bin, and the noise correlations.
 
     Parameters
     ----------
     forecast, y : ndarray of shape (n, n_leads, C, H, W)
         The deterministic nowcast of calibration windows and the truth.
-    bin_edges : ndarray or None, default=None
-        Edges of the intensity bins; None: quantiles ``BIN_QUANTILES`` of the
-        smoothed lead-1 nowcast.
     """
     residuals = y - forecast
     smooth = gaussian_blur(forecast, SMOOTHING)
-    if bin_edges is None:
-        bin_edges = np.quantile(smooth[:, 0], BIN_QUANTILES)
-    edges = np.unique(bin_edges).astype(np.float32)
+    edges = np.unique(np.quantile(smooth[:, 0], BIN_QUANTILES)).astype(np.float32)
     n_leads, n_bins = forecast.shape[1], len(edges) + 1
     quantiles = np.zeros((n_leads, n_bins, len(LEVELS)), np.float32)
     for k in range(n_leads):

@@ -249,9 +249,10 @@ class UNetNowcaster(BaseFrameRegressor):
         nowcast), ``"quantiles"`` (quantiles at levels ``0.005, 0.015, ...,
         0.995`` of the nowcast's errors per lead time and bin,
         ``(n_output_frames, n_bins, 100)``), ``"correlation"`` (spatial
-        scale of the draws in pixels, from the lead-1 errors), ``"lead_correlation"`` (their
-        lead-to-lead correlation), ``"n_windows"`` (calibration windows,
-        at most 128) and ``"calibration"`` (which windows: ``"held-out
+        scale of the draws in pixels, from the lead-1 errors),
+        ``"lead_correlation"`` (their lead-to-lead correlation),
+        ``"n_windows"`` (calibration windows, at most 128) and
+        ``"calibration"`` (which windows: ``"held-out
         windows"``, ``"cross-fitted (k splits)"``, ``"training windows"``
         or ``"new windows"``).
 
@@ -616,8 +617,8 @@ class UNetNowcaster(BaseFrameRegressor):
                 splits = list(
                     self._calibration_splits(_num_samples(y), self.ensemble_cv, X, y)
                 )
-            except _TooFewWindows:
-                splits = None
+            except _TooFewWindows:  # calibrate on the training windows
+                pass
         if splits:
             X_net, y_net = self._validate_validation_data(X, y, names=("X", "y"))
             self.ensemble_noise_ = self._cross_fitted_noise(
@@ -719,16 +720,11 @@ class UNetNowcaster(BaseFrameRegressor):
             fold.fit(
                 _safe_indexing(X, train), _safe_indexing(y, train), sample_weight=weight
             )
-            held_out = held_out[
-                np.unique(
-                    np.linspace(0, len(held_out) - 1, min(n_per_split, len(held_out)))
-                    .round()
-                    .astype(int)
-                )
-            ]
-            forecast = fold._network_output(X_net[held_out])
-            forecasts.append(fold._clip_network_output(forecast))
-            targets.append(y_net[held_out])
+            forecast, target = fold._calibration_nowcasts(
+                X_net[held_out], y_net[held_out], n_per_split
+            )
+            forecasts.append(forecast)
+            targets.append(target)
         noise = fit_noise(np.concatenate(forecasts), np.concatenate(targets))
         noise["calibration"] = f"cross-fitted ({len(splits)} splits)"
         return noise
@@ -772,10 +768,16 @@ class UNetNowcaster(BaseFrameRegressor):
         """The error model of ``predict_ensemble`` on network-space ``X, y``."""
         from skseq.estimators._ensemble import fit_noise
 
-        n = min(len(X), self._n_calibration_windows)
+        return fit_noise(*self._calibration_nowcasts(X, y, self._n_calibration_windows))
+
+    def _calibration_nowcasts(
+        self, X: np.ndarray, y: np.ndarray, n_windows: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Clipped nowcasts and targets of at most ``n_windows`` windows,
+        evenly spaced among the network-space ``X, y``."""
+        n = min(len(X), n_windows)
         index = np.unique(np.linspace(0, len(X) - 1, n).round().astype(int))
-        forecast = self._clip_network_output(self._network_output(X[index]))
-        return fit_noise(forecast, y[index])
+        return self._clip_network_output(self._network_output(X[index])), y[index]
 
     def predict_ensemble(
         self,
@@ -793,7 +795,8 @@ class UNetNowcaster(BaseFrameRegressor):
         is the recursive nowcast (:meth:`predict_sequence`) plus an error
         drawn from the errors that nowcast made at lead ``k`` on
         calibration windows (``fit``'s validation split or
-        ``validation_data``, else its training windows), among pixels of
+        ``validation_data``, else cross-fitted as ``ensemble_cv`` says, or
+        the windows of :meth:`calibrate_ensemble`), among pixels of
         similar smoothed nowcast intensity (``ensemble_noise_``). The draws
         are spatially correlated and correlated from lead to lead (a
         Gaussian copula with the errors' quantiles as marginals), then

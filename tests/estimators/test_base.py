@@ -242,15 +242,18 @@ class _Sabotage(Callback):
                     p.mul_(50.0)
 
 
+def _sabotaged_fit(max_epochs, rollback=None):
+    """A fit whose weights are thrown off at the start of epoch 3, rolled
+    back by ``rollback`` (a ``RollbackOnDivergence``) unless None."""
+    callbacks = [("sabotage", _Sabotage(epoch=3))]
+    if rollback is not None:
+        callbacks.append(("rollback", rollback))
+    est = _clf(lr=0.01, max_epochs=max_epochs, lr_schedule=None, callbacks=callbacks)
+    return est.fit(*_data())
+
+
 def test_rollback_on_divergence_restores_the_best_epoch_and_lowers_lr():
-    X, y = _data()
-    rollback = RollbackOnDivergence(sink=_silent)
-    est = _clf(
-        lr=0.01,
-        max_epochs=5,
-        lr_schedule=None,
-        callbacks=[("sabotage", _Sabotage(epoch=3)), ("rollback", rollback)],
-    ).fit(X, y)
+    est = _sabotaged_fit(5, RollbackOnDivergence(sink=_silent))
     losses = est.history_[:, "train_loss"]
     assert losses[2] > 1.25 * min(losses[:2])  # the sabotaged epoch
     assert [("rollback" in row) for row in est.history_] == [0, 0, 1, 0, 0]
@@ -263,48 +266,27 @@ def test_rollback_on_divergence_restores_the_best_epoch_and_lowers_lr():
 
 
 def test_rollback_at_train_end_when_no_rollback_is_left():
-    X, y = _data()
-    rollback = RollbackOnDivergence(max_rollbacks=0, sink=_silent)
-    sabotaged = _clf(
-        lr=0.01,
-        max_epochs=3,
-        lr_schedule=None,
-        callbacks=[("sabotage", _Sabotage(epoch=3)), ("rollback", rollback)],
-    ).fit(X, y)
+    sabotaged = _sabotaged_fit(3, RollbackOnDivergence(max_rollbacks=0, sink=_silent))
     assert "rollback" not in sabotaged.history_[-1]
     # the weights of the best epoch (one of the first two) are restored
     best = int(np.argmin(sabotaged.history_[:, "train_loss"]))
     assert best < 2
-    at_best = _clf(lr=0.01, max_epochs=best + 1, lr_schedule=None).fit(X, y)
+    at_best = _clf(lr=0.01, max_epochs=best + 1, lr_schedule=None).fit(*_data())
     for pa, pb in zip(sabotaged.module_.parameters(), at_best.module_.parameters()):
         torch.testing.assert_close(pa, pb)
 
 
 def test_rollback_tolerance_none_keeps_the_last_weights():
-    X, y = _data()
     rollback = RollbackOnDivergence(max_rollbacks=0, tolerance=None, sink=_silent)
-    params = {"lr": 0.01, "lr_schedule": None}
-    kept = _clf(
-        max_epochs=3,
-        callbacks=[("sabotage", _Sabotage(epoch=3)), ("rollback", rollback)],
-        **params,
-    ).fit(X, y)
-    plain = _clf(max_epochs=3, callbacks=[("sabotage", _Sabotage(epoch=3))], **params)
-    plain.fit(X, y)
+    kept = _sabotaged_fit(3, rollback)
+    plain = _sabotaged_fit(3)
     for pa, pb in zip(kept.module_.parameters(), plain.module_.parameters()):
         torch.testing.assert_close(pa, pb)
 
 
 def test_rollback_reports_through_its_sink():
-    X, y = _data()
     messages = []
-    rollback = RollbackOnDivergence(sink=messages.append)
-    _clf(
-        lr=0.01,
-        max_epochs=4,
-        lr_schedule=None,
-        callbacks=[("sabotage", _Sabotage(epoch=3)), ("rollback", rollback)],
-    ).fit(X, y)
+    _sabotaged_fit(4, RollbackOnDivergence(sink=messages.append))
     assert len(messages) == 1 and "rolled back" in messages[0]
 
 
