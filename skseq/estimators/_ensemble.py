@@ -15,8 +15,17 @@ calibration windows, conditionally on the local intensity of the nowcast:
 
 Marginally, at every lead and intensity, the members are thus distributed
 like the observations around the nowcast, so that the ensemble is reliable
-on data like the calibration windows. Everything runs in the network's space
-(after any log transform).
+on data like the calibration windows.
+
+Position errors: before its error is added, a member's nowcast is moved by
+``displacement_k * e`` pixels at lead ``k``, ``e`` a standard 2D Gaussian
+drawn once per member (a position error that persists over the leads), and
+the error quantiles are those of the observations around nowcasts moved the
+same way. ``displacement_k`` is chosen per lead among ``DISPLACEMENTS`` by
+the fair CRPS of small ensembles on the calibration windows (0: no move).
+The spread of moved cells lands where additive errors are too narrow, at
+the edges of strong rain. Everything runs in the network's space (after any
+log transform).
 """
 
 from __future__ import annotations
@@ -27,6 +36,8 @@ import torch.nn.functional as F
 from scipy.special import ndtr
 from torch import Tensor
 
+from skseq.modules.advection import advect_translation
+
 #: Gaussian smoothing (pixels) of a frame before its intensity bin is read.
 SMOOTHING = 2.0
 #: Quantiles of the smoothed nowcast that bound the intensity bins.
@@ -35,6 +46,13 @@ BIN_QUANTILES = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.995)
 #: probability bins (not the extremes: interpolating up to the largest error
 #: seen would inflate the spread with heavy-tailed errors).
 LEVELS = (np.arange(100) + 0.5) / 100
+#: Candidate position-error scales (pixels) per lead, 0 first.
+DISPLACEMENTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+#: Members of the ensembles that score each candidate on calibration windows.
+SELECTION_MEMBERS = 8
+#: Seed of the calibration's own draws (offsets, selection members): the error
+#: model depends on the calibration windows only.
+CALIBRATION_SEED = 0
 
 
 def _kernel(sigma: float, size_limit: int) -> Tensor:
@@ -102,28 +120,113 @@ def correlation_length(residuals: np.ndarray) -> float:
     return float(np.clip(np.sqrt(-1.0 / (4.0 * np.log(min(rho, 0.999)))), 0.5, 8.0))
 
 
-def fit_noise(forecast: np.ndarray, y: np.ndarray) -> dict:
-    """Error quantiles per lead and intensity bin, and the noise correlations.
+def displace(frames: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Frames ``(N, C, H, W)`` moved by ``offsets (N, 2)`` pixels ``(dx, dy)``.
+
+    Bilinear; pixels entering the domain get the frame's minimum (dry).
+    """
+    moved = advect_translation(
+        torch.as_tensor(np.ascontiguousarray(frames), dtype=torch.float32),
+        torch.as_tensor(offsets, dtype=torch.float32),
+        1,
+    )
+    return moved[:, 0].numpy()
+
+
+def _bin_quantiles(
+    forecast: np.ndarray, errors: np.ndarray, edges: np.ndarray
+) -> np.ndarray:
+    """Error quantiles ``(n_bins, n_levels)`` by smoothed-forecast bin."""
+    bins = np.digitize(gaussian_blur(forecast, SMOOTHING), edges).ravel()
+    errors = errors.ravel()
+    quantiles = np.zeros((len(edges) + 1, len(LEVELS)), np.float32)
+    for b in range(len(quantiles)):
+        in_bin = errors[bins == b]
+        if in_bin.size >= 20:
+            quantiles[b] = np.quantile(in_bin, LEVELS)
+        elif b > 0:  # too few pixels: the bin below's errors
+            quantiles[b] = quantiles[b - 1]
+    return quantiles
+
+
+def _draw_errors(
+    forecast: np.ndarray, quantiles: np.ndarray, edges: np.ndarray, z: np.ndarray
+) -> np.ndarray:
+    """``Q_b(Phi(z))``: errors of standard normal ``z`` in ``forecast``'s bins."""
+    n_levels = quantiles.shape[-1]
+    bins = np.broadcast_to(
+        np.digitize(gaussian_blur(forecast, SMOOTHING), edges), z.shape
+    )
+    position = np.clip(ndtr(z) * n_levels - 0.5, 0, n_levels - 1)
+    low = np.minimum(np.floor(position).astype(int), n_levels - 2)
+    frac = (position - low).astype(np.float32)
+    return quantiles[bins, low] * (1 - frac) + quantiles[bins, low + 1] * frac
+
+
+def _select_displacement(
+    forecast: np.ndarray,
+    y: np.ndarray,
+    edges: np.ndarray,
+    offsets: np.ndarray,
+    rng: np.random.RandomState,
+    value_range: tuple[float, float] | None,
+) -> tuple[float, np.ndarray]:
+    """The candidate scale of lowest calibration CRPS at one lead.
+
+    ``forecast, y (n, C, H, W)``; ``offsets (n, 2)`` the calibration windows'
+    position errors; members clipped to ``value_range`` (as the nowcaster
+    clips its members). Returns the scale and its error quantiles.
+    """
+    from skseq.metrics import crps_ensemble
+
+    n = len(forecast)
+    member_offsets = rng.standard_normal((n * SELECTION_MEMBERS, 2))
+    repeated = np.repeat(forecast, SELECTION_MEMBERS, axis=0)
+    z = rng.standard_normal(repeated.shape).astype(np.float32)
+    best = (np.inf, 0.0, None)
+    for scale in DISPLACEMENTS:
+        moved = displace(forecast, scale * offsets) if scale else forecast
+        quantiles = _bin_quantiles(moved, y - moved, edges)
+        members = displace(repeated, scale * member_offsets) if scale else repeated
+        members = members + _draw_errors(members, quantiles, edges, z)
+        if value_range is not None:
+            members = np.clip(members, *value_range)
+        members = members.reshape(n, SELECTION_MEMBERS, *forecast.shape[1:])
+        crps = float(crps_ensemble(y, members, fair=True))
+        if crps < best[0]:
+            best = (crps, scale, quantiles)
+    return best[1], best[2]
+
+
+def fit_noise(
+    forecast: np.ndarray,
+    y: np.ndarray,
+    value_range: tuple[float, float] | None = None,
+) -> dict:
+    """Error quantiles per lead and intensity bin, position errors, correlations.
 
     Parameters
     ----------
     forecast, y : ndarray of shape (n, n_leads, C, H, W)
         The deterministic nowcast of calibration windows and the truth.
+    value_range : (float, float) or None, default=None
+        Where members are clipped, for the choice of the position errors.
     """
-    residuals = y - forecast
-    smooth = gaussian_blur(forecast, SMOOTHING)
-    edges = np.unique(np.quantile(smooth[:, 0], BIN_QUANTILES)).astype(np.float32)
-    n_leads, n_bins = forecast.shape[1], len(edges) + 1
-    quantiles = np.zeros((n_leads, n_bins, len(LEVELS)), np.float32)
+    rng = np.random.RandomState(CALIBRATION_SEED)
+    n, n_leads = forecast.shape[:2]
+    smooth = gaussian_blur(forecast[:, 0], SMOOTHING)
+    edges = np.unique(np.quantile(smooth, BIN_QUANTILES)).astype(np.float32)
+    # one position error per window, persisting over the leads (as a member's)
+    offsets = rng.standard_normal((n, 2))
+    quantiles = np.zeros((n_leads, len(edges) + 1, len(LEVELS)), np.float32)
+    displacement = np.zeros(n_leads, np.float32)
+    residuals = np.empty_like(forecast)
     for k in range(n_leads):
-        bins = np.digitize(smooth[:, k], edges).ravel()
-        errors = residuals[:, k].ravel()
-        for b in range(n_bins):
-            in_bin = errors[bins == b]
-            if in_bin.size >= 20:
-                quantiles[k, b] = np.quantile(in_bin, LEVELS)
-            elif b > 0:  # too few pixels: the bin below's errors
-                quantiles[k, b] = quantiles[k, b - 1]
+        displacement[k], quantiles[k] = _select_displacement(
+            forecast[:, k], y[:, k], edges, offsets, rng, value_range
+        )
+        moved = displace(forecast[:, k], displacement[k] * offsets)
+        residuals[:, k] = y[:, k] - (moved if displacement[k] else forecast[:, k])
     if n_leads > 1:
         a, b = residuals[:, :-1].ravel(), residuals[:, 1:].ravel()
         lead_correlation = float(np.corrcoef(a, b)[0, 1]) if a.std() * b.std() else 0.0
@@ -132,6 +235,7 @@ def fit_noise(forecast: np.ndarray, y: np.ndarray) -> dict:
     return {
         "bin_edges": edges,
         "quantiles": quantiles,
+        "displacement": displacement,
         "correlation": correlation_length(residuals[:, 0]),
         "lead_correlation": float(np.clip(np.nan_to_num(lead_correlation), 0, 0.99)),
         "n_windows": len(y),
@@ -143,26 +247,32 @@ def sample_members(
 ) -> np.ndarray:
     """Members ``(n, m, n_steps, C, H, W)`` around ``forecast (n, n_steps, C, H, W)``.
 
-    Leads beyond the calibrated ones reuse the last one's error quantiles.
+    Leads beyond the calibrated ones reuse the last one's error quantiles
+    and position-error scale. An error model without ``"displacement"``
+    (fitted by skseq before 0.2) moves nothing.
     """
     n, n_steps = forecast.shape[:2]
     quantiles = noise["quantiles"]
-    edges = noise["bin_edges"]
+    displacement = noise.get("displacement", np.zeros(len(quantiles)))
     rho = noise["lead_correlation"]
-    n_levels = quantiles.shape[-1]
     out = np.empty((n, n_members, *forecast.shape[1:]), np.float32)
-    smooth = gaussian_blur(forecast, SMOOTHING)
     field_shape = (n, n_members, *forecast.shape[2:])
     z = correlated_normal(field_shape, noise["correlation"], rng)
+    if np.any(displacement):
+        offsets = rng.standard_normal((n * n_members, 2))
     for k in range(n_steps):
         if k:
             fresh = correlated_normal(field_shape, noise["correlation"], rng)
             z = rho * z + np.sqrt(1.0 - rho**2) * fresh
-        q = quantiles[min(k, len(quantiles) - 1)]
-        bins = np.broadcast_to(np.digitize(smooth[:, None, k], edges), field_shape)
-        position = np.clip(ndtr(z) * n_levels - 0.5, 0, n_levels - 1)
-        low = np.minimum(np.floor(position).astype(int), n_levels - 2)
-        frac = (position - low).astype(np.float32)
-        error = q[bins, low] * (1 - frac) + q[bins, low + 1] * frac
-        out[:, :, k] = forecast[:, None, k] + error
+        last = min(k, len(quantiles) - 1)
+        centre = forecast[:, None, k]
+        if displacement[last]:
+            moved = displace(
+                np.repeat(forecast[:, k], n_members, axis=0),
+                displacement[last] * offsets,
+            )
+            centre = moved.reshape(field_shape)
+        out[:, :, k] = centre + _draw_errors(
+            centre, quantiles[last], noise["bin_edges"], z
+        )
     return out

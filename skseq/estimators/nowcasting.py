@@ -248,7 +248,9 @@ class UNetNowcaster(BaseFrameRegressor):
         ``"bin_edges"`` (edges of the intensity bins of the smoothed
         nowcast), ``"quantiles"`` (quantiles at levels ``0.005, 0.015, ...,
         0.995`` of the nowcast's errors per lead time and bin,
-        ``(n_output_frames, n_bins, 100)``), ``"correlation"`` (spatial
+        ``(n_output_frames, n_bins, 100)``), ``"displacement"`` (scale in
+        pixels of the members' position errors per lead time,
+        ``(n_output_frames,)``; 0: no move), ``"correlation"`` (spatial
         scale of the draws in pixels, from the lead-1 errors),
         ``"lead_correlation"`` (their lead-to-lead correlation),
         ``"n_windows"`` (calibration windows, at most 128) and
@@ -464,6 +466,10 @@ class UNetNowcaster(BaseFrameRegressor):
 
     def _network_targets(self, y):
         return self._forward_transform(y, "y")
+
+    def _member_range(self) -> tuple[float, float] | None:
+        """Where ``_clip_network_output`` clips (None: nowhere)."""
+        return self._network_range() if self.clip_output else None
 
     def _clip_network_output(self, a: np.ndarray) -> np.ndarray:
         """Clip network-space output to ``target_range_`` (when ``clip_output``)."""
@@ -725,7 +731,9 @@ class UNetNowcaster(BaseFrameRegressor):
             )
             forecasts.append(forecast)
             targets.append(target)
-        noise = fit_noise(np.concatenate(forecasts), np.concatenate(targets))
+        noise = fit_noise(
+            np.concatenate(forecasts), np.concatenate(targets), self._member_range()
+        )
         noise["calibration"] = f"cross-fitted ({len(splits)} splits)"
         return noise
 
@@ -768,7 +776,10 @@ class UNetNowcaster(BaseFrameRegressor):
         """The error model of ``predict_ensemble`` on network-space ``X, y``."""
         from skseq.estimators._ensemble import fit_noise
 
-        return fit_noise(*self._calibration_nowcasts(X, y, self._n_calibration_windows))
+        return fit_noise(
+            *self._calibration_nowcasts(X, y, self._n_calibration_windows),
+            self._member_range(),
+        )
 
     def _calibration_nowcasts(
         self, X: np.ndarray, y: np.ndarray, n_windows: int
@@ -800,8 +811,15 @@ class UNetNowcaster(BaseFrameRegressor):
         similar smoothed nowcast intensity (``ensemble_noise_``). The draws
         are spatially correlated and correlated from lead to lead (a
         Gaussian copula with the errors' quantiles as marginals), then
-        clipped like the nowcast. Beyond the fitted lead times the last
-        one's errors are reused.
+        clipped like the nowcast. Before its error is added, a member's
+        nowcast is moved by a position error of its own (a 2D Gaussian
+        offset kept over the leads, scaled per lead as
+        ``ensemble_noise_["displacement"]`` says; the errors are then those
+        of nowcasts moved the same way): the scale is chosen per lead,
+        from 0 to 3 pixels, by the CRPS of small ensembles on the
+        calibration windows, so that moved rain cells spread the members
+        where the errors are about position. Beyond the fitted lead times
+        the last one's errors and scale are reused.
 
         ``method="mc_dropout"``: Monte-Carlo dropout (Gal and Ghahramani
         2016): the network's dropout layers stay on, each member running the

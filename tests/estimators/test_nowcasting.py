@@ -8,6 +8,7 @@ import torch
 from sklearn.model_selection import GridSearchCV
 
 from skseq import UNetNowcaster
+from skseq.estimators._ensemble import DISPLACEMENTS
 from skseq.metrics import make_threshold_scorer
 from skseq.utils.estimator_checks import parametrize_with_skseq_checks
 
@@ -376,6 +377,65 @@ def test_ensemble_noise_fitted(fitted_leads):
     assert 0.5 <= noise["correlation"] <= 8.0
     assert 0 <= noise["lead_correlation"] < 1
     assert noise["n_windows"] == 8
+    assert noise["displacement"].shape == (3,)  # position-error scale per lead
+    assert set(noise["displacement"]) <= set(DISPLACEMENTS)
+
+
+def _moved_cells(offset_scale, n=24, H=24, W=24, seed=0):
+    """Nowcasts of one lead ``(n, 1, 1, H, W)`` and truths: the same cells
+    moved ``offset_scale`` pixels in a random direction, or (0) with
+    additive noise."""
+    from skseq.estimators._ensemble import displace
+
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:H, :W]
+    centres = rng.uniform(6, H - 6, size=(n, 2))
+    forecast = np.stack(
+        [8 * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / 8) for cy, cx in centres]
+    ).astype(np.float32)[:, None]
+    if offset_scale:
+        truth = displace(forecast, offset_scale * rng.standard_normal((n, 2)))
+    else:
+        truth = np.maximum(forecast + rng.normal(0, 0.3, forecast.shape), 0)
+    return forecast[:, None], truth[:, None].astype(np.float32)
+
+
+def test_fit_noise_chooses_position_errors_from_the_calibration_windows():
+    from skseq.estimators._ensemble import fit_noise
+
+    # truths displaced by ~3 px: moving members beats additive errors alone
+    forecast, truth = _moved_cells(3.0)
+    moved = fit_noise(forecast, truth, (0.0, 8.0))
+    assert moved["displacement"][0] > 0
+    # truths in place, additive noise: no move
+    forecast, truth = _moved_cells(0.0)
+    assert fit_noise(forecast, truth, (0.0, 8.0))["displacement"][0] == 0.0
+    # its own draws are seeded: the same windows, the same error model
+    again = fit_noise(*_moved_cells(3.0), (0.0, 8.0))
+    for key in ("quantiles", "displacement", "bin_edges"):
+        np.testing.assert_array_equal(again[key], moved[key])
+
+
+def test_sample_members_moves_cells_by_the_position_errors():
+    from skseq.estimators._ensemble import fit_noise, sample_members
+
+    forecast, truth = _moved_cells(3.0)
+    noise = dict(fit_noise(forecast, truth, (0.0, 8.0)), displacement=np.array([2.0]))
+    members = sample_members(forecast[:4], noise, 6, np.random.RandomState(0))
+    assert members.shape == (4, 6, 1, 1, 24, 24)
+    # members' centres of mass (along the width) scatter around the nowcast's
+    xx = np.mgrid[:24, :24][1]
+    weights = np.maximum(members[:, :, 0, 0], 0)
+    cx = (weights * xx).sum(axis=(-2, -1)) / weights.sum(axis=(-2, -1))
+    assert 1.0 < cx.std(axis=1).mean() < 3.0
+    # an error model without "displacement" (skseq < 0.2) moves nothing:
+    # the members are drawn as before, around the nowcast in place
+    older = {k: v for k, v in noise.items() if k != "displacement"}
+    still = dict(older, displacement=np.zeros_like(noise["displacement"]))
+    np.testing.assert_array_equal(
+        sample_members(forecast[:4], older, 6, np.random.RandomState(0)),
+        sample_members(forecast[:4], still, 6, np.random.RandomState(0)),
+    )
 
 
 @pytest.mark.parametrize("method", ["residual", "mc_dropout"])
