@@ -133,11 +133,24 @@ def displace(frames: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return moved[:, 0].numpy()
 
 
+def _move_with_smooth(
+    frames: np.ndarray, smooth: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``frames`` and their smoothing ``(N, C, H, W)`` moved by the same offsets.
+
+    Moving the smoothed frames stands for smoothing the moved ones (they
+    differ only near the borders) at a fraction of the cost.
+    """
+    channels = frames.shape[1]
+    moved = displace(np.concatenate([frames, smooth], axis=1), offsets)
+    return moved[:, :channels], moved[:, channels:]
+
+
 def _bin_quantiles(
-    forecast: np.ndarray, errors: np.ndarray, edges: np.ndarray
+    smooth: np.ndarray, errors: np.ndarray, edges: np.ndarray
 ) -> np.ndarray:
-    """Error quantiles ``(n_bins, n_levels)`` by smoothed-forecast bin."""
-    bins = np.digitize(gaussian_blur(forecast, SMOOTHING), edges).ravel()
+    """Error quantiles ``(n_bins, n_levels)`` by bin of the smoothed forecast."""
+    bins = np.digitize(smooth, edges).ravel()
     errors = errors.ravel()
     quantiles = np.zeros((len(edges) + 1, len(LEVELS)), np.float32)
     for b in range(len(quantiles)):
@@ -149,17 +162,24 @@ def _bin_quantiles(
     return quantiles
 
 
-def _draw_errors(
-    forecast: np.ndarray, quantiles: np.ndarray, edges: np.ndarray, z: np.ndarray
-) -> np.ndarray:
-    """``Q_b(Phi(z))``: errors of standard normal ``z`` in ``forecast``'s bins."""
-    n_levels = quantiles.shape[-1]
-    bins = np.broadcast_to(
-        np.digitize(gaussian_blur(forecast, SMOOTHING), edges), z.shape
-    )
+def _levels(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where ``Phi(z)`` falls among ``LEVELS``: lower index and fraction."""
+    n_levels = len(LEVELS)
     position = np.clip(ndtr(z) * n_levels - 0.5, 0, n_levels - 1)
-    low = np.minimum(np.floor(position).astype(int), n_levels - 2)
-    frac = (position - low).astype(np.float32)
+    low = np.minimum(np.floor(position).astype(np.intp), n_levels - 2)
+    return low, (position - low).astype(np.float32)
+
+
+def _draw_errors(
+    smooth: np.ndarray,
+    quantiles: np.ndarray,
+    edges: np.ndarray,
+    levels: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """``Q_b(Phi(z))``: errors at the ``levels`` of standard normal ``z``
+    (:func:`_levels`) in the bins of the smoothed forecast ``smooth``."""
+    low, frac = levels
+    bins = np.broadcast_to(np.digitize(smooth, edges), low.shape)
     return quantiles[bins, low] * (1 - frac) + quantiles[bins, low + 1] * frac
 
 
@@ -180,15 +200,23 @@ def _select_displacement(
     from skseq.metrics import crps_ensemble
 
     n = len(forecast)
+    smooth = gaussian_blur(forecast, SMOOTHING)
     member_offsets = rng.standard_normal((n * SELECTION_MEMBERS, 2))
     repeated = np.repeat(forecast, SELECTION_MEMBERS, axis=0)
-    z = rng.standard_normal(repeated.shape).astype(np.float32)
+    repeated_smooth = np.repeat(smooth, SELECTION_MEMBERS, axis=0)
+    levels = _levels(rng.standard_normal(repeated.shape).astype(np.float32))
     best = (np.inf, 0.0, None)
     for scale in DISPLACEMENTS:
-        moved = displace(forecast, scale * offsets) if scale else forecast
-        quantiles = _bin_quantiles(moved, y - moved, edges)
-        members = displace(repeated, scale * member_offsets) if scale else repeated
-        members = members + _draw_errors(members, quantiles, edges, z)
+        if scale:
+            moved, moved_smooth = _move_with_smooth(forecast, smooth, scale * offsets)
+            members, members_smooth = _move_with_smooth(
+                repeated, repeated_smooth, scale * member_offsets
+            )
+        else:
+            moved, moved_smooth = forecast, smooth
+            members, members_smooth = repeated, repeated_smooth
+        quantiles = _bin_quantiles(moved_smooth, y - moved, edges)
+        members = members + _draw_errors(members_smooth, quantiles, edges, levels)
         if value_range is not None:
             members = np.clip(members, *value_range)
         members = members.reshape(n, SELECTION_MEMBERS, *forecast.shape[1:])
@@ -256,6 +284,7 @@ def sample_members(
     displacement = noise.get("displacement", np.zeros(len(quantiles)))
     rho = noise["lead_correlation"]
     out = np.empty((n, n_members, *forecast.shape[1:]), np.float32)
+    smooth = gaussian_blur(forecast, SMOOTHING)
     field_shape = (n, n_members, *forecast.shape[2:])
     z = correlated_normal(field_shape, noise["correlation"], rng)
     if np.any(displacement):
@@ -265,14 +294,17 @@ def sample_members(
             fresh = correlated_normal(field_shape, noise["correlation"], rng)
             z = rho * z + np.sqrt(1.0 - rho**2) * fresh
         last = min(k, len(quantiles) - 1)
-        centre = forecast[:, None, k]
+        centre, centre_smooth = forecast[:, None, k], smooth[:, None, k]
         if displacement[last]:
-            moved = displace(
-                np.repeat(forecast[:, k], n_members, axis=0),
-                displacement[last] * offsets,
+            centre, centre_smooth = (
+                a.reshape(field_shape)
+                for a in _move_with_smooth(
+                    np.repeat(forecast[:, k], n_members, axis=0),
+                    np.repeat(smooth[:, k], n_members, axis=0),
+                    displacement[last] * offsets,
+                )
             )
-            centre = moved.reshape(field_shape)
         out[:, :, k] = centre + _draw_errors(
-            centre, quantiles[last], noise["bin_edges"], z
+            centre_smooth, quantiles[last], noise["bin_edges"], _levels(z)
         )
     return out
