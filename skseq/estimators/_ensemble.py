@@ -50,6 +50,10 @@ LEVELS = (np.arange(100) + 0.5) / 100
 DISPLACEMENTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 #: Members of the ensembles that score each candidate on calibration windows.
 SELECTION_MEMBERS = 8
+#: At most this many member values (windows x members x C x H x W) score the
+#: candidates: large frames are scored on evenly spaced calibration windows
+#: (all 128 of 64 x 64 frames), which bounds the memory of the choice.
+SELECTION_VALUES = 2**22
 #: Seed of the calibration's own draws (offsets, selection members): the error
 #: model depends on the calibration windows only.
 CALIBRATION_SEED = 0
@@ -166,7 +170,7 @@ def _levels(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where ``Phi(z)`` falls among ``LEVELS``: lower index and fraction."""
     n_levels = len(LEVELS)
     position = np.clip(ndtr(z) * n_levels - 0.5, 0, n_levels - 1)
-    low = np.minimum(np.floor(position).astype(np.intp), n_levels - 2)
+    low = np.minimum(np.floor(position).astype(np.int32), n_levels - 2)
     return low, (position - low).astype(np.float32)
 
 
@@ -195,15 +199,20 @@ def _select_displacement(
 
     ``forecast, y (n, C, H, W)``; ``offsets (n, 2)`` the calibration windows'
     position errors; members clipped to ``value_range`` (as the nowcaster
-    clips its members). Returns the scale and its error quantiles.
+    clips its members). The quantiles come from every window, the members
+    that score them from at most ``SELECTION_VALUES`` values. Returns the
+    scale and its error quantiles.
     """
     from skseq.metrics import crps_ensemble
 
-    n = len(forecast)
     smooth = gaussian_blur(forecast, SMOOTHING)
+    per_window = SELECTION_MEMBERS * forecast[0].size
+    n = int(np.clip(SELECTION_VALUES // per_window, 1, len(forecast)))
+    scored = np.unique(np.linspace(0, len(forecast) - 1, n).round().astype(int))
+    n = len(scored)
     member_offsets = rng.standard_normal((n * SELECTION_MEMBERS, 2))
-    repeated = np.repeat(forecast, SELECTION_MEMBERS, axis=0)
-    repeated_smooth = np.repeat(smooth, SELECTION_MEMBERS, axis=0)
+    repeated = np.repeat(forecast[scored], SELECTION_MEMBERS, axis=0)
+    repeated_smooth = np.repeat(smooth[scored], SELECTION_MEMBERS, axis=0)
     levels = _levels(rng.standard_normal(repeated.shape).astype(np.float32))
     best = (np.inf, 0.0, None)
     for scale in DISPLACEMENTS:
@@ -220,7 +229,7 @@ def _select_displacement(
         if value_range is not None:
             members = np.clip(members, *value_range)
         members = members.reshape(n, SELECTION_MEMBERS, *forecast.shape[1:])
-        crps = float(crps_ensemble(y, members, fair=True))
+        crps = float(crps_ensemble(y[scored], members, fair=True))
         if crps < best[0]:
             best = (crps, scale, quantiles)
     return best[1], best[2]

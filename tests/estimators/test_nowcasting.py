@@ -416,6 +416,25 @@ def test_fit_noise_chooses_position_errors_from_the_calibration_windows():
         np.testing.assert_array_equal(again[key], moved[key])
 
 
+def test_fit_noise_scores_large_frames_on_a_subset_of_windows(monkeypatch):
+    import skseq.estimators._ensemble as ensemble
+
+    forecast, truth = _moved_cells(3.0)  # 24 windows of 24 x 24
+    full = ensemble.fit_noise(forecast, truth, (0.0, 8.0))
+    # members of 4 windows only score the candidates; every window's errors
+    # still make the quantiles of the scale chosen
+    monkeypatch.setattr(ensemble, "SELECTION_VALUES", 4 * 8 * 24 * 24)
+    subset = ensemble.fit_noise(forecast, truth, (0.0, 8.0))
+    assert subset["n_windows"] == 24
+    assert subset["displacement"][0] in DISPLACEMENTS
+    if subset["displacement"][0] == full["displacement"][0]:
+        np.testing.assert_array_equal(subset["quantiles"], full["quantiles"])
+    monkeypatch.setattr(ensemble, "SELECTION_VALUES", 1)  # one window at least
+    assert ensemble.fit_noise(forecast, truth, (0.0, 8.0))["quantiles"].shape == (
+        full["quantiles"].shape
+    )
+
+
 def test_sample_members_moves_cells_by_the_position_errors():
     from skseq.estimators._ensemble import fit_noise, sample_members
 
