@@ -194,27 +194,28 @@ def _select_displacement(
     offsets: np.ndarray,
     rng: np.random.RandomState,
     value_range: tuple[float, float] | None,
-) -> tuple[float, np.ndarray]:
+) -> float:
     """The candidate scale of lowest calibration CRPS at one lead.
 
     ``forecast, y (n, C, H, W)``; ``offsets (n, 2)`` the calibration windows'
     position errors; members clipped to ``value_range`` (as the nowcaster
-    clips its members). The quantiles come from every window, the members
-    that score them from at most ``SELECTION_VALUES`` values. Returns the
-    scale and its error quantiles.
+    clips its members). Large frames are scored on evenly spaced windows
+    (at most ``SELECTION_VALUES`` member values), whose errors give each
+    candidate's quantiles.
     """
     from skseq.metrics import crps_ensemble
 
-    smooth = gaussian_blur(forecast, SMOOTHING)
     per_window = SELECTION_MEMBERS * forecast[0].size
     n = int(np.clip(SELECTION_VALUES // per_window, 1, len(forecast)))
     scored = np.unique(np.linspace(0, len(forecast) - 1, n).round().astype(int))
+    forecast, y, offsets = forecast[scored], y[scored], offsets[scored]
     n = len(scored)
+    smooth = gaussian_blur(forecast, SMOOTHING)
     member_offsets = rng.standard_normal((n * SELECTION_MEMBERS, 2))
-    repeated = np.repeat(forecast[scored], SELECTION_MEMBERS, axis=0)
-    repeated_smooth = np.repeat(smooth[scored], SELECTION_MEMBERS, axis=0)
+    repeated = np.repeat(forecast, SELECTION_MEMBERS, axis=0)
+    repeated_smooth = np.repeat(smooth, SELECTION_MEMBERS, axis=0)
     levels = _levels(rng.standard_normal(repeated.shape).astype(np.float32))
-    best = (np.inf, 0.0, None)
+    best = (np.inf, 0.0)
     for scale in DISPLACEMENTS:
         if scale:
             moved, moved_smooth = _move_with_smooth(forecast, smooth, scale * offsets)
@@ -229,10 +230,10 @@ def _select_displacement(
         if value_range is not None:
             members = np.clip(members, *value_range)
         members = members.reshape(n, SELECTION_MEMBERS, *forecast.shape[1:])
-        crps = float(crps_ensemble(y[scored], members, fair=True))
+        crps = float(crps_ensemble(y, members, fair=True))
         if crps < best[0]:
-            best = (crps, scale, quantiles)
-    return best[1], best[2]
+            best = (crps, scale)
+    return best[1]
 
 
 def fit_noise(
@@ -259,11 +260,16 @@ def fit_noise(
     displacement = np.zeros(n_leads, np.float32)
     residuals = np.empty_like(forecast)
     for k in range(n_leads):
-        displacement[k], quantiles[k] = _select_displacement(
+        displacement[k] = _select_displacement(
             forecast[:, k], y[:, k], edges, offsets, rng, value_range
         )
-        moved = displace(forecast[:, k], displacement[k] * offsets)
-        residuals[:, k] = y[:, k] - (moved if displacement[k] else forecast[:, k])
+        moved, moved_smooth = forecast[:, k], gaussian_blur(forecast[:, k], SMOOTHING)
+        if displacement[k]:
+            moved, moved_smooth = _move_with_smooth(
+                moved, moved_smooth, displacement[k] * offsets
+            )
+        residuals[:, k] = y[:, k] - moved
+        quantiles[k] = _bin_quantiles(moved_smooth, residuals[:, k], edges)
     if n_leads > 1:
         a, b = residuals[:, :-1].ravel(), residuals[:, 1:].ravel()
         lead_correlation = float(np.corrcoef(a, b)[0, 1]) if a.std() * b.std() else 0.0

@@ -421,8 +421,8 @@ def test_fit_noise_scores_large_frames_on_a_subset_of_windows(monkeypatch):
 
     forecast, truth = _moved_cells(3.0)  # 24 windows of 24 x 24
     full = ensemble.fit_noise(forecast, truth, (0.0, 8.0))
-    # members of 4 windows only score the candidates; every window's errors
-    # still make the quantiles of the scale chosen
+    # 4 windows only score the candidates; every window's errors make the
+    # quantiles of the scale chosen
     monkeypatch.setattr(ensemble, "SELECTION_VALUES", 4 * 8 * 24 * 24)
     subset = ensemble.fit_noise(forecast, truth, (0.0, 8.0))
     assert subset["n_windows"] == 24
