@@ -292,7 +292,7 @@ def sample_members(
 
     Leads beyond the calibrated ones reuse the last one's error quantiles
     and position-error scale. An error model without ``"displacement"``
-    (fitted by skseq before 0.2) moves nothing.
+    (fitted before members had position errors) moves nothing.
     """
     n, n_steps = forecast.shape[:2]
     quantiles = noise["quantiles"]

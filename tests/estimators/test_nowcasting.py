@@ -447,7 +447,7 @@ def test_sample_members_moves_cells_by_the_position_errors():
     weights = np.maximum(members[:, :, 0, 0], 0)
     cx = (weights * xx).sum(axis=(-2, -1)) / weights.sum(axis=(-2, -1))
     assert 1.0 < cx.std(axis=1).mean() < 3.0
-    # an error model without "displacement" (skseq < 0.2) moves nothing:
+    # an error model without "displacement" (fitted before it existed) moves nothing:
     # the members are drawn as before, around the nowcast in place
     older = {k: v for k, v in noise.items() if k != "displacement"}
     still = dict(older, displacement=np.zeros_like(noise["displacement"]))
