@@ -73,6 +73,7 @@ __all__ = [
     "WeightedNeuralNet",
     "WeightedNeuralNetClassifier",
     "compose_training_doc",
+    "evenly_spaced_indices",
     "fraction",
     "positive_int",
     "positive_int_sequence",
@@ -295,6 +296,13 @@ class WeightedNeuralNet(SampleWeightNetMixin, NeuralNet):
 
 class WeightedNeuralNetClassifier(SampleWeightNetMixin, NeuralNetClassifier):
     """skorch ``NeuralNetClassifier`` with a per-sample weighted loss."""
+
+
+def evenly_spaced_indices(n_total: int, n: int) -> np.ndarray:
+    """At most ``n`` indices of ``range(n_total)``, evenly spaced, first and
+    last included (fewer when rounding makes two coincide)."""
+    n = min(n_total, n)
+    return np.unique(np.linspace(0, n_total - 1, n).round().astype(int))
 
 
 def _silent(*args, **kwargs) -> None:

@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from scipy.special import ndtr
 from torch import Tensor
 
+from skseq.estimators._base import evenly_spaced_indices
 from skseq.modules.advection import advect_translation
 
 #: Gaussian smoothing (pixels) of a frame before its intensity bin is read.
@@ -189,6 +190,7 @@ def _draw_errors(
 
 def _select_displacement(
     forecast: np.ndarray,
+    smooth: np.ndarray,
     y: np.ndarray,
     edges: np.ndarray,
     offsets: np.ndarray,
@@ -197,20 +199,22 @@ def _select_displacement(
 ) -> float:
     """The candidate scale of lowest calibration CRPS at one lead.
 
-    ``forecast, y (n, C, H, W)``; ``offsets (n, 2)`` the calibration windows'
-    position errors; members clipped to ``value_range`` (as the nowcaster
-    clips its members). Large frames are scored on evenly spaced windows
-    (at most ``SELECTION_VALUES`` member values), whose errors give each
-    candidate's quantiles.
+    ``forecast, y (n, C, H, W)`` and ``smooth`` the smoothed ``forecast``;
+    ``offsets (n, 2)`` the calibration windows' position errors; members
+    clipped to ``value_range`` (as the nowcaster clips its members). Large
+    frames are scored on evenly spaced windows (at most
+    ``SELECTION_VALUES`` member values), whose errors give each candidate's
+    quantiles.
     """
     from skseq.metrics import crps_ensemble
 
     per_window = SELECTION_MEMBERS * forecast[0].size
-    n = int(np.clip(SELECTION_VALUES // per_window, 1, len(forecast)))
-    scored = np.unique(np.linspace(0, len(forecast) - 1, n).round().astype(int))
-    forecast, y, offsets = forecast[scored], y[scored], offsets[scored]
+    scored = evenly_spaced_indices(
+        len(forecast), max(1, SELECTION_VALUES // per_window)
+    )
+    forecast, smooth, y = forecast[scored], smooth[scored], y[scored]
+    offsets = offsets[scored]
     n = len(scored)
-    smooth = gaussian_blur(forecast, SMOOTHING)
     member_offsets = rng.standard_normal((n * SELECTION_MEMBERS, 2))
     repeated = np.repeat(forecast, SELECTION_MEMBERS, axis=0)
     repeated_smooth = np.repeat(smooth, SELECTION_MEMBERS, axis=0)
@@ -252,8 +256,8 @@ def fit_noise(
     """
     rng = np.random.RandomState(CALIBRATION_SEED)
     n, n_leads = forecast.shape[:2]
-    smooth = gaussian_blur(forecast[:, 0], SMOOTHING)
-    edges = np.unique(np.quantile(smooth, BIN_QUANTILES)).astype(np.float32)
+    smooth = gaussian_blur(forecast, SMOOTHING)
+    edges = np.unique(np.quantile(smooth[:, 0], BIN_QUANTILES)).astype(np.float32)
     # one position error per window, persisting over the leads (as a member's)
     offsets = rng.standard_normal((n, 2))
     quantiles = np.zeros((n_leads, len(edges) + 1, len(LEVELS)), np.float32)
@@ -261,9 +265,9 @@ def fit_noise(
     residuals = np.empty_like(forecast)
     for k in range(n_leads):
         displacement[k] = _select_displacement(
-            forecast[:, k], y[:, k], edges, offsets, rng, value_range
+            forecast[:, k], smooth[:, k], y[:, k], edges, offsets, rng, value_range
         )
-        moved, moved_smooth = forecast[:, k], gaussian_blur(forecast[:, k], SMOOTHING)
+        moved, moved_smooth = forecast[:, k], smooth[:, k]
         if displacement[k]:
             moved, moved_smooth = _move_with_smooth(
                 moved, moved_smooth, displacement[k] * offsets

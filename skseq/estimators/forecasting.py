@@ -15,6 +15,7 @@ from skseq.estimators._base import (
     TRAINING_PARAMETER_CONSTRAINTS,
     BaseFrameRegressor,
     compose_training_doc,
+    evenly_spaced_indices,
     positive_int,
     resolve_loss,
 )
@@ -383,8 +384,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         if validation_data is None:
             n_train = len(X) - int(np.floor(self.validation_fraction_ * len(X)))
             X, y = X[:n_train], y[:n_train]
-        n = min(len(X), self._n_in_sample_windows)
-        index = np.unique(np.linspace(0, len(X) - 1, n).round().astype(int))
+        index = evenly_spaced_indices(len(X), self._n_in_sample_windows)
         return X[index], y[index]
 
     def predict_ensemble(

@@ -17,6 +17,7 @@ from skseq.estimators._base import (
     TRAINING_PARAMETER_CONSTRAINTS,
     BaseFrameRegressor,
     compose_training_doc,
+    evenly_spaced_indices,
     fraction,
     positive_int,
     resolve_loss,
@@ -786,8 +787,7 @@ class UNetNowcaster(BaseFrameRegressor):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Clipped nowcasts and targets of at most ``n_windows`` windows,
         evenly spaced among the network-space ``X, y``."""
-        n = min(len(X), n_windows)
-        index = np.unique(np.linspace(0, len(X) - 1, n).round().astype(int))
+        index = evenly_spaced_indices(len(X), n_windows)
         return self._clip_network_output(self._network_output(X[index])), y[index]
 
     def predict_ensemble(
