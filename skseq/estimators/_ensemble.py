@@ -60,9 +60,12 @@ SELECTION_VALUES = 2**22
 CALIBRATION_SEED = 0
 
 
-def _kernel(sigma: float, size_limit: int) -> Tensor:
-    radius = max(1, min(int(np.ceil(3 * sigma)), size_limit - 1))
-    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
+def _kernel(sigma: float, size_limit: int | None = None) -> Tensor:
+    """Normalised 1D Gaussian of radius ``ceil(3 sigma)`` (at most ``size_limit - 1``)."""
+    radius = int(np.ceil(3 * sigma))
+    if size_limit is not None:
+        radius = min(radius, size_limit - 1)
+    x = torch.arange(-max(1, radius), max(1, radius) + 1, dtype=torch.float32)
     k = torch.exp(-0.5 * (x / sigma) ** 2)
     return k / k.sum()
 
@@ -84,17 +87,26 @@ def gaussian_blur(frames: np.ndarray, sigma: float) -> np.ndarray:
 def correlated_normal(
     shape: tuple[int, ...], sigma: float, rng: np.random.RandomState
 ) -> np.ndarray:
-    """Unit-variance Gaussian fields ``(..., H, W)`` of spatial scale ``sigma``.
+    """Stationary unit-variance Gaussian fields ``(..., H, W)`` of scale ``sigma``.
 
-    White noise smoothed by a Gaussian of standard deviation ``sigma``
-    pixels, rescaled by the kernel's norm (lag-``d`` correlation about
-    ``exp(-d^2 / (4 sigma^2))``).
+    White noise drawn on the domain extended by the kernel's radius on every
+    side, smoothed by a Gaussian of standard deviation ``sigma`` pixels
+    without padding (so that a border pixel averages as many independent
+    values as an inner one) and rescaled by the kernel's norm: every pixel
+    has unit variance, and the lag-``d`` correlation is about
+    ``exp(-d^2 / (4 sigma^2))``.
     """
-    white = rng.standard_normal(shape).astype(np.float32)
     if sigma <= 0.5:
-        return white
-    k = _kernel(sigma, min(shape[-2:]))
-    return gaussian_blur(white, sigma) / float((k**2).sum())
+        return rng.standard_normal(shape).astype(np.float32)
+    *lead, height, width = shape
+    k = _kernel(sigma)
+    r = (len(k) - 1) // 2
+    white = rng.standard_normal((*lead, height + 2 * r, width + 2 * r))
+    x = torch.from_numpy(white.astype(np.float32)).reshape(
+        -1, 1, height + 2 * r, width + 2 * r
+    )
+    x = F.conv2d(F.conv2d(x, k.view(1, 1, 1, -1)), k.view(1, 1, -1, 1))
+    return x.reshape(*lead, height, width).numpy() / float((k**2).sum())
 
 
 def lag1_correlation(residuals: np.ndarray) -> float:

@@ -442,11 +442,14 @@ def test_sample_members_moves_cells_by_the_position_errors():
     noise = dict(fit_noise(forecast, truth, (0.0, 8.0)), displacement=np.array([2.0]))
     members = sample_members(forecast[:4], noise, 6, np.random.RandomState(0))
     assert members.shape == (4, 6, 1, 1, 24, 24)
-    # members' centres of mass (along the width) scatter around the nowcast's
+    # without additive errors a member is the nowcast moved by its offset:
+    # the members' centres of mass (along the width) scatter by the scale
+    still_errors = dict(noise, quantiles=np.zeros_like(noise["quantiles"]))
+    moved = sample_members(forecast[:4], still_errors, 64, np.random.RandomState(0))
     xx = np.mgrid[:24, :24][1]
-    weights = np.maximum(members[:, :, 0, 0], 0)
+    weights = np.maximum(moved[:, :, 0, 0], 0)
     cx = (weights * xx).sum(axis=(-2, -1)) / weights.sum(axis=(-2, -1))
-    assert 1.0 < cx.std(axis=1).mean() < 3.0
+    assert 1.6 < cx.std(axis=1).mean() < 2.4
     # an error model without "displacement" (fitted before it existed) moves nothing:
     # the members are drawn as before, around the nowcast in place
     older = {k: v for k, v in noise.items() if k != "displacement"}
@@ -455,6 +458,24 @@ def test_sample_members_moves_cells_by_the_position_errors():
         sample_members(forecast[:4], older, 6, np.random.RandomState(0)),
         sample_members(forecast[:4], still, 6, np.random.RandomState(0)),
     )
+
+
+@pytest.mark.parametrize("sigma", [0.5, 1.0, 3.0, 6.0])
+def test_correlated_normal_has_unit_variance_up_to_the_corners(sigma):
+    from skseq.estimators._ensemble import correlated_normal
+
+    z = correlated_normal((400, 3, 24, 20), sigma, np.random.RandomState(0))
+    assert z.shape == (400, 3, 24, 20) and z.dtype == np.float32
+    # every pixel, corners and borders included, is standard normal: a
+    # border draw as wide as an inner one (its quantile level Phi(z) uniform)
+    std = z.std(axis=(0, 1))
+    np.testing.assert_allclose(std, 1.0, atol=0.12)
+    for corner in (std[0, 0], std[0, -1], std[-1, 0], std[-1, -1]):
+        assert abs(corner - 1.0) < 0.12
+    # spatially correlated as Gaussian-smoothed white noise of scale sigma
+    lag1 = float(np.mean(z[..., 1:] * z[..., :-1]))
+    expected = 0.0 if sigma <= 0.5 else np.exp(-1 / (4 * sigma**2))
+    assert abs(lag1 - expected) < 0.03
 
 
 @pytest.mark.parametrize("method", ["residual", "mc_dropout"])
