@@ -35,13 +35,14 @@ the last quarter of the windows (held out in time), per horizon.
 (``UNetNowcaster.calibrate_ensemble``) on a third, independent sequence of
 240 frames.
 
-Measured (2026-12-05, 2-core VM, two benchmark processes, one torch thread
-each; ``random_state=0``; the tables are in docs/benchmarks.rst): U-Net CRPS
-0.121 0.286 0.423 0.516 0.618 0.694 vs STEPS 0.251 0.454 0.616 0.709 0.771
-0.824 at leads 1-6; reliability error at 1 mm/h 0.009-0.051 vs
-0.021-0.096; spread/skill 0.82-1.00 (0.44-0.79 calibrated on the training
-windows, 0.66-0.85 on the third sequence; STEPS 0.63-0.74); CPU 4.4 s vs
-16.7 s for 36 ensembles of 20 x 6 frames. Traffic (2026-11-24, two
+Measured (2026-12-06, 2-core VM, two or three benchmark processes, one
+torch thread each; ``random_state=0``, the network of 2026-12-05 re-loaded
+with ``--unet-pickle``; the tables are in docs/benchmarks.rst): U-Net CRPS
+0.120 0.284 0.422 0.507 0.602 0.669 vs STEPS 0.251 0.454 0.616 0.709 0.771
+0.824 at leads 1-6; reliability error at 1 mm/h 0.008-0.042 vs
+0.021-0.096; spread/skill 0.77-0.95 (0.42-0.71 calibrated on the training
+windows, 0.65-0.77 on the third sequence; STEPS 0.63-0.74); CPU 3.2 s vs
+13.1 s for 36 ensembles of 20 x 6 frames. Traffic (2026-11-24, two
 threads, idle machine): coverage 0.798 (0.781, 0.803, 0.811 at +1, +2, +3
 h).
 

@@ -81,9 +81,9 @@ for name, members in ensembles.items():
 
 # %%
 # At this small default size (8 epochs of a narrow U-Net on 40 x 40 frames,
-# 120 frames, 10 test windows; measured on 2026-12-05) the U-Net's ensemble
-# had CRPS 0.043 0.073 0.096 at leads 1-3 against STEPS' 0.041 0.070 0.079,
-# with spread/skill 0.86-0.95 (STEPS 1.24-1.44). Cross-fitting is the weak
+# 120 frames, 10 test windows; measured on 2026-12-06) the U-Net's ensemble
+# had CRPS 0.042 0.077 0.100 at leads 1-3 against STEPS' 0.041 0.070 0.079,
+# with spread/skill 0.84-0.91 (STEPS 1.24-1.44). Cross-fitting is the weak
 # part here: copies trained for 8 epochs on half of its 90 windows err more
 # than the network trained on all of them, and differently (they
 # under-predict), so the error model they give is biased: calibrated on the
@@ -92,7 +92,7 @@ for name, members in ensembles.items():
 # 0.033 0.056 0.074 (both measured before the members' position errors
 # below). On the benchmark's larger setting, where the default
 # trains 25 epochs on 231 windows, the cross-fitted ensemble's spread/skill
-# ratio is 0.82-1.17 and its CRPS below STEPS' at every lead with two of
+# ratio is 0.77-1.05 and its CRPS below STEPS' at every lead with each of
 # three seeds (``benchmarks/skill_probabilistic.py``, the documentation's
 # benchmarks page); ``SKSEQ_FULL=1`` runs this example with the default
 # epochs and a larger domain.
@@ -126,9 +126,9 @@ print(
 
 # %%
 # Calibrated on the other day's 114 windows, the same network's ensemble
-# had CRPS 0.032 0.051 0.073 and spread/skill 1.08-1.31 (2026-12-05): below
+# had CRPS 0.031 0.054 0.077 and spread/skill 1.12-1.26 (2026-12-06): below
 # STEPS' CRPS at every lead. On the benchmark's larger setting a second
-# sequence gave spread/skill ratios of 0.66-1.04 against 0.82-1.17 for
+# sequence gave spread/skill ratios of 0.65-0.97 against 0.77-1.05 for
 # cross-fitting (:doc:`/benchmarks`).
 
 # %%

@@ -210,9 +210,9 @@ class UNetNowcaster(BaseFrameRegressor):
         the windows each, trained as many epochs), nothing with ``None``,
         which calibrates on the training windows themselves -- where the
         network errs less than on new data, so the ensemble comes out too
-        narrow (spread/skill 0.44-0.79, 0.77-1.02 and 0.58-0.77 on the
-        probabilistic skill benchmark's three seeds, against 0.82-1.00,
-        1.01-1.11 and 0.88-1.17 with ``2``). On small, briefly trained fits
+        narrow (spread/skill 0.42-0.71, 0.69-0.91 and 0.50-0.67 on the
+        probabilistic skill benchmark's three seeds, against 0.77-0.95,
+        0.90-1.00 and 0.80-1.05 with ``2``). On small, briefly trained fits
         the copies (half the windows, as many epochs) err more than the full
         network, and the error model they give is biased: there, use
         ``3`` (copies on two thirds of the windows; on the probabilistic
@@ -654,8 +654,8 @@ class UNetNowcaster(BaseFrameRegressor):
           was not trained on (another day, another radar). On the
           probabilistic skill benchmark a second simulated sequence of 240
           frames brought the spread/skill ratio of the training-window
-          calibration from 0.44-0.79 to 0.66-0.85 (``random_state=0``),
-          from 0.77-1.02 to 0.93-1.04 (1) and from 0.58-0.77 to 0.78-1.04
+          calibration from 0.42-0.71 to 0.65-0.77 (``random_state=0``),
+          from 0.69-0.91 to 0.83-0.97 (1) and from 0.50-0.67 to 0.70-0.91
           (2).
         * ``cv=k`` (or a splitter): cross-fitting, as scikit-learn's
           :class:`~sklearn.calibration.CalibratedClassifierCV` does.
@@ -674,7 +674,7 @@ class UNetNowcaster(BaseFrameRegressor):
           used as given. ``cv=2`` costs about one more fit (two networks on
           half the windows each) and on the same benchmark brought the
           spread/skill ratio of the training-window calibration to
-          0.82-1.00 (0), 1.01-1.11 (1) and 0.88-1.17 (2)
+          0.77-0.95 (0), 0.90-1.00 (1) and 0.80-1.05 (2)
           (docs/benchmarks.rst); it is what ``fit`` does by default.
 
         Parameters
