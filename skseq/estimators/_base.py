@@ -828,6 +828,8 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
     #: Whether fits roll back to their best epoch when the training loss
     #: jumps (:class:`RollbackOnDivergence`).
     _rollback_on_divergence: ClassVar[bool] = False
+    #: Whether training batches are evened out (``_training_batch_size``).
+    _even_batches: ClassVar[bool] = False
 
     def __setstate__(self, state):
         for name, value in self._arguments_of_older_pickles.items():
@@ -901,11 +903,29 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         """The number of epochs to train (``max_epochs`` or its "auto" value)."""
         if not isinstance(self.max_epochs, str):
             return int(self.max_epochs)
-        batch_size = min(self.batch_size, n_train)
+        batch_size = min(self._training_batch_size(n_train), n_train)
         steps_per_epoch = int(np.ceil(n_train / batch_size))
         steps_affordable = self._auto_budget / (batch_size * self._sample_cost(X))
         steps = min(self._auto_max_steps, steps_affordable)
         return max(self._auto_min_epochs, int(np.ceil(steps / steps_per_epoch)))
+
+    def _training_batch_size(self, n_train: int) -> int:
+        """Batch size of the training iterator for ``n_train`` training samples.
+
+        ``batch_size``; with ``_even_batches``, the smallest size that still
+        needs no more batches than ``batch_size`` does (``ceil(n_train /
+        batch_size)``), so that the batches of an epoch are about equal:
+        100 samples and ``batch_size=32`` train in four batches of 25
+        instead of three of 32 and one of 4, whose BatchNorm statistics and
+        gradient are mostly noise. The batches per epoch are as many;
+        ``max_epochs="auto"`` counts the budget in these batches (smaller
+        batches: more epochs of the same cost).
+        """
+        batch_size = int(self.batch_size)
+        if not self._even_batches or n_train <= batch_size:
+            return batch_size
+        n_batches = -(-n_train // batch_size)
+        return -(-n_train // n_batches)
 
     def _resolve_patience(self, has_valid: bool) -> int | None:
         if not isinstance(self.patience, str):
@@ -1110,6 +1130,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         device: str,
         valid=None,
         weighted: bool = False,
+        n_train: int | None = None,
     ) -> NeuralNet:
         criterion, criterion_kwargs = self._build_criterion()
         if valid is not None:
@@ -1122,6 +1143,10 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         if self.weight_decay:
             kwargs["optimizer__weight_decay"] = float(self.weight_decay)
         kwargs["iterator_train__shuffle"] = True
+        if self._even_batches:
+            kwargs["iterator_train__batch_size"] = self._training_batch_size(
+                len(y_train) if n_train is None else n_train
+            )
         if device.startswith("cuda"):
             # page-locked batches: faster, asynchronous host-to-GPU copies
             kwargs["iterator_train__pin_memory"] = True
@@ -1174,7 +1199,9 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             return contextlib.nullcontext()
         return torch.autocast("cuda", dtype=dtype)
 
-    def _continue_net(self, y_train: np.ndarray, seed: int, valid, weighted: bool):
+    def _continue_net(
+        self, y_train: np.ndarray, seed: int, valid, weighted: bool, n_train: int
+    ):
         """Hand the current training arguments to the fitted net (warm start)."""
         net = self.net_
         if valid is not None:
@@ -1198,6 +1225,8 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         )
         net.max_epochs = self.max_epochs_
         net.batch_size = int(self.batch_size)
+        if self._even_batches:
+            net.iterator_train__batch_size = self._training_batch_size(n_train)
         net.train_split = train_split
         net.verbose = int(bool(self.verbose))
         for key, value in self._passthrough_params().items():
@@ -1339,11 +1368,16 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
             if continuing:
-                self._continue_net(y_train, seed, valid, weight is not None)
+                self._continue_net(y_train, seed, valid, weight is not None, n_train)
                 self.net_.partial_fit(net_X, y_train)
             else:
                 net = self._build_net(
-                    y_train, seed, device, valid, weighted=weight is not None
+                    y_train,
+                    seed,
+                    device,
+                    valid,
+                    weighted=weight is not None,
+                    n_train=n_train,
                 )
                 net.fit(net_X, y_train)
                 self.net_ = net

@@ -256,8 +256,11 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
     against MiniRocket [4]_ and classical pipelines) measured to pay on data
     sets the seed never saw: first differences as extra input channels,
     a downsampling stem for long sequences, global average *and* max
-    pooling, per-channel input scaling, a cosine learning-rate schedule and a
-    training length set from the data size.
+    pooling, per-channel input scaling, a cosine learning-rate schedule, a
+    training length set from the data size and training batches of equal
+    size: ``n`` training sequences go in ``ceil(n / batch_size)`` batches of
+    about ``n / ceil(n / batch_size)`` each (100 sequences: four batches of
+    25, not three of 32 and one of 4, whose BatchNorm statistics are noise).
 
     Variable-length sequences: pad shorter sequences at the END with rows of
     NaN; padding is masked inside the network and never changes a
@@ -308,7 +311,8 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         benchmark (seeds 0-2) ``0.9`` raised the mean accuracy on OSULeaf
         (+1.1 points) and ACSF1 (+2.0) but lowered it on
         PickupGestureWiimoteZ (-8.7), whose sequences vary in length, and
-        the suite's mean with it (0.913 against 0.922).
+        the suite's mean with it (0.913 against 0.922; measured before the
+        equal training batches).
     class_weight : "balanced", dict or None, default=None
         Weights of the cross-entropy loss per class, as in scikit-learn.
     scale_input : bool, default=True
@@ -436,6 +440,9 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
 
     #: ``downsample="auto"``: the longest sequence the residual blocks see.
     _auto_max_length = 256
+    #: BatchNorm in every block: a remainder batch of a few sequences would
+    #: normalise with the statistics of those few (measured in docs/benchmarks.rst).
+    _even_batches: ClassVar[bool] = True
 
     def _resolve_downsample(self, n_timesteps: int) -> int:
         """Stem factor for sequences of ``n_timesteps`` (padded) steps."""

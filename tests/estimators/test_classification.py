@@ -226,6 +226,30 @@ def test_auto_training_length_follows_the_data_size():
     assert small * 2 <= est._auto_max_steps + 2
 
 
+def test_conv1d_trains_on_batches_of_equal_size():
+    """No remainder batch of a few sequences: its BatchNorm statistics are noise."""
+    est = Conv1DActivityClassifier()
+    sizes = {n: est._training_batch_size(n) for n in (10, 32, 33, 36, 67, 100, 200)}
+    assert sizes == {10: 32, 32: 32, 33: 17, 36: 18, 67: 23, 100: 25, 200: 29}
+    for n, size in sizes.items():  # as many batches as with batch_size=32
+        assert -(-n // size) == -(-n // 32)
+    # the auto training length counts the budget in those batches
+    X = np.zeros((100, 100, 3))
+    assert est._resolve_max_epochs(X, 100) == Conv1DActivityClassifier(
+        batch_size=25
+    )._resolve_max_epochs(X, 100)
+    X, y = _toy_sequences(n=36)
+    fitted = Conv1DActivityClassifier(max_epochs=2, random_state=0).fit(X, y)
+    batches = fitted.net_.history[-1, "batches", :, "train_batch_size"]
+    assert batches == [18, 18]
+    # the recurrent classifier (no BatchNorm) keeps full batches and a remainder
+    lstm = KeypointLSTMClassifier(max_epochs=1, random_state=0).fit(X, y)
+    assert lstm.net_.history[-1, "batches", :, "train_batch_size"] == [32, 4]
+    # a warm-started fit on more data re-evens its batches
+    fitted.set_params(warm_start=True, max_epochs=1).fit(*_toy_sequences(n=40))
+    assert fitted.net_.history[-1, "batches", :, "train_batch_size"] == [20, 20]
+
+
 def test_auto_validation_split_only_when_large_enough():
     est = Conv1DActivityClassifier()
     assert est._resolve_validation_fraction(100) == 0.0
