@@ -1130,7 +1130,8 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         device: str,
         valid=None,
         weighted: bool = False,
-        n_train: int | None = None,
+        *,
+        n_train: int,
     ) -> NeuralNet:
         criterion, criterion_kwargs = self._build_criterion()
         if valid is not None:
@@ -1143,10 +1144,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         if self.weight_decay:
             kwargs["optimizer__weight_decay"] = float(self.weight_decay)
         kwargs["iterator_train__shuffle"] = True
-        if self._even_batches:
-            kwargs["iterator_train__batch_size"] = self._training_batch_size(
-                len(y_train) if n_train is None else n_train
-            )
+        kwargs["iterator_train__batch_size"] = self._training_batch_size(n_train)
         if device.startswith("cuda"):
             # page-locked batches: faster, asynchronous host-to-GPU copies
             kwargs["iterator_train__pin_memory"] = True
@@ -1225,8 +1223,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         )
         net.max_epochs = self.max_epochs_
         net.batch_size = int(self.batch_size)
-        if self._even_batches:
-            net.iterator_train__batch_size = self._training_batch_size(n_train)
+        net.iterator_train__batch_size = self._training_batch_size(n_train)
         net.train_split = train_split
         net.verbose = int(bool(self.verbose))
         for key, value in self._passthrough_params().items():

@@ -65,7 +65,8 @@ def _kernel(sigma: float, size_limit: int | None = None) -> Tensor:
     radius = int(np.ceil(3 * sigma))
     if size_limit is not None:
         radius = min(radius, size_limit - 1)
-    x = torch.arange(-max(1, radius), max(1, radius) + 1, dtype=torch.float32)
+    radius = max(1, radius)
+    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
     k = torch.exp(-0.5 * (x / sigma) ** 2)
     return k / k.sum()
 
