@@ -932,12 +932,33 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             return self.patience
         return max(10, self.max_epochs_ // 5) if has_valid else None
 
-    def _make_train_split(self, y: np.ndarray, seed: int):
+    def _n_validation(self, n: int) -> int:
+        """Samples the validation split holds out of ``n`` training samples.
+
+        Classifiers: as many as skorch's stratified ``ValidSplit`` holds out
+        (scikit-learn's shuffle splits round ``validation_fraction_ * n``
+        up); the chronological split of the other estimators rounds down.
+        """
         fraction = self.validation_fraction_
         if not fraction:
-            return None
+            return 0
+        if self._is_classifier:
+            return int(np.ceil(fraction * n))
+        return int(np.floor(fraction * n))
+
+    def _check_validation_split(self, y: np.ndarray) -> float:
+        """``validation_fraction_`` for targets ``y``: 0.0 if it cannot split them.
+
+        A stratified split needs at least one sample per class on each side
+        and two samples in every class; a chronological one at least one
+        validation sample. Otherwise a warning says that training goes on
+        without a validation split, and the returned fraction says so too.
+        """
+        fraction = self.validation_fraction_
+        if not fraction:
+            return 0.0
         n = len(y)
-        n_valid = int(np.floor(fraction * n))
+        n_valid = self._n_validation(n)
         if self._is_classifier:
             classes, counts = np.unique(y, return_counts=True)
             if n_valid < len(classes) or n - n_valid < len(classes) or counts.min() < 2:
@@ -946,21 +967,30 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                     f"validation split of {n} samples in {len(classes)} classes; "
                     "training without a validation split.",
                     UserWarning,
-                    stacklevel=3,
+                    stacklevel=4,
                 )
-                return None
-            return ValidSplit(cv=float(fraction), stratified=True, random_state=seed)
-        if n_valid < 1 or n - n_valid < 1:
+                return 0.0
+        elif n_valid < 1 or n - n_valid < 1:
             warnings.warn(
                 f"validation_fraction={fraction} leaves no validation sample out of "
                 f"{n}; training without a validation split.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
+            return 0.0
+        return fraction
+
+    def _make_train_split(self, y: np.ndarray, seed: int):
+        """skorch's ``train_split`` for ``validation_fraction_`` (None: no split)."""
+        fraction = self.validation_fraction_
+        if not fraction:
             return None
+        if self._is_classifier:
+            return ValidSplit(cv=float(fraction), stratified=True, random_state=seed)
         # Chronological: the last n_valid samples validate, nothing is shuffled.
+        n = len(y)
         test_fold = np.full(n, -1)
-        test_fold[n - n_valid :] = 0
+        test_fold[n - self._n_validation(n) :] = 0
         return ValidSplit(cv=PredefinedSplit(test_fold), stratified=False)
 
     def _make_callbacks(self, has_valid: bool) -> list:
@@ -1356,7 +1386,8 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             if valid is not None
             else self._resolve_validation_fraction(len(y_train))
         )
-        n_train = len(y_train) - int(np.floor(self.validation_fraction_ * len(y_train)))
+        self.validation_fraction_ = self._check_validation_split(y_train)
+        n_train = len(y_train) - self._n_validation(len(y_train))
         self.max_epochs_ = self._resolve_max_epochs(X_train, n_train)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -1606,7 +1637,7 @@ class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator
         if validation_data is not None:
             return self._validate_validation_data(*validation_data)
         X, y = self._validate_validation_data(X, y, names=("X", "y"))
-        n_valid = int(np.floor(self.validation_fraction_ * len(X)))
+        n_valid = self._n_validation(len(X))
         return (X[-n_valid:], y[-n_valid:]) if n_valid else (X, y)
 
     def _network_targets(self, y: np.ndarray) -> np.ndarray:

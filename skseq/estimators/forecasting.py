@@ -382,7 +382,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
             return None
         X, y = self._validate_validation_data(X, y, names=("X", "y"))
         if validation_data is None:
-            n_train = len(X) - int(np.floor(self.validation_fraction_ * len(X)))
+            n_train = len(X) - self._n_validation(len(X))
             X, y = X[:n_train], y[:n_train]
         index = evenly_spaced_indices(len(X), self._n_in_sample_windows)
         return X[index], y[index]

@@ -304,7 +304,38 @@ def test_rollback_on_divergence_is_on_for_the_unet_only():
 def test_stratified_split_falls_back_with_warning():
     X, y = _data(n=6)
     with pytest.warns(UserWarning, match="stratified"):
-        _clf(validation_fraction=0.1).fit(X, y)
+        clf = _clf(validation_fraction=0.1).fit(X, y)
+    # the fitted state says what happened: no split, all 6 sequences trained
+    assert clf.validation_fraction_ == 0.0
+    assert "valid_loss" not in clf.history_[-1]
+    assert clf.history_[-1, "batches", 0, "train_batch_size"] == 6
+
+
+def test_validation_size_rounds_as_the_split_does():
+    # 25 sequences, fraction 0.1: the stratified shuffle split holds out
+    # ceil(2.5) = 3, so 22 train in equal batches of 11 (not 23 -> 12 + 11)
+    X, y = _data(n=25)
+    clf = _clf(validation_fraction=0.1, batch_size=16).fit(X, y)
+    batches = clf.history_[-1, "batches"]
+    sizes = [b["train_batch_size"] for b in batches if "train_batch_size" in b]
+    valid = [b["valid_batch_size"] for b in batches if "valid_batch_size" in b]
+    assert sum(valid) == 3 and sizes == [11, 11]
+
+
+def test_unet_without_a_possible_split_calibrates_on_its_training_windows():
+    rng = np.random.default_rng(0)
+    X = rng.random((4, 2, 8, 8)).astype(np.float32)
+    with pytest.warns(UserWarning, match="no validation sample"):
+        unet = UNetNowcaster(
+            depth=1,
+            base_channels=2,
+            max_epochs=1,
+            validation_fraction=0.2,
+            ensemble_cv=None,
+            random_state=0,
+        ).fit(X, X[:, -1:])
+    assert unet.validation_fraction_ == 0.0
+    assert unet.ensemble_noise_["calibration"] == "training windows"
 
 
 def test_forecaster_history_and_module_properties():
