@@ -37,7 +37,7 @@ from scipy.special import ndtr
 from torch import Tensor
 
 from skseq.estimators._base import evenly_spaced_indices
-from skseq.modules.advection import advect_translation
+from skseq.modules.advection import advect_translation, gaussian_blur
 
 #: Gaussian smoothing (pixels) of a frame before its intensity bin is read.
 SMOOTHING = 2.0
@@ -60,29 +60,18 @@ SELECTION_VALUES = 2**22
 CALIBRATION_SEED = 0
 
 
-def _kernel(sigma: float, size_limit: int | None = None) -> Tensor:
-    """Normalised 1D Gaussian of radius ``ceil(3 sigma)`` (at most ``size_limit - 1``)."""
-    radius = int(np.ceil(3 * sigma))
-    if size_limit is not None:
-        radius = min(radius, size_limit - 1)
-    radius = max(1, radius)
+def _kernel(sigma: float) -> Tensor:
+    """Normalised 1D Gaussian of radius ``ceil(3 sigma)`` (at least 1)."""
+    radius = max(1, int(np.ceil(3 * sigma)))
     x = torch.arange(-radius, radius + 1, dtype=torch.float32)
     k = torch.exp(-0.5 * (x / sigma) ** 2)
     return k / k.sum()
 
 
-def gaussian_blur(frames: np.ndarray, sigma: float) -> np.ndarray:
-    """Separable Gaussian smoothing of ``(..., H, W)`` (replicate borders)."""
-    if sigma <= 0:
-        return frames
-    *lead, h, w = frames.shape
-    k = _kernel(sigma, min(h, w))
-    r = (len(k) - 1) // 2
+def _smooth(frames: np.ndarray, sigma: float) -> np.ndarray:
+    """:func:`~skseq.modules.advection.gaussian_blur` of a float32 array."""
     x = torch.as_tensor(np.ascontiguousarray(frames), dtype=torch.float32)
-    x = x.reshape(-1, 1, h, w)
-    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), k.view(1, 1, 1, -1))
-    x = F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), k.view(1, 1, -1, 1))
-    return x.reshape(*lead, h, w).numpy()
+    return gaussian_blur(x, sigma).numpy()
 
 
 def correlated_normal(
@@ -269,7 +258,7 @@ def fit_noise(
     """
     rng = np.random.RandomState(CALIBRATION_SEED)
     n, n_leads = forecast.shape[:2]
-    smooth = gaussian_blur(forecast, SMOOTHING)
+    smooth = _smooth(forecast, SMOOTHING)
     edges = np.unique(np.quantile(smooth[:, 0], BIN_QUANTILES)).astype(np.float32)
     # one position error per window, persisting over the leads (as a member's)
     offsets = rng.standard_normal((n, 2))
@@ -316,7 +305,7 @@ def sample_members(
     displacement = noise.get("displacement", np.zeros(len(quantiles)))
     rho = noise["lead_correlation"]
     out = np.empty((n, n_members, *forecast.shape[1:]), np.float32)
-    smooth = gaussian_blur(forecast, SMOOTHING)
+    smooth = _smooth(forecast, SMOOTHING)
     field_shape = (n, n_members, *forecast.shape[2:])
     z = correlated_normal(field_shape, noise["correlation"], rng)
     if np.any(displacement):
