@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from functools import partial
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, ClassVar
@@ -825,7 +826,9 @@ class UNetNowcaster(BaseFrameRegressor):
         ``method="mc_dropout"``: Monte-Carlo dropout (Gal and Ghahramani
         2016): the network's dropout layers stay on, each member running the
         recursion on its own outputs; not calibrated (measured far too
-        narrow with the defaults).
+        narrow with the defaults: the deepest features that the dropout
+        layers drop carry little to the output, and with one benchmark seed
+        nothing, so that the members were identical; a warning says so).
 
         Parameters
         ----------
@@ -881,8 +884,25 @@ class UNetNowcaster(BaseFrameRegressor):
                 batch_size=self.batch_size * n_members,
             )
             out = out.reshape(len(window), n_members, *out.shape[1:])
+            self._warn_if_members_identical(out)
         out = self._inverse_transform(self._clip_network_output(out))
         return out if np.ndim(X) == 5 else out[:, :, :, 0]
+
+    @staticmethod
+    def _warn_if_members_identical(members: np.ndarray) -> None:
+        """Warn when Monte-Carlo dropout members ``(n, m, ...)`` do not differ."""
+        if members.shape[1] < 2 or members.size == 0:
+            return
+        spread = float(np.max(np.ptp(members, axis=1)))
+        if spread <= 1e-5 * max(1.0, float(np.max(np.abs(members)))):
+            warnings.warn(
+                "method='mc_dropout' drew identical members: the fitted network's "
+                "output does not depend on its dropout layers (dropout=0, or the "
+                "features they drop do not reach the output). method='residual' "
+                "draws calibrated members.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     @classmethod
     def _get_test_params(cls):

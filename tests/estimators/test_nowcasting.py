@@ -1,6 +1,7 @@
 """Tests of skseq.estimators.nowcasting."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -494,6 +495,21 @@ def test_predict_ensemble_shapes_and_reproducible(fitted_leads, method):
     low, high = est.target_range_
     assert members.min() >= low and members.max() <= high
     np.testing.assert_array_equal(est.predict(X), before)  # predict unchanged
+
+
+def test_mc_dropout_warns_when_members_are_identical():
+    rng = np.random.default_rng(0)
+    X = rng.random((6, 2, 8, 8)).astype(np.float32)
+    est = UNetNowcaster(
+        depth=1, base_channels=2, dropout=0.0, max_epochs=1, random_state=0
+    ).fit(X, X[:, -1:])
+    with pytest.warns(UserWarning, match="identical members"):
+        members = est.predict_ensemble(X[:2], 3, method="mc_dropout")
+    np.testing.assert_array_equal(members[:, 0], members[:, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est.set_params(dropout=0.5).fit(X, X[:, -1:])
+        est.predict_ensemble(X[:2], 3, method="mc_dropout", random_state=0)
 
 
 def test_predict_ensemble_residual_spreads_around_predict(fitted_leads):
