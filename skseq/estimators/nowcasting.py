@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.model_selection import BaseCrossValidator, KFold
+from sklearn.model_selection import BaseCrossValidator, KFold, check_cv
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_is_fitted
@@ -223,6 +223,9 @@ class UNetNowcaster(BaseFrameRegressor):
         sequence (:meth:`calibrate_ensemble`). Set it to None when
         you do not need ensembles. With too few windows to leave a training
         window in every split, ``fit`` falls back to the training windows.
+        A splitter that needs groups (``GroupKFold`` over days) cannot be
+        given them in ``fit``: fit with ``ensemble_cv=None``, then
+        ``calibrate_ensemble(X, y, cv=..., groups=...)``.
     {training_parameters}
 
     Attributes
@@ -641,7 +644,7 @@ class UNetNowcaster(BaseFrameRegressor):
             )
         return self
 
-    def calibrate_ensemble(self, X, y, *, cv=None) -> UNetNowcaster:
+    def calibrate_ensemble(self, X, y, *, cv=None, groups=None) -> UNetNowcaster:
         """Re-estimate the error model of ``predict_ensemble`` out of sample.
 
         ``fit`` calibrates the ensemble on the windows it holds out, or --
@@ -671,8 +674,9 @@ class UNetNowcaster(BaseFrameRegressor):
           out (those within ``n_input_frames + n_output_frames - 1``
           positions of it, for consecutive windows one frame apart, as
           :func:`skseq.preprocessing.sliding_windows` makes them). A splitter
-          (an object with ``split(X, y)``, e.g. ``GroupKFold`` over days) is
-          used as given. ``cv=2`` costs about one more fit (two networks on
+          (an object with ``split(X, y, groups)``, e.g. ``GroupKFold`` with
+          the day of each window as ``groups``) or an iterable of
+          ``(train, held_out)`` index arrays is used as given. ``cv=2`` costs about one more fit (two networks on
           half the windows each) and on the same benchmark brought the
           spread/skill ratio of the training-window calibration to
           0.77-0.95 (0), 0.90-1.00 (1) and 0.80-1.05 (2)
@@ -685,10 +689,15 @@ class UNetNowcaster(BaseFrameRegressor):
         y : array-like of shape (n_samples, n_output_frames, H, W), (n_samples, H, W) or (n_samples, n_output_frames, C, H, W)
             The frames that followed, as many per sample as the ``y`` of
             ``fit`` had.
-        cv : int, cross-validation splitter or None, default=None
+        cv : int, cross-validation splitter, iterable or None, default=None
             None: ``X, y`` are new windows, the fitted network's errors on
-            them calibrate the ensemble. An int >= 2 or a splitter:
-            cross-fitting on ``X, y`` (see above).
+            them calibrate the ensemble. An int >= 2, a splitter or an
+            iterable of ``(train, held_out)`` index arrays: cross-fitting on
+            ``X, y`` (see above).
+        groups : array-like of shape (n_samples,) or None, default=None
+            Group of each window (e.g. its day), passed to the splitter's
+            ``split`` (``GroupKFold`` needs it). Ignored by ``cv=None`` and
+            by an int.
 
         Returns
         -------
@@ -701,7 +710,7 @@ class UNetNowcaster(BaseFrameRegressor):
             self.ensemble_noise_ = self._calibrate_ensemble(X_net, y_net)
             self.ensemble_noise_["calibration"] = "new windows"
             return self
-        splits = list(self._calibration_splits(len(X_net), cv, X, y))
+        splits = list(self._calibration_splits(len(X_net), cv, X, y, groups))
         self.ensemble_noise_ = self._cross_fitted_noise(X, y, X_net, y_net, splits)
         return self
 
@@ -740,7 +749,7 @@ class UNetNowcaster(BaseFrameRegressor):
         noise["calibration"] = f"cross-fitted ({len(splits)} splits)"
         return noise
 
-    def _calibration_splits(self, n_windows: int, cv, X, y):
+    def _calibration_splits(self, n_windows: int, cv, X, y, groups=None):
         """``(train, held_out)`` index pairs of ``calibrate_ensemble(cv=...)``."""
         if isinstance(cv, Integral) and not isinstance(cv, bool):
             if not 2 <= cv <= n_windows:
@@ -762,12 +771,28 @@ class UNetNowcaster(BaseFrameRegressor):
                     )
                 yield train, held_out
             return
-        if isinstance(cv, str) or not hasattr(cv, "split"):
+        try:
+            # a splitter as it is; an iterable of (train, held_out) wrapped
+            splitter = None if isinstance(cv, str | bool) else check_cv(cv)
+        except (TypeError, ValueError):
+            splitter = None
+        if splitter is None:
             raise ValueError(
-                "cv must be None, an int >= 2 or a cross-validation splitter "
-                f"(an object with a split method); got {cv!r}."
+                "cv must be None, an int >= 2, a cross-validation splitter (an "
+                "object with a split method) or an iterable of (train, held_out) "
+                f"index arrays; got {cv!r}."
             )
-        for train, held_out in cv.split(X, y):
+        try:
+            splits = list(splitter.split(X, y, groups))
+        except ValueError as exc:
+            if groups is None and "groups" in str(exc):
+                raise ValueError(
+                    f"{exc} The splitter {cv!r} needs the group of each window: "
+                    "call calibrate_ensemble(X, y, cv=..., groups=...) (fit cannot "
+                    "take groups: fit with ensemble_cv=None, then calibrate)."
+                ) from exc
+            raise
+        for train, held_out in splits:
             if len(train) == 0 or len(held_out) == 0:
                 raise ValueError(
                     "calibrate_ensemble: a split of cv has no training or no "

@@ -678,6 +678,26 @@ def test_calibrate_ensemble_with_a_splitter_and_bad_cv():
     assert est.ensemble_noise_ is noise  # a refused call changes nothing
 
 
+def test_calibrate_ensemble_with_groups_and_an_iterable_of_splits():
+    from sklearn.model_selection import GroupKFold
+
+    X, y = _sequence_windows()
+    est = UNetNowcaster(**TINY).fit(X, y)
+    days = np.repeat([0, 1], [12, len(X) - 12])  # the "day" of each window
+    est.calibrate_ensemble(X, y, cv=GroupKFold(n_splits=2), groups=days)
+    assert est.ensemble_noise_["calibration"] == "cross-fitted (2 splits)"
+    by_groups = est.ensemble_noise_["quantiles"]
+    # the same splits given as index arrays give the same error model
+    splits = [(np.flatnonzero(days != d), np.flatnonzero(days == d)) for d in (1, 0)]
+    est.calibrate_ensemble(X, y, cv=splits)
+    np.testing.assert_array_equal(est.ensemble_noise_["quantiles"], by_groups)
+    # a splitter that needs groups says how to give them
+    with pytest.raises(ValueError, match="needs the group of each window"):
+        est.calibrate_ensemble(X, y, cv=GroupKFold(n_splits=2))
+    with pytest.raises(ValueError, match="needs the group of each window"):
+        UNetNowcaster(**dict(TINY, ensemble_cv=GroupKFold(n_splits=2))).fit(X, y)
+
+
 def test_fit_cross_fits_the_ensemble_calibration_by_default():
     assert UNetNowcaster().ensemble_cv == 2
     X, y = _sequence_windows()
