@@ -109,7 +109,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Fit one clone of ``estimator`` per fold.
 
         Parameters
@@ -122,6 +122,10 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             Passed on to each fold model's ``fit`` (its training part), which
             must take ``sample_weight``. The held-out part validates
             unweighted.
+        groups : array-like of shape (n_samples,), default=None
+            Group of each sample (e.g. the subject who wore the sensor),
+            passed to the splitter's ``split``: with
+            ``cv=GroupKFold(...)`` every fold holds out whole subjects.
 
         Returns
         -------
@@ -129,10 +133,10 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             A fit that raises leaves the ensemble unfitted (never with the
             fold models of a half-finished fit).
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(X, y, sample_weight, groups)
 
     @unfitted_on_error
-    def _fit(self, X, y, sample_weight):
+    def _fit(self, X, y, sample_weight, groups):
         self._validate_params()
         if sample_weight is not None:
             if not _fit_takes(self.estimator, "sample_weight"):
@@ -156,12 +160,23 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             )
         X, y = indexable(X, column_or_1d(y, warn=True))
         check_same_length(X, y, names=("X", "y"))
+        if groups is not None:
+            groups = column_or_1d(groups)
+            check_same_length(X, groups, names=("X", "groups"))
         check_classification_targets(y)
         cv = self.cv
         if isinstance(cv, int):
             cv = StratifiedKFold(cv, shuffle=True, random_state=self.random_state)
         cv = check_cv(cv, y, classifier=True)
-        splits = list(cv.split(X, y))
+        try:
+            splits = list(cv.split(X, y, groups))
+        except ValueError as exc:
+            if groups is None and "groups" in str(exc):
+                raise ValueError(
+                    f"{exc} Pass the group of each sample: "
+                    "FoldEnsembleClassifier(...).fit(X, y, groups=...)."
+                ) from exc
+            raise
         estimators = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_fold)(
                 self.estimator,

@@ -83,3 +83,24 @@ def test_errors():
         )
     with pytest.raises(ValueError, match=r"(?i)inconsistent"):
         FoldEnsembleClassifier(LogisticRegression()).fit(X[:, :, 0], y[:-1])
+
+
+def test_groups_keep_each_subject_in_one_fold():
+    from sklearn.model_selection import GroupKFold
+
+    X, y = load_iris(return_X_y=True)
+    subject = np.arange(len(y)) % 5  # five "subjects", each with every class
+    ens = FoldEnsembleClassifier(LogisticRegression(max_iter=500), cv=GroupKFold(5))
+    ens.fit(X, y, groups=subject)
+    for est, (train, _) in zip(
+        ens.estimators_, GroupKFold(5).split(X, y, groups=subject)
+    ):
+        ref = LogisticRegression(max_iter=500).fit(X[train], y[train])
+        np.testing.assert_allclose(est.coef_, ref.coef_)
+        assert len(np.unique(subject[train])) == 4  # one subject held out
+    with pytest.raises(ValueError, match=r"fit\(X, y, groups=\.\.\.\)"):
+        FoldEnsembleClassifier(LogisticRegression(), cv=GroupKFold(5)).fit(X, y)
+    with pytest.raises(ValueError, match="groups"):
+        FoldEnsembleClassifier(LogisticRegression(), cv=GroupKFold(5)).fit(
+            X, y, groups=subject[:-1]
+        )
