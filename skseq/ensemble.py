@@ -21,7 +21,7 @@ from sklearn.utils.validation import (
 )
 
 from skseq.base import check_sample_weight, unfitted_on_error
-from skseq.utils.validation import check_same_length
+from skseq.utils.validation import check_same_length, split_with_groups
 
 __all__ = ["FoldEnsembleClassifier"]
 
@@ -168,15 +168,14 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         if isinstance(cv, int):
             cv = StratifiedKFold(cv, shuffle=True, random_state=self.random_state)
         cv = check_cv(cv, y, classifier=True)
-        try:
-            splits = list(cv.split(X, y, groups))
-        except ValueError as exc:
-            if groups is None and "groups" in str(exc):
-                raise ValueError(
-                    f"{exc} Pass the group of each sample: "
-                    "FoldEnsembleClassifier(...).fit(X, y, groups=...)."
-                ) from exc
-            raise
+        splits = split_with_groups(
+            cv,
+            X,
+            y,
+            groups,
+            "Pass the group of each sample: "
+            "FoldEnsembleClassifier(...).fit(X, y, groups=...).",
+        )
         estimators = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_fold)(
                 self.estimator,

@@ -28,7 +28,7 @@ from skseq.modules.losses import LogCoshL1Loss
 from skseq.modules.tiling import rainnet_halo
 from skseq.modules.unet import RainNet, RecursiveNowcastNet
 from skseq.utils._lazy import LazyFrames
-from skseq.utils.validation import check_positive_int
+from skseq.utils.validation import check_positive_int, split_with_groups
 
 if TYPE_CHECKING:  # only for the annotation; accelerate is optional
     import accelerate
@@ -782,16 +782,15 @@ class UNetNowcaster(BaseFrameRegressor):
                 "object with a split method) or an iterable of (train, held_out) "
                 f"index arrays; got {cv!r}."
             )
-        try:
-            splits = list(splitter.split(X, y, groups))
-        except ValueError as exc:
-            if groups is None and "groups" in str(exc):
-                raise ValueError(
-                    f"{exc} The splitter {cv!r} needs the group of each window: "
-                    "call calibrate_ensemble(X, y, cv=..., groups=...) (fit cannot "
-                    "take groups: fit with ensemble_cv=None, then calibrate)."
-                ) from exc
-            raise
+        splits = split_with_groups(
+            splitter,
+            X,
+            y,
+            groups,
+            f"The splitter {cv!r} needs the group of each window: call "
+            "calibrate_ensemble(X, y, cv=..., groups=...) (fit cannot take groups: "
+            "fit with ensemble_cv=None, then calibrate).",
+        )
         for train, held_out in splits:
             if len(train) == 0 or len(held_out) == 0:
                 raise ValueError(

@@ -395,3 +395,19 @@ def check_positive_int(value, name: str, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
     return int(value)
+
+
+def split_with_groups(cv, X, y, groups, how: str) -> list:
+    """``list(cv.split(X, y, groups))``, saying how to give missing groups.
+
+    A splitter that needs groups (``GroupKFold``, ...) raises scikit-learn's
+    "The 'groups' parameter should not be None" when ``groups`` is None;
+    that error is raised again with ``how`` (where the caller takes the
+    groups) appended.
+    """
+    try:
+        return list(cv.split(X, y, groups))
+    except ValueError as exc:
+        if groups is None and "groups" in str(exc):
+            raise ValueError(f"{exc} {how}") from exc
+        raise

@@ -10,6 +10,7 @@ from skseq.utils.validation import (
     check_positive_int,
     check_same_length,
     check_sequences,
+    split_with_groups,
     to_numeric_array,
 )
 
@@ -118,3 +119,15 @@ def test_pandas_nullable_and_torch_input():
     assert to_numeric_array(t.to(torch.bfloat16)).dtype == np.float32
     with pytest.raises(TypeError, match="bool"):
         to_numeric_array(torch.ones(2, dtype=torch.bool))
+
+
+def test_split_with_groups_passes_groups_and_says_how_to_give_them():
+    from sklearn.model_selection import GroupKFold, KFold
+
+    X, y = np.zeros((6, 2)), np.arange(6) % 2
+    groups = np.array([0, 0, 1, 1, 2, 2])
+    splits = split_with_groups(GroupKFold(3), X, y, groups, "unused")
+    assert sorted(tuple(held) for _, held in splits) == [(0, 1), (2, 3), (4, 5)]
+    assert len(split_with_groups(KFold(2), X, y, None, "unused")) == 2
+    with pytest.raises(ValueError, match=r"should not be None\. Give them so"):
+        split_with_groups(GroupKFold(3), X, y, None, "Give them so.")
