@@ -676,8 +676,9 @@ class UNetNowcaster(BaseFrameRegressor):
           :func:`skseq.preprocessing.sliding_windows` makes them). A splitter
           (an object with ``split(X, y, groups)``, e.g. ``GroupKFold`` with
           the day of each window as ``groups``) or an iterable of
-          ``(train, held_out)`` index arrays is used as given. ``cv=2`` costs about one more fit (two networks on
-          half the windows each) and on the same benchmark brought the
+          ``(train, held_out)`` index arrays is used as given. ``cv=2``
+          costs about one more fit (two networks on half the windows each)
+          and on the same benchmark brought the
           spread/skill ratio of the training-window calibration to
           0.77-0.95 (0), 0.90-1.00 (1) and 0.80-1.05 (2)
           (docs/benchmarks.rst); it is what ``fit`` does by default.
