@@ -36,6 +36,13 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
     integrated channel has its per-sequence linear trend removed
     (:func:`scipy.signal.detrend`) after every integration.
 
+    Variable-length sequences: pad shorter sequences at the END with rows of
+    NaN, as the sequence classifiers take them. Each sequence's blocks are
+    computed on its valid steps only (derivatives, integrals and trends end
+    where it ends) and its padding rows stay NaN in every output channel, so
+    the output goes on to a classifier as padded as it came in. NaN anywhere
+    else is an error.
+
     Parameters
     ----------
     derivative_orders : tuple of int, default=(1,)
@@ -119,10 +126,43 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         self._check_params()
         ndim = input_ndim(X)
         X = validate_data(
-            self, X, reset=True, min_length=self._min_timesteps(), dtype=_FLOAT_DTYPES
+            self,
+            X,
+            reset=True,
+            min_length=self._min_timesteps(),
+            dtype=_FLOAT_DTYPES,
+            allow_nan=True,
         )
+        self._valid_lengths(X)
         self.input_ndim_ = 2 if ndim == 2 else 3
         return self
+
+    def _valid_lengths(self, X: np.ndarray) -> np.ndarray | None:
+        """Steps before each sequence's trailing NaN rows (None: no padding).
+
+        Raises for NaN that is not padding and for sequences too short for
+        the derivatives.
+        """
+        nan = np.isnan(X)
+        if not nan.any():
+            return None
+        padding = nan.all(axis=2)
+        lengths = X.shape[1] - np.argmin(padding[:, ::-1], axis=1)
+        lengths[padding.all(axis=1)] = 0
+        inside = np.arange(X.shape[1])[None, :] < lengths[:, None]
+        if (nan & inside[:, :, None]).any():
+            raise ValueError(
+                "X contains NaN inside a sequence. NaN is accepted only as padding: "
+                "whole rows of NaN at the end of a shorter sequence."
+            )
+        short = lengths < self._min_timesteps()
+        if short.any():
+            raise ValueError(
+                f"Sequence {int(np.flatnonzero(short)[0])} has {int(lengths[short][0])} "
+                f"steps before its NaN padding; at least {self._min_timesteps()} "
+                "are needed for the derivatives."
+            )
+        return lengths
 
     def _blocks(self) -> list[tuple[str, int]]:
         blocks = [("", 0)] if self.keep_original else []
@@ -146,7 +186,23 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         """
         check_is_fitted(self)
         was_2d = input_ndim(X) == 2
-        X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES)
+        X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES, allow_nan=True)
+        lengths = self._valid_lengths(X)
+        if lengths is None:
+            out = self._stack(X)
+        else:  # each length on its valid steps, padding left NaN
+            out = [np.full_like(X, np.nan) for _ in range(len(self._blocks()))]
+            for length in np.unique(lengths):
+                rows = np.flatnonzero(lengths == length)
+                for block, part in zip(out, self._stack(X[rows, :length])):
+                    block[rows, :length] = part
+        result = np.concatenate(out, axis=2)
+        if was_2d:
+            return np.ascontiguousarray(np.concatenate(out, axis=1)[:, :, 0])
+        return result
+
+    def _stack(self, X: np.ndarray) -> list[np.ndarray]:
+        """The blocks of unpadded sequences ``X (n, T, C)``, each ``(n, T, C)``."""
         out = []
         for kind, order in self._blocks():
             block = X
@@ -158,10 +214,7 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
                     if self.detrend_integrals and block.shape[1] > 1:
                         block = detrend(block, axis=1, type="linear")
             out.append(block.astype(X.dtype, copy=False))
-        result = np.concatenate(out, axis=2)
-        if was_2d:
-            return np.ascontiguousarray(np.concatenate(out, axis=1)[:, :, 0])
-        return result
+        return out
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Output channel names: ``ch0``, ``d1_ch0``, ``i1_ch0`` ...

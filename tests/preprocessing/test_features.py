@@ -66,3 +66,59 @@ def test_shape_contract_and_finite(X):
     out = DerivativeIntegralFeatures().fit_transform(X)
     assert out.shape == (*X.shape[:2], 3 * X.shape[2])
     assert np.isfinite(out).all()
+
+
+def test_nan_padded_sequences_are_transformed_on_their_valid_steps():
+    rng = np.random.default_rng(0)
+    lengths = [40, 25, 40, 7]
+    X = np.full((4, 40, 3), np.nan)
+    for i, n in enumerate(lengths):
+        X[i, :n] = rng.normal(size=(n, 3))
+    t = DerivativeIntegralFeatures(derivative_orders=(1, 2), integral_orders=(1,))
+    out = t.fit_transform(X)
+    assert out.shape == (4, 40, 12)
+    for i, n in enumerate(lengths):
+        # the blocks of the sequence alone; its padding rows NaN throughout
+        own = DerivativeIntegralFeatures(
+            derivative_orders=(1, 2), integral_orders=(1,)
+        ).fit_transform(X[i : i + 1, :n])
+        np.testing.assert_allclose(out[i, :n], own[0], atol=1e-12)
+        assert np.isnan(out[i, n:]).all()
+
+
+def test_nan_that_is_not_padding_is_refused():
+    X = np.random.default_rng(0).normal(size=(3, 20, 2))
+    inside = X.copy()
+    inside[1, 5, 0] = np.nan
+    with pytest.raises(ValueError, match="inside a sequence"):
+        DerivativeIntegralFeatures().fit(inside)
+    gap = X.copy()
+    gap[1, 5] = np.nan  # a whole row, but not at the end
+    with pytest.raises(ValueError, match="inside a sequence"):
+        DerivativeIntegralFeatures().fit(X).transform(gap)
+    short = X.copy()
+    short[2, 1:] = np.nan  # one step left: no derivative
+    with pytest.raises(ValueError, match="at least 2"):
+        DerivativeIntegralFeatures().fit(short)
+    with pytest.raises(ValueError, match=r"inf"):
+        DerivativeIntegralFeatures().fit(np.where(np.isnan(short), np.inf, short))
+
+
+def test_padded_pipeline_into_the_conv1d_classifier():
+    from sklearn.pipeline import make_pipeline
+
+    from skseq import Conv1DActivityClassifier
+
+    rng = np.random.default_rng(0)
+    y = np.arange(16) % 2
+    X = rng.normal(size=(16, 30, 2))
+    X[y == 1, :, 0] += 1.0
+    X[::3, 20:] = np.nan  # every third sequence 20 steps long
+    pipe = make_pipeline(
+        DerivativeIntegralFeatures(),
+        Conv1DActivityClassifier(
+            channels=(4,), kernel_size=3, head_units=4, max_epochs=2, random_state=0
+        ),
+    ).fit(X, y)
+    proba = pipe.predict_proba(X)
+    assert proba.shape == (16, 2) and np.isfinite(proba).all()
