@@ -12,7 +12,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from skseq.base import ArrayOutputMixin, positive_int_sequence, validate_data
+from skseq.base import (
+    ArrayOutputMixin,
+    positive_int_sequence,
+    unfitted_on_error,
+    validate_data,
+)
 from skseq.utils.validation import input_ndim
 
 __all__ = ["DerivativeIntegralFeatures"]
@@ -108,6 +113,7 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
     def _min_timesteps(self) -> int:
         return 2 if self.derivative_orders else 1
 
+    @unfitted_on_error
     def fit(self, X, y=None):
         """Check parameters and record the input shape.
 
