@@ -36,7 +36,7 @@ from skseq.estimators._base import (
 from skseq.modules.conv1d import _POOLINGS, Conv1DActivityNet
 from skseq.modules.layers import _ACTIVATIONS
 from skseq.modules.recurrent import _HEADS, KeypointLSTMNet
-from skseq.utils.validation import check_same_length
+from skseq.utils.validation import check_same_length, valid_lengths
 
 if TYPE_CHECKING:  # only for the annotation; accelerate is optional
     import accelerate
@@ -763,11 +763,8 @@ def _check_nan(X: np.ndarray, *, allow_missing: bool) -> np.ndarray | None:
     nan_mask = np.isnan(X)
     if not nan_mask.any():
         return None
-    row_nan = nan_mask.all(axis=2)
-    valid = ~row_nan
-    # length: up to the last row that is not entirely NaN
-    lengths = X.shape[1] - np.argmax(valid[:, ::-1], axis=1)
-    if (~valid.any(axis=1)).any():
+    lengths = valid_lengths(X)
+    if (lengths == 0).any():
         raise ValueError(
             "X contains a sequence made only of NaN padding; every sequence needs "
             "at least one timestep of data."
@@ -777,7 +774,7 @@ def _check_nan(X: np.ndarray, *, allow_missing: bool) -> np.ndarray | None:
     if not missing.any():
         return None
     if not allow_missing:
-        if (nan_mask.any(axis=2) & ~row_nan).any():
+        if (nan_mask.any(axis=2) & ~nan_mask.all(axis=2)).any():
             raise ValueError(
                 "X contains NaN in only some channels of a timestep. NaN is accepted "
                 "only as padding: whole rows of NaN at the end of a shorter sequence."

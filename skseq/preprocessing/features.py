@@ -18,7 +18,7 @@ from skseq.base import (
     unfitted_on_error,
     validate_data,
 )
-from skseq.utils.validation import input_ndim
+from skseq.utils.validation import input_ndim, valid_lengths
 
 __all__ = ["DerivativeIntegralFeatures"]
 
@@ -152,9 +152,7 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         nan = np.isnan(X)
         if not nan.any():
             return None
-        padding = nan.all(axis=2)
-        lengths = X.shape[1] - np.argmin(padding[:, ::-1], axis=1)
-        lengths[padding.all(axis=1)] = 0
+        lengths = valid_lengths(X)
         inside = np.arange(X.shape[1])[None, :] < lengths[:, None]
         if (nan & inside[:, :, None]).any():
             raise ValueError(

@@ -411,3 +411,15 @@ def split_with_groups(cv, X, y, groups, how: str) -> list:
         if groups is None and "groups" in str(exc):
             raise ValueError(f"{exc} {how}") from exc
         raise
+
+
+def valid_lengths(X: np.ndarray) -> np.ndarray:
+    """Timesteps of each sequence ``(n, T, C)`` before its NaN padding.
+
+    Padding is the trailing rows whose every channel is NaN; a sequence of
+    padding only has length 0.
+    """
+    row_nan = np.isnan(X).all(axis=2)
+    lengths = X.shape[1] - np.argmin(row_nan[:, ::-1], axis=1)
+    lengths[row_nan.all(axis=1)] = 0
+    return lengths

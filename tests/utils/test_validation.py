@@ -12,6 +12,7 @@ from skseq.utils.validation import (
     check_sequences,
     split_with_groups,
     to_numeric_array,
+    valid_lengths,
 )
 
 
@@ -131,3 +132,11 @@ def test_split_with_groups_passes_groups_and_says_how_to_give_them():
     assert len(split_with_groups(KFold(2), X, y, None, "unused")) == 2
     with pytest.raises(ValueError, match=r"should not be None\. Give them so"):
         split_with_groups(GroupKFold(3), X, y, None, "Give them so.")
+
+
+def test_valid_lengths_counts_the_steps_before_trailing_nan_rows():
+    X = np.zeros((4, 5, 2))
+    X[1, 3:] = np.nan  # padded after 3 steps
+    X[2, 1, 0] = np.nan  # a missing value, not padding
+    X[3] = np.nan  # padding only
+    np.testing.assert_array_equal(valid_lengths(X), [5, 3, 5, 0])
