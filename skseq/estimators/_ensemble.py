@@ -34,10 +34,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from scipy.special import ndtr
-from torch import Tensor
 
 from skseq.estimators._base import evenly_spaced_indices
-from skseq.modules.advection import advect_translation, gaussian_blur
+from skseq.modules.advection import (
+    advect_translation,
+    gaussian_blur,
+    gaussian_kernel,
+)
 
 #: Gaussian smoothing (pixels) of a frame before its intensity bin is read.
 SMOOTHING = 2.0
@@ -58,14 +61,6 @@ SELECTION_VALUES = 2**22
 #: Seed of the calibration's own draws (offsets, selection members): the error
 #: model depends on the calibration windows only.
 CALIBRATION_SEED = 0
-
-
-def _kernel(sigma: float) -> Tensor:
-    """Normalised 1D Gaussian of radius ``ceil(3 sigma)`` (at least 1)."""
-    radius = max(1, int(np.ceil(3 * sigma)))
-    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
-    k = torch.exp(-0.5 * (x / sigma) ** 2)
-    return k / k.sum()
 
 
 def _smooth(frames: np.ndarray, sigma: float) -> np.ndarray:
@@ -89,7 +84,7 @@ def correlated_normal(
     if sigma <= 0.5:
         return rng.standard_normal(shape).astype(np.float32)
     *lead, height, width = shape
-    k = _kernel(sigma)
+    k = gaussian_kernel(sigma)
     r = (len(k) - 1) // 2
     white = rng.standard_normal((*lead, height + 2 * r, width + 2 * r))
     x = torch.from_numpy(white.astype(np.float32)).reshape(

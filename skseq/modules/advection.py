@@ -21,6 +21,19 @@ from torch import Tensor
 __all__ = ["advect_translation", "estimate_translation", "gaussian_blur"]
 
 
+def gaussian_kernel(
+    sigma: float, dtype: torch.dtype = torch.float32, device=None
+) -> Tensor:
+    """Normalised 1D Gaussian of standard deviation ``sigma``.
+
+    Its radius is ``ceil(3 sigma)`` samples, at least 1.
+    """
+    radius = max(1, math.ceil(3 * sigma))
+    t = torch.arange(-radius, radius + 1, dtype=dtype, device=device)
+    kernel = torch.exp(-0.5 * (t / sigma) ** 2)
+    return kernel / kernel.sum()
+
+
 def gaussian_blur(x: Tensor, sigma: float) -> Tensor:
     """Separable Gaussian smoothing of the last two axes (edges replicated).
 
@@ -39,10 +52,8 @@ def gaussian_blur(x: Tensor, sigma: float) -> Tensor:
     shape = x.shape
     height, width = shape[-2:]
     y = x.reshape(-1, 1, height, width)
-    radius = max(1, math.ceil(3 * sigma))
-    t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
-    kernel = torch.exp(-0.5 * (t / sigma) ** 2)
-    kernel = kernel / kernel.sum()
+    kernel = gaussian_kernel(sigma, dtype=x.dtype, device=x.device)
+    radius = (len(kernel) - 1) // 2
     y = F.conv2d(
         F.pad(y, (radius, radius, 0, 0), mode="replicate"), kernel.view(1, 1, 1, -1)
     )
