@@ -13,35 +13,103 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from skseq.base import ArrayOutputMixin, non_negative_int, validate_data
-from skseq.utils.validation import check_same_length, check_sequences, input_ndim
+from skseq.base import (
+    ArrayOutputMixin,
+    non_negative_int,
+    unfitted_on_error,
+    validate_data,
+)
+from skseq.utils.validation import (
+    check_same_length,
+    check_sequences,
+    input_ndim,
+    valid_lengths,
+)
 
 __all__ = ["RollAugmenter", "RollOversampler"]
 
 _FLOAT_DTYPES = [np.float64, np.float32]
 
 
-def _roll_each(X: np.ndarray, shifts: np.ndarray) -> np.ndarray:
-    """Roll ``X[i]`` circularly along time by ``shifts[i]`` (vectorised)."""
+def _roll_each(
+    X: np.ndarray, shifts: np.ndarray, lengths: np.ndarray | None = None
+) -> np.ndarray:
+    """Roll ``X[i]`` circularly along time by ``shifts[i]`` (vectorised).
+
+    With ``lengths``, sequence ``i`` rolls within its first ``lengths[i]``
+    steps and its trailing padding stays where it is.
+    """
     T = X.shape[1]
-    index = (np.arange(T)[None, :] - shifts[:, None]) % T
+    steps = np.arange(T)[None, :]
+    if lengths is None:
+        index = (steps - shifts[:, None]) % T
+    else:
+        period = np.maximum(lengths, 1)[:, None]
+        index = np.where(
+            steps < lengths[:, None], (steps - shifts[:, None]) % period, steps
+        )
     return np.take_along_axis(X, index[:, :, None], axis=1)
 
 
+def _sequence_lengths(X: np.ndarray) -> np.ndarray | None:
+    """Steps before each sequence's trailing all-NaN rows (None: no NaN at all).
+
+    NaN elsewhere (a missing value) rolls with its timestep; a sequence of
+    NaN only is refused.
+    """
+    if not np.isnan(X).any():
+        return None
+    lengths = valid_lengths(X)
+    if (lengths == 0).any():
+        raise ValueError(
+            f"Sequence {int(np.flatnonzero(lengths == 0)[0])} is NaN only; expected "
+            "at least one timestep before its NaN padding."
+        )
+    return lengths
+
+
 def _shift_bounds(min_shift, max_shift, T: int) -> tuple[int, int]:
-    hi = T - 1 if max_shift is None else int(max_shift)
+    """Shift magnitudes ``[lo, hi]`` for sequences of ``T`` timesteps."""
     lo = int(min_shift)
-    if lo < 0 or hi < lo:
+    if lo < 0 or (max_shift is not None and int(max_shift) < lo):
         raise ValueError(
             f"Need 0 <= min_shift <= max_shift; got min_shift={min_shift}, "
             f"max_shift={max_shift}."
         )
-    return lo, min(hi, T - 1) if T > 1 else 0
+    hi = T - 1 if max_shift is None else min(int(max_shift), T - 1)
+    hi = max(hi, 0)
+    if lo > hi:
+        raise ValueError(
+            f"min_shift={lo} needs sequences of more than {lo} timesteps; got {T}."
+        )
+    return lo, hi
 
 
-def _random_shifts(rng, n: int, lo: int, hi: int) -> np.ndarray:
-    """Shifts of magnitude in [lo, hi], either direction."""
-    magnitude = rng.randint(lo, hi + 1, size=n)
+def _shift_limits(lo: int, hi: int, lengths: np.ndarray | None) -> np.ndarray | None:
+    """Largest shift magnitude of each sequence; None when ``hi`` fits them all.
+
+    A sequence of ``L`` steps before its padding rolls by at most ``L - 1``
+    (a longer roll within its steps repeats a shorter one).
+    """
+    if lengths is None or (lengths > hi).all():
+        return None
+    longest = np.minimum(hi, lengths - 1)
+    too_short = np.flatnonzero(longest < lo)
+    if too_short.size:
+        i = int(too_short[0])
+        raise ValueError(
+            f"min_shift={lo} is too long for sequence {i}: it has {int(lengths[i])} "
+            f"steps before its NaN padding, so shifts of at most {int(longest[i])}."
+        )
+    return longest
+
+
+def _random_shifts(rng, n: int, lo: int, hi: int, longest=None) -> np.ndarray:
+    """Shifts of magnitude in [lo, hi] (or [lo, longest[i]]), either direction."""
+    if longest is None:
+        magnitude = rng.randint(lo, hi + 1, size=n)
+    else:
+        magnitude = lo + np.floor(rng.rand(n) * (longest - lo + 1)).astype(int)
     sign = np.where(rng.rand(n) < 0.5, -1, 1)
     return magnitude * sign
 
@@ -60,12 +128,20 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     Each call of ``fit_transform`` draws new shifts from a generator seeded by
     ``random_state`` at ``fit``, so repeated fits are reproducible.
 
+    Variable-length sequences, padded at the END with rows of NaN (as the
+    sequence classifiers take them): each sequence rolls within its own
+    steps, by at most its length minus one, and its padding stays at the
+    end. Other NaN (a missing value, e.g. a keypoint the pose detector did
+    not find) rolls with its timestep. A sequence of NaN only and infinity
+    are refused.
+
     Parameters
     ----------
     min_shift : int, default=0
         Smallest shift magnitude (0 allows the unshifted sequence).
     max_shift : int or None, default=None
-        None allows any shift up to ``n_timesteps - 1``.
+        None allows any shift up to ``n_timesteps - 1`` (up to each
+        sequence's length minus one for padded sequences).
     random_state : int, RandomState instance or None, default=None
         Seeds the shifts; an int makes ``fit_transform`` reproducible.
 
@@ -89,14 +165,20 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         self.max_shift = max_shift
         self.random_state = random_state
 
-    def _validate(self, X, reset: bool) -> np.ndarray:
+    def _validate(self, X, reset: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """Checked ``X`` and its sequences' lengths (None: no NaN padding)."""
         if reset:
             self._validate_params()
-        X_checked = validate_data(self, X, reset=reset, dtype=_FLOAT_DTYPES)
+        X_checked = validate_data(
+            self, X, reset=reset, dtype=_FLOAT_DTYPES, allow_nan=True
+        )
+        lengths = _sequence_lengths(X_checked)
         if reset:
-            _shift_bounds(self.min_shift, self.max_shift, X_checked.shape[1])
-        return X_checked
+            lo, hi = _shift_bounds(self.min_shift, self.max_shift, X_checked.shape[1])
+            _shift_limits(lo, hi, lengths)
+        return X_checked, lengths
 
+    @unfitted_on_error
     def fit(self, X, y=None):
         """Record the input shape.
 
@@ -115,6 +197,7 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         self._validate(X, reset=True)
         return self
 
+    @unfitted_on_error
     def fit_transform(self, X, y=None, **fit_params) -> np.ndarray:
         """Fit, then return randomly rolled copies of the training sequences.
 
@@ -133,10 +216,11 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
             Each training sequence rolled in time by its random shift.
         """
         ndim = input_ndim(X)
-        X = self._validate(X, reset=True)
+        X, lengths = self._validate(X, reset=True)
         rng = check_random_state(self.random_state)
         lo, hi = _shift_bounds(self.min_shift, self.max_shift, X.shape[1])
-        rolled = _roll_each(X, _random_shifts(rng, len(X), lo, hi))
+        shifts = _random_shifts(rng, len(X), lo, hi, _shift_limits(lo, hi, lengths))
+        rolled = _roll_each(X, shifts, lengths)
         return rolled[:, :, 0] if ndim == 2 else rolled
 
     def transform(self, X) -> np.ndarray:
@@ -154,8 +238,13 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         ndim = input_ndim(X)
-        X = self._validate(X, reset=False)
+        X, _ = self._validate(X, reset=False)
         return X[:, :, 0] if ndim == 2 else X
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # padding and missing values roll
+        return tags
 
 
 class RollOversampler(BaseEstimator):
@@ -167,6 +256,11 @@ class RollOversampler(BaseEstimator):
     imbalanced-learn's sampler API, so the sampler works inside
     ``imblearn.pipeline.Pipeline`` (resampling only training folds) when
     imbalanced-learn is installed; it does not require it.
+
+    NaN-padded variable-length sequences are rolled within their own steps
+    (their padding stays at the end and stays NaN), as by
+    :class:`RollAugmenter`; the noise scale is each channel's standard
+    deviation over the values that are not NaN.
 
     Parameters
     ----------
@@ -293,7 +387,8 @@ class RollOversampler(BaseEstimator):
         """
         self._validate_params()
         ndim = input_ndim(X)
-        X = check_sequences(X, dtype=_FLOAT_DTYPES)
+        X = check_sequences(X, dtype=_FLOAT_DTYPES, allow_nan=True)
+        lengths = _sequence_lengths(X)
         if y is None:
             raise ValueError("RollOversampler requires y to be passed (class labels).")
         y = column_or_1d(y, warn=True)
@@ -303,14 +398,17 @@ class RollOversampler(BaseEstimator):
         labels, counts = np.unique(y, return_counts=True)
         self.sampling_strategy_ = self._targets(labels, counts)
         rng = check_random_state(self.random_state)
-        channel_std = X.std(axis=(0, 1), keepdims=True)
+        channel_std = np.nanstd(X, axis=(0, 1), keepdims=True)
         new_X, new_y = [X], [y]
         for label, n_new in self.sampling_strategy_.items():
             if n_new <= 0:
                 continue
             members = np.flatnonzero(y == label)
             picks = members[rng.randint(0, len(members), size=n_new)]
-            copies = _roll_each(X[picks], _random_shifts(rng, n_new, lo, hi))
+            picked_lengths = None if lengths is None else lengths[picks]
+            limits = _shift_limits(lo, hi, picked_lengths)
+            shifts = _random_shifts(rng, n_new, lo, hi, limits)
+            copies = _roll_each(X[picks], shifts, picked_lengths)
             noise = rng.normal(size=copies.shape) * self.noise_std * channel_std
             new_X.append((copies + noise).astype(X.dtype))
             new_y.append(np.full(n_new, label, dtype=y.dtype))

@@ -120,3 +120,70 @@ def test_inside_imblearn_pipeline():
         RollOversampler(random_state=0), SequenceSummarizer(), LogisticRegression()
     )
     assert pipe.fit(X, y).predict(X).shape == (30,)
+
+
+def _padded(seed=0):
+    """Sequences of 8, 5 and 3 steps NaN-padded to 8, one with a missing value."""
+    X = _X(3, 8, 2, seed)
+    X[1, 5:] = np.nan
+    X[2, 3:] = np.nan
+    X[0, 2, 1] = np.nan  # a missing value, not padding
+    return X
+
+
+def test_padded_sequences_roll_within_their_length():
+    X = _padded()
+    rolled = RollAugmenter(min_shift=1, random_state=0).fit_transform(X)
+    for i, length in enumerate([8, 5, 3]):
+        assert np.isnan(rolled[i, length:]).all()  # padding stays at the end
+        matches = [
+            s
+            for s in range(1, length)
+            if np.allclose(
+                np.roll(X[i, :length], s, axis=0), rolled[i, :length], equal_nan=True
+            )
+        ]
+        assert len(matches) == 1  # a circular shift of its own steps
+    assert np.isnan(rolled[0]).sum() == 1  # the missing value moved with its step
+
+
+def test_unpadded_input_rolls_as_before_padding_was_accepted():
+    X = _X(20, 12)
+    rng = np.random.RandomState(0)  # the draws of the code before padding
+    shifts = rng.randint(0, 12, size=20)
+    signs = np.where(rng.rand(20) < 0.5, -1, 1)
+    expected = np.stack([np.roll(x, s, axis=0) for x, s in zip(X, shifts * signs)])
+    np.testing.assert_array_equal(
+        RollAugmenter(random_state=0).fit_transform(X), expected
+    )
+
+
+def test_padded_input_errors_name_the_sequence():
+    X = _padded()
+    with pytest.raises(ValueError, match="sequence 2: it has 3 steps"):
+        RollAugmenter(min_shift=3).fit(X)
+    aug = RollAugmenter(min_shift=3)
+    with pytest.raises(ValueError, match="min_shift=3 is too long"):
+        aug.fit_transform(X)
+    assert not hasattr(aug, "n_features_in_")  # nothing half-fitted
+    X[1] = np.nan
+    with pytest.raises(ValueError, match="Sequence 1 is NaN only"):
+        RollAugmenter().fit(X)
+    with pytest.raises(ValueError, match="needs sequences of more than 9 timesteps"):
+        RollAugmenter(min_shift=9).fit(_X(T=8))
+    X = _padded()
+    X[0, 0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        RollAugmenter().fit(X)
+
+
+def test_oversampler_keeps_padding_at_the_end():
+    X = _padded()
+    X_res, y_res = RollOversampler(
+        sampling_strategy={1: 6}, random_state=0
+    ).fit_resample(X, [0, 1, 1])
+    for x, label in zip(X_res[3:], y_res[3:]):
+        assert label == 1
+        length = 8 - np.isnan(x).all(axis=1)[::-1].argmin()
+        assert length in (3, 5)  # a copy of sequence 1 or 2, padding kept
+        assert np.isfinite(x[:length]).all() and np.isnan(x[length:]).all()
