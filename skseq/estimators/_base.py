@@ -860,6 +860,18 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         """Validate data against the fitted state (a validation set, or the
         data of a warm-started fit), named ``names`` in error messages."""
 
+    def _resolve_optimizer(self) -> type:
+        """The optimizer class (estimators with ``optimizer="auto"`` resolve it)."""
+        return resolve_optimizer(self.optimizer)
+
+    def _optimizer_choices(self) -> tuple[type, ...]:
+        """Optimizers ``fit`` may use: ``optimizer__`` arguments must suit each."""
+        return (resolve_optimizer(self.optimizer),)
+
+    def _resolve_lr(self) -> float:
+        """The optimizer's learning rate (estimators with ``lr="auto"`` resolve it)."""
+        return float(self.lr)
+
     def _default_callbacks(self) -> list[tuple[str, Callback]]:
         """Callbacks added by the estimator itself (the learning-rate schedule)."""
         if self.lr_schedule == "cosine":
@@ -869,7 +881,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                     FitLRScheduler(
                         policy=torch.optim.lr_scheduler.CosineAnnealingLR,
                         T_max=self.max_epochs_,
-                        eta_min=self.lr / 100,
+                        eta_min=self._resolve_lr() / 100,
                     ),
                 )
             ]
@@ -1134,14 +1146,16 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                 raise ValueError(
                     "criterion__weight cannot be passed through: use class_weight=."
                 )
-        optimizer = resolve_optimizer(self.optimizer)
-        targets = {
-            "optimizer__": (optimizer, "the optimizer"),
-            "iterator_train__": (DataLoader, "torch's DataLoader"),
-            "iterator_valid__": (DataLoader, "torch's DataLoader"),
-            "compile__": (torch.compile, "torch.compile"),
-        }
-        for prefix, (target, what) in targets.items():
+        targets = [
+            *[
+                ("optimizer__", opt, "the optimizer")
+                for opt in self._optimizer_choices()
+            ],
+            ("iterator_train__", DataLoader, "torch's DataLoader"),
+            ("iterator_valid__", DataLoader, "torch's DataLoader"),
+            ("compile__", torch.compile, "torch.compile"),
+        ]
+        for prefix, target, what in targets:
             accepted = inspect.signature(target).parameters
             if any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
                 continue  # takes any keyword
@@ -1184,8 +1198,8 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         net = net_class(
             module=self._build_module(),
             criterion=criterion,
-            optimizer=resolve_optimizer(self.optimizer),
-            lr=float(self.lr),
+            optimizer=self._resolve_optimizer(),
+            lr=self._resolve_lr(),
             max_epochs=self.max_epochs_,
             batch_size=int(self.batch_size),
             train_split=train_split,
@@ -1247,7 +1261,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             if k.startswith("optimizer__")
         }
         net.set_params(
-            lr=float(self.lr),
+            lr=self._resolve_lr(),
             optimizer__weight_decay=float(self.weight_decay),
             **optimizer_params,
         )

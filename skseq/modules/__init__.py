@@ -5,7 +5,11 @@ from skseq.modules.advection import (
     estimate_translation,
     gaussian_blur,
 )
-from skseq.modules.conv1d import Conv1DActivityNet, ResidualConv1dBlock
+from skseq.modules.conv1d import (
+    Conv1DActivityNet,
+    Conv1DEncoder,
+    ResidualConv1dBlock,
+)
 from skseq.modules.convlstm import (
     ConvLSTM,
     ConvLSTMCell,
@@ -28,6 +32,7 @@ from skseq.modules.unet import RainNet, RecursiveNowcastNet
 __all__ = [
     "BatchNorm1dAnyBatch",
     "Conv1DActivityNet",
+    "Conv1DEncoder",
     "ConvLSTM",
     "ConvLSTMCell",
     "ConvLSTMSeq2Seq",

@@ -14,7 +14,7 @@ from skseq.modules.layers import (
     get_activation,
 )
 
-__all__ = ["Conv1DActivityNet", "ResidualConv1dBlock"]
+__all__ = ["Conv1DActivityNet", "Conv1DEncoder", "ResidualConv1dBlock"]
 
 
 class ResidualConv1dBlock(nn.Module):
@@ -118,12 +118,127 @@ def _masked_downsample(x: Tensor, mask: Tensor, factor: int) -> tuple[Tensor, Te
     return torch.nan_to_num(summary, posinf=0.0, neginf=0.0) * mask, mask
 
 
+class Conv1DEncoder(nn.Module):
+    """Residual Conv1D feature extractor of ``(N, T, C)`` sequences.
+
+    Optional first differences -> optional downsampling stem -> residual
+    blocks, each halving the time axis: the features that
+    :class:`Conv1DActivityNet` pools over time and that
+    :class:`~skseq.modules.KeypointLSTMNet` (``front_end="conv"``) reads
+    step by step.
+
+    Variable-length input: rows that are entirely NaN are padding (pad
+    shorter sequences at the end). Padding is masked: it is zeroed after each
+    convolution and never wins a max pooling, so the features of valid steps
+    do not depend on it (in evaluation mode). Sequences shorter than
+    ``2 ** len(channels)`` are padded the same way inside the network.
+
+    Parameters
+    ----------
+    n_channels : int
+        Input channels ``C``.
+    channels : tuple of int, default=(32, 64, 64)
+        Output channels of each block (one block per entry).
+    kernel_size : int, default=9
+    activation : str, default="elu"
+    dropout : float, default=0.1
+        Spatial dropout after each block.
+    differences : bool, default=False
+        Append the first differences of every channel (``x[t] - x[t-1]``,
+        zero at the first step) as extra input channels.
+    downsample : int, default=1
+        Stem that shortens the sequence ``downsample`` times before the
+        blocks, keeping the mean, maximum and minimum of each window of
+        ``downsample`` steps (3 channels per input channel). 1 is no stem.
+
+    Attributes
+    ----------
+    out_channels : int
+        Feature channels of the output (``channels[-1]``).
+    min_timesteps : int
+        Steps the blocks need (``2 ** len(channels)``); shorter input is
+        padded inside.
+
+    Shape
+    -----
+    - Input: ``(N, T, C)``, any ``T >= 1``; NaN rows are padding.
+    - Output: features ``(N, channels[-1], T')`` with
+      ``T' = max(ceil(T / downsample), 2 ** len(channels)) // 2 ** len(channels)``,
+      and the mask ``(N, 1, T')`` of steps that hold valid input (None when
+      no step is padded).
+    """
+
+    def __init__(
+        self,
+        n_channels: int,
+        channels: tuple[int, ...] = (32, 64, 64),
+        kernel_size: int = 9,
+        activation: str = "elu",
+        dropout: float = 0.1,
+        differences: bool = False,
+        downsample: int = 1,
+    ):
+        super().__init__()
+        if len(channels) < 1:
+            raise ValueError("channels needs at least one block.")
+        if downsample < 1:
+            raise ValueError(f"downsample must be >= 1; got {downsample}.")
+        self.differences = differences
+        self.downsample = downsample
+        cin = n_channels * (2 if differences else 1) * (3 if downsample > 1 else 1)
+        blocks = []
+        for cout in channels:
+            blocks.append(
+                ResidualConv1dBlock(cin, cout, kernel_size, activation, dropout)
+            )
+            cin = cout
+        self.blocks = nn.Sequential(*blocks)
+        self.out_channels = cin
+        self.min_timesteps = 2 ** len(channels)
+
+    def output_length(self, n_timesteps: int) -> int:
+        """Steps ``T'`` of the features of a sequence of ``n_timesteps``."""
+        steps = max(-(-n_timesteps // self.downsample), self.min_timesteps)
+        return steps // self.min_timesteps
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
+        if self.differences:
+            # padding rows stay all-NaN: a difference with a NaN step is NaN
+            x = torch.cat([x, torch.diff(x, dim=1, prepend=x[:, :1])], dim=2)
+        valid = ~torch.isnan(x).all(dim=2, keepdim=True)  # (N, T, 1)
+        h = torch.nan_to_num(x, nan=0.0).transpose(1, 2)  # (N, C, T)
+        mask = valid.transpose(1, 2).to(h.dtype)  # (N, 1, T)
+        if self.downsample > 1:
+            # padded rows are all-NaN, so nan_to_num already zeroed them
+            h, mask = _masked_downsample(h, mask, self.downsample)
+        short = self.min_timesteps - h.shape[2]
+        if short > 0:
+            h = F.pad(h, (0, short))
+            mask = F.pad(mask, (0, short))
+        # torch.export (ONNX) cannot branch on data: an exported graph always
+        # takes the masked path, which equals the unmasked one up to rounding
+        # when nothing is padded, so the graph also handles NaN padding.
+        if not torch.compiler.is_exporting() and bool(mask.all()):
+            return self.blocks(h), None
+        for block in self.blocks:
+            h, mask = block(h, mask)
+        return h, mask
+
+
+def _rename_unencoded_blocks(state_dict, prefix, *args) -> None:
+    """Load weights saved before the blocks moved into ``encoder`` (skseq 0.1)."""
+    for key in [k for k in state_dict if k.startswith(prefix + "blocks.")]:
+        new_key = prefix + "encoder." + key[len(prefix) :]
+        state_dict[new_key] = state_dict.pop(key)
+
+
 class Conv1DActivityNet(nn.Module):
     """Residual Conv1D classifier of ``(N, T, C)`` sequences.
 
-    Optional random roll and crop (training only) -> optional first differences ->
-    optional downsampling stem -> residual blocks -> global pooling over time
-    -> Linear -> BatchNorm -> activation -> Dropout -> Linear. Returns logits.
+    Optional random roll and crop (training only) -> :class:`Conv1DEncoder`
+    (optional first differences -> optional downsampling stem -> residual
+    blocks) -> global pooling over time -> Linear -> BatchNorm -> activation
+    -> Dropout -> Linear. Returns logits.
 
     Variable-length input: rows that are entirely NaN are padding (pad
     shorter sequences at the end). Padding is masked: it is zeroed after each
@@ -190,34 +305,44 @@ class Conv1DActivityNet(nn.Module):
         crop_fraction: float = 1.0,
     ):
         super().__init__()
-        if len(channels) < 1:
-            raise ValueError("channels needs at least one block.")
-        if downsample < 1:
-            raise ValueError(f"downsample must be >= 1; got {downsample}.")
         if pooling not in _POOLINGS:
             raise ValueError(f"pooling must be one of {_POOLINGS}; got {pooling!r}.")
-        self.differences = differences
-        self.downsample = downsample
         self.pooling = pooling
         self.roll = RandomRoll(max_roll, dim=1) if roll_augment else nn.Identity()
         self.crop = RandomCrop(crop_fraction) if crop_fraction < 1 else nn.Identity()
-        cin = n_channels * (2 if differences else 1) * (3 if downsample > 1 else 1)
-        blocks = []
-        for cout in channels:
-            blocks.append(
-                ResidualConv1dBlock(cin, cout, kernel_size, activation, dropout)
-            )
-            cin = cout
-        self.blocks = nn.Sequential(*blocks)
+        self.encoder = Conv1DEncoder(
+            n_channels,
+            channels,
+            kernel_size,
+            activation,
+            dropout,
+            differences=differences,
+            downsample=downsample,
+        )
         n_pooled = 2 if pooling == "avgmax" else 1
         self.head = nn.Sequential(
-            nn.Linear(n_pooled * cin, head_units),
+            nn.Linear(n_pooled * self.encoder.out_channels, head_units),
             BatchNorm1dAnyBatch(head_units),
             get_activation(activation),
             nn.Dropout(head_dropout),
             nn.Linear(head_units, n_classes),
         )
-        self.min_timesteps = 2 ** len(channels)
+        self._register_load_state_dict_pre_hook(_rename_unencoded_blocks)
+
+    @property
+    def differences(self) -> bool:
+        """Whether the encoder appends first differences."""
+        return self.encoder.differences
+
+    @property
+    def downsample(self) -> int:
+        """Factor of the encoder's downsampling stem."""
+        return self.encoder.downsample
+
+    @property
+    def min_timesteps(self) -> int:
+        """Steps the residual blocks need; shorter input is padded inside."""
+        return self.encoder.min_timesteps
 
     def _global_pool(self, h: Tensor, mask: Tensor | None) -> Tensor:
         """``(N, C, T)`` features -> ``(N, C)`` or ``(N, 2C)`` over valid steps."""
@@ -233,25 +358,5 @@ class Conv1DActivityNet(nn.Module):
         return torch.cat([mean, torch.nan_to_num(high, neginf=0.0)], dim=1)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = self.crop(self.roll(x))
-        if self.differences:
-            # padding rows stay all-NaN: a difference with a NaN step is NaN
-            x = torch.cat([x, torch.diff(x, dim=1, prepend=x[:, :1])], dim=2)
-        valid = ~torch.isnan(x).all(dim=2, keepdim=True)  # (N, T, 1)
-        h = torch.nan_to_num(x, nan=0.0).transpose(1, 2)  # (N, C, T)
-        mask = valid.transpose(1, 2).to(h.dtype)  # (N, 1, T)
-        if self.downsample > 1:
-            # padded rows are all-NaN, so nan_to_num already zeroed them
-            h, mask = _masked_downsample(h, mask, self.downsample)
-        short = self.min_timesteps - h.shape[2]
-        if short > 0:
-            h = F.pad(h, (0, short))
-            mask = F.pad(mask, (0, short))
-        # torch.export (ONNX) cannot branch on data: an exported graph always
-        # takes the masked path, which equals the unmasked one up to rounding
-        # when nothing is padded, so the graph also handles NaN padding.
-        if not torch.compiler.is_exporting() and bool(mask.all()):
-            return self.head(self._global_pool(self.blocks(h), None))
-        for block in self.blocks:
-            h, mask = block(h, mask)
+        h, mask = self.encoder(self.crop(self.roll(x)))
         return self.head(self._global_pool(h, mask))

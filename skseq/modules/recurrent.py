@@ -1,4 +1,4 @@
-"""Stacked LSTM over pose-keypoint sequences."""
+"""Stacked LSTM over pose-keypoint and other multichannel sequences."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from skseq.modules.conv1d import Conv1DEncoder
+from skseq.modules.layers import BatchNorm1dAnyBatch, get_activation
+
 __all__ = ["KeypointLSTMNet"]
 
-_HEADS = ("flatten", "mean", "max", "last")
+_HEADS = ("flatten", "mean", "max", "meanmax", "last")
+_FRONT_ENDS = (None, "conv")
 
 
 class KeypointLSTMNet(nn.Module):
@@ -21,6 +25,16 @@ class KeypointLSTMNet(nn.Module):
     reaches the LSTM; the hidden states of padded steps are zero (what the
     ``"flatten"`` head sees there), pooling heads ignore them and ``"last"``
     takes the last valid step. The state starts at zero for every sequence.
+
+    Convolutional front end (``front_end="conv"``): a
+    :class:`~skseq.modules.conv1d.Conv1DEncoder` (residual Conv1D blocks, each
+    halving the time axis, behind an optional downsampling stem) turns the
+    input into a shorter sequence of local features, which the LSTM reads
+    step by step, as DeepConvLSTM [1]_ reads convolutional features of
+    sensor data; the head is then the Conv1D classifier's (Linear ->
+    BatchNorm -> ELU -> Dropout -> Linear). With ``front_end=None`` the LSTM
+    reads the raw timesteps and the head is Linear -> ReLU -> Dropout ->
+    Linear.
 
     Long sequences: with ``patch_length = p > 1`` the LSTM reads ``p``
     consecutive timesteps at once (each step of the LSTM sees a patch of
@@ -42,10 +56,32 @@ class KeypointLSTMNet(nn.Module):
     bidirectional : bool, default=False
     dropout : float, default=0.0
         Between LSTM layers and before the output layer.
-    head : {"flatten", "mean", "max", "last"}, default="flatten"
+    head : {"flatten", "mean", "max", "meanmax", "last"}, default="flatten"
+        What the head reads: the hidden states of every step concatenated,
+        their mean, maximum or both (over valid steps), or the last valid
+        state.
     head_units : int, default=64
     patch_length : int, default=1
-        Timesteps read by one recurrent step.
+        Steps (timesteps, or front-end steps) read by one recurrent step.
+    front_end : {None, "conv"}, default=None
+        None: the LSTM reads the timesteps; ``"conv"``: it reads the features
+        of a Conv1D encoder.
+    conv_channels : tuple of int, default=(32, 64, 64)
+        With ``front_end="conv"``: output channels of each residual block.
+    kernel_size : int, default=9
+        With ``front_end="conv"``: kernel of the convolutions.
+    conv_dropout : float, default=0.1
+        With ``front_end="conv"``: spatial dropout after each block.
+    differences : bool, default=False
+        With ``front_end="conv"``: first differences as extra input channels.
+    downsample : int, default=1
+        With ``front_end="conv"``: the encoder's stem factor.
+
+    References
+    ----------
+    .. [1] F. J. Ordóñez and D. Roggen, "Deep convolutional and LSTM
+       recurrent neural networks for multimodal wearable activity
+       recognition", Sensors 16(1), 115, 2016.
 
     Shape
     -----
@@ -65,18 +101,43 @@ class KeypointLSTMNet(nn.Module):
         head: str = "flatten",
         head_units: int = 64,
         patch_length: int = 1,
+        front_end: str | None = None,
+        conv_channels: tuple[int, ...] = (32, 64, 64),
+        kernel_size: int = 9,
+        conv_dropout: float = 0.1,
+        differences: bool = False,
+        downsample: int = 1,
     ):
         super().__init__()
         if head not in _HEADS:
             raise ValueError(f"head must be one of {_HEADS}; got {head!r}.")
+        if front_end not in _FRONT_ENDS:
+            raise ValueError(
+                f"front_end must be one of {_FRONT_ENDS}; got {front_end!r}."
+            )
         if patch_length < 1:
             raise ValueError(f"patch_length must be >= 1; got {patch_length}.")
         self.head_mode = head
         self.patch_length = patch_length
         self.n_timesteps = n_timesteps
-        self.n_steps = -(-n_timesteps // patch_length)
+        if front_end == "conv":
+            self.encoder = Conv1DEncoder(
+                n_features,
+                tuple(conv_channels),
+                kernel_size,
+                "elu",
+                conv_dropout,
+                differences=differences,
+                downsample=downsample,
+            )
+            n_inputs = self.encoder.out_channels
+            n_encoded = self.encoder.output_length(n_timesteps)
+        else:
+            self.encoder = None
+            n_inputs, n_encoded = n_features, n_timesteps
+        self.n_steps = -(-n_encoded // patch_length)
         self.lstm = nn.LSTM(
-            n_features * patch_length,
+            n_inputs * patch_length,
             hidden_size,
             num_layers=n_layers,
             batch_first=True,
@@ -84,13 +145,32 @@ class KeypointLSTMNet(nn.Module):
             dropout=dropout if n_layers > 1 else 0.0,
         )
         state_size = hidden_size * (2 if bidirectional else 1)
-        head_in = state_size * self.n_steps if head == "flatten" else state_size
-        self.head = nn.Sequential(
-            nn.Linear(head_in, head_units),
-            nn.ReLU(),
-            nn.Dropout(dropout),
-            nn.Linear(head_units, n_classes),
-        )
+        head_in = {"flatten": state_size * self.n_steps, "meanmax": 2 * state_size}
+        head_in = head_in.get(head, state_size)
+        if self.encoder is None:
+            self.head = nn.Sequential(
+                nn.Linear(head_in, head_units),
+                nn.ReLU(),
+                nn.Dropout(dropout),
+                nn.Linear(head_units, n_classes),
+            )
+        else:
+            self.head = nn.Sequential(
+                nn.Linear(head_in, head_units),
+                BatchNorm1dAnyBatch(head_units),
+                get_activation("elu"),
+                nn.Dropout(dropout),
+                nn.Linear(head_units, n_classes),
+            )
+
+    def _encode(self, x: Tensor) -> Tensor:
+        """``(N, T, F)`` -> the front end's ``(N, T', C)``, padded steps NaN."""
+        if self.encoder is None:
+            return x
+        h, mask = self.encoder(x)
+        if mask is not None:
+            h = h.masked_fill(mask == 0, float("nan"))
+        return h.transpose(1, 2)
 
     def _patches(self, x: Tensor) -> Tensor:
         """``(N, T, F)`` -> ``(N, ceil(T / p), p * F)``, NaN-padded to a multiple."""
@@ -102,7 +182,8 @@ class KeypointLSTMNet(nn.Module):
         return x.reshape(batch, -1, p * n_features)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = self._patches(x)
+        n_timesteps = x.shape[1]
+        x = self._patches(self._encode(x))
         batch, length, _ = x.shape
         valid = ~torch.isnan(x).all(dim=2)  # (N, T)
         lengths = valid.sum(dim=1).clamp(min=1)
@@ -131,7 +212,7 @@ class KeypointLSTMNet(nn.Module):
             if length != self.n_steps:
                 raise ValueError(
                     f"head='flatten' was built for {self.n_timesteps} timesteps; got "
-                    f"{length * self.patch_length}. Pad sequences with NaN rows to "
+                    f"{n_timesteps}. Pad sequences with NaN rows to "
                     "that length."
                 )
             features = states.reshape(batch, -1)
@@ -139,6 +220,10 @@ class KeypointLSTMNet(nn.Module):
             features = (states * mask).sum(dim=1) / lengths[:, None].to(states.dtype)
         elif self.head_mode == "max":
             features = states.masked_fill(~mask, float("-inf")).amax(dim=1)
+        elif self.head_mode == "meanmax":
+            mean = (states * mask).sum(dim=1) / lengths[:, None].to(states.dtype)
+            high = states.masked_fill(~mask, float("-inf")).amax(dim=1)
+            features = torch.cat([mean, high], dim=1)
         else:
             features = states[torch.arange(batch, device=x.device), lengths - 1]
         return self.head(features)

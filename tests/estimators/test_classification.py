@@ -242,8 +242,14 @@ def test_conv1d_trains_on_batches_of_equal_size():
     fitted = Conv1DActivityClassifier(max_epochs=2, random_state=0).fit(X, y)
     batches = fitted.net_.history[-1, "batches", :, "train_batch_size"]
     assert batches == [18, 18]
-    # the recurrent classifier (no BatchNorm) keeps full batches and a remainder
+    # the LSTM evens its batches behind its convolutional front end (BatchNorm)
+    lstm = KeypointLSTMClassifier(front_end="conv", max_epochs=1, random_state=0)
+    lstm.fit(X, y)
+    assert lstm.net_.history[-1, "batches", :, "train_batch_size"] == [18, 18]
+    # and without it (no BatchNorm; the default for 16 steps) keeps full
+    # batches and a remainder
     lstm = KeypointLSTMClassifier(max_epochs=1, random_state=0).fit(X, y)
+    assert lstm.front_end_ is None
     assert lstm.net_.history[-1, "batches", :, "train_batch_size"] == [32, 4]
     # a warm-started fit on more data re-evens its batches
     fitted.set_params(warm_start=True, max_epochs=1).fit(*_toy_sequences(n=40))
@@ -291,6 +297,49 @@ def test_single_class_rejected():
     X, _ = _toy_sequences()
     with pytest.raises(ValueError, match="at least 2 classes"):
         Conv1DActivityClassifier(max_epochs=1).fit(X, np.zeros(len(X)))
+
+
+@pytest.mark.parametrize(
+    ("T", "params", "expected"),
+    [
+        (64, {}, (None, 3, "flatten", "Adam", 5e-3, False)),
+        (65, {}, ("conv", 1, "meanmax", "NAdam", 2e-3, True)),
+        (65, {"front_end": None}, (None, 3, "flatten", "Adam", 5e-3, False)),
+        (16, {"front_end": "conv"}, ("conv", 1, "meanmax", "NAdam", 2e-3, True)),
+        (
+            65,
+            {"n_layers": 2, "head": "last", "optimizer": "sgd", "lr": 0.01},
+            ("conv", 2, "last", "SGD", 0.01, True),
+        ),
+    ],
+)
+def test_lstm_front_end_auto_resolution(T, params, expected):
+    """``"auto"``: the convolutional front end for sequences over 64 steps."""
+    X, y = _toy_sequences(n=12, T=T)
+    clf = KeypointLSTMClassifier(**params, max_epochs=1, random_state=0).fit(X, y)
+    front_end, n_layers, head, optimizer, lr, even = expected
+    assert (clf.front_end_, clf.n_layers_, clf.head_) == (front_end, n_layers, head)
+    assert type(clf.net_.optimizer_).__name__ == optimizer
+    assert clf.net_.optimizer_.param_groups[0]["initial_lr"] == pytest.approx(lr)
+    assert clf._even_batches is even
+    assert (clf.module_.encoder is not None) is (front_end == "conv")
+    assert clf.module_.lstm.num_layers == n_layers
+
+
+def test_lstm_auto_training_parameters_are_checked():
+    X, y = _toy_sequences(n=12)
+    for lr in ("fast", 0.0):
+        with pytest.raises(ValueError, match="'lr' parameter"):
+            KeypointLSTMClassifier(lr=lr, max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="'optimizer' parameter"):
+        KeypointLSTMClassifier(optimizer="fast", max_epochs=1).fit(X, y)
+    # optimizer="auto" may be Adam or NAdam: passed-through arguments must suit both
+    clf = KeypointLSTMClassifier(optimizer__amsgrad=True, max_epochs=1)
+    with pytest.raises(ValueError, match=r"NAdam.*amsgrad"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "net_")
+    fitted = KeypointLSTMClassifier(optimizer__eps=1e-6, max_epochs=1).fit(X, y)
+    assert fitted.net_.optimizer_.param_groups[0]["eps"] == 1e-6
 
 
 def test_nan_padding_variable_length_lstm():

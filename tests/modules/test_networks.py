@@ -6,6 +6,7 @@ from torch import nn
 
 from skseq.modules import (
     Conv1DActivityNet,
+    Conv1DEncoder,
     ConvLSTMCell,
     ConvLSTMSeq2Seq,
     KeypointLSTMNet,
@@ -156,7 +157,7 @@ def test_rainnet_any_size(two_path, upsampling):
     torch.testing.assert_close(net(x), net(x))
 
 
-@pytest.mark.parametrize("head", ["flatten", "mean", "max", "last"])
+@pytest.mark.parametrize("head", ["flatten", "mean", "max", "meanmax", "last"])
 def test_keypoint_lstm_padding_invariance(head):
     torch.manual_seed(0)
     net = KeypointLSTMNet(
@@ -179,6 +180,49 @@ def test_keypoint_lstm_padding_invariance(head):
         short.load_state_dict(net.state_dict())
         torch.testing.assert_close(short.eval()(x[:1, :5]), out[:1])
     torch.testing.assert_close(net(x[1:]), out[1:])  # no state carried across samples
+
+
+def test_conv1d_net_loads_weights_saved_before_the_encoder():
+    net = Conv1DActivityNet(3, 2, channels=(4, 4), kernel_size=3).eval()
+    old_keys = {
+        k.replace("encoder.blocks.", "blocks."): v for k, v in net.state_dict().items()
+    }
+    assert any(k.startswith("blocks.") for k in old_keys)
+    other = Conv1DActivityNet(3, 2, channels=(4, 4), kernel_size=3).eval()
+    other.load_state_dict(old_keys)
+    x = torch.randn(2, 16, 3)
+    torch.testing.assert_close(other(x), net(x))
+
+
+@pytest.mark.parametrize(
+    ("T", "downsample"), [(1, 1), (7, 1), (12, 1), (33, 1), (33, 4)]
+)
+def test_conv1d_encoder_output_length(T, downsample):
+    encoder = Conv1DEncoder(3, (4, 4), kernel_size=3, downsample=downsample).eval()
+    h, mask = encoder(torch.randn(2, T, 3))
+    assert h.shape == (2, 4, encoder.output_length(T))
+    if T // downsample < encoder.min_timesteps:  # padded inside: a mask comes back
+        assert mask.shape == (2, 1, encoder.output_length(T))
+    else:
+        assert mask is None
+
+
+@pytest.mark.parametrize("head", ["meanmax", "last"])
+def test_keypoint_lstm_conv_front_end_ignores_the_amount_of_padding(head):
+    torch.manual_seed(0)
+    kwargs = dict(hidden_size=5, n_layers=1, head=head, front_end="conv")
+    kwargs.update(conv_channels=(4, 4), kernel_size=3, differences=True)
+    net = KeypointLSTMNet(3, 2, n_timesteps=12, **kwargs).eval()
+    longer = KeypointLSTMNet(3, 2, n_timesteps=20, **kwargs).eval()
+    longer.load_state_dict(net.state_dict())
+    assert net.n_steps == 3 and longer.n_steps == 5  # the LSTM reads T // 4 steps
+    x = torch.randn(2, 12, 3)
+    x[0, 9:] = float("nan")
+    out = net(x)
+    assert out.shape == (2, 2) and torch.isfinite(out).all()
+    more_padding = torch.cat([x, torch.full((2, 8, 3), float("nan"))], dim=1)
+    torch.testing.assert_close(longer(more_padding), out)
+    _all_params_get_grad(net.train(), net(x))
 
 
 def _overfit(model, x, y, loss_fn, steps=80, lr=1e-2):
