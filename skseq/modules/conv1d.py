@@ -252,26 +252,15 @@ class Conv1DActivityNet(nn.Module):
     n_channels : int
         Input channels ``C``.
     n_classes : int
-    channels : tuple of int, default=(32, 64, 64)
-        Output channels of each block (one block per entry).
-    kernel_size : int, default=9
-    activation : str, default="elu"
-    dropout : float, default=0.1
-        Spatial dropout after each block.
+    channels, kernel_size, activation, dropout, differences, downsample
+        The encoder's (:class:`Conv1DEncoder`; same defaults). First
+        differences make level changes and switching events direct inputs.
     head_units : int, default=64
     head_dropout : float, default=0.3
     roll_augment : bool, default=False
         Randomly roll each training sequence in time.
     max_roll : int or None, default=None
         Largest roll; None allows any.
-    differences : bool, default=False
-        Append the first differences of every channel (``x[t] - x[t-1]``,
-        zero at the first step) as extra input channels: level changes and
-        switching events become direct inputs.
-    downsample : int, default=1
-        Stem that shortens the sequence ``downsample`` times before the
-        blocks, keeping the mean, maximum and minimum of each window of
-        ``downsample`` steps (3 channels per input channel). 1 is no stem.
     pooling : {"avg", "avgmax"}, default="avg"
         Global pooling over time: the mean of the last block's features, or
         their mean and maximum concatenated (whether a pattern occurs
