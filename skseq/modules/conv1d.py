@@ -118,6 +118,38 @@ def _masked_downsample(x: Tensor, mask: Tensor, factor: int) -> tuple[Tensor, Te
     return torch.nan_to_num(summary, posinf=0.0, neginf=0.0) * mask, mask
 
 
+def _sequence_standardized(x: Tensor, eps: float = 1e-6) -> Tensor:
+    """Each sequence standardised on its own, with its mean and log-std.
+
+    Parameters
+    ----------
+    x : Tensor of shape (N, T, C)
+        Rows of NaN are padding.
+    eps : float, default=1e-6
+        Added to the standard deviation (constant sequences).
+
+    Returns
+    -------
+    Tensor of shape (N, T, 3 * C)
+        ``(x - mean) / (std + eps)`` with each sequence's own mean and
+        standard deviation per channel over its valid steps, then that mean
+        and ``log(std + eps)``, constant over the valid steps (``x`` is
+        ``standardized * (std + eps) + mean``: nothing is lost). Padding rows
+        stay NaN in every channel.
+    """
+    valid = ~torch.isnan(x)
+    count = valid.sum(dim=1, keepdim=True).clamp(min=1)
+    filled = torch.nan_to_num(x, nan=0.0)
+    mean = filled.sum(dim=1, keepdim=True) / count
+    centred = (filled - mean) * valid
+    std = (centred.pow(2).sum(dim=1, keepdim=True) / count).sqrt()
+    standardized = (x - mean) / (std + eps)  # NaN padding stays NaN
+    stats = torch.cat([mean, torch.log(std + eps)], dim=2).expand(-1, x.shape[1], -1)
+    padding = ~valid.any(dim=2, keepdim=True)
+    stats = stats.masked_fill(padding, float("nan"))
+    return torch.cat([standardized, stats], dim=2)
+
+
 class Conv1DEncoder(nn.Module):
     """Residual Conv1D feature extractor of ``(N, T, C)`` sequences.
 
@@ -150,6 +182,12 @@ class Conv1DEncoder(nn.Module):
         Stem that shortens the sequence ``downsample`` times before the
         blocks, keeping the mean, maximum and minimum of each window of
         ``downsample`` steps (3 channels per input channel). 1 is no stem.
+    sequence_scaling : bool, default=False
+        First replace every channel by the sequence standardised with its
+        own mean and standard deviation (over its valid steps), with that
+        mean and log standard deviation as two constant channels (3 channels
+        per input channel): series recorded at very different amplitudes
+        keep their shape visible, and the amplitude stays an input.
 
     Attributes
     ----------
@@ -177,6 +215,7 @@ class Conv1DEncoder(nn.Module):
         dropout: float = 0.1,
         differences: bool = False,
         downsample: int = 1,
+        sequence_scaling: bool = False,
     ):
         super().__init__()
         if len(channels) < 1:
@@ -185,7 +224,9 @@ class Conv1DEncoder(nn.Module):
             raise ValueError(f"downsample must be >= 1; got {downsample}.")
         self.differences = differences
         self.downsample = downsample
-        cin = n_channels * (2 if differences else 1) * (3 if downsample > 1 else 1)
+        self.sequence_scaling = sequence_scaling
+        cin = n_channels * (3 if sequence_scaling else 1)
+        cin *= (2 if differences else 1) * (3 if downsample > 1 else 1)
         blocks = []
         for cout in channels:
             blocks.append(
@@ -202,6 +243,8 @@ class Conv1DEncoder(nn.Module):
         return steps // self.min_timesteps
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
+        if self.sequence_scaling:
+            x = _sequence_standardized(x)
         if self.differences:
             # padding rows stay all-NaN: a difference with a NaN step is NaN
             x = torch.cat([x, torch.diff(x, dim=1, prepend=x[:, :1])], dim=2)
@@ -252,7 +295,7 @@ class Conv1DActivityNet(nn.Module):
     n_channels : int
         Input channels ``C``.
     n_classes : int
-    channels, kernel_size, activation, dropout, differences, downsample
+    channels, kernel_size, activation, dropout, differences, downsample, sequence_scaling
         The encoder's (:class:`Conv1DEncoder`; same defaults). First
         differences make level changes and switching events direct inputs.
     head_units : int, default=64
@@ -292,6 +335,7 @@ class Conv1DActivityNet(nn.Module):
         downsample: int = 1,
         pooling: str = "avg",
         crop_fraction: float = 1.0,
+        sequence_scaling: bool = False,
     ):
         super().__init__()
         if pooling not in _POOLINGS:
@@ -307,6 +351,7 @@ class Conv1DActivityNet(nn.Module):
             dropout,
             differences=differences,
             downsample=downsample,
+            sequence_scaling=sequence_scaling,
         )
         n_pooled = 2 if pooling == "avgmax" else 1
         self.head = nn.Sequential(

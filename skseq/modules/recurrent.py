@@ -76,6 +76,10 @@ class KeypointLSTMNet(nn.Module):
         With ``front_end="conv"``: first differences as extra input channels.
     downsample : int, default=1
         With ``front_end="conv"``: the encoder's stem factor.
+    sequence_scaling : bool, default=False
+        With ``front_end="conv"``: each sequence standardised on its own,
+        with its mean and log standard deviation as channels
+        (:class:`~skseq.modules.conv1d.Conv1DEncoder`).
 
     References
     ----------
@@ -107,6 +111,7 @@ class KeypointLSTMNet(nn.Module):
         conv_dropout: float = 0.1,
         differences: bool = False,
         downsample: int = 1,
+        sequence_scaling: bool = False,
     ):
         super().__init__()
         if head not in _HEADS:
@@ -129,6 +134,7 @@ class KeypointLSTMNet(nn.Module):
                 conv_dropout,
                 differences=differences,
                 downsample=downsample,
+                sequence_scaling=sequence_scaling,
             )
             n_inputs = self.encoder.out_channels
             n_encoded = self.encoder.output_length(n_timesteps)

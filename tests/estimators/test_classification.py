@@ -326,6 +326,42 @@ def test_lstm_front_end_auto_resolution(T, params, expected):
     assert clf.module_.lstm.num_layers == n_layers
 
 
+def test_amplitude_span():
+    from skseq.estimators.classification import amplitude_span
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 30, 2))
+    assert amplitude_span(X) < 3
+    X[:, :, 1] *= np.logspace(-3, 1, 20)[:, None]  # amplitudes over 4 decades
+    assert amplitude_span(X) > 1000
+    X[0, 20:] = np.nan  # padding and constant channels are handled
+    assert np.isfinite(amplitude_span(X))
+    assert amplitude_span(np.ones((5, 4, 1))) == 1.0
+
+
+@pytest.mark.parametrize("Est", [Conv1DActivityClassifier, KeypointLSTMClassifier])
+def test_sequence_scaling_auto_follows_the_spread_of_amplitudes(Est):
+    X, y = _toy_sequences(n=20, T=80)
+    params = dict(max_epochs=1, random_state=0)
+    if Est is KeypointLSTMClassifier:
+        params.update(hidden_size=4)
+    clf = Est(**params).fit(X, y)
+    assert clf.sequence_scaling_ is False
+    first = clf.module_.encoder.blocks[0].conv1[0]
+    X_wide = X * np.logspace(-3, 1, len(X))[:, None, None].astype(X.dtype)
+    wide = Est(**params).fit(X_wide, y)
+    assert wide.sequence_scaling_ is True
+    # 3 channels per input channel enter the blocks (x2 with differences)
+    assert wide.module_.encoder.blocks[0].conv1[0].in_channels == 3 * first.in_channels
+    assert Est(**params, sequence_scaling=True).fit(X, y).sequence_scaling_ is True
+    assert (
+        Est(**params, sequence_scaling=False).fit(X_wide, y).sequence_scaling_ is False
+    )
+    # a warm-started continued fit keeps the network's input channels
+    wide.set_params(warm_start=True).fit(X, y)
+    assert wide.sequence_scaling_ is True
+
+
 def test_lstm_auto_training_parameters_are_checked():
     X, y = _toy_sequences(n=12)
     for lr in ("fast", 0.0):

@@ -194,6 +194,43 @@ def test_conv1d_net_loads_weights_saved_before_the_encoder():
     torch.testing.assert_close(other(x), net(x))
 
 
+def test_sequence_scaling_standardises_each_sequence_and_keeps_its_scale():
+    from skseq.modules.conv1d import _sequence_standardized
+
+    torch.manual_seed(0)
+    x = torch.randn(3, 10, 2)
+    x[1] = 1000.0 * x[1] + 50.0  # the same kind of series at another amplitude
+    x[2, 6:] = float("nan")  # padding
+    out = _sequence_standardized(x)
+    assert out.shape == (3, 10, 6)
+    assert torch.isnan(out[2, 6:]).all() and torch.isfinite(out[2, :6]).all()
+    for i, n in ((0, 10), (1, 10), (2, 6)):
+        z = out[i, :n, :2]
+        torch.testing.assert_close(z.mean(0), torch.zeros(2), atol=1e-4, rtol=0)
+        std = z.std(0, unbiased=False)
+        torch.testing.assert_close(std, torch.ones(2), atol=1e-3, rtol=0)
+        # mean and log-std: constant channels that give x back
+        mean, log_std = out[i, :n, 2:4], out[i, :n, 4:6]
+        assert (mean == mean[0]).all() and (log_std == log_std[0]).all()
+        restored = z * log_std.exp() + mean
+        torch.testing.assert_close(restored, x[i, :n], atol=1e-2, rtol=1e-4)
+    # a sequence scaled up keeps its standardised shape; only log-std moves
+    scaled = _sequence_standardized(x[:1] * 1e4)
+    torch.testing.assert_close(scaled[0, :, :2], out[0, :, :2], atol=1e-4, rtol=0)
+    shift = torch.log(torch.tensor(1e4))
+    torch.testing.assert_close(
+        scaled[0, :, 4:], out[0, :, 4:] + shift, atol=1e-3, rtol=0
+    )
+
+
+def test_conv1d_encoder_with_sequence_scaling_takes_three_channels_per_input():
+    encoder = Conv1DEncoder(2, (4,), kernel_size=3, sequence_scaling=True)
+    assert encoder.blocks[0].conv1[0].in_channels == 6
+    h, mask = encoder(torch.randn(2, 8, 2))
+    assert h.shape == (2, 4, 4) and mask is None
+    _all_params_get_grad(encoder, h)
+
+
 @pytest.mark.parametrize(
     ("T", "downsample"), [(1, 1), (7, 1), (12, 1), (33, 1), (33, 4)]
 )
