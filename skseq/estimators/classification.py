@@ -37,7 +37,7 @@ from skseq.estimators._base import (
     positive_int_sequence,
     resolve_optimizer,
 )
-from skseq.modules.conv1d import _POOLINGS, Conv1DActivityNet
+from skseq.modules.conv1d import _POOLINGS, Conv1DActivityNet, encoded_length
 from skseq.modules.layers import _ACTIVATIONS
 from skseq.modules.recurrent import _HEADS, KeypointLSTMNet
 from skseq.utils.validation import check_same_length, valid_lengths
@@ -96,9 +96,8 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
     _auto_amplitude_span = 100.0
 
     def _resolve_sequence_scaling(self, X: np.ndarray) -> None:
-        """Set ``sequence_scaling_`` (kept by a warm-started continued fit)."""
-        if self.warm_start and hasattr(self, "net_"):
-            return
+        """Set ``sequence_scaling_`` (a continued warm-started fit keeps it: it
+        does not validate its data through ``_validate_fit_data``)."""
         if self.sequence_scaling == "auto":
             span = amplitude_span(X)
             self.sequence_scaling_ = bool(span > self._auto_amplitude_span)
@@ -162,6 +161,10 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         if self.downsample == "auto":
             return max(1, -(-n_timesteps // self._auto_max_length))
         return int(self.downsample)
+
+    def _stem_length(self, n_timesteps: int) -> int:
+        """Steps the Conv1D blocks receive: ``n_timesteps`` after the stem."""
+        return -(-n_timesteps // self._resolve_downsample(n_timesteps))
 
     def _resolve_differences(self) -> bool:
         """First differences for the Conv1D blocks (after ``downsample_``)."""
@@ -499,7 +502,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
 
     def _sample_cost(self, X):
         """Timesteps the blocks see per sequence (after the stem)."""
-        return float(-(-X.shape[1] // self._resolve_downsample(X.shape[1])))
+        return float(self._stem_length(X.shape[1]))
 
     def _build_module(self):
         self.downsample_ = self._resolve_downsample(self.n_timesteps_in_)
@@ -874,9 +877,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         """Steps the LSTM's input has: timesteps, or front-end steps."""
         if self._resolve_front_end() != "conv":
             return n_timesteps
-        steps = -(-n_timesteps // self._resolve_downsample(n_timesteps))
-        depth = 2 ** len(self.conv_channels)
-        return max(steps, depth) // depth
+        return encoded_length(self._stem_length(n_timesteps), len(self.conv_channels))
 
     def _resolve_patch_length(self) -> int:
         if isinstance(self.patch_length, str):  # "auto"
@@ -887,7 +888,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     def _sample_cost(self, X):
         """Timesteps the front end's blocks see, or the recurrent steps."""
         if self._resolve_front_end() == "conv":
-            return float(-(-X.shape[1] // self._resolve_downsample(X.shape[1])))
+            return float(self._stem_length(X.shape[1]))
         return float(-(-X.shape[1] // self._resolve_patch_length()))
 
     def _default_callbacks(self):

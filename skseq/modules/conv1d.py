@@ -150,6 +150,16 @@ def _sequence_standardized(x: Tensor, eps: float = 1e-6) -> Tensor:
     return torch.cat([standardized, stats], dim=2)
 
 
+def encoded_length(n_steps: int, n_blocks: int) -> int:
+    """Steps left by ``n_blocks`` pooling blocks from ``n_steps`` (after the stem).
+
+    Shorter input is padded to the ``2 ** n_blocks`` steps the blocks need;
+    each block halves the time axis (rounding down).
+    """
+    depth = 2**n_blocks
+    return max(n_steps, depth) // depth
+
+
 class Conv1DEncoder(nn.Module):
     """Residual Conv1D feature extractor of ``(N, T, C)`` sequences.
 
@@ -239,8 +249,7 @@ class Conv1DEncoder(nn.Module):
 
     def output_length(self, n_timesteps: int) -> int:
         """Steps ``T'`` of the features of a sequence of ``n_timesteps``."""
-        steps = max(-(-n_timesteps // self.downsample), self.min_timesteps)
-        return steps // self.min_timesteps
+        return encoded_length(-(-n_timesteps // self.downsample), len(self.blocks))
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
         if self.sequence_scaling:
