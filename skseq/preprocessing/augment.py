@@ -172,11 +172,14 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         X_checked = validate_data(
             self, X, reset=reset, dtype=_FLOAT_DTYPES, allow_nan=True
         )
-        lengths = _sequence_lengths(X_checked)
-        if reset:
-            lo, hi = _shift_bounds(self.min_shift, self.max_shift, X_checked.shape[1])
-            _shift_limits(lo, hi, lengths)
-        return X_checked, lengths
+        return X_checked, _sequence_lengths(X_checked)
+
+    def _shift_range(self, X: np.ndarray, lengths: np.ndarray | None) -> tuple:
+        """``(lo, hi, longest)``: shift magnitudes in ``[lo, hi]``, at most
+        ``longest[i]`` for sequence ``i`` (None: ``hi`` for all); raises when
+        the bounds do not fit the sequences."""
+        lo, hi = _shift_bounds(self.min_shift, self.max_shift, X.shape[1])
+        return lo, hi, _shift_limits(lo, hi, lengths)
 
     @unfitted_on_error
     def fit(self, X, y=None):
@@ -194,7 +197,7 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         self : object
             The fitted transformer.
         """
-        self._validate(X, reset=True)
+        self._shift_range(*self._validate(X, reset=True))
         return self
 
     @unfitted_on_error
@@ -217,9 +220,9 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         """
         ndim = input_ndim(X)
         X, lengths = self._validate(X, reset=True)
+        lo, hi, longest = self._shift_range(X, lengths)
         rng = check_random_state(self.random_state)
-        lo, hi = _shift_bounds(self.min_shift, self.max_shift, X.shape[1])
-        shifts = _random_shifts(rng, len(X), lo, hi, _shift_limits(lo, hi, lengths))
+        shifts = _random_shifts(rng, len(X), lo, hi, longest)
         rolled = _roll_each(X, shifts, lengths)
         return rolled[:, :, 0] if ndim == 2 else rolled
 
