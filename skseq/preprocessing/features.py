@@ -200,10 +200,9 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
                 rows = np.flatnonzero(lengths == length)
                 for block, part in zip(out, self._stack(X[rows, :length])):
                     block[rows, :length] = part
-        result = np.concatenate(out, axis=2)
         if was_2d:
             return np.ascontiguousarray(np.concatenate(out, axis=1)[:, :, 0])
-        return result
+        return np.concatenate(out, axis=2)
 
     def _stack(self, X: np.ndarray) -> list[np.ndarray]:
         """The blocks of unpadded sequences ``X (n, T, C)``, each ``(n, T, C)``."""
