@@ -208,9 +208,10 @@ def register_seglearn_watch(
     """Register seglearn's smartwatch exercise set as subject-wise folds.
 
     140 recordings (50 Hz, 947-2618 steps) of a wrist-worn watch's
-    accelerometer and gyroscope (6 channels) while 10 subjects performed 7
-    shoulder physiotherapy exercises, 20 repetitions each (Burns et al. 2018,
-    arXiv:1802.01489), shipped in the seglearn wheel (BSD-3-Clause). Folds of
+    accelerometer and gyroscope (6 channels): 10 subjects performed 7
+    shoulder physiotherapy exercises with each arm, one recording (a set of
+    repetitions) per subject, exercise and arm (Burns et al. 2018,
+    arXiv:1802.01489); shipped in the seglearn wheel (BSD-3-Clause). Folds of
     :class:`~sklearn.model_selection.GroupKFold` over the subjects: no subject
     is in both the training and the test part of a fold.
 

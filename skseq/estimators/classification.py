@@ -364,8 +364,9 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         ``sequence_scaling_``). On PLAID, an unseen UCR set of raw appliance
         currents (span above 10**5), the classifier scored 0.49 without it
         and 0.86 with it; on the skill benchmark's sets (span 1 for the
-        z-normalised ones, 12-56 for BasicMotions) forcing it lowered the
-        mean accuracy (see docs/benchmarks.rst).
+        z-normalised ones, 12-56 for BasicMotions) and on seglearn's
+        smartwatch recordings (span 11) forcing it lowered the mean
+        accuracy (see docs/benchmarks.rst).
     class_weight : "balanced", dict or None, default=None
         Weights of the cross-entropy loss per class, as in scikit-learn.
     scale_input : bool, default=True
