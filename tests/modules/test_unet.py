@@ -103,3 +103,23 @@ def test_invalid_arguments():
     assert two_channels(torch.rand(1, 3, 1, 4, 4), n_steps=1).shape == (1, 1, 2, 4, 4)
     with pytest.raises(ValueError, match="fed back"):
         two_channels(torch.rand(1, 3, 1, 4, 4))
+
+
+@pytest.mark.parametrize("inference", [False, True])
+def test_rainnet_convolves_in_channels_last_on_cpu(inference):
+    """oneDNN's fast layout in training too, not only in inference mode."""
+    net = RainNet(n_in_frames=4, base_channels=4, depth=2).train(not inference)
+    seen = []
+    net.down[0][0].register_forward_pre_hook(
+        lambda module, args: seen.append(
+            args[0].is_contiguous(memory_format=torch.channels_last)
+        )
+    )
+    x = torch.rand(2, 4, 1, 12, 12)
+    if inference:
+        with torch.inference_mode():
+            out = net(x)
+    else:
+        out = net(x)
+        out.sum().backward()  # the layout is differentiable
+    assert seen == [True] and out.shape == (2, 1, 12, 12)
