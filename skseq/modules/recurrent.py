@@ -222,14 +222,14 @@ class KeypointLSTMNet(nn.Module):
                     "that length."
                 )
             features = states.reshape(batch, -1)
-        elif self.head_mode == "mean":
-            features = (states * mask).sum(dim=1) / lengths[:, None].to(states.dtype)
-        elif self.head_mode == "max":
-            features = states.masked_fill(~mask, float("-inf")).amax(dim=1)
-        elif self.head_mode == "meanmax":
-            mean = (states * mask).sum(dim=1) / lengths[:, None].to(states.dtype)
-            high = states.masked_fill(~mask, float("-inf")).amax(dim=1)
-            features = torch.cat([mean, high], dim=1)
+        elif self.head_mode in ("mean", "max", "meanmax"):
+            pooled = []
+            if self.head_mode != "max":
+                total = (states * mask).sum(dim=1)
+                pooled.append(total / lengths[:, None].to(states.dtype))
+            if self.head_mode != "mean":
+                pooled.append(states.masked_fill(~mask, float("-inf")).amax(dim=1))
+            features = torch.cat(pooled, dim=1)
         else:
             features = states[torch.arange(batch, device=x.device), lengths - 1]
         return self.head(features)
