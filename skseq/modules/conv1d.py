@@ -277,6 +277,28 @@ class Conv1DEncoder(nn.Module):
         return h, mask
 
 
+def classifier_head(
+    n_features: int, head_units: int, n_classes: int, activation: str, dropout: float
+) -> nn.Sequential:
+    """Linear -> BatchNorm -> activation -> Dropout -> Linear: features to logits.
+
+    The head of :class:`Conv1DActivityNet` and of
+    :class:`~skseq.modules.KeypointLSTMNet` behind its convolutional front end.
+
+    Shape
+    -----
+    - Input: ``(N, n_features)``.
+    - Output: logits ``(N, n_classes)``.
+    """
+    return nn.Sequential(
+        nn.Linear(n_features, head_units),
+        BatchNorm1dAnyBatch(head_units),
+        get_activation(activation),
+        nn.Dropout(dropout),
+        nn.Linear(head_units, n_classes),
+    )
+
+
 def _rename_unencoded_blocks(state_dict, prefix, *args) -> None:
     """Load weights saved before the blocks moved into ``encoder`` (skseq 0.1)."""
     for key in [k for k in state_dict if k.startswith(prefix + "blocks.")]:
@@ -363,12 +385,12 @@ class Conv1DActivityNet(nn.Module):
             sequence_scaling=sequence_scaling,
         )
         n_pooled = 2 if pooling == "avgmax" else 1
-        self.head = nn.Sequential(
-            nn.Linear(n_pooled * self.encoder.out_channels, head_units),
-            BatchNorm1dAnyBatch(head_units),
-            get_activation(activation),
-            nn.Dropout(head_dropout),
-            nn.Linear(head_units, n_classes),
+        self.head = classifier_head(
+            n_pooled * self.encoder.out_channels,
+            head_units,
+            n_classes,
+            activation,
+            head_dropout,
         )
         self._register_load_state_dict_pre_hook(_rename_unencoded_blocks)
 

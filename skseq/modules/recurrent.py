@@ -7,8 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from skseq.modules.conv1d import Conv1DEncoder
-from skseq.modules.layers import BatchNorm1dAnyBatch, get_activation
+from skseq.modules.conv1d import Conv1DEncoder, classifier_head
 
 __all__ = ["KeypointLSTMNet"]
 
@@ -161,13 +160,7 @@ class KeypointLSTMNet(nn.Module):
                 nn.Linear(head_units, n_classes),
             )
         else:
-            self.head = nn.Sequential(
-                nn.Linear(head_in, head_units),
-                BatchNorm1dAnyBatch(head_units),
-                get_activation("elu"),
-                nn.Dropout(dropout),
-                nn.Linear(head_units, n_classes),
-            )
+            self.head = classifier_head(head_in, head_units, n_classes, "elu", dropout)
 
     def _encode(self, x: Tensor) -> Tensor:
         """``(N, T, F)`` -> the front end's ``(N, T', C)``, padded steps NaN."""
