@@ -57,7 +57,10 @@ class _DerivativeIntegral(nn.Module):
     ``numpy.gradient`` (central differences, one-sided at the ends),
     ``scipy.integrate.cumulative_trapezoid(initial=0)`` and
     ``scipy.signal.detrend(type="linear")``, all along the time axis, in the
-    input's dtype.
+    input's dtype. NaN-padded sequences (rows of NaN at the end) are
+    computed on their valid steps only, their padding left NaN, as the
+    transformer does: one-sided differences at their last valid step and the
+    detrending line fitted to their valid steps.
     """
 
     def __init__(self, blocks: list[tuple[str, int]], dt: float, detrend: bool):
@@ -66,31 +69,44 @@ class _DerivativeIntegral(nn.Module):
         self.dt = float(dt)
         self.detrend = bool(detrend)
 
-    def _gradient(self, x: Tensor) -> Tensor:
-        first = (x[:, 1:2] - x[:, :1]) / self.dt
-        last = (x[:, -1:] - x[:, -2:-1]) / self.dt
-        inner = (x[:, 2:] - x[:, :-2]) / (2 * self.dt)
-        return torch.cat([first, inner, last], dim=1)
+    def _gradient(self, x: Tensor, step: Tensor, length: Tensor) -> Tensor:
+        diff = (x[:, 1:] - x[:, :-1]) / self.dt
+        zero = torch.zeros_like(x[:, :1])
+        forward = torch.cat([diff, zero], dim=1)
+        backward = torch.cat([zero, diff], dim=1)
+        central = torch.cat([zero, (x[:, 2:] - x[:, :-2]) / (2 * self.dt), zero], 1)
+        out = torch.where(step == length - 1, backward, central)
+        return torch.where(step == 0, forward, out)
 
-    def _integral(self, x: Tensor) -> Tensor:
+    def _integral(self, x: Tensor, step: Tensor, length: Tensor) -> Tensor:
         steps = (x[:, 1:] + x[:, :-1]) * (self.dt / 2)
         out = torch.cat([torch.zeros_like(x[:, :1]), torch.cumsum(steps, dim=1)], 1)
-        if self.detrend and x.shape[1] > 1:
-            t = torch.arange(x.shape[1], dtype=x.dtype, device=x.device)
-            t = (t - t.mean())[None, :, None]
-            centred = out - out.mean(dim=1, keepdim=True)
-            slope = (t * centred).sum(dim=1, keepdim=True) / (t * t).sum()
-            out = centred - slope * t
-        return out
+        if not self.detrend or x.shape[1] < 2:
+            return out
+        valid = (step < length).to(x.dtype)
+        t = (step - (length - 1) / 2) * valid  # centred on each sequence's steps
+        centred = (out - (out * valid).sum(dim=1, keepdim=True) / length) * valid
+        spread = (t * t).sum(dim=1, keepdim=True)
+        slope = (t * centred).sum(dim=1, keepdim=True) / torch.where(
+            spread > 0, spread, torch.ones_like(spread)
+        )
+        return centred - slope * t
 
     def forward(self, x: Tensor) -> Tensor:
+        padding = torch.isnan(x).all(dim=2, keepdim=True)  # (N, T, 1)
+        length = (~padding).sum(dim=1, keepdim=True).to(x.dtype)
+        step = torch.arange(x.shape[1], dtype=x.dtype, device=x.device)[None, :, None]
+        x = torch.where(padding, torch.zeros_like(x), x)
         out = []
         for kind, order in self.blocks:
             block = x
             for _ in range(order):
-                block = self._gradient(block) if kind == "d" else self._integral(block)
+                op = self._gradient if kind == "d" else self._integral
+                block = torch.where(padding, torch.zeros_like(block), block)
+                block = op(block, step, length)
             out.append(block)
-        return torch.cat(out, dim=2)
+        out = torch.cat(out, dim=2)
+        return torch.where(padding, torch.full_like(out, float("nan")), out)
 
 
 class _KeypointNormalize(nn.Module):
@@ -257,6 +273,7 @@ class _NowcasterGraph(_ForecasterGraph):
         self.clamp = clamp
         self.n_steps = int(estimator.n_output_frames_)
         self.log_offset = float(estimator.log_offset) if estimator.log_transform else 0
+        self.target_range = estimator.target_range_ if estimator.clip_output else None
 
     def forward(self, x: Tensor) -> Tensor:
         x = self._frames(x)
@@ -266,7 +283,10 @@ class _NowcasterGraph(_ForecasterGraph):
         if self.clamp is not None:
             out = out.clamp(*self.clamp)
         if self.log_offset:
-            out = (torch.exp(out.to(torch.float64)) - self.log_offset).to(torch.float32)
+            out = torch.exp(out.to(torch.float64)) - self.log_offset
+            if self.target_range is not None:
+                out = out.clamp(*self.target_range)
+            out = out.to(torch.float32)
         return _target_layout(out, self.target_ndim)
 
 

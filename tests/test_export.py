@@ -269,6 +269,13 @@ def test_derivative_integral_module_matches_transform():
         module, _ = export_module(pipe, X)
         out = module.transformers[0](torch.as_tensor(X)).numpy()
         np.testing.assert_allclose(out, features.transform(X), rtol=1e-10, atol=1e-10)
+        # NaN-padded sequences: each on its valid steps, the padding left NaN
+        padded = X.copy()
+        padded[0, 25:], padded[2, 4:] = np.nan, np.nan
+        out = module.transformers[0](torch.as_tensor(padded)).numpy()
+        expected = features.transform(padded)
+        np.testing.assert_array_equal(np.isnan(out), np.isnan(expected))
+        np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-10)
 
 
 def _tiny_fitted_classifier(X):

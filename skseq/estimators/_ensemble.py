@@ -95,19 +95,22 @@ def correlated_normal(
 
 
 def lag1_correlation(residuals: np.ndarray) -> float:
-    """Mean lag-1 autocorrelation along the last two axes."""
+    """Mean lag-1 autocorrelation along the last two axes.
+
+    Averaged over the axes that have neighbours: frames one pixel high (or
+    wide) give the correlation along their other axis; one pixel (1 x 1)
+    gives 0.
+    """
     r = residuals - residuals.mean(axis=(-2, -1), keepdims=True)
     var = float(np.mean(r**2))
-    if var == 0:
+    lags = []
+    if r.shape[-2] > 1:
+        lags.append(float(np.mean(r[..., 1:, :] * r[..., :-1, :])))
+    if r.shape[-1] > 1:
+        lags.append(float(np.mean(r[..., :, 1:] * r[..., :, :-1])))
+    if var == 0 or not lags:
         return 0.0
-    return (
-        0.5
-        * (
-            float(np.mean(r[..., 1:, :] * r[..., :-1, :]))
-            + float(np.mean(r[..., :, 1:] * r[..., :, :-1]))
-        )
-        / var
-    )
+    return float(np.mean(lags)) / var
 
 
 def correlation_length(residuals: np.ndarray) -> float:

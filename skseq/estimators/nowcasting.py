@@ -426,7 +426,10 @@ class UNetNowcaster(BaseFrameRegressor):
     def _inverse_transform(self, a: np.ndarray) -> np.ndarray:
         if not self.log_transform:
             return a
-        return (np.exp(a.astype(np.float64)) - self.log_offset).astype(np.float32)
+        out = np.exp(a.astype(np.float64)) - self.log_offset
+        if self.clip_output:  # exp(log(v + offset)) - offset is v up to rounding
+            out = np.clip(out, *self.target_range_)
+        return out.astype(np.float32)
 
     def _network_range(self) -> tuple[float, float]:
         """``target_range_`` in network space (after the log transform)."""
@@ -443,6 +446,12 @@ class UNetNowcaster(BaseFrameRegressor):
                 "advection_prior=True."
             )
         height, width = self.frame_shape_
+        if max(height, width) < 2:
+            raise ValueError(
+                f"UNetNowcaster needs frames of at least 2 pixels along one side "
+                f"(its shallowest U-Net, depth=1, halves them once); got "
+                f"{height}x{width} frames."
+            )
         if 2**self.depth > max(height, width):
             raise ValueError(
                 f"depth={self.depth} halves the frames {self.depth} times (a factor "

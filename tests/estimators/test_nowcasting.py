@@ -735,3 +735,33 @@ def test_nowcaster_pickled_before_ensemble_cv_loads():
     assert loaded.ensemble_cv is None  # calibrated on its training windows
     assert "ensemble_cv" in loaded.get_params() and repr(loaded)
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+
+
+@pytest.mark.parametrize("shape", [(1, 40), (40, 1)])
+def test_predict_ensemble_on_frames_one_pixel_wide(shape):
+    # the error field's correlation is measured along the axis that has
+    # neighbours (it was NaN, and the ensemble failed, on 1-pixel frames)
+    rain = np.random.default_rng(0).gamma(0.5, 2.0, (6, 5, *shape)).astype(np.float32)
+    X, y = rain[:, :4], rain[:, 4:]
+    est = UNetNowcaster(**dict(TINY, depth=1)).fit(X, y)
+    assert np.isfinite(est.ensemble_noise_["correlation"])
+    members = est.predict_ensemble(X[:2], n_members=3, random_state=0)
+    assert members.shape == (2, 3, 1, *shape) and np.isfinite(members).all()
+
+
+def test_log_transform_predictions_stay_in_the_target_range():
+    # exp(log(0 + offset)) - offset is not exactly 0 in floating point: the
+    # clipped output is clipped again after the inverse transform
+    X, y = _rain(n=6)
+    est = UNetNowcaster(**dict(TINY, log_transform=True)).fit(X, y)
+    low, high = est.target_range_
+    for out in (est.predict(X), est.predict_ensemble(X[:2], n_members=3)):
+        assert out.min() >= low and out.max() <= high
+    dry = UNetNowcaster(**dict(TINY, log_transform=True)).fit(0 * X, 0 * y)
+    np.testing.assert_array_equal(dry.predict(X), 0)
+
+
+def test_one_pixel_frames_are_refused_clearly():
+    X = np.ones((6, 4, 1, 1), np.float32)
+    with pytest.raises(ValueError, match="at least 2 pixels along one side"):
+        UNetNowcaster(**TINY).fit(X, X[:, -1])
