@@ -244,14 +244,30 @@ def _target_layout(y: Tensor, target_ndim: int) -> Tensor:
     return y[:, 0, 0]
 
 
+def _channel_buffer(values) -> Tensor:
+    """Per-channel ``(C,)`` statistics as a ``(C, 1, 1)`` float32 tensor."""
+    return torch.as_tensor(np.asarray(values), dtype=torch.float32)[:, None, None]
+
+
 class _ForecasterGraph(nn.Module):
-    """:class:`~skseq.ConvLSTMForecaster`: network -> layout of ``y``."""
+    """:class:`~skseq.ConvLSTMForecaster`: input scaling -> network -> target
+    scaling undone -> layout of ``y``."""
 
     def __init__(self, estimator, input_ndim: int):
         super().__init__()
         self.network = _network(estimator)
         self.add_channel = input_ndim == 4
         self.target_ndim = int(estimator.target_ndim_)
+        self.scaled = getattr(estimator, "input_offset_", None) is not None
+        if self.scaled:
+            for name in (
+                "input_offset_",
+                "input_scale_",
+                "target_offset_",
+                "target_scale_",
+            ):
+                buffer = _channel_buffer(getattr(estimator, name))
+                self.register_buffer(name.rstrip("_"), buffer)
 
     def _frames(self, x: Tensor) -> Tensor:
         """Input as float32 ``(n, T_in, C, H, W)`` frames."""
@@ -259,7 +275,13 @@ class _ForecasterGraph(nn.Module):
         return x[:, :, None] if self.add_channel else x
 
     def forward(self, x: Tensor) -> Tensor:
-        return _target_layout(self.network(self._frames(x)), self.target_ndim)
+        x = self._frames(x)
+        if self.scaled:
+            x = (x - self.input_offset) / self.input_scale
+        out = self.network(x)
+        if self.scaled:
+            out = out * self.target_scale + self.target_offset
+        return _target_layout(out, self.target_ndim)
 
 
 class _NowcasterGraph(_ForecasterGraph):
@@ -584,7 +606,14 @@ def _describe(fitted) -> str:
 
 # -------------------------------------------------------------------- weights
 #: fitted arrays stored next to the weights (what predict needs besides them)
-_FITTED_ARRAYS = ("input_mean_", "input_scale_", "target_range_")
+_FITTED_ARRAYS = (
+    "input_mean_",
+    "input_scale_",
+    "input_offset_",
+    "target_offset_",
+    "target_scale_",
+    "target_range_",
+)
 _PREFIX = "skseq."
 
 
@@ -593,7 +622,7 @@ def save_weights(estimator, path: str | os.PathLike) -> None:
 
     The light alternative to pickling or ONNX: the file holds tensors only
     (no code, safe to load), plus what ``predict`` needs besides the weights
-    (the classifiers' input scaling, the nowcaster's clipping range) and the
+    (the input and target scaling, the nowcaster's clipping range) and the
     class labels as metadata. :func:`load_weights` reads it back into an
     estimator of the same hyperparameters fitted on data of the same shapes.
 
