@@ -232,6 +232,8 @@ def validate_data(
 def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
     """Validate ``sample_weight``: ``(n_samples,)``, finite, >= 0, not all 0.
 
+    A single number weighs every sample the same, as in scikit-learn.
+
     Returns
     -------
     sample_weight : ndarray of shape (n_samples,), float64
@@ -239,6 +241,8 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
     """
     from skseq.utils.validation import to_numeric_array
 
+    if isinstance(sample_weight, Real) and not isinstance(sample_weight, bool):
+        sample_weight = np.full(n_samples, float(sample_weight))
     weight = to_numeric_array(sample_weight, name="sample_weight", dtype=np.float64)
     if weight.shape != (n_samples,):
         raise ValueError(

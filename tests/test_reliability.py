@@ -697,6 +697,10 @@ def test_sample_weight_weighs_the_loss(param):
     w = np.random.default_rng(0).random(len(X)) ** 4
     weighted = clone(est).fit(X, y, sample_weight=w)
     np.testing.assert_array_equal(ones, twos)  # only relative weights count
+    # a single number weighs every sample the same, as in scikit-learn
+    np.testing.assert_array_equal(
+        _out(clone(est).fit(X, y, sample_weight=2.0), X), ones
+    )
     if plain.dtype.kind == "f":
         np.testing.assert_allclose(ones, plain, rtol=1e-4, atol=1e-5)
         assert not np.allclose(_out(weighted, X), plain)

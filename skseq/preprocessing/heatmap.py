@@ -374,6 +374,12 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         self.vmin_ = low if self.vmin is None else float(self.vmin)
         self.vmax_ = high if self.vmax is None else float(self.vmax)
         if not self.vmax_ > self.vmin_:
+            if self.vmin is None and self.vmax is None:
+                raise ValueError(
+                    f"Every value of the table is {low:g}: a heatmap needs a range "
+                    "of values. Pass vmin and vmax (the physical range, e.g. "
+                    "vmin=0, vmax=110 for speeds in km/h)."
+                )
             raise ValueError(
                 f"Need vmax > vmin; got vmin={self.vmin_}, vmax={self.vmax_}."
             )

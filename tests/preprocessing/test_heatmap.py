@@ -227,3 +227,14 @@ def test_calendar_in_pipeline_grid_search_and_pickle(speeds):
     assert pred.shape == y.shape
     restored = pickle.loads(pickle.dumps(best))
     np.testing.assert_array_equal(restored.predict(X), pred)
+
+
+def test_constant_table_asks_for_vmin_and_vmax():
+    index = pd.date_range("2026-01-05", periods=36, freq="5min")
+    table = pd.DataFrame(50.0, index=index, columns=["loc_00", "loc_01"])
+    with pytest.raises(
+        ValueError, match=r"Every value of the table is 50.*vmin and vmax"
+    ):
+        Heatmapper(frame_length=12).fit(table)
+    frames = Heatmapper(frame_length=12, vmin=0, vmax=100).fit_transform(table)
+    np.testing.assert_allclose(frames, 0.5)
