@@ -195,12 +195,12 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         Phase advance per frame of each pair of ``future_channels_``, radians.
     n_features_in_ : int
         Values per input sample.
-    input_offset_, input_scale_ : ndarray of shape (n_channels_in_,) or None
+    input_offset_, input_scale_ : ndarray of shape (n_input_channels,) or None
         Per-channel minimum and range (maximum - minimum) of the training
         input: the network reads ``(X - input_offset_) / input_scale_``
         (``scale_input``; 0 and 1 for calendar and constant channels; None
         without scaling).
-    target_offset_, target_scale_ : ndarray of shape (n_channels_out_,) or None
+    target_offset_, target_scale_ : ndarray of shape (n_output_channels,) or None
         The same for the target frames; the network's output ``z`` is
         returned as ``z * target_scale_ + target_offset_``.
     {training_attributes}
