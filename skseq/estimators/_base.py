@@ -305,6 +305,17 @@ def evenly_spaced_indices(n_total: int, n: int) -> np.ndarray:
     return np.unique(np.linspace(0, n_total - 1, n).round().astype(int))
 
 
+def nonzero_scale(scale: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """``scale`` with 1 where it is float32 rounding noise next to ``level``.
+
+    A channel whose spread is no larger than float32's resolution at its
+    level is constant: dividing by that spread would blow rounding up, so it
+    is left unscaled. Modifies and returns ``scale``.
+    """
+    scale[~(scale > np.finfo(np.float32).eps * np.maximum(1.0, np.abs(level)))] = 1.0
+    return scale
+
+
 def _silent(*args, **kwargs) -> None:
     """A print sink that prints nothing (picklable, unlike a lambda)."""
 

@@ -33,6 +33,7 @@ from skseq.estimators._base import (
     compose_training_doc,
     fill_doc_marker,
     fraction,
+    nonzero_scale,
     positive_int,
     positive_int_sequence,
     resolve_optimizer,
@@ -110,8 +111,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
             self.input_mean_ = self.input_scale_ = None
             return
         mean = np.nanmean(X, axis=(0, 1), dtype=np.float64)
-        scale = np.nanstd(X, axis=(0, 1), dtype=np.float64)
-        scale[~(scale > np.finfo(np.float32).eps * np.maximum(1.0, np.abs(mean)))] = 1.0
+        scale = nonzero_scale(np.nanstd(X, axis=(0, 1), dtype=np.float64), mean)
         self.input_mean_ = mean.astype(np.float32)
         self.input_scale_ = scale.astype(np.float32)
 

@@ -17,6 +17,7 @@ from skseq.estimators._base import (
     BaseFrameRegressor,
     compose_training_doc,
     evenly_spaced_indices,
+    nonzero_scale,
     positive_int,
     resolve_loss,
 )
@@ -89,9 +90,7 @@ def _channel_ranges(
     """
     sample = np.asarray(frames[evenly_spaced_indices(len(frames), _N_SCALING_WINDOWS)])
     low = sample.min(axis=(0, 1, 3, 4)).astype(np.float64)
-    scale = sample.max(axis=(0, 1, 3, 4)).astype(np.float64) - low
-    constant = ~(scale > np.finfo(np.float32).eps * np.maximum(1.0, np.abs(low)))
-    scale[constant] = 1.0
+    scale = nonzero_scale(sample.max(axis=(0, 1, 3, 4)).astype(np.float64) - low, low)
     low[list(keep)], scale[list(keep)] = 0.0, 1.0
     return low.astype(np.float32), scale.astype(np.float32)
 
