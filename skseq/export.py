@@ -81,7 +81,7 @@ class _DerivativeIntegral(nn.Module):
     def _integral(self, x: Tensor, step: Tensor, length: Tensor) -> Tensor:
         steps = (x[:, 1:] + x[:, :-1]) * (self.dt / 2)
         out = torch.cat([torch.zeros_like(x[:, :1]), torch.cumsum(steps, dim=1)], 1)
-        if not self.detrend or x.shape[1] < 2:
+        if not self.detrend:
             return out
         valid = (step < length).to(x.dtype)
         t = (step - (length - 1) / 2) * valid  # centred on each sequence's steps
@@ -100,9 +100,8 @@ class _DerivativeIntegral(nn.Module):
         out = []
         for kind, order in self.blocks:
             block = x
-            for _ in range(order):
-                op = self._gradient if kind == "d" else self._integral
-                block = torch.where(padding, torch.zeros_like(block), block)
+            op = self._gradient if kind == "d" else self._integral
+            for _ in range(order):  # valid steps never read the padding
                 block = op(block, step, length)
             out.append(block)
         out = torch.cat(out, dim=2)
