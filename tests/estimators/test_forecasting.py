@@ -424,9 +424,9 @@ def test_pickle_of_an_unscaled_release_predicts_unscaled():
     X, y = _moving_bars()
     est = ConvLSTMForecaster(**TINY, scale_input=False).fit(X, y)
     state = est.__getstate__()
-    for name in ("scale_input", "input_offset_", "input_scale_", "target_offset_"):
+    for name in ("input_offset_", "input_scale_", "target_offset_", "target_scale_"):
         del state[name]
-    del state["target_scale_"]
+    del state["scale_input"]
     old = ConvLSTMForecaster.__new__(ConvLSTMForecaster)
     old.__setstate__(pickle.loads(pickle.dumps(state)))
     assert old.scale_input is False
