@@ -115,6 +115,7 @@ def validate_data(
     dtype=np.float32,
     any_frame_size: bool = False,
     lazy: bool = False,
+    name: str = "X",
 ):
     """Validate ``X`` for ``estimator``; record or check its fitted shape.
 
@@ -155,6 +156,9 @@ def validate_data(
         read-only strided views, dask / xarray / zarr / h5py arrays) as a
         ``LazyFrames`` (``skseq.utils._lazy``) read batch by batch, its
         finiteness checked chunk by chunk, instead of converting it whole.
+    name : str, default="X"
+        The argument's name in error messages (``"X_valid"`` for a
+        validation set).
 
     Returns
     -------
@@ -172,6 +176,7 @@ def validate_data(
             allow_2d=allow_2d,
             allow_nan=allow_nan,
             dtype=dtype,
+            name=name,
         )
         shape = tuple(X.shape[1:])
         described = "sequences of shape (n_samples, {}, {})"
@@ -179,20 +184,24 @@ def validate_data(
         check = check_frames_lazy if lazy and is_out_of_core(X) else check_frames
         kwargs = {} if check is check_frames_lazy else {"dtype": dtype}
         X, _ = check(
-            X, min_frames=min_length if reset else 1, allow_nan=allow_nan, **kwargs
+            X,
+            name=name,
+            min_frames=min_length if reset else 1,
+            allow_nan=allow_nan,
+            **kwargs,
         )
         shape = (X.shape[1], X.shape[2], tuple(X.shape[3:]))
         described = "frames of shape (n_frames, C, (H, W)) = ({}, {}, {})"
     elif layout == "any":
-        X = to_numeric_array(X, dtype=dtype, allow_nan=allow_nan)
+        X = to_numeric_array(X, name=name, dtype=dtype, allow_nan=allow_nan)
         if X.ndim < 2:
             raise ValueError(
-                f"X must have shape (n_samples, ...) with at least 2 axes; got "
+                f"{name} must have shape (n_samples, ...) with at least 2 axes; got "
                 f"{X.shape}. Reshape your data."
             )
         if X[:1].size == 0:
             raise ValueError(
-                f"X has 0 values per sample (shape {X.shape}); expected at least one."
+                f"{name} has 0 values per sample (shape {X.shape}); expected at least one."
             )
         shape = ()
         described = ""
@@ -210,7 +219,7 @@ def validate_data(
     if layout == "frames" and any_frame_size:
         if shape[:2] != expected[:2]:
             raise ValueError(
-                f"X has (n_frames, C) = {shape[:2]} but {type(estimator).__name__} "
+                f"{name} has (n_frames, C) = {shape[:2]} but {type(estimator).__name__} "
                 f"was fitted on {expected[:2]}; frames of any H x W are accepted, "
                 "but the number of frames and channels must match the fit."
             )
@@ -223,7 +232,7 @@ def validate_data(
                 f"{described.format(*shape)}"
             )
         raise ValueError(
-            f"X has {n_features} features, but {type(estimator).__name__} is "
+            f"{name} has {n_features} features, but {type(estimator).__name__} is "
             f"expecting {estimator.n_features_in_} features as input{detail}."
         )
     return X
@@ -295,7 +304,9 @@ class SequenceInputMixin:
     def _min_timesteps(self) -> int:
         return 1
 
-    def _validate_sequences(self, X, *, reset: bool, allow_nan: bool = False):
+    def _validate_sequences(
+        self, X, *, reset: bool, allow_nan: bool = False, name: str = "X"
+    ):
         return validate_data(
             self,
             X,
@@ -303,6 +314,7 @@ class SequenceInputMixin:
             layout="sequences",
             min_length=self._min_timesteps(),
             allow_nan=allow_nan,
+            name=name,
         )
 
     def __sklearn_tags__(self):
@@ -324,7 +336,7 @@ class FrameInputMixin:
     def _min_input_frames(self) -> int:
         return 1
 
-    def _validate_frames(self, X, *, reset: bool):
+    def _validate_frames(self, X, *, reset: bool, name: str = "X"):
         return validate_data(
             self,
             X,
@@ -333,6 +345,7 @@ class FrameInputMixin:
             min_length=self._min_input_frames(),
             any_frame_size=self._any_frame_size,
             lazy=self._lazy_frames,
+            name=name,
         )
 
     def __sklearn_tags__(self):

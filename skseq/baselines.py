@@ -670,8 +670,49 @@ def _slope(X: np.ndarray) -> np.ndarray:
     return np.einsum("t,ntc->nc", t, X - X.mean(axis=1, keepdims=True)) / denom
 
 
+def _standardised_moment(X: np.ndarray, order: int, offset: float = 0.0) -> np.ndarray:
+    """``m_order / m_2 ** (order / 2) - offset`` over the non-NaN steps
+    (biased moments, as :func:`scipy.stats.skew` and
+    :func:`~scipy.stats.kurtosis` compute them); 0 for a constant channel,
+    as :data:`_STATISTICS` gives, and NaN for a channel without data."""
+    deviation = X - np.nanmean(X, axis=1, keepdims=True)
+    m2 = np.nanmean(deviation**2, axis=1)
+    moment = np.nanmean(deviation**order, axis=1)
+    constant = m2 == 0
+    standardised = moment / np.where(constant, 1.0, m2) ** (order / 2) - offset
+    return np.where(constant, 0.0, standardised)
+
+
+def _nan_slope(X: np.ndarray) -> np.ndarray:
+    """:func:`_slope` over each channel's non-NaN steps."""
+    valid = ~np.isnan(X)
+    t = np.broadcast_to(np.arange(X.shape[1], dtype=float)[None, :, None], X.shape)
+    t = np.where(valid, t - np.nanmean(np.where(valid, t, np.nan), axis=1)[:, None], 0)
+    x = np.where(valid, X - np.nanmean(X, axis=1, keepdims=True), 0)
+    slope = (t * x).sum(axis=1) / np.maximum((t**2).sum(axis=1), 1.0)
+    return np.where(valid.any(axis=1), slope, np.nan)
+
+
+#: ``_STATISTICS`` over the steps that are not NaN (padding, missing values).
+_NAN_STATISTICS = {
+    "mean": lambda X: np.nanmean(X, axis=1),
+    "std": lambda X: np.nanstd(X, axis=1),
+    "min": lambda X: np.nanmin(X, axis=1),
+    "max": lambda X: np.nanmax(X, axis=1),
+    "median": lambda X: np.nanmedian(X, axis=1),
+    "skew": lambda X: _standardised_moment(X, 3),
+    "kurtosis": lambda X: _standardised_moment(X, 4, offset=3.0),
+    "slope": _nan_slope,
+}
+
+
 class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
     """Per-channel summary statistics of sequences, for tabular models.
+
+    NaN (the padding of shorter sequences, missing values) is left out of
+    the statistics: each is computed over a channel's steps that are not
+    NaN (the slope against their time indices). A channel with no such step
+    gets NaN statistics. Infinity is an error.
 
     Parameters
     ----------
@@ -729,7 +770,7 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         self._validate_params()
-        validate_data(self, X, reset=True, dtype=np.float64)
+        validate_data(self, X, reset=True, allow_nan=True, dtype=np.float64)
         return self
 
     def transform(self, X) -> np.ndarray:
@@ -745,9 +786,19 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
         features : ndarray of shape (n_samples, n_channels * n_statistics)
             Channel-major: all statistics of channel 0, then channel 1, ...
         """
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        columns = [_STATISTICS[s](X) for s in self.statistics]  # each (n, C)
+        X = validate_data(self, X, reset=False, allow_nan=True, dtype=np.float64)
+        if np.isnan(X).any():
+            with warnings.catch_warnings():  # channels without data: NaN
+                warnings.simplefilter("ignore", RuntimeWarning)
+                columns = [_NAN_STATISTICS[s](X) for s in self.statistics]
+        else:
+            columns = [_STATISTICS[s](X) for s in self.statistics]  # each (n, C)
         return np.stack(columns, axis=2).reshape(len(X), -1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Output feature names ``ch{c}_{statistic}``.
@@ -774,7 +825,10 @@ def classical_classifiers(random_state: int | None = None) -> dict[str, object]:
 
     Logistic regression, SVM (RBF), random forest, k-nearest neighbours and a
     decision tree, each on flattened sequences and on per-channel summary
-    statistics (scaled where the model is scale-sensitive).
+    statistics (scaled where the model is scale-sensitive). Variable-length
+    sequences padded with NaN at the end are accepted: the flattened ones
+    get 0 where they are NaN (a :class:`~sklearn.impute.SimpleImputer`
+    after the :class:`SequenceFlattener`), the summaries leave NaN out.
 
     Parameters
     ----------
@@ -787,6 +841,7 @@ def classical_classifiers(random_state: int | None = None) -> dict[str, object]:
         Unfitted pipelines taking ``(n, T, C)`` sequences.
     """
     from sklearn.ensemble import RandomForestClassifier
+    from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.pipeline import make_pipeline
@@ -806,12 +861,18 @@ def classical_classifiers(random_state: int | None = None) -> dict[str, object]:
             "DecisionTree": (DecisionTreeClassifier(random_state=random_state), False),
         }
 
+    def flattened():
+        return [
+            SequenceFlattener(),
+            SimpleImputer(strategy="constant", fill_value=0.0),
+        ]
+
     out: dict[str, object] = {}
     for features, make_features in (
-        ("flattened", SequenceFlattener),
-        ("summary", SequenceSummarizer),
+        ("flattened", flattened),
+        ("summary", lambda: [SequenceSummarizer()]),
     ):
         for name, (model, scaled) in models().items():
-            steps = [make_features()] + ([StandardScaler()] if scaled else []) + [model]
+            steps = make_features() + ([StandardScaler()] if scaled else []) + [model]
             out[f"{name} ({features})"] = make_pipeline(*steps)
     return out

@@ -65,13 +65,16 @@ __all__ = [
 Axis = int | tuple[int, ...] | None
 
 
-def _check_pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+def _check_pair(
+    y_true, y_pred, *, pred_name: str = "y_pred"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Float64 ``y_true`` and ``y_pred`` of one shape; errors name ``pred_name``."""
     y_true = to_numeric_array(y_true, name="y_true", dtype=np.float64)
-    y_pred = to_numeric_array(y_pred, name="y_pred", dtype=np.float64)
+    y_pred = to_numeric_array(y_pred, name=pred_name, dtype=np.float64)
     if y_true.shape != y_pred.shape:
         raise ValueError(
-            f"y_true and y_pred must have the same shape; got {y_true.shape} and "
-            f"{y_pred.shape}."
+            f"y_true and {pred_name} must have the same shape; got {y_true.shape} "
+            f"and {y_pred.shape}."
         )
     return y_true, y_pred
 
@@ -322,7 +325,7 @@ def _check_ensemble(y_true, y_ens, member_axis: int) -> tuple[np.ndarray, np.nda
 
 
 def _check_probability(y_true, probability) -> tuple[np.ndarray, np.ndarray]:
-    y_true, probability = _check_pair(y_true, probability)
+    y_true, probability = _check_pair(y_true, probability, pred_name="probability")
     if probability.size and (probability.min() < 0 or probability.max() > 1):
         raise ValueError(
             "probability must lie in [0, 1] (e.g. from exceedance_probability); got "

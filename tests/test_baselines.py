@@ -227,6 +227,49 @@ def test_flattener_and_summarizer_values():
         SequenceSummarizer(statistics=("mode",)).fit(X)
 
 
+def test_summarizer_leaves_nan_padding_out_of_every_statistic():
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    lengths = [7, 3, 1, 5]
+    X = np.full((4, 7, 2), np.nan)
+    for i, n in enumerate(lengths):
+        X[i, :n] = rng.normal(size=(n, 2)) + np.arange(n)[:, None]
+    X[3, 2, 1] = np.nan  # a missing value inside a sequence
+    summ = SequenceSummarizer().fit(X)
+    out = summ.transform(X).reshape(4, 2, -1)
+    assert np.isfinite(out).all()
+    for i, n in enumerate(lengths):
+        for c in range(2):
+            x = X[i, :n, c]
+            t = np.arange(n)[~np.isnan(x)]
+            x = x[~np.isnan(x)]
+            # each sequence alone, unpadded, by the NaN-free path
+            alone = SequenceSummarizer().fit_transform(x[None, :, None])[0]
+            expected = alone.copy()
+            expected[-1] = np.polyfit(t, x, 1)[0] if len(x) > 1 else 0.0
+            np.testing.assert_allclose(out[i, c], expected, atol=1e-12)
+            if len(x) > 2 and x.std() > 0:
+                np.testing.assert_allclose(
+                    out[i, c, 5:7], [stats.skew(x), stats.kurtosis(x)], atol=1e-12
+                )
+    X[1, :, 1] = np.nan  # a channel without data
+    out = summ.transform(X).reshape(4, 2, -1)
+    assert np.isnan(out[1, 1]).all()
+    assert np.isfinite(out[:, 0]).all() and np.isfinite(out[[0, 2, 3], 1]).all()
+
+
+def test_classical_classifiers_take_nan_padded_sequences():
+    rng = np.random.default_rng(0)
+    y = np.repeat(["a", "b"], 15)
+    X = rng.normal(size=(30, 10, 2))
+    X[y == "b"] += 2
+    for i, n in enumerate(rng.integers(3, 11, size=30)):
+        X[i, n:] = np.nan
+    for name, model in classical_classifiers(random_state=0).items():
+        assert model.fit(X, y).score(X, y) > 0.9, name
+
+
 def test_classical_classifiers_fit_sequences():
     rng = np.random.default_rng(0)
     y = np.repeat(["a", "b"], 15)

@@ -171,6 +171,17 @@ def test_brier_score():
         brier_score(obs, prob + 1, 1.0)
 
 
+@pytest.mark.parametrize(
+    "score", [brier_score, reliability_diagram, roc_curve_probabilistic]
+)
+def test_probability_errors_name_the_probability(score):
+    obs = np.array([0.0, 2.0, 1.0])
+    with pytest.raises(ValueError, match="probability contains NaN"):
+        score(obs, np.array([0.5, np.nan, 0.0]))
+    with pytest.raises(ValueError, match="y_true and probability must have"):
+        score(obs, np.array([0.5, 1.0]))
+
+
 class _ShiftedEnsemble:
     """Members ``X[:, -1] + noise`` (a persistence ensemble) for the scorers."""
 

@@ -587,6 +587,19 @@ def test_warm_start_continues_with_the_current_training_arguments(param):
     assert _all_finite(_out(est, X))
 
 
+@pytest.mark.parametrize("param", DEEP, ids=DEEP_IDS)
+def test_bad_validation_data_is_named_x_valid(param):
+    X, y = make_test_data(param)
+    X_wrong_shape = X[8:, :-1] if X.ndim == 3 else X[8:, :1]
+    X_nan = np.full_like(X[8:], np.nan, dtype=np.float64)
+    for X_valid, match in [(X_wrong_shape, "X_valid has"), (X_nan, "X_valid")]:
+        est = _quiet(param)
+        with pytest.raises(ValueError, match=match) as info:
+            est.fit(X[:8], y[:8], validation_data=(X_valid, y[8:]))
+        assert "X has" not in str(info.value) and "Input X " not in str(info.value)
+        assert _fitted_names(est) == []
+
+
 def _architecture_change(est):
     """One argument that shapes the network, changed to another valid value."""
     for name, constraints in type(est)._parameter_constraints.items():

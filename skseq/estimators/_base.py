@@ -853,8 +853,9 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         """Validate ``X, y``, record fitted shapes, return network-ready arrays."""
 
     @abstractmethod
-    def _validate_predict_X(self, X) -> np.ndarray:
-        """Validate ``X`` at predict time against the fitted shapes."""
+    def _validate_predict_X(self, X, name: str = "X") -> np.ndarray:
+        """Validate ``X`` at predict time against the fitted shapes (named
+        ``name`` in error messages)."""
 
     @abstractmethod
     def _build_module(self) -> torch.nn.Module:
@@ -1642,7 +1643,7 @@ class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator
     def _validate_validation_data(self, X, y, names=("X_valid", "y_valid")):
         from skseq.utils.validation import check_frame_targets
 
-        X = self._validate_predict_X(X)
+        X = self._validate_predict_X(X, name=names[0])
         y = check_frame_targets(y, X, name=names[1], lazy=self._lazy_frames)
         expected = (self.n_output_frames_, self.n_channels_out_)
         if y.shape[1:3] != expected:

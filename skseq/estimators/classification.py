@@ -129,8 +129,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         return X
 
     def _validate_validation_data(self, X, y, names=("X_valid", "y_valid")):
-        X = self._validate_sequences(X, reset=False, allow_nan=True)
-        X = self._scale_input(X, _check_nan(X, allow_missing=self._missing_values))
+        X = self._validate_predict_X(X, name=names[0])
         if y is None:
             raise ValueError(f"{names[1]} is None; expected class labels.")
         y = column_or_1d(y, warn=True)
@@ -144,9 +143,10 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
             )
         return X, np.searchsorted(self.classes_, y).astype(np.int64)
 
-    def _validate_predict_X(self, X):
-        X = self._validate_sequences(X, reset=False, allow_nan=True)
-        return self._scale_input(X, _check_nan(X, allow_missing=self._missing_values))
+    def _validate_predict_X(self, X, name="X"):
+        X = self._validate_sequences(X, reset=False, allow_nan=True, name=name)
+        missing = _check_nan(X, allow_missing=self._missing_values, name=name)
+        return self._scale_input(X, missing)
 
     def _sample_cost(self, X: np.ndarray) -> float:
         """Timesteps per sequence: what one training sample costs."""
@@ -988,7 +988,9 @@ def amplitude_span(X: np.ndarray) -> float:
     return float(np.nanmax(ratio)) if ratio.size else 1.0
 
 
-def _check_nan(X: np.ndarray, *, allow_missing: bool) -> np.ndarray | None:
+def _check_nan(
+    X: np.ndarray, *, allow_missing: bool, name: str = "X"
+) -> np.ndarray | None:
     """Check the NaN in ``X``; return the mask of missing values (or None).
 
     Trailing rows of NaN (every channel) are padding of a shorter sequence.
@@ -1002,7 +1004,7 @@ def _check_nan(X: np.ndarray, *, allow_missing: bool) -> np.ndarray | None:
     lengths = valid_lengths(X)
     if (lengths == 0).any():
         raise ValueError(
-            "X contains a sequence made only of NaN padding; every sequence needs "
+            f"{name} contains a sequence made only of NaN padding; every sequence needs "
             "at least one timestep of data."
         )
     inside = np.arange(X.shape[1])[None, :] < lengths[:, None]
@@ -1012,11 +1014,11 @@ def _check_nan(X: np.ndarray, *, allow_missing: bool) -> np.ndarray | None:
     if not allow_missing:
         if (nan_mask.any(axis=2) & ~nan_mask.all(axis=2)).any():
             raise ValueError(
-                "X contains NaN in only some channels of a timestep. NaN is accepted "
+                f"{name} contains NaN in only some channels of a timestep. NaN is accepted "
                 "only as padding: whole rows of NaN at the end of a shorter sequence."
             )
         raise ValueError(
-            "X contains NaN rows in the middle of a sequence. NaN is accepted only "
+            f"{name} contains NaN rows in the middle of a sequence. NaN is accepted only "
             "as padding at the end of a shorter sequence (pad after the data)."
         )
     return missing

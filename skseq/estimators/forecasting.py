@@ -379,8 +379,8 @@ class ConvLSTMForecaster(BaseFrameRegressor):
     def _network_targets(self, y):
         return self._scale(y, "target")
 
-    def _validate_predict_X(self, X):
-        return self._scale(self._validate_frames(X, reset=False), "input")
+    def _validate_predict_X(self, X, name="X"):
+        return self._scale(self._validate_frames(X, reset=False, name=name), "input")
 
     def _build_criterion(self):
         return resolve_loss(self.loss), {}

@@ -492,8 +492,10 @@ class UNetNowcaster(BaseFrameRegressor):
             return a
         return np.clip(a, *self._network_range())
 
-    def _validate_predict_X(self, X):
-        return self._forward_transform(self._validate_frames(X, reset=False), "X")
+    def _validate_predict_X(self, X, name="X"):
+        return self._forward_transform(
+            self._validate_frames(X, reset=False, name=name), name
+        )
 
     def _build_criterion(self):
         if self.loss == "logcosh+mae":

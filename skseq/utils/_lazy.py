@@ -16,6 +16,8 @@ import mmap
 
 import numpy as np
 
+from skseq.utils.validation import FRAME_NAN_ADVICE
+
 __all__ = ["LazyFrames", "check_frames_lazy", "is_out_of_core"]
 
 #: modules whose arrays are read lazily, never converted whole
@@ -244,9 +246,13 @@ def check_frames_lazy(
         bad = ~np.isfinite(piece) if not allow_nan else np.isinf(piece)
         if bad.any():
             where = start + int(np.flatnonzero(bad.reshape(len(piece), -1).any(1))[0])
+            if allow_nan or np.isinf(piece).any():
+                raise ValueError(
+                    f"Input {name} contains infinity (first in sample {where})."
+                )
             raise ValueError(
-                f"Input {name} contains {'infinity' if allow_nan else 'NaN or infinity'}"
-                f" (first in sample {where})."
+                f"Input {name} contains NaN (first in sample {where}); "
+                + FRAME_NAN_ADVICE
             )
         if piece.size:
             low, high = (

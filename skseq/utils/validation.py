@@ -268,6 +268,14 @@ def check_sequences(
     return X
 
 
+#: What frame estimators say about NaN in their input.
+FRAME_NAN_ADVICE = (
+    "frame models need a value at every pixel: fill missing pixels before "
+    "fitting or predicting, e.g. radar no-data areas with the zero value "
+    "(np.nan_to_num(X, nan=0.0)), as pysteps' nowcasts do."
+)
+
+
 def check_frames(
     X,
     *,
@@ -304,7 +312,14 @@ def check_frames(
             "(n_samples, n_frames, H, W) or (n_samples, n_frames, C, H, W). Turn a "
             "traffic table into frames with skseq.preprocessing.Heatmapper."
         )
-    X = to_numeric_array(X, name=name, dtype=dtype, allow_nan=allow_nan)
+    X = to_numeric_array(X, name=name, dtype=dtype, allow_nan=True)
+    if not allow_nan:
+        n_nan = int(np.isnan(X).sum())
+        if n_nan:
+            raise ValueError(
+                f"Input {name} contains NaN ({n_nan} of {X.size} values); "
+                + FRAME_NAN_ADVICE
+            )
     if X.ndim not in (4, 5):
         raise ValueError(
             f"{name} must have shape (n_samples, n_frames, H, W) or "

@@ -41,7 +41,7 @@ def test_streamed_checks(monkeypatch):
     with pytest.raises(ValueError, match="sample 4"):
         check_frames_lazy(a)
     a[4, 1, 2, 2] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match=r"NaN \(first in sample 4\); .*fill"):
         check_frames_lazy(a)
     lazy, _ = check_frames_lazy(a, allow_nan=True)
     assert lazy.max() == 1.0

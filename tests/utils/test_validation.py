@@ -87,6 +87,19 @@ def test_frames_and_targets():
         check_frame_targets(None, X)
 
 
+def test_frames_with_nan_get_advice_to_fill_them():
+    X = np.ones((2, 3, 5, 6))
+    X[1, 2, :2, :] = np.nan  # a no-data area of 12 pixels
+    with pytest.raises(ValueError, match=r"X_valid contains NaN \(12 of 180 values\)"):
+        check_frames(X, name="X_valid")
+    with pytest.raises(ValueError, match=r"nan_to_num"):
+        check_frames(X)
+    assert np.isnan(check_frames(X, allow_nan=True)[0]).sum() == 12
+    X[0, 0, 0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        check_frames(X, allow_nan=True)
+
+
 def test_small_helpers():
     check_same_length(np.ones(3), np.ones(3))
     with pytest.raises(ValueError, match="X: 3, y: 2"):
