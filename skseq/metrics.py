@@ -656,16 +656,24 @@ def spread_skill_ratio(
 
 
 def _predict_ensemble_like(estimator, X, y, n_members: int, random_state):
-    """Members ``(n, m, ...)`` in the layout of ``y`` (``predict`` 's layout)."""
+    """Members ``(n, m, ...)`` in the layout of ``y`` (``predict`` 's layout).
+
+    ``y`` holds frames ``(n, T, [C,] H, W)``, or ``(n, H, W)`` for one output
+    frame; ``predict_ensemble`` returns ``(n, m, T, [C,] H, W)``, with a
+    channel axis where ``X`` has one (5D ``X``, whose exogenous channels
+    ``y`` may lack). The axes of length 1 that ``y`` does not have (its lead
+    or channel axis) are dropped.
+    """
     y = np.asarray(y)
-    n_x = np.ndim(X)
-    # frames: y is (n, T, [C,] H, W) or (n, H, W) for one output frame
-    n_steps = 1 if y.ndim == n_x - 1 else y.shape[1]
+    n_steps = 1 if y.ndim <= 3 else y.shape[1]
     ens = estimator.predict_ensemble(
         X, n_members=n_members, n_steps=n_steps, random_state=random_state
     )
-    if ens.ndim == y.ndim + 2:  # one output frame without its lead axis
-        ens = ens[:, :, 0]
+    in_y_layout = ens.shape[:2] + y.shape[1:]
+    if ens.shape != in_y_layout and [d for d in ens.shape[2:] if d != 1] == [
+        d for d in y.shape[1:] if d != 1
+    ]:
+        ens = ens.reshape(in_y_layout)
     return y, ens
 
 

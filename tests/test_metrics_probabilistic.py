@@ -205,3 +205,22 @@ def test_scorers_rank_ensembles():
     assert brier(_ShiftedEnsemble(1.0), X, y) > brier(_ShiftedEnsemble(0.1), X, y)
     # one output frame without its lead axis
     assert crps(_ShiftedEnsemble(1.0), X, y[:, 0]) == crps(_ShiftedEnsemble(1.0), X, y)
+
+
+def test_scorers_take_frames_with_exogenous_channels():
+    from skseq import ConvLSTMForecaster
+
+    # X (n, T, 1 + k, H, W) with a calendar-like channel, y (n, T_out, H, W)
+    rng = np.random.default_rng(0)
+    X = rng.gamma(0.6, 2, size=(6, 3, 2, 8, 8)).astype(np.float32)
+    y = rng.gamma(0.6, 2, size=(6, 2, 8, 8)).astype(np.float32)
+    est = ConvLSTMForecaster(
+        hidden_channels=2, n_layers=1, max_epochs=1, validation_fraction=None
+    ).fit(X, y)
+    members = est.predict_ensemble(X, 5, random_state=0)  # (6, 5, 2, 1, 8, 8)
+    expected = crps_ensemble(y, members[:, :, :, 0])
+    assert make_crps_scorer(5)(est, X, y) == pytest.approx(-expected)
+    probability = exceedance_probability(members[:, :, :, 0], 1.0)
+    assert make_brier_scorer(1.0, 5)(est, X, y) == pytest.approx(
+        -brier_score(y, probability, 1.0)
+    )
