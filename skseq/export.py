@@ -644,7 +644,27 @@ def save_weights(estimator, path: str | os.PathLike) -> None:
     metadata = {"estimator": type(estimator).__name__}
     if hasattr(estimator, "classes_"):
         metadata["classes"] = json.dumps(np.asarray(estimator.classes_).tolist())
+    if hasattr(estimator, "future_channels_"):  # the decoder's calendar
+        metadata["future_channels"] = json.dumps(estimator.future_channels_)
+        metadata["future_steps"] = json.dumps(estimator.future_steps_)
     save_file(state, os.fspath(path), metadata=metadata)
+
+
+def _saved_future_steps(estimator, metadata: dict) -> list[float] | None:
+    """The saved forecaster's calendar phase steps, after checking that it
+    rotated the same calendar channels in its decoder as ``estimator``."""
+    if "future_channels" not in metadata or not hasattr(estimator, "future_channels_"):
+        return None
+    saved = [tuple(pair) for pair in json.loads(metadata["future_channels"])]
+    here = [tuple(pair) for pair in estimator.future_channels_]
+    if saved != here:
+        raise ValueError(
+            "The saved forecaster's decoder rotates the calendar channel pairs "
+            f"{saved} of its input (known_future='calendar'); this one was fitted "
+            f"on data where they are {here}. Fit it on data with the same calendar "
+            "channels before loading."
+        )
+    return [float(step) for step in json.loads(metadata["future_steps"])]
 
 
 def load_weights(estimator, path: str | os.PathLike):
@@ -683,12 +703,25 @@ def load_weights(estimator, path: str | os.PathLike):
                 f"{np.asarray(estimator.classes_).tolist()}."
             )
     network = estimator._unwrapped_module()
+    future_steps = _saved_future_steps(estimator, metadata)
     device = next(network.parameters()).device
     state = load_file(os.fspath(path), device=str(device))
     fitted = {
         k[len(_PREFIX) :]: state.pop(k) for k in list(state) if k.startswith(_PREFIX)
     }
-    network.load_state_dict(state)
+    backup = {k: v.clone() for k, v in network.state_dict().items()}
+    try:
+        network.load_state_dict(state)
+    except RuntimeError as exc:  # torch may have copied some tensors already
+        network.load_state_dict(backup)
+        raise ValueError(
+            f"The weights in {os.fspath(path)!r} do not fit this "
+            f"{type(estimator).__name__}'s network: fit it with the saved "
+            "estimator's hyperparameters on data of the same shapes (number of "
+            f"frames or timesteps, channels and outputs). Torch says: {exc}"
+        ) from exc
+    if future_steps is not None:
+        estimator.future_steps_ = network.future_steps = future_steps
     for name, value in fitted.items():
         array = value.cpu().numpy()
         if name == "target_range_":

@@ -22,6 +22,7 @@ pytest.importorskip("onnxscript")
 
 from skseq import (  # noqa: E402
     Conv1DActivityClassifier,
+    ConvLSTMForecaster,
     KeypointLSTMClassifier,
     UNetNowcaster,
 )
@@ -390,6 +391,45 @@ def test_save_and_load_weights(cls, tmp_path):
             ),
             path,
         )
+
+
+def _calendar_frames(step, rng, n=6, T=4, size=6):
+    """Frames ``(n, T, 3, size, size)``: a value channel, then the sine and
+    cosine of a phase advancing ``step`` radians per frame."""
+    phase = rng.uniform(0, 2 * np.pi, (n, 1)) + step * np.arange(T)[None]
+    shape = (n, T, 1, size, size)
+    sin = np.broadcast_to(np.sin(phase)[:, :, None, None, None], shape)
+    cos = np.broadcast_to(np.cos(phase)[:, :, None, None, None], shape)
+    return np.concatenate([rng.gamma(0.6, 2, shape), sin, cos], 2).astype(np.float32)
+
+
+def test_save_and_load_weights_carry_the_forecasters_calendar(tmp_path):
+    pytest.importorskip("safetensors")
+    rng = np.random.default_rng(0)
+    hourly, weekly = (
+        _calendar_frames(2 * np.pi / 24, rng),
+        _calendar_frames(2 * np.pi / 7, rng),
+    )
+    y = rng.gamma(0.6, 2, size=(6, 3, 6, 6)).astype(np.float32)
+    params = {"hidden_channels": 2, "n_layers": 1, "max_epochs": 1, "random_state": 0}
+    trained = ConvLSTMForecaster(**params).fit(hourly, y)
+    path = tmp_path / "forecaster.safetensors"
+    save_weights(trained, path)
+    other = load_weights(ConvLSTMForecaster(**params).fit(weekly, y), path)
+    assert other.future_steps_ == pytest.approx(trained.future_steps_)
+    np.testing.assert_array_equal(other.predict(hourly), trained.predict(hourly))
+    # fitted without calendar channels: another decoder, refused before loading
+    plain = ConvLSTMForecaster(**params).fit(rng.normal(size=hourly.shape), y)
+    before = plain.predict(hourly)
+    with pytest.raises(ValueError, match="calendar channel pairs"):
+        load_weights(plain, path)
+    np.testing.assert_array_equal(plain.predict(hourly), before)
+    # a network of other shapes: a clear error, the weights left as they were
+    wider = ConvLSTMForecaster(**{**params, "hidden_channels": 3}).fit(hourly, y)
+    before = wider.predict(hourly)
+    with pytest.raises(ValueError, match="do not fit this ConvLSTMForecaster"):
+        load_weights(wider, path)
+    np.testing.assert_array_equal(wider.predict(hourly), before)
 
 
 def test_compiled_estimator_exports_its_network_and_weights(tmp_path):
