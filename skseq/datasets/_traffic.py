@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
-from skseq.utils.validation import check_positive_int
+from skseq.utils.validation import as_timedelta, check_positive_int
 
 __all__ = ["make_traffic_speeds"]
 
@@ -103,7 +103,7 @@ def make_traffic_speeds(
         raise ValueError(f"bottlenecks must be fractions in (0, 1); got {bottlenecks}.")
     if demand_scale <= 0 or noise_std < 0:
         raise ValueError("demand_scale must be > 0 and noise_std >= 0.")
-    interval_s = pd.Timedelta(freq).total_seconds()
+    interval_s = as_timedelta(freq).total_seconds()
     if interval_s <= 0 or 86400 % interval_s:
         raise ValueError(f"freq must divide a day into whole intervals; got {freq!r}.")
     rng = check_random_state(random_state)

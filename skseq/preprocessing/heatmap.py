@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from skseq.base import ArrayOutputMixin, Rule, non_negative_int, positive_int
-from skseq.utils.validation import to_numeric_array
+from skseq.utils.validation import as_timedelta, to_numeric_array
 
 __all__ = ["Heatmapper"]
 
@@ -268,7 +268,8 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
                 wide = wide.groupby(level=0).mean()
         if not wide.index.is_monotonic_increasing:
             wide = wide.sort_index()
-        values = to_numeric_array(wide.to_numpy(), name="table values", allow_nan=True)
+        # the DataFrame itself: nullable columns' pd.NA is read as NaN
+        values = to_numeric_array(wide, name="table values", allow_nan=True)
         return pd.DataFrame(
             values.astype(np.float64), index=wide.index, columns=wide.columns
         )
@@ -285,6 +286,12 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         )
         regular = wide.reindex(grid)
         gaps = regular.isna().to_numpy()
+        empty = regular.columns[gaps.all(axis=0)]
+        if len(empty):
+            raise ValueError(
+                f"Location(s) {list(empty)} have no value in the table; leave them "
+                "out (locations=[...]) or fill them first."
+            )
         if gaps.any():
             run = _longest_run(gaps)
             if run > self.max_gap:
@@ -332,8 +339,9 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         return np.stack(columns, axis=1)
 
     def _grid_table(self, X, freq, locations) -> pd.DataFrame:
-        return self._select_locations(
-            self._regular_grid(self._to_wide(X), freq), locations
+        # locations first: gaps in the columns left out do not matter
+        return self._regular_grid(
+            self._select_locations(self._to_wide(X), locations), freq
         )
 
     def fit(self, X, y=None):
@@ -358,7 +366,7 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
             self._holiday_dates()
         first = self._to_wide(tables[0])
         if self.freq is not None:
-            freq = pd.Timedelta(self.freq)
+            freq = as_timedelta(self.freq)
         else:
             if len(first) < 2:
                 raise ValueError("Cannot infer freq from fewer than 2 timestamps.")

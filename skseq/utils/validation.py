@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_array
 
 __all__ = [
     "as_array_input",
+    "as_timedelta",
     "check_frame_targets",
     "check_frames",
     "check_same_length",
@@ -29,6 +30,28 @@ __all__ = [
     "input_ndim",
     "to_numeric_array",
 ]
+
+
+def as_timedelta(freq, name: str = "freq"):
+    """``freq`` (a pandas frequency or timedelta string, a ``timedelta``) as a
+    ``pandas.Timedelta``: ``"5min"``, ``"h"``, ``"1D"`` and ``"90s"`` are
+    accepted; frequencies of no fixed length (months, business days) and
+    non-positive ones are refused with a message naming ``name``."""
+    import pandas as pd
+
+    try:
+        delta = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+    except (TypeError, ValueError):
+        try:
+            delta = pd.Timedelta(freq)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{name}={freq!r} is not a fixed time step; pass a pandas frequency "
+                "such as '5min', 'h' or '1D', or a datetime.timedelta."
+            ) from exc
+    if not delta > pd.Timedelta(0):
+        raise ValueError(f"{name} must be a positive time step; got {freq!r}.")
+    return delta
 
 
 def _describe(X) -> str:

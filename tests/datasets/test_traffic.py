@@ -50,6 +50,11 @@ def test_weekend_less_congested(week):
     assert weekend.mean() < 0.5 * weekday.mean()
 
 
+def test_freq_takes_pandas_aliases():
+    hourly = make_traffic_speeds(n_days=1, n_locations=4, freq="h", random_state=0)
+    assert len(hourly) == 24 and hourly.index.freq == "h"
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [

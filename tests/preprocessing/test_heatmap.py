@@ -76,6 +76,44 @@ def test_gaps_duplicates_and_irregular_times(speeds):
         Heatmapper(freq="5min").fit(irregular)
 
 
+def test_nullable_columns_read_pd_na_as_a_gap(speeds):
+    gappy = speeds.copy()
+    gappy.iloc[10:12, 0] = np.nan
+    nullable = speeds.astype("Float64")
+    nullable.iloc[10:12, 0] = pd.NA
+    expected = Heatmapper(max_gap=3).fit_transform(gappy)
+    np.testing.assert_array_equal(
+        Heatmapper(max_gap=3).fit_transform(nullable), expected
+    )
+    long = _long(nullable)
+    assert long["value"].dtype == "Float64"
+    from_long = Heatmapper(max_gap=3, locations=list(speeds.columns))
+    np.testing.assert_array_equal(from_long.fit_transform(long), expected)
+
+
+def test_a_location_without_values_is_named(speeds):
+    empty = speeds.copy()
+    empty["loc_02"] = np.nan
+    for heatmapper in (Heatmapper(max_gap=1000), Heatmapper(vmin=0, vmax=120)):
+        with pytest.raises(ValueError, match=r"\['loc_02'\] have no value"):
+            heatmapper.fit(empty)
+    # left out, it does not matter (nor do the gaps of the columns left out)
+    kept = [c for c in speeds.columns if c != "loc_02"]
+    frames = Heatmapper(locations=kept).fit_transform(empty)
+    np.testing.assert_array_equal(
+        frames, Heatmapper(locations=kept).fit_transform(speeds)
+    )
+
+
+def test_freq_takes_pandas_aliases(speeds):
+    hourly = speeds.resample("h").mean()
+    frames = Heatmapper(frame_length=24, freq="h").fit_transform(hourly)
+    assert frames.shape == (2, 24, 6)
+    np.testing.assert_array_equal(
+        frames, Heatmapper(frame_length=24, freq="1h").fit_transform(hourly)
+    )
+
+
 def test_input_errors(speeds):
     with pytest.raises(TypeError, match="DataFrame"):
         Heatmapper().fit(speeds.to_numpy())

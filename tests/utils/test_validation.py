@@ -1,10 +1,13 @@
 """Tests of skseq.utils.validation."""
 
+from datetime import timedelta
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from skseq.utils.validation import (
+    as_timedelta,
     check_frame_targets,
     check_frames,
     check_positive_int,
@@ -98,6 +101,22 @@ def test_frames_with_nan_get_advice_to_fill_them():
     X[0, 0, 0, 0] = np.inf
     with pytest.raises(ValueError, match="infinity"):
         check_frames(X, allow_nan=True)
+
+
+@pytest.mark.parametrize(
+    "freq, minutes",
+    [("5min", 5), ("h", 60), ("1D", 1440), ("90s", 1.5), (timedelta(minutes=5), 5)],
+)
+def test_as_timedelta_takes_pandas_aliases(freq, minutes):
+    assert as_timedelta(freq) == pd.Timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize(
+    "freq, match", [("M", "not a fixed time step"), ("0s", "positive"), ("?", "'?'")]
+)
+def test_as_timedelta_refuses_what_has_no_fixed_length(freq, match):
+    with pytest.raises(ValueError, match=match):
+        as_timedelta(freq, name="freq")
 
 
 def test_small_helpers():
