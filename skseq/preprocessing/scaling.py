@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval
 
 from skseq.base import ArrayOutputMixin, unfitted_on_error, validate_data
+from skseq.utils.validation import as_array_input
 
 __all__ = ["LogTransformer"]
 
@@ -56,6 +57,7 @@ class LogTransformer(
     def _validate(self, X, reset: bool) -> np.ndarray:
         if reset:
             self._validate_params()
+        X = as_array_input(X)  # DataFrames, tensors: their values' dtype
         dtype = np.float64 if getattr(X, "dtype", None) == np.float64 else np.float32
         return validate_data(self, X, reset=reset, layout="any", dtype=dtype)
 
