@@ -26,9 +26,16 @@ from skseq.utils.validation import check_same_length, split_with_groups
 __all__ = ["FoldEnsembleClassifier"]
 
 
-def _fit_takes(estimator, name: str) -> bool:
-    """Whether ``estimator.fit`` has a parameter ``name`` (a capability)."""
-    return name in inspect.signature(estimator.fit).parameters
+def _fit_takes(estimator, name: str, *, or_any: bool = False) -> bool:
+    """Whether ``estimator.fit`` has a parameter ``name`` (a capability);
+    with ``or_any``, also when it takes ``**params`` (a ``Pipeline`` or
+    another meta-estimator, which routes them or refuses them itself)."""
+    parameters = inspect.signature(estimator.fit).parameters
+    if name in parameters:
+        return True
+    return or_any and any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
+    )
 
 
 def _fit_fold(estimator, X, y, train, valid, early_stopping_on_fold, sample_weight):
@@ -120,8 +127,11 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Passed on to each fold model's ``fit`` (its training part), which
-            must take ``sample_weight``. The held-out part validates
-            unweighted.
+            must take ``sample_weight``; a ``Pipeline`` routes it to the steps
+            that request it under scikit-learn's metadata routing
+            (``sklearn.set_config(enable_metadata_routing=True)`` and
+            ``set_fit_request(sample_weight=True)`` on the step). The held-out
+            part validates unweighted.
         groups : array-like of shape (n_samples,), default=None
             Group of each sample (e.g. the subject who wore the sensor),
             passed to the splitter's ``split``: with
@@ -139,7 +149,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
     def _fit(self, X, y, sample_weight, groups):
         self._validate_params()
         if sample_weight is not None:
-            if not _fit_takes(self.estimator, "sample_weight"):
+            if not _fit_takes(self.estimator, "sample_weight", or_any=True):
                 raise TypeError(
                     f"sample_weight was given but {type(self.estimator).__name__}.fit "
                     "does not take sample_weight."
@@ -165,7 +175,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             check_same_length(X, groups, names=("X", "groups"))
         check_classification_targets(y)
         cv = self.cv
-        if isinstance(cv, int):
+        if isinstance(cv, Integral):  # numpy integers too
             cv = StratifiedKFold(cv, shuffle=True, random_state=self.random_state)
         cv = check_cv(cv, y, classifier=True)
         splits = split_with_groups(

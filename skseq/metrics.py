@@ -418,7 +418,7 @@ def exceedance_probability(
         thresholds, one more leading axis, one entry per threshold.
     """
     y_ens = to_numeric_array(y_ens, name="y_ens", dtype=np.float64)
-    if np.isscalar(threshold):
+    if np.ndim(threshold) == 0:  # a number, also a 0-d array
         return np.mean(y_ens >= threshold, axis=member_axis)
     return np.stack([np.mean(y_ens >= t, axis=member_axis) for t in threshold])
 

@@ -104,3 +104,40 @@ def test_groups_keep_each_subject_in_one_fold():
         FoldEnsembleClassifier(LogisticRegression(), cv=GroupKFold(5)).fit(
             X, y, groups=subject[:-1]
         )
+
+
+def test_numpy_integer_cv_is_a_shuffled_stratified_k_fold():
+    X, y = load_iris(return_X_y=True)
+
+    def proba(cv, random_state):
+        ens = FoldEnsembleClassifier(
+            LogisticRegression(max_iter=500), cv=cv, random_state=random_state
+        )
+        return ens.fit(X, y).predict_proba(X)
+
+    np.testing.assert_array_equal(proba(np.int64(3), 0), proba(3, 0))
+    assert not np.allclose(proba(np.int64(3), 0), proba(np.int64(3), 1))
+
+
+def test_sample_weight_reaches_a_pipeline_step_under_metadata_routing():
+    import sklearn
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_iris(return_X_y=True)
+    weights = np.where(y == 2, 5.0, 1.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = LogisticRegression(max_iter=500).set_fit_request(sample_weight=True)
+        scaler = StandardScaler().set_fit_request(sample_weight=False)
+        pipe = make_pipeline(scaler, model)
+        ens = FoldEnsembleClassifier(pipe, cv=3, random_state=0)
+        weighted = ens.fit(X, y, sample_weight=weights).predict_proba(X)
+        unweighted = ens.fit(X, y).predict_proba(X)
+        ones = ens.fit(X, y, sample_weight=np.ones(len(y))).predict_proba(X)
+    np.testing.assert_allclose(ones, unweighted)
+    assert weighted[:, 2].mean() > unweighted[:, 2].mean()
+    # without routing the Pipeline refuses the weights itself; nothing is kept
+    ens = FoldEnsembleClassifier(make_pipeline(StandardScaler(), LogisticRegression()))
+    with pytest.raises(ValueError, match="sample_weight"):
+        ens.fit(X, y, sample_weight=weights)
+    assert not hasattr(ens, "estimators_")

@@ -224,3 +224,12 @@ def test_scorers_take_frames_with_exogenous_channels():
     assert make_brier_scorer(1.0, 5)(est, X, y) == pytest.approx(
         -brier_score(y, probability, 1.0)
     )
+
+
+def test_exceedance_probability_takes_a_zero_dimensional_threshold():
+    members = np.arange(12.0).reshape(2, 3, 2)
+    np.testing.assert_array_equal(
+        exceedance_probability(members, np.array(4.0)),
+        exceedance_probability(members, 4.0),
+    )
+    assert exceedance_probability(members, np.array([2.0, 4.0])).shape == (2, 2, 2)

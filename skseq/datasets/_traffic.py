@@ -50,8 +50,10 @@ def make_traffic_speeds(
     evening peaks, a weekend midday bulge, day-to-day variation) and leaves
     freely downstream. At each bottleneck (a lane drop: capacity reduced to
     ``bottleneck_capacity`` of normal) the peak demand exceeds capacity, so a
-    queue forms and its tail travels UPSTREAM at the congestion wave speed,
-    then dissolves after the peak -- the pattern of real speed heatmaps.
+    queue forms and its tail travels UPSTREAM at the speed of the shock
+    between arriving and queued traffic (7-8 km/h with the default demand; at
+    most the 18 km/h of the congestion wave), then dissolves after the peak
+    -- the pattern of real speed heatmaps.
 
     Parameters
     ----------
