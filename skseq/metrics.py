@@ -34,6 +34,7 @@ in pysteps), plus the scorers :func:`make_crps_scorer` and
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
@@ -302,10 +303,21 @@ def nowcast_scores(
 # probabilistic scores of ensembles
 
 
+def _check_member_axis(y_ens: np.ndarray, member_axis) -> None:
+    if not (
+        isinstance(member_axis, Integral) and -y_ens.ndim <= member_axis < y_ens.ndim
+    ):
+        raise ValueError(
+            f"member_axis must be an axis of y_ens (an integer in [-{y_ens.ndim}, "
+            f"{y_ens.ndim - 1}] for its shape {y_ens.shape}); got {member_axis!r}."
+        )
+
+
 def _check_ensemble(y_true, y_ens, member_axis: int) -> tuple[np.ndarray, np.ndarray]:
     """Validate and return ``y_true`` and ``y_ens`` with the members last."""
     y_true = to_numeric_array(y_true, name="y_true", dtype=np.float64)
     y_ens = to_numeric_array(y_ens, name="y_ens", dtype=np.float64)
+    _check_member_axis(y_ens, member_axis)
     if y_ens.ndim != y_true.ndim + 1:
         raise ValueError(
             "y_ens must have one axis more than y_true (the ensemble members, on "
@@ -418,6 +430,7 @@ def exceedance_probability(
         thresholds, one more leading axis, one entry per threshold.
     """
     y_ens = to_numeric_array(y_ens, name="y_ens", dtype=np.float64)
+    _check_member_axis(y_ens, member_axis)
     if np.ndim(threshold) == 0:  # a number, also a 0-d array
         return np.mean(y_ens >= threshold, axis=member_axis)
     return np.stack([np.mean(y_ens >= t, axis=member_axis) for t in threshold])

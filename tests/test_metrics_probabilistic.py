@@ -233,3 +233,12 @@ def test_exceedance_probability_takes_a_zero_dimensional_threshold():
         exceedance_probability(members, 4.0),
     )
     assert exceedance_probability(members, np.array([2.0, 4.0])).shape == (2, 2, 2)
+
+
+@pytest.mark.parametrize("member_axis", [3, -4, 1.0])
+def test_member_axis_outside_y_ens_is_named(member_axis):
+    truth, members = np.zeros((2, 3)), np.zeros((2, 5, 3))
+    with pytest.raises(ValueError, match=r"member_axis must be an axis of y_ens"):
+        crps_ensemble(truth, members, member_axis=member_axis)
+    with pytest.raises(ValueError, match=r"member_axis must be an axis of y_ens"):
+        exceedance_probability(members, 1.0, member_axis=member_axis)

@@ -80,6 +80,13 @@ def make_radar_sequences(
     birth_rate = mean_alive / mean_lifetime  # cells per frame (Little's law)
     centre = np.array([(width - 1) / 2.0, (height - 1) / 2.0])
     drift = np.asarray(motion, dtype=float)
+    if drift.shape != (2,) or not np.isfinite(drift).all():
+        raise ValueError(
+            f"motion must be two finite numbers (dx, dy) in pixels per frame; got "
+            f"{motion!r}."
+        )
+    if not np.isfinite(rotation):
+        raise ValueError(f"rotation must be a finite number; got {rotation!r}.")
 
     def velocity(p: np.ndarray) -> np.ndarray:
         rel = p - centre

@@ -68,3 +68,9 @@ def test_bad_arguments():
         make_radar_sequences(height=2)
     with pytest.raises(ValueError):
         make_radar_sequences(n_cells=-1)
+    with pytest.raises(ValueError, match=r"motion must be two finite numbers"):
+        make_radar_sequences(motion=(1.0, 2.0, 3.0))
+    with pytest.raises(ValueError, match=r"motion must be two finite numbers"):
+        make_radar_sequences(motion=(np.nan, 0.0))
+    with pytest.raises(ValueError, match="rotation"):
+        make_radar_sequences(rotation=np.inf)
