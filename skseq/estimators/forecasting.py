@@ -101,7 +101,18 @@ def _rescale(a: np.ndarray, offset: np.ndarray, scale: np.ndarray) -> np.ndarray
 
 
 @compose_training_doc(
-    max_epochs="A sample costs its values (input frames x channels x pixels).",
+    max_epochs=(
+        'int or "auto"',
+        """
+        Number of passes over the training data. ``"auto"`` trains at least
+        30 epochs, and more on small data sets: as many as about 400
+        optimizer steps take, within a compute budget of 10^8 input values
+        (a sample costs its frames x channels x pixels), so that a few dozen
+        windows are not left after some 90 steps. Training sets of 14
+        batches or more (209 windows at ``batch_size=16``) get the 30 epochs
+        of the former default. The resolved count is ``max_epochs_``.
+        """,
+    ),
 )
 class ConvLSTMForecaster(BaseFrameRegressor):
     """Encoder-decoder ConvLSTM with attention: past frames -> future frames.
@@ -251,6 +262,12 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         "known_future": [StrOptions({"calendar"}), None],
         "scale_input": ["boolean"],
     }
+    #: ``max_epochs="auto"``: at least 30 epochs (the former fixed default),
+    #: more to reach about 400 optimizer steps on small data, within 10^8
+    #: input values per fit.
+    _auto_min_epochs = 30
+    _auto_max_steps = 400
+    _auto_budget = 100_000_000
     #: Fitted before ``scale_input`` existed: unscaled.
     _arguments_of_older_pickles: ClassVar[dict] = {
         **BaseFrameRegressor._arguments_of_older_pickles,
@@ -272,7 +289,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         optimizer: str | type = "adam",
         lr: float = 3e-3,
         weight_decay: float = 0.0,
-        max_epochs: int = 30,
+        max_epochs: int | str = "auto",
         batch_size: int = 16,
         validation_fraction: float | None = 0.1,
         patience: int | None = None,

@@ -97,6 +97,35 @@ def test_learns_moving_bars_better_than_persistence():
     assert pred_err < 0.8 * pers_err
 
 
+@pytest.mark.parametrize(
+    "n_train, epochs",
+    [(17, 200), (36, 134), (90, 67), (208, 31), (209, 30), (335, 30)],
+)
+def test_auto_epochs_reach_about_400_steps_and_at_least_30(n_train, epochs):
+    # batch_size=16: 2, 3, 6, 13, 14 and 21 batches per epoch
+    est = ConvLSTMForecaster()
+    X = np.zeros((n_train + 1, 4, 1, 10, 40), np.float32)
+    assert est._resolve_max_epochs(X, n_train) == epochs
+
+
+def test_auto_epochs_stay_within_the_compute_budget():
+    # 10^8 input values: 100 windows of 10 frames of 64 x 64 afford 152 steps,
+    # fewer than 30 epochs of 6 batches take
+    est = ConvLSTMForecaster()
+    X = np.zeros((100, 10, 1, 64, 64), np.float32)
+    assert est._resolve_max_epochs(X, 90) == 30
+    X = np.zeros((40, 10, 1, 64, 64), np.float32)  # 3 batches: 51 epochs
+    assert est._resolve_max_epochs(X, 36) == 51
+
+
+def test_default_fit_resolves_auto_epochs():
+    rng = np.random.default_rng(0)
+    X = rng.random((16, 3, 1, 6, 6)).astype(np.float32)
+    est = ConvLSTMForecaster(**{**TINY, "max_epochs": "auto", "batch_size": 4})
+    est.fit(X, X[:, -1:])  # 16 training windows in 4 batches: 100 epochs
+    assert est.max_epochs_ == 100 and len(est.history_) == 100
+
+
 def test_chronological_validation_split_uses_last_samples():
     X, y = _moving_bars(n=20)
     est = ConvLSTMForecaster(**dict(TINY, validation_fraction=0.25)).fit(X, y)

@@ -46,9 +46,9 @@ def test_float64_dataframes_and_tensors_stay_float64():
     import torch
 
     X = np.random.default_rng(0).gamma(0.5, 2, size=(3, 4))
-    for given in (pd.DataFrame(X), torch.from_numpy(X)):
-        t = LogTransformer().fit(given)
-        Z = t.transform(given)
+    for data in (pd.DataFrame(X), torch.from_numpy(X)):
+        t = LogTransformer().fit(data)
+        Z = t.transform(data)
         assert Z.dtype == np.float64
         np.testing.assert_allclose(t.inverse_transform(Z), X, rtol=1e-12, atol=1e-14)
     assert LogTransformer().fit_transform(pd.DataFrame(X, dtype="float32")).dtype == (
