@@ -125,9 +125,10 @@ table.rename_axis("RMSE (km/h), held-out last quarter").round(2)
 # training windows held out as a validation split). At this small default
 # size (21 simulated days, two weeks of them for training) and
 # ``random_state=0`` the calendar model beats the 7-day historical average
-# at every horizon (about 11.3 against 13.9 km/h); the same model without the calendar does not: two weeks
-# of windows teach a model without the clock little beyond the usual daily
-# pattern, which the average already knows. Over three seeds of the models
+# at every horizon (about 11.3 against 13.9 km/h); the same model without
+# the calendar does not: two weeks of windows teach a model without the
+# clock little beyond the usual daily pattern, which the average already
+# knows. Over three seeds of the models
 # (``random_state`` 0, 1, 2) the calendar model's mean RMSE is 11.9 +- 0.8
 # km/h and the model without calendar's 14.3 +- 0.2. With ``SKSEQ_FULL=1`` (28
 # days, and the plain and encoder-decoder steps of the study's ablation) the
