@@ -614,6 +614,47 @@ _FITTED_ARRAYS = (
     "target_range_",
 )
 _PREFIX = "skseq."
+#: the ensembles' error models (``predict_ensemble``): ConvLSTMForecaster's
+#: quantiles (float64) and UNetNowcaster's noise (arrays and numbers)
+_ERROR_QUANTILES = "residual_quantiles_"
+_NOISE = "ensemble_noise_"
+
+
+def _save_error_model(estimator, state: dict, metadata: dict) -> None:
+    """Add ``estimator``'s ensemble error model to ``state`` and ``metadata``."""
+    if getattr(estimator, _ERROR_QUANTILES, None) is not None:
+        state[_PREFIX + _ERROR_QUANTILES] = torch.as_tensor(
+            np.ascontiguousarray(getattr(estimator, _ERROR_QUANTILES), np.float64)
+        )
+        metadata["n_calibration_samples"] = str(estimator.n_calibration_samples_)
+    noise = getattr(estimator, _NOISE, None)
+    if noise is not None:
+        numbers = {}
+        for key, value in noise.items():
+            if isinstance(value, np.ndarray):
+                state[f"{_PREFIX}{_NOISE}.{key}"] = torch.as_tensor(
+                    np.ascontiguousarray(value)
+                )
+            else:  # numbers and text (numpy scalars as Python ones)
+                numbers[key] = value.item() if isinstance(value, np.generic) else value
+        metadata["ensemble_noise"] = json.dumps(numbers)
+
+
+def _load_error_model(estimator, fitted: dict, metadata: dict) -> None:
+    """Set the error model :func:`_save_error_model` stored (files written
+    before it was stored leave ``estimator``'s own)."""
+    if _ERROR_QUANTILES in fitted:
+        quantiles = fitted.pop(_ERROR_QUANTILES).cpu().numpy()
+        setattr(estimator, _ERROR_QUANTILES, quantiles)
+        estimator.n_calibration_samples_ = int(metadata["n_calibration_samples"])
+    arrays = {
+        name[len(_NOISE) + 1 :]: fitted.pop(name).cpu().numpy()
+        for name in list(fitted)
+        if name.startswith(_NOISE + ".")
+    }
+    if "ensemble_noise" in metadata:
+        noise = json.loads(metadata["ensemble_noise"])
+        setattr(estimator, _NOISE, {**arrays, **noise})
 
 
 def save_weights(estimator, path: str | os.PathLike) -> None:
@@ -621,9 +662,12 @@ def save_weights(estimator, path: str | os.PathLike) -> None:
 
     The light alternative to pickling or ONNX: the file holds tensors only
     (no code, safe to load), plus what ``predict`` needs besides the weights
-    (the input and target scaling, the nowcaster's clipping range) and the
+    (the input and target scaling, the nowcaster's clipping range, the
+    forecaster's calendar steps), the error model of ``predict_ensemble``
+    (the forecaster's residual quantiles, the nowcaster's noise) and the
     class labels as metadata. :func:`load_weights` reads it back into an
-    estimator of the same hyperparameters fitted on data of the same shapes.
+    estimator of the same hyperparameters fitted on data of the same shapes,
+    whose predictions and ensembles are then those of the saved one.
 
     Parameters
     ----------
@@ -647,6 +691,7 @@ def save_weights(estimator, path: str | os.PathLike) -> None:
     if hasattr(estimator, "future_channels_"):  # the decoder's calendar
         metadata["future_channels"] = json.dumps(estimator.future_channels_)
         metadata["future_steps"] = json.dumps(estimator.future_steps_)
+    _save_error_model(estimator, state, metadata)
     save_file(state, os.fspath(path), metadata=metadata)
 
 
@@ -722,6 +767,7 @@ def load_weights(estimator, path: str | os.PathLike):
         ) from exc
     if future_steps is not None:
         estimator.future_steps_ = network.future_steps = future_steps
+    _load_error_model(estimator, fitted, metadata)
     for name, value in fitted.items():
         array = value.cpu().numpy()
         if name == "target_range_":

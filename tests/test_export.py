@@ -375,6 +375,14 @@ def test_save_and_load_weights(cls, tmp_path):
     assert load_weights(other, path) is other
     if cls is UNetNowcaster:
         np.testing.assert_allclose(other.predict(X), trained.predict(X))
+        # the ensembles too: the error model travels with the weights
+        np.testing.assert_allclose(
+            other.predict_ensemble(X, 4, 2, random_state=0),
+            trained.predict_ensemble(X, 4, 2, random_state=0),
+        )
+        assert other.ensemble_noise_["n_windows"] == (
+            trained.ensemble_noise_["n_windows"]
+        )
     else:
         np.testing.assert_array_equal(other.predict(X), trained.predict(X))
         np.testing.assert_allclose(other.predict_proba(X), trained.predict_proba(X))
@@ -418,6 +426,11 @@ def test_save_and_load_weights_carry_the_forecasters_calendar(tmp_path):
     other = load_weights(ConvLSTMForecaster(**params).fit(weekly, y), path)
     assert other.future_steps_ == pytest.approx(trained.future_steps_)
     np.testing.assert_array_equal(other.predict(hourly), trained.predict(hourly))
+    np.testing.assert_array_equal(
+        other.predict_ensemble(hourly, 5, random_state=0),
+        trained.predict_ensemble(hourly, 5, random_state=0),
+    )
+    assert other.n_calibration_samples_ == trained.n_calibration_samples_
     # fitted without calendar channels: another decoder, refused before loading
     plain = ConvLSTMForecaster(**params).fit(rng.normal(size=hourly.shape), y)
     before = plain.predict(hourly)
