@@ -380,9 +380,8 @@ def test_save_and_load_weights(cls, tmp_path):
             other.predict_ensemble(X, 4, 2, random_state=0),
             trained.predict_ensemble(X, 4, 2, random_state=0),
         )
-        assert other.ensemble_noise_["n_windows"] == (
-            trained.ensemble_noise_["n_windows"]
-        )
+        n_windows = trained.ensemble_noise_["n_windows"]
+        assert other.ensemble_noise_["n_windows"] == n_windows
     else:
         np.testing.assert_array_equal(other.predict(X), trained.predict(X))
         np.testing.assert_allclose(other.predict_proba(X), trained.predict_proba(X))
