@@ -208,8 +208,8 @@ class ConvLSTMForecaster(BaseFrameRegressor):
     input_offset_, input_scale_ : ndarray of shape (n_input_channels,) or None
         Per-channel minimum and range (maximum - minimum) of the training
         input: the network reads ``(X - input_offset_) / input_scale_``
-        (``scale_input``; 0 and 1 for calendar and constant channels; None
-        without scaling).
+        (``scale_input``; offset 0 and scale 1 for calendar channels, scale 1
+        for constant channels; None without scaling).
     target_offset_, target_scale_ : ndarray of shape (n_output_channels,) or None
         The same for the target frames; the network's output ``z`` is
         returned as ``z * target_scale_ + target_offset_``.

@@ -244,7 +244,8 @@ class UNetNowcaster(BaseFrameRegressor):
     n_features_in_ : int
         Values per input sample in ``fit``.
     target_range_ : tuple of float
-        ``(min, max)`` of the ``y`` given to the last ``fit``, in its units.
+        ``(min, max)`` of the ``y`` of the fit that built the network (a
+        warm-started fit keeps it, see ``warm_start``), in its units.
     {training_attributes}
     ensemble_noise_ : dict
         The noise of :meth:`predict_ensemble`, estimated at the end of

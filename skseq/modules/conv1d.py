@@ -172,7 +172,10 @@ class Conv1DEncoder(nn.Module):
     Variable-length input: rows that are entirely NaN are padding (pad
     shorter sequences at the end). Padding is masked: it is zeroed after each
     convolution and never wins a max pooling, so the features of valid steps
-    do not depend on it (in evaluation mode). Sequences shorter than
+    do not depend on how much of it follows them (in evaluation mode); but a
+    block's pooling halves the time axis rounding down, so a sequence with
+    an odd number of steps and no padding after it drops its last step there,
+    which one row of padding would keep. Sequences shorter than
     ``2 ** len(channels)`` are padded the same way inside the network.
 
     Parameters
@@ -317,8 +320,10 @@ class Conv1DActivityNet(nn.Module):
     Variable-length input: rows that are entirely NaN are padding (pad
     shorter sequences at the end). Padding is masked: it is zeroed after each
     convolution, never wins a max pooling and is left out of the global
-    pooling, so in evaluation mode the amount of padding never changes a
-    prediction. Sequences shorter than ``2 ** len(channels)`` (too short for
+    pooling, so in evaluation mode the amount of padding after a sequence
+    never changes its prediction, once there is any (see
+    :class:`Conv1DEncoder` for the step an odd, unpadded length drops).
+    Sequences shorter than ``2 ** len(channels)`` (too short for
     the pooling) are padded the same way inside the network.
 
     Parameters
