@@ -106,7 +106,7 @@ def _rescale(a: np.ndarray, offset: np.ndarray, scale: np.ndarray) -> np.ndarray
         """
         Number of passes over the training data. ``"auto"`` trains at least
         30 epochs, and more on small data sets: as many as about 400
-        optimizer steps take, within a compute budget of 10^8 input values
+        optimizer steps take, within a compute budget of 100 million input values
         (a sample costs its frames x channels x pixels), so that a few dozen
         windows are not left after some 90 steps. Training sets of 14
         batches or more (209 windows at ``batch_size=16``) get the 30 epochs
