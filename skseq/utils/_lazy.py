@@ -203,6 +203,11 @@ class LazyFrames:
             yield start, self[start : start + step]
 
 
+def _first_sample(mask: np.ndarray) -> int:
+    """Index of the first sample (axis 0) of ``mask`` with a True value."""
+    return int(np.flatnonzero(mask.reshape(len(mask), -1).any(axis=1))[0])
+
+
 def check_frames_lazy(
     X, *, name: str = "X", min_frames: int = 1, allow_nan: bool = False
 ) -> tuple[LazyFrames, bool]:
@@ -243,16 +248,17 @@ def check_frames_lazy(
     lazy = LazyFrames(X, add_channel=len(shape) == 4)
     low, high = np.inf, -np.inf
     for start, piece in lazy.chunks():
-        bad = ~np.isfinite(piece) if not allow_nan else np.isinf(piece)
+        bad = np.isinf(piece) if allow_nan else ~np.isfinite(piece)
         if bad.any():
-            where = start + int(np.flatnonzero(bad.reshape(len(piece), -1).any(1))[0])
-            if allow_nan or np.isinf(piece).any():
+            infinite = bad if allow_nan else np.isinf(piece)
+            if infinite.any():
                 raise ValueError(
-                    f"Input {name} contains infinity (first in sample {where})."
+                    f"Input {name} contains infinity (first in sample "
+                    f"{start + _first_sample(infinite)})."
                 )
             raise ValueError(
-                f"Input {name} contains NaN (first in sample {where}); "
-                + FRAME_NAN_ADVICE
+                f"Input {name} contains NaN (first in sample "
+                f"{start + _first_sample(bad)}); " + FRAME_NAN_ADVICE
             )
         if piece.size:
             low, high = (

@@ -336,13 +336,13 @@ def check_frames(
             "traffic table into frames with skseq.preprocessing.Heatmapper."
         )
     X = to_numeric_array(X, name=name, dtype=dtype, allow_nan=True)
-    if not allow_nan:
-        n_nan = int(np.isnan(X).sum())
-        if n_nan:
-            raise ValueError(
-                f"Input {name} contains NaN ({n_nan} of {X.size} values); "
-                + FRAME_NAN_ADVICE
-            )
+    # infinity is refused already, so a float64 sum (no overflow) is NaN only
+    # if a value is: one pass without a mask, counted only to report it
+    if not allow_nan and np.isnan(X.sum(dtype=np.float64)):
+        raise ValueError(
+            f"Input {name} contains NaN ({int(np.isnan(X).sum())} of {X.size} "
+            "values); " + FRAME_NAN_ADVICE
+        )
     if X.ndim not in (4, 5):
         raise ValueError(
             f"{name} must have shape (n_samples, n_frames, H, W) or "
