@@ -684,16 +684,18 @@ def _standardised_moment(X: np.ndarray, order: int, offset: float = 0.0) -> np.n
 
 
 def _nan_slope(X: np.ndarray) -> np.ndarray:
-    """:func:`_slope` over each channel's non-NaN steps."""
+    """:func:`_slope` over each channel's non-NaN steps (NaN without any)."""
     valid = ~np.isnan(X)
-    t = np.broadcast_to(np.arange(X.shape[1], dtype=float)[None, :, None], X.shape)
-    t = np.where(valid, t - np.nanmean(np.where(valid, t, np.nan), axis=1)[:, None], 0)
-    x = np.where(valid, X - np.nanmean(X, axis=1, keepdims=True), 0)
-    slope = (t * x).sum(axis=1) / np.maximum((t**2).sum(axis=1), 1.0)
+    t = np.where(valid, np.arange(X.shape[1], dtype=float)[None, :, None], np.nan)
+    t -= np.nanmean(t, axis=1, keepdims=True)
+    x = X - np.nanmean(X, axis=1, keepdims=True)
+    slope = np.nansum(t * x, axis=1) / np.maximum(np.nansum(t**2, axis=1), 1.0)
     return np.where(valid.any(axis=1), slope, np.nan)
 
 
 #: ``_STATISTICS`` over the steps that are not NaN (padding, missing values).
+#: NaN-free input keeps ``_STATISTICS`` (numpy's reductions, scipy's skew and
+#: kurtosis), so that its summaries stay what they were to the last digit.
 _NAN_STATISTICS = {
     "mean": lambda X: np.nanmean(X, axis=1),
     "std": lambda X: np.nanstd(X, axis=1),
