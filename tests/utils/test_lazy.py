@@ -45,6 +45,12 @@ def test_streamed_checks(monkeypatch):
         check_frames_lazy(a)
     lazy, _ = check_frames_lazy(a, allow_nan=True)
     assert lazy.max() == 1.0
+    mixed = np.ones((6, 2, 3, 3))
+    mixed[1, 0, 0, 0], mixed[3, 0, 0, 0] = np.nan, np.inf  # one chunk of 108 values
+    monkeypatch.setattr(_lazy, "_CHUNK_VALUES", 1000)
+    with pytest.raises(ValueError, match=r"infinity \(first in sample 3\)"):
+        check_frames_lazy(mixed)
+    monkeypatch.setattr(_lazy, "_CHUNK_VALUES", 10)
     with pytest.raises(ValueError, match="shape"):
         check_frames_lazy(np.ones((3, 4, 5)))
     with pytest.raises(TypeError, match="numeric"):
