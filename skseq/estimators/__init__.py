@@ -1,6 +1,6 @@
 """skorch-wrapped scikit-learn estimators (configuration and shape handling only)."""
 
-from skseq.estimators._base import RollbackOnDivergence
+from skseq.estimators._callbacks import NonFiniteLossError, RollbackOnDivergence
 from skseq.estimators.classification import (
     Conv1DActivityClassifier,
     KeypointLSTMClassifier,
@@ -12,6 +12,7 @@ __all__ = [
     "Conv1DActivityClassifier",
     "ConvLSTMForecaster",
     "KeypointLSTMClassifier",
+    "NonFiniteLossError",
     "RollbackOnDivergence",
     "UNetNowcaster",
 ]

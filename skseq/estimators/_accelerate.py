@@ -10,7 +10,7 @@ from __future__ import annotations
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.hf import AccelerateMixin
 
-from skseq.estimators._base import WeightedNeuralNet, WeightedNeuralNetClassifier
+from skseq.estimators._nets import WeightedNeuralNet, WeightedNeuralNetClassifier
 
 __all__ = ["AcceleratedNeuralNet", "AcceleratedNeuralNetClassifier", "accelerated"]
 

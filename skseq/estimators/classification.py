@@ -27,17 +27,16 @@ from skseq.estimators._base import (
     OPTIMIZER,
     TRAINING_PARAMETER_CONSTRAINTS,
     BaseDeepEstimator,
-    FitLRScheduler,
     SequenceInputMixin,
-    WeightedNeuralNetClassifier,
-    compose_training_doc,
-    fill_doc_marker,
     fraction,
     nonzero_scale,
     positive_int,
     positive_int_sequence,
     resolve_optimizer,
 )
+from skseq.estimators._callbacks import FitLRScheduler
+from skseq.estimators._nets import WeightedNeuralNetClassifier
+from skseq.estimators._training_doc import compose_training_doc, fill_doc_marker
 from skseq.modules.conv1d import _POOLINGS, Conv1DActivityNet, encoded_length
 from skseq.modules.layers import _ACTIVATIONS
 from skseq.modules.recurrent import _HEADS, KeypointLSTMNet

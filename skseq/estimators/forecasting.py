@@ -15,12 +15,12 @@ from skseq.estimators._base import (
     _LOSSES,
     TRAINING_PARAMETER_CONSTRAINTS,
     BaseFrameRegressor,
-    compose_training_doc,
     evenly_spaced_indices,
     nonzero_scale,
     positive_int,
     resolve_loss,
 )
+from skseq.estimators._training_doc import compose_training_doc
 from skseq.modules.convlstm import ConvLSTMSeq2Seq
 from skseq.modules.tiling import seq2seq_halo, tiled_apply
 from skseq.utils._lazy import LazyFrames

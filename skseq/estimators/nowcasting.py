@@ -17,12 +17,12 @@ from sklearn.utils.validation import _num_samples, check_is_fitted
 from skseq.estimators._base import (
     TRAINING_PARAMETER_CONSTRAINTS,
     BaseFrameRegressor,
-    compose_training_doc,
     evenly_spaced_indices,
     fraction,
     positive_int,
     resolve_loss,
 )
+from skseq.estimators._training_doc import compose_training_doc
 from skseq.modules.layers import _ACTIVATIONS
 from skseq.modules.losses import LogCoshL1Loss
 from skseq.modules.tiling import rainnet_halo

@@ -12,8 +12,6 @@ from skorch.callbacks import Callback, EpochScoring, LRScheduler
 from skseq import Conv1DActivityClassifier, ConvLSTMForecaster, UNetNowcaster
 from skseq.estimators._base import (
     NonFiniteLossError,
-    RollbackOnDivergence,
-    _silent,
     resolve_device,
     resolve_optimizer,
 )
@@ -227,67 +225,6 @@ def test_estimator_pickled_before_gradient_clip_loads():
     np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
     loaded.set_params(warm_start=True).fit(X, y)  # continues training
     assert loaded.n_epochs_ == 4
-
-
-class _Sabotage(Callback):
-    """Throws the weights far off at the start of epoch ``epoch`` (1-based)."""
-
-    def __init__(self, epoch):
-        self.epoch = epoch
-
-    def on_epoch_begin(self, net, **kwargs):
-        if len(net.history) == self.epoch:
-            with torch.no_grad():
-                for p in net.module_.parameters():
-                    p.mul_(50.0)
-
-
-def _sabotaged_fit(max_epochs, rollback=None):
-    """A fit whose weights are thrown off at the start of epoch 3, rolled
-    back by ``rollback`` (a ``RollbackOnDivergence``) unless None."""
-    callbacks = [("sabotage", _Sabotage(epoch=3))]
-    if rollback is not None:
-        callbacks.append(("rollback", rollback))
-    est = _clf(lr=0.01, max_epochs=max_epochs, lr_schedule=None, callbacks=callbacks)
-    return est.fit(*_data())
-
-
-def test_rollback_on_divergence_restores_the_best_epoch_and_lowers_lr():
-    est = _sabotaged_fit(5, RollbackOnDivergence(sink=_silent))
-    losses = est.history_[:, "train_loss"]
-    assert losses[2] > 1.25 * min(losses[:2])  # the sabotaged epoch
-    assert [("rollback" in row) for row in est.history_] == [0, 0, 1, 0, 0]
-    assert est.history_[2, "rollback"] == min(losses[:2])
-    assert max(losses[3:]) <= 1.25 * min(losses[:2])  # training went on
-    lrs = [group["lr"] for group in est.net_.optimizer_.param_groups]
-    np.testing.assert_allclose(lrs, [0.005])
-    # the snapshots are dropped: the fitted estimator does not carry them
-    assert dict(est.net_.callbacks_)["rollback"].best_state_ is None
-
-
-def test_rollback_at_train_end_when_no_rollback_is_left():
-    sabotaged = _sabotaged_fit(3, RollbackOnDivergence(max_rollbacks=0, sink=_silent))
-    assert "rollback" not in sabotaged.history_[-1]
-    # the weights of the best epoch (one of the first two) are restored
-    best = int(np.argmin(sabotaged.history_[:, "train_loss"]))
-    assert best < 2
-    at_best = _clf(lr=0.01, max_epochs=best + 1, lr_schedule=None).fit(*_data())
-    for pa, pb in zip(sabotaged.module_.parameters(), at_best.module_.parameters()):
-        torch.testing.assert_close(pa, pb)
-
-
-def test_rollback_tolerance_none_keeps_the_last_weights():
-    rollback = RollbackOnDivergence(max_rollbacks=0, tolerance=None, sink=_silent)
-    kept = _sabotaged_fit(3, rollback)
-    plain = _sabotaged_fit(3)
-    for pa, pb in zip(kept.module_.parameters(), plain.module_.parameters()):
-        torch.testing.assert_close(pa, pb)
-
-
-def test_rollback_reports_through_its_sink():
-    messages = []
-    _sabotaged_fit(4, RollbackOnDivergence(sink=messages.append))
-    assert len(messages) == 1 and "rolled back" in messages[0]
 
 
 def test_rollback_on_divergence_is_on_for_the_unet_only():

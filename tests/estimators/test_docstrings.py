@@ -13,9 +13,9 @@ from skseq import (
     KeypointLSTMClassifier,
     UNetNowcaster,
 )
-from skseq.estimators._base import (
+from skseq.estimators._base import BaseDeepEstimator
+from skseq.estimators._training_doc import (
     TRAINING_PARAMETER_DOCS,
-    BaseDeepEstimator,
     compose_training_doc,
 )
 
@@ -153,7 +153,7 @@ def test_shared_fitted_attributes_composed_once(cls):
 
 
 def test_fill_doc_marker_indents_and_can_require_the_line():
-    from skseq.estimators._base import fill_doc_marker
+    from skseq.estimators._training_doc import fill_doc_marker
 
     doc = "Summary.\n\n    Attributes\n    ----------\n    {x}\n"
     assert fill_doc_marker(doc, "{x}", "a_ : int\n    An a.") == (

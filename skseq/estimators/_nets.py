@@ -1,0 +1,64 @@
+"""skorch nets with a per-sample weighted loss (``sample_weight`` in ``fit``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+from skorch import NeuralNet, NeuralNetClassifier
+
+__all__ = [
+    "SampleWeightNetMixin",
+    "WeightedNeuralNet",
+    "WeightedNeuralNetClassifier",
+]
+
+#: key of the sample weights in the dict a weighted fit hands to skorch
+_SAMPLE_WEIGHT = "sample_weight"
+
+
+class SampleWeightNetMixin:
+    """skorch net mixin: a per-sample weighted loss.
+
+    A weighted fit hands skorch ``X`` as ``{"X": X, "sample_weight": w}``
+    (skorch slices dicts batch by batch, validation split included) and
+    builds the criterion with ``reduction="none"``. :meth:`infer` feeds the
+    network ``X`` alone; :meth:`get_loss` averages each sample's loss over
+    its elements (pixels, lead times) and then the batch's samples weighted
+    by ``w`` (normalised by the estimator to a mean of 1 over the training
+    set, so that weights of all ones give the unweighted loss).
+    """
+
+    #: ``torch.autocast`` dtype of the forward pass on CUDA (``precision``),
+    #: set by the estimator on the net it builds; None computes in float32
+    autocast_dtype = None
+
+    def infer(self, x, **fit_params):
+        if isinstance(x, Mapping) and _SAMPLE_WEIGHT in x:
+            x = x["X"]
+        if self.autocast_dtype is None or not str(self.device).startswith("cuda"):
+            return super().infer(x, **fit_params)
+        with torch.autocast("cuda", dtype=self.autocast_dtype):
+            out = super().infer(x, **fit_params)
+        # the loss and the predictions in float32
+        return out.float() if torch.is_tensor(out) and out.is_floating_point() else out
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        loss = super().get_loss(y_pred, y_true, X=X, training=training)
+        if getattr(self.criterion_, "reduction", "mean") != "none":
+            return loss
+        per_sample = loss.reshape(len(loss), -1).mean(dim=1)
+        if isinstance(X, Mapping) and _SAMPLE_WEIGHT in X:
+            weight = torch.as_tensor(
+                X[_SAMPLE_WEIGHT], dtype=per_sample.dtype, device=per_sample.device
+            )
+            return (per_sample * weight).mean()
+        return per_sample.mean()
+
+
+class WeightedNeuralNet(SampleWeightNetMixin, NeuralNet):
+    """skorch ``NeuralNet`` with a per-sample weighted loss."""
+
+
+class WeightedNeuralNetClassifier(SampleWeightNetMixin, NeuralNetClassifier):
+    """skorch ``NeuralNetClassifier`` with a per-sample weighted loss."""
