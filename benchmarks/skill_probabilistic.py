@@ -29,7 +29,10 @@ windows.
 errors) on simulated
 traffic speeds (:func:`skseq.datasets.make_traffic_speeds`, 28 days x 32
 locations, hourly heatmaps of 12 five-minute rows, 6 hours -> 3 hours), on
-the last quarter of the windows (held out in time), per horizon.
+the last quarter of the windows (held out in time), per horizon, with the
+RMSE of its deterministic ``predict``. ``--traffic-corridor two-bottleneck``
+or ``short`` runs it on corridors never used to choose a default (two
+bottlenecks, faster and noisier; 10 days x 24 locations).
 
 ``--calibration-sequence`` also scores the U-Net's ensemble re-calibrated
 (``UNetNowcaster.calibrate_ensemble``) on a third, independent sequence of
@@ -298,16 +301,55 @@ def run(
     return table, cpu, info, per_sequence
 
 
-def traffic_coverage(random_state: int = 0) -> pd.DataFrame:
-    """Coverage of ConvLSTMForecaster's 80 % intervals on held-out traffic."""
+#: ``--traffic-corridor``: keyword arguments of ``make_traffic_speeds`` (the
+#: seed is added) and the speed that maps to 1 in the heatmaps.
+CORRIDORS = {
+    # the corridor of the coverage figures since 2026-11-24
+    "default": (dict(n_days=28, n_locations=32), 100, 110.0),
+    # never used to choose a default: two bottlenecks, faster free flow,
+    # more demand and noise
+    "two-bottleneck": (
+        dict(
+            n_days=28,
+            n_locations=32,
+            free_flow_speed=110.0,
+            bottlenecks=(0.4, 0.8),
+            bottleneck_capacity=0.6,
+            demand_scale=1.1,
+            noise_std=3.0,
+        ),
+        7,
+        130.0,
+    ),
+    # a short record: 10 days x 24 locations (174 training windows)
+    "short": (dict(n_days=10, n_locations=24), 200, 110.0),
+}
+
+
+def traffic_coverage(random_state: int = 0, corridor: str = "default") -> pd.DataFrame:
+    """Coverage of ConvLSTMForecaster's 80 % intervals on held-out traffic.
+
+    Parameters
+    ----------
+    random_state : int, default=0
+        Seed of the forecaster and of its members; the corridor's generator
+        seed is ``CORRIDORS[corridor][1] + random_state``.
+    corridor : {"default", "two-bottleneck", "short"}, default="default"
+        Which simulated corridor (``CORRIDORS``).
+
+    Returns
+    -------
+    table : DataFrame
+        Coverage, mean width and the deterministic forecast's RMSE per
+        horizon, with the overall coverage, the number of test and
+        calibration windows and the fit time.
+    """
     from skseq import ConvLSTMForecaster
     from skseq.datasets import make_traffic_speeds
     from skseq.preprocessing import Heatmapper, sliding_windows
 
-    v_max = 110.0
-    speeds = make_traffic_speeds(
-        n_days=28, n_locations=32, random_state=100 + random_state
-    )
+    settings, first_seed, v_max = CORRIDORS[corridor]
+    speeds = make_traffic_speeds(**settings, random_state=first_seed + random_state)
     frames = Heatmapper(frame_length=12, vmin=0.0, vmax=v_max).fit_transform(speeds)
     X, y = sliding_windows(frames, n_input=6, n_output=3)
     cut = int(0.75 * len(X))
@@ -319,10 +361,12 @@ def traffic_coverage(random_state: int = 0) -> pd.DataFrame:
     low, high = np.quantile(members, [0.1, 0.9], axis=1)
     truth = v_max * y[test]
     inside = (truth >= low) & (truth <= high)
+    error = v_max * est.predict(X[test]) - truth
     return pd.DataFrame(
         {
             "coverage of 80% interval": inside.mean(axis=(0, 2, 3)),
             "mean width (km/h)": (high - low).mean(axis=(0, 2, 3)),
+            "RMSE of predict (km/h)": np.sqrt((error**2).mean(axis=(0, 2, 3))),
         },
         index=pd.RangeIndex(1, 4, name="horizon (h)"),
     ).assign(
@@ -340,6 +384,12 @@ def main(argv=None) -> None:
     parser.add_argument("--n-threads", type=int, default=1)
     parser.add_argument("--out", default=None, help="JSON file of the results")
     parser.add_argument("--traffic", action="store_true")
+    parser.add_argument(
+        "--traffic-corridor",
+        choices=sorted(CORRIDORS),
+        default="default",
+        help="with --traffic: which simulated corridor",
+    )
     parser.add_argument(
         "--unet-pickle",
         default=None,
@@ -364,7 +414,8 @@ def main(argv=None) -> None:
     torch.set_num_threads(args.n_threads)
     if args.traffic:
         with pd.option_context("display.width", 200, "display.precision", 3):
-            print(traffic_coverage(args.random_state).round(3).to_string())
+            table = traffic_coverage(args.random_state, args.traffic_corridor)
+            print(table.round(3).to_string())
         return
     os.environ.setdefault("PYSTEPS_SILENT_IMPORT", "1")
     table, cpu, info, per_sequence = run(
