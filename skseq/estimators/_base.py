@@ -23,6 +23,7 @@ import contextlib
 import copy
 import inspect
 import itertools
+import multiprocessing
 import re
 import warnings
 from abc import ABCMeta, abstractmethod
@@ -93,6 +94,12 @@ __all__ = [
     "positive_int",
     "positive_int_sequence",
 ]
+
+#: How DataLoader workers start (``iterator_*__num_workers > 0``) unless
+#: ``iterator_*__multiprocessing_context`` says otherwise: the standard
+#: library's default for the platform ("fork" on Linux before Python 3.14,
+#: "forkserver" after, "spawn" on macOS and Windows).
+DATALOADER_START_METHOD = multiprocessing.get_all_start_methods()[0]
 
 _OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -710,6 +717,14 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             kwargs["iterator_train__pin_memory"] = True
             kwargs["iterator_valid__pin_memory"] = True
         kwargs.update(self._passthrough_params())
+        for prefix in ("iterator_train__", "iterator_valid__"):
+            if kwargs.get(prefix + "num_workers") and (
+                prefix + "multiprocessing_context" not in kwargs
+            ):
+                # the platform's start method: inside a joblib worker (e.g.
+                # GridSearchCV(n_jobs=2)) the default context is loky's, from
+                # which torch's DataLoader cannot start its workers
+                kwargs[prefix + "multiprocessing_context"] = DATALOADER_START_METHOD
         net_class, placement = self._net_class_and_placement(device)
         net = net_class(
             module=self._build_module(),

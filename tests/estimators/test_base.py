@@ -465,3 +465,26 @@ def test_predict_runs_in_inference_mode():
     )
     est.predict_proba(X)
     assert seen and all(seen)
+
+
+def test_dataloader_workers_start_inside_joblib_workers():
+    # GridSearchCV(n_jobs=2) fits in loky workers, whose default
+    # multiprocessing context torch's DataLoader cannot start workers from
+    from sklearn.model_selection import GridSearchCV
+
+    from skseq.estimators._base import DATALOADER_START_METHOD
+
+    X, y = _data(n=24)
+    clf = _clf(max_epochs=1, iterator_train__num_workers=1)
+    search = GridSearchCV(clf, {"kernel_size": [3, 5]}, cv=2, n_jobs=2)
+    search.fit(X, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    net = search.best_estimator_.net_
+    assert net.iterator_train__multiprocessing_context == DATALOADER_START_METHOD
+    # a context the user sets is kept
+    own = _clf(
+        max_epochs=1,
+        iterator_train__num_workers=1,
+        iterator_train__multiprocessing_context="spawn",
+    ).fit(X, y)
+    assert own.net_.iterator_train__multiprocessing_context == "spawn"
