@@ -227,6 +227,23 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         check_is_fitted(self)
         return np.mean([est.predict_proba(X) for est in self.estimators_], axis=0)
 
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Logarithm of the averaged probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Any input the fold models accept.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))`` (``-inf`` where every fold model gives
+            a class probability 0); columns follow ``classes_``.
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
     def predict(self, X) -> np.ndarray:
         """Class with the highest averaged probability.
 

@@ -25,6 +25,7 @@ def test_average_of_fold_probabilities():
     assert len(ens.estimators_) == 4
     expected = np.mean([e.predict_proba(X) for e in ens.estimators_], axis=0)
     np.testing.assert_allclose(ens.predict_proba(X), expected)
+    np.testing.assert_allclose(ens.predict_log_proba(X), np.log(expected))
     folds = [train for train, _ in cv.split(X, y)]
     for est, train in zip(ens.estimators_, folds):
         ref = LogisticRegression(max_iter=500).fit(X[train], y[train])

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import torch
-from scipy.special import softmax
+from scipy.special import log_softmax, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -204,6 +204,25 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         """
         logits = self._forward(X).astype(np.float64)
         return softmax(logits, axis=1)
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Logarithm of the class probabilities.
+
+        Computed from the network's logits (``log_softmax``), so it stays
+        finite where a probability rounds to 0.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels)
+            Sequences of the shape seen in ``fit``.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``; columns follow ``classes_``.
+        """
+        logits = self._forward(X).astype(np.float64)
+        return log_softmax(logits, axis=1)
 
     def predict(self, X) -> np.ndarray:
         """Most probable class of each sequence.

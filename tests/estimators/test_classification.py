@@ -78,6 +78,17 @@ def test_string_labels_and_proba(Est):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert set(clf.predict(X)) <= set(clf.classes_)
     assert clf.n_features_in_ == 16 * 3 and clf.n_channels_in_ == 3
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-12)
+
+
+@pytest.mark.parametrize("Est", [Conv1DActivityClassifier, KeypointLSTMClassifier])
+def test_log_proba_stays_finite_where_proba_rounds_to_zero(Est, monkeypatch):
+    X, y = _toy_sequences()
+    clf = Est(**Est._get_test_params()[0]).fit(X, y)
+    logits = np.tile([[0.0, 800.0, -800.0]], (len(X), 1))
+    monkeypatch.setattr(clf, "_forward", lambda X: logits)
+    assert clf.predict_proba(X)[0, 2] == 0.0
+    np.testing.assert_allclose(clf.predict_log_proba(X)[0], [-800.0, 0.0, -1600.0])
 
 
 def test_conv1d_learns_toy_problem():
