@@ -12,6 +12,7 @@ from skseq.modules.layers import (
     RandomRoll,
     SpatialDropout1d,
     get_activation,
+    same_conv1d,
 )
 
 __all__ = ["Conv1DActivityNet", "Conv1DEncoder", "ResidualConv1dBlock"]
@@ -51,7 +52,7 @@ class ResidualConv1dBlock(nn.Module):
 
         def conv_bn(cin: int) -> nn.Sequential:
             return nn.Sequential(
-                nn.Conv1d(cin, out_channels, kernel_size, padding="same", bias=False),
+                same_conv1d(cin, out_channels, kernel_size, bias=False),
                 nn.BatchNorm1d(out_channels),
             )
 

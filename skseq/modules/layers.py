@@ -8,6 +8,7 @@ from torch import Tensor, nn
 
 __all__ = [
     "BatchNorm1dAnyBatch",
+    "EvenSameConv1d",
     "RandomCrop",
     "RandomRoll",
     "SpatialDropout1d",
@@ -15,6 +16,7 @@ __all__ = [
     "crop_padding",
     "get_activation",
     "pad_to_multiple",
+    "same_conv1d",
 ]
 
 _ACTIVATIONS = {
@@ -152,6 +154,49 @@ class RandomCrop(nn.Module):
 
     def extra_repr(self) -> str:
         return f"min_fraction={self.min_fraction}"
+
+
+class EvenSameConv1d(nn.Conv1d):
+    """``Conv1d`` with an even kernel, padded to keep the sequence's length.
+
+    ``nn.Conv1d(padding="same")`` pads an even kernel through an extra copy
+    and warns when it runs; this pads the same way explicitly:
+    ``(kernel_size - 1) // 2`` zeros before and ``kernel_size // 2`` after,
+    as torch does. Odd kernels keep ``nn.Conv1d(padding="same")``.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    kernel_size : int
+        Even.
+    bias : bool, default=True
+
+    Shape
+    -----
+    - Input: ``(N, in_channels, T)``; output: ``(N, out_channels, T)``.
+    """
+
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: int, bias: bool = True
+    ):
+        if kernel_size % 2:
+            raise ValueError(f"kernel_size must be even; got {kernel_size}.")
+        super().__init__(in_channels, out_channels, kernel_size, bias=bias)
+        self.same_padding = ((kernel_size - 1) // 2, kernel_size // 2)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return super().forward(F.pad(x, self.same_padding))
+
+
+def same_conv1d(
+    in_channels: int, out_channels: int, kernel_size: int, bias: bool = True
+) -> nn.Conv1d:
+    """A length-preserving ``Conv1d`` for odd and even ``kernel_size`` alike."""
+    if kernel_size % 2:
+        return nn.Conv1d(
+            in_channels, out_channels, kernel_size, padding="same", bias=bias
+        )
+    return EvenSameConv1d(in_channels, out_channels, kernel_size, bias=bias)
 
 
 class SpatialDropout1d(nn.Dropout1d):

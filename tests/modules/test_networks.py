@@ -358,3 +358,23 @@ def test_training_path_is_untouched_by_inference_fast_path():
     h_ref = torch.sigmoid(o) * torch.tanh(c_ref)
     h_new, c_new = cell(x, (h, c))
     assert torch.equal(h_new, h_ref) and torch.equal(c_new, c_ref)
+
+
+@pytest.mark.parametrize("kernel_size", [2, 4, 3])
+def test_same_conv1d_matches_torch_same_padding_without_warning(kernel_size):
+    import warnings
+
+    from skseq.modules.layers import same_conv1d
+
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns for even "same" kernels
+        conv = same_conv1d(3, 5, kernel_size)
+        x = torch.randn(2, 3, 11)
+        out = conv(x)
+    reference = torch.nn.Conv1d(3, 5, kernel_size, padding="same")
+    reference.load_state_dict(conv.state_dict())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.testing.assert_close(out, reference(x))
+    assert out.shape == (2, 5, 11)
