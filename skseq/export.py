@@ -429,7 +429,33 @@ def export_module(fitted, X_example) -> tuple[nn.Module, list[str]]:
     return _graph(fitted, np.ndim(X_example))
 
 
+def _unwrap(fitted):
+    """The fitted model inside a fitted search or a ``FrozenEstimator``.
+
+    A search fitted with ``refit`` (``GridSearchCV`` and the like) exports its
+    ``best_estimator_`` (one fitted without refit is a ``TypeError``); a
+    :class:`sklearn.frozen.FrozenEstimator` its ``estimator``. Anything else
+    is returned as is.
+    """
+    from sklearn.frozen import FrozenEstimator
+
+    while True:
+        if isinstance(fitted, FrozenEstimator):
+            fitted = fitted.estimator
+        elif hasattr(fitted, "cv_results_"):  # GridSearchCV and the like
+            if not hasattr(fitted, "best_estimator_"):
+                raise TypeError(
+                    f"to_onnx exports a fitted {type(fitted).__name__}'s "
+                    "best_estimator_, which it has only when fitted with refit; "
+                    "fit the estimator with best_params_ and export that."
+                )
+            fitted = fitted.best_estimator_
+        else:
+            return fitted
+
+
 def _graph(fitted, input_ndim: int) -> tuple[nn.Module, list[str]]:
+    fitted = _unwrap(fitted)
     steps, estimator = _split(fitted)
     transformers = [_transformer_module(name, step) for name, step in steps]
     graph, outputs = _estimator_graph(estimator, input_ndim)
@@ -499,7 +525,9 @@ def to_onnx(
         other step raises a ``TypeError`` naming it. A
         :class:`~skseq.ensemble.FoldEnsembleClassifier` of such classifiers
         (or pipelines) exports as the mean of its fold models'
-        probabilities.
+        probabilities. A search fitted with ``refit`` (``GridSearchCV``
+        and the like) exports its ``best_estimator_``, a
+        :class:`~sklearn.frozen.FrozenEstimator` the estimator it wraps.
     X_example : array-like of shape (n_samples, ...)
         A few samples in the layout ``predict`` takes; the graph's input
         ``X`` has their shape with a dynamic batch axis (the other axes are
@@ -551,6 +579,7 @@ def to_onnx(
             "safetensors (or, in a skseq checkout, pip install -e '.[export]')."
         ) from exc
 
+    fitted = _unwrap(fitted)
     estimator = _split(fitted)[1]
     X = _example_array(X_example, dtype)
     check_is_fitted(fitted)

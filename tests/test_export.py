@@ -351,6 +351,23 @@ def test_unsupported_steps_raise_naming_them():
         to_onnx(clf, np.concatenate([X, X], axis=1)[:2])  # other length
 
 
+def test_fitted_search_and_frozen_estimator_export_their_model():
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = make_test_data(Conv1DActivityClassifier())
+    params = Conv1DActivityClassifier._get_test_params()[0]
+    search = GridSearchCV(
+        Conv1DActivityClassifier(**params), {"head_units": [2, 4]}, cv=2
+    )
+    _fit(search, X, y)
+    for fitted in (search, FrozenEstimator(search)):
+        _check_parity(search.best_estimator_, _session(to_onnx(fitted, X[:2])), X)
+    unrefitted = _fit(clone(search).set_params(refit=False), X, y)
+    with pytest.raises(TypeError, match="only when fitted with refit"):
+        to_onnx(unrefitted, X[:2])
+
+
 def test_unfitted_raises():
     from sklearn.exceptions import NotFittedError
 
