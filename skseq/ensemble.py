@@ -12,8 +12,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clo
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    _check_method_params,
     _num_samples,
     check_is_fitted,
     column_or_1d,
@@ -38,15 +45,18 @@ def _fit_takes(estimator, name: str, *, or_any: bool = False) -> bool:
     )
 
 
-def _fit_fold(estimator, X, y, train, valid, early_stopping_on_fold, sample_weight):
-    """Fit one clone on ``train``; optionally validate on the held-out fold."""
+def _fit_fold(estimator, X, y, train, valid, early_stopping_on_fold, fit_params):
+    """Fit one clone on ``train``; optionally validate on the held-out fold.
+
+    ``fit_params`` are the fold model's ``fit`` parameters for all samples:
+    those with one value per sample (``sample_weight``) are indexed by
+    ``train``, the others passed as they are.
+    """
     est = clone(estimator)
     X_train, y_train = _safe_indexing(X, train), y[train]
-    kwargs = {}
+    kwargs = _check_method_params(X, fit_params, indices=train)
     if early_stopping_on_fold:
         kwargs["validation_data"] = (_safe_indexing(X, valid), y[valid])
-    if sample_weight is not None:
-        kwargs["sample_weight"] = sample_weight[train]
     return est.fit(X_train, y_train, **kwargs)
 
 
@@ -116,7 +126,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def fit(self, X, y, sample_weight=None, groups=None):
+    def fit(self, X, y, sample_weight=None, groups=None, **fit_params):
         """Fit one clone of ``estimator`` per fold.
 
         Parameters
@@ -127,15 +137,21 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Passed on to each fold model's ``fit`` (its training part), which
-            must take ``sample_weight``; a ``Pipeline`` routes it to the steps
-            that request it under scikit-learn's metadata routing
-            (``sklearn.set_config(enable_metadata_routing=True)`` and
-            ``set_fit_request(sample_weight=True)`` on the step). The held-out
-            part validates unweighted.
+            must take ``sample_weight``. The held-out part validates
+            unweighted. Under scikit-learn's metadata routing
+            (``sklearn.set_config(enable_metadata_routing=True)``) it goes
+            where it is requested: ``estimator.set_fit_request(sample_weight=
+            True)`` (or a ``Pipeline`` step's), and nowhere when the estimator
+            requests ``False``.
         groups : array-like of shape (n_samples,), default=None
             Group of each sample (e.g. the subject who wore the sensor),
             passed to the splitter's ``split``: with
             ``cv=GroupKFold(...)`` every fold holds out whole subjects.
+        **fit_params : dict
+            Other parameters of the fold models' ``fit`` (a ``Pipeline``'s
+            ``stepname__param``, or any metadata under routing, where they go
+            as the estimator requests them); those with one value per sample
+            are indexed like ``X``.
 
         Returns
         -------
@@ -143,18 +159,64 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             A fit that raises leaves the ensemble unfitted (never with the
             fold models of a half-finished fit).
         """
-        return self._fit(X, y, sample_weight, groups)
+        return self._fit(X, y, sample_weight, groups, fit_params)
+
+    def get_metadata_routing(self) -> MetadataRouter:
+        """How ``fit``'s metadata reach the fold models and the splitter.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+            ``fit`` -> the estimator's ``fit`` and the splitter's ``split``.
+        """
+        return (
+            MetadataRouter(owner=self)
+            .add(
+                estimator=self.estimator,
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+            .add(
+                splitter=self._splitter(),
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
+        )
+
+    def _splitter(self, y=None):
+        """``cv`` as a splitter (an int: a StratifiedKFold shuffled by ``random_state``)."""
+        cv = self.cv
+        if isinstance(cv, Integral):  # numpy integers too
+            cv = StratifiedKFold(cv, shuffle=True, random_state=self.random_state)
+        return check_cv(cv, y, classifier=True)
+
+    def _routed_params(self, sample_weight, groups, fit_params):
+        """``(fit parameters of the fold models, groups for the splitter)``."""
+        if _routing_enabled():
+            if sample_weight is not None:
+                fit_params["sample_weight"] = sample_weight
+            if groups is not None:
+                fit_params["groups"] = groups
+            routed = process_routing(self, "fit", **fit_params)
+            return routed.estimator.fit, routed.splitter.split.get("groups")
+        if sample_weight is not None:
+            fit_params["sample_weight"] = sample_weight
+        return fit_params, groups
 
     @unfitted_on_error
-    def _fit(self, X, y, sample_weight, groups):
+    def _fit(self, X, y, sample_weight, groups, fit_params):
         self._validate_params()
+        fit_params, groups = self._routed_params(
+            sample_weight, groups, dict(fit_params)
+        )
+        sample_weight = fit_params.get("sample_weight")
         if sample_weight is not None:
             if not _fit_takes(self.estimator, "sample_weight", or_any=True):
                 raise TypeError(
                     f"sample_weight was given but {type(self.estimator).__name__}.fit "
                     "does not take sample_weight."
                 )
-            sample_weight = check_sample_weight(sample_weight, _num_samples(X))
+            fit_params["sample_weight"] = check_sample_weight(
+                sample_weight, _num_samples(X)
+            )
         if self.early_stopping_on_fold and not _fit_takes(
             self.estimator, "validation_data"
         ):
@@ -174,12 +236,8 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             groups = column_or_1d(groups)
             check_same_length(X, groups, names=("X", "groups"))
         check_classification_targets(y)
-        cv = self.cv
-        if isinstance(cv, Integral):  # numpy integers too
-            cv = StratifiedKFold(cv, shuffle=True, random_state=self.random_state)
-        cv = check_cv(cv, y, classifier=True)
         splits = split_with_groups(
-            cv,
+            self._splitter(y),
             X,
             y,
             groups,
@@ -194,7 +252,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
                 train,
                 valid,
                 self.early_stopping_on_fold,
-                sample_weight,
+                fit_params,
             )
             for train, valid in splits
         )

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skseq import Conv1DActivityClassifier
@@ -87,7 +87,6 @@ def test_errors():
 
 
 def test_groups_keep_each_subject_in_one_fold():
-    from sklearn.model_selection import GroupKFold
 
     X, y = load_iris(return_X_y=True)
     subject = np.arange(len(y)) % 5  # five "subjects", each with every class
@@ -142,3 +141,50 @@ def test_sample_weight_reaches_a_pipeline_step_under_metadata_routing():
     with pytest.raises(ValueError, match="sample_weight"):
         ens.fit(X, y, sample_weight=weights)
     assert not hasattr(ens, "estimators_")
+
+
+def _fold_coefs(ens):
+    return [est[-1].coef_ if hasattr(est, "steps") else est.coef_ for est in ens]
+
+
+def test_metadata_routing_follows_the_estimators_request():
+    import sklearn
+
+    X, y = load_iris(return_X_y=True)
+    weights = np.where(y == 2, 5.0, 1.0)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    folds = [train for train, _ in cv.split(X, y)]
+    with sklearn.config_context(enable_metadata_routing=True):
+        routing = FoldEnsembleClassifier(LogisticRegression(), cv=cv)
+        routing = routing.get_metadata_routing()
+        assert "estimator" in str(routing) and "splitter" in str(routing)
+        requested = LogisticRegression(max_iter=500).set_fit_request(sample_weight=True)
+        ens = FoldEnsembleClassifier(requested, cv=cv).fit(X, y, sample_weight=weights)
+        for coef, train in zip(_fold_coefs(ens.estimators_), folds, strict=True):
+            ref = LogisticRegression(max_iter=500)
+            ref.fit(X[train], y[train], sample_weight=weights[train])
+            np.testing.assert_allclose(coef, ref.coef_)
+        # weights that nothing requests are an error, as in scikit-learn
+        refused = LogisticRegression(max_iter=500).set_fit_request(sample_weight=False)
+        with pytest.raises(TypeError, match="not routed"):
+            FoldEnsembleClassifier(refused, cv=cv).fit(X, y, sample_weight=weights)
+        # groups are routed to a group splitter
+        subject = np.arange(len(y)) % 5
+        ens = FoldEnsembleClassifier(LogisticRegression(max_iter=500), cv=GroupKFold(5))
+        assert len(ens.fit(X, y, groups=subject).estimators_) == 5
+
+
+def test_fit_params_reach_a_pipeline_step_per_fold():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_iris(return_X_y=True)
+    weights = np.where(y == 2, 5.0, 1.0)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+    ens = FoldEnsembleClassifier(pipe, cv=cv)
+    ens.fit(X, y, logisticregression__sample_weight=weights)
+    for coef, (train, _) in zip(_fold_coefs(ens.estimators_), cv.split(X, y)):
+        ref = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+        ref.fit(X[train], y[train], logisticregression__sample_weight=weights[train])
+        np.testing.assert_allclose(coef, ref[-1].coef_)
