@@ -448,3 +448,48 @@ class ArrayOutputMixin:
             The transformer, unchanged.
         """
         return self
+
+
+class ChannelNamesOutMixin:
+    """``get_feature_names_out`` of a transformer that keeps its input's channels.
+
+    The features of a sequence are its channels over time, so the output's
+    names are the input's channel names: ``input_features`` when given (the
+    previous step's names in a ``Pipeline``), else ``ch0``, ``ch1``, ... as
+    :class:`~skseq.preprocessing.DerivativeIntegralFeatures` names its 3D
+    output. A transformer fitted on 2D input that it returns as 2D (one
+    column per timestep) sets ``_columns_are_timesteps = True`` in ``fit``:
+    its names are then per column (``t0``, ``t1``, ...).
+    """
+
+    _columns_are_timesteps = False
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the output channels (the input's).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            The input's channel names (its column names for 2D input returned
+            as 2D); None names them ``ch0``, ``ch1``, ... (``t0``, ``t1``,
+            ...).
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per output channel (per column).
+        """
+        check_is_fitted(self, "n_channels_in_")
+        per_column = self._columns_are_timesteps
+        n_names = self.n_features_in_ if per_column else self.n_channels_in_
+        if input_features is None:
+            prefix = "t" if per_column else "ch"
+            return np.asarray([f"{prefix}{i}" for i in range(n_names)], dtype=object)
+        names = np.asarray(input_features, dtype=object)
+        if names.ndim != 1 or len(names) != n_names:
+            what = "columns" if per_column else "channels"
+            raise ValueError(
+                f"input_features has {names.size} names; {type(self).__name__} "
+                f"was fitted on {n_names} {what}."
+            )
+        return names

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from skseq.base import (
     ArrayOutputMixin,
+    ChannelNamesOutMixin,
     non_negative_int,
     unfitted_on_error,
     validate_data,
@@ -114,7 +115,9 @@ def _random_shifts(rng, n: int, lo: int, hi: int, longest=None) -> np.ndarray:
     return magnitude * sign
 
 
-class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
+class RollAugmenter(
+    ArrayOutputMixin, ChannelNamesOutMixin, TransformerMixin, BaseEstimator
+):
     """Roll each training sequence circularly in time by a random shift.
 
     An activity recording may start at any phase of the movement, so a
@@ -197,7 +200,9 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         self : object
             The fitted transformer.
         """
+        ndim = input_ndim(X)
         self._shift_range(*self._validate(X, reset=True))
+        self._columns_are_timesteps = ndim == 2
         return self
 
     @unfitted_on_error
@@ -224,6 +229,7 @@ class RollAugmenter(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         shifts = _random_shifts(rng, len(X), lo, hi, longest)
         rolled = _roll_each(X, shifts, lengths)
+        self._columns_are_timesteps = ndim == 2
         return rolled[:, :, 0] if ndim == 2 else rolled
 
     def transform(self, X) -> np.ndarray:

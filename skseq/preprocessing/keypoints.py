@@ -11,7 +11,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
 
-from skseq.base import ArrayOutputMixin, Rule, non_negative_int, validate_data
+from skseq.base import (
+    ArrayOutputMixin,
+    ChannelNamesOutMixin,
+    Rule,
+    non_negative_int,
+    validate_data,
+)
 from skseq.utils.validation import check_sequences, input_ndim
 
 __all__ = ["KeypointNormalizer"]
@@ -34,7 +40,9 @@ def _is_pair(value) -> bool:
 _JOINT_PAIR = Rule(_is_pair, "a pair (int, int) of joint indices")
 
 
-class KeypointNormalizer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
+class KeypointNormalizer(
+    ArrayOutputMixin, ChannelNamesOutMixin, TransformerMixin, BaseEstimator
+):
     """Centre, scale and optionally mirror pose-keypoint sequences.
 
     Input rows are ``[x0, y0, x1, y1, ...]`` for ``K`` joints. Every frame is

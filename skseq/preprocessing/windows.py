@@ -9,7 +9,12 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from skseq.base import ArrayOutputMixin, positive_int, validate_data
+from skseq.base import (
+    ArrayOutputMixin,
+    ChannelNamesOutMixin,
+    positive_int,
+    validate_data,
+)
 from skseq.utils.validation import check_positive_int, to_numeric_array
 
 __all__ = ["SlidingWindows", "sliding_windows"]
@@ -119,7 +124,9 @@ def _check_viewable(a) -> None:
         raise ValueError("a is a scalar; expected an array with time on axis 0.")
 
 
-class SlidingWindows(ArrayOutputMixin, TransformerMixin, BaseEstimator):
+class SlidingWindows(
+    ArrayOutputMixin, ChannelNamesOutMixin, TransformerMixin, BaseEstimator
+):
     """Cut each sequence of a batch into fixed-length windows (input only).
 
     For classifying windows of long sensor streams: a batch ``(n, T, C)``

@@ -187,3 +187,21 @@ def test_oversampler_keeps_padding_at_the_end():
         length = 8 - np.isnan(x).all(axis=1)[::-1].argmin()
         assert length in (3, 5)  # a copy of sequence 1 or 2, padding kept
         assert np.isfinite(x[:length]).all() and np.isnan(x[length:]).all()
+
+
+def test_roll_augmenter_names_its_channels_in_a_pipeline():
+    from skseq.preprocessing import DerivativeIntegralFeatures
+
+    X = np.random.default_rng(0).normal(size=(6, 10, 2))
+    pre = make_pipeline(DerivativeIntegralFeatures(), RollAugmenter(random_state=0))
+    names = pre.fit(X).get_feature_names_out()
+    np.testing.assert_array_equal(names, pre[0].get_feature_names_out())
+    assert list(RollAugmenter().fit(X).get_feature_names_out()) == ["ch0", "ch1"]
+    # 2D input comes back 2D: one name per column (timestep)
+    fitted = RollAugmenter().fit(X[:, :, 0])
+    assert list(fitted.get_feature_names_out()) == [f"t{t}" for t in range(10)]
+    augmenting = RollAugmenter(random_state=0)
+    augmenting.fit_transform(X[:, :, 0])
+    assert len(augmenting.get_feature_names_out()) == 10
+    with pytest.raises(ValueError, match="fitted on 2 channels"):
+        RollAugmenter().fit(X).get_feature_names_out(["a", "b", "c"])

@@ -62,3 +62,11 @@ def test_errors():
         KeypointNormalizer(root_joint=20).fit(np.ones((2, 3, 30)))
     with pytest.raises(ValueError, match="missing"):
         KeypointNormalizer(missing="drop").fit(np.ones((2, 3, 30)))
+
+
+def test_keypoint_normalizer_keeps_the_coordinate_names():
+    X, _ = make_keypoint_actions(n_samples=8, random_state=0)
+    normalizer = KeypointNormalizer().fit(X)
+    names = [f"{axis}{joint}" for joint in range(X.shape[2] // 2) for axis in "xy"]
+    np.testing.assert_array_equal(normalizer.get_feature_names_out(names), names)
+    assert normalizer.get_feature_names_out()[-1] == f"ch{X.shape[2] - 1}"

@@ -98,3 +98,10 @@ def test_copy_false_needs_a_numeric_numpy_array():
         sliding_windows(np.array(["a", "b", "c"]), 1, copy=False)
     with pytest.raises(ValueError, match="one window needs"):
         sliding_windows(np.zeros(3), 3, copy=False)
+
+
+def test_sliding_windows_keep_the_channel_names():
+    X = np.zeros((3, 12, 2))
+    windows = SlidingWindows(window_length=4).fit(X)
+    assert list(windows.get_feature_names_out()) == ["ch0", "ch1"]
+    assert list(windows.get_feature_names_out(["x", "y"])) == ["x", "y"]
