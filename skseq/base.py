@@ -32,6 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
     "ArrayOutputMixin",
+    "ChannelNamesOutMixin",
     "FrameInputMixin",
     "Rule",
     "SequenceInputMixin",
