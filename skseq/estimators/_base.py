@@ -70,6 +70,7 @@ from skseq.estimators._nets import (
     _SAMPLE_WEIGHT,
     WeightedNeuralNet,
     WeightedNeuralNetClassifier,
+    collate_samples,
 )
 from skseq.estimators._training_doc import (
     TRAINING_PARAMETER_DOCS,
@@ -712,6 +713,8 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             kwargs["optimizer__weight_decay"] = float(self.weight_decay)
         kwargs["iterator_train__shuffle"] = True
         kwargs["iterator_train__batch_size"] = self._training_batch_size(n_train)
+        kwargs["iterator_train__collate_fn"] = collate_samples
+        kwargs["iterator_valid__collate_fn"] = collate_samples
         if device.startswith("cuda"):
             # page-locked batches: faster, asynchronous host-to-GPU copies
             kwargs["iterator_train__pin_memory"] = True

@@ -1,17 +1,52 @@
-"""skorch nets with a per-sample weighted loss (``sample_weight`` in ``fit``)."""
+"""skorch nets with a per-sample weighted loss, and how their batches are made."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import torch
 from skorch import NeuralNet, NeuralNetClassifier
+from torch.utils.data import default_collate
 
 __all__ = [
     "SampleWeightNetMixin",
     "WeightedNeuralNet",
     "WeightedNeuralNetClassifier",
+    "collate_samples",
 ]
+
+
+def collate_samples(batch: list):
+    """torch's ``default_collate``, stacking numpy samples in numpy first.
+
+    skorch's dataset hands the DataLoader one row of ``X`` (and ``y``) per
+    sample. ``default_collate`` makes a tensor view of each row, which torch
+    warns about when the rows are read-only (``sliding_windows`` output, a
+    memory map, arrays joblib shares between workers), although it only
+    copies them into the batch. Stacking the rows with ``np.stack`` makes the
+    same batch, with the same values and dtype, in one new writable array.
+
+    Parameters
+    ----------
+    batch : list
+        The samples: numpy arrays, or dicts or tuples of them (anything else
+        goes to ``default_collate``).
+
+    Returns
+    -------
+    Tensor, dict or list
+        As ``default_collate`` returns for the same batch.
+    """
+    sample = batch[0]
+    if isinstance(sample, np.ndarray) and sample.dtype.kind in "fiub":
+        return torch.from_numpy(np.stack(batch))
+    if isinstance(sample, Mapping):
+        return {key: collate_samples([s[key] for s in batch]) for key in sample}
+    if isinstance(sample, tuple):
+        return [collate_samples(list(field)) for field in zip(*batch, strict=True)]
+    return default_collate(batch)
+
 
 #: key of the sample weights in the dict a weighted fit hands to skorch
 _SAMPLE_WEIGHT = "sample_weight"
