@@ -466,7 +466,7 @@ class ChannelNamesOutMixin:
     _columns_are_timesteps = False
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """Names of the output channels (the input's).
+        """Get the output channels' names: the input's.
 
         Parameters
         ----------
