@@ -25,6 +25,7 @@ import functools
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils._tags import InputTags
@@ -460,7 +461,9 @@ class ChannelNamesOutMixin:
     :class:`~skseq.preprocessing.DerivativeIntegralFeatures` names its 3D
     output. A transformer fitted on 2D input that it returns as 2D (one
     column per timestep) sets ``_columns_are_timesteps = True`` in ``fit``:
-    its names are then per column (``t0``, ``t1``, ...).
+    its names are then per column (``t0``, ``t1``, ...); such a class sets
+    the class attribute to None, so that an instance fitted before it was
+    recorded asks to be fitted again.
     """
 
     _columns_are_timesteps = False
@@ -482,6 +485,12 @@ class ChannelNamesOutMixin:
         """
         check_is_fitted(self, "n_channels_in_")
         per_column = self._columns_are_timesteps
+        if per_column is None:
+            raise NotFittedError(
+                f"This {type(self).__name__} was fitted by an earlier skseq, which "
+                "did not record whether its input was 2D; fit it again to name "
+                "its output."
+            )
         n_names = self.n_features_in_ if per_column else self.n_channels_in_
         if input_features is None:
             prefix = "t" if per_column else "ch"

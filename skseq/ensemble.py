@@ -141,8 +141,8 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             unweighted. Under scikit-learn's metadata routing
             (``sklearn.set_config(enable_metadata_routing=True)``) it goes
             where it is requested: ``estimator.set_fit_request(sample_weight=
-            True)`` (or a ``Pipeline`` step's), and nowhere when the estimator
-            requests ``False``.
+            True)`` (or a ``Pipeline`` step's); weights that nothing requests
+            are a ``TypeError``, as in scikit-learn.
         groups : array-like of shape (n_samples,), default=None
             Group of each sample (e.g. the subject who wore the sensor),
             passed to the splitter's ``split``: with
@@ -169,17 +169,19 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         routing : sklearn.utils.metadata_routing.MetadataRouter
             ``fit`` -> the estimator's ``fit`` and the splitter's ``split``.
         """
-        return (
-            MetadataRouter(owner=self)
-            .add(
-                estimator=self.estimator,
-                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-            )
-            .add(
+        router = MetadataRouter(owner=self).add(
+            estimator=self.estimator,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
+        cv = self.cv
+        if cv is None or isinstance(cv, Integral) or hasattr(cv, "split"):
+            # an iterable of splits takes no metadata, and reading it here
+            # would use up a generator before fit splits with it
+            router.add(
                 splitter=self._splitter(),
                 method_mapping=MethodMapping().add(caller="fit", callee="split"),
             )
-        )
+        return router
 
     def _splitter(self, y=None):
         """``cv`` as a splitter (an int: a StratifiedKFold shuffled by ``random_state``)."""
@@ -196,7 +198,9 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             if groups is not None:
                 fit_params["groups"] = groups
             routed = process_routing(self, "fit", **fit_params)
-            return routed.estimator.fit, routed.splitter.split.get("groups")
+            splitter = routed.get("splitter")  # none for an iterable of splits
+            groups = splitter.split.get("groups") if splitter is not None else None
+            return routed.estimator.fit, groups
         if sample_weight is not None:
             fit_params["sample_weight"] = sample_weight
         return fit_params, groups

@@ -376,14 +376,16 @@ class _PipelineGraph(nn.Module):
 
 
 def _split(fitted) -> tuple[list[tuple[str, Any]], Any]:
+    """``(transformer steps, final estimator)``, searches and frozen steps unwrapped."""
+    fitted = _unwrap(fitted)
     if not isinstance(fitted, Pipeline):
         return [], fitted
     steps = [
-        (name, step)
+        (name, _unwrap(step))
         for name, step in fitted.steps[:-1]
         if step is not None and step != "passthrough"
     ]
-    return steps, fitted.steps[-1][1]
+    return steps, _unwrap(fitted.steps[-1][1])
 
 
 def _example_array(X_example, dtype) -> np.ndarray:

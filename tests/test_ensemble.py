@@ -168,6 +168,10 @@ def test_metadata_routing_follows_the_estimators_request():
         refused = LogisticRegression(max_iter=500).set_fit_request(sample_weight=False)
         with pytest.raises(TypeError, match="not routed"):
             FoldEnsembleClassifier(refused, cv=cv).fit(X, y, sample_weight=weights)
+        # a generator of splits is read once, by fit (not by the routing)
+        splits = (split for split in cv.split(X, y))
+        ens = FoldEnsembleClassifier(requested, cv=splits)
+        assert len(ens.fit(X, y, sample_weight=weights).estimators_) == 3
         # groups are routed to a group splitter
         subject = np.arange(len(y)) % 5
         ens = FoldEnsembleClassifier(LogisticRegression(max_iter=500), cv=GroupKFold(5))

@@ -361,7 +361,9 @@ def test_fitted_search_and_frozen_estimator_export_their_model():
         Conv1DActivityClassifier(**params), {"head_units": [2, 4]}, cv=2
     )
     _fit(search, X, y)
-    for fitted in (search, FrozenEstimator(search)):
+    nested = Pipeline([("roll", RollAugmenter()), ("model", FrozenEstimator(search))])
+    _fit(nested, X, y)  # fits the augmenter; the frozen search stays as it is
+    for fitted in (search, FrozenEstimator(search), nested):
         _check_parity(search.best_estimator_, _session(to_onnx(fitted, X[:2])), X)
     unrefitted = _fit(clone(search).set_params(refit=False), X, y)
     with pytest.raises(TypeError, match="only when fitted with refit"):

@@ -30,8 +30,9 @@ def collate_samples(batch: list):
     Parameters
     ----------
     batch : list
-        The samples: numpy arrays, or dicts or tuples of them (anything else
-        goes to ``default_collate``).
+        The samples: numpy arrays of one dtype and shape, or dicts or tuples
+        of them; anything else (mixed dtypes, namedtuples, tensors) goes to
+        ``default_collate``.
 
     Returns
     -------
@@ -39,11 +40,20 @@ def collate_samples(batch: list):
         As ``default_collate`` returns for the same batch.
     """
     sample = batch[0]
-    if isinstance(sample, np.ndarray) and sample.dtype.kind in "fiub":
+    if (
+        isinstance(sample, np.ndarray)
+        and sample.dtype.kind in "fiub"
+        and all(
+            isinstance(s, np.ndarray)
+            and s.dtype == sample.dtype
+            and s.shape == sample.shape
+            for s in batch
+        )
+    ):
         return torch.from_numpy(np.stack(batch))
     if isinstance(sample, Mapping):
         return {key: collate_samples([s[key] for s in batch]) for key in sample}
-    if isinstance(sample, tuple):
+    if type(sample) is tuple:  # namedtuples keep default_collate's handling
         return [collate_samples(list(field)) for field in zip(*batch, strict=True)]
     return default_collate(batch)
 

@@ -160,6 +160,9 @@ class RollAugmenter(
         "max_shift": [non_negative_int(), None],
         "random_state": ["random_state"],
     }
+    #: set by ``fit``: whether 2D input (returned as 2D) was fitted; None in
+    #: instances fitted by an earlier skseq (``get_feature_names_out``)
+    _columns_are_timesteps: bool | None = None
 
     def __init__(
         self, min_shift: int = 0, max_shift: int | None = None, random_state=None

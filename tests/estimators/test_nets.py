@@ -28,6 +28,16 @@ def test_collate_samples_makes_default_collates_batch():
     torch.testing.assert_close(ours[1], torchs[1], rtol=0, atol=0)
 
 
+def test_collate_samples_leaves_other_batches_to_default_collate():
+    from collections import namedtuple
+
+    Pair = namedtuple("Pair", ["a", "b"])
+    pairs = [Pair(np.zeros(2, np.float32), np.ones(2, np.float32))] * 3
+    assert type(collate_samples(pairs)) is type(default_collate(pairs))
+    mixed = [np.zeros(2, np.float32), np.zeros(2, np.int64)]
+    assert collate_samples(mixed).dtype == default_collate(mixed).dtype
+
+
 def test_read_only_input_trains_without_torch_warnings():
     rng = np.random.default_rng(0)
     frames = rng.random((20, 8, 8)).astype(np.float32)

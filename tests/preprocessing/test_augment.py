@@ -205,3 +205,9 @@ def test_roll_augmenter_names_its_channels_in_a_pipeline():
     assert len(augmenting.get_feature_names_out()) == 10
     with pytest.raises(ValueError, match="fitted on 2 channels"):
         RollAugmenter().fit(X).get_feature_names_out(["a", "b", "c"])
+    # fitted by an earlier skseq, which did not record the input's rank
+    from sklearn.exceptions import NotFittedError
+
+    del fitted._columns_are_timesteps
+    with pytest.raises(NotFittedError, match="fit it again"):
+        fitted.get_feature_names_out()
