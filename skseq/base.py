@@ -29,7 +29,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils._tags import InputTags
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 __all__ = [
     "ArrayOutputMixin",
@@ -135,8 +135,10 @@ def validate_data(
     reset : bool
         True in ``fit``: record ``n_features_in_`` and the layout's shape
         attributes (sequences: ``n_timesteps_in_``, ``n_channels_in_``;
-        frames: ``n_input_frames_``, ``n_channels_in_``, ``frame_shape_``).
-        False afterwards: check ``X`` has that shape.
+        frames: ``n_input_frames_``, ``n_channels_in_``, ``frame_shape_``),
+        and ``feature_names_in_`` for a DataFrame ``X`` with string column
+        names, as scikit-learn does. False afterwards: check ``X`` has that
+        shape (and those column names, in that order).
     layout : {"sequences", "frames", "any"}, default="sequences"
         What ``X`` holds: sequences ``(n, T, C)`` (or ``(n, T)``), frames
         ``(n, T, [C,] H, W)``, or any array with samples first.
@@ -171,6 +173,11 @@ def validate_data(
     from skseq.utils._lazy import check_frames_lazy, is_out_of_core
     from skseq.utils.validation import check_frames, check_sequences, to_numeric_array
 
+    if name == "X":
+        # a DataFrame's column names: recorded as feature_names_in_ in fit,
+        # checked afterwards (scikit-learn's rule; validation sets and
+        # targets are not the estimator's input features)
+        _check_feature_names(estimator, X, reset=reset)
     if layout == "sequences":
         X = check_sequences(
             X,
@@ -475,8 +482,8 @@ class ChannelNamesOutMixin:
         ----------
         input_features : array-like of str or None, default=None
             The input's channel names (its column names for 2D input returned
-            as 2D); None names them ``ch0``, ``ch1``, ... (``t0``, ``t1``,
-            ...).
+            as 2D); None takes ``feature_names_in_`` (fitted on a DataFrame)
+            or names them ``ch0``, ``ch1``, ... (``t0``, ``t1``, ...).
 
         Returns
         -------
@@ -492,6 +499,9 @@ class ChannelNamesOutMixin:
                 "its output."
             )
         n_names = self.n_features_in_ if per_column else self.n_channels_in_
+        fitted_names = getattr(self, "feature_names_in_", None)
+        if input_features is None and fitted_names is not None:
+            input_features = fitted_names  # a DataFrame's columns, as in sklearn
         if input_features is None:
             prefix = "t" if per_column else "ch"
             return np.asarray([f"{prefix}{i}" for i in range(n_names)], dtype=object)

@@ -93,6 +93,9 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
         Taken from the first fold model when it has one.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Taken from the first fold model when it has them (``X`` a DataFrame
+        with string column names).
 
     Examples
     --------
@@ -269,8 +272,11 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
                 )
         self.estimators_ = estimators
         self.classes_ = classes
-        if hasattr(estimators[0], "n_features_in_"):
-            self.n_features_in_ = estimators[0].n_features_in_
+        for name in ("n_features_in_", "feature_names_in_"):
+            if hasattr(estimators[0], name):
+                setattr(self, name, getattr(estimators[0], name))
+            else:
+                vars(self).pop(name, None)  # not an earlier fit's
         return self
 
     def predict_proba(self, X) -> np.ndarray:

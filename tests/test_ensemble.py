@@ -192,3 +192,13 @@ def test_fit_params_reach_a_pipeline_step_per_fold():
         ref = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
         ref.fit(X[train], y[train], logisticregression__sample_weight=weights[train])
         np.testing.assert_allclose(coef, ref[-1].coef_)
+
+
+def test_feature_names_of_a_dataframe_fit():
+    import pandas as pd
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    ens = FoldEnsembleClassifier(LogisticRegression(max_iter=500), cv=3).fit(X, y)
+    np.testing.assert_array_equal(ens.feature_names_in_, X.columns)
+    assert not hasattr(ens.fit(X.to_numpy(), y), "feature_names_in_")
+    assert isinstance(X, pd.DataFrame)

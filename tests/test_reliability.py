@@ -897,3 +897,28 @@ def test_fold_ensemble_passes_sample_weight_to_its_folds():
         knn.fit(X.reshape(len(X), -1), y, sample_weight=w)
     with pytest.raises(NotFittedError):
         check_is_fitted(knn)
+
+
+#: sequence estimators that take 2D input (univariate sequences) as a table
+TABLE_INPUT = [
+    est
+    for est in ESTIMATORS
+    if input_layout(est) != "frames" and type(est).__name__ != "KeypointNormalizer"
+]
+
+
+@pytest.mark.parametrize("param", TABLE_INPUT, ids=lambda e: type(e).__name__)
+def test_dataframe_column_names_are_recorded_and_checked(param):
+    # scikit-learn's rule: feature_names_in_ from a DataFrame fit, an error
+    # for other names at predict time, a warning for unnamed input
+    X, y = make_test_data(param)
+    X = np.abs(X[:, :, 0])  # univariate sequences, non-negative for LogTransformer
+    columns = [f"t{t}" for t in range(X.shape[1])]
+    frame = pd.DataFrame(X, columns=columns)
+    est = _fit(clone(param), frame, y)
+    np.testing.assert_array_equal(est.feature_names_in_, columns)
+    with pytest.raises(ValueError, match="feature names should match"):
+        _out(est, frame[columns[::-1]])
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        _out(est, X)
+    assert not hasattr(_fit(est, X, y), "feature_names_in_")  # refit on numpy

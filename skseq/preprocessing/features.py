@@ -222,7 +222,8 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Output channel names: ``ch0``, ``d1_ch0``, ``i1_ch0`` ...
 
-        For 2D input each name also carries the timestep (``t3``, ``d1_t3``).
+        For 2D input each name also carries the timestep (``t3``, ``d1_t3``),
+        or the column's name for a DataFrame (``d1_<name>``).
 
         Parameters
         ----------
@@ -235,7 +236,9 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
             One name per output channel (per output column for 2D input).
         """
         check_is_fitted(self)
-        if self.input_ndim_ == 2:
+        if self.input_ndim_ == 2 and hasattr(self, "feature_names_in_"):
+            base = list(self.feature_names_in_)  # a DataFrame's columns
+        elif self.input_ndim_ == 2:
             base = [f"t{t}" for t in range(self.n_features_in_)]
         else:
             base = [f"ch{c}" for c in range(self.n_channels_in_)]

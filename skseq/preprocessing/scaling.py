@@ -57,8 +57,10 @@ class LogTransformer(
     def _validate(self, X, reset: bool) -> np.ndarray:
         if reset:
             self._validate_params()
-        X = as_array_input(X)  # DataFrames, tensors: their values' dtype
-        dtype = np.float64 if getattr(X, "dtype", None) == np.float64 else np.float32
+        values = as_array_input(X)  # DataFrames, tensors: their values' dtype
+        float64 = getattr(values, "dtype", None) == np.float64
+        dtype = np.float64 if float64 else np.float32
+        # X itself, so that a DataFrame's column names are recorded
         return validate_data(self, X, reset=reset, layout="any", dtype=dtype)
 
     @unfitted_on_error
