@@ -93,7 +93,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
         Taken from the first fold model when it has one.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Taken from the first fold model when it has them (``X`` a DataFrame
         with string column names).
 
