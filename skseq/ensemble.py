@@ -195,18 +195,16 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
 
     def _routed_params(self, sample_weight, groups, fit_params):
         """``(fit parameters of the fold models, groups for the splitter)``."""
-        if _routing_enabled():
-            if sample_weight is not None:
-                fit_params["sample_weight"] = sample_weight
-            if groups is not None:
-                fit_params["groups"] = groups
-            routed = process_routing(self, "fit", **fit_params)
-            splitter = routed.get("splitter")  # none for an iterable of splits
-            groups = splitter.split.get("groups") if splitter is not None else None
-            return routed.estimator.fit, groups
         if sample_weight is not None:
             fit_params["sample_weight"] = sample_weight
-        return fit_params, groups
+        if not _routing_enabled():
+            return fit_params, groups
+        if groups is not None:
+            fit_params["groups"] = groups
+        routed = process_routing(self, "fit", **fit_params)
+        splitter = routed.get("splitter")  # none for an iterable of splits
+        groups = splitter.split.get("groups") if splitter is not None else None
+        return routed.estimator.fit, groups
 
     @unfitted_on_error
     def _fit(self, X, y, sample_weight, groups, fit_params):

@@ -457,7 +457,6 @@ def _unwrap(fitted):
 
 
 def _graph(fitted, input_ndim: int) -> tuple[nn.Module, list[str]]:
-    fitted = _unwrap(fitted)
     steps, estimator = _split(fitted)
     transformers = [_transformer_module(name, step) for name, step in steps]
     graph, outputs = _estimator_graph(estimator, input_ndim)

@@ -175,6 +175,7 @@ class RollAugmenter(
         """Checked ``X`` and its sequences' lengths (None: no NaN padding)."""
         if reset:
             self._validate_params()
+            self._columns_are_timesteps = input_ndim(X) == 2
         X_checked = validate_data(
             self, X, reset=reset, dtype=_FLOAT_DTYPES, allow_nan=True
         )
@@ -203,9 +204,7 @@ class RollAugmenter(
         self : object
             The fitted transformer.
         """
-        ndim = input_ndim(X)
         self._shift_range(*self._validate(X, reset=True))
-        self._columns_are_timesteps = ndim == 2
         return self
 
     @unfitted_on_error
@@ -226,14 +225,12 @@ class RollAugmenter(
         X_rolled : ndarray of the input's shape
             Each training sequence rolled in time by its random shift.
         """
-        ndim = input_ndim(X)
         X, lengths = self._validate(X, reset=True)
         lo, hi, longest = self._shift_range(X, lengths)
         rng = check_random_state(self.random_state)
         shifts = _random_shifts(rng, len(X), lo, hi, longest)
         rolled = _roll_each(X, shifts, lengths)
-        self._columns_are_timesteps = ndim == 2
-        return rolled[:, :, 0] if ndim == 2 else rolled
+        return rolled[:, :, 0] if self._columns_are_timesteps else rolled
 
     def transform(self, X) -> np.ndarray:
         """Identity (validated): prediction data is never augmented.
