@@ -258,9 +258,10 @@ def test_conv1d_trains_on_batches_of_equal_size():
     lstm = KeypointLSTMClassifier(front_end="conv", max_epochs=1, random_state=0)
     lstm.fit(X, y)
     assert lstm.net_.history[-1, "batches", :, "train_batch_size"] == [18, 18]
-    # and without it (no BatchNorm; the default for 16 steps) keeps full
+    # and without it (no BatchNorm; the default under 16 steps) keeps full
     # batches and a remainder
-    lstm = KeypointLSTMClassifier(max_epochs=1, random_state=0).fit(X, y)
+    lstm = KeypointLSTMClassifier(front_end=None, max_epochs=1, random_state=0)
+    lstm.fit(X, y)
     assert lstm.front_end_ is None
     assert lstm.net_.history[-1, "batches", :, "train_batch_size"] == [32, 4]
     # a warm-started fit on more data re-evens its batches
@@ -314,10 +315,24 @@ def test_single_class_rejected():
 @pytest.mark.parametrize(
     ("T", "params", "expected"),
     [
-        (64, {}, (None, 3, "flatten", "Adam", 5e-3, False)),
+        (15, {}, (None, 3, "flatten", "Adam", 5e-3, False)),
+        (16, {}, ("conv", 1, "meanmax", "NAdam", 2e-3, True)),
         (65, {}, ("conv", 1, "meanmax", "NAdam", 2e-3, True)),
+        # four blocks leave 31 steps a single one; a stem of 4 leaves 4
+        (
+            31,
+            {"conv_channels": (4, 4, 4, 4)},
+            (None, 3, "flatten", "Adam", 5e-3, False),
+        ),
+        (
+            32,
+            {"conv_channels": (4, 4, 4, 4)},
+            ("conv", 1, "meanmax", "NAdam", 2e-3, True),
+        ),
+        (60, {"downsample": 4}, (None, 3, "flatten", "Adam", 5e-3, False)),
+        (64, {"downsample": 4}, ("conv", 1, "meanmax", "NAdam", 2e-3, True)),
         (65, {"front_end": None}, (None, 3, "flatten", "Adam", 5e-3, False)),
-        (16, {"front_end": "conv"}, ("conv", 1, "meanmax", "NAdam", 2e-3, True)),
+        (8, {"front_end": "conv"}, ("conv", 1, "meanmax", "NAdam", 2e-3, True)),
         (
             65,
             {"n_layers": 2, "head": "last", "optimizer": "sgd", "lr": 0.01},
@@ -326,7 +341,7 @@ def test_single_class_rejected():
     ],
 )
 def test_lstm_front_end_auto_resolution(T, params, expected):
-    """``"auto"``: the convolutional front end for sequences over 64 steps."""
+    """``"auto"``: the front end where its blocks leave the LSTM >= 2 steps."""
     X, y = _toy_sequences(n=12, T=T)
     clf = KeypointLSTMClassifier(**params, max_epochs=1, random_state=0).fit(X, y)
     front_end, n_layers, head, optimizer, lr, even = expected
