@@ -205,14 +205,22 @@ class SlidingWindows(
 
         Parameters
         ----------
-        y : array-like of shape (n_samples,)
-            Label of each original sequence.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Label (or labels) of each original sequence.
 
         Returns
         -------
-        y_windows : ndarray of shape (n_samples * n_windows,)
-            Each label repeated ``n_windows_`` times, in the order of
-            :meth:`transform`'s windows.
+        y_windows : ndarray of shape (n_samples * n_windows,) or \
+                (n_samples * n_windows, n_outputs)
+            Each sequence's label repeated ``n_windows_`` times, in the order
+            of :meth:`transform`'s windows.
         """
         check_is_fitted(self)
-        return np.repeat(np.asarray(y), self.n_windows_)
+        y = np.asarray(y)
+        if y.ndim not in (1, 2) or y.shape[0] == 0:
+            raise ValueError(
+                "y must hold one label (or one row of labels) per sequence, "
+                f"shape (n_samples,) or (n_samples, n_outputs); got shape {y.shape}."
+            )
+        # along the samples: a row of several outputs stays one row
+        return np.repeat(y, self.n_windows_, axis=0)

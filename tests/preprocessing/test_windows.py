@@ -71,6 +71,18 @@ def test_sliding_windows_transformer():
         SlidingWindows(window_length=4).fit(X[:, :3])
 
 
+def test_window_labels_repeat_rows_of_several_outputs():
+    X = np.zeros((2, 6, 1))
+    sw = SlidingWindows(window_length=4, stride=2).fit(X)
+    y = np.array([[0, 10], [1, 11]])
+    np.testing.assert_array_equal(
+        sw.window_labels(y), [[0, 10], [0, 10], [1, 11], [1, 11]]
+    )
+    for bad in ("a", [], np.zeros((2, 1, 1))):
+        with pytest.raises(ValueError, match="one label"):
+            sw.window_labels(bad)
+
+
 # ------------------------------------------------------ copy=False (issue 15)
 @pytest.mark.parametrize("stride, gap", [(1, 0), (3, 2)])
 def test_copy_false_gives_read_only_views_equal_to_copies(stride, gap):
