@@ -115,8 +115,7 @@ plt.show()
 from pysteps.visualization.precipfields import get_colormap
 
 cmap, norm, _, _ = get_colormap("intensity", "mm/h", "pysteps")
-cmap = cmap.copy()
-cmap.set_bad("white")  # dry pixels (masked below) stay white
+cmap = cmap.with_extremes(bad="white")  # dry pixels (masked below) stay white
 sample = int(np.argmax(y_test[:, -1].sum(axis=(1, 2))))
 panels = [("observed", y_test[sample, -1])]
 panels += [(name, forecast[sample, -1]) for name, forecast in forecasts.items()]
