@@ -170,6 +170,7 @@ class PersistenceForecaster(_FrameBaseline):
     Examples
     --------
     >>> import numpy as np
+    >>> from skseq.baselines import PersistenceForecaster
     >>> X = np.arange(24.0).reshape(1, 3, 2, 4)
     >>> PersistenceForecaster().fit(X, X[:, :2]).predict(X)[0, 1, 0]
     array([16., 17., 18., 19.], dtype=float32)

@@ -100,6 +100,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
     Examples
     --------
     >>> from sklearn.linear_model import LogisticRegression
+    >>> from skseq.ensemble import FoldEnsembleClassifier
     >>> from sklearn.datasets import load_iris
     >>> X, y = load_iris(return_X_y=True)
     >>> ens = FoldEnsembleClassifier(LogisticRegression(max_iter=500), cv=3)

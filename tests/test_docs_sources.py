@@ -2,8 +2,13 @@
 break the docs build, which only CI's ``make docs`` would otherwise find."""
 
 import ast
+import doctest
+import importlib
 import importlib.util
+import io
+import pkgutil
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -90,3 +95,29 @@ def test_docs_build_validates_parameter_docs():
         assert not required & checks
     else:
         assert required <= checks
+
+
+_MODULES = sorted(
+    ["skseq", *(m.name for m in pkgutil.walk_packages(skseq.__path__, "skseq."))]
+)
+
+
+# examples that need an optional dependency (the ``io`` extra)
+_EXAMPLE_NEEDS = {"skseq.datasets._netcdf": "xarray"}
+
+
+@pytest.mark.parametrize("name", _MODULES)
+def test_docstring_examples_run(name):
+    """Every ``Examples`` section runs as shown, on its own imports, without a
+    warning: what a user pastes into a fresh interpreter."""
+    if name in _EXAMPLE_NEEDS:
+        pytest.importorskip(_EXAMPLE_NEEDS[name])
+    module = importlib.import_module(name)
+    tests = doctest.DocTestFinder(exclude_empty=True).find(module, name, globs={})
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    report = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for test in tests:
+            runner.run(test, out=report.write)
+    assert runner.failures == 0, report.getvalue()

@@ -55,6 +55,7 @@ def load_netcdf_frames(
     Examples
     --------
     >>> import numpy as np, pandas as pd, xarray as xr, tempfile, os
+    >>> from skseq.datasets import load_netcdf_frames
     >>> rain = xr.DataArray(
     ...     np.zeros((3, 4, 5), np.float32), dims=("time", "y", "x"),
     ...     coords={"time": pd.date_range("2026-06-01", periods=3, freq="5min")},

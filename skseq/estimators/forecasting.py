@@ -242,11 +242,11 @@ class ConvLSTMForecaster(BaseFrameRegressor):
     --------
     >>> import numpy as np
     >>> from skseq import ConvLSTMForecaster
-    >>> X = np.random.default_rng(0).random((8, 4, 12, 10))  # (n, T_in, H, W)
-    >>> y = X[:, -2:]                                        # (n, T_out, H, W)
+    >>> X = np.random.default_rng(0).random((10, 4, 12, 10))  # (n, T_in, H, W)
+    >>> y = X[:, -2:]                                         # (n, T_out, H, W)
     >>> est = ConvLSTMForecaster(hidden_channels=4, max_epochs=1, random_state=0)
     >>> est.fit(X, y).predict(X).shape
-    (8, 2, 12, 10)
+    (10, 2, 12, 10)
     """
 
     _parameter_constraints: ClassVar[dict] = {

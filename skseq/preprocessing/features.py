@@ -74,6 +74,7 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
     Examples
     --------
     >>> import numpy as np
+    >>> from skseq.preprocessing import DerivativeIntegralFeatures
     >>> X = np.random.default_rng(0).normal(size=(2, 100, 6))
     >>> DerivativeIntegralFeatures().fit_transform(X).shape
     (2, 100, 18)

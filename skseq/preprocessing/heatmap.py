@@ -165,6 +165,7 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> from skseq.datasets import make_traffic_speeds
+    >>> from skseq.preprocessing import Heatmapper
     >>> speeds = make_traffic_speeds(n_days=3, random_state=0)
     >>> frames = Heatmapper(frame_length=288).fit_transform(speeds)
     >>> frames.shape

@@ -78,6 +78,7 @@ def sliding_windows(
     Examples
     --------
     >>> import numpy as np
+    >>> from skseq.preprocessing import sliding_windows
     >>> X, y = sliding_windows(np.arange(10), n_input=3, n_output=2, stride=2)
     >>> X[1], y[1]
     (array([2, 3, 4]), array([5, 6]))
