@@ -566,10 +566,19 @@ def to_onnx(
 
     Examples
     --------
-    >>> import onnxruntime as ort  # doctest: +SKIP
-    >>> model = to_onnx(clf, X[:2], "clf.onnx")  # doctest: +SKIP
-    >>> session = ort.InferenceSession("clf.onnx")  # doctest: +SKIP
-    >>> proba, label = session.run(None, {"X": X.astype("float32")})  # doctest: +SKIP
+    >>> from skseq import Conv1DActivityClassifier
+    >>> from skseq.datasets import load_basic_motions
+    >>> from skseq.export import to_onnx
+    >>> X, y = load_basic_motions(split="train")
+    >>> clf = Conv1DActivityClassifier(max_epochs=1, random_state=0).fit(X, y)
+    >>> model = to_onnx(clf, X[:2])  # or to_onnx(clf, X[:2], "clf.onnx")
+    >>> [output.name for output in model.graph.output]
+    ['probabilities', 'label']
+    >>> import onnxruntime as ort
+    >>> session = ort.InferenceSession(model.SerializeToString())
+    >>> proba, label = session.run(None, {"X": X.astype("float32")})
+    >>> proba.shape
+    (40, 4)
     """
     try:
         import onnx

@@ -102,8 +102,8 @@ _MODULES = sorted(
 )
 
 
-# examples that need an optional dependency (the ``io`` extra)
-_EXAMPLE_NEEDS = {"skseq.datasets._netcdf": "xarray"}
+# examples that need an optional dependency (the ``io`` and ``export`` extras)
+_EXAMPLE_NEEDS = {"skseq.datasets._netcdf": "xarray", "skseq.export": "onnxruntime"}
 
 
 @pytest.mark.parametrize("name", _MODULES)
