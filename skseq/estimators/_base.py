@@ -487,8 +487,10 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
 
         A stratified split needs at least one sample per class on each side
         and two samples in every class; a chronological one at least one
-        validation sample. Otherwise a warning says that training goes on
-        without a validation split, and the returned fraction says so too.
+        validation sample. Otherwise training goes on without a validation
+        split, as the returned fraction says; a warning tells a user who set
+        the fraction, ``"auto"`` (a split only where one is possible) does
+        not.
         """
         fraction = self.validation_fraction_
         if not fraction:
@@ -498,23 +500,27 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         if self._is_classifier:
             classes, counts = np.unique(y, return_counts=True)
             if n_valid < len(classes) or n - n_valid < len(classes) or counts.min() < 2:
-                warnings.warn(
+                self._warn_no_validation_split(
                     f"validation_fraction={fraction} cannot make a stratified "
-                    f"validation split of {n} samples in {len(classes)} classes; "
-                    "training without a validation split.",
-                    UserWarning,
-                    stacklevel=4,
+                    f"validation split of {n} samples in {len(classes)} classes"
                 )
                 return 0.0
         elif n_valid < 1 or n - n_valid < 1:
-            warnings.warn(
-                f"validation_fraction={fraction} leaves no validation sample out of "
-                f"{n}; training without a validation split.",
-                UserWarning,
-                stacklevel=4,
+            self._warn_no_validation_split(
+                f"validation_fraction={fraction} leaves no validation sample out of {n}"
             )
             return 0.0
         return fraction
+
+    def _warn_no_validation_split(self, reason: str) -> None:
+        """Warn that training goes on without a split, unless it was ``"auto"``."""
+        if isinstance(self.validation_fraction, str):  # "auto"
+            return
+        warnings.warn(
+            f"{reason}; training without a validation split.",
+            UserWarning,
+            stacklevel=5,
+        )
 
     def _make_train_split(self, y: np.ndarray, seed: int):
         """skorch's ``train_split`` for ``validation_fraction_`` (None: no split)."""

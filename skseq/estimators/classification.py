@@ -105,12 +105,28 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
             self.sequence_scaling_ = bool(self.sequence_scaling)
 
     def _fit_input_scaling(self, X: np.ndarray) -> None:
-        """Learn per-channel ``input_mean_`` and ``input_scale_`` (NaN-aware)."""
+        """Learn per-channel ``input_mean_`` and ``input_scale_`` (NaN-aware).
+
+        A channel without a single value in the training data (a keypoint
+        never detected) gets mean 0 and an infinite scale: the network never
+        saw it, so its values are scaled to 0, the value it trained on.
+        """
         if not self.scale_input:
             self.input_mean_ = self.input_scale_ = None
             return
-        mean = np.nanmean(X, axis=(0, 1), dtype=np.float64)
-        scale = nonzero_scale(np.nanstd(X, axis=(0, 1), dtype=np.float64), mean)
+        mean, std = _channel_mean_std(X)
+        empty = np.isnan(mean)
+        if empty.any():
+            warnings.warn(
+                f"Channel(s) {np.flatnonzero(empty).tolist()} of X hold no value "
+                "in any training sequence (all NaN); the network learns nothing "
+                "from them and ignores their values at prediction.",
+                UserWarning,
+                stacklevel=4,
+            )
+        mean[empty] = 0.0
+        scale = nonzero_scale(std, mean)
+        scale[empty] = np.inf
         self.input_mean_ = mean.astype(np.float32)
         self.input_scale_ = scale.astype(np.float32)
 
@@ -278,7 +294,8 @@ n_features_in_ : int
     ``n_timesteps_in_ * n_channels_in_``.
 input_mean_, input_scale_ : ndarray of shape (n_channels,) or None
     Per-channel input scaling learnt in ``fit`` (None without
-    ``scale_input``)."""
+    ``scale_input``). A channel without any value in the training data has
+    mean 0 and an infinite scale: its values are scaled to 0."""
 
 
 def _compose_classifier_attributes(cls):
@@ -737,7 +754,8 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     differences_ : bool
         Whether the front end was fed first differences (False without).
     sequence_scaling_ : bool
-        Resolved ``sequence_scaling`` (used by the front end only).
+        Resolved ``sequence_scaling`` (used by the front end only: False
+        without it).
 
     References
     ----------
@@ -937,6 +955,8 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         conv = self.front_end_ == "conv"
         self.downsample_ = self._resolve_downsample(self.n_timesteps_in_) if conv else 1
         self.differences_ = self._resolve_differences() if conv else False
+        # the front end scales each sequence; without it nothing would
+        self.sequence_scaling_ = self.sequence_scaling_ and conv
         # behind the front end: one layer read by pooling; without: the seed's
         self.n_layers_ = (
             (1 if conv else 3) if self.n_layers == "auto" else self.n_layers
@@ -991,6 +1011,31 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         ]
 
 
+def _channel_mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of each channel over its non-NaN values.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_timesteps, n_channels)
+
+    Returns
+    -------
+    mean, std : ndarray of shape (n_channels,), float64
+        NaN for a channel without any value. numpy's ``nanstd`` squares the
+        deviations of float32 input in float32: a channel where that
+        overflows (values beyond about 1e19) is computed again in float64.
+    """
+    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # channels without values
+        mean = np.nanmean(X, axis=(0, 1), dtype=np.float64)
+        std = np.nanstd(X, axis=(0, 1), dtype=np.float64)
+    for c in np.flatnonzero(np.isfinite(mean) & ~np.isfinite(std)):
+        values = X[:, :, c].astype(np.float64)
+        values = values[~np.isnan(values)]
+        std[c] = np.sqrt(np.mean((values - mean[c]) ** 2))
+    return mean, std
+
+
 def amplitude_span(X: np.ndarray) -> float:
     """How many times the sequences' amplitudes differ, in the widest channel.
 
@@ -1003,15 +1048,22 @@ def amplitude_span(X: np.ndarray) -> float:
     -------
     span : float
         The largest, over channels, ratio of the 90th to the 10th percentile
-        of the sequences' standard deviations (``inf`` when the 10th is 0
-        and the 90th is not; 1 for constant channels).
+        of the standard deviations of the sequences that vary (constant
+        sequences, such as an idle recording, an event channel that stays at
+        0 or a sequence of one step, say nothing about amplitudes and are
+        left out); 1 for a channel with fewer than two such sequences.
     """
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN sequences
-        stds = np.nanstd(X, axis=1, dtype=np.float64)  # (n, C)
-        low, high = np.nanpercentile(stds, [10, 90], axis=0)
-        ratio = np.where(high > 0, high / low, 1.0)
-    return float(np.nanmax(ratio)) if ratio.size else 1.0
+    spans = [1.0]
+    for c in range(X.shape[2]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN sequences
+            # float64 one channel at a time: float32 squares overflow
+            stds = np.nanstd(X[:, :, c].astype(np.float64), axis=1)  # (n,)
+        varying = stds[stds > 0]  # NaN (no value) compares False
+        if varying.size >= 2:
+            low, high = np.percentile(varying, [10, 90])
+            spans.append(high / low)
+    return float(max(spans))
 
 
 def _check_nan(

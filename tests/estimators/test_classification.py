@@ -1,5 +1,7 @@
 """Tests of skseq.estimators.classification."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -364,6 +366,74 @@ def test_amplitude_span():
     X[0, 20:] = np.nan  # padding and constant channels are handled
     assert np.isfinite(amplitude_span(X))
     assert amplitude_span(np.ones((5, 4, 1))) == 1.0
+
+
+def test_amplitude_span_leaves_out_sequences_that_do_not_vary():
+    """Idle recordings or one-step sequences say nothing about amplitudes."""
+    from skseq.estimators.classification import amplitude_span
+
+    X = np.random.default_rng(0).normal(size=(20, 30, 1))
+    X[:3] = 5.0  # three constant sequences: the 10th percentile would be 0
+    X[3, 1:] = np.nan  # a sequence of one step
+    assert amplitude_span(X) < 3
+    # float32 values whose squares overflow float32
+    big = (np.random.default_rng(1).normal(size=(20, 30, 1)) * 1e30).astype(np.float32)
+    assert amplitude_span(big) < 3
+
+
+def test_input_scaling_in_float64():
+    """Statistics of values whose float32 squares overflow stay finite."""
+    X, y = _toy_sequences(n=12)
+    X = X.astype(np.float32)
+    params = dict(channels=(4,), max_epochs=1, random_state=0)
+    small = Conv1DActivityClassifier(**params).fit(X, y)
+    big = Conv1DActivityClassifier(**params).fit(X * np.float32(1e19), y)
+    assert np.isfinite(big.input_scale_).all()
+    np.testing.assert_allclose(
+        big._scale_input(X * np.float32(1e19), None),
+        small._scale_input(X, None),
+        rtol=1e-4,
+        atol=1e-5,
+    )
+
+
+def test_lstm_channel_without_any_value_is_ignored():
+    """A keypoint never detected in training: a warning, and its values are
+    scaled to 0 at prediction, as the network saw it."""
+    X, y = _toy_sequences(n=12, T=10)
+    X[:, :, 1] = np.nan
+    params = dict(hidden_size=4, head_units=4, max_epochs=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no empty-slice noise
+        with pytest.warns(UserWarning, match=r"Channel\(s\) \[1\] of X hold no value"):
+            clf = KeypointLSTMClassifier(**params).fit(X, y)
+    assert clf.input_mean_[1] == 0 and np.isinf(clf.input_scale_[1])
+    seen = X.copy()
+    seen[:, :, 1] = 7.0
+    np.testing.assert_array_equal(clf.predict_proba(seen), clf.predict_proba(X))
+
+
+def test_auto_validation_split_falls_back_silently():
+    """``"auto"`` splits where it can; a given fraction warns that it cannot."""
+    X, y = _toy_sequences(n=300, T=8)
+    y = y.astype(object)
+    y[0] = "lone"  # a class of one sample cannot be stratified
+    params = dict(channels=(2,), max_epochs=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        auto = Conv1DActivityClassifier(**params).fit(X, y)
+    assert auto.validation_fraction_ == 0.0
+    with pytest.warns(UserWarning, match="cannot make a stratified validation split"):
+        Conv1DActivityClassifier(validation_fraction=0.1, **params).fit(X, y)
+
+
+def test_lstm_without_front_end_reports_no_sequence_scaling():
+    X, y = _toy_sequences(n=12, T=10)
+    X[:, :, 0] *= np.logspace(-3, 1, 12)[:, None]
+    clf = KeypointLSTMClassifier(
+        hidden_size=4, head_units=4, max_epochs=1, random_state=0
+    ).fit(X, y)
+    assert clf.front_end_ is None and clf.sequence_scaling_ is False
 
 
 @pytest.mark.parametrize("Est", [Conv1DActivityClassifier, KeypointLSTMClassifier])
