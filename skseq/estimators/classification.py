@@ -122,7 +122,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
                 "in any training sequence (all NaN); the network learns nothing "
                 "from them and ignores their values at prediction.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         mean[empty] = 0.0
         scale = nonzero_scale(std, mean)
@@ -295,7 +295,8 @@ n_features_in_ : int
 input_mean_, input_scale_ : ndarray of shape (n_channels,) or None
     Per-channel input scaling learnt in ``fit`` (None without
     ``scale_input``). A channel without any value in the training data has
-    mean 0 and an infinite scale: its values are scaled to 0."""
+    mean 0 and an infinite scale: its values are scaled to 0 (with
+    ``scale_input=False`` they reach the network as they are)."""
 
 
 def _compose_classifier_attributes(cls):
@@ -675,10 +676,11 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     front_end : {"auto", "conv"} or None, default="auto"
         What the LSTM reads: the features of residual Conv1D blocks
         (``"conv"``) or the timesteps themselves (None, the seed's).
-        ``"auto"``: the front end where its blocks leave the LSTM at least
-        2 steps (``T`` after the stem ``>= 2 * 2 ** len(conv_channels)``:
-        sequences of 16 steps or more with the default three blocks), none
-        for shorter ones, which it would reduce to a single step.
+        ``"auto"``: the front end for sequences of more than 64 steps and
+        wherever its blocks leave the LSTM at least 2 steps (``T`` after the
+        stem ``>= 2 * 2 ** len(conv_channels)``: sequences of 16 steps or
+        more with the default three blocks), none for shorter ones, which it
+        would reduce to a single step.
     conv_channels : tuple of int, default=(32, 64, 64)
         With ``front_end="conv"``: channels of each residual block (its
         length is the number of blocks; each halves the time axis).
@@ -888,11 +890,18 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
             )
 
     def _resolve_front_end(self) -> str | None:
-        """``front_end`` for the fitted sequence length (``"auto"`` resolved)."""
+        """``front_end`` for the fitted sequence length (``"auto"`` resolved).
+
+        A fitted estimator's is ``front_end_``: a continued (warm-started)
+        fit trains the network it has, with that network's settings.
+        """
+        if hasattr(self, "front_end_"):
+            return self.front_end_
         if self.front_end == "auto":
             n_blocks = len(self.conv_channels)
             steps = encoded_length(self._stem_length(self.n_timesteps_in_), n_blocks)
-            return "conv" if steps >= self._auto_min_front_end_steps else None
+            long = self.n_timesteps_in_ > self._auto_max_lstm_steps
+            return "conv" if long or steps >= self._auto_min_front_end_steps else None
         return self.front_end
 
     def _resolve_optimizer(self) -> type:

@@ -334,6 +334,8 @@ def test_single_class_rejected():
         (60, {"downsample": 4}, (None, 3, "flatten", "Adam", 5e-3, False)),
         (64, {"downsample": 4}, ("conv", 1, "meanmax", "NAdam", 2e-3, True)),
         (65, {"front_end": None}, (None, 3, "flatten", "Adam", 5e-3, False)),
+        # over 64 steps the front end, however few steps its blocks leave
+        (65, {"conv_channels": (2,) * 7}, ("conv", 1, "meanmax", "NAdam", 2e-3, True)),
         (8, {"front_end": "conv"}, ("conv", 1, "meanmax", "NAdam", 2e-3, True)),
         (
             65,
@@ -353,6 +355,22 @@ def test_lstm_front_end_auto_resolution(T, params, expected):
     assert clf._even_batches is even
     assert (clf.module_.encoder is not None) is (front_end == "conv")
     assert clf.module_.lstm.num_layers == n_layers
+
+
+def test_warm_start_trains_the_fitted_front_end(monkeypatch):
+    """A model fitted under another "auto" rule keeps its network's training
+    settings when a warm start continues it."""
+    X, y = _toy_sequences(n=12, T=20)
+    params = dict(hidden_size=4, head_units=4, max_epochs=1, random_state=0)
+    with monkeypatch.context() as patch:  # the rule of an earlier version
+        patch.setattr(KeypointLSTMClassifier, "_auto_min_front_end_steps", 3)
+        clf = KeypointLSTMClassifier(**params).fit(X, y)
+    assert clf.front_end_ is None  # the rule now would give "conv"
+    assert KeypointLSTMClassifier(**params).fit(X, y).front_end_ == "conv"
+    clf.set_params(warm_start=True).fit(X, y)
+    assert clf.front_end_ is None and not clf._even_batches
+    assert type(clf.net_.optimizer_).__name__ == "Adam"
+    assert clf.net_.optimizer_.param_groups[0]["initial_lr"] == pytest.approx(5e-3)
 
 
 def test_amplitude_span():
@@ -387,10 +405,10 @@ def test_input_scaling_in_float64():
     X = X.astype(np.float32)
     params = dict(channels=(4,), max_epochs=1, random_state=0)
     small = Conv1DActivityClassifier(**params).fit(X, y)
-    big = Conv1DActivityClassifier(**params).fit(X * np.float32(1e19), y)
+    big = Conv1DActivityClassifier(**params).fit(X * np.float32(1e20), y)
     assert np.isfinite(big.input_scale_).all()
     np.testing.assert_allclose(
-        big._scale_input(X * np.float32(1e19), None),
+        big._scale_input(X * np.float32(1e20), None),
         small._scale_input(X, None),
         rtol=1e-4,
         atol=1e-5,
