@@ -159,9 +159,24 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         return X, np.searchsorted(self.classes_, y).astype(np.int64)
 
     def _validate_predict_X(self, X, name="X"):
+        self._check_sequence_length(X, name)
         X = self._validate_sequences(X, reset=False, allow_nan=True, name=name)
         missing = _check_nan(X, allow_missing=self._missing_values, name=name)
         return self._scale_input(X, missing)
+
+    def _check_sequence_length(self, X, name: str) -> None:
+        """Sequences of another length than the fit's: say how to pad them."""
+        shape = getattr(X, "shape", None)
+        fitted = getattr(self, "n_timesteps_in_", None)
+        if shape is None or fitted is None or len(shape) != 3:
+            return
+        if shape[2] == self.n_channels_in_ and shape[1] != fitted:
+            raise ValueError(
+                f"{name} holds sequences of {shape[1]} steps, but "
+                f"{type(self).__name__} was fitted on sequences of {fitted} steps. "
+                f"Pad shorter sequences at the end with rows of NaN to {fitted} "
+                "steps (padding is masked, as in fit), or cut longer ones."
+            )
 
     def _sample_cost(self, X: np.ndarray) -> float:
         """Timesteps per sequence: what one training sample costs."""
@@ -1090,22 +1105,33 @@ def _check_nan(
         return None
     lengths = valid_lengths(X)
     if (lengths == 0).any():
+        empty = np.flatnonzero(lengths == 0)
         raise ValueError(
-            f"{name} contains a sequence made only of NaN padding; every sequence needs "
-            "at least one timestep of data."
+            f"{name} contains {len(empty)} sequence(s) made only of NaN padding (at "
+            f"index {_first_indices(empty)}); every sequence needs at least one "
+            "timestep of data."
         )
     inside = np.arange(X.shape[1])[None, :] < lengths[:, None]
     missing = nan_mask & inside[:, :, None]
     if not missing.any():
         return None
     if not allow_missing:
+        where = _first_indices(np.flatnonzero(missing.any(axis=(1, 2))))
         if (nan_mask.any(axis=2) & ~nan_mask.all(axis=2)).any():
             raise ValueError(
-                f"{name} contains NaN in only some channels of a timestep. NaN is accepted "
-                "only as padding: whole rows of NaN at the end of a shorter sequence."
+                f"{name} contains NaN in only some channels of a timestep (sequences "
+                f"at index {where}). NaN is accepted only as padding: whole rows of "
+                "NaN at the end of a shorter sequence."
             )
         raise ValueError(
-            f"{name} contains NaN rows in the middle of a sequence. NaN is accepted only "
-            "as padding at the end of a shorter sequence (pad after the data)."
+            f"{name} contains NaN rows in the middle of a sequence (sequences at "
+            f"index {where}). NaN is accepted only as padding at the end of a "
+            "shorter sequence (pad after the data)."
         )
     return missing
+
+
+def _first_indices(indices: np.ndarray, n: int = 5) -> str:
+    """``"3, 17"`` or ``"3, 17, 20, 21, 40, ..."``: sample indices for a message."""
+    shown = ", ".join(str(int(i)) for i in indices[:n])
+    return shown + (", ..." if len(indices) > n else "")

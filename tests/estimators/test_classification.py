@@ -300,6 +300,19 @@ def test_cosine_schedule_and_auto_patience():
     assert "early_stopping" in dict(split.fit(X, y).net_.callbacks_)
 
 
+@pytest.mark.parametrize("Est", [Conv1DActivityClassifier, KeypointLSTMClassifier])
+def test_other_length_at_predict_says_how_to_pad(Est):
+    X, y = _toy_sequences()
+    clf = Est(**Est._get_test_params()[0]).fit(X, y)
+    with pytest.raises(
+        ValueError,
+        match=r"sequences of 12 steps.*fitted on sequences of 16 steps.*rows of NaN",
+    ):
+        clf.predict(X[:, :12])
+    padded = np.concatenate([X[:, :12], np.full_like(X[:, :4], np.nan)], axis=1)
+    assert clf.predict(padded).shape == (len(X),)
+
+
 def test_channel_count_differs_at_predict():
     X, y = _toy_sequences()
     clf = Conv1DActivityClassifier(**Conv1DActivityClassifier._get_test_params()[0])
@@ -520,16 +533,18 @@ def test_nan_padding_variable_length_lstm():
 @pytest.mark.parametrize(
     "row, message",
     [
-        (lambda X: X.__setitem__((0, 2, 0), np.nan), "only some channels"),
-        (lambda X: X.__setitem__((0, 2), np.nan), "middle of a sequence"),
-        (lambda X: X.__setitem__(0, np.nan), "only of NaN padding"),
+        (lambda X: X.__setitem__((3, 2, 0), np.nan), "only some channels"),
+        (lambda X: X.__setitem__((3, 2), np.nan), "middle of a sequence"),
+        (lambda X: X.__setitem__(3, np.nan), "only of NaN padding"),
     ],
 )
 def test_bad_nan_padding(row, message):
+    """The error says what is wrong and in which sequence."""
     X, y = _toy_sequences(T=8)
     row(X)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=message) as error:
         Conv1DActivityClassifier(max_epochs=1).fit(X, y)
+    assert "at index 3)" in str(error.value)
 
 
 def test_keypoint_lstm_fills_missing_values_with_the_channel_mean():
