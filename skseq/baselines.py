@@ -395,9 +395,11 @@ class STEPSNowcaster(ExtrapolationNowcaster):
     Parameters
     ----------
     n_members : int, default=20
-        Members whose mean :meth:`predict` returns.
+        Members whose mean :meth:`predict` returns (:meth:`predict_ensemble`
+        takes its own ``n_members``, as the deep nowcasters' does).
     n_cascade_levels : int, default=6
-        Spatial scales of the cascade decomposition (pysteps' default).
+        Spatial scales of the cascade decomposition (pysteps' default; at
+        least 3, pysteps' Gaussian bandpass filters need them).
     precip_threshold : float, default=0.1
         Smallest rain rate (mm/h) taken as rain.
     zerovalue : float, default=-15.0
@@ -425,7 +427,7 @@ class STEPSNowcaster(ExtrapolationNowcaster):
 
     _parameter_constraints: ClassVar[dict] = {
         "n_members": [positive_int()],
-        "n_cascade_levels": [positive_int()],
+        "n_cascade_levels": [Interval(Integral, 3, None, closed="left")],
         "precip_threshold": [Interval(Real, 0, None, closed="neither")],
         "zerovalue": [Interval(Real, None, None, closed="neither")],
         "kmperpixel": [Interval(Real, 0, None, closed="neither")],
@@ -487,7 +489,9 @@ class STEPSNowcaster(ExtrapolationNowcaster):
             db[wet] = 10.0 * np.log10(rain[wet])
             velocity = self._motion_field(estimate_motion, db)
             members = None
-            if np.all(wet_pixels[-3:] >= _MIN_WET_PIXELS):
+            # STEPS' noise generator needs wet pixels of more than one value
+            varied = all(np.ptp(frame) > 0 for frame in db[-3:])
+            if varied and np.all(wet_pixels[-3:] >= _MIN_WET_PIXELS):
                 members = self._steps_members(
                     steps, db[-3:], velocity, n_steps, n_members, threshold_db, seed
                 )
@@ -504,8 +508,9 @@ class STEPSNowcaster(ExtrapolationNowcaster):
             warnings.warn(
                 f"STEPS could not estimate its statistics for {n_extrapolated} of "
                 f"{len(X)} samples (rain in fewer than {_MIN_WET_PIXELS} pixels of "
-                "one of the last three frames, or a cascade level without "
-                "variance); their members are all the extrapolation nowcast.",
+                "one of the last three frames, a frame of one uniform value, or a "
+                "cascade level without variance); their members are all the "
+                "extrapolation nowcast.",
                 UserWarning,
                 stacklevel=3,
             )

@@ -161,6 +161,30 @@ def test_steps_dry_input_and_errors():
         est.predict_ensemble(X, n_members=0)
 
 
+def test_steps_uniform_wet_frames_get_extrapolation_members():
+    """pysteps' noise generator fails on a field of one value: such samples
+    get the extrapolation nowcast, as other fields STEPS cannot take."""
+    pytest.importorskip("pysteps")
+    from skseq.baselines import STEPSNowcaster
+
+    X = np.full((2, 3, 16, 16), 2.0)
+    est = STEPSNowcaster(n_members=2, random_state=0).fit(X, X[:, :2])
+    with pytest.warns(UserWarning, match="2 of 2 samples.*uniform value"):
+        members = est.predict_ensemble(X, 3, 2)
+    np.testing.assert_allclose(members, 2.0, atol=1e-5)
+
+
+def test_steps_needs_three_cascade_levels():
+    pytest.importorskip("pysteps")
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from skseq.baselines import STEPSNowcaster
+
+    X = np.zeros((2, 3, 8, 8))
+    with pytest.raises(InvalidParameterError, match="n_cascade_levels"):
+        STEPSNowcaster(n_cascade_levels=2).fit(X, X[:, :1])
+
+
 def _extrapolation_of(X, n_steps):
     from skseq.baselines import ExtrapolationNowcaster
 

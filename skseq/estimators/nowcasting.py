@@ -723,7 +723,10 @@ class UNetNowcaster(BaseFrameRegressor):
             self.ensemble_noise_ = self._calibrate_ensemble(X_net, y_net)
             self.ensemble_noise_["calibration"] = "new windows"
             return self
-        splits = list(self._calibration_splits(len(X_net), cv, X, y, groups))
+        try:
+            splits = list(self._calibration_splits(len(X_net), cv, X, y, groups))
+        except _TooFewWindows as error:  # fit's private fallback signal
+            raise ValueError(str(error)) from None
         self.ensemble_noise_ = self._cross_fitted_noise(X, y, X_net, y_net, splits)
         return self
 

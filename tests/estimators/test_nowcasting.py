@@ -673,8 +673,9 @@ def test_calibrate_ensemble_with_a_splitter_and_bad_cv():
     ]:
         with pytest.raises(ValueError, match=match):
             est.calibrate_ensemble(X, y, cv=cv)
-    with pytest.raises(ValueError, match="no training window"):
+    with pytest.raises(ValueError, match="no training window") as error:
         est.calibrate_ensemble(X[:8], y[:8], cv=2)
+    assert type(error.value) is ValueError  # not fit's private fallback signal
     assert est.ensemble_noise_ is noise  # a refused call changes nothing
 
 
