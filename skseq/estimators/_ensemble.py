@@ -94,6 +94,17 @@ def correlated_normal(
     return x.reshape(*lead, height, width).numpy() / float((k**2).sum())
 
 
+def _unit(residuals: np.ndarray) -> np.floating:
+    """A unit for residuals whose float32 squares would overflow, else 1.
+
+    Residuals beyond about 1e19 square past float32's range; in units of
+    the largest one they cannot (correlations are scale-free). Others keep
+    their unit (dividing by 1 is exact: the same results as without).
+    """
+    peak = max(residuals.max(), -residuals.min())
+    return peak if peak > 1e18 else residuals.dtype.type(1)
+
+
 def lag1_correlation(residuals: np.ndarray) -> float:
     """Mean lag-1 autocorrelation along the last two axes.
 
@@ -101,7 +112,8 @@ def lag1_correlation(residuals: np.ndarray) -> float:
     wide) give the correlation along their other axis; one pixel (1 x 1)
     gives 0.
     """
-    r = residuals - residuals.mean(axis=(-2, -1), keepdims=True)
+    r = residuals / _unit(residuals)
+    r = r - r.mean(axis=(-2, -1), keepdims=True)
     var = float(np.mean(r**2))
     lags = []
     if r.shape[-2] > 1:
@@ -275,7 +287,8 @@ def fit_noise(
         residuals[:, k] = y[:, k] - moved
         quantiles[k] = _bin_quantiles(moved_smooth, residuals[:, k], edges)
     if n_leads > 1:
-        a, b = residuals[:, :-1].ravel(), residuals[:, 1:].ravel()
+        unit = _unit(residuals)
+        a, b = residuals[:, :-1].reshape(-1) / unit, residuals[:, 1:].reshape(-1) / unit
         lead_correlation = float(np.corrcoef(a, b)[0, 1]) if a.std() * b.std() else 0.0
     else:
         lead_correlation = 0.0

@@ -417,6 +417,29 @@ def test_fit_noise_chooses_position_errors_from_the_calibration_windows():
         np.testing.assert_array_equal(again[key], moved[key])
 
 
+def test_error_model_correlations_of_huge_residuals():
+    """Residuals beyond about 1e19 square past float32: the correlations are
+    the same as at an ordinary scale, without overflow warnings."""
+    from skseq.estimators._ensemble import fit_noise, lag1_correlation
+
+    forecast, truth = _moved_cells(1.0)
+    rng = np.random.default_rng(0)
+    forecast = np.concatenate([forecast, forecast], axis=1)  # two leads
+    truth = np.concatenate([truth, truth], axis=1) + rng.random(forecast.shape)
+    truth = truth.astype(np.float32)
+    residuals = truth - forecast
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        huge = lag1_correlation(residuals * np.float32(1e25))
+        noise = fit_noise(forecast * np.float32(1e25), truth * np.float32(1e25))
+    assert huge == pytest.approx(lag1_correlation(residuals), rel=1e-4)
+    ordinary = fit_noise(forecast, truth)
+    assert noise["correlation"] == pytest.approx(ordinary["correlation"], rel=1e-4)
+    assert noise["lead_correlation"] == pytest.approx(
+        ordinary["lead_correlation"], rel=1e-4
+    )
+
+
 def test_fit_noise_scores_large_frames_on_a_subset_of_windows(monkeypatch):
     import skseq.estimators._ensemble as ensemble
 
