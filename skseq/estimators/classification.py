@@ -172,7 +172,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
             return
         if shape[2] == self.n_channels_in_ and shape[1] != fitted:
             raise ValueError(
-                f"{name} holds sequences of {shape[1]} steps, but "
+                f"{name} has sequences of {shape[1]} steps, but "
                 f"{type(self).__name__} was fitted on sequences of {fitted} steps. "
                 f"Pad shorter sequences at the end with rows of NaN to {fitted} "
                 "steps (padding is masked, as in fit), or cut longer ones."

@@ -306,7 +306,7 @@ def test_other_length_at_predict_says_how_to_pad(Est):
     clf = Est(**Est._get_test_params()[0]).fit(X, y)
     with pytest.raises(
         ValueError,
-        match=r"sequences of 12 steps.*fitted on sequences of 16 steps.*rows of NaN",
+        match=r"X has sequences of 12 steps.*fitted on sequences of 16 steps.*rows of NaN",
     ):
         clf.predict(X[:, :12])
     padded = np.concatenate([X[:, :12], np.full_like(X[:, :4], np.nan)], axis=1)
