@@ -34,7 +34,7 @@ from skseq.preprocessing import sliding_windows
 FULL = os.environ.get("SKSEQ_FULL") == "1"
 # the default training budget (max_epochs="auto") takes minutes on a CPU;
 # the gallery's small run trains 6 epochs and leaves out the two-path model
-# (about 4 times slower per epoch)
+# (about 5 times slower to train)
 N_FRAMES, SIZE, MAX_EPOCHS = (480, 64, "auto") if FULL else (200, 48, 6)
 N_IN, LEADS, MINUTES_PER_FRAME = 4, 3, 5
 
@@ -103,9 +103,11 @@ plt.show()
 # %%
 # The table and the curves are those of this run. With the default training
 # budget (``SKSEQ_FULL=1``: 480 frames of 64 x 64, ``max_epochs="auto"``) and
-# on radar simulated with other settings, the default U-Net beats both
-# baselines on MAE and CSI at every lead up to 30 minutes; the measured
-# tables are on the documentation's benchmarks page.
+# on the skill benchmark's radar simulated with other settings, the default
+# U-Net beats both baselines on MAE and CSI at every lead up to 30 minutes
+# (not the CSI at 30 minutes on a never-used setting with fast motion and
+# short-lived cells); the measured tables are on the documentation's
+# benchmarks page.
 
 # %%
 # Observed and nowcast rain, 15 minutes ahead

@@ -331,6 +331,10 @@ def _compose_classifier_attributes(cls):
 @compose_training_doc(
     optimizer="NAdam, as in the contest solution the network follows.",
     max_epochs="A sample costs its timesteps after the downsampling stem.",
+    batch_size="""
+    In training, the largest batch: ``n`` training sequences go in
+    ``ceil(n / batch_size)`` batches of equal size (see above).
+    """,
 )
 class Conv1DActivityClassifier(BaseSequenceClassifier):
     """Residual 1D-CNN classifier of multichannel sensor sequences.
@@ -398,11 +402,10 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         replaced by a random window of at least this fraction of its valid
         steps (:class:`skseq.modules.layers.RandomCrop`); prediction reads
         whole sequences. 1 keeps them whole. Off by default: on the skill
-        benchmark (seeds 0-2) ``0.9`` raised the mean accuracy on OSULeaf
-        (+1.1 points) and ACSF1 (+2.0) but lowered it on
-        PickupGestureWiimoteZ (-8.7), whose sequences vary in length, and
-        the suite's mean with it (0.913 against 0.922; measured before the
-        equal training batches).
+        benchmark ``0.9`` gave suite means of 0.910, 0.915 and 0.913 with
+        seeds 0, 1 and 2, against the default's 0.920, 0.920 and 0.926
+        (PickupGestureWiimoteZ, whose sequences vary in length, 0.80-0.84;
+        measured before the equal training batches, docs/benchmarks.rst).
     sequence_scaling : bool or "auto", default="auto"
         Inside the network, replace every channel by the sequence
         standardised with its own mean and standard deviation (over its
@@ -622,7 +625,8 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         convolutional front end (the Conv1D classifier's; 5e-3 scored about
         2 points lower on the long benchmark sets), 5e-3 without it (the
         LSTM reading raw timesteps scored 0.956 at 5e-3 against 0.933 at
-        2e-3 on the keypoints with 40 % missing joints).
+        2e-3 with NAdam on the keypoints with 40 % missing joints, and 0.958
+        with Adam at 5e-3, its ``optimizer="auto"``).
         """,
     ),
     max_epochs=(
@@ -630,6 +634,12 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         "stem), or without front end its recurrent steps (timesteps / patch "
         "length)."
     ),
+    batch_size="""
+    Behind the convolutional front end (its BatchNorm), the largest
+    training batch: ``n`` training sequences go in ``ceil(n / batch_size)``
+    batches of equal size, as in :class:`Conv1DActivityClassifier`; without
+    it, full batches and a remainder.
+    """,
     lr_schedule=(
         '{"cosine", "step"} or None',
         """

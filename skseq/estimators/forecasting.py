@@ -224,7 +224,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         above it; the held-out median): a chronological validation split is
         a short stretch of the series that can miss part of its seasonal
         cycle (measured: a 10 % split of four weeks of traffic held only a
-        weekend, with errors a fifth of the test week's), and in-sample
+        weekend, with errors a quarter to a third of the test week's), and in-sample
         errors understate those of an overfitted network. Without held-out
         windows, the training windows alone.
     n_calibration_samples_ : int

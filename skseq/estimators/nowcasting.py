@@ -52,8 +52,9 @@ _LOSSES = ("logcosh+mae", "logcosh", "mae", "mse", "huber")
 @compose_training_doc(
     max_epochs="""
     Here a sample costs its pixels x lead times of ``y`` (unrolled steps),
-    with a budget of ``1.4e8`` per fit: about 4 minutes on one CPU core
-    with the default network, e.g. 14 epochs of 231 samples of 6 x 80 x 96.
+    with a budget of ``1.4e8`` per fit: about 3 minutes on one CPU core
+    with the default network, e.g. 14 epochs of 231 samples of 6 x 80 x 96
+    (167-168 s in docs/benchmarks.rst).
     """,
     gradient_clip="""
     On by default here: trained through its own fed-back outputs, the
@@ -100,30 +101,34 @@ class UNetNowcaster(BaseFrameRegressor):
       :mod:`skseq.modules.advection`) as far as that step's lead time. Moving
       rain is thus placed right at every lead without the network having to
       learn the motion from a few hundred samples; it spends its capacity on
-      what the shift misses (rotation, growth and decay, new cells). Alone,
-      this shift is about as good as the Lucas-Kanade extrapolation.
+      what the shift misses (rotation, growth and decay, new cells).
     * ``residual="last"``: the network predicts the change from the last
-      frame of its window, which starts it near persistence instead of zero
-      (without it or the prior, 8 epochs did not even reach persistence).
+      frame of its window, which starts it near persistence instead of
+      zero.
     * ``loss="logcosh+mae"`` (``0.75 logcosh + 0.25 |error|``, per lead,
       in ``y``'s units): the absolute error alone gives the per-pixel median,
       which at long (uncertain) leads shrinks rain areas and loses CSI;
       RainNet's log-cosh alone, quadratic below one unit, spreads light rain
       over dry pixels and loses MAE at long leads; the mix keeps both ahead.
-    * ``base_channels=8``: on a CPU, twice the epochs of RainNet with 8 base
-      channels scored as well as 16 channels at a third of the cost per epoch.
+    * ``base_channels=8``: on a CPU, more epochs of a network with 8 base
+      channels did as well as RainNet's 16 channels at about a third of the
+      cost per epoch.
     * ``max_epochs="auto"`` with a budget of ``1.4e8`` pixels x unrolled lead
-      times (about 4 minutes on one CPU core), ``batch_size=4``, ``lr=2e-3``
+      times (about 3 minutes on one CPU core), ``batch_size=4``, ``lr=2e-3``
       with a cosine decay: skill kept growing with training well past 10
-      epochs of a few hundred windows (MAE at lead 6 fell by 15 % from 10 to
-      20 epochs), and at equal compute smaller batches (more steps) won.
-    * ``log_transform=False``: training on ``log(R + 0.01)`` lost CSI at every
-      lead.
+      epochs of a few hundred windows, and at equal compute smaller batches
+      (more steps) won.
+    * ``log_transform=False``: training on ``log(R + 0.01)`` lost CSI.
+
+    The reasons for ``base_channels``, the training length and
+    ``log_transform`` come from development runs of the first release,
+    not kept on the benchmarks page; the skill of the defaults is measured
+    in docs/benchmarks.rst.
 
     Trained through its own fed-back outputs, a fit can diverge: the
     gradient can explode through the recursion (on the probabilistic skill
     benchmark, ``random_state=2``, its median norm per batch went from 2-3
-    to 219 in one epoch and to infinity in the next). Two guards are on:
+    to 219 in one epoch and to 3e16 in the next, its largest to infinity). Two guards are on:
     ``gradient_clip=1.0``, and a rollback
     (:class:`skseq.estimators.RollbackOnDivergence`): when an epoch's
     training loss is above 1.25 times the lowest so far, the weights and the
@@ -133,8 +138,11 @@ class UNetNowcaster(BaseFrameRegressor):
     best epoch's weights.
 
     Fitted on 231 windows (4 -> 6 frames of 80x96), these defaults beat both
-    baselines in MAE and CSI at 1 mm/h at every lead 1-6, on three generator
-    settings and two seeds each.
+    baselines in MAE and CSI at 1 mm/h at every lead 1-6 on the skill
+    benchmark's two generator settings (two seeds each) and on a slow,
+    never-used setting; on a never-used setting with fast motion and
+    short-lived cells they kept the lower MAE at every lead but fell behind
+    the Lucas-Kanade extrapolation in lead-6 CSI (docs/benchmarks.rst).
 
     Parameters
     ----------
@@ -213,13 +221,16 @@ class UNetNowcaster(BaseFrameRegressor):
         network errs less than on new data, so the ensemble comes out too
         narrow (spread/skill 0.42-0.71, 0.69-0.91 and 0.50-0.67 on the
         probabilistic skill benchmark's three seeds, against 0.77-0.95,
-        0.90-1.00 and 0.80-1.05 with ``2``). On small, briefly trained fits
+        0.90-1.00 and 0.80-1.05 with ``2``; networks re-fitted since the
+        U-Net trains in ``channels_last`` gave 0.68-0.82, 0.86-0.99 and
+        0.79-1.01 with ``2``). On small, briefly trained fits
         the copies (half the windows, as many epochs) err more than the full
         network, and the error model they give is biased: there, use
-        ``3`` (copies on two thirds of the windows; on the probabilistic
-        gallery example's small run CRPS 0.033-0.074 at leads 1-3 against
-        0.043-0.096 with ``2``, at twice the cost, measured before the
-        members' position errors) or calibrate on another
+        ``3`` (copies on two thirds of the windows, at twice the cost; on
+        the probabilistic gallery example's small run CRPS 0.033-0.074 at
+        leads 1-3 against 0.043-0.096 with ``2``, both measured before the
+        fix of the members' noise at the borders, after which ``2`` gives
+        0.042-0.100) or calibrate on another
         sequence (:meth:`calibrate_ensemble`). Set it to None when
         you do not need ensembles. With too few windows to leave a training
         window in every split, ``fit`` falls back to the training windows.
@@ -392,8 +403,8 @@ class UNetNowcaster(BaseFrameRegressor):
 
     #: ``max_epochs="auto"``: the compute budget of one fit, in pixels x
     #: unrolled steps (one sample of ``T_out`` lead times on ``H x W`` frames
-    #: costs ``H * W * T_out``), about 4 minutes with the default network on
-    #: one core of a 2-core CPU.
+    #: costs ``H * W * T_out``), about 3 minutes with the default network on
+    #: one core of a 2-core CPU (167-168 s for 231 windows of 6 x 80 x 96).
     _auto_budget = 140_000_000
 
     #: Trained through its own fed-back outputs, a fit can diverge.
@@ -692,8 +703,11 @@ class UNetNowcaster(BaseFrameRegressor):
           costs about one more fit (two networks on half the windows each)
           and on the same benchmark brought the
           spread/skill ratio of the training-window calibration to
-          0.77-0.95 (0), 0.90-1.00 (1) and 0.80-1.05 (2)
-          (docs/benchmarks.rst); it is what ``fit`` does by default.
+          0.77-0.95 (0), 0.90-1.00 (1) and 0.80-1.05 (2); networks re-fitted
+          since the U-Net trains in ``channels_last`` gave 0.68-0.82,
+          0.86-0.99 and 0.79-1.01, and pooled over six test sequences
+          0.85-1.20 (docs/benchmarks.rst); it is what ``fit`` does by
+          default.
 
         Parameters
         ----------
