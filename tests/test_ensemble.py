@@ -195,10 +195,12 @@ def test_fit_params_reach_a_pipeline_step_per_fold():
 
 
 def test_feature_names_of_a_dataframe_fit():
-    import pandas as pd
-
     X, y = load_iris(return_X_y=True, as_frame=True)
     ens = FoldEnsembleClassifier(LogisticRegression(max_iter=500), cv=3).fit(X, y)
     np.testing.assert_array_equal(ens.feature_names_in_, X.columns)
+    for est in ens.estimators_:
+        np.testing.assert_array_equal(est.feature_names_in_, X.columns)
+    with pytest.raises(ValueError, match="feature names should match"):
+        ens.predict(X[X.columns[::-1]])
     assert not hasattr(ens.fit(X.to_numpy(), y), "feature_names_in_")
-    assert isinstance(X, pd.DataFrame)
+    assert not any(hasattr(est, "feature_names_in_") for est in ens.estimators_)

@@ -98,7 +98,11 @@ def _bad_fit_cases(est):
         ("object_with_string", _object_with_string(X), y),
         ("complex", X + 1j, y),
         ("bool", X > 0.5, y),
-        ("ragged_list", [list(map(list, X[0])), list(map(list, X[1][:-1]))], None),
+        (
+            "ragged_list",
+            [list(map(list, X[0])), list(map(list, X[1][:-1]))],
+            None if y is None else y[:2],
+        ),
     ]
     if _frames(est):
         cases += [
@@ -145,6 +149,13 @@ def _object_with_string(X):
     return X
 
 
+#: the message of the cases whose error must name the actual problem
+_FIT_MATCH = {
+    "ragged_list": "could not be turned into a regular array",
+    "y_none": "requires y to be passed",
+}
+
+
 def _bad_fit_params():
     return [
         pytest.param(est, case, X, y, id=f"{name}-{case}")
@@ -158,12 +169,13 @@ def test_bad_input_in_fit_raises_clear_error(param, case, X, y):
     est = clone(param)
     if case == "6d" and isinstance(est, LogTransformer):
         pytest.skip("LogTransformer is elementwise and takes any rank")
-    if case == "y_none" and not _is_deep(est):
-        pytest.skip("unsupervised estimator")
     if case == "nan" and est.__sklearn_tags__().input_tags.allow_nan:
         pytest.skip("NaN is documented as missing data for this estimator")
-    with pytest.raises((ValueError, TypeError)) as info:
-        _fit(est, X, y)
+    with pytest.raises((ValueError, TypeError), match=_FIT_MATCH.get(case)) as info:
+        if case == "y_none":
+            est.fit(X, None)  # explicitly, not fit(X) with y left out
+        else:
+            _fit(est, X, y)
     message = str(info.value)
     assert len(message) > 15, f"uninformative message for {case}: {message!r}"
     with pytest.raises(NotFittedError):
@@ -309,14 +321,19 @@ def test_unseen_labels_and_score(param):
     est = clone(param)
     X, y = make_test_data(est)
     _fit(est, X, y)
+    pred = est.predict(X)
     if is_classifier(est):
-        score = est.score(X, y)
-        assert 0 <= score <= 1
+        assert est.score(X, y) == pytest.approx(np.mean(pred == y))
         y_unseen = y.copy()
         y_unseen[0] = "never seen"
-        assert est.score(X, y_unseen) <= 1  # sklearn semantics: counted as wrong
+        # sklearn semantics: a label never seen in fit is counted as wrong
+        correct = np.sum(pred[1:] == y[1:])
+        assert est.score(X, y_unseen) == pytest.approx(correct / len(y))
     else:
-        assert np.isfinite(est.score(X, y))
+        score = est.score(X, y)
+        assert np.isfinite(score)
+        expected = 1 - np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2)
+        assert score == pytest.approx(expected, rel=1e-4, abs=1e-6)
 
 
 # ---------------------------------------------------------------------- fuzzing
@@ -720,9 +737,13 @@ def test_sample_weight_weighs_the_loss(param):
     else:
         a, b = weighted.predict_proba(X), clone(est).fit(X, y).predict_proba(X)
         assert not np.allclose(a, b)
-    for bad in (-np.ones(len(X)), np.ones(len(X) - 1), np.zeros(len(X))):
+    for bad, match in [
+        (-np.ones(len(X)), "sample_weight contains negative values"),
+        (np.ones(len(X) - 1), r"sample_weight must have shape \(12,\)"),
+        (np.zeros(len(X)), "sample_weight must not be all zeros"),
+    ]:
         refused = clone(est)
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=match):
             refused.fit(X, y, sample_weight=bad)
         with pytest.raises(NotFittedError):
             check_is_fitted(refused)
@@ -787,15 +808,20 @@ def test_skorch_passthrough_parameters(param):
 def test_passthrough_parameters_in_grid_search():
     est = next(e for e in DEEP if is_classifier(e))
     X, y = make_test_data(est, n_samples=16)
+    grid = [0.3, 0.7]  # neither is SGD's default momentum (0)
     search = GridSearchCV(
         clone(est).set_params(optimizer="sgd"),
-        {"optimizer__momentum": [0.0, 0.5]},
+        {"optimizer__momentum": grid},
         cv=2,
     ).fit(X, y)
-    assert search.best_params_["optimizer__momentum"] in (0.0, 0.5)
-    assert search.best_estimator_.net_.optimizer_.param_groups[0]["momentum"] in (
-        0.0,
-        0.5,
+    assert [p["optimizer__momentum"] for p in search.cv_results_["params"]] == grid
+    best = search.best_params_["optimizer__momentum"]
+    assert best == grid[search.best_index_]
+    assert search.best_estimator_.get_params()["optimizer__momentum"] == best
+    optimizer = search.best_estimator_.net_.optimizer_
+    assert isinstance(optimizer, torch.optim.SGD)
+    assert [group["momentum"] for group in optimizer.param_groups] == [best] * len(
+        optimizer.param_groups
     )
 
 
@@ -819,15 +845,33 @@ def test_failed_refit_leaves_no_stale_fitted_state(param):
     assert _fitted_names(est) == []
 
 
-def test_fold_ensemble_failing_after_some_folds_is_unfitted():
+def test_fold_ensemble_failing_after_some_folds_is_unfitted(monkeypatch):
+    import skseq.ensemble
+
     X, y = make_test_data(_ensemble())
-    ens = _ensemble().set_params(cv=[(np.arange(6), np.arange(6, 12))] * 2)
+    first, second = np.arange(6), np.arange(6, 12)
+    ens = _ensemble().set_params(cv=[(first, second), (second, first)])
     y_bad = y.copy()
-    y_bad[:6] = y[0]  # the first fold's training part has one class only
-    with pytest.raises(ValueError):
+    y_bad[second] = y[second[0]]  # the second fold's training part has one class
+    assert len(np.unique(y_bad[first])) == 2
+    fold_fit = skseq.ensemble._fit_fold
+    fitted_folds = []
+
+    def recording_fit_fold(*args, **kwargs):
+        fitted_folds.append(fold_fit(*args, **kwargs))
+        return fitted_folds[-1]
+
+    monkeypatch.setattr(skseq.ensemble, "_fit_fold", recording_fit_fold)
+    ens.fit(X, y)  # fitted first: the failed refit must not leave it fitted
+    assert len(ens.estimators_) == 2
+    fitted_folds.clear()
+    with pytest.raises(ValueError, match="at least 2 classes"):
         ens.fit(X, y_bad)
+    assert len(fitted_folds) == 1  # the first fold was fitted, the second failed
+    check_is_fitted(fitted_folds[0])
     with pytest.raises(NotFittedError):
         check_is_fitted(ens)
+    assert _fitted_names(ens) == []
 
 
 TRANSFORMERS = [e for e in ESTIMATORS if hasattr(e, "transform")]
@@ -838,17 +882,26 @@ TRANSFORMERS = [e for e in ESTIMATORS if hasattr(e, "transform")]
 )
 def test_pandas_transform_output_does_not_break_3d_transformers(param):
     X, y = make_test_data(param)
+    if "random_state" in param.get_params():  # RollAugmenter's fit_transform rolls
+        param = clone(param).set_params(random_state=0)
     expected = _fit(clone(param), X, y).transform(X)
+    expected_fitted = clone(param).fit_transform(X, y)
     with sklearn.config_context(transform_output="pandas"):
         est = clone(param)
         fitted = est.fit_transform(X) if y is None else est.fit_transform(X, y)
         out = est.transform(X)
     if np.ndim(expected) > 2:
         assert isinstance(out, np.ndarray) and isinstance(fitted, np.ndarray)
-        np.testing.assert_allclose(out, expected)
     else:
-        assert isinstance(out, pd.DataFrame)
-    assert clone(param).set_output(transform="pandas") is not None
+        assert isinstance(out, pd.DataFrame) and isinstance(fitted, pd.DataFrame)
+    np.testing.assert_allclose(np.asarray(out), expected)
+    np.testing.assert_allclose(np.asarray(fitted), expected_fitted)
+    # set_output on the estimator itself works like the global configuration
+    est = clone(param)
+    assert est.set_output(transform="pandas") is est
+    out = _fit(est, X, y).transform(X)
+    assert isinstance(out, np.ndarray if np.ndim(expected) > 2 else pd.DataFrame)
+    np.testing.assert_allclose(np.asarray(out), expected)
 
 
 def test_readme_pipeline_under_pandas_transform_output():
@@ -861,9 +914,13 @@ def test_readme_pipeline_under_pandas_transform_output():
         RollAugmenter(random_state=0),
         Conv1DActivityClassifier(**Conv1DActivityClassifier._get_test_params()[0]),
     )
+    expected = clone(model).fit(X, y).predict(X)  # default (numpy) output
     with sklearn.config_context(transform_output="pandas"):
         model.set_output(transform="pandas")
-        assert 0 <= model.fit(X, y).score(X, y) <= 1
+        model.fit(X, y)
+        pred = model.predict(X)
+        np.testing.assert_array_equal(pred, expected)
+        assert model.score(X, y) == pytest.approx(np.mean(pred == y))
 
 
 def test_bases_are_real_abstract_classes():

@@ -64,9 +64,9 @@ def test_cells_grow_then_decay():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="height must be an integer >= 4; got 2"):
         make_radar_sequences(height=2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n_cells must be > 0 or None; got -1"):
         make_radar_sequences(n_cells=-1)
     with pytest.raises(ValueError, match=r"motion must be two finite numbers"):
         make_radar_sequences(motion=(1.0, 2.0, 3.0))

@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, EpochScoring, LRScheduler
@@ -58,9 +59,20 @@ def test_random_state_none_varies_and_global_rng_untouched():
 
 
 def test_random_state_instance_accepted():
+    # scikit-learn's convention: a RandomState instance is drawn from (consumed)
+    # by fit, so equal fresh instances, or clones of one, give equal models
     X, y = _data()
     proba = _clf(random_state=np.random.RandomState(0)).fit(X, y).predict_proba(X)
     assert proba.shape == (20, 2)
+    again = _clf(random_state=np.random.RandomState(0)).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(again, proba)
+    est = _clf(random_state=np.random.RandomState(0))
+    np.testing.assert_array_equal(clone(est).fit(X, y).predict_proba(X), proba)
+    np.testing.assert_array_equal(est.fit(X, y).predict_proba(X), proba)
+    # the instance was consumed: a second fit draws another seed
+    assert not np.allclose(est.fit(X, y).predict_proba(X), proba)
+    other = _clf(random_state=np.random.RandomState(1)).fit(X, y).predict_proba(X)
+    assert not np.allclose(other, proba)
 
 
 def test_device_resolution():
@@ -93,7 +105,7 @@ def test_optimizer_resolution():
     assert resolve_optimizer(torch.optim.SGD) is torch.optim.SGD
     with pytest.raises(ValueError, match="Unknown optimizer"):
         resolve_optimizer("lbfgsx")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"torch\.optim\.Optimizer subclass; got 3"):
         resolve_optimizer(3)
 
 
@@ -118,7 +130,7 @@ def test_diverging_training_raises_and_leaves_unfitted():
     X, y = _data()
     X = X * 1e30
     est = _clf(lr=1e30, optimizer="sgd", max_epochs=3)
-    with pytest.raises((NonFiniteLossError, ValueError)):
+    with pytest.raises(NonFiniteLossError, match="Training diverged"):
         est.fit(X, y)
     with pytest.raises(NotFittedError):
         check_is_fitted(est)

@@ -138,13 +138,20 @@ def test_chronological_validation_split_uses_last_samples():
 
 def test_grid_search_with_frame_scorer():
     X, y = _moving_bars(n=12)
+    train, test = np.arange(6, 12), np.arange(6)
     grid = GridSearchCV(
         ConvLSTMForecaster(**TINY),
         {"hidden_channels": [2, 3], "lr": [1e-3, 1e-2]},
         scoring=make_frame_scorer("rmse"),
-        cv=2,
+        cv=[(train, test), (test, train)],
     ).fit(X, y)
-    assert grid.best_score_ <= 0
+    scores = grid.cv_results_["split0_test_score"]
+    assert np.isfinite(scores).all() and np.isfinite(grid.best_score_)
+    # the score of the best candidate on the first split is -RMSE, by hand
+    best = ConvLSTMForecaster(**TINY).set_params(**grid.best_params_)
+    pred = best.fit(X[train], y[train]).predict(X[test])
+    rmse = np.sqrt(np.mean((pred - y[test]) ** 2))
+    assert scores[grid.best_index_] == pytest.approx(-rmse, rel=1e-5)
 
 
 def test_score_is_r2():

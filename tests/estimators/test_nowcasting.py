@@ -151,10 +151,28 @@ def test_pickle_round_trip():
     )
 
 
+class _LastFrame(torch.nn.Module):
+    """A one-step network that repeats the last frame of its window."""
+
+    def forward(self, x):
+        return x[:, -1]
+
+
 def test_log_transform_round_trip_and_negative_input():
     X, y = _rain()
-    est = UNetNowcaster(**dict(TINY, log_transform=True)).fit(X, y)
-    assert np.all(est.predict(X) > -0.01 - 1e-6)
+    params = dict(TINY, log_transform=True, residual="none", advection_prior=False)
+    est = UNetNowcaster(**params).fit(X, y)
+    # a network that returns its input's last frame, log(x + 0.01), gives that
+    # frame back in mm/h once exp(.) - 0.01 undoes the transform (no clip)
+    est.module_.step = _LastFrame()
+    est.set_params(clip_output=False)
+    np.testing.assert_allclose(est.predict(X), X[:, -1:], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        est.predict_sequence(X, 3),
+        np.repeat(X[:, -1:], 3, axis=1),
+        rtol=1e-5,
+        atol=1e-6,
+    )
     with pytest.raises(ValueError, match="negative values"):
         UNetNowcaster(**dict(TINY, log_transform=True)).fit(X - 1, y)
     with pytest.raises(ValueError, match="negative values"):
@@ -238,13 +256,23 @@ def test_beats_persistence_on_moving_cells():
 
 def test_grid_search_with_threshold_scorer():
     X, y = _rain(n=8, H=16, W=24)
+    train, test = np.arange(4, 8), np.arange(4)
     grid = GridSearchCV(
         UNetNowcaster(**TINY),
         {"base_channels": [2, 3]},
         scoring=make_threshold_scorer("csi", threshold=1.0),
-        cv=2,
+        cv=[(train, test), (test, train)],
     ).fit(X, y)
-    assert 0.0 <= grid.best_score_ <= 1.0 or np.isnan(grid.best_score_)
+    scores = grid.cv_results_["split0_test_score"]
+    assert np.isfinite(scores).all() and np.isfinite(grid.best_score_)
+    # the score of the best candidate on the first split is the CSI, by hand
+    best = UNetNowcaster(**TINY).set_params(**grid.best_params_)
+    pred = best.fit(X[train], y[train]).predict(X[test])
+    observed, forecast = y[test] > 1.0, pred > 1.0
+    hits = np.sum(observed & forecast)
+    assert hits > 0
+    expected = hits / np.sum(observed | forecast)  # H / (H + M + F)
+    assert scores[grid.best_index_] == pytest.approx(expected)
 
 
 def test_accelerator_on_cpu_predicts_like_plain_skorch():
@@ -602,13 +630,24 @@ def test_grid_search_with_crps_scorer():
     from skseq.metrics import make_crps_scorer
 
     X, y = _rain_leads(n=8, leads=2)
+    train, test = np.arange(4, 8), np.arange(4)
     search = GridSearchCV(
         UNetNowcaster(**TINY),
         {"base_channels": [2, 3]},
         scoring=make_crps_scorer(n_members=4),
-        cv=2,
+        cv=[(train, test), (test, train)],
     ).fit(X, y)
-    assert np.all(search.cv_results_["mean_test_score"] <= 0)
+    scores = search.cv_results_["split0_test_score"]
+    assert np.isfinite(scores).all() and np.isfinite(search.best_score_)
+    # the score of the best candidate on the first split is -CRPS of its
+    # members (drawn with the scorer's seed, 0), by the formula
+    best = UNetNowcaster(**TINY).set_params(**search.best_params_)
+    best.fit(X[train], y[train])
+    members = best.predict_ensemble(X[test], n_members=4, n_steps=2, random_state=0)
+    assert members.shape == (4, 4, 2, *y.shape[-2:])
+    spread = np.abs(members[:, :, None] - members[:, None, :]).sum(axis=(1, 2))
+    crps = np.abs(members - y[test][:, None]).mean(axis=1) - spread / (2 * 4**2)
+    assert scores[search.best_index_] == pytest.approx(-crps.mean(), rel=1e-5)
 
 
 def test_views_with_sample_weight_validation_data_and_warm_start():

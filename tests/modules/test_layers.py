@@ -22,8 +22,19 @@ def test_get_activation():
         get_activation("swish2")
 
 
+def _shift_of(rolled, original, max_shift):
+    """The circular shift along axis 0 that turns ``original`` into ``rolled``."""
+    shifts = [
+        s
+        for s in range(-max_shift, max_shift + 1)
+        if torch.equal(rolled, torch.roll(original, s, dims=0))
+    ]
+    assert len(shifts) == 1, f"not a circular shift by at most {max_shift}"
+    return shifts[0]
+
+
 def test_random_roll_train_only_reproducible_and_circular():
-    x = torch.arange(2 * 6 * 3, dtype=torch.float32).reshape(2, 6, 3)
+    x = torch.arange(16 * 6 * 3, dtype=torch.float32).reshape(16, 6, 3)
     roll = RandomRoll(max_shift=2)
     roll.eval()
     assert torch.equal(roll(x), x)
@@ -32,8 +43,20 @@ def test_random_roll_train_only_reproducible_and_circular():
     a = roll(x)
     torch.manual_seed(0)
     assert torch.equal(a, roll(x))
-    for i in range(2):
-        assert any(torch.equal(a[i], torch.roll(x[i], s, dims=0)) for s in range(-2, 3))
+    shifts = [_shift_of(a[i], x[i], 2) for i in range(len(x))]
+    # every sample draws its own shift: with this seed some roll, both ways
+    assert min(shifts) < 0 < max(shifts)
+    torch.manual_seed(1)
+    assert not torch.equal(roll(x), a)
+    # dim=2 rolls the channels of each timestep instead
+    channels = RandomRoll(max_shift=1, dim=2).train()
+    torch.manual_seed(0)
+    b = channels(x)
+    assert any(_shift_of(b[i].T, x[i].T, 1) for i in range(len(x)))
+    with pytest.raises(ValueError, match="max_shift must be >= 0 or None; got -1"):
+        RandomRoll(max_shift=-1)
+    with pytest.raises(ValueError, match="dim=0 is the batch axis"):
+        RandomRoll(dim=0)
 
 
 def test_random_crop_keeps_a_window_of_the_valid_steps():
@@ -93,7 +116,7 @@ def test_logcosh_matches_formula_and_is_stable():
     assert torch.isfinite(big) and big.item() == pytest.approx(
         1e4 - math.log(2), rel=1e-6
     )
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none'"):
         LogCoshLoss(reduction="median")
 
 

@@ -54,6 +54,7 @@ def test_advection_prior_is_appended_and_residuals():
 
 
 def test_straight_through_clamp():
+    torch.manual_seed(0)
     step = nn.Conv2d(2, 1, 1)
     net = RecursiveNowcastNet(
         nn.Sequential(nn.Flatten(1, 2), step), n_steps=2, clamp=(0.0, 1.0)
@@ -61,11 +62,27 @@ def test_straight_through_clamp():
     with torch.no_grad():
         step.weight.fill_(10.0)
         step.bias.fill_(-3.0)
-    x = torch.rand(3, 2, 1, 4, 5)
+    x = torch.rand(3, 2, 1, 4, 5, dtype=torch.float64)
+    net.double()
+    x0, x1 = x[:, 0, 0], x[:, 1, 0]
+    raw1 = 10 * x0 + 10 * x1 - 3  # step 1 on the window (x0, x1)
+    first = raw1.clamp(0.0, 1.0)  # what step 1 returns and feeds back
+    raw2 = 10 * x1 + 10 * first - 3  # step 2 on the window (x1, first)
+    assert (raw1 < 0).any() and (raw1 > 1).any() and (raw2 > 1).any()
     out = net(x)
-    assert out.min() >= 0.0 and out.max() <= 1.0
+    torch.testing.assert_close(out[:, 0, 0], first)
+    torch.testing.assert_close(out[:, 1, 0], raw2.clamp(0.0, 1.0))
     out.sum().backward()
-    assert step.weight.grad is not None and step.weight.grad.abs().sum() > 0
+    # straight-through: d out_k / d raw_k = 1 everywhere, clamped or not, so
+    # the gradient of sum(out) is that of sum(raw1 + w0 x1 + w1 raw1 + b)
+    # with raw1 = w0 x0 + w1 x1 + b (a plain clamp gives 0 where it clips)
+    expected_weight = [
+        x0.sum() + x1.sum() + 10 * x0.sum(),  # w0
+        x1.sum() + first.sum() + 10 * x1.sum(),  # w1
+    ]
+    torch.testing.assert_close(step.weight.grad.flatten(), torch.stack(expected_weight))
+    expected_bias = x0.numel() * (1 + 1 + 10.0)  # b
+    torch.testing.assert_close(step.bias.grad.item(), expected_bias)
 
 
 def test_rainnet_unrolled_gradients_and_consistency():

@@ -42,6 +42,7 @@ def _expected_failures(estimator):
         SlidingWindows(window_length=1),
     ],
     expected_failed_checks=_expected_failures,
+    xfail_strict=True,
 )
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)

@@ -51,11 +51,11 @@ def test_no_future_leaks_into_inputs(T, n_input, n_output, stride, gap):
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n_input must be an integer >= 1; got 0"):
         sliding_windows(np.arange(5), 0)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"n_input must be an integer >= 1; got 2\.5"):
         sliding_windows(np.arange(5), 2.5)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"\(strings\); expected a numeric array"):
         sliding_windows(np.array(["a", "b", "c"]), 1)
 
 

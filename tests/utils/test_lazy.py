@@ -1,5 +1,7 @@
 """Out-of-core frames: streamed validation, batch reads (issue 15)."""
 
+import mmap
+
 import numpy as np
 import pytest
 
@@ -59,13 +61,39 @@ def test_streamed_checks(monkeypatch):
         check_frames_lazy(np.ones((2, 2, 3, 3)), min_frames=3)
 
 
+class _MadviseSpy:
+    """Stands for an ``mmap.mmap``: records ``madvise`` calls, then makes them."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, []
+
+    def madvise(self, option, *args):
+        self.calls.append(option)
+        return self.inner.madvise(option, *args)
+
+
+@pytest.mark.skipif(
+    not hasattr(mmap, "MADV_DONTNEED"), reason="no madvise(MADV_DONTNEED) here"
+)
 def test_read_only_memmap_pages_are_released(tmp_path, monkeypatch):
-    monkeypatch.setattr(_lazy, "_RELEASE_BYTES", 1)
+    # a release every 200 bytes read; lazy[1:3] reads 2 * 2 * 3 * 3 float32 = 144
+    monkeypatch.setattr(_lazy, "_RELEASE_BYTES", 200)
     np.save(tmp_path / "a.npy", np.ones((4, 2, 3, 3), dtype=np.float32))
     read_only = np.load(tmp_path / "a.npy", mmap_mode="r")
     lazy = LazyFrames(read_only, add_channel=True)
-    assert lazy._mmap is not None
-    np.testing.assert_array_equal(lazy[1:3], 1.0)  # still readable after release
+    assert lazy._mmap is read_only._mmap  # the map under the array
+    spy = lazy._mmap = _MadviseSpy(lazy._mmap)
     np.testing.assert_array_equal(lazy[1:3], 1.0)
+    assert spy.calls == [] and lazy._bytes_read == 144  # below the threshold
+    np.testing.assert_array_equal(lazy[1:3], 1.0)
+    assert spy.calls == [mmap.MADV_DONTNEED] and lazy._bytes_read == 0  # released
+    np.testing.assert_array_equal(lazy[1:3], 1.0)  # still readable after release
+    np.testing.assert_array_equal(lazy[[0, 3]], 1.0)
+    assert spy.calls == [mmap.MADV_DONTNEED] * 2
+    # the pages of a copy-on-write map hold its private changes: never released
     copy_on_write = np.load(tmp_path / "a.npy", mmap_mode="c")
     assert LazyFrames(copy_on_write, add_channel=True)._mmap is None
+    in_memory = LazyFrames(np.ones((4, 2, 3, 3), np.float32), add_channel=True)
+    assert in_memory._mmap is None
+    np.testing.assert_array_equal(in_memory[1:3], 1.0)
+    assert in_memory._bytes_read == 0  # nothing counted where nothing is mapped

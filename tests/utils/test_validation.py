@@ -126,9 +126,9 @@ def test_small_helpers():
     assert check_positive_int(np.int64(3), "n") == 3
     with pytest.raises(ValueError, match="n must be an integer >= 1"):
         check_positive_int(0, "n")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"n must be an integer >= 1; got 2\.5"):
         check_positive_int(2.5, "n")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="n must be an integer >= 1; got True"):
         check_positive_int(True, "n")
     arr = to_numeric_array(pd.Series([1, 2, 3]), name="s")
     assert arr.dtype == np.float32 and arr.shape == (3,)
