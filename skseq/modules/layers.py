@@ -12,7 +12,6 @@ __all__ = [
     "RandomCrop",
     "RandomRoll",
     "SpatialDropout1d",
-    "SpatialDropout2d",
     "crop_padding",
     "get_activation",
     "pad_to_multiple",
@@ -201,10 +200,6 @@ def same_conv1d(
 
 class SpatialDropout1d(nn.Dropout1d):
     """Drop whole channels of ``(N, C, L)`` feature maps (Keras' SpatialDropout1D)."""
-
-
-class SpatialDropout2d(nn.Dropout2d):
-    """Drop whole channels of ``(N, C, H, W)`` feature maps (Keras' SpatialDropout2D)."""
 
 
 def pad_to_multiple(
