@@ -1,12 +1,10 @@
-"""The gallery examples and the demo run end to end (small default sizes)."""
+"""The gallery examples run end to end (small default sizes)."""
 
-import os
 import runpy
 from pathlib import Path
 
 import matplotlib
 import numpy as np
-import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
@@ -93,49 +91,6 @@ def test_onnx_export_example_serves_without_skseq(monkeypatch, tmp_path, capsys)
     np.testing.assert_allclose(
         namespace["nowcast_onnx"], namespace["nowcast_skseq"], rtol=0, atol=1e-4
     )
-
-
-def test_demo_writes_table_and_figure(tmp_path, capsys):
-    from skseq.demo import main
-
-    assert main(["--output-dir", str(tmp_path), "--max-epochs", "1"]) == 0
-    out = capsys.readouterr().out
-    assert "Conv1D (skseq, defaults)" in out and "LogisticRegression (summary)" in out
-    assert "U-Net (skseq, defaults)" in out and "persistence" in out
-    for name in (
-        "gunpoint_comparison.csv",
-        "gunpoint_accuracy.png",
-        "radar_scores_by_lead.csv",
-        "radar_scores_by_lead.png",
-    ):
-        assert (tmp_path / name).stat().st_size > 0
-    scores = pd.read_csv(
-        tmp_path / "radar_scores_by_lead.csv", header=[0, 1], index_col=0
-    )
-    assert [lead for metric, lead in scores.columns if metric == "MAE"] == [
-        str(lead) for lead in range(1, 7)
-    ]
-
-
-def test_import_is_light():
-    """`import skseq` must not pull in matplotlib, pysteps or mlflow."""
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, skseq, skseq.preprocessing, skseq.baselines, skseq.metrics; "
-        "heavy = [m for m in ('matplotlib', 'pysteps', 'mlflow') if m in sys.modules]; "
-        "print(heavy)"
-    )
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[1]))
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
-    assert out.stdout.strip() == "[]"
 
 
 def test_gallery_sections_have_headers_and_are_ordered():

@@ -298,63 +298,12 @@ def test_forecaster_history_and_module_properties():
     assert isinstance(est.module_, torch.nn.Module)
 
 
-def _frames(n=12, T=3, H=8, W=8, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.random((n, T, H, W))
-    return X, X[:, -1:] * 0.9
-
-
-@pytest.mark.parametrize("kind", ["classifier", "forecaster"])
-def test_accelerator_on_cpu_trains_exactly_like_plain_skorch(kind, capsys):
-    accelerate = pytest.importorskip("accelerate")
-    if kind == "classifier":
-        X, y = _data()
-
-        def make(**kw):
-            return _clf(validation_fraction=0.2, **kw)
-
-        predict = "predict_proba"
-    else:
-        X, y = _frames()
-
-        def make(**kw):
-            return ConvLSTMForecaster(
-                hidden_channels=2, max_epochs=2, random_state=0, **kw
-            )
-
-        predict = "predict"
-    plain = make().fit(X, y)
-    accelerated = make(accelerator=accelerate.Accelerator(cpu=True)).fit(X, y)
-    assert type(accelerated.net_).__name__.startswith("Accelerated")
-    assert accelerated.device_ == "cpu"
-    assert capsys.readouterr().out == ""  # verbose=0 stays silent
-    expected = getattr(plain, predict)(X)
-    np.testing.assert_array_equal(getattr(accelerated, predict)(X), expected)
-    np.testing.assert_array_equal(
-        accelerated.history_[:, "train_loss"], plain.history_[:, "train_loss"]
-    )
-    with pytest.warns(Warning):  # skorch: device None -> cpu on unpickling
-        restored = pickle.loads(pickle.dumps(accelerated))
-    np.testing.assert_array_equal(getattr(restored, predict)(X), expected)
-
-
 def test_accelerator_must_be_an_accelerator():
     est = _clf(accelerator="cuda")
     with pytest.raises(TypeError, match=r"accelerate\.Accelerator"):
         est.fit(*_data())
     with pytest.raises(NotFittedError):
         check_is_fitted(est)
-
-
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_accelerator_mixed_precision_on_gpu():  # pragma: no cover
-    accelerate = pytest.importorskip("accelerate")
-    X, y = _data()
-    est = _clf(accelerator=accelerate.Accelerator(mixed_precision="bf16")).fit(X, y)
-    assert est.device_.startswith("cuda")
-    proba = est.predict_proba(X)
-    assert proba.shape == (len(X), 2)
-    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-3)
 
 
 # ---------------------------------------- compile= and precision= (issue 19)

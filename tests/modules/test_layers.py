@@ -1,4 +1,4 @@
-"""Tests of skseq.modules.layers and skseq.modules.losses."""
+"""Tests of skseq.modules.layers."""
 
 import math
 
@@ -13,7 +13,6 @@ from skseq.modules.layers import (
     get_activation,
     pad_to_multiple,
 )
-from skseq.modules.losses import LogCoshLoss
 
 
 def test_get_activation():
@@ -108,19 +107,27 @@ def test_reflect_padding_mirrors():
     assert padded[0, 0, 3].tolist() == [2.0, 1.0, 0.0, 1.0, 2.0, 3.0, 2.0, 1.0]
 
 
-def test_logcosh_matches_formula_and_is_stable():
-    d = torch.linspace(-5, 5, 11)
-    loss = LogCoshLoss(reduction="none")(d, torch.zeros_like(d))
-    torch.testing.assert_close(loss, torch.log(torch.cosh(d)))
-    big = LogCoshLoss()(torch.tensor([1e4, -1e4]), torch.zeros(2))
-    assert torch.isfinite(big) and big.item() == pytest.approx(
-        1e4 - math.log(2), rel=1e-6
-    )
-    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none'"):
-        LogCoshLoss(reduction="median")
-
-
 def test_batchnorm_any_batch_accepts_single_sample():
     bn = BatchNorm1dAnyBatch(3).train()
     assert bn(torch.randn(1, 3)).shape == (1, 3)
     assert bn(torch.randn(4, 3)).shape == (4, 3)
+
+
+@pytest.mark.parametrize("kernel_size", [2, 4, 3])
+def test_same_conv1d_matches_torch_same_padding_without_warning(kernel_size):
+    import warnings
+
+    from skseq.modules.layers import same_conv1d
+
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns for even "same" kernels
+        conv = same_conv1d(3, 5, kernel_size)
+        x = torch.randn(2, 3, 11)
+        out = conv(x)
+    reference = torch.nn.Conv1d(3, 5, kernel_size, padding="same")
+    reference.load_state_dict(conv.state_dict())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.testing.assert_close(out, reference(x))
+    assert out.shape == (2, 5, 11)

@@ -1,4 +1,6 @@
-"""Tests of skseq.modules.losses.LogCoshL1Loss."""
+"""Tests of skseq.modules.losses: LogCoshLoss and LogCoshL1Loss."""
+
+import math
 
 import pytest
 import torch
@@ -35,3 +37,15 @@ def test_log_cosh_l1_invalid():
         LogCoshL1Loss(1.5)
     with pytest.raises(ValueError, match="reduction"):
         LogCoshL1Loss(reduction="median")
+
+
+def test_logcosh_matches_formula_and_is_stable():
+    d = torch.linspace(-5, 5, 11)
+    loss = LogCoshLoss(reduction="none")(d, torch.zeros_like(d))
+    torch.testing.assert_close(loss, torch.log(torch.cosh(d)))
+    big = LogCoshLoss()(torch.tensor([1e4, -1e4]), torch.zeros(2))
+    assert torch.isfinite(big) and big.item() == pytest.approx(
+        1e4 - math.log(2), rel=1e-6
+    )
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none'"):
+        LogCoshLoss(reduction="median")

@@ -1,4 +1,5 @@
-"""Tests of skseq.modules.unet: the recursive (unrolled) nowcast network."""
+"""Tests of skseq.modules.unet: RainNet and the recursive (unrolled) nowcast
+network."""
 
 import pytest
 import torch
@@ -140,3 +141,51 @@ def test_rainnet_convolves_in_channels_last_on_cpu(inference):
         out = net(x)
         out.sum().backward()  # the layout is differentiable
     assert seen == [True] and out.shape == (2, 1, 12, 12)
+
+
+# ------------------------------------------------ RainNet (the one-step U-Net)
+def _all_params_get_grad(model, out):
+    out.float().pow(2).mean().backward()
+    missing = [
+        n for n, p in model.named_parameters() if p.requires_grad and p.grad is None
+    ]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("two_path", [False, True])
+@pytest.mark.parametrize("upsampling", ["transpose", "nearest"])
+def test_rainnet_any_size(two_path, upsampling):
+    net = RainNet(
+        4,
+        depth=3,
+        base_channels=4,
+        two_path=two_path,
+        convlstm_hidden=3,
+        upsampling=upsampling,
+    )
+    out = net(torch.randn(2, 4, 1, 37, 53))
+    assert out.shape == (2, 1, 37, 53) and net.multiple == 8
+    _all_params_get_grad(net, out)
+    net.eval()
+    x = torch.randn(1, 4, 1, 20, 20)
+    torch.testing.assert_close(net(x), net(x))
+
+
+def _train_and_inference_outputs(model, *inputs):
+    """Outputs of the training path (``no_grad``) and of ``inference_mode``."""
+    model.eval()
+    with torch.no_grad():
+        slow = model(*inputs)
+    with torch.inference_mode():
+        fast = model(*inputs)
+    return slow, fast
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"two_path": True, "convlstm_hidden": 4}])
+def test_rainnet_inference_path_matches_training_path(kwargs):
+    torch.manual_seed(0)
+    net = RainNet(3, depth=2, base_channels=4, **kwargs)
+    x = torch.rand(2, 3, 1, 20, 28)
+    slow, fast = _train_and_inference_outputs(net, x)
+    torch.testing.assert_close(fast, slow, rtol=1e-5, atol=1e-6)
+    assert not fast.requires_grad and torch.is_inference(fast)

@@ -1,0 +1,84 @@
+"""Tests of skseq.estimators._accelerate: training through Hugging Face
+``accelerate`` (the Accelerated* skorch nets the estimators switch to). The
+accelerator parameter's validation is tested in test_base.py, a nowcaster's
+predictions with an accelerator in test_nowcasting.py."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from skseq import Conv1DActivityClassifier, ConvLSTMForecaster
+
+
+def _data(n=20, T=16, C=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, T, C))
+    y = np.arange(n) % 2
+    X[y == 1] += 1
+    return X, y
+
+
+def _clf(**kwargs):
+    params = {
+        "channels": (4,),
+        "kernel_size": 3,
+        "head_units": 4,
+        "max_epochs": 2,
+        "validation_fraction": None,
+        "random_state": 0,
+    }
+    params.update(kwargs)
+    return Conv1DActivityClassifier(**params)
+
+
+def _frames(n=12, T=3, H=8, W=8, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, T, H, W))
+    return X, X[:, -1:] * 0.9
+
+
+@pytest.mark.parametrize("kind", ["classifier", "forecaster"])
+def test_accelerator_on_cpu_trains_exactly_like_plain_skorch(kind, capsys):
+    accelerate = pytest.importorskip("accelerate")
+    if kind == "classifier":
+        X, y = _data()
+
+        def make(**kw):
+            return _clf(validation_fraction=0.2, **kw)
+
+        predict = "predict_proba"
+    else:
+        X, y = _frames()
+
+        def make(**kw):
+            return ConvLSTMForecaster(
+                hidden_channels=2, max_epochs=2, random_state=0, **kw
+            )
+
+        predict = "predict"
+    plain = make().fit(X, y)
+    accelerated = make(accelerator=accelerate.Accelerator(cpu=True)).fit(X, y)
+    assert type(accelerated.net_).__name__.startswith("Accelerated")
+    assert accelerated.device_ == "cpu"
+    assert capsys.readouterr().out == ""  # verbose=0 stays silent
+    expected = getattr(plain, predict)(X)
+    np.testing.assert_array_equal(getattr(accelerated, predict)(X), expected)
+    np.testing.assert_array_equal(
+        accelerated.history_[:, "train_loss"], plain.history_[:, "train_loss"]
+    )
+    with pytest.warns(Warning):  # skorch: device None -> cpu on unpickling
+        restored = pickle.loads(pickle.dumps(accelerated))
+    np.testing.assert_array_equal(getattr(restored, predict)(X), expected)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_accelerator_mixed_precision_on_gpu():  # pragma: no cover
+    accelerate = pytest.importorskip("accelerate")
+    X, y = _data()
+    est = _clf(accelerator=accelerate.Accelerator(mixed_precision="bf16")).fit(X, y)
+    assert est.device_.startswith("cuda")
+    proba = est.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-3)

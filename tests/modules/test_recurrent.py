@@ -1,0 +1,60 @@
+"""Tests of skseq.modules.recurrent: the keypoint LSTM network."""
+
+import pytest
+import torch
+
+from skseq.modules import KeypointLSTMNet
+
+
+def _all_params_get_grad(model, out):
+    out.float().pow(2).mean().backward()
+    missing = [
+        n for n, p in model.named_parameters() if p.requires_grad and p.grad is None
+    ]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("head", ["flatten", "mean", "max", "meanmax", "last"])
+def test_keypoint_lstm_padding_invariance(head):
+    torch.manual_seed(0)
+    net = KeypointLSTMNet(
+        6, 3, n_timesteps=8, hidden_size=5, n_layers=2, head=head
+    ).eval()
+    x = torch.randn(2, 8, 6)
+    padded = x.clone()
+    padded[0, 5:] = float("nan")
+    out = net(padded)
+    assert torch.isfinite(out).all()
+    if head == "flatten":
+        # the head reads the LSTM states of the 5 valid steps, then zero states
+        # for the 3 padded ones (the padding never reaches the LSTM)
+        with torch.no_grad():
+            states = net.lstm(x[:1, :5])[0]
+            states = torch.cat([states, torch.zeros(1, 3, 5)], dim=1)
+            expected = net.head(states.reshape(1, -1))
+        torch.testing.assert_close(out[:1], expected)
+    else:
+        short = KeypointLSTMNet(
+            6, 3, n_timesteps=5, hidden_size=5, n_layers=2, head=head
+        )
+        short.load_state_dict(net.state_dict())
+        torch.testing.assert_close(short.eval()(x[:1, :5]), out[:1])
+    torch.testing.assert_close(net(x[1:]), out[1:])  # no state carried across samples
+
+
+@pytest.mark.parametrize("head", ["meanmax", "last"])
+def test_keypoint_lstm_conv_front_end_ignores_the_amount_of_padding(head):
+    torch.manual_seed(0)
+    kwargs = dict(hidden_size=5, n_layers=1, head=head, front_end="conv")
+    kwargs.update(conv_channels=(4, 4), kernel_size=3, differences=True)
+    net = KeypointLSTMNet(3, 2, n_timesteps=12, **kwargs).eval()
+    longer = KeypointLSTMNet(3, 2, n_timesteps=20, **kwargs).eval()
+    longer.load_state_dict(net.state_dict())
+    assert net.n_steps == 3 and longer.n_steps == 5  # the LSTM reads T // 4 steps
+    x = torch.randn(2, 12, 3)
+    x[0, 9:] = float("nan")
+    out = net(x)
+    assert out.shape == (2, 2) and torch.isfinite(out).all()
+    more_padding = torch.cat([x, torch.full((2, 8, 3), float("nan"))], dim=1)
+    torch.testing.assert_close(longer(more_padding), out)
+    _all_params_get_grad(net.train(), net(x))

@@ -1,0 +1,255 @@
+"""Tests of skseq.base: validate_data, check_sample_weight, unfitted_on_error
+and the parameter constraints (Rule, positive_int ...), called directly."""
+
+import re
+from typing import ClassVar
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skseq.base import (
+    Rule,
+    check_sample_weight,
+    fraction,
+    non_negative_int,
+    positive_int,
+    positive_int_sequence,
+    unfitted_on_error,
+    validate_data,
+)
+
+
+class _Estimator(BaseEstimator):
+    """The smallest estimator validate_data records a fitted shape on."""
+
+    def fit(self, X, y=None):
+        return self
+
+
+# ------------------------------------------------------------- validate_data
+def test_validate_data_sequences_records_the_fitted_shape():
+    est = _Estimator()
+    X = np.arange(5 * 7 * 3, dtype=np.float64).reshape(5, 7, 3)
+    out = validate_data(est, X, reset=True)
+    assert out.dtype == np.float32 and out.shape == (5, 7, 3)
+    np.testing.assert_array_equal(out, X)
+    assert (est.n_timesteps_in_, est.n_channels_in_, est.n_features_in_) == (7, 3, 21)
+    # afterwards the same shape passes, of any number of samples
+    assert validate_data(est, X[:2], reset=False).shape == (2, 7, 3)
+
+
+def test_validate_data_sequences_2d_is_univariate_unless_refused():
+    est = _Estimator()
+    assert validate_data(est, np.zeros((5, 7)), reset=True).shape == (5, 7, 1)
+    assert (est.n_timesteps_in_, est.n_channels_in_, est.n_features_in_) == (7, 1, 7)
+    with pytest.raises(ValueError, match=r"got 2D with shape \(5, 7\)"):
+        validate_data(_Estimator(), np.zeros((5, 7)), reset=True, allow_2d=False)
+
+
+def test_validate_data_sequences_errors():
+    est = _Estimator()
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        validate_data(est, np.zeros((5, 7, 3)), reset=False)
+    validate_data(est, np.zeros((5, 7, 3)), reset=True)
+    expected = re.escape(
+        "X has 18 features, but _Estimator is expecting 21 features as input: it "
+        "was fitted on sequences of shape (n_samples, 7, 3) and got sequences of "
+        "shape (n_samples, 6, 3)."
+    )
+    with pytest.raises(ValueError, match=expected):
+        validate_data(est, np.zeros((5, 6, 3)), reset=False)
+    with pytest.raises(ValueError, match=r"^X_valid has 14 features"):
+        validate_data(est, np.zeros((5, 7, 2)), reset=False, name="X_valid")
+    with pytest.raises(ValueError, match=re.escape("X has 2 timesteps")):
+        validate_data(_Estimator(), np.zeros((5, 2, 3)), reset=True, min_length=3)
+    with_nan = np.zeros((5, 7, 3))
+    with_nan[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="X contains NaN"):
+        validate_data(_Estimator(), with_nan, reset=True)
+    kept = validate_data(_Estimator(), with_nan, reset=True, allow_nan=True)
+    assert np.isnan(kept).sum() == 1
+    with pytest.raises(ValueError, match="layout must be one of"):
+        validate_data(_Estimator(), np.zeros((5, 7, 3)), reset=True, layout="table")
+
+
+def test_validate_data_frames_records_the_fitted_shape():
+    est = _Estimator()
+    out = validate_data(est, np.zeros((4, 3, 2, 6, 5)), reset=True, layout="frames")
+    assert out.shape == (4, 3, 2, 6, 5)
+    assert est.n_input_frames_ == 3 and est.n_channels_in_ == 2
+    assert est.frame_shape_ == (6, 5) and est.n_features_in_ == 180
+    # (n, T, H, W): one channel
+    one = _Estimator()
+    out = validate_data(one, np.zeros((4, 3, 6, 5)), reset=True, layout="frames")
+    assert out.shape == (4, 3, 1, 6, 5)
+    assert (one.n_channels_in_, one.frame_shape_, one.n_features_in_) == (
+        1,
+        (6, 5),
+        90,
+    )
+
+
+def test_validate_data_frames_errors_and_any_frame_size():
+    est = _Estimator()
+    validate_data(est, np.zeros((4, 3, 2, 6, 5)), reset=True, layout="frames")
+    expected = re.escape(
+        "X has 240 features, but _Estimator is expecting 180 features as input: it "
+        "was fitted on frames of shape (n_frames, C, (H, W)) = (3, 2, (6, 5)) and "
+        "got frames of shape (n_frames, C, (H, W)) = (3, 2, (8, 5))."
+    )
+    larger = np.zeros((4, 3, 2, 8, 5))
+    with pytest.raises(ValueError, match=expected):
+        validate_data(est, larger, reset=False, layout="frames")
+    # a fully convolutional model takes any H x W, not another T or C
+    out = validate_data(est, larger, reset=False, layout="frames", any_frame_size=True)
+    assert out.shape == (4, 3, 2, 8, 5)
+    expected = re.escape(
+        "X has (n_frames, C) = (2, 2) but _Estimator was fitted on (3, 2)"
+    )
+    with pytest.raises(ValueError, match=expected):
+        validate_data(
+            est,
+            np.zeros((4, 2, 2, 6, 5)),
+            reset=False,
+            layout="frames",
+            any_frame_size=True,
+        )
+    with pytest.raises(ValueError, match=r"got 3D with shape \(4, 3, 6\)"):
+        validate_data(_Estimator(), np.zeros((4, 3, 6)), reset=True, layout="frames")
+
+
+def test_validate_data_any_layout():
+    est = _Estimator()
+    out = validate_data(est, np.ones((3, 2, 4)), reset=True, layout="any")
+    assert out.shape == (3, 2, 4) and est.n_features_in_ == 8
+    with pytest.raises(ValueError, match=r"^X has 6 features"):
+        validate_data(est, np.ones((3, 6)), reset=False, layout="any")
+    with pytest.raises(ValueError, match="at least 2 axes; got"):
+        validate_data(_Estimator(), np.ones(3), reset=True, layout="any")
+    with pytest.raises(
+        ValueError, match=re.escape("0 values per sample (shape (3, 0, 2))")
+    ):
+        validate_data(_Estimator(), np.ones((3, 0, 2)), reset=True, layout="any")
+
+
+# ------------------------------------------------------- check_sample_weight
+def test_check_sample_weight_values():
+    weight = check_sample_weight([1, 2, 3], 3)
+    assert weight.dtype == np.float64
+    np.testing.assert_array_equal(weight, [1.0, 2.0, 3.0])
+    # a single number weighs every sample the same
+    np.testing.assert_array_equal(check_sample_weight(2, 4), [2.0, 2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("sample_weight", "error", "match"),
+    [
+        ([1, 1, 1], ValueError, re.escape("must have shape (4,), one weight per")),
+        (np.ones((4, 1)), ValueError, re.escape("got shape (4, 1)")),
+        ([1, -1, 1, 1], ValueError, "contains negative values"),
+        (np.zeros(4), ValueError, "must not be all zeros"),
+        ([1, np.nan, 1, 1], ValueError, "sample_weight contains NaN"),
+        (True, TypeError, "sample_weight must be array-like; got bool"),
+    ],
+)
+def test_check_sample_weight_errors(sample_weight, error, match):
+    with pytest.raises(error, match=match):
+        check_sample_weight(sample_weight, 4)
+
+
+# --------------------------------------------------------- unfitted_on_error
+class _Failing(BaseEstimator):
+    def __init__(self, fail=False):
+        self.fail = fail
+
+    @unfitted_on_error
+    def fit(self, X, y=None):
+        """Record a fitted shape, then fail when told to."""
+        self.n_features_in_ = 3
+        self.fitted_value_ = np.mean(X)
+        self._private_ = "kept"
+        if self.fail:
+            raise RuntimeError("fit failed after recording its shape")
+        return self
+
+
+def test_unfitted_on_error_removes_fitted_attributes():
+    est = _Failing().fit([1.0, 3.0])
+    assert est.fitted_value_ == 2.0 and est.n_features_in_ == 3
+    assert _Failing.fit.__name__ == "fit"
+    assert _Failing.fit.__doc__.startswith("Record a fitted shape")
+    est.set_params(fail=True)
+    with pytest.raises(RuntimeError, match="fit failed after recording its shape"):
+        est.fit([5.0])
+    # neither this fit's attributes nor the earlier fit's are left behind
+    assert not hasattr(est, "fitted_value_") and not hasattr(est, "n_features_in_")
+    assert est.fail is True and est._private_ == "kept"  # parameters, private state
+
+
+# ------------------------------------------------------ parameter constraints
+@pytest.mark.parametrize(
+    ("constraint", "accepted", "refused"),
+    [
+        (positive_int(), [1, 7, np.int64(3)], [0, -1, 2.5, 1.0, "1", None]),
+        (non_negative_int(), [0, 1, np.int32(4)], [-1, 0.0, 0.5, "0", None]),
+        (fraction(), [0, 0.0, 0.5, np.float32(0.25)], [1, 1.0, -0.1, 2.5, None]),
+        (fraction("both"), [0.0, 0.5, 1.0], [1.5, -0.1, None]),
+        (fraction("neither"), [0.5], [0.0, 1.0]),
+    ],
+)
+def test_interval_constraints_accept_and_refuse(constraint, accepted, refused):
+    assert [constraint.is_satisfied_by(v) for v in accepted] == [True] * len(accepted)
+    assert [constraint.is_satisfied_by(v) for v in refused] == [False] * len(refused)
+
+
+def test_positive_int_sequence_accepts_and_refuses():
+    rule = positive_int_sequence("a tuple of positive ints")
+    assert str(rule) == "a tuple of positive ints"
+    for value in [(1, 2), [3], np.array([1, 2]), (np.int64(2),)]:
+        assert rule.is_satisfied_by(value), value
+    for value in [(), [], (1, 0), (1, 2.0), (True,), np.array([[1]]), 3, "12"]:
+        assert not rule.is_satisfied_by(value), value
+    empty_ok = positive_int_sequence("sizes", allow_empty=True)
+    assert empty_ok.is_satisfied_by(()) and empty_ok.is_satisfied_by([])
+    assert not empty_ok.is_satisfied_by((0,))
+
+
+def test_rule_predicate_that_raises_is_unsatisfied():
+    rule = Rule(lambda v: v.startswith("cuda"), "a device string")
+    assert rule.is_satisfied_by("cuda:0") is True
+    assert rule.is_satisfied_by("cpu") is False
+    assert rule.is_satisfied_by(3) is False  # int has no startswith: not raised
+    assert str(rule) == "a device string"
+
+
+class _Constrained(BaseEstimator):
+    _parameter_constraints: ClassVar[dict] = {
+        "channels": [positive_int_sequence("a tuple of positive ints")],
+        "n": [positive_int()],
+        "f": [fraction()],
+    }
+
+    def __init__(self, channels=(4,), n=1, f=0.0):
+        self.channels = channels
+        self.n = n
+        self.f = f
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        (
+            {"channels": (0,)},
+            re.escape("'channels' parameter of _Constrained must be a tuple of "),
+        ),
+        ({"n": 0}, re.escape("'n' parameter of _Constrained must be an int in")),
+        ({"f": 1.0}, re.escape("must be a float in the range [0.0, 1.0). Got 1.0")),
+    ],
+)
+def test_constraints_name_the_rule_in_scikit_learn_errors(params, match):
+    _Constrained()._validate_params()  # the defaults satisfy every rule
+    with pytest.raises(InvalidParameterError, match=match):
+        _Constrained(**params)._validate_params()
