@@ -85,8 +85,13 @@ plt.show()
 # fold (and restore its best weights), as the contest model did with 10 folds
 # of thousands of recordings; no data go to a separate validation split.
 # Here a held-out fold has 12 or 13 series, so the epoch at which a model
-# stops is decided by a dozen series and differs from fold to fold: print
-# it, and compare the ensemble with and without, as here.
+# stops is decided by a dozen series: print it, and compare the ensemble
+# with and without, as here. On so few series the validation loss first
+# rises while BatchNorm's running statistics settle; ``patience="auto"``
+# therefore watches it only after the first fifth of the epochs (before
+# it did, each fold model here stopped after epoch 1 and the ensemble
+# scored 0.547; on 2026-12-06 the fold models trained 57-60 of the 60
+# epochs and scored as the ensemble without early stopping, 0.993).
 stopped = FoldEnsembleClassifier(network(0), cv=folds, early_stopping_on_fold=True).fit(
     X_train, y_train
 )

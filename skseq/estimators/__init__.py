@@ -1,6 +1,10 @@
 """skorch-wrapped scikit-learn estimators (configuration and shape handling only)."""
 
-from skseq.estimators._callbacks import NonFiniteLossError, RollbackOnDivergence
+from skseq.estimators._callbacks import (
+    NonFiniteLossError,
+    RollbackOnDivergence,
+    WarmEarlyStopping,
+)
 from skseq.estimators.classification import (
     Conv1DActivityClassifier,
     KeypointLSTMClassifier,
@@ -15,4 +19,5 @@ __all__ = [
     "NonFiniteLossError",
     "RollbackOnDivergence",
     "UNetNowcaster",
+    "WarmEarlyStopping",
 ]

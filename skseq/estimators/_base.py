@@ -40,7 +40,6 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import (
     Callback,
-    EarlyStopping,
     GradientNormClipping,
     LRScheduler,
     ProgressBar,
@@ -65,6 +64,7 @@ from skseq.estimators._callbacks import (
     NonFiniteLossError,
     RollbackOnDivergence,
     StopOnNonFiniteLoss,
+    WarmEarlyStopping,
 )
 from skseq.estimators._nets import (
     _SAMPLE_WEIGHT,
@@ -468,6 +468,15 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             return self.patience
         return max(10, self.max_epochs_ // 5) if has_valid else None
 
+    def _resolve_early_stopping_warm_up(self) -> int:
+        """Epochs early stopping does not watch: the first fifth under "auto".
+
+        A given ``patience`` watches from the first epoch, as skorch does.
+        """
+        if not isinstance(self.patience, str):
+            return 0
+        return self.max_epochs_ // 5
+
     def _n_validation(self, n: int) -> int:
         """Samples the validation split holds out of ``n`` training samples.
 
@@ -564,10 +573,11 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             callbacks.append(
                 (
                     "early_stopping",
-                    EarlyStopping(
+                    WarmEarlyStopping(
                         monitor=monitor,
                         patience=patience,
                         load_best=True,
+                        start_from_epoch=self._resolve_early_stopping_warm_up(),
                         sink=print if self.verbose else _silent,
                     ),
                 )

@@ -5,7 +5,9 @@
 * :class:`RollbackOnDivergence` returns to the best epoch when the training
   loss jumps (the U-Net's fits; any estimator takes it as a callback),
 * :class:`FitLRScheduler` is skorch's learning-rate scheduler, let go of
-  when training ends so that fitted estimators stay picklable.
+  when training ends so that fitted estimators stay picklable,
+* :class:`WarmEarlyStopping` is skorch's early stopping, which starts to
+  watch the monitored score after a warm-up (``patience="auto"``).
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-from skorch.callbacks import Callback, LRScheduler
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 
 __all__ = [
     "FitLRScheduler",
     "NonFiniteLossError",
     "RollbackOnDivergence",
     "StopOnNonFiniteLoss",
+    "WarmEarlyStopping",
 ]
 
 
@@ -180,3 +183,50 @@ class FitLRScheduler(LRScheduler):
         if getattr(patched, "_wrapped_by_lr_sched", False):
             del optimizer.step  # back to the class's own method
         self.lr_scheduler_ = None
+
+
+class WarmEarlyStopping(EarlyStopping):
+    """Early stopping that ignores the first ``start_from_epoch`` epochs.
+
+    skorch's ``EarlyStopping`` with the warm-up of Keras'
+    ``EarlyStopping(start_from_epoch=...)``: the first epochs of a fit
+    neither count as misses nor can be the best epoch restored at the end.
+    On small data a network's validation loss first rises: BatchNorm's
+    running statistics, which evaluation uses, start at 0 and 1 and follow
+    the batches with a momentum of 0.1, so after the few optimizer steps of
+    a few epochs of a few batches they are still mostly their initial
+    values. Watched from the first epoch, the loss of epoch 1 is then the
+    best for a while and a patience of a dozen epochs stops the fit there,
+    restoring nearly untrained weights.
+
+    Parameters
+    ----------
+    start_from_epoch : int, default=0
+        Epochs (of ``net.history``, counted from 1) not watched: the
+        monitored score is read from epoch ``start_from_epoch + 1`` on.
+    **kwargs
+        The arguments of skorch's ``EarlyStopping`` (``monitor``,
+        ``patience``, ``load_best``, ...).
+
+    See Also
+    --------
+    skorch.callbacks.EarlyStopping : The same without warm-up.
+
+    Examples
+    --------
+    >>> from skseq import Conv1DActivityClassifier
+    >>> from skseq.estimators import WarmEarlyStopping
+    >>> stopping = WarmEarlyStopping(patience=5, start_from_epoch=10, load_best=True)
+    >>> clf = Conv1DActivityClassifier(
+    ...     patience=None, validation_fraction=0.2, callbacks=[("stop", stopping)]
+    ... )
+    """
+
+    def __init__(self, *, start_from_epoch: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.start_from_epoch = start_from_epoch
+
+    def on_epoch_end(self, net, **kwargs):
+        if net.history[-1, "epoch"] <= self.start_from_epoch:
+            return
+        super().on_epoch_end(net, **kwargs)

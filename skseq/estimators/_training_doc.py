@@ -75,7 +75,12 @@ TRAINING_PARAMETER_DOCS: dict[str, tuple[str, str]] = {
         the best weights (skorch's ``EarlyStopping``). ``None`` trains all
         ``max_epochs``. ``"auto"`` stops early only when there is a
         validation split, with a patience of a fifth of ``max_epochs_`` (at
-        least 10).
+        least 10), and watches the loss only after the first fifth of the
+        epochs (:class:`~skseq.estimators.WarmEarlyStopping`): on small
+        data the validation loss first rises while BatchNorm's running
+        statistics are still mostly their initial values, and watched from
+        the first epoch it stopped fits of a dozen series there, with
+        nearly untrained weights.
         """,
     ),
     "lr_schedule": (

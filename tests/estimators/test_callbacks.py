@@ -6,7 +6,7 @@ from skorch.callbacks import Callback
 
 from skseq import Conv1DActivityClassifier
 from skseq.estimators._base import _silent
-from skseq.estimators._callbacks import RollbackOnDivergence
+from skseq.estimators._callbacks import RollbackOnDivergence, WarmEarlyStopping
 
 
 def _fit(max_epochs, callbacks=None):
@@ -96,3 +96,48 @@ def test_non_finite_loss_error_is_public_and_still_in_base():
     assert _base.StopOnNonFiniteLoss.__module__ == "skseq.estimators._callbacks"
     assert issubclass(NonFiniteLossError, ValueError)
     assert issubclass(NonFiniteLossError, FloatingPointError)
+
+
+class _ScriptedLoss(Callback):
+    """Writes ``losses[epoch - 1]`` as the epoch's ``valid_loss`` (1-based)."""
+
+    def __init__(self, losses):
+        self.losses = losses
+
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("valid_loss", self.losses[len(net.history) - 1])
+
+
+def _stopping_fit(losses, start_from_epoch):
+    stopping = WarmEarlyStopping(
+        monitor="valid_loss",
+        patience=3,
+        load_best=True,
+        start_from_epoch=start_from_epoch,
+        sink=_silent,
+    )
+    callbacks = [("scripted", _ScriptedLoss(losses)), ("stop", stopping)]
+    est = _fit(len(losses), callbacks)  # fits a deep copy of the callbacks
+    return est, dict(est.net_.callbacks_)["stop"]
+
+
+# the loss of epoch 1 is lowest until epoch 6, as on small data whose
+# BatchNorm statistics are still mostly their initial values
+_RISING_THEN_FALLING = [0.7, 0.8, 0.9, 1.0, 0.9, 0.6, 0.4, 0.3, 0.2, 0.1]
+
+
+def test_warm_early_stopping_ignores_the_first_epochs():
+    est, stopping = _stopping_fit(_RISING_THEN_FALLING, start_from_epoch=3)
+    assert len(est.history_) == 10  # never stopped: epochs 4-10 mostly improve
+    assert stopping.best_epoch_ == 10
+    # epochs 1-3 were not watched: epoch 5 was the best one watched, and
+    # three misses after it stopped the fit at epoch 8 of 10
+    losses = [0.1, 0.1, 0.1, 1.0, 0.9, 1.0, 1.0, 1.0, 0.05, 0.05]
+    est, stopping = _stopping_fit(losses, start_from_epoch=3)
+    assert len(est.history_) == 8 and stopping.best_epoch_ == 5
+
+
+def test_warm_early_stopping_without_warm_up_is_skorchs():
+    est, stopping = _stopping_fit(_RISING_THEN_FALLING, start_from_epoch=0)
+    assert len(est.history_) == 4  # epoch 1 stayed best for 3 more epochs
+    assert stopping.best_epoch_ == 1

@@ -307,6 +307,14 @@ def test_cosine_schedule_and_auto_patience():
         **dict(Conv1DActivityClassifier._get_test_params()[0], max_epochs=3),
     ).set_params(validation_fraction=0.25)
     assert "early_stopping" in dict(split.fit(X, y).net_.callbacks_)
+    # "auto": a patience of a fifth of the epochs (at least 10), watched
+    # after a warm-up of the first fifth; a given patience from epoch 1
+    stopping = dict(split.set_params(max_epochs=60).fit(X, y).net_.callbacks_)
+    assert stopping["early_stopping"].patience == 12
+    assert stopping["early_stopping"].start_from_epoch == 12
+    stopping = dict(split.set_params(patience=5).fit(X, y).net_.callbacks_)
+    assert stopping["early_stopping"].patience == 5
+    assert stopping["early_stopping"].start_from_epoch == 0
 
 
 @pytest.mark.parametrize("Est", [Conv1DActivityClassifier, KeypointLSTMClassifier])
