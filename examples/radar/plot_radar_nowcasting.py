@@ -116,7 +116,7 @@ plt.show()
 # extrapolation baseline).
 from pysteps.visualization.precipfields import get_colormap
 
-cmap, norm, _, _ = get_colormap("intensity", "mm/h", "pysteps")
+cmap, norm, levels, level_labels = get_colormap("intensity", "mm/h", "pysteps")
 cmap = cmap.with_extremes(bad="white")  # dry pixels (masked below) stay white
 sample = int(np.argmax(y_test[:, -1].sum(axis=(1, 2))))
 panels = [("observed", y_test[sample, -1])]
@@ -127,6 +127,8 @@ for ax, (title, field) in zip(axes, panels):
     ax.set_title(title, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
-fig.colorbar(image, ax=axes, label="rain rate (mm/h)", shrink=0.9)
+colorbar = fig.colorbar(image, ax=axes, label="rain rate (mm/h)", shrink=0.9)
+colorbar.set_ticks(levels, labels=level_labels)  # pysteps' class boundaries
+colorbar.ax.tick_params(labelsize=7)
 fig.suptitle(f"{LEADS * MINUTES_PER_FRAME} minutes ahead")
 plt.show()

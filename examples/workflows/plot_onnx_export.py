@@ -110,7 +110,7 @@ nowcast_skseq = nowcaster.predict(X[-1:])
 print("nowcast shape:", nowcast_onnx.shape)
 print("largest difference from predict:", np.abs(nowcast_onnx - nowcast_skseq).max())
 
-fig, axes = plt.subplots(1, 3, figsize=(9, 3.2))
+fig, axes = plt.subplots(1, 3, figsize=(9, 3.4), layout="constrained")
 panels = [
     (X[-1, -1], "last observed frame"),
     (nowcast_skseq[0, -1], "lead 3: skseq predict"),
@@ -120,5 +120,4 @@ for ax, (image, title) in zip(axes, panels):
     ax.imshow(image, vmin=0, vmax=frames.max() / 2, cmap="Blues")
     ax.set_title(title)
     ax.axis("off")
-plt.tight_layout()
 plt.show()
