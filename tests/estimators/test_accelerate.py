@@ -8,29 +8,9 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from _support import tiny_conv1d, toy_sequences
 
-from skseq import Conv1DActivityClassifier, ConvLSTMForecaster
-
-
-def _data(n=20, T=16, C=2, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, T, C))
-    y = np.arange(n) % 2
-    X[y == 1] += 1
-    return X, y
-
-
-def _clf(**kwargs):
-    params = {
-        "channels": (4,),
-        "kernel_size": 3,
-        "head_units": 4,
-        "max_epochs": 2,
-        "validation_fraction": None,
-        "random_state": 0,
-    }
-    params.update(kwargs)
-    return Conv1DActivityClassifier(**params)
+from skseq import ConvLSTMForecaster
 
 
 def _frames(n=12, T=3, H=8, W=8, seed=0):
@@ -43,10 +23,10 @@ def _frames(n=12, T=3, H=8, W=8, seed=0):
 def test_accelerator_on_cpu_trains_exactly_like_plain_skorch(kind, capsys):
     accelerate = pytest.importorskip("accelerate")
     if kind == "classifier":
-        X, y = _data()
+        X, y = toy_sequences()
 
         def make(**kw):
-            return _clf(validation_fraction=0.2, **kw)
+            return tiny_conv1d(validation_fraction=0.2, **kw)
 
         predict = "predict_proba"
     else:
@@ -76,8 +56,10 @@ def test_accelerator_on_cpu_trains_exactly_like_plain_skorch(kind, capsys):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_accelerator_mixed_precision_on_gpu():  # pragma: no cover
     accelerate = pytest.importorskip("accelerate")
-    X, y = _data()
-    est = _clf(accelerator=accelerate.Accelerator(mixed_precision="bf16")).fit(X, y)
+    X, y = toy_sequences()
+    est = tiny_conv1d(accelerator=accelerate.Accelerator(mixed_precision="bf16")).fit(
+        X, y
+    )
     assert est.device_.startswith("cuda")
     proba = est.predict_proba(X)
     assert proba.shape == (len(X), 2)

@@ -5,12 +5,13 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from _support import tiny_conv1d, toy_sequences
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, EpochScoring, LRScheduler
 
-from skseq import Conv1DActivityClassifier, ConvLSTMForecaster, UNetNowcaster
+from skseq import ConvLSTMForecaster, UNetNowcaster
 from skseq.estimators._base import (
     NonFiniteLossError,
     resolve_device,
@@ -18,60 +19,49 @@ from skseq.estimators._base import (
 )
 
 
-def _data(n=20, T=16, C=2, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, T, C))
-    y = np.arange(n) % 2
-    X[y == 1] += 1
-    return X, y
-
-
-def _clf(**kwargs):
-    params = {
-        "channels": (4,),
-        "kernel_size": 3,
-        "head_units": 4,
-        "max_epochs": 2,
-        "validation_fraction": None,
-        "random_state": 0,
-    }
-    params.update(kwargs)
-    return Conv1DActivityClassifier(**params)
-
-
 def test_same_seed_same_weights_other_seed_differs():
-    X, y = _data()
-    a, b, c = _clf().fit(X, y), _clf().fit(X, y), _clf(random_state=1).fit(X, y)
+    X, y = toy_sequences()
+    a, b, c = (
+        tiny_conv1d().fit(X, y),
+        tiny_conv1d().fit(X, y),
+        tiny_conv1d(random_state=1).fit(X, y),
+    )
     for pa, pb in zip(a.module_.parameters(), b.module_.parameters()):
         torch.testing.assert_close(pa, pb, rtol=0, atol=0)
     assert not np.allclose(a.predict_proba(X), c.predict_proba(X))
 
 
 def test_random_state_none_varies_and_global_rng_untouched():
-    X, y = _data()
+    X, y = toy_sequences()
     torch.manual_seed(123)
     expected_next = torch.rand(1)
     torch.manual_seed(123)
-    p1 = _clf(random_state=None).fit(X, y).predict_proba(X)
+    p1 = tiny_conv1d(random_state=None).fit(X, y).predict_proba(X)
     assert torch.rand(1) == expected_next  # fit used a forked RNG
-    p2 = _clf(random_state=None).fit(X, y).predict_proba(X)
+    p2 = tiny_conv1d(random_state=None).fit(X, y).predict_proba(X)
     assert not np.allclose(p1, p2)
 
 
 def test_random_state_instance_accepted():
     # scikit-learn's convention: a RandomState instance is drawn from (consumed)
     # by fit, so equal fresh instances, or clones of one, give equal models
-    X, y = _data()
-    proba = _clf(random_state=np.random.RandomState(0)).fit(X, y).predict_proba(X)
+    X, y = toy_sequences()
+    proba = (
+        tiny_conv1d(random_state=np.random.RandomState(0)).fit(X, y).predict_proba(X)
+    )
     assert proba.shape == (20, 2)
-    again = _clf(random_state=np.random.RandomState(0)).fit(X, y).predict_proba(X)
+    again = (
+        tiny_conv1d(random_state=np.random.RandomState(0)).fit(X, y).predict_proba(X)
+    )
     np.testing.assert_array_equal(again, proba)
-    est = _clf(random_state=np.random.RandomState(0))
+    est = tiny_conv1d(random_state=np.random.RandomState(0))
     np.testing.assert_array_equal(clone(est).fit(X, y).predict_proba(X), proba)
     np.testing.assert_array_equal(est.fit(X, y).predict_proba(X), proba)
     # the instance was consumed: a second fit draws another seed
     assert not np.allclose(est.fit(X, y).predict_proba(X), proba)
-    other = _clf(random_state=np.random.RandomState(1)).fit(X, y).predict_proba(X)
+    other = (
+        tiny_conv1d(random_state=np.random.RandomState(1)).fit(X, y).predict_proba(X)
+    )
     assert not np.allclose(other, proba)
 
 
@@ -81,19 +71,19 @@ def test_device_resolution():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
             resolve_device("cuda")
-        X, y = _data()
-        est = _clf(device="cuda")
+        X, y = toy_sequences()
+        est = tiny_conv1d(device="cuda")
         with pytest.raises(ValueError, match="CUDA"):
             est.fit(X, y)
         with pytest.raises(NotFittedError):
             check_is_fitted(est)
-    assert _clf(device="auto").fit(*_data()).device_ in {"cpu", "cuda"}
+    assert tiny_conv1d(device="auto").fit(*toy_sequences()).device_ in {"cpu", "cuda"}
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_gpu_fitted_model_predicts_on_cpu_after_pickle():  # pragma: no cover
-    X, y = _data()
-    est = _clf(device="cuda").fit(X, y)
+    X, y = toy_sequences()
+    est = tiny_conv1d(device="cuda").fit(X, y)
     restored = pickle.loads(pickle.dumps(est))
     restored.net_.set_params(device="cpu")
     restored.net_.module_.to("cpu")
@@ -121,15 +111,15 @@ def test_optimizer_resolution():
     ],
 )
 def test_bad_training_params(params, match):
-    X, y = _data()
+    X, y = toy_sequences()
     with pytest.raises((ValueError, TypeError), match=match):
-        _clf(**params).fit(X, y)
+        tiny_conv1d(**params).fit(X, y)
 
 
 def test_diverging_training_raises_and_leaves_unfitted():
-    X, y = _data()
+    X, y = toy_sequences()
     X = X * 1e30
-    est = _clf(lr=1e30, optimizer="sgd", max_epochs=3)
+    est = tiny_conv1d(lr=1e30, optimizer="sgd", max_epochs=3)
     with pytest.raises(NonFiniteLossError, match="Training diverged"):
         est.fit(X, y)
     with pytest.raises(NotFittedError):
@@ -137,8 +127,8 @@ def test_diverging_training_raises_and_leaves_unfitted():
 
 
 def test_failed_refit_resets_to_unfitted():
-    X, y = _data()
-    est = _clf().fit(X, y)
+    X, y = toy_sequences()
+    est = tiny_conv1d().fit(X, y)
     with pytest.raises(ValueError):
         est.fit(X[:, :, :1], y[:-1])
     with pytest.raises(NotFittedError):
@@ -146,12 +136,12 @@ def test_failed_refit_resets_to_unfitted():
 
 
 def test_refit_resets_and_warm_start_continues():
-    X, y = _data()
-    est = _clf(max_epochs=2)
+    X, y = toy_sequences()
+    est = tiny_conv1d(max_epochs=2)
     est.fit(X, y)
     est.fit(X, y)
     assert est.n_epochs_ == 2
-    warm = _clf(max_epochs=2, warm_start=True).fit(X, y)
+    warm = tiny_conv1d(max_epochs=2, warm_start=True).fit(X, y)
     warm.fit(X, y)
     assert warm.n_epochs_ == 4
     with pytest.raises(ValueError, match="warm_start=True"):
@@ -159,9 +149,9 @@ def test_refit_resets_and_warm_start_continues():
 
 
 def test_early_stopping_and_user_callbacks_are_copied():
-    X, y = _data(n=40)
+    X, y = toy_sequences(n=40)
     scoring = EpochScoring("accuracy", name="train_acc", on_train=True)
-    est = _clf(max_epochs=50, patience=2, validation_fraction=0.25, lr=1e-6)
+    est = tiny_conv1d(max_epochs=50, patience=2, validation_fraction=0.25, lr=1e-6)
     est.set_params(callbacks=[scoring])
     est.fit(X, y)
     assert est.n_epochs_ < 50  # a tiny lr stops improving quickly
@@ -172,9 +162,9 @@ def test_early_stopping_and_user_callbacks_are_copied():
 
 @pytest.mark.parametrize("as_tuple", [False, True])
 def test_user_lr_scheduler_replaces_lr_schedule(as_tuple):
-    X, y = _data()
+    X, y = toy_sequences()
     user = LRScheduler(policy=torch.optim.lr_scheduler.StepLR, step_size=1, gamma=0.5)
-    est = _clf(lr=0.1, max_epochs=3, lr_schedule="cosine")
+    est = tiny_conv1d(lr=0.1, max_epochs=3, lr_schedule="cosine")
     est.set_params(callbacks=[("my_schedule", user)] if as_tuple else [user])
     est.fit(X, y)
     names = [name for name, _ in est.net_.callbacks_]
@@ -203,8 +193,8 @@ class _GradientNormRecorder(Callback):
 
 @pytest.mark.parametrize("clip", [None, 1e-3])
 def test_gradient_clip_bounds_the_gradient_norm(clip):
-    X, y = _data()
-    est = _clf(
+    X, y = toy_sequences()
+    est = tiny_conv1d(
         lr=0.1, gradient_clip=clip, callbacks=[("record", _GradientNormRecorder())]
     )
     est.fit(X, y)
@@ -221,14 +211,14 @@ def test_gradient_clip_bounds_the_gradient_norm(clip):
 def test_gradient_clip_defaults():
     # the U-Net's recursive training once exploded without it (docs/benchmarks.rst)
     assert UNetNowcaster().gradient_clip == 1.0
-    assert _clf().set_params(gradient_clip=None).gradient_clip is None
+    assert tiny_conv1d().set_params(gradient_clip=None).gradient_clip is None
     with pytest.raises(ValueError, match="gradient_clip"):
-        _clf(gradient_clip=0.0).fit(*_data())
+        tiny_conv1d(gradient_clip=0.0).fit(*toy_sequences())
 
 
 def test_estimator_pickled_before_gradient_clip_loads():
-    X, y = _data()
-    est = _clf().fit(X, y)
+    X, y = toy_sequences()
+    est = tiny_conv1d().fit(X, y)
     older = pickle.loads(pickle.dumps(est))
     del older.gradient_clip  # an estimator pickled before the argument existed
     loaded = pickle.loads(pickle.dumps(older))
@@ -246,14 +236,14 @@ def test_rollback_on_divergence_is_on_for_the_unet_only():
         depth=1, base_channels=2, max_epochs=1, ensemble_cv=None, random_state=0
     ).fit(X, X[:, -1:])
     assert "rollback_on_divergence" in dict(unet.net_.callbacks_)
-    clf = _clf().fit(*_data())
+    clf = tiny_conv1d().fit(*toy_sequences())
     assert "rollback_on_divergence" not in dict(clf.net_.callbacks_)
 
 
 def test_stratified_split_falls_back_with_warning():
-    X, y = _data(n=6)
+    X, y = toy_sequences(n=6)
     with pytest.warns(UserWarning, match="stratified"):
-        clf = _clf(validation_fraction=0.1).fit(X, y)
+        clf = tiny_conv1d(validation_fraction=0.1).fit(X, y)
     # the fitted state says what happened: no split, all 6 sequences trained
     assert clf.validation_fraction_ == 0.0
     assert "valid_loss" not in clf.history_[-1]
@@ -263,8 +253,8 @@ def test_stratified_split_falls_back_with_warning():
 def test_validation_size_rounds_as_the_split_does():
     # 25 sequences, fraction 0.1: the stratified shuffle split holds out
     # ceil(2.5) = 3, so 22 train in equal batches of 11 (not 23 -> 12 + 11)
-    X, y = _data(n=25)
-    clf = _clf(validation_fraction=0.1, batch_size=16).fit(X, y)
+    X, y = toy_sequences(n=25)
+    clf = tiny_conv1d(validation_fraction=0.1, batch_size=16).fit(X, y)
     batches = clf.history_[-1, "batches"]
     sizes = [b["train_batch_size"] for b in batches if "train_batch_size" in b]
     valid = [b["valid_batch_size"] for b in batches if "valid_batch_size" in b]
@@ -299,9 +289,9 @@ def test_forecaster_history_and_module_properties():
 
 
 def test_accelerator_must_be_an_accelerator():
-    est = _clf(accelerator="cuda")
+    est = tiny_conv1d(accelerator="cuda")
     with pytest.raises(TypeError, match=r"accelerate\.Accelerator"):
-        est.fit(*_data())
+        est.fit(*toy_sequences())
     with pytest.raises(NotFittedError):
         check_is_fitted(est)
 
@@ -313,26 +303,26 @@ needs_cuda = pytest.mark.skipif(
 
 
 def test_precision_bf16_is_refused_on_cpu_with_a_clear_message():
-    X, y = _data()
-    est = _clf(precision="bf16")
+    X, y = toy_sequences()
+    est = tiny_conv1d(precision="bf16")
     with pytest.raises(ValueError, match=r"precision='bf16'.*CUDA.*'cpu'"):
         est.fit(X, y)
     assert not hasattr(est, "net_")  # refused before any network is built
     with pytest.raises(ValueError, match="precision"):
-        _clf(precision="fp16").fit(X, y)
+        tiny_conv1d(precision="fp16").fit(X, y)
 
 
 def test_precision_bf16_with_accelerator_is_refused():
     accelerate = pytest.importorskip("accelerate")
-    X, y = _data()
-    est = _clf(precision="bf16", accelerator=accelerate.Accelerator(cpu=True))
+    X, y = toy_sequences()
+    est = tiny_conv1d(precision="bf16", accelerator=accelerate.Accelerator(cpu=True))
     with pytest.raises(ValueError, match="mixed_precision"):
         est.fit(X, y)
 
 
 def test_fp32_net_has_no_autocast_and_no_pinned_memory_on_cpu():
-    X, y = _data()
-    est = _clf().fit(X, y)
+    X, y = toy_sequences()
+    est = tiny_conv1d().fit(X, y)
     assert est.net_.autocast_dtype is None
     assert "iterator_train__pin_memory" not in est.net_.get_params()
 
@@ -340,9 +330,9 @@ def test_fp32_net_has_no_autocast_and_no_pinned_memory_on_cpu():
 def test_compile_is_passed_to_skorch_and_predicts_like_eager():
     """compile=True compiles the module (skorch's compile); with dynamo's
     eager backend (no code generation: fast) the numbers are unchanged."""
-    X, y = _data()
-    eager = _clf().fit(X, y)
-    compiled = _clf(compile=True, compile__backend="eager").fit(X, y)
+    X, y = toy_sequences()
+    eager = tiny_conv1d().fit(X, y)
+    compiled = tiny_conv1d(compile=True, compile__backend="eager").fit(X, y)
     assert compiled.net_.compile is True
     assert type(compiled.module_).__name__ == "OptimizedModule"
     np.testing.assert_allclose(
@@ -353,9 +343,9 @@ def test_compile_is_passed_to_skorch_and_predicts_like_eager():
 
 
 def test_unknown_compile_argument_is_refused():
-    X, y = _data()
+    X, y = toy_sequences()
     with pytest.raises(ValueError, match=r"compile__bogus.*torch\.compile"):
-        _clf(compile=True, compile__bogus=1).fit(X, y)
+        tiny_conv1d(compile=True, compile__bogus=1).fit(X, y)
 
 
 def _has_cxx_compiler() -> bool:
@@ -372,8 +362,8 @@ def test_compile_with_inductor_on_cpu():
     """The compiled network predicts like the same weights run eagerly (its
     training differs within rounding and dropout draws, so fits are not
     compared)."""
-    X, y = _data(n=8, T=8)
-    compiled = _clf(max_epochs=1, compile=True).fit(X, y)
+    X, y = toy_sequences(n=8, T=8)
+    compiled = tiny_conv1d(max_epochs=1, compile=True).fit(X, y)
     assert type(compiled.module_).__name__ == "OptimizedModule"
     proba = compiled.predict_proba(X)
     compiled.net_.module_ = compiled.module_._orig_mod  # the eager network
@@ -382,21 +372,21 @@ def test_compile_with_inductor_on_cpu():
 
 @needs_cuda
 def test_bf16_on_cuda_trains_float32_weights_and_predicts_float32():
-    X, y = _data()
-    est = _clf(device="cuda", precision="bf16").fit(X, y)
+    X, y = toy_sequences()
+    est = tiny_conv1d(device="cuda", precision="bf16").fit(X, y)
     assert est.net_.autocast_dtype is torch.bfloat16
     assert all(p.dtype == torch.float32 for p in est.module_.parameters())
     proba = est.predict_proba(X)
     assert proba.dtype == np.float32 and np.isfinite(proba).all()
-    fp32 = _clf(device="cuda").fit(X, y)
+    fp32 = tiny_conv1d(device="cuda").fit(X, y)
     np.testing.assert_allclose(proba, fp32.predict_proba(X), atol=0.05)
 
 
 @needs_cuda
 def test_cuda_fit_pins_memory_unless_told_otherwise():
-    X, y = _data()
-    assert _clf(device="cuda").fit(X, y).net_.iterator_train__pin_memory is True
-    est = _clf(device="cuda", iterator_train__pin_memory=False).fit(X, y)
+    X, y = toy_sequences()
+    assert tiny_conv1d(device="cuda").fit(X, y).net_.iterator_train__pin_memory is True
+    est = tiny_conv1d(device="cuda", iterator_train__pin_memory=False).fit(X, y)
     assert est.net_.iterator_train__pin_memory is False
 
 
@@ -418,8 +408,8 @@ def test_nowcaster_bf16_on_cuda_matches_fp32_roughly():
 
 
 def test_predict_runs_in_inference_mode():
-    X, y = _data()
-    est = _clf().fit(X, y)
+    X, y = toy_sequences()
+    est = tiny_conv1d().fit(X, y)
     seen = []
     est.module_.register_forward_pre_hook(
         lambda module, args: seen.append(torch.is_inference_mode_enabled())
@@ -435,15 +425,15 @@ def test_dataloader_workers_start_inside_joblib_workers():
 
     from skseq.estimators._base import DATALOADER_START_METHOD
 
-    X, y = _data(n=24)
-    clf = _clf(max_epochs=1, iterator_train__num_workers=1)
+    X, y = toy_sequences(n=24)
+    clf = tiny_conv1d(max_epochs=1, iterator_train__num_workers=1)
     search = GridSearchCV(clf, {"kernel_size": [3, 5]}, cv=2, n_jobs=2)
     search.fit(X, y)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     net = search.best_estimator_.net_
     assert net.iterator_train__multiprocessing_context == DATALOADER_START_METHOD
     # a context the user sets is kept
-    own = _clf(
+    own = tiny_conv1d(
         max_epochs=1,
         iterator_train__num_workers=1,
         iterator_train__multiprocessing_context="spawn",

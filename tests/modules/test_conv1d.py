@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from _support import all_params_get_grad
 from torch import nn
 
 from skseq.modules import (
@@ -14,19 +15,11 @@ from skseq.modules import (
 )
 
 
-def _all_params_get_grad(model, out):
-    out.float().pow(2).mean().backward()
-    missing = [
-        n for n, p in model.named_parameters() if p.requires_grad and p.grad is None
-    ]
-    assert not missing, missing
-
-
 def test_conv1d_net_shapes_and_gradients():
     net = Conv1DActivityNet(6, 4, channels=(8, 8), kernel_size=5, roll_augment=True)
     out = net(torch.randn(3, 32, 6))
     assert out.shape == (3, 4) and net.min_timesteps == 4
-    _all_params_get_grad(net, out)
+    all_params_get_grad(net, out)
 
 
 @pytest.mark.parametrize("differences", [False, True])
@@ -131,7 +124,7 @@ def test_conv1d_encoder_with_sequence_scaling_takes_three_channels_per_input():
     assert encoder.blocks[0].conv1[0].in_channels == 6
     h, mask = encoder(torch.randn(2, 8, 2))
     assert h.shape == (2, 4, 4) and mask is None
-    _all_params_get_grad(encoder, h)
+    all_params_get_grad(encoder, h)
 
 
 @pytest.mark.parametrize(

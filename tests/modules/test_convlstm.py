@@ -2,17 +2,10 @@
 
 import pytest
 import torch
+from _support import all_params_get_grad, train_and_inference_outputs
 from torch import nn
 
 from skseq.modules import ConvLSTMCell, ConvLSTMSeq2Seq, TemporalAttention
-
-
-def _all_params_get_grad(model, out):
-    out.float().pow(2).mean().backward()
-    missing = [
-        n for n, p in model.named_parameters() if p.requires_grad and p.grad is None
-    ]
-    assert not missing, missing
 
 
 def test_convlstm_cell_fused_gates_equal_four_separate_convolutions():
@@ -61,20 +54,12 @@ def test_seq2seq_shapes_and_gradients(kwargs):
     net = ConvLSTMSeq2Seq(2, 1, n_out_frames=3, hidden_channels=4, n_layers=2, **kwargs)
     out = net(torch.randn(2, 5, 2, 7, 9))
     assert out.shape == (2, 3, 1, 7, 9)
-    _all_params_get_grad(net, out)
+    all_params_get_grad(net, out)
     with pytest.raises(ValueError, match="attention=True needs encoder_decoder=True"):
         ConvLSTMSeq2Seq(1, 1, 2, encoder_decoder=False, attention=True)
 
 
 # --------------------------------------------------- inference fast paths (issue 19)
-def _train_and_inference_outputs(model, *inputs):
-    """Outputs of the training path (``no_grad``) and of ``inference_mode``."""
-    model.eval()
-    with torch.no_grad():
-        slow = model(*inputs)
-    with torch.inference_mode():
-        fast = model(*inputs)
-    return slow, fast
 
 
 @pytest.mark.parametrize("kernel_size", [3, 5])
@@ -85,7 +70,7 @@ def test_convlstm_cell_inference_path_matches_training_path(kernel_size, bias):
     x = torch.randn(2, 3, 11, 13)
     state = (torch.randn(2, 8, 11, 13), torch.randn(2, 8, 11, 13))
     for args in [(x,), (x, state)]:  # zero state skipped, and a given state
-        (h, c), (h_fast, c_fast) = _train_and_inference_outputs(cell, *args)
+        (h, c), (h_fast, c_fast) = train_and_inference_outputs(cell, *args)
         torch.testing.assert_close(h_fast, h, rtol=1e-6, atol=1e-6)
         torch.testing.assert_close(c_fast, c, rtol=1e-6, atol=1e-6)
 
@@ -93,7 +78,7 @@ def test_convlstm_cell_inference_path_matches_training_path(kernel_size, bias):
 def test_seq2seq_inference_path_matches_training_path():
     torch.manual_seed(0)
     model = ConvLSTMSeq2Seq(2, 2, n_out_frames=3, hidden_channels=6)
-    slow, fast = _train_and_inference_outputs(model, torch.randn(2, 4, 2, 9, 10))
+    slow, fast = train_and_inference_outputs(model, torch.randn(2, 4, 2, 9, 10))
     torch.testing.assert_close(fast, slow, rtol=1e-5, atol=1e-6)
 
 

@@ -2,16 +2,9 @@
 
 import pytest
 import torch
+from _support import all_params_get_grad
 
 from skseq.modules import KeypointLSTMNet
-
-
-def _all_params_get_grad(model, out):
-    out.float().pow(2).mean().backward()
-    missing = [
-        n for n, p in model.named_parameters() if p.requires_grad and p.grad is None
-    ]
-    assert not missing, missing
 
 
 @pytest.mark.parametrize("head", ["flatten", "mean", "max", "meanmax", "last"])
@@ -57,4 +50,4 @@ def test_keypoint_lstm_conv_front_end_ignores_the_amount_of_padding(head):
     assert out.shape == (2, 2) and torch.isfinite(out).all()
     more_padding = torch.cat([x, torch.full((2, 8, 3), float("nan"))], dim=1)
     torch.testing.assert_close(longer(more_padding), out)
-    _all_params_get_grad(net.train(), net(x))
+    all_params_get_grad(net.train(), net(x))

@@ -3,6 +3,7 @@ network."""
 
 import pytest
 import torch
+from _support import all_params_get_grad, train_and_inference_outputs
 from torch import nn
 
 from skseq.modules import RainNet, RecursiveNowcastNet
@@ -144,12 +145,6 @@ def test_rainnet_convolves_in_channels_last_on_cpu(inference):
 
 
 # ------------------------------------------------ RainNet (the one-step U-Net)
-def _all_params_get_grad(model, out):
-    out.float().pow(2).mean().backward()
-    missing = [
-        n for n, p in model.named_parameters() if p.requires_grad and p.grad is None
-    ]
-    assert not missing, missing
 
 
 @pytest.mark.parametrize("two_path", [False, True])
@@ -165,20 +160,10 @@ def test_rainnet_any_size(two_path, upsampling):
     )
     out = net(torch.randn(2, 4, 1, 37, 53))
     assert out.shape == (2, 1, 37, 53) and net.multiple == 8
-    _all_params_get_grad(net, out)
+    all_params_get_grad(net, out)
     net.eval()
     x = torch.randn(1, 4, 1, 20, 20)
     torch.testing.assert_close(net(x), net(x))
-
-
-def _train_and_inference_outputs(model, *inputs):
-    """Outputs of the training path (``no_grad``) and of ``inference_mode``."""
-    model.eval()
-    with torch.no_grad():
-        slow = model(*inputs)
-    with torch.inference_mode():
-        fast = model(*inputs)
-    return slow, fast
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"two_path": True, "convlstm_hidden": 4}])
@@ -186,6 +171,6 @@ def test_rainnet_inference_path_matches_training_path(kwargs):
     torch.manual_seed(0)
     net = RainNet(3, depth=2, base_channels=4, **kwargs)
     x = torch.rand(2, 3, 1, 20, 28)
-    slow, fast = _train_and_inference_outputs(net, x)
+    slow, fast = train_and_inference_outputs(net, x)
     torch.testing.assert_close(fast, slow, rtol=1e-5, atol=1e-6)
     assert not fast.requires_grad and torch.is_inference(fast)
