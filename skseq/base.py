@@ -118,6 +118,7 @@ def validate_data(
     any_frame_size: bool = False,
     lazy: bool = False,
     name: str = "X",
+    original=None,
 ):
     """Validate ``X`` for ``estimator``; record or check its fitted shape.
 
@@ -177,7 +178,9 @@ def validate_data(
         # a DataFrame's column names: recorded as feature_names_in_ in fit,
         # checked afterwards (scikit-learn's rule; validation sets and
         # targets are not the estimator's input features)
-        _check_feature_names(estimator, X, reset=reset)
+        _check_feature_names(
+            estimator, X if original is None else original, reset=reset
+        )
     if layout == "sequences":
         X = check_sequences(
             X,

@@ -123,10 +123,12 @@ class KeypointNormalizer(
             self._validate_params()
         ndim = input_ndim(X)
         allow_nan = self.missing == "nan"
-        X = check_sequences(X, allow_nan=allow_nan, dtype=[np.float64, np.float32])
+        frames = check_sequences(X, allow_nan=allow_nan, dtype=[np.float64, np.float32])
         if ndim == 2:  # one frame per sample: (n, 2K) -> (n, 1, 2K)
-            X = X.transpose(0, 2, 1)
-        X = validate_data(self, X, reset=reset, allow_nan=allow_nan, dtype=None)
+            frames = frames.transpose(0, 2, 1)
+        X = validate_data(
+            self, frames, reset=reset, allow_nan=allow_nan, dtype=None, original=X
+        )
         if X.shape[2] % 2:
             raise ValueError(
                 f"X must have 2 * n_joints features per frame ([x0, y0, x1, y1, ...]); "

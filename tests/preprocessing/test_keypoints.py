@@ -70,3 +70,23 @@ def test_keypoint_normalizer_keeps_the_coordinate_names():
     names = [f"{axis}{joint}" for joint in range(X.shape[2] // 2) for axis in "xy"]
     np.testing.assert_array_equal(normalizer.get_feature_names_out(names), names)
     assert normalizer.get_feature_names_out()[-1] == f"ch{X.shape[2] - 1}"
+
+
+def test_keypoint_normalizer_records_the_column_names_of_a_table_of_frames():
+    # one frame per row: the table is reshaped to (n, 1, 2K) before it is
+    # validated, and its column names must survive that
+    pd = pytest.importorskip("pandas")
+    X, _ = make_keypoint_actions(n_samples=8, random_state=0)
+    names = [f"{axis}{joint}" for joint in range(X.shape[2] // 2) for axis in "xy"]
+    table = pd.DataFrame(X[:, 0], columns=names)
+    normalizer = KeypointNormalizer().fit(table)
+    np.testing.assert_array_equal(normalizer.feature_names_in_, names)
+    np.testing.assert_array_equal(normalizer.get_feature_names_out(), names)
+    np.testing.assert_allclose(
+        normalizer.transform(table), KeypointNormalizer().fit_transform(X[:, 0])
+    )
+    with pytest.raises(ValueError, match="feature names should match"):
+        normalizer.transform(table[names[::-1]])
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        normalizer.transform(X[:, 0])
+    assert not hasattr(KeypointNormalizer().fit(X[:, 0]), "feature_names_in_")
