@@ -3,7 +3,7 @@
 #
 #   make demo    fit a deep model and classical baselines on shipped data
 #                (installs only what the demo needs: core, matplotlib, pysteps)
-#   make test    lint + the test suite (installs every test extra)
+#   make test    lint (ruff, mypy) + the test suite (installs every test extra)
 #   make docs    build the documentation (warnings are errors)
 #
 # torch is installed first, from $(TORCH). The default asks for torch 2.13.0
@@ -55,6 +55,7 @@ demo: $(DEMO_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

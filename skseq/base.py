@@ -416,7 +416,8 @@ def positive_int_sequence(description: str, *, allow_empty: bool = False) -> Rul
             and np.ndim(v) == 1
             and (allow_empty or len(v) > 0)
             and all(
-                isinstance(c, Integral) and not isinstance(c, bool) and c >= 1
+                # typeshed's numbers.Integral declares only < and <=
+                isinstance(c, Integral) and not isinstance(c, bool) and c >= 1  # type: ignore[operator]
                 for c in v
             )
         ),
@@ -476,7 +477,10 @@ class ChannelNamesOutMixin:
     recorded asks to be fitted again.
     """
 
-    _columns_are_timesteps = False
+    _columns_are_timesteps: bool | None = False
+    # set by ``fit`` (declared here for type checkers only)
+    n_features_in_: int
+    n_channels_in_: int
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Get the output channels' names: the input's.

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -71,7 +73,7 @@ def run_classification(
     """
     X_train, y_train = load_gunpoint(split="train")
     X_test, y_test = load_gunpoint(split="test")
-    deep = {"max_epochs": max_epochs, "random_state": random_state}
+    deep: dict[str, Any] = {"max_epochs": max_epochs, "random_state": random_state}
     models = {
         "Conv1D (skseq, defaults)": Conv1DActivityClassifier(**deep),
         "LSTM (skseq, defaults)": KeypointLSTMClassifier(**deep),
@@ -116,7 +118,11 @@ def radar_split(
     X_train, y_train, X_test, y_test : ndarray
         Windows of 4 input frames and the 6 frames that follow.
     """
-    settings = {"height": size[0], "width": size[1], "motion": (-1.0, 0.8)}
+    settings: dict[str, Any] = {
+        "height": size[0],
+        "width": size[1],
+        "motion": (-1.0, 0.8),
+    }
     train = make_radar_sequences(n_frames, random_state=random_state, **settings)
     test = make_radar_sequences(
         n_frames // 2, random_state=random_state + 1, **settings
@@ -160,7 +166,10 @@ def run_nowcasting(
         print("pysteps is not installed: no optical-flow extrapolation baseline.")
     else:
         models["pysteps LK extrapolation"] = ExtrapolationNowcaster()
-    metrics = {"MAE": mae, f"CSI@{RAIN_THRESHOLD:g}": partial(csi, threshold=1.0)}
+    metrics: dict[str, Callable[..., Any]] = {
+        "MAE": mae,
+        f"CSI@{RAIN_THRESHOLD:g}": partial(csi, threshold=1.0),
+    }
     table = compare_forecasts_by_lead(
         models, X_train, y_train, X_test, y_test, metrics=metrics
     )

@@ -25,13 +25,16 @@ import json
 import logging
 import os
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor, nn
+
+if TYPE_CHECKING:
+    from skseq.modules.unet import RecursiveNowcastNet
 
 __all__ = ["export_module", "load_weights", "save_weights", "to_onnx"]
 
@@ -97,14 +100,14 @@ class _DerivativeIntegral(nn.Module):
         length = (~padding).sum(dim=1, keepdim=True).to(x.dtype)
         step = torch.arange(x.shape[1], dtype=x.dtype, device=x.device)[None, :, None]
         x = torch.where(padding, torch.zeros_like(x), x)
-        out = []
+        parts = []
         for kind, order in self.blocks:
             block = x
             op = self._gradient if kind == "d" else self._integral
             for _ in range(order):  # valid steps never read the padding
                 block = op(block, step, length)
-            out.append(block)
-        out = torch.cat(out, dim=2)
+            parts.append(block)
+        out = torch.cat(parts, dim=2)
         return torch.where(padding, torch.full_like(out, float("nan")), out)
 
 
@@ -214,6 +217,10 @@ def _network(estimator) -> nn.Module:
 class _ClassifierGraph(nn.Module):
     """Sequence classifier: input scaling -> network -> softmax and argmax."""
 
+    # buffers, registered when the estimator scales its input
+    mean: Tensor
+    scale: Tensor
+
     def __init__(self, estimator, input_ndim: int):
         super().__init__()
         self.network = _network(estimator)
@@ -251,6 +258,12 @@ def _channel_buffer(values) -> Tensor:
 class _ForecasterGraph(nn.Module):
     """:class:`~skseq.ConvLSTMForecaster`: input scaling -> network -> target
     scaling undone -> layout of ``y``."""
+
+    # buffers, registered when the estimator scales its data
+    input_offset: Tensor
+    input_scale: Tensor
+    target_offset: Tensor
+    target_scale: Tensor
 
     def __init__(self, estimator, input_ndim: int):
         super().__init__()
@@ -290,7 +303,7 @@ class _NowcasterGraph(_ForecasterGraph):
     def __init__(self, estimator, input_ndim: int):
         super().__init__(estimator, input_ndim)
         clamp = estimator._network_range() if estimator.clip_output else None
-        self.network.clamp = clamp  # as predict sets it
+        cast("RecursiveNowcastNet", self.network).clamp = clamp  # as predict sets it
         self.clamp = clamp
         self.n_steps = int(estimator.n_output_frames_)
         self.log_offset = float(estimator.log_offset) if estimator.log_transform else 0
@@ -618,7 +631,8 @@ def to_onnx(
             )
     finally:
         exporter_logger.setLevel(level)
-    model = program.model_proto
+    # dynamo=True returns an ONNXProgram (torch types the result as optional)
+    model = cast("torch.onnx.ONNXProgram", program).model_proto
     if len(outputs) == 2:
         _label_output(model, np.asarray(estimator.classes_))
     model.doc_string = f"skseq export of {_describe(fitted)}"

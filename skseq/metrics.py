@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from numbers import Integral
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -305,7 +306,9 @@ def nowcast_scores(
 
 def _check_member_axis(y_ens: np.ndarray, member_axis) -> None:
     if not (
-        isinstance(member_axis, Integral) and -y_ens.ndim <= member_axis < y_ens.ndim
+        isinstance(member_axis, Integral)
+        # typeshed's numbers.Integral declares only < and <=
+        and -y_ens.ndim <= member_axis < y_ens.ndim  # type: ignore[operator]
     ):
         raise ValueError(
             f"member_axis must be an axis of y_ens (an integer in [-{y_ens.ndim}, "
@@ -433,7 +436,8 @@ def exceedance_probability(
     _check_member_axis(y_ens, member_axis)
     if np.ndim(threshold) == 0:  # a number, also a 0-d array
         return np.mean(y_ens >= threshold, axis=member_axis)
-    return np.stack([np.mean(y_ens >= t, axis=member_axis) for t in threshold])
+    thresholds = cast("Sequence[float]", threshold)  # not a number: a sequence
+    return np.stack([np.mean(y_ens >= t, axis=member_axis) for t in thresholds])
 
 
 def brier_score(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,48 @@ from sklearn.base import clone
 from sklearn.metrics import check_scoring
 
 __all__ = ["compare_estimators", "compare_forecasts_by_lead"]
+
+
+@overload
+def compare_estimators(
+    estimators: Mapping[str, object],
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
+    scoring: str | Callable | Mapping[str, str | Callable] | None = ...,
+    sort_by: str | None = ...,
+    return_estimators: Literal[False] = ...,
+) -> pd.DataFrame: ...
+
+
+@overload
+def compare_estimators(
+    estimators: Mapping[str, object],
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
+    scoring: str | Callable | Mapping[str, str | Callable] | None = ...,
+    sort_by: str | None = ...,
+    return_estimators: Literal[True],
+) -> tuple[pd.DataFrame, dict[str, object]]: ...
+
+
+@overload
+def compare_estimators(
+    estimators: Mapping[str, object],
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
+    scoring: str | Callable | Mapping[str, str | Callable] | None = ...,
+    sort_by: str | None = ...,
+    return_estimators: bool = ...,
+) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, object]]: ...
 
 
 def compare_estimators(
@@ -90,6 +133,48 @@ def compare_estimators(
     return (table, fitted) if return_estimators else table
 
 
+@overload
+def compare_forecasts_by_lead(
+    estimators: Mapping[str, object],
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
+    metrics: Mapping[str, Callable],
+    n_steps: int | None = ...,
+    return_estimators: Literal[False] = ...,
+) -> pd.DataFrame: ...
+
+
+@overload
+def compare_forecasts_by_lead(
+    estimators: Mapping[str, object],
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
+    metrics: Mapping[str, Callable],
+    n_steps: int | None = ...,
+    return_estimators: Literal[True],
+) -> tuple[pd.DataFrame, dict[str, object]]: ...
+
+
+@overload
+def compare_forecasts_by_lead(
+    estimators: Mapping[str, object],
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
+    metrics: Mapping[str, Callable],
+    n_steps: int | None = ...,
+    return_estimators: bool = ...,
+) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, object]]: ...
+
+
 def compare_forecasts_by_lead(
     estimators: Mapping[str, object],
     X_train,
@@ -165,7 +250,7 @@ def compare_forecasts_by_lead(
         else:
             forecast = np.asarray(est.predict(X_test))[:, :n_steps]
         predict_time = time.perf_counter() - start
-        row = {}
+        row: dict[tuple[str, int | str], float] = {}
         for column, metric in metrics.items():
             per_lead = np.atleast_1d(metric(observed, forecast, axis=(0, 2, 3)))
             for lead, value in enumerate(per_lead, start=1):

@@ -23,3 +23,10 @@ def test_import_is_light():
         check=True,
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_package_ships_its_type_hints():
+    """PEP 561: the ``py.typed`` marker tells type checkers to read skseq's hints."""
+    from importlib import resources
+
+    assert resources.files("skseq").joinpath("py.typed").is_file()

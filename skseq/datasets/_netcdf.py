@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
+from typing import cast
 
 import numpy as np
 
@@ -79,7 +81,7 @@ def load_netcdf_frames(
     try:
         if variable is None:
             candidates = [
-                name
+                cast(str, name)  # netCDF variable names are strings
                 for name, var in dataset.data_vars.items()
                 if time in var.dims and var.ndim in (3, 4)
             ]
@@ -93,7 +95,7 @@ def load_netcdf_frames(
         if variable not in dataset.data_vars:
             raise ValueError(
                 f"{os.fspath(path)!r} has no data variable {variable!r}; it has "
-                f"{sorted(dataset.data_vars)}."
+                f"{sorted(cast(Iterable[str], dataset.data_vars))}."
             )
         data = dataset[variable]
         if time not in data.dims or data.ndim not in (3, 4):

@@ -14,7 +14,9 @@ _SPLITS = ("train", "test", "all")
 def _load(filename: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     if split not in _SPLITS:
         raise ValueError(f"split must be one of {_SPLITS}; got {split!r}.")
-    with resources.files("skseq.datasets").joinpath("data", filename).open("rb") as f:
+    # one name per joinpath: Python 3.10's Traversable takes one
+    data_file = resources.files("skseq.datasets") / "data" / filename
+    with data_file.open("rb") as f:
         with np.load(f, allow_pickle=False) as data:
             parts = {k: data[k] for k in data.files}
     if split == "all":

@@ -27,6 +27,7 @@ import multiprocessing
 import re
 import warnings
 from abc import ABCMeta, abstractmethod
+from collections.abc import Callable
 from numbers import Real
 from typing import Any, ClassVar
 
@@ -339,7 +340,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
     _arguments_of_older_pickles: ClassVar[dict[str, Any]] = {"gradient_clip": None}
     #: Constraints of every constructor argument (scikit-learn's format),
     #: checked first thing in ``fit``; subclasses add their own arguments.
-    _parameter_constraints: dict = TRAINING_PARAMETER_CONSTRAINTS
+    _parameter_constraints: ClassVar[dict] = TRAINING_PARAMETER_CONSTRAINTS
     #: ``max_epochs="auto"``: optimizer steps aimed at, ...
     _auto_max_steps = 1500
     #: ... at most this many sample-cost units per fit (see ``_sample_cost``) ...
@@ -353,6 +354,8 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
     _rollback_on_divergence: ClassVar[bool] = False
     #: Whether training batches are evened out (``_training_batch_size``).
     _even_batches: ClassVar[bool] = False
+    #: set by ``fit``: the skorch net that trained ``module_``
+    net_: NeuralNet
 
     def __setstate__(self, state):
         for name, value in self._arguments_of_older_pickles.items():
@@ -623,7 +626,8 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                     f"argument {key!r}. Besides its own arguments it takes skorch "
                     f"parameters prefixed with {', '.join(PASSTHROUGH_PREFIXES)}."
                 )
-        vars(self).update(kwargs)
+        # = vars(self), which mypy types as a read-only mappingproxy here
+        self.__dict__.update(kwargs)
 
     def _passthrough_params(self) -> dict[str, Any]:
         return {
@@ -686,7 +690,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                 raise ValueError(
                     "criterion__weight cannot be passed through: use class_weight=."
                 )
-        targets = [
+        targets: list[tuple[str, Callable[..., Any], str]] = [
             *[
                 ("optimizer__", opt, "the optimizer")
                 for opt in self._optimizer_choices()
@@ -1013,7 +1017,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
 
     def _reset_fitted_state(self) -> None:
         reset_fitted_state(self)
-        vars(self).pop("_first_fit_params", None)
+        self.__dict__.pop("_first_fit_params", None)  # = vars(self)
 
     # ------------------------------------------------------------- prediction
     @property

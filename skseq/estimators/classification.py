@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from numbers import Integral, Real
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 import torch
@@ -137,8 +137,8 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         accepts them) are then filled with 0, the channel mean; trailing
         all-NaN padding rows stay NaN for the network to mask.
         """
-        if self.input_mean_ is not None:
-            X = (X - self.input_mean_) / self.input_scale_
+        if self.input_mean_ is not None:  # fit sets both or neither
+            X = (X - self.input_mean_) / cast(np.ndarray, self.input_scale_)
         if missing is not None:
             X = np.where(missing, np.float32(0), X)
         return X
@@ -202,7 +202,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
             return self.downsample_ > 1
         return bool(self.differences)
 
-    def _build_criterion(self):
+    def _build_criterion(self) -> tuple[type[torch.nn.Module], dict[str, Any]]:
         kwargs: dict[str, Any] = {}
         if self.class_weight_ is not None:
             kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
@@ -947,8 +947,10 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
             return 2e-3 if self._resolve_front_end() == "conv" else 5e-3
         return float(self.lr)
 
+    # a read-only property over the base's class-level setting: typing has no
+    # read-only class attribute for the base to declare
     @property
-    def _even_batches(self) -> bool:
+    def _even_batches(self) -> bool:  # type: ignore[override]
         """Equal training batches for the front end's BatchNorm."""
         return self._resolve_front_end() == "conv"
 
@@ -1061,8 +1063,9 @@ def _channel_mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # channels without values
-        mean = np.nanmean(X, axis=(0, 1), dtype=np.float64)
-        std = np.nanstd(X, axis=(0, 1), dtype=np.float64)
+        # reduced over two of three axes: arrays (numpy's stubs: or a scalar)
+        mean = cast(np.ndarray, np.nanmean(X, axis=(0, 1), dtype=np.float64))
+        std = cast(np.ndarray, np.nanstd(X, axis=(0, 1), dtype=np.float64))
     for c in np.flatnonzero(np.isfinite(mean) & ~np.isfinite(std)):
         values = X[:, :, c].astype(np.float64)
         values = values[~np.isnan(values)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -388,10 +388,11 @@ class ConvLSTMForecaster(BaseFrameRegressor):
     def _unscale_output(self, out: np.ndarray) -> np.ndarray:
         """Network output ``(n, T_out, C, H, W)`` -> the units of ``y``."""
         out = np.asarray(out)
-        if getattr(self, "target_offset_", None) is None:  # absent from older pickles
+        offset = getattr(self, "target_offset_", None)  # absent from older pickles
+        if offset is None:
             return out
-        scale = self.target_scale_[:, None, None]
-        return (out * scale + self.target_offset_[:, None, None]).astype(np.float32)
+        scale = cast(np.ndarray, self.target_scale_)[:, None, None]  # set with offset
+        return (out * scale + offset[:, None, None]).astype(np.float32)
 
     def _network_targets(self, y):
         return self._scale(y, "target")
@@ -433,7 +434,9 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         """Network output ``(n, T_out, C, H, W)``, tile by tile on large domains."""
         module = self.module_
         tile = self._tile_plan(
-            seq2seq_halo(self._unwrapped_module(), self.n_input_frames_)
+            seq2seq_halo(
+                cast(ConvLSTMSeq2Seq, self._unwrapped_module()), self.n_input_frames_
+            )
         )
         if tile is None or max(X.shape[-2:]) <= tile[0]:
             return super()._network_output(X)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from functools import partial
 from numbers import Integral, Real
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 import numpy as np
 from sklearn.base import clone
@@ -554,12 +554,17 @@ class UNetNowcaster(BaseFrameRegressor):
         Monte-Carlo dropout ensembles.
         """
         module = self.module_
-        network = self._unwrapped_module()
+        network = cast(RecursiveNowcastNet, self._unwrapped_module())
         network.clamp = self._network_range() if self.clip_output else None
         # only a RainNet step has a known receptive field to tile with
         network.tile = (
             self._tile_plan(
-                rainnet_halo(network.step, network.step.down[0][0].in_channels)
+                rainnet_halo(
+                    network.step,
+                    # torch types a ModuleList's items as plain Modules (here
+                    # nn.Sequential blocks, which are indexable)
+                    network.step.down[0][0].in_channels,  # type: ignore[index]
+                )
             )
             if isinstance(network.step, RainNet)
             else None
@@ -782,7 +787,8 @@ class UNetNowcaster(BaseFrameRegressor):
     def _calibration_splits(self, n_windows: int, cv, X, y, groups=None):
         """``(train, held_out)`` index pairs of ``calibrate_ensemble(cv=...)``."""
         if isinstance(cv, Integral) and not isinstance(cv, bool):
-            if not 2 <= cv <= n_windows:
+            # typeshed's numbers.Integral declares only < and <=
+            if not 2 <= cv <= n_windows:  # type: ignore[operator]
                 raise _TooFewWindows(
                     f"cv={cv} splits {n_windows} windows into {cv} blocks; it "
                     f"must be an int between 2 and {n_windows}."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -66,7 +67,8 @@ class ConvLSTMCell(nn.Module):
         if torch.is_inference_mode_enabled():
             return self._forward_inference(x, state)
         if state is None:
-            state = self.init_state(x.shape[0], *x.shape[-2:], x.device, x.dtype)
+            height, width = x.shape[-2:]
+            state = self.init_state(x.shape[0], height, width, x.device, x.dtype)
         h, c = state
         i, f, o, g = self.gates(torch.cat([x, h], dim=1)).chunk(4, dim=1)
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
@@ -152,15 +154,21 @@ class ConvLSTM(nn.Module):
     def forward(
         self, x: Tensor, states: list[tuple[Tensor, Tensor]] | None = None
     ) -> tuple[Tensor, list[tuple[Tensor, Tensor]]]:
-        states = list(states) if states is not None else [None] * len(self.cells)
+        layer_states: list[tuple[Tensor, Tensor] | None] = (
+            list(states) if states is not None else [None] * len(self.cells)
+        )
         outputs = []
         for t in range(x.shape[1]):
             inp = x[:, t]
             for k, cell in enumerate(self.cells):
-                states[k] = cell(inp, states[k])
-                inp = states[k][0]
+                state = cell(inp, layer_states[k])
+                layer_states[k] = state
+                inp = state[0]
             outputs.append(inp)
-        return torch.stack(outputs, dim=1), states
+        # every layer has run (or ``states`` came in): no None left
+        return torch.stack(outputs, dim=1), cast(
+            "list[tuple[Tensor, Tensor]]", layer_states
+        )
 
 
 class TemporalAttention(nn.Module):

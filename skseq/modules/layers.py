@@ -234,7 +234,7 @@ def pad_to_multiple(
     if pad_h == 0 and pad_w == 0:
         return x, pads
     squeeze = x.ndim == 3
-    lead_shape = x.shape[:-3] if x.ndim > 3 else None
+    lead_shape = x.shape[:-3]  # the batch axes of (..., C, H, W); used when ndim > 3
     # F.pad with reflect wants (N, C, H, W)
     if x.ndim == 2:
         y = x[None, None]

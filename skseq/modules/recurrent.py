@@ -125,7 +125,7 @@ class KeypointLSTMNet(nn.Module):
         self.patch_length = patch_length
         self.n_timesteps = n_timesteps
         if front_end == "conv":
-            self.encoder = Conv1DEncoder(
+            self.encoder: Conv1DEncoder | None = Conv1DEncoder(
                 n_features,
                 tuple(conv_channels),
                 kernel_size,
@@ -150,8 +150,8 @@ class KeypointLSTMNet(nn.Module):
             dropout=dropout if n_layers > 1 else 0.0,
         )
         state_size = hidden_size * (2 if bidirectional else 1)
-        head_in = {"flatten": state_size * self.n_steps, "meanmax": 2 * state_size}
-        head_in = head_in.get(head, state_size)
+        head_sizes = {"flatten": state_size * self.n_steps, "meanmax": 2 * state_size}
+        head_in = head_sizes.get(head, state_size)
         if self.encoder is None:
             self.head = nn.Sequential(
                 nn.Linear(head_in, head_units),

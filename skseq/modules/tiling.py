@@ -10,10 +10,15 @@ bounded by the tile size instead of the domain size.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from torch import Tensor, nn
 
 from skseq.modules.layers import crop_padding, pad_to_multiple
+
+if TYPE_CHECKING:  # they import this module
+    from skseq.modules.convlstm import ConvLSTMSeq2Seq
+    from skseq.modules.unet import RainNet
 
 __all__ = ["rainnet_halo", "seq2seq_halo", "tiled_apply"]
 
@@ -64,7 +69,7 @@ def tiled_apply(
     height, width = padded.shape[-2:]
     if height <= tile and width <= tile:
         return crop_padding(fn(padded), pads)
-    out = None
+    out: Tensor | None = None
     for top in range(0, height, tile):
         bottom = min(top + tile, height)
         row0, row1 = max(0, top - halo), min(height, bottom + halo)
@@ -77,7 +82,8 @@ def tiled_apply(
             out[..., top:bottom, left:right] = piece[
                 ..., top - row0 : bottom - row0, left - col0 : right - col0
             ]
-    return crop_padding(out, pads)
+    # the frame is larger than a tile, so the loops above set ``out``
+    return crop_padding(cast(Tensor, out), pads)
 
 
 def _kernel_radius(module: nn.Module) -> int:
@@ -88,7 +94,7 @@ def _kernel_radius(module: nn.Module) -> int:
     return max(radii, default=0)
 
 
-def rainnet_halo(step: nn.Module, n_frames: int) -> int:
+def rainnet_halo(step: RainNet, n_frames: int) -> int:
     """A receptive-field radius bound of a :class:`~skseq.modules.unet.RainNet`.
 
     Per encoder level ``l`` (scale ``2**l``): two 3x3 convolutions (``2 *
@@ -120,7 +126,7 @@ def rainnet_halo(step: nn.Module, n_frames: int) -> int:
     return radius
 
 
-def seq2seq_halo(module: nn.Module, n_in_frames: int) -> int:
+def seq2seq_halo(module: ConvLSTMSeq2Seq, n_in_frames: int) -> int:
     """A receptive-field radius bound of a ConvLSTM encoder-decoder.
 
     Every gate convolution of every layer at every encoder and decoder step

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch import Tensor, nn
 
@@ -90,6 +92,7 @@ class RainNet(nn.Module):
         self.up = nn.ModuleList()
         self.up_conv = nn.ModuleList()
         for level in reversed(range(depth)):
+            up: nn.Module
             if upsampling == "transpose":
                 up = nn.ConvTranspose2d(widths[level + 1], widths[level], 2, stride=2)
             else:
@@ -248,7 +251,8 @@ class RecursiveNowcastNet(nn.Module):
             if self.residual == "last":
                 out = out + window[:, -1]
             elif self.residual == "prior":
-                out = out + prior[:, k]
+                # residual="prior" needs advection_prior: ``prior`` is set
+                out = out + cast(Tensor, prior)[:, k]
             if self.clamp is not None:  # straight-through: the gradient passes
                 out = out + (out.clamp(*self.clamp) - out).detach()
             outputs.append(out)

@@ -337,7 +337,8 @@ class RollOversampler(BaseEstimator):
                 out[label] = int(target - current)
             return out
         if isinstance(strategy, numbers.Real) and not isinstance(strategy, bool):
-            if len(labels) != 2 or not 0 < strategy <= 1:
+            # typeshed's numbers.Real declares only < and <=
+            if len(labels) != 2 or not 0 < strategy <= 1:  # type: ignore[operator]
                 raise ValueError(
                     "A float sampling_strategy (minority/majority ratio in (0, 1]) "
                     "needs a binary problem."

@@ -31,7 +31,8 @@ def _is_pair(value) -> bool:
         isinstance(value, tuple | list)
         and len(value) == 2
         and all(
-            isinstance(j, Integral) and not isinstance(j, bool) and j >= 0
+            # typeshed's numbers.Integral declares only < and <=
+            isinstance(j, Integral) and not isinstance(j, bool) and j >= 0  # type: ignore[operator]
             for j in value
         )
     )
@@ -118,7 +119,7 @@ class KeypointNormalizer(
         self.missing = missing
         self.random_state = random_state
 
-    def _validate(self, X, reset: bool) -> tuple[np.ndarray, int]:
+    def _validate(self, X, reset: bool) -> tuple[np.ndarray, int | None]:
         if reset:
             self._validate_params()
         ndim = input_ndim(X)
@@ -154,7 +155,8 @@ class KeypointNormalizer(
             missing = np.isnan(P).any(axis=-1)
         else:
             missing = (P == 0).all(axis=-1)
-        P = np.where(missing[..., None], np.nan, P)
+        # numpy's stubs type .any/.all(axis=...) as np.bool | ndarray; P is 4D
+        P = np.where(missing[..., None], np.nan, P)  # type: ignore[index]
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             # frames without any visible joint: "mean of empty slice" -> NaN
             warnings.simplefilter("ignore", RuntimeWarning)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 
@@ -11,6 +13,12 @@ class FrameRegressorMixin:
     Expects ``target_ndim_`` (the rank of the ``y`` given to ``fit``: 3 for
     ``(n, H, W)``, 4 for ``(n, T_out, H, W)``, 5 for ``(n, T_out, C, H, W)``).
     """
+
+    target_ndim_: int
+
+    if TYPE_CHECKING:  # provided by the estimator that uses the mixin
+
+        def predict(self, X) -> np.ndarray: ...
 
     def _to_target_layout(self, y: np.ndarray) -> np.ndarray:
         """(n, T_out, C, H, W) -> the layout of the ``y`` seen in ``fit``."""
