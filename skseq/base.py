@@ -164,6 +164,11 @@ def validate_data(
     name : str, default="X"
         The argument's name in error messages (``"X_valid"`` for a
         validation set).
+    original : array-like or None, default=None
+        The input as the user passed it, when the caller reshaped it before
+        this validation (a table of one frame per row read as sequences of
+        one step): its DataFrame column names are the feature names. None
+        takes them from ``X``.
 
     Returns
     -------

@@ -354,7 +354,8 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
     _rollback_on_divergence: ClassVar[bool] = False
     #: Whether training batches are evened out (``_training_batch_size``).
     _even_batches: ClassVar[bool] = False
-    #: set by ``fit``: the skorch net that trained ``module_``
+    # set by ``fit`` (declared for type checkers): the skorch net that
+    # trained ``module_``
     net_: NeuralNet
 
     def __setstate__(self, state):
