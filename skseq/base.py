@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
@@ -30,6 +31,16 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils._tags import InputTags
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
+
+if TYPE_CHECKING:
+    from sklearn.utils import Tags
+
+    class _TaggedBase:
+        # what the input mixins call on the estimator class they are mixed into
+        def __sklearn_tags__(self) -> Tags: ...
+
+else:
+    _TaggedBase = object
 
 __all__ = [
     "ArrayOutputMixin",
@@ -310,7 +321,7 @@ def reset_fitted_state(estimator) -> None:
         delattr(estimator, name)
 
 
-class SequenceInputMixin:
+class SequenceInputMixin(_TaggedBase):
     """Validation of ``(n_samples, n_timesteps, n_channels)`` input.
 
     Records ``n_timesteps_in_``, ``n_channels_in_`` and ``n_features_in_``
@@ -338,7 +349,7 @@ class SequenceInputMixin:
         return with_layout(super().__sklearn_tags__(), "sequences")
 
 
-class FrameInputMixin:
+class FrameInputMixin(_TaggedBase):
     """Validation of frame sequences ``(n, T, H, W)`` or ``(n, T, C, H, W)``.
 
     Records ``n_input_frames_``, ``n_channels_in_``, ``frame_shape_`` (H, W)

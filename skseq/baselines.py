@@ -96,7 +96,7 @@ class _FrameBaseline(
         """
         self._check_params()
         X = self._validate_frames(X, reset=True)
-        y_ndim = np.ndim(y) if y is not None else None
+        y_ndim = np.ndim(y)  # before a 3D y becomes one output frame
         y = check_frame_targets(y, X)
         if y.shape[2] != X.shape[2]:
             raise ValueError(

@@ -275,7 +275,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             if hasattr(estimators[0], name):
                 setattr(self, name, getattr(estimators[0], name))
             else:
-                vars(self).pop(name, None)  # not an earlier fit's
+                self.__dict__.pop(name, None)  # not an earlier fit's
         return self
 
     def predict_proba(self, X) -> np.ndarray:

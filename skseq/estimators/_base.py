@@ -883,7 +883,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         except BaseException:
             self._reset_fitted_state()
             if snapshot is not None:
-                vars(self).update(snapshot)
+                self.__dict__.update(snapshot)
             raise
 
     def _check_warm_start_params(self) -> None:

@@ -111,7 +111,7 @@ class RollbackOnDivergence(Callback):
 
     def initialize(self):
         self.best_loss_ = np.inf
-        self.best_state_ = None
+        self.best_state_: tuple[dict, dict] | None = None
         self.n_rollbacks_ = 0
         return self
 
@@ -134,6 +134,8 @@ class RollbackOnDivergence(Callback):
             or self.n_rollbacks_ >= self.max_rollbacks
         ):
             return
+        # a finite best loss was recorded together with its state
+        assert self.best_state_ is not None
         module_state, optimizer_state = self.best_state_
         lrs = [group["lr"] for group in net.optimizer_.param_groups]
         net.module_.load_state_dict(module_state)
@@ -150,13 +152,12 @@ class RollbackOnDivergence(Callback):
 
     def on_train_end(self, net, **kwargs):
         loss = net.history[-1].get("train_loss") if len(net.history) else None
-        worse = (
+        if (
             self.tolerance is not None
             and loss is not None
             and self.best_state_ is not None
             and not loss <= (1 + self.tolerance) * self.best_loss_
-        )
-        if worse:
+        ):
             net.module_.load_state_dict(self.best_state_[0])
             self.sink(
                 f"Training ended at a loss of {loss:.4g}, above the best "
@@ -180,7 +181,7 @@ class FitLRScheduler(LRScheduler):
         scheduler = getattr(self, "lr_scheduler_", None)
         optimizer = getattr(scheduler, "optimizer", None)
         patched = vars(optimizer).get("step") if optimizer is not None else None
-        if getattr(patched, "_wrapped_by_lr_sched", False):
+        if optimizer is not None and getattr(patched, "_wrapped_by_lr_sched", False):
             del optimizer.step  # back to the class's own method
         self.lr_scheduler_ = None
 

@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from skorch import NeuralNet, NeuralNetClassifier
 from torch.utils.data import default_collate
+
+if TYPE_CHECKING:
+
+    class _NetBase:
+        # what SampleWeightNetMixin uses of the skorch net it is mixed into
+        device: str | torch.device
+        criterion_: torch.nn.Module
+
+        def infer(self, x: Any, **fit_params: Any) -> Any: ...
+
+        def get_loss(
+            self,
+            y_pred: torch.Tensor,
+            y_true: Any,
+            X: Any = None,
+            training: bool = False,
+        ) -> torch.Tensor: ...
+
+else:
+    _NetBase = object
 
 __all__ = [
     "SampleWeightNetMixin",
@@ -62,7 +83,7 @@ def collate_samples(batch: list):
 _SAMPLE_WEIGHT = "sample_weight"
 
 
-class SampleWeightNetMixin:
+class SampleWeightNetMixin(_NetBase):
     """skorch net mixin: a per-sample weighted loss.
 
     A weighted fit hands skorch ``X`` as ``{"X": X, "sample_weight": w}``
@@ -76,7 +97,7 @@ class SampleWeightNetMixin:
 
     #: ``torch.autocast`` dtype of the forward pass on CUDA (``precision``),
     #: set by the estimator on the net it builds; None computes in float32
-    autocast_dtype = None
+    autocast_dtype: torch.dtype | None = None
 
     def infer(self, x, **fit_params):
         if isinstance(x, Mapping) and _SAMPLE_WEIGHT in x:

@@ -253,6 +253,18 @@ def fill_doc_marker(doc: str, marker: str, text: str, required: bool = False) ->
     return doc[: match.start()] + text + doc[match.end() :]
 
 
+def _with_note(
+    type_: str, text: str, note: str | tuple[str, str] | None
+) -> tuple[str, str]:
+    """An entry's type and text with a class's note: a tuple ``(type, text)``
+    replaces both, a string is appended to the text."""
+    if isinstance(note, tuple):
+        return note
+    if note is not None:
+        text = f"{textwrap.dedent(text).strip()}\n{textwrap.dedent(note).strip()}"
+    return type_, text
+
+
 def compose_training_doc(cls=None, /, **notes: str | tuple[str, str]):
     """Class decorator: document the shared training arguments in ``cls``.
 
@@ -303,14 +315,7 @@ def compose_training_doc(cls=None, /, **notes: str | tuple[str, str]):
         for name in names:
             if re.search(rf"^{indent}{name} :", doc, flags=re.MULTILINE):
                 continue  # documented by the class itself
-            type_, text = TRAINING_PARAMETER_DOCS[name]
-            note = notes.get(name)
-            if isinstance(note, tuple):  # the class's own entry
-                type_, text = note
-            elif note is not None:
-                text = (
-                    f"{textwrap.dedent(text).strip()}\n{textwrap.dedent(note).strip()}"
-                )
+            type_, text = _with_note(*TRAINING_PARAMETER_DOCS[name], notes.get(name))
             head = f"{name} : {type_}"
             if with_defaults:
                 head += f", default={_format_default(signature[name].default)}"
@@ -318,8 +323,7 @@ def compose_training_doc(cls=None, /, **notes: str | tuple[str, str]):
         takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in signature.values())
         if takes_kwargs or not with_defaults:
             name, type_, text = _KWARGS_DOC
-            if "kwargs" in notes:
-                text = f"{textwrap.dedent(text).strip()}\n{textwrap.dedent(notes['kwargs']).strip()}"
+            type_, text = _with_note(type_, text, notes.get("kwargs"))
             entries.append(_doc_entry(indent, f"{name} : {type_}", text))
         doc = doc[: match.start()] + "\n".join(entries) + doc[match.end() :]
         cls.__doc__ = fill_doc_marker(

@@ -350,7 +350,8 @@ class ConvLSTMForecaster(BaseFrameRegressor):
     def _validate_fit_data(self, X, y):
         X = self._validate_frames(X, reset=True)
         y = self._validate_targets(y, X)
-        pairs, steps = [], []
+        pairs: list[tuple[int, int]] = []
+        steps: list[float] = []
         if (
             self.known_future == "calendar"
             and self.encoder_decoder

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import cast
 
 import torch
@@ -274,8 +275,8 @@ class ConvLSTMSeq2Seq(nn.Module):
         encoder_decoder: bool = True,
         attention: bool = True,
         attention_mode: str = "pixel",
-        future_pairs: tuple[tuple[int, int], ...] = (),
-        future_steps: tuple[float, ...] = (),
+        future_pairs: Sequence[tuple[int, int]] = (),
+        future_steps: Sequence[float] = (),
     ):
         super().__init__()
         if attention and not encoder_decoder:

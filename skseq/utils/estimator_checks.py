@@ -221,6 +221,7 @@ def check_accepts_dtypes(name, estimator):
 
 
 def check_rejects_non_finite(name, estimator):
+    values: tuple[float, ...]
     if get_tags(estimator).input_tags.allow_nan:
         values = (np.inf, -np.inf)
     else:
@@ -283,8 +284,9 @@ def check_do_not_raise_errors_in_init_or_set_params(name, estimator):
         for key, p in signature(Estimator).parameters.items()
         if p.kind is not Parameter.VAR_KEYWORD
     ]
+    value: object
     for value in (-1, 3.0, "helloworld", np.array([1.0, 4.0]), [1], {}, []):
-        new_params = {key: value for key in params}
+        new_params: dict[str, object] = {key: value for key in params}
         est = Estimator(**new_params)
         est.set_params(**new_params)
 

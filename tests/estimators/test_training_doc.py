@@ -139,6 +139,33 @@ def test_compose_training_doc_notes_and_defaults():
         compose_training_doc(learning_rate="typo")
 
 
+def test_compose_training_doc_kwargs_notes():
+    """A note on ``**kwargs`` is appended to the shared entry, or replaces it
+    as a ``(type, description)`` tuple, as for the other arguments."""
+
+    def documented(**notes):
+        @compose_training_doc(**notes)
+        class Open:
+            """Open.
+
+            Parameters
+            ----------
+            {training_parameters}
+            """
+
+            def __init__(self, lr=0.5, **kwargs):
+                pass
+
+        return inspect.getdoc(Open).split("**kwargs", 1)[1]
+
+    assert "optimizer__momentum" in documented()
+    appended = documented(kwargs="Extra remark.")
+    assert "optimizer__momentum" in appended and "Extra remark." in appended
+    replaced = documented(kwargs=("dict", "Only this."))
+    assert replaced.startswith(" : dict\n") and "Only this." in replaced
+    assert "optimizer__momentum" not in replaced
+
+
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
 def test_shared_fitted_attributes_composed_once(cls):
     """``net_``, ``max_epochs_`` and ``n_epochs_`` are written once
