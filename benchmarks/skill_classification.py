@@ -16,7 +16,10 @@ Models, all with default parameters and no per-set tuning:
   sequences and on per-channel summary statistics).
 * :class:`skseq.Conv1DActivityClassifier` and :class:`skseq.KeypointLSTMClassifier`
   (only ``random_state`` is set; ``max_epochs`` only when the caller overrides
-  it for a smoke run).
+  it for a smoke run). With ``n_seeds > 1`` each becomes a seed ensemble:
+  scikit-learn's ``VotingClassifier(voting="soft")`` over ``n_seeds`` default
+  networks with ``random_state``, ``random_state + 1``, ... (their class
+  probabilities averaged), named ``"<class> (<n_seeds> seeds)"``.
 
 Every model receives X in skseq's layout ``(n_samples, n_timesteps, n_channels)``,
 float32. Variable-length sets are padded at the end with NaN rows to the
@@ -40,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.ensemble import VotingClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
@@ -52,8 +56,10 @@ __all__ = [
     "Split",
     "build_models",
     "check_skseq_copies",
+    "deep_model_name",
     "describe_datasets",
     "load_dataset",
+    "make_deep",
     "register_files",
     "register_seglearn_watch",
     "run_classification_suite",
@@ -423,26 +429,53 @@ def make_classical(random_state: int = 0) -> dict[str, Pipeline]:
     }
 
 
-def make_deep(group: str, random_state: int = 0, max_epochs: int | None = None):
-    """A deep skseq classifier with default parameters.
+def make_deep(
+    group: str,
+    random_state: int = 0,
+    max_epochs: int | None = None,
+    n_seeds: int = 1,
+):
+    """A deep skseq classifier with default parameters, or a seed ensemble of them.
 
     Parameters
     ----------
     group : {"conv1d", "lstm"}
     random_state : int, default=0
+        Seed of the network; of the first member of a seed ensemble.
     max_epochs : int or None, default=None
         Overrides the default number of epochs (smoke runs only).
+    n_seeds : int, default=1
+        Members of a seed ensemble: ``VotingClassifier(voting="soft")`` over
+        networks seeded ``random_state`` to ``random_state + n_seeds - 1``.
+        1 is the single network.
 
     Returns
     -------
-    estimator : Conv1DActivityClassifier or KeypointLSTMClassifier
+    estimator : Conv1DActivityClassifier, KeypointLSTMClassifier or VotingClassifier
     """
     import skseq
 
-    estimator = getattr(skseq, _DEEP_CLASSES[group])(random_state=random_state)
-    if max_epochs is not None:
-        estimator.set_params(max_epochs=max_epochs)
-    return estimator
+    def network(seed: int):
+        estimator = getattr(skseq, _DEEP_CLASSES[group])(random_state=seed)
+        if max_epochs is not None:
+            estimator.set_params(max_epochs=max_epochs)
+        return estimator
+
+    if n_seeds < 1:
+        raise ValueError(f"n_seeds must be >= 1; got {n_seeds}.")
+    if n_seeds == 1:
+        return network(random_state)
+    members = [
+        (f"seed{seed}", network(seed))
+        for seed in range(random_state, random_state + n_seeds)
+    ]
+    return VotingClassifier(members, voting="soft")
+
+
+def deep_model_name(group: str, n_seeds: int = 1) -> str:
+    """Name of a deep model in the results: its class, with the seeds of an ensemble."""
+    name = _DEEP_CLASSES[group]
+    return name if n_seeds == 1 else f"{name} ({n_seeds} seeds)"
 
 
 def build_models(
@@ -451,6 +484,7 @@ def build_models(
     random_state: int = 0,
     n_jobs: int = 1,
     max_epochs: int | None = None,
+    n_seeds: int = 1,
 ) -> dict[str, tuple[str, object]]:
     """Unfitted models of the requested groups.
 
@@ -463,6 +497,9 @@ def build_models(
         Threads of the MiniRocket transform.
     max_epochs : int or None, default=None
         Deep models' epochs override (smoke runs only).
+    n_seeds : int, default=1
+        Networks per deep model: more than one makes seed ensembles
+        (:func:`make_deep`).
 
     Returns
     -------
@@ -483,9 +520,12 @@ def build_models(
             (name, (REFERENCE, est))
             for name, est in make_classical(random_state).items()
         )
-    for group, class_name in _DEEP_CLASSES.items():
+    for group in _DEEP_CLASSES:
         if group in groups:
-            models[class_name] = (DEEP, make_deep(group, random_state, max_epochs))
+            models[deep_model_name(group, n_seeds)] = (
+                DEEP,
+                make_deep(group, random_state, max_epochs, n_seeds),
+            )
     return models
 
 
@@ -533,6 +573,7 @@ def run_classification_suite(
     random_state: int = 0,
     n_jobs: int = 1,
     max_epochs: int | None = None,
+    n_seeds: int = 1,
     log: Callable[[str], None] = print,
 ) -> pd.DataFrame:
     """Fit and score every requested model on every requested set.
@@ -546,6 +587,8 @@ def run_classification_suite(
         Threads of the MiniRocket transform.
     max_epochs : int or None, default=None
         Deep models' epochs override (smoke runs only).
+    n_seeds : int, default=1
+        Networks per deep model (seed ensembles, :func:`make_deep`).
     log : callable, default=print
         Receives one progress line per fitted model.
 
@@ -562,7 +605,11 @@ def run_classification_suite(
     for dataset in datasets:
         split = load_dataset(dataset)
         models = build_models(
-            groups, random_state=random_state, n_jobs=n_jobs, max_epochs=max_epochs
+            groups,
+            random_state=random_state,
+            n_jobs=n_jobs,
+            max_epochs=max_epochs,
+            n_seeds=n_seeds,
         )
         for name, (role, estimator) in models.items():
             row = {"dataset": dataset, "model": name, "role": role}

@@ -2,7 +2,8 @@
 
 The suite itself (aeon's sets, MiniRocket, the deep models' skill) is run by
 hand and reported in docs/benchmarks.rst; these tests check the parts that
-read data from outside aeon, which need neither aeon nor a fitted network.
+read data from outside aeon, which need no aeon, and how seed ensembles are
+built (networks of one epoch).
 """
 
 import sys
@@ -137,6 +138,7 @@ def test_command_line_data_options(bench, tmp_path, capsys):
         (["--files", f"P={tmp_path}/a.txt,{tmp_path}/b.txt"], "P: no file"),
         (["--seglearn-watch", str(tmp_path / "none.npy")], "no file"),
         (["--suite", "classification", "--datasets"], "no classification data set"),
+        (["--seed-ensemble", "0"], "--seed-ensemble must be >= 1"),
     ]:
         with pytest.raises(SystemExit):
             bench_skill.parse_args(argv)
@@ -158,3 +160,34 @@ def test_classical_references_run_on_registered_files(bench, tmp_path):
     assert results["accuracy"].max() == 1.0  # separable by the mean
     summary = skill.summarize(results)
     assert (summary["n_sets"] == 1).all()
+
+
+def test_seed_ensemble_averages_the_networks_of_consecutive_seeds(bench, tmp_path):
+    """``--seed-ensemble N``: soft voting over the networks seeded r .. r + N - 1,
+    each as it would be fitted alone."""
+    _, skill = bench
+    rng = np.random.default_rng(2)
+    for part, n in (("TRAIN", 12), ("TEST", 8)):
+        y = np.arange(n) % 2
+        X = rng.normal(size=(n, 20)) + 3 * y[:, None]
+        _write_ucr(tmp_path / f"e_{part}.txt", np.column_stack([y, X]), "\t")
+    skill.register_files("E", tmp_path / "e_TRAIN.txt", tmp_path / "e_TEST.txt")
+    split = skill.load_dataset("E")
+
+    results = skill.run_classification_suite(
+        ["E"], ["conv1d"], max_epochs=1, n_seeds=2, random_state=3, log=lambda _: None
+    )
+    assert list(results.index.unique("model")) == ["Conv1DActivityClassifier (2 seeds)"]
+    assert results["error"].eq("").all()
+
+    ensemble = skill.make_deep("conv1d", 3, max_epochs=1, n_seeds=2)
+    ensemble.fit(split.X_train, split.y_train)
+    members = [
+        skill.make_deep("conv1d", seed, max_epochs=1).fit(split.X_train, split.y_train)
+        for seed in (3, 4)
+    ]
+    expected = np.mean([m.predict_proba(split.X_test) for m in members], axis=0)
+    np.testing.assert_allclose(ensemble.predict_proba(split.X_test), expected)
+    assert skill.make_deep("lstm", 0).random_state == 0  # one network by default
+    with pytest.raises(ValueError, match="n_seeds must be >= 1"):
+        skill.make_deep("conv1d", 0, n_seeds=0)

@@ -1,11 +1,13 @@
 """Tests of skseq.estimators.classification."""
 
+import pickle
 import warnings
 
 import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.ensemble import VotingClassifier
 from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -618,6 +620,29 @@ def _assert_early_stopping_used(clf, patience):
     assert callbacks["early_stopping"].monitor == "valid_loss"
     losses = clf.history_[:, "valid_loss"]  # the monitored score was computed
     assert len(losses) == len(clf.history_) and np.isfinite(losses).all()
+
+
+@pytest.mark.parametrize("Est", [Conv1DActivityClassifier, KeypointLSTMClassifier])
+def test_seed_ensemble_with_voting_classifier(Est):
+    """The user guide's seed ensemble: scikit-learn's soft voting over networks
+    of several seeds takes NaN-padded 3D sequences and string labels, averages
+    the members' probabilities and survives pickling."""
+    X, y = _toy_sequences(n=24)
+    X[::3, -3:] = np.nan  # variable lengths
+    params = Est._get_test_params()[0]
+    ensemble = VotingClassifier(
+        [(f"seed{s}", Est(**{**params, "random_state": s})) for s in (0, 1)],
+        voting="soft",
+    ).fit(X, y)
+    members = [Est(**{**params, "random_state": s}).fit(X, y) for s in (0, 1)]
+    proba = ensemble.predict_proba(X)
+    np.testing.assert_allclose(
+        proba, np.mean([m.predict_proba(X) for m in members], axis=0), rtol=1e-6
+    )
+    assert set(ensemble.predict(X)) <= {"walk", "run", "sit"}
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(ensemble)).predict_proba(X), proba
+    )
 
 
 def test_pipeline_with_function_transformer():
