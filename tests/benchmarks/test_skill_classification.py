@@ -145,15 +145,23 @@ def test_command_line_data_options(bench, tmp_path, capsys):
         assert message in capsys.readouterr().err
 
 
-def test_classical_references_run_on_registered_files(bench, tmp_path):
-    """The suite runs end to end on a set read from files, without aeon."""
-    _, skill = bench
-    rng = np.random.default_rng(1)
+def _register_separable_set(skill, folder, name, seed):
+    """Register ``name``: 12 training and 8 test series of 20 steps, two
+    classes apart by their mean, written as UCR text files in ``folder``."""
+    rng = np.random.default_rng(seed)
     for part, n in (("TRAIN", 12), ("TEST", 8)):
         y = np.arange(n) % 2
         X = rng.normal(size=(n, 20)) + 3 * y[:, None]
-        _write_ucr(tmp_path / f"s_{part}.txt", np.column_stack([y, X]), "\t")
-    skill.register_files("S", tmp_path / "s_TRAIN.txt", tmp_path / "s_TEST.txt")
+        _write_ucr(folder / f"{name}_{part}.txt", np.column_stack([y, X]), "\t")
+    skill.register_files(
+        name, folder / f"{name}_TRAIN.txt", folder / f"{name}_TEST.txt"
+    )
+
+
+def test_classical_references_run_on_registered_files(bench, tmp_path):
+    """The suite runs end to end on a set read from files, without aeon."""
+    _, skill = bench
+    _register_separable_set(skill, tmp_path, "S", seed=1)
 
     results = skill.run_classification_suite(["S"], ["classical"], log=lambda _: None)
     assert len(results) == 10 and (results["error"] == "").all()
@@ -166,12 +174,7 @@ def test_seed_ensemble_averages_the_networks_of_consecutive_seeds(bench, tmp_pat
     """``--seed-ensemble N``: soft voting over the networks seeded r .. r + N - 1,
     each as it would be fitted alone."""
     _, skill = bench
-    rng = np.random.default_rng(2)
-    for part, n in (("TRAIN", 12), ("TEST", 8)):
-        y = np.arange(n) % 2
-        X = rng.normal(size=(n, 20)) + 3 * y[:, None]
-        _write_ucr(tmp_path / f"e_{part}.txt", np.column_stack([y, X]), "\t")
-    skill.register_files("E", tmp_path / "e_TRAIN.txt", tmp_path / "e_TEST.txt")
+    _register_separable_set(skill, tmp_path, "E", seed=2)
     split = skill.load_dataset("E")
 
     results = skill.run_classification_suite(
