@@ -196,6 +196,20 @@ def _epochs_note(
     )
 
 
+def _params_label(role: str, args: argparse.Namespace) -> str:
+    """The results table's ``params`` entry of a model of ``role``."""
+    if role == REFERENCE:
+        return "defaults"
+    label = (
+        "defaults"
+        if args.max_epochs is None
+        else f"max_epochs={args.max_epochs} (override)"
+    )
+    if args.seed_ensemble > 1:
+        label += f", {args.seed_ensemble} seeds"
+    return label
+
+
 def _expand_models(models: Sequence[str]) -> list[str]:
     groups: list[str] = []
     for name in models:
@@ -244,13 +258,7 @@ def classification(args: argparse.Namespace, n_threads: int, report: Report) -> 
     results.insert(
         1,
         "params",
-        results["role"].map(
-            lambda role: (
-                "defaults"
-                if role == REFERENCE or args.max_epochs is None
-                else f"max_epochs={args.max_epochs} (override)"
-            )
-        ),
+        results["role"].map(lambda role: _params_label(role, args)),
     )
     note = _epochs_note(args.max_epochs, args.random_state, args.seed_ensemble)
     report.table(

@@ -194,3 +194,17 @@ def test_seed_ensemble_averages_the_networks_of_consecutive_seeds(bench, tmp_pat
     assert skill.make_deep("lstm", 0).random_state == 0  # one network by default
     with pytest.raises(ValueError, match="n_seeds must be >= 1"):
         skill.make_deep("conv1d", 0, n_seeds=0)
+
+
+def test_seed_ensemble_is_named_in_the_report(bench):
+    bench_skill, _ = bench
+    args = bench_skill.parse_args(["--suite", "classification", "--seed-ensemble", "3"])
+    assert bench_skill._params_label("deep", args) == "defaults, 3 seeds"
+    assert bench_skill._params_label("reference", args) == "defaults"
+    assert "random_state=0 to 2" in bench_skill._epochs_note(None, 0, 3)
+    smoke = bench_skill.parse_args(["--max-epochs", "2", "--seed-ensemble", "2"])
+    assert (
+        bench_skill._params_label("deep", smoke) == "max_epochs=2 (override), 2 seeds"
+    )
+    single = bench_skill.parse_args([])
+    assert bench_skill._params_label("deep", single) == "defaults"
