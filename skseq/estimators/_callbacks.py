@@ -180,8 +180,9 @@ class FitLRScheduler(LRScheduler):
     def on_train_end(self, net, **kwargs):
         scheduler = getattr(self, "lr_scheduler_", None)
         optimizer = getattr(scheduler, "optimizer", None)
-        patched = vars(optimizer).get("step") if optimizer is not None else None
-        if optimizer is not None and getattr(patched, "_wrapped_by_lr_sched", False):
+        if optimizer is not None and getattr(
+            vars(optimizer).get("step"), "_wrapped_by_lr_sched", False
+        ):
             del optimizer.step  # back to the class's own method
         self.lr_scheduler_ = None
 
