@@ -662,10 +662,22 @@ _STATISTICS = {
     "min": lambda X: X.min(axis=1),
     "max": lambda X: X.max(axis=1),
     "median": lambda X: np.median(X, axis=1),
-    "skew": lambda X: np.nan_to_num(stats.skew(X, axis=1)),
-    "kurtosis": lambda X: np.nan_to_num(stats.kurtosis(X, axis=1)),
+    "skew": lambda X: _constant_as_zero(stats.skew, X),
+    "kurtosis": lambda X: _constant_as_zero(stats.kurtosis, X),
     "slope": lambda X: _slope(X),
 }
+
+
+def _constant_as_zero(moment, X: np.ndarray) -> np.ndarray:
+    """scipy's ``skew`` or ``kurtosis`` over time, 0 for a constant channel.
+
+    scipy returns NaN there, with a "precision loss" warning meant for data
+    that are nearly constant; a constant channel (an idle sensor) is no
+    mistake of the caller's, and its summary is 0.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Precision loss", RuntimeWarning)
+        return np.nan_to_num(moment(X, axis=1))
 
 
 def _slope(X: np.ndarray) -> np.ndarray:
@@ -680,11 +692,18 @@ def _standardised_moment(X: np.ndarray, order: int, offset: float = 0.0) -> np.n
     """``m_order / m_2 ** (order / 2) - offset`` over the non-NaN steps
     (biased moments, as :func:`scipy.stats.skew` and
     :func:`~scipy.stats.kurtosis` compute them); 0 for a constant channel,
-    as :data:`_STATISTICS` gives, and NaN for a channel without data."""
-    deviation = X - np.nanmean(X, axis=1, keepdims=True)
+    as :data:`_STATISTICS` gives, and NaN for a channel without data.
+
+    A channel counts as constant where its variance is within rounding of
+    0 relative to its mean (``m_2 <= (eps * mean) ** 2``, scipy's test):
+    the mean of a constant float channel is not always exact, and the ratio
+    of two rounding residues is noise.
+    """
+    mean = np.nanmean(X, axis=1, keepdims=True)
+    deviation = X - mean
     m2 = np.nanmean(deviation**2, axis=1)
     moment = np.nanmean(deviation**order, axis=1)
-    constant = m2 == 0
+    constant = m2 <= (np.finfo(m2.dtype).eps * mean[:, 0]) ** 2
     standardised = moment / np.where(constant, 1.0, m2) ** (order / 2) - offset
     return np.where(constant, 0.0, standardised)
 

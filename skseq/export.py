@@ -214,6 +214,21 @@ def _network(estimator) -> nn.Module:
     return copy.deepcopy(estimator._unwrapped_module()).to("cpu").eval()
 
 
+def _fill_missing(x: Tensor) -> Tensor:
+    """``(N, T, C)``: NaN before each sequence's trailing padding -> 0.
+
+    What the classifiers' ``predict`` does to missing values after scaling
+    (0 is the channel mean); the trailing all-NaN rows stay NaN for the
+    network to mask. A row of NaN inside a sequence (a frame without any
+    keypoint) is a missing frame, not the end of the sequence.
+    """
+    steps = torch.arange(1, x.shape[1] + 1, device=x.device)  # (T,)
+    valid = ~torch.isnan(x).all(dim=2)  # (N, T)
+    lengths = (valid * steps).amax(dim=1, keepdim=True)  # (N, 1)
+    inside = (steps[None, :] <= lengths)[..., None]  # (N, T, 1)
+    return torch.where(torch.isnan(x) & inside, torch.zeros_like(x), x)
+
+
 class _ClassifierGraph(nn.Module):
     """Sequence classifier: input scaling -> network -> softmax and argmax."""
 
@@ -225,6 +240,8 @@ class _ClassifierGraph(nn.Module):
         super().__init__()
         self.network = _network(estimator)
         self.add_channel = input_ndim == 2  # (n, T) is one channel
+        # classifiers that take missing values fill them in predict
+        self.fill_missing = bool(estimator._missing_values)
         mean, scale = estimator.input_mean_, estimator.input_scale_
         self.scaled = mean is not None
         if self.scaled:
@@ -237,6 +254,8 @@ class _ClassifierGraph(nn.Module):
             x = x[..., None]
         if self.scaled:
             x = (x - self.mean) / self.scale
+        if self.fill_missing:
+            x = _fill_missing(x)
         logits = self.network(x)
         return torch.softmax(logits, dim=1), torch.argmax(logits, dim=1)
 
@@ -567,13 +586,17 @@ def to_onnx(
 
     Notes
     -----
-    The graph does not validate its input: give it finite values of the
-    fitted shape (onnxruntime checks the shape and dtype). NaN padding of
+    The graph does not validate its input: give it values of the fitted
+    shape (onnxruntime checks the shape and dtype), finite but for the NaN
+    described here. NaN padding of
     shorter sequences (whole NaN rows at the end) works in the graph of
     :class:`~skseq.Conv1DActivityClassifier` and of a unidirectional
     :class:`~skseq.KeypointLSTMClassifier`; a bidirectional LSTM graph is
     exact only for unpadded sequences and returns NaN probabilities for
-    padded ones. A ``UNetNowcaster`` graph predicts
+    padded ones. Missing values inside a sequence (NaN before its
+    padding: a joint or a whole frame without a keypoint), which the
+    :class:`~skseq.KeypointLSTMClassifier` accepts, are filled in the graph
+    as in its ``predict``. A ``UNetNowcaster`` graph predicts
     ``n_output_frames_`` lead times (``predict``, not ``predict_sequence``)
     on frames of the example's ``H x W``.
 

@@ -42,7 +42,11 @@ import pandas as pd
 from sklearn.metrics import make_scorer
 from sklearn.utils import check_random_state
 
-from skseq.utils.validation import check_positive_int, to_numeric_array
+from skseq.utils.validation import (
+    check_finite_real,
+    check_positive_int,
+    to_numeric_array,
+)
 
 __all__ = [
     "brier_score",
@@ -128,6 +132,7 @@ def _scalar(value):
 
 def _contingency(y_true, y_pred, threshold: float, axis: Axis):
     y_true, y_pred = _check_pair(y_true, y_pred)
+    threshold = check_finite_real(threshold, "threshold")
     observed = y_true > threshold
     forecast = y_pred > threshold
     hits = np.sum(observed & forecast, axis=axis)
@@ -238,6 +243,7 @@ def make_threshold_scorer(name: str, threshold: float = 1.0):
             f"Unknown threshold score {name!r}; use one of {sorted(_THRESHOLD_SCORES)}."
         )
     func, greater_is_better = _THRESHOLD_SCORES[name]
+    threshold = check_finite_real(threshold, "threshold")
     return make_scorer(func, greater_is_better=greater_is_better, threshold=threshold)
 
 
@@ -435,8 +441,10 @@ def exceedance_probability(
     y_ens = to_numeric_array(y_ens, name="y_ens", dtype=np.float64)
     _check_member_axis(y_ens, member_axis)
     if np.ndim(threshold) == 0:  # a number, also a 0-d array
+        threshold = check_finite_real(threshold, "threshold")
         return np.mean(y_ens >= threshold, axis=member_axis)
     thresholds = cast("Sequence[float]", threshold)  # not a number: a sequence
+    thresholds = [check_finite_real(t, "each threshold") for t in thresholds]
     return np.stack([np.mean(y_ens >= t, axis=member_axis) for t in thresholds])
 
 
@@ -463,6 +471,7 @@ def brier_score(
         In [0, 1], 0 is perfect.
     """
     y_true, probability = _check_probability(y_true, probability)
+    threshold = check_finite_real(threshold, "threshold")
     observed = (y_true >= threshold).astype(np.float64)
     return _scalar(np.mean((probability - observed) ** 2, axis=axis))
 
@@ -508,6 +517,7 @@ def reliability_diagram(
     """
     y_true, probability = _check_probability(y_true, probability)
     n_bins = check_positive_int(n_bins, "n_bins")
+    threshold = check_finite_real(threshold, "threshold")
     probability, observed = probability.ravel(), (y_true >= threshold).ravel()
     edges = np.linspace(-1e-6, 1 + 1e-6, n_bins + 1)
     index = np.clip(np.digitize(probability, edges, right=True) - 1, 0, n_bins - 1)
@@ -555,6 +565,7 @@ def roc_curve_probabilistic(
     """
     y_true, probability = _check_probability(y_true, probability)
     n = check_positive_int(n_prob_thresholds, "n_prob_thresholds")
+    threshold = check_finite_real(threshold, "threshold")
     observed = (y_true >= threshold).ravel()
     probability = probability.ravel()
     cuts = np.linspace(0.0, 1.0, n)
@@ -616,6 +627,7 @@ def rank_histogram(
     members = y_ens.reshape(-1, m)
     observed = y_true.ravel()
     if threshold is not None:
+        threshold = check_finite_real(threshold, "threshold")
         keep = (observed >= threshold) | np.any(members >= threshold, axis=1)
         members, observed = members[keep], observed[keep]
         members = np.where(members < threshold, threshold - 1, members)
@@ -752,6 +764,7 @@ def make_brier_scorer(
         better).
     """
     n_members = check_positive_int(n_members, "n_members")
+    threshold = check_finite_real(threshold, "threshold")
 
     def neg_brier(estimator, X, y):
         y, ens = _predict_ensemble_like(estimator, X, y, n_members, random_state)

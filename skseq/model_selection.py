@@ -133,6 +133,25 @@ def compare_estimators(
     return (table, fitted) if return_estimators else table
 
 
+def _leads_of_predict(name: str, forecast, n_steps: int) -> np.ndarray:
+    """The first ``n_steps`` leads of ``predict``'s ``(n, T_out, H, W)`` frames.
+
+    A forecaster fitted on one output frame per sample (``y`` of shape
+    ``(n, H, W)``) predicts ``(n, H, W)``: that is lead 1.
+    """
+    forecast = np.asarray(forecast)
+    if forecast.ndim == 3:
+        forecast = forecast[:, None]
+    if forecast.ndim != 4 or forecast.shape[1] < n_steps:
+        raise ValueError(
+            f"{name!r} has no predict_sequence and its predict returned shape "
+            f"{forecast.shape}, not n_steps={n_steps} leads of frames "
+            "(n_samples, n_steps, H, W): fit it on y_train with at least "
+            "n_steps frames per sample, or pass a smaller n_steps."
+        )
+    return forecast[:, :n_steps]
+
+
 @overload
 def compare_forecasts_by_lead(
     estimators: Mapping[str, object],
@@ -190,8 +209,10 @@ def compare_forecasts_by_lead(
 
     Each estimator is cloned and fitted on ``(X_train, y_train)``; its
     forecast of ``X_test`` is ``predict_sequence(X_test, n_steps)`` when it
-    has that method (recursive nowcasters, baselines) and ``predict(X_test)``
-    otherwise. Every metric is computed per lead over all samples and pixels.
+    has that method (recursive nowcasters, baselines) and the first
+    ``n_steps`` frames of ``predict(X_test)`` otherwise (lead 1 only for a
+    forecaster fitted on one frame per sample). Every metric is computed per
+    lead over all samples and pixels.
 
     Parameters
     ----------
@@ -200,7 +221,8 @@ def compare_forecasts_by_lead(
     X_train : array-like of shape (n_samples, n_input_frames, H, W)
         Training input frames.
     y_train : array-like of shape (n_samples, n_output_frames, H, W)
-        Training target frames.
+        Training target frames (``(n_samples, H, W)`` for one frame per
+        sample).
     X_test : array-like of shape (n_samples, n_input_frames, H, W)
         Test input frames.
     y_test : array-like of shape (n_samples, n_steps, H, W)
@@ -248,7 +270,7 @@ def compare_forecasts_by_lead(
         if hasattr(est, "predict_sequence"):
             forecast = est.predict_sequence(X_test, n_steps)
         else:
-            forecast = np.asarray(est.predict(X_test))[:, :n_steps]
+            forecast = _leads_of_predict(name, est.predict(X_test), n_steps)
         predict_time = time.perf_counter() - start
         row: dict[tuple[str, int | str], float] = {}
         for column, metric in metrics.items():

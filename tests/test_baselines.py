@@ -1,5 +1,7 @@
 """Tests of skseq.baselines."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -281,6 +283,24 @@ def test_summarizer_leaves_nan_padding_out_of_every_statistic():
     out = summ.transform(X).reshape(4, 2, -1)
     assert np.isnan(out[1, 1]).all()
     assert np.isfinite(out[:, 0]).all() and np.isfinite(out[[0, 2, 3], 1]).all()
+
+
+def test_summarizer_constant_channel_moments_are_zero_with_or_without_padding():
+    # a constant channel's mean is not always exact in floating point; its
+    # skew and kurtosis are 0 whichever path (NaN-free or not) the batch takes
+    rng = np.random.RandomState(0)
+    X = rng.randn(2, 10, 2)
+    X[:, :, 1] = 0.1
+    summ = SequenceSummarizer(statistics=("std", "skew", "kurtosis"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no precision-loss warning either
+        plain = summ.fit_transform(X)
+        padded = X.copy()
+        padded[0, -1] = np.nan  # another sample's padding
+        with_padding = summ.fit_transform(padded)
+    np.testing.assert_array_equal(plain[1, 4:], [0.0, 0.0])
+    np.testing.assert_array_equal(with_padding[1, 4:], [0.0, 0.0])
+    np.testing.assert_allclose(with_padding[1], plain[1], atol=1e-12)
 
 
 def test_classical_classifiers_take_nan_padded_sequences():

@@ -176,6 +176,23 @@ def test_nan_padded_sequences_in_the_graph(cls, params):
     _check_parity(est, _session(to_onnx(est, X[:2])), X_padded)
 
 
+@pytest.mark.parametrize("front_end", [None, "conv"])
+def test_lstm_graph_fills_missing_values_as_predict_does(front_end):
+    # a frame without any keypoint inside a sequence is a missing frame (0
+    # after scaling), not the end of the sequence; so is a missing joint
+    est = KeypointLSTMClassifier(
+        hidden_size=4, head_units=4, front_end=front_end, max_epochs=2, random_state=0
+    )
+    X, y = make_test_data(est)
+    _fit(est, X, y)
+    X_missing = X.copy()
+    X_missing[0, 2] = np.nan  # a whole frame, inside the sequence
+    X_missing[1, 4, :2] = np.nan  # one joint
+    X_missing[2, 3] = np.nan  # a whole frame, and padding after step 10
+    X_missing[2, 10:] = np.nan
+    _check_parity(est, _session(to_onnx(est, X[:2])), X_missing)
+
+
 def test_bidirectional_lstm_graph_gives_nan_for_padded_sequences():
     # the LSTM reading the timesteps (behind the convolutional front end it
     # reads pooled steps, which padding at step 10 does not reach)

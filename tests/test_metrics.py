@@ -73,6 +73,29 @@ def test_errors():
         make_frame_scorer("r2")
 
 
+@pytest.mark.parametrize("score", [csi, pod, far])
+def test_threshold_must_be_a_finite_number(score):
+    with pytest.raises(
+        TypeError, match=r"threshold must be a finite real number; got '1'"
+    ):
+        score(OBS, FCT, threshold="1")
+    with pytest.raises(
+        ValueError, match="threshold must be a finite real number; got nan"
+    ):
+        score(OBS, FCT, threshold=np.nan)
+    # numpy numbers, also 0-d arrays, are numbers
+    assert score(OBS, FCT, threshold=np.float32(1.0)) == score(OBS, FCT, 1.0)
+    assert score(OBS, FCT, threshold=np.array(1)) == score(OBS, FCT, 1.0)
+
+
+def test_threshold_scorer_checks_its_threshold_when_made():
+    # not later, inside a grid search
+    with pytest.raises(TypeError, match="threshold must be a finite real number"):
+        make_threshold_scorer("csi", threshold="x")
+    with pytest.raises(ValueError, match="threshold must be a finite real number"):
+        make_threshold_scorer("pod", threshold=np.inf)
+
+
 def test_scorer_signs_in_grid_search():
     X = np.zeros((12, 1))
     y = np.tile([0.0, 3.0], 6)

@@ -182,6 +182,30 @@ def test_probability_errors_name_the_probability(score):
         score(obs, np.array([0.5, 1.0]))
 
 
+def test_thresholds_must_be_finite_numbers():
+    obs = np.array([0.0, 2.0, 1.0])
+    prob = np.array([0.1, 0.9, 0.5])
+    ens = np.array([[0.0, 1.0], [2.0, 3.0], [1.0, 0.5]])
+    calls = [
+        lambda t: brier_score(obs, prob, t),
+        lambda t: reliability_diagram(obs, prob, t),
+        lambda t: roc_curve_probabilistic(obs, prob, t),
+        lambda t: exceedance_probability(ens, t),
+        lambda t: exceedance_probability(ens, [1.0, t]),
+        lambda t: rank_histogram(obs, ens, threshold=t),
+        lambda t: make_brier_scorer(t),
+    ]
+    for call in calls:
+        with pytest.raises(TypeError, match="threshold must be a finite real number"):
+            call("1")
+        with pytest.raises(ValueError, match="threshold must be a finite real number"):
+            call(np.nan)
+    np.testing.assert_array_equal(
+        exceedance_probability(ens, np.array([1.0, 2.0])),
+        exceedance_probability(ens, [1.0, 2.0]),
+    )
+
+
 class _ShiftedEnsemble:
     """Members ``X[:, -1] + noise`` (a persistence ensemble) for the scorers."""
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator
 from sklearn.datasets import load_iris
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
@@ -88,4 +89,33 @@ def test_forecasts_scored_per_lead():
     with pytest.raises(ValueError, match="y_test"):
         compare_forecasts_by_lead(
             {"p": PersistenceForecaster()}, X, y, X, y[:, 0], metrics={"MAE": mae}
+        )
+
+
+class _OneFrameForecaster(BaseEstimator):
+    """Without ``predict_sequence``; fitted on one frame per sample, its
+    ``predict`` returns ``(n, H, W)``: the last input frame plus 1."""
+
+    def fit(self, X, y):
+        self.fitted_ = True
+        return self
+
+    def predict(self, X):
+        return np.asarray(X)[:, -1] + 1.0
+
+
+def test_forecasts_by_lead_of_a_one_frame_predict():
+    from skseq.metrics import mae
+    from skseq.model_selection import compare_forecasts_by_lead
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((6, 3, 4, 5)), rng.random((6, 2, 4, 5))
+    table = compare_forecasts_by_lead(
+        {"one": _OneFrameForecaster()}, X, y[:, 0], X, y[:, :1], metrics={"MAE": mae}
+    )
+    expected = np.abs(y[:, 0] - (X[:, -1] + 1)).mean()
+    assert table[("MAE", 1)].loc["one"] == pytest.approx(expected)
+    with pytest.raises(ValueError, match=r"'one' has no predict_sequence .* n_steps=2"):
+        compare_forecasts_by_lead(
+            {"one": _OneFrameForecaster()}, X, y[:, 0], X, y, metrics={"MAE": mae}
         )

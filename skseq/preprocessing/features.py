@@ -108,11 +108,16 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
 
     def _check_params(self) -> None:
         self._validate_params()
-        if not (self.keep_original or self.derivative_orders or self.integral_orders):
+        # len(): the orders may be numpy arrays, whose truth value is ambiguous
+        if not (
+            self.keep_original
+            or len(self.derivative_orders)
+            or len(self.integral_orders)
+        ):
             raise ValueError("Nothing to output: keep_original=False and no orders.")
 
     def _min_timesteps(self) -> int:
-        return 2 if self.derivative_orders else 1
+        return 2 if len(self.derivative_orders) else 1
 
     @unfitted_on_error
     def fit(self, X, y=None):

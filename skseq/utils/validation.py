@@ -435,6 +435,27 @@ def check_positive_int(value, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_finite_real(value, name: str) -> float:
+    """Return ``value`` as float, raising if it is not a finite real number.
+
+    For scalar settings such as an event threshold: a string or an array is
+    a ``TypeError``, NaN or infinity a ``ValueError`` (a NaN threshold would
+    otherwise make every comparison false and every score silently NaN).
+    A 0-d array counts as its number.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a finite real number; got {value!r} "
+            f"({type(value).__name__})."
+        )
+    number = float(value)
+    if not np.isfinite(number):
+        raise ValueError(f"{name} must be a finite real number; got {value!r}.")
+    return number
+
+
 def split_with_groups(cv, X, y, groups, how: str) -> list:
     """``list(cv.split(X, y, groups))``, saying how to give missing groups.
 

@@ -55,6 +55,21 @@ def test_two_d_input_and_errors():
         DerivativeIntegralFeatures((), (), keep_original=False).fit(X)
 
 
+def test_orders_as_numpy_arrays_as_the_constraint_allows():
+    X = np.random.default_rng(0).normal(size=(3, 12, 2))
+    as_tuples = DerivativeIntegralFeatures((1, 2), (1,), keep_original=False)
+    as_arrays = DerivativeIntegralFeatures(
+        np.array([1, 2]), np.array([1]), keep_original=False
+    )
+    np.testing.assert_array_equal(
+        as_arrays.fit_transform(X), as_tuples.fit_transform(X)
+    )
+    with pytest.raises(ValueError, match="Nothing to output"):
+        DerivativeIntegralFeatures(
+            np.array([], dtype=int), np.array([], dtype=int), keep_original=False
+        ).fit(X)
+
+
 @given(
     arrays(
         np.float64,

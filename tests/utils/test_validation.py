@@ -8,6 +8,7 @@ import pytest
 
 from skseq.utils.validation import (
     as_timedelta,
+    check_finite_real,
     check_frame_targets,
     check_frames,
     check_positive_int,
@@ -130,6 +131,16 @@ def test_small_helpers():
         check_positive_int(2.5, "n")
     with pytest.raises(TypeError, match="n must be an integer >= 1; got True"):
         check_positive_int(True, "n")
+    assert check_finite_real(np.float32(0.5), "t") == 0.5
+    assert check_finite_real(np.array(2), "t") == 2.0
+    with pytest.raises(
+        TypeError, match=r"t must be a finite real number; got '1' \(str\)"
+    ):
+        check_finite_real("1", "t")
+    with pytest.raises(TypeError, match="t must be a finite real number"):
+        check_finite_real(np.array([1.0]), "t")
+    with pytest.raises(ValueError, match="got inf"):
+        check_finite_real(float("inf"), "t")
     arr = to_numeric_array(pd.Series([1, 2, 3]), name="s")
     assert arr.dtype == np.float32 and arr.shape == (3,)
 
