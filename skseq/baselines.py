@@ -633,25 +633,30 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
         return tags
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """Output feature names ``t{t}_ch{c}``.
+        """Output feature names: ``t{t}_{channel}`` per timestep and channel.
 
         Parameters
         ----------
-        input_features : None
-            Ignored; the names are made from the fitted shape.
+        input_features : array-like of str or None, default=None
+            The input's channel names (a previous step's
+            ``get_feature_names_out`` in a ``Pipeline``), or, for univariate
+            sequences given as a table ``(n, T)``, which the flattener
+            returns as is, its column names. None takes the columns of a
+            DataFrame seen in ``fit`` (``feature_names_in_``), else names the
+            channels ``ch0``, ``ch1``, ...
 
         Returns
         -------
         feature_names_out : ndarray of str objects
-            One name per output column.
+            One name per output column, time-major as ``transform``'s.
         """
         check_is_fitted(self)
+        columns = _column_names(self, input_features)
+        if columns is not None:  # univariate table: its own columns
+            return columns
+        channels = _channel_names(self, input_features)
         return np.array(
-            [
-                f"t{t}_ch{c}"
-                for t in range(self.n_timesteps_in_)
-                for c in range(self.n_channels_in_)
-            ],
+            [f"t{t}_{c}" for t in range(self.n_timesteps_in_) for c in channels],
             dtype=object,
         )
 
@@ -828,12 +833,16 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
         return tags
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """Output feature names ``ch{c}_{statistic}``.
+        """Output feature names ``{channel}_{statistic}``.
 
         Parameters
         ----------
-        input_features : None
-            Ignored; the names are made from the fitted shape.
+        input_features : array-like of str or None, default=None
+            The input's channel names (a previous step's
+            ``get_feature_names_out`` in a ``Pipeline``); None (or the
+            column names of univariate sequences given as a table ``(n, T)``,
+            whose one channel has no name) names the channels ``ch0``,
+            ``ch1``, ...
 
         Returns
         -------
@@ -841,10 +850,50 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
             One name per output column.
         """
         check_is_fitted(self)
+        if _column_names(self, input_features) is not None:
+            input_features = None  # a table's columns are timesteps, not channels
+        channels = _channel_names(self, input_features)
         return np.array(
-            [f"ch{c}_{s}" for c in range(self.n_channels_in_) for s in self.statistics],
-            dtype=object,
+            [f"{c}_{s}" for c in channels for s in self.statistics], dtype=object
         )
+
+
+def _column_names(transformer, input_features) -> np.ndarray | None:
+    """The column names of univariate sequences given as a table ``(n, T)``.
+
+    ``input_features`` if it names the ``n_features_in_`` columns of one
+    channel, else the ``feature_names_in_`` of a DataFrame seen in ``fit``
+    when ``input_features`` is None or equals them; None otherwise.
+    """
+    fitted = getattr(transformer, "feature_names_in_", None)
+    if input_features is None:
+        return None if fitted is None else np.asarray(fitted, dtype=object)
+    names = np.asarray(input_features, dtype=object)
+    one_channel = transformer.n_channels_in_ == 1
+    if one_channel and names.ndim == 1 and len(names) == transformer.n_features_in_:
+        if fitted is not None and not np.array_equal(names, fitted):
+            raise ValueError(
+                f"input_features {names.tolist()} are not the column names seen in "
+                f"fit, {list(fitted)}."
+            )
+        if len(names) > 1 or transformer.n_timesteps_in_ == 1:
+            return names
+    return None
+
+
+def _channel_names(transformer, input_features) -> np.ndarray:
+    """``input_features`` as one name per channel, or ``ch0``, ``ch1``, ..."""
+    n_channels = transformer.n_channels_in_
+    if input_features is None:
+        return np.array([f"ch{c}" for c in range(n_channels)], dtype=object)
+    names = np.asarray(input_features, dtype=object)
+    if names.ndim != 1 or len(names) != n_channels:
+        raise ValueError(
+            f"input_features has {names.size} names; {type(transformer).__name__} was "
+            f"fitted on {n_channels} channel(s) of {transformer.n_timesteps_in_} "
+            "timesteps (pass one name per channel, or None)."
+        )
+    return names
 
 
 def classical_classifiers(random_state: int | None = None) -> dict[str, object]:

@@ -253,6 +253,41 @@ def test_flattener_and_summarizer_values():
         SequenceSummarizer(statistics=("mode",)).fit(X)
 
 
+def test_classical_transformers_name_features_from_the_input():
+    import pandas as pd
+    from sklearn.pipeline import make_pipeline
+
+    from skseq.preprocessing import DerivativeIntegralFeatures
+
+    table = pd.DataFrame(np.ones((3, 4)), columns=list("abcd"))
+    flat = SequenceFlattener().set_output(transform="pandas").fit(table)
+    # a univariate table goes through as is, under its own column names
+    assert flat.get_feature_names_out().tolist() == list("abcd")
+    assert flat.transform(table).columns.tolist() == list("abcd")
+    with pytest.raises(ValueError, match="not the column names seen in fit"):
+        flat.get_feature_names_out(list("wxyz"))
+    summ = SequenceSummarizer(statistics=("mean",)).fit(table)
+    assert summ.get_feature_names_out().tolist() == ["ch0_mean"]
+    # in a Pipeline, the previous step's channel names
+    X = np.random.default_rng(0).normal(size=(4, 3, 2))
+    flat_pipe = make_pipeline(DerivativeIntegralFeatures(), SequenceFlattener()).fit(X)
+    assert flat_pipe.get_feature_names_out()[:3].tolist() == [
+        "t0_ch0",
+        "t0_ch1",
+        "t0_d1_ch0",
+    ]
+    summ_pipe = make_pipeline(
+        DerivativeIntegralFeatures(derivative_orders=(), integral_orders=()),
+        SequenceSummarizer(statistics=("max",)),
+    ).fit(X)
+    assert summ_pipe.get_feature_names_out().tolist() == ["ch0_max", "ch1_max"]
+    named = SequenceSummarizer(statistics=("max",)).fit(X)
+    assert named.get_feature_names_out(["ax", "ay"]).tolist() == ["ax_max", "ay_max"]
+    for transformer in (SequenceFlattener().fit(X), named):
+        with pytest.raises(ValueError, match="fitted on 2 channel"):
+            transformer.get_feature_names_out(["x", "y", "z"])
+
+
 def test_summarizer_leaves_nan_padding_out_of_every_statistic():
     from scipy import stats
 
