@@ -25,8 +25,18 @@ __all__ = ["Heatmapper"]
 CALENDAR_FIELDS = ("minute", "hour", "dayofweek", "dayofyear", "month")
 
 
+def _wall_clock(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """The local clock time of each timestamp, without its time zone.
+
+    Traffic follows the clock on the wall: on a day when daylight saving
+    time starts, 03:00 comes one hour after 01:00, and its hour is 3.
+    """
+    return index if index.tz is None else index.tz_localize(None)
+
+
 def _day_fraction(index: pd.DatetimeIndex) -> np.ndarray:
-    return (index - index.normalize()) / pd.Timedelta(days=1)
+    clock = _wall_clock(index)
+    return (clock - clock.normalize()) / pd.Timedelta(days=1)
 
 
 def _cycle_position(index: pd.DatetimeIndex, field: str) -> np.ndarray:
@@ -102,7 +112,13 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     position includes its minutes, the day of week its time of day), so the
     phase of a cyclic channel advances by the same angle every frame and the
     calendar of future frames can be extrapolated from past ones (what
-    :class:`~skseq.ConvLSTMForecaster` does for its decoder). Frames then
+    :class:`~skseq.ConvLSTMForecaster` does for its decoder). Times of a
+    table with a time zone are read on its local clock, which traffic
+    follows: 03:00 is hour 3 on the day daylight saving time starts, and a
+    holiday is a local date. Where the clock jumps, so does the phase; a
+    table in UTC (or another zone without daylight saving time) keeps every
+    step equal, at the cost of a rush hour that moves by an hour twice a
+    year. Frames then
     have shape ``(1 + k, frame_length, n_locations)``: channel 0 is the
     scaled value, channels ``1..k`` are named in ``channel_names_``. Other
     exogenous frames (weather, events) can be appended along the same axis.
@@ -251,7 +267,7 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
                 aggfunc="mean",
                 dropna=False,
             )
-            wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index))
+            wide.index = self._parse_times(wide.index)
         else:
             wide = table.copy()
             if not isinstance(wide.index, pd.DatetimeIndex):
@@ -319,20 +335,49 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
             )
         return names
 
+    def _parse_times(self, times: pd.Index) -> pd.DatetimeIndex:
+        """The long table's time column as a DatetimeIndex."""
+        try:
+            return pd.DatetimeIndex(pd.to_datetime(times))
+        except ValueError as exc:
+            if "Mixed timezones" not in str(exc) and "utc=True" not in str(exc):
+                raise
+            raise ValueError(
+                f"The {self.time_col!r} column holds times with different UTC "
+                "offsets (e.g. local times across a daylight saving change). "
+                "Convert it to one time zone first, e.g. "
+                f"table[{self.time_col!r}] = pd.to_datetime(table[{self.time_col!r}], "
+                "utc=True).dt.tz_convert('Europe/Berlin')."
+            ) from exc
+
     def _holiday_dates(self) -> pd.DatetimeIndex:
         if self.holidays is None:
             raise ValueError(
                 "calendar contains 'holiday' but holidays=None; pass the list of "
                 "holiday dates, e.g. holidays=['2024-01-01', '2024-12-25']."
             )
-        return pd.DatetimeIndex(pd.to_datetime(list(self.holidays))).normalize()
+        return pd.DatetimeIndex(pd.to_datetime(list(self.holidays)))
+
+    def _local_holidays(self, tz) -> pd.DatetimeIndex:
+        """``holidays`` as local dates (no time zone) of a table in ``tz``.
+
+        A date without a time zone is a local date already; one with a time
+        zone is first converted to the table's (to naive dates if the table
+        has none, its own local date).
+        """
+        dates = self._holiday_dates()
+        if dates.tz is not None:
+            dates = dates.tz_localize(None) if tz is None else dates.tz_convert(tz)
+            dates = _wall_clock(dates)
+        return dates.normalize()
 
     def _calendar_rows(self, index: pd.DatetimeIndex) -> np.ndarray:
         """Calendar channels of each timestamp: ``(len(index), k)``."""
         columns = []
         for field in self.calendar or ():
             if field == "holiday":
-                hit = index.normalize().isin(self._holiday_dates())
+                local_dates = _wall_clock(index).normalize()
+                hit = local_dates.isin(self._local_holidays(index.tz))
                 columns.append(np.asarray(hit, dtype=np.float64))
                 continue
             phase = 2.0 * np.pi * _cycle_position(index, field)
@@ -461,6 +506,23 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
             )
         return np.stack(sequences)
 
+    def _holds_calendar(self, frames: np.ndarray) -> bool:
+        """Whether channels ``1..`` of ``(..., C, rows, locations)`` frames are
+        calendar channels: sine-cosine pairs on the unit circle, 0/1 flags.
+
+        Tells frames of ``transform`` from forecasts without a channel axis
+        whose number of leads happens to equal ``n_channels_``.
+        """
+        names = self.channel_names_
+        for j, name in enumerate(names):
+            if name == "holiday" and not np.isin(frames[..., j, :, :], (0, 1)).all():
+                return False
+            if name.endswith("_sin"):
+                s, c = frames[..., j, :, :], frames[..., j + 1, :, :]
+                if not np.allclose(s * s + c * c, 1.0, atol=1e-3):
+                    return False
+        return True
+
     def inverse_transform(self, X, index=None) -> pd.DataFrame:
         """Turn frames back into a wide table in the original units.
 
@@ -490,11 +552,19 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
                 f"{frames.shape}."
             )
         if self.n_channels_ > 1:
-            if frames.ndim < 4 or frames.shape[-3] not in (1, self.n_channels_):
+            keeps_axis = frames.ndim >= 4 and (
+                frames.shape[-3] == 1
+                or (
+                    frames.shape[-3] == self.n_channels_
+                    and self._holds_calendar(frames)
+                )
+            )
+            if not keeps_axis:
                 raise ValueError(
                     "This Heatmapper makes calendar channels: X must keep the channel "
                     f"axis, (..., C, frame_length, {len(self.locations_)}) with C = "
-                    f"{self.n_channels_} or 1 (channel 0 only); got {frames.shape}. "
+                    f"{self.n_channels_} (frames of transform, whose channels 1.. are "
+                    f"the calendar's) or 1 (channel 0 only); got {frames.shape}. "
                     "Add it with X[..., None, :, :]."
                 )
             frames = frames[..., 0, :, :]

@@ -185,6 +185,50 @@ def test_calendar_phase_advances_by_a_constant_step(speeds):
         assert np.ptp(advance) < 1e-4
 
 
+def _hours_of(frames: np.ndarray) -> np.ndarray:
+    """Hour of day of each row of frame 0 from its (sin, cos) channels."""
+    return (np.arctan2(frames[0, 1, :, 0], frames[0, 2, :, 0]) / (2 * np.pi) * 24) % 24
+
+
+def test_calendar_of_a_table_with_a_time_zone_is_the_local_clock():
+    # the day daylight saving time starts in Berlin: 02:00 never happens
+    index = pd.date_range("2024-03-31", periods=24, freq="h", tz="Europe/Berlin")
+    wide = pd.DataFrame(np.arange(48.0).reshape(24, 2), index=index, columns=["a", "b"])
+    frames = Heatmapper(frame_length=24, calendar=("hour",)).fit_transform(wide)
+    np.testing.assert_allclose(_hours_of(frames), index.hour, atol=1e-4)  # float32
+    # a holiday is a local date, given as a plain date or with a time zone
+    index = pd.date_range("2024-01-01", periods=48, freq="h", tz="Europe/Berlin")
+    wide = pd.DataFrame(np.arange(96.0).reshape(48, 2), index=index, columns=["a", "b"])
+    for holidays in (["2024-01-01"], [pd.Timestamp("2024-01-01", tz="Europe/Berlin")]):
+        heatmapper = Heatmapper(
+            frame_length=24, calendar=("holiday",), holidays=holidays
+        )
+        for table in (wide, wide.tz_localize(None)):
+            flags = heatmapper.fit_transform(table)[:, 1].mean(axis=(1, 2))
+            np.testing.assert_array_equal(flags, [1.0, 0.0])
+    # in UTC, the Berlin day starts at 23:00 on the day before
+    heatmapper = Heatmapper(
+        frame_length=24, calendar=("holiday",), holidays=["2024-01-01"]
+    )
+    flags = heatmapper.fit_transform(wide.tz_convert("UTC"))[:, 1, :, 0]
+    np.testing.assert_array_equal(flags[0], np.r_[0.0, np.ones(23)])
+
+
+def test_long_table_with_mixed_utc_offsets_says_how_to_convert():
+    index = pd.date_range("2024-03-30 20:00", periods=16, freq="h", tz="Europe/Berlin")
+    long = pd.DataFrame(
+        {
+            "time": np.repeat(index.strftime("%Y-%m-%dT%H:%M:%S%z"), 2),
+            "location": ["a", "b"] * 16,
+            "value": np.arange(32.0),
+        }
+    )
+    with pytest.raises(ValueError, match=r"different UTC offsets.*tz_convert"):
+        Heatmapper(frame_length=8).fit(long)
+    long["time"] = pd.to_datetime(long["time"], utc=True).dt.tz_convert("Europe/Berlin")
+    assert Heatmapper(frame_length=8).fit_transform(long).shape == (2, 8, 2)
+
+
 def test_calendar_none_and_empty_keep_3d_frames(speeds):
     for calendar in (None, ()):
         h = Heatmapper(frame_length=12, calendar=calendar)
@@ -212,6 +256,15 @@ def test_inverse_transform_reads_channel_0(speeds):
     )
     with pytest.raises(ValueError, match="channel axis"):
         h.inverse_transform(frames[:, 0])
+    # a forecast without the channel axis whose leads are as many as the
+    # channels (1 + 2 here) is not read as frames with channels
+    leads = frames[None, :3, 0]  # (1, 3 leads, 12, 6)
+    with pytest.raises(ValueError, match="channel axis"):
+        h.inverse_transform(leads)
+    np.testing.assert_allclose(
+        h.inverse_transform(leads[:, :, None]).to_numpy(),
+        back.to_numpy()[: 3 * 12],
+    )
 
 
 def test_list_of_tables_gives_one_sequence_per_table(speeds):
