@@ -73,10 +73,13 @@ class _FrameBaseline(
     """Shape bookkeeping shared by the frame baselines.
 
     ``fit`` learns only shapes (``n_output_frames_`` from ``y``); ``predict``
-    returns ``(n, n_output_frames_, ...)`` in the layout of ``y``.
+    returns ``(n, n_output_frames_, ...)`` in the layout of ``y``, for frames
+    of any ``H x W`` (nothing learnt depends on the frame size, as for the
+    deep frame estimators).
     """
 
     _parameter_constraints: ClassVar[dict] = {}
+    _any_frame_size = True
 
     @unfitted_on_error
     def fit(self, X, y):
@@ -303,7 +306,14 @@ class ExtrapolationNowcaster(_FrameBaseline):
 
     def _check_params(self):
         super()._check_params()
-        _import_pysteps()
+        motion, _ = _import_pysteps()
+        try:
+            motion.get_method(self.motion_method)
+        except ValueError as exc:
+            raise ValueError(
+                f"motion_method={self.motion_method!r} is not a motion method of "
+                f"pysteps.motion.get_method: {exc}"
+            ) from exc
 
     def _min_input_frames(self) -> int:
         return self.n_frames_for_motion
@@ -415,7 +425,9 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         AR(2) model uses the last three frames).
     random_state : int, RandomState instance or None, default=None
         Seeds the members of :meth:`predict` (and of
-        :meth:`predict_ensemble` when it is given none).
+        :meth:`predict_ensemble` when it is given none). With None or a
+        RandomState instance, ``fit`` draws the seed of :meth:`predict`
+        from it once, so that two predictions are the same.
 
     References
     ----------
@@ -464,8 +476,35 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         """Few members and a fixed seed: reproducible, fast checks."""
         return [{"n_members": 4, "random_state": 0}]
 
+    def fit(self, X, y):
+        """Learn the input and output shapes (single-channel frames only).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_input_frames, H, W) or (n_samples, n_input_frames, 1, H, W)
+            Input frames of the training samples.
+        y : array-like of shape (n_samples, n_output_frames, H, W) or (n_samples, n_output_frames, 1, H, W)
+            ``(n_samples, H, W)`` means one output frame.
+
+        Returns
+        -------
+        self : object
+            The fitted nowcaster; ``random_state`` (an int as it is, else a
+            seed drawn from it here) seeds every :meth:`predict`, so that
+            predicting twice gives the same nowcast.
+        """
+        super().fit(X, y)
+        if isinstance(self.random_state, Integral):
+            self._predict_seed_ = int(self.random_state)
+        else:
+            rng = check_random_state(self.random_state)
+            self._predict_seed_ = int(rng.randint(np.iinfo(np.int32).max))
+        return self
+
     def _forecast(self, X, n_steps):
-        rng = check_random_state(self.random_state)
+        # fitted before the seed was drawn in fit: the former behaviour
+        seed = getattr(self, "_predict_seed_", self.random_state)
+        rng = check_random_state(seed)
         return self._ensemble(X, self.n_members, n_steps, rng).mean(axis=1)
 
     def _ensemble(self, X, n_members, n_steps, rng) -> np.ndarray:

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skseq.baselines import (
@@ -51,6 +52,25 @@ def test_persistence_exact_and_layouts():
     assert est.predict_sequence(X5, 5).shape == (2, 5, 1, 2, 4)
 
 
+@pytest.mark.parametrize(
+    "est",
+    [
+        PersistenceForecaster(),
+        SeasonalNaiveForecaster(season_length=2),
+        HistoricalAverageForecaster(season_length=2),
+    ],
+)
+def test_frame_baselines_predict_frames_of_any_size(est):
+    # nothing they learn depends on H x W, as for the deep frame estimators
+    rng = np.random.default_rng(0)
+    est.fit(rng.random((4, 4, 6, 5)), rng.random((4, 2, 6, 5)))
+    larger = rng.random((2, 4, 11, 9))
+    assert est.predict(larger).shape == (2, 2, 11, 9)
+    np.testing.assert_array_equal(est.predict(larger)[:1], est.predict(larger[:1]))
+    with pytest.raises(ValueError, match="frames"):
+        est.predict(larger[:, :3])  # fewer input frames than in fit
+
+
 def _periodic(n=3, T=12, season=4, H=3, W=2):
     pattern = np.random.default_rng(0).random((season, H, W))
     frames = np.stack([pattern[t % season] for t in range(T + season)])
@@ -85,8 +105,7 @@ def test_bad_params_and_shapes():
     with pytest.raises(ValueError, match="season_length"):
         SeasonalNaiveForecaster(season_length=0).fit(X, y)
     est = PersistenceForecaster().fit(X, y)
-    with pytest.raises(ValueError, match="was fitted on"):
-        est.predict(X[:, :, :2])
+    assert est.predict(X[:, :, :2]).shape == (3, 4, 2, 2)  # any frame size
     with pytest.raises(ValueError, match="same size"):
         PersistenceForecaster().fit(X, y[..., :1])
 
@@ -148,6 +167,30 @@ def test_steps_ensemble_moves_rain_and_spreads():
     assert crps_ensemble(y, members) < crps_ensemble(y, persistence)
     # predict: the mean of n_members members, y's layout
     assert est.predict(X).shape == y.shape
+
+
+def test_steps_predict_is_the_same_twice_without_a_seed():
+    pytest.importorskip("pysteps")
+    from skseq.baselines import STEPSNowcaster
+
+    frames = _blob_frames(n_frames=7)
+    X, y = frames[None, :4], frames[None, 4:]
+    est = STEPSNowcaster(n_members=2, n_cascade_levels=3).fit(X, y)
+    np.testing.assert_array_equal(est.predict(X), est.predict(X))
+    seeded = STEPSNowcaster(n_members=2, n_cascade_levels=3, random_state=3)
+    np.testing.assert_array_equal(
+        seeded.fit(X, y).predict(X), clone(seeded).fit(X, y).predict(X)
+    )
+
+
+def test_extrapolation_checks_the_motion_method_in_fit():
+    pytest.importorskip("pysteps")
+    from skseq.baselines import STEPSNowcaster
+
+    X = np.zeros((2, 4, 20, 20))
+    for cls in (ExtrapolationNowcaster, STEPSNowcaster):
+        with pytest.raises(ValueError, match="motion_method='foo' is not a motion"):
+            cls(motion_method="foo").fit(X, X[:, :1])
 
 
 def test_steps_dry_input_and_errors():
