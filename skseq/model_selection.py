@@ -11,6 +11,8 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import check_scoring
 
+from skseq.utils.validation import check_positive_int
+
 __all__ = ["compare_estimators", "compare_forecasts_by_lead"]
 
 
@@ -253,7 +255,9 @@ def compare_forecasts_by_lead(
             "y_test must be frames of shape (n_samples, n_steps, H, W); got "
             f"shape {y_test.shape}."
         )
-    n_steps = y_test.shape[1] if n_steps is None else int(n_steps)
+    n_steps = (
+        y_test.shape[1] if n_steps is None else check_positive_int(n_steps, "n_steps")
+    )
     if not 1 <= n_steps <= y_test.shape[1]:
         raise ValueError(
             f"n_steps must be in [1, {y_test.shape[1]}] (the leads in y_test); "

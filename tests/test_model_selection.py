@@ -86,6 +86,16 @@ def test_forecasts_scored_per_lead():
         compare_forecasts_by_lead(
             {"p": PersistenceForecaster()}, X, y, X, y, metrics={"MAE": mae}, n_steps=4
         )
+    with pytest.raises(TypeError, match="n_steps must be an integer"):
+        compare_forecasts_by_lead(
+            {"p": PersistenceForecaster()},
+            X,
+            y,
+            X,
+            y,
+            metrics={"MAE": mae},
+            n_steps=2.7,
+        )
     with pytest.raises(ValueError, match="y_test"):
         compare_forecasts_by_lead(
             {"p": PersistenceForecaster()}, X, y, X, y[:, 0], metrics={"MAE": mae}

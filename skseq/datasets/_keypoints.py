@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
-from skseq.utils.validation import check_positive_int
+from skseq.utils.validation import check_finite_real, check_positive_int
 
 __all__ = ["JOINTS", "make_keypoint_actions"]
 
@@ -150,7 +150,7 @@ def make_keypoint_actions(
     n_timesteps : int, default=5
         Frames per sequence.
     actions : tuple of str, default=("walk", "wave", "squat", "jump")
-        Any non-empty subset, at least 2.
+        Any subset of at least 2, each named once.
     noise_std : float, default=0.01
         Keypoint noise in metres.
     weights : tuple of float or None, default=None
@@ -176,11 +176,12 @@ def make_keypoint_actions(
     n_samples = check_positive_int(n_samples, "n_samples")
     n_timesteps = check_positive_int(n_timesteps, "n_timesteps", minimum=2)
     unknown = [a for a in actions if a not in _ACTIONS]
-    if unknown or len(set(actions)) < 2:
+    if unknown or len(set(actions)) < 2 or len(set(actions)) < len(actions):
         raise ValueError(
-            f"actions must be at least 2 distinct names from {_ACTIONS}; got {actions}."
+            f"actions must be at least 2 distinct names from {_ACTIONS}, each "
+            f"given once; got {actions}."
         )
-    if noise_std < 0:
+    if check_finite_real(noise_std, "noise_std") < 0:
         raise ValueError(f"noise_std must be >= 0; got {noise_std}.")
     rng = check_random_state(random_state)
     if weights is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
-from skseq.utils.validation import check_positive_int
+from skseq.utils.validation import check_finite_real, check_positive_int
 
 __all__ = ["make_radar_sequences"]
 
@@ -51,8 +51,9 @@ def make_radar_sequences(
     mean_lifetime : float, default=24.0
         Mean cell lifetime in frames.
     max_intensity : float, default=40.0
-        Largest possible peak rain rate (mm/h); peaks are drawn from
-        ``[0.2, 1] * max_intensity``.
+        Largest possible peak rain rate of one cell (mm/h); peaks are drawn
+        from ``[0.2, 1] * max_intensity``. Where cells overlap their rates
+        add up, so a field can exceed it.
     random_state : int, RandomState instance or None, default=None
         Seed of the generator; an int gives the same data every call.
 
@@ -71,9 +72,14 @@ def make_radar_sequences(
     n_frames = check_positive_int(n_frames, "n_frames")
     height = check_positive_int(height, "height", minimum=4)
     width = check_positive_int(width, "width", minimum=4)
+    mean_lifetime = check_finite_real(mean_lifetime, "mean_lifetime")
+    max_intensity = check_finite_real(max_intensity, "max_intensity")
     if mean_lifetime <= 1 or max_intensity <= 0:
-        raise ValueError("mean_lifetime must be > 1 and max_intensity > 0.")
-    if n_cells is not None and n_cells <= 0:
+        raise ValueError(
+            f"mean_lifetime must be > 1 and max_intensity > 0; got {mean_lifetime} "
+            f"and {max_intensity}."
+        )
+    if n_cells is not None and check_finite_real(n_cells, "n_cells") <= 0:
         raise ValueError(f"n_cells must be > 0 or None; got {n_cells}.")
     rng = check_random_state(random_state)
     mean_alive = n_cells if n_cells is not None else height * width / 1200.0

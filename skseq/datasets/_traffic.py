@@ -6,7 +6,11 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
-from skseq.utils.validation import as_timedelta, check_positive_int
+from skseq.utils.validation import (
+    as_timedelta,
+    check_finite_real,
+    check_positive_int,
+)
 
 __all__ = ["make_traffic_speeds"]
 
@@ -103,11 +107,19 @@ def make_traffic_speeds(
         )
     if any(not 0 < b < 1 for b in bottlenecks):
         raise ValueError(f"bottlenecks must be fractions in (0, 1); got {bottlenecks}.")
+    demand_scale = check_finite_real(demand_scale, "demand_scale")
+    noise_std = check_finite_real(noise_std, "noise_std")
     if demand_scale <= 0 or noise_std < 0:
-        raise ValueError("demand_scale must be > 0 and noise_std >= 0.")
+        raise ValueError(
+            f"demand_scale must be > 0 and noise_std >= 0; got {demand_scale} and "
+            f"{noise_std}."
+        )
     interval_s = as_timedelta(freq).total_seconds()
-    if interval_s <= 0 or 86400 % interval_s:
-        raise ValueError(f"freq must divide a day into whole intervals; got {freq!r}.")
+    if interval_s <= 0 or interval_s % 1 or 86400 % interval_s:
+        raise ValueError(
+            "freq must be a whole number of seconds that divides a day into whole "
+            f"intervals; got {freq!r}."
+        )
     rng = check_random_state(random_state)
 
     vf, w, kj = float(free_flow_speed), _WAVE_SPEED, _JAM_DENSITY

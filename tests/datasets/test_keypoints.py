@@ -45,5 +45,10 @@ def test_weights_and_errors():
     assert (y == "wave").mean() < 0.2
     with pytest.raises(ValueError, match="actions"):
         make_keypoint_actions(actions=("fly", "walk"))
+    # a name given twice would make the classes unbalanced
+    with pytest.raises(ValueError, match="each given once"):
+        make_keypoint_actions(actions=("walk", "walk", "wave"))
+    with pytest.raises(ValueError, match="noise_std must be a finite real number"):
+        make_keypoint_actions(noise_std=float("nan"))
     with pytest.raises(ValueError, match="weights"):
         make_keypoint_actions(actions=("walk", "wave"), weights=(1.0,))

@@ -74,3 +74,10 @@ def test_bad_arguments():
         make_radar_sequences(motion=(np.nan, 0.0))
     with pytest.raises(ValueError, match="rotation"):
         make_radar_sequences(rotation=np.inf)
+    for name in ("mean_lifetime", "max_intensity", "n_cells"):
+        with pytest.raises(ValueError, match=f"{name} must be a finite real number"):
+            make_radar_sequences(n_frames=2, **{name: np.nan})
+        with pytest.raises(TypeError, match=f"{name} must be a finite real number"):
+            make_radar_sequences(n_frames=2, **{name: "10"})
+    with pytest.raises(ValueError, match="max_intensity must be a finite"):
+        make_radar_sequences(n_frames=2, max_intensity=np.inf)

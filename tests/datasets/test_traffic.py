@@ -61,7 +61,10 @@ def test_freq_takes_pandas_aliases():
         ({"n_days": 0}, r"n_days must be an integer >= 1; got 0"),
         ({"free_flow_speed": 300}, r"free_flow_speed must be in \[30, 130\] km/h"),
         ({"bottlenecks": (1.5,)}, r"bottlenecks must be fractions in \(0, 1\)"),
-        ({"freq": "7min"}, "freq must divide a day into whole intervals"),
+        ({"freq": "7min"}, "freq must be a whole number of seconds that divides"),
+        ({"freq": "500ms"}, "freq must be a whole number of seconds"),
+        ({"noise_std": np.nan}, "noise_std must be a finite real number"),
+        ({"demand_scale": np.inf}, "demand_scale must be a finite real number"),
         ({"bottleneck_capacity": 0}, r"bottleneck_capacity must be in \(0, 1\]"),
     ],
 )
