@@ -174,8 +174,12 @@ def environment_header(args: argparse.Namespace, n_threads: int) -> str:
         f"- classification deep models: "
         f"{_epochs_note(args.max_epochs, args.random_state, args.seed_ensemble)}",
     ]
-    if args.quick:
-        lines.append("- nowcasting: quick run (run_nowcasting_suite(quick=True))")
+    if args.suite != "classification":
+        lines.append(
+            "- nowcasting: default UNetNowcaster, random_state="
+            f"{args.random_state} (data and models)"
+            + (", quick run (run_nowcasting_suite(quick=True))" if args.quick else "")
+        )
     return "\n".join(lines)
 
 
@@ -295,7 +299,7 @@ def nowcasting(args: argparse.Namespace, report: Report) -> None:
             "benchmarks/skill_nowcasting.py is missing; run --suite classification."
         ) from exc
 
-    results = run_nowcasting_suite(quick=args.quick)
+    results = run_nowcasting_suite(quick=args.quick, random_state=args.random_state)
     title = "Nowcasting results" + (" (quick run)" if args.quick else "")
     report.table(title, results)
     results.to_csv(args.output_dir / "skill_nowcasting.csv")
@@ -362,15 +366,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--random-state",
         type=int,
         default=0,
-        help="seed of every model (run several seeds into separate --output-dir "
-        "folders to see the spread)",
+        help="seed of every model, and of the nowcasting suite's data (run "
+        "several seeds into separate --output-dir folders to see the spread)",
     )
     parser.add_argument(
         "--seed-ensemble",
         type=int,
         default=1,
         metavar="N",
-        help="deep models as soft-voting ensembles of N default networks seeded "
+        help="deep classifiers as soft-voting ensembles of N default networks seeded "
         "--random-state to --random-state + N - 1 (N times the fit time; "
         "default: 1, the single network)",
     )
@@ -435,7 +439,12 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     n_threads = args.n_threads or os.cpu_count() or 1
     torch.set_num_threads(n_threads)
-    args.output_dir.mkdir(parents=True, exist_ok=True)
+    try:  # before the fits, not after them
+        args.output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SystemExit(
+            f"--output-dir {args.output_dir} cannot be created: {exc}"
+        ) from exc
     report = Report()
     report.add(environment_header(args, n_threads))
     with threadpool_limits(limits=n_threads):

@@ -196,6 +196,36 @@ def test_seed_ensemble_averages_the_networks_of_consecutive_seeds(bench, tmp_pat
         skill.make_deep("conv1d", 0, n_seeds=0)
 
 
+def test_nowcasting_suite_gets_the_seed(bench, monkeypatch, tmp_path):
+    bench_skill, _ = bench
+    import pandas as pd
+    import skill_nowcasting
+
+    calls = []
+
+    def fake_suite(**kwargs):
+        calls.append(kwargs)
+        return pd.DataFrame({"MAE": [0.1]}, index=["U-Net"])
+
+    monkeypatch.setattr(skill_nowcasting, "run_nowcasting_suite", fake_suite)
+    argv = ["--suite", "nowcasting", "--random-state", "3", "--quick"]
+    args = bench_skill.parse_args([*argv, "--output-dir", str(tmp_path)])
+    bench_skill.nowcasting(args, bench_skill.Report())
+    assert calls == [{"quick": True, "random_state": 3}]
+    assert (tmp_path / "skill_nowcasting.csv").exists()
+    header = bench_skill.environment_header(args, 1)
+    assert "nowcasting: default UNetNowcaster, random_state=3" in header
+
+
+def test_unusable_output_dir_stops_before_any_fit(bench, tmp_path):
+    bench_skill, _ = bench
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    argv = ["--suite", "nowcasting", "--output-dir", str(blocker / "results")]
+    with pytest.raises(SystemExit, match="cannot be created"):
+        bench_skill.main(argv)
+
+
 def test_seed_ensemble_is_named_in_the_report(bench):
     bench_skill, _ = bench
     args = bench_skill.parse_args(["--suite", "classification", "--seed-ensemble", "3"])
