@@ -41,6 +41,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import (
     Callback,
+    EarlyStopping,
     GradientNormClipping,
     LRScheduler,
     ProgressBar,
@@ -415,18 +416,42 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             ]
         return []
 
-    def _user_schedules_lr(self) -> bool:
-        """Whether ``callbacks`` holds a skorch ``LRScheduler``.
+    def _user_callback(self, kind: type) -> bool:
+        """Whether ``callbacks`` holds a callback of class ``kind``.
 
-        A user's scheduler replaces ``lr_schedule``: two schedulers on one
-        optimizer would compound their factors.
+        A user's ``LRScheduler`` replaces ``lr_schedule`` (two schedulers on
+        one optimizer would compound their factors), a user's
+        ``EarlyStopping`` the one of ``patience`` and a user's
+        :class:`RollbackOnDivergence` the estimator's own: two would stop or
+        roll back the same fit by different rules.
         """
         for callback in self.callbacks or ():
             if isinstance(callback, tuple) and len(callback) == 2:
                 callback = callback[1]
-            if isinstance(callback, LRScheduler):
+            if isinstance(callback, kind):
                 return True
         return False
+
+    def _check_no_valid_monitor(self) -> None:
+        """Refuse, before training, a user's early stopping that watches a
+        validation score in a fit without a validation split (skorch would
+        fail after the first epoch with a ``KeyError``)."""
+        for callback in self.callbacks or ():
+            if isinstance(callback, tuple) and len(callback) == 2:
+                callback = callback[1]
+            monitor = getattr(callback, "monitor", None)
+            if (
+                isinstance(callback, EarlyStopping)
+                and isinstance(monitor, str)
+                and monitor.startswith("valid_")
+            ):
+                raise ValueError(
+                    f"callbacks holds a {type(callback).__name__} that monitors "
+                    f"{monitor!r}, but this fit has no validation split "
+                    f"(validation_fraction={self.validation_fraction!r} holds none "
+                    "out here); set validation_fraction, pass fit(..., "
+                    "validation_data=...), or monitor 'train_loss'."
+                )
 
     def _sample_cost(self, X: np.ndarray) -> float:
         """Cost of one training sample for ``max_epochs="auto"`` (its size)."""
@@ -558,20 +583,24 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                     GradientNormClipping(gradient_clip_value=self.gradient_clip),
                 )
             )
-        if self._rollback_on_divergence:
+        if self._rollback_on_divergence and not self._user_callback(
+            RollbackOnDivergence
+        ):
             callbacks.append(
                 (
                     "rollback_on_divergence",
                     RollbackOnDivergence(sink=print if self.verbose else _silent),
                 )
             )
-        if not self._user_schedules_lr():
+        if not self._user_callback(LRScheduler):
             callbacks += self._default_callbacks()
         if self.callbacks:
+            if not has_valid:
+                self._check_no_valid_monitor()
             # deep copies: a callback's state never leaks between fits/clones
             callbacks += copy.deepcopy(list(self.callbacks))
         patience = self._resolve_patience(has_valid)
-        if patience is not None:
+        if patience is not None and not self._user_callback(EarlyStopping):
             # last, so every epoch's scores are recorded before it stops
             monitor = "valid_loss" if has_valid else "train_loss"
             callbacks.append(

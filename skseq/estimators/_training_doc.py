@@ -108,7 +108,10 @@ TRAINING_PARAMETER_DOCS: dict[str, tuple[str, str]] = {
         """
         Extra skorch callbacks (``LRScheduler``, ``Checkpoint``,
         ``MlflowLogger`` ...), deep-copied at each ``fit``. An
-        ``LRScheduler`` here replaces ``lr_schedule``.
+        ``LRScheduler`` here replaces ``lr_schedule``, and an
+        ``EarlyStopping`` (such as
+        :class:`~skseq.estimators.WarmEarlyStopping`) the early stopping of
+        ``patience``.
         """,
     ),
     "warm_start": (

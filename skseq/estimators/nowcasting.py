@@ -135,7 +135,8 @@ class UNetNowcaster(BaseFrameRegressor):
     optimizer state go back to the best epoch's and the learning rate is
     halved (the epoch's ``history_`` row gets a ``"rollback"`` entry), and a
     fit that ends more than 2 % above its best training loss ends on the
-    best epoch's weights.
+    best epoch's weights. A ``RollbackOnDivergence`` of your own in
+    ``callbacks`` (another ``factor``, say) replaces this one.
 
     Fitted on 231 windows (4 -> 6 frames of 80x96), these defaults beat both
     baselines in MAE and CSI at 1 mm/h at every lead 1-6 on the skill

@@ -177,6 +177,50 @@ def test_user_lr_scheduler_replaces_lr_schedule(as_tuple):
     assert "lr_schedule" in [name for name, _ in est.net_.callbacks_]
 
 
+def test_user_early_stopping_replaces_the_one_of_patience():
+    from skorch.callbacks import EarlyStopping
+
+    X, y = toy_sequences()
+    # a patience longer than the fit: the user's never stops it
+    user = EarlyStopping(patience=1000, load_best=False)
+    est = tiny_conv1d(max_epochs=12, validation_fraction=0.25, patience=1)
+    est.set_params(callbacks=[user]).fit(X, y)
+    names = [name for name, _ in est.net_.callbacks_]
+    assert "early_stopping" not in names
+    assert est.n_epochs_ == 12
+    # without it, patience=1 stops the same fit early
+    est.set_params(callbacks=None).fit(X, y)
+    assert "early_stopping" in [name for name, _ in est.net_.callbacks_]
+
+
+def test_user_early_stopping_on_valid_loss_needs_a_validation_split():
+    from skseq.estimators import WarmEarlyStopping
+
+    X, y = toy_sequences()
+    est = tiny_conv1d(max_epochs=3, validation_fraction=None)
+    est.set_params(callbacks=[WarmEarlyStopping(patience=2)])
+    with pytest.raises(ValueError, match="monitors 'valid_loss', but this fit has no"):
+        est.fit(X, y)
+    assert not hasattr(est, "net_")
+    on_train = WarmEarlyStopping(patience=2, monitor="train_loss")
+    est.set_params(callbacks=[on_train]).fit(X, y)
+
+
+def test_user_rollback_replaces_the_nowcasters_own():
+    from skseq import UNetNowcaster
+    from skseq.estimators import RollbackOnDivergence
+    from skseq.utils.estimator_checks import make_test_data
+
+    params = UNetNowcaster._get_test_params()[0]
+    est = UNetNowcaster(**{**params, "max_epochs": 1, "ensemble_cv": None})
+    X, y = make_test_data(est)
+    est.set_params(callbacks=[("mine", RollbackOnDivergence(factor=1.1))]).fit(X, y)
+    names = [name for name, _ in est.net_.callbacks_]
+    assert "mine" in names and "rollback_on_divergence" not in names
+    est.set_params(callbacks=None).fit(X, y)
+    assert "rollback_on_divergence" in [name for name, _ in est.net_.callbacks_]
+
+
 class _GradientNormRecorder(Callback):
     """Records the total gradient norm the optimizer is about to use."""
 
