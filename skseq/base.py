@@ -505,8 +505,9 @@ class ChannelNamesOutMixin:
         ----------
         input_features : array-like of str or None, default=None
             The input's channel names (its column names for 2D input returned
-            as 2D); None takes ``feature_names_in_`` (fitted on a DataFrame)
-            or names them ``ch0``, ``ch1``, ... (``t0``, ``t1``, ...).
+            as 2D); None takes ``feature_names_in_`` for 2D input returned as
+            2D (fitted on a DataFrame) or names them ``ch0``, ``ch1``, ...
+            (``t0``, ``t1``, ...).
 
         Returns
         -------
@@ -523,8 +524,10 @@ class ChannelNamesOutMixin:
             )
         n_names = self.n_features_in_ if per_column else self.n_channels_in_
         fitted_names = getattr(self, "feature_names_in_", None)
-        if input_features is None and fitted_names is not None:
-            input_features = fitted_names  # a DataFrame's columns, as in sklearn
+        if input_features is None and fitted_names is not None and per_column:
+            # a DataFrame's columns, as in sklearn; they are timesteps, so they
+            # name no channel of a 2D input returned with a channel axis
+            input_features = fitted_names
         if input_features is None:
             prefix = "t" if per_column else "ch"
             return np.asarray([f"{prefix}{i}" for i in range(n_names)], dtype=object)

@@ -250,6 +250,13 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             "Pass the group of each sample: "
             "FoldEnsembleClassifier(...).fit(X, y, groups=...).",
         )
+        if not splits:
+            raise ValueError(
+                "cv gave no split to fit a fold model on (an empty list, or a "
+                "generator used up by an earlier fit); pass a splitter such as "
+                "StratifiedKFold(5), whose splits are drawn at every fit, or a list "
+                "of (train, validation) index pairs."
+            )
         estimators = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_fold)(
                 self.estimator,

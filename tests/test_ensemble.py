@@ -86,6 +86,19 @@ def test_errors():
         FoldEnsembleClassifier(LogisticRegression()).fit(X[:, :, 0], y[:-1])
 
 
+def test_cv_without_splits_is_a_clear_error():
+    X, y = _sequences()
+    X = X[:, :, 0]
+    splits = StratifiedKFold(3).split(X, y)  # a generator: one fit's worth
+    ensemble = FoldEnsembleClassifier(LogisticRegression(), cv=splits)
+    assert len(ensemble.fit(X, y).estimators_) == 3
+    with pytest.raises(ValueError, match="cv gave no split"):
+        ensemble.fit(X, y)
+    assert not hasattr(ensemble, "estimators_")  # no model of the first fit left
+    with pytest.raises(ValueError, match="cv gave no split"):
+        FoldEnsembleClassifier(LogisticRegression(), cv=[]).fit(X, y)
+
+
 def test_groups_keep_each_subject_in_one_fold():
 
     X, y = load_iris(return_X_y=True)

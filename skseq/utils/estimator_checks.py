@@ -31,7 +31,7 @@ from functools import partial
 
 import joblib
 import numpy as np
-from sklearn.base import clone, is_classifier
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import estimator_checks as sk_checks
 from sklearn.utils import get_tags
@@ -82,7 +82,9 @@ def make_test_data(estimator, n_samples: int = 12, random_state: int = 0):
     y : ndarray or None
         Two balanced string classes for classifiers, ``(n, 2, 9, 11)`` target
         frames for frame regressors (``(n, 1, 9, 11)`` for one-step
-        nowcasters), None for unsupervised transformers.
+        nowcasters), one value per sequence ``(n,)`` for sequence regressors
+        (the mean of each sequence's first channel), None for unsupervised
+        transformers.
     """
     if hasattr(estimator, "_make_test_data"):
         return estimator._make_test_data(n_samples, random_state)
@@ -97,6 +99,8 @@ def make_test_data(estimator, n_samples: int = 12, random_state: int = 0):
         y = np.array(["low", "high"])[np.arange(n_samples) % 2]
         X[y == "high"] += 1.0
         return X, y
+    if is_regressor(estimator):
+        return X, X[:, :, 0].mean(axis=1)
     return X, None
 
 
