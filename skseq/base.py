@@ -252,7 +252,13 @@ def validate_data(
                 "but the number of frames and channels must match the fit."
             )
         return X
-    if n_features != estimator.n_features_in_ or shape != expected:
+    if n_features == estimator.n_features_in_ and shape != expected:
+        raise ValueError(
+            f"{name} has {described.format(*shape)}, but {type(estimator).__name__} "
+            f"was fitted on {described.format(*expected)}: as many features in "
+            "another shape."
+        )
+    if n_features != estimator.n_features_in_:
         detail = ""
         if attrs:
             detail = (

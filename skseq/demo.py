@@ -52,6 +52,12 @@ FRAME_MINUTES = 5
 RAIN_THRESHOLD = 1.0
 
 
+def _deep_label(model: str, max_epochs: int | str) -> str:
+    """A deep model's row name: "defaults" only when they are."""
+    settings = "defaults" if max_epochs == "auto" else f"max_epochs={max_epochs}"
+    return f"{model} (skseq, {settings})"
+
+
 def run_classification(
     output_dir: Path, random_state: int = 0, max_epochs: int | str = "auto"
 ) -> pd.DataFrame:
@@ -75,8 +81,8 @@ def run_classification(
     X_test, y_test = load_gunpoint(split="test")
     deep: dict[str, Any] = {"max_epochs": max_epochs, "random_state": random_state}
     models = {
-        "Conv1D (skseq, defaults)": Conv1DActivityClassifier(**deep),
-        "LSTM (skseq, defaults)": KeypointLSTMClassifier(**deep),
+        _deep_label("Conv1D", max_epochs): Conv1DActivityClassifier(**deep),
+        _deep_label("LSTM", max_epochs): KeypointLSTMClassifier(**deep),
         **classical_classifiers(random_state=random_state),
     }
     table = compare_estimators(
@@ -155,7 +161,7 @@ def run_nowcasting(
     models = {
         # ensemble_cv=None: the network is the default's; it only skips
         # calibrating ensembles, which the demo does not draw (one fit less)
-        "U-Net (skseq, defaults)": UNetNowcaster(
+        _deep_label("U-Net", max_epochs): UNetNowcaster(
             max_epochs=max_epochs, random_state=random_state, ensemble_cv=None
         ),
         "persistence": PersistenceForecaster(),
@@ -265,10 +271,18 @@ def main(argv: list[str] | None = None) -> int:
         "--max-epochs",
         type=int,
         default=None,
-        help="override the deep models' max_epochs='auto' (smoke runs only)",
+        help="override the deep models' max_epochs='auto' (smoke runs only; "
+        "the tables then name it instead of 'defaults')",
     )
     args = parser.parse_args(argv)
-    run(args.output_dir, args.random_state, args.max_epochs or "auto")
+    if args.max_epochs is not None and args.max_epochs < 1:
+        parser.error(f"--max-epochs must be >= 1; got {args.max_epochs}")
+    try:  # before the fits, not after them
+        args.output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        parser.error(f"--output-dir {args.output_dir} cannot be created: {exc}")
+    max_epochs = "auto" if args.max_epochs is None else args.max_epochs
+    run(args.output_dir, args.random_state, max_epochs)
     return 0
 
 

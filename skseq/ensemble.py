@@ -231,6 +231,12 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
                 "validation_data (an skseq deep estimator); "
                 f"{type(self.estimator).__name__}.fit does not."
             )
+        if self.early_stopping_on_fold and "validation_data" in fit_params:
+            raise ValueError(
+                "validation_data was given, but early_stopping_on_fold=True "
+                "validates each fold model on its held-out fold; pass one or the "
+                "other."
+            )
         if y is None:
             raise ValueError(
                 "FoldEnsembleClassifier requires y to be passed, but the target y is "

@@ -63,6 +63,13 @@ def test_validate_data_sequences_errors():
         validate_data(est, np.zeros((5, 6, 3)), reset=False)
     with pytest.raises(ValueError, match=r"^X_valid has 14 features"):
         validate_data(est, np.zeros((5, 7, 2)), reset=False, name="X_valid")
+    # as many features in another shape: no "21 features, expecting 21"
+    transposed = re.escape(
+        "X has sequences of shape (n_samples, 3, 7), but _Estimator was fitted on "
+        "sequences of shape (n_samples, 7, 3): as many features in another shape."
+    )
+    with pytest.raises(ValueError, match=transposed):
+        validate_data(est, np.zeros((5, 3, 7)), reset=False)
     with pytest.raises(ValueError, match=re.escape("X has 2 timesteps")):
         validate_data(_Estimator(), np.zeros((5, 2, 3)), reset=True, min_length=3)
     with_nan = np.zeros((5, 7, 3))

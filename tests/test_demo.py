@@ -8,8 +8,10 @@ def test_demo_writes_table_and_figure(tmp_path, capsys):
 
     assert main(["--output-dir", str(tmp_path), "--max-epochs", "1"]) == 0
     out = capsys.readouterr().out
-    assert "Conv1D (skseq, defaults)" in out and "LogisticRegression (summary)" in out
-    assert "U-Net (skseq, defaults)" in out and "persistence" in out
+    # a smoke run: the rows do not claim the defaults
+    assert "Conv1D (skseq, max_epochs=1)" in out and "(skseq, defaults)" not in out
+    assert "LogisticRegression (summary)" in out
+    assert "U-Net (skseq, max_epochs=1)" in out and "persistence" in out
     for name in (
         "gunpoint_comparison.csv",
         "gunpoint_accuracy.png",
@@ -23,3 +25,21 @@ def test_demo_writes_table_and_figure(tmp_path, capsys):
     assert [lead for metric, lead in scores.columns if metric == "MAE"] == [
         str(lead) for lead in range(1, 7)
     ]
+
+
+def test_demo_refuses_bad_arguments_before_fitting(tmp_path, capsys):
+    import pytest
+
+    from skseq.demo import _deep_label, main
+
+    assert _deep_label("Conv1D", "auto") == "Conv1D (skseq, defaults)"
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    for argv, message in [
+        (["--max-epochs", "0"], "--max-epochs must be >= 1"),
+        (["--max-epochs", "-1"], "--max-epochs must be >= 1"),
+        (["--output-dir", str(blocker / "out")], "cannot be created"),
+    ]:
+        with pytest.raises(SystemExit):
+            main(argv)
+        assert message in capsys.readouterr().err

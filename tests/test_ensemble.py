@@ -61,6 +61,15 @@ def test_deep_fold_models_early_stop_on_their_held_out_fold():
     assert set(ens.predict(X)) <= {"a", "b"}
 
 
+def test_early_stopping_on_fold_refuses_a_validation_set_of_its_own():
+    X, y = _sequences()
+    ensemble = FoldEnsembleClassifier(
+        Conv1DActivityClassifier(max_epochs=1), cv=2, early_stopping_on_fold=True
+    )
+    with pytest.raises(ValueError, match="pass one or the other"):
+        ensemble.fit(X, y, validation_data=(X[:4], y[:4]))
+
+
 def test_parallel_fits_match_sequential():
     X, y = _sequences()
     base = Conv1DActivityClassifier(

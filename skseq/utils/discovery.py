@@ -19,13 +19,16 @@ __all__ = ["all_estimators"]
 _SKIPPED_PACKAGES = ("skseq.modules", "skseq.utils", "skseq.datasets")
 
 
-def all_estimators(type_filter: str | None = None) -> list[tuple[str, type]]:
+def all_estimators(
+    type_filter: str | list[str] | None = None,
+) -> list[tuple[str, type]]:
     """Public estimator classes of skseq.
 
     Parameters
     ----------
-    type_filter : {"classifier", "regressor", "transformer", "sampler"}, default=None
-        Keep only classes of that kind.
+    type_filter : {"classifier", "regressor", "transformer", "sampler"}, list of them or None, default=None
+        Keep only classes of that kind (of any of the kinds of a list, as
+        scikit-learn's ``all_estimators`` does).
 
     Returns
     -------
@@ -63,8 +66,11 @@ def all_estimators(type_filter: str | None = None) -> list[tuple[str, type]]:
         "transformer": lambda c: hasattr(c, "transform"),
         "sampler": lambda c: hasattr(c, "fit_resample"),
     }
-    if type_filter not in checks:
+    kinds = [type_filter] if isinstance(type_filter, str) else list(type_filter)
+    unknown = [kind for kind in kinds if kind not in checks]
+    if unknown or not kinds:
         raise ValueError(
-            f"type_filter must be one of {sorted(checks)}; got {type_filter!r}."
+            f"type_filter must be one of {sorted(checks)}, a list of them or None; "
+            f"got {type_filter!r}."
         )
-    return [(n, c) for n, c in estimators if checks[type_filter](c)]
+    return [(n, c) for n, c in estimators if any(checks[kind](c) for kind in kinds)]

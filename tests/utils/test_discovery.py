@@ -53,3 +53,9 @@ def test_type_filter():
     assert "RollOversampler" in {n for n, _ in all_estimators("sampler")}
     with pytest.raises(ValueError, match="type_filter"):
         all_estimators("clusterer")
+    # a list keeps the classes of any of its kinds, as in scikit-learn
+    both = {n for n, _ in all_estimators(["classifier", "sampler"])}
+    assert both == classifiers | {n for n, _ in all_estimators("sampler")}
+    for bad in (["classifier", "clusterer"], []):
+        with pytest.raises(ValueError, match="type_filter"):
+            all_estimators(bad)
