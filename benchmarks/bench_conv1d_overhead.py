@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 import torch
+from _cli import positive_int
 
 from skseq import Conv1DActivityClassifier
 from skseq.modules.conv1d import Conv1DActivityNet
@@ -63,9 +64,9 @@ def wrapped(X, y, epochs, batch_size, lr, seed):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--epochs", type=positive_int, default=10)
+    parser.add_argument("--repeats", type=positive_int, default=3)
+    parser.add_argument("--batch-size", type=positive_int, default=32)
     args = parser.parse_args(argv)
     X, y = make_data()
     n_seen = len(X) * args.epochs

@@ -29,6 +29,7 @@ import warnings
 
 import numpy as np
 import torch
+from _cli import nonnegative_int, positive_int
 
 
 def median_ms(fns, repeats: int, warmup: int) -> list[float]:
@@ -115,10 +116,10 @@ def imu_case(args) -> dict:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--repeats", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--timesteps", type=int, default=600)
+    parser.add_argument("--threads", type=positive_int, default=1)
+    parser.add_argument("--repeats", type=positive_int, default=30)
+    parser.add_argument("--warmup", type=nonnegative_int, default=3)
+    parser.add_argument("--timesteps", type=positive_int, default=600)
     args = parser.parse_args(argv)
     try:
         import onnxruntime

@@ -39,6 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _cli import positive_int
+
 
 def _rss_mib() -> float:
     """Current resident memory of this process (MiB), from /proc."""
@@ -148,7 +150,13 @@ def child_predict(args) -> dict:
 
 def _run_child(kind: str, argv: list[str]) -> dict:
     cmd = [sys.executable, __file__, "--child", kind, *argv]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    child = subprocess.run(cmd, capture_output=True, text=True)
+    if child.returncode:  # the child's own error, not only its exit status
+        raise SystemExit(
+            f"the {kind!r} child process failed (exit status {child.returncode}):\n"
+            + child.stderr.strip()[-2000:]
+        )
+    out = child.stdout
     result = json.loads(out.strip().splitlines()[-1])
     result["parent_children_maxrss_mib"] = (
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -159,20 +167,20 @@ def _run_child(kind: str, argv: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--archive-gb", type=float, default=0.1)
-    parser.add_argument("--frame-size", type=int, default=256)
-    parser.add_argument("--stride", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, default=4)
-    parser.add_argument("--domain", type=int, default=512)
-    parser.add_argument("--leads", type=int, default=1)
+    parser.add_argument("--frame-size", type=positive_int, default=256)
+    parser.add_argument("--stride", type=positive_int, default=1)
+    parser.add_argument("--batch-size", type=positive_int, default=4)
+    parser.add_argument("--domain", type=positive_int, default=512)
+    parser.add_argument("--leads", type=positive_int, default=1)
     parser.add_argument(
         "--tile-size", type=lambda v: None if v == "none" else int(v), default=256
     )
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=positive_int, default=1)
     parser.add_argument("--dir", default=tempfile.gettempdir())
     parser.add_argument("--only", choices=["train", "predict"], default=None)
     parser.add_argument("--child", choices=["write", "train", "predict"], default=None)
     parser.add_argument("--archive", default=None)
-    args, _ = parser.parse_known_args()
+    args = parser.parse_args()
     if args.child:
         children = {"write": child_write, "train": child_train}
         print(json.dumps(children.get(args.child, child_predict)(args)))

@@ -48,6 +48,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 
 import torch
+from _cli import positive_int
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -437,10 +438,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=["all", "cpu", "cuda"], default="all")
     parser.add_argument("--networks", nargs="+", choices=list(NETWORKS))
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--repeats", type=int, default=21)
-    parser.add_argument("--throughput-batch", type=int, default=16)
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(SCALING_SIZES))
+    parser.add_argument("--threads", type=positive_int, default=1)
+    parser.add_argument("--repeats", type=positive_int, default=21)
+    parser.add_argument("--throughput-batch", type=positive_int, default=16)
+    parser.add_argument(
+        "--sizes", type=positive_int, nargs="+", default=list(SCALING_SIZES)
+    )
     parser.add_argument("--mfu-target", type=float, default=0.8)
     parser.add_argument("--compile", action="store_true", help="time torch.compile")
     parser.add_argument(

@@ -75,6 +75,7 @@ import time
 
 import numpy as np
 import pandas as pd
+from _cli import positive_int
 
 N_INPUT, N_LEADS, N_MEMBERS = 4, 6, 20
 SETTING = dict(
@@ -381,7 +382,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--random-state", type=int, default=0)
-    parser.add_argument("--n-threads", type=int, default=1)
+    parser.add_argument("--n-threads", type=positive_int, default=1)
     parser.add_argument("--out", default=None, help="JSON file of the results")
     parser.add_argument("--traffic", action="store_true")
     parser.add_argument(
@@ -403,7 +404,7 @@ def main(argv=None) -> None:
     )
     parser.add_argument(
         "--test-sequences",
-        type=int,
+        type=positive_int,
         default=1,
         help="score on the windows of this many independent test sequences "
         "(pooled; CRPS and spread/skill also per sequence)",
