@@ -511,9 +511,9 @@ class ChannelNamesOutMixin:
         ----------
         input_features : array-like of str or None, default=None
             The input's channel names (its column names for 2D input returned
-            as 2D); None takes ``feature_names_in_`` for 2D input returned as
-            2D (fitted on a DataFrame) or names them ``ch0``, ``ch1``, ...
-            (``t0``, ``t1``, ...).
+            as 2D); None takes ``feature_names_in_`` (fitted on a DataFrame)
+            when it has a name per output channel (per column), or names them
+            ``ch0``, ``ch1``, ... (``t0``, ``t1``, ...).
 
         Returns
         -------
@@ -530,9 +530,14 @@ class ChannelNamesOutMixin:
             )
         n_names = self.n_features_in_ if per_column else self.n_channels_in_
         fitted_names = getattr(self, "feature_names_in_", None)
-        if input_features is None and fitted_names is not None and per_column:
-            # a DataFrame's columns, as in sklearn; they are timesteps, so they
-            # name no channel of a 2D input returned with a channel axis
+        if (
+            input_features is None
+            and fitted_names is not None
+            and len(fitted_names) == n_names
+        ):
+            # a DataFrame's columns, as in sklearn: those of a table of frames
+            # name its channels; those of univariate sequences are timesteps,
+            # which name no channel of the output's channel axis
             input_features = fitted_names
         if input_features is None:
             prefix = "t" if per_column else "ch"

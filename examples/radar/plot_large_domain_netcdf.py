@@ -86,7 +86,7 @@ y_patch = np.stack([y_all[idx[k]][(slice(None), *crops[k])] for k in keep])
 print("training patches:", X_patch.shape, "->", y_patch.shape)
 
 # ensemble_cv=None: deterministic nowcasts only, so ``fit`` skips calibrating
-# ``predict_ensemble`` (about one more fit when no window is held out)
+# ``predict_ensemble``
 nowcaster = UNetNowcaster(max_epochs=EPOCHS, ensemble_cv=None, random_state=0)
 nowcaster.fit(X_patch, y_patch)
 

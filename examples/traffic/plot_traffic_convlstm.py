@@ -202,7 +202,8 @@ plt.show()
 # upstream of the bottleneck (near location 17) during the morning and the
 # evening peak and leave the other hours and most of the stretch downstream
 # free.
-# They smear each jam into a band of the right duration, not as slow as
+# They smear each jam into a band about as long as the jam at the upstream
+# end, shorter than it lasts at the bottleneck, not as slow as
 # observed and without the queue's slope (the jam reaches the upstream
 # locations later than the bottleneck); the historical average, an average
 # of the same hours over the seven previous days, draws that slope, also too

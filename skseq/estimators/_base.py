@@ -432,27 +432,6 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                 return True
         return False
 
-    def _check_no_valid_monitor(self) -> None:
-        """Refuse, before training, a user's early stopping that watches a
-        validation score in a fit without a validation split (skorch would
-        fail after the first epoch with a ``KeyError``)."""
-        for callback in self.callbacks or ():
-            if isinstance(callback, tuple) and len(callback) == 2:
-                callback = callback[1]
-            monitor = getattr(callback, "monitor", None)
-            if (
-                isinstance(callback, EarlyStopping)
-                and isinstance(monitor, str)
-                and monitor.startswith("valid_")
-            ):
-                raise ValueError(
-                    f"callbacks holds a {type(callback).__name__} that monitors "
-                    f"{monitor!r}, but this fit has no validation split "
-                    f"(validation_fraction={self.validation_fraction!r} holds none "
-                    "out here); set validation_fraction, pass fit(..., "
-                    "validation_data=...), or monitor 'train_loss'."
-                )
-
     def _sample_cost(self, X: np.ndarray) -> float:
         """Cost of one training sample for ``max_epochs="auto"`` (its size)."""
         return float(np.prod(X.shape[1:]))
@@ -595,8 +574,6 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         if not self._user_callback(LRScheduler):
             callbacks += self._default_callbacks()
         if self.callbacks:
-            if not has_valid:
-                self._check_no_valid_monitor()
             # deep copies: a callback's state never leaks between fits/clones
             callbacks += copy.deepcopy(list(self.callbacks))
         patience = self._resolve_patience(has_valid)

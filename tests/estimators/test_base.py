@@ -193,19 +193,6 @@ def test_user_early_stopping_replaces_the_one_of_patience():
     assert "early_stopping" in [name for name, _ in est.net_.callbacks_]
 
 
-def test_user_early_stopping_on_valid_loss_needs_a_validation_split():
-    from skseq.estimators import WarmEarlyStopping
-
-    X, y = toy_sequences()
-    est = tiny_conv1d(max_epochs=3, validation_fraction=None)
-    est.set_params(callbacks=[WarmEarlyStopping(patience=2)])
-    with pytest.raises(ValueError, match="monitors 'valid_loss', but this fit has no"):
-        est.fit(X, y)
-    assert not hasattr(est, "net_")
-    on_train = WarmEarlyStopping(patience=2, monitor="train_loss")
-    est.set_params(callbacks=[on_train]).fit(X, y)
-
-
 def test_user_rollback_replaces_the_nowcasters_own():
     from skseq import UNetNowcaster
     from skseq.estimators import RollbackOnDivergence
