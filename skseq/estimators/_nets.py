@@ -10,6 +10,8 @@ import torch
 from skorch import NeuralNet, NeuralNetClassifier
 from torch.utils.data import default_collate
 
+from skseq.modules.losses import weighted_class_mean
+
 if TYPE_CHECKING:
 
     class _NetBase:
@@ -92,7 +94,11 @@ class SampleWeightNetMixin(_NetBase):
     network ``X`` alone; :meth:`get_loss` averages each sample's loss over
     its elements (pixels, lead times) and then the batch's samples weighted
     by ``w`` (normalised by the estimator to a mean of 1 over the training
-    set, so that weights of all ones give the unweighted loss).
+    set, so that weights of all ones give the unweighted loss). With class
+    weights ``c`` in the criterion (``class_weight``) the batch's sum is
+    divided by ``sum(c[y])``, as the unweighted cross-entropy does, rather
+    than by the batch size: weights of all ones then give the same fit as
+    no weights there too (and a batch of classes of weight 0 a loss of 0).
     """
 
     #: ``torch.autocast`` dtype of the forward pass on CUDA (``precision``),
@@ -118,7 +124,11 @@ class SampleWeightNetMixin(_NetBase):
             weight = torch.as_tensor(
                 X[_SAMPLE_WEIGHT], dtype=per_sample.dtype, device=per_sample.device
             )
-            return (per_sample * weight).mean()
+            per_sample = per_sample * weight
+        class_weight = getattr(self.criterion_, "weight", None)
+        if torch.is_tensor(class_weight) and torch.is_tensor(y_true):
+            # per_sample holds c[y] * loss: the weighted mean of the criterion
+            return weighted_class_mean(per_sample, class_weight, y_true)
         return per_sample.mean()
 
 

@@ -39,6 +39,7 @@ from skseq.estimators._nets import WeightedNeuralNetClassifier
 from skseq.estimators._training_doc import compose_training_doc, fill_doc_marker
 from skseq.modules.conv1d import _POOLINGS, Conv1DActivityNet, encoded_length
 from skseq.modules.layers import _ACTIVATIONS
+from skseq.modules.losses import ClassWeightedCrossEntropyLoss
 from skseq.modules.recurrent import _HEADS, KeypointLSTMNet
 from skseq.utils.validation import check_same_length, valid_lengths
 
@@ -203,10 +204,11 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         return bool(self.differences)
 
     def _build_criterion(self) -> tuple[type[torch.nn.Module], dict[str, Any]]:
-        kwargs: dict[str, Any] = {}
-        if self.class_weight_ is not None:
-            kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
-        return torch.nn.CrossEntropyLoss, kwargs
+        if self.class_weight_ is None:
+            return torch.nn.CrossEntropyLoss, {}
+        # a class may weigh 0: a batch of such classes only is no NaN
+        weight = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+        return ClassWeightedCrossEntropyLoss, {"weight": weight}
 
     def _build_net(self, y_train, seed, *args, **kwargs):
         net = super()._build_net(y_train, seed, *args, **kwargs)
@@ -377,7 +379,8 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         Dropout before the output layer.
     roll_augment : bool, default=False
         Roll each training sequence circularly in time by a random shift, in
-        training mode only (prediction is never augmented).
+        training mode only (prediction is never augmented). A NaN-padded
+        sequence rolls within its valid steps; its padding stays at the end.
     max_roll : int or None, default=None
         Largest shift of ``roll_augment``; None allows any shift.
     differences : bool or "auto", default="auto"

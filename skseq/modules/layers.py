@@ -66,7 +66,10 @@ class RandomRoll(nn.Module):
 
     Shape
     -----
-    - Input: ``(N, ...)``; output: same shape.
+    - Input: ``(N, ...)``; output: same shape. Sequences ``(N, T, C)``
+      rolled in time (``dim=1``) may be NaN-padded at the end (rows of NaN
+      in every channel): each rolls within its own valid steps, and its
+      padding stays at the end.
     """
 
     def __init__(self, max_shift: int | None = None, dim: int = 1):
@@ -91,6 +94,13 @@ class RandomRoll(nn.Module):
         shifts = torch.randint(-limit, limit + 1, (x.shape[0],), device=x.device)
         positions = torch.arange(length, device=x.device)
         index = (positions[None, :] - shifts[:, None]) % length  # (N, L)
+        if x.ndim == 3 and dim == 1:
+            valid = ~torch.isnan(x).all(dim=2)  # (N, T)
+            if not bool(valid.all()):  # padded: roll each within its length
+                lengths = (valid * (positions + 1)).amax(dim=1).clamp(min=1)
+                inside = positions[None, :] < lengths[:, None]
+                rolled = (positions[None, :] - shifts[:, None]) % lengths[:, None]
+                index = torch.where(inside, rolled, positions[None, :])
         view = [x.shape[0]] + [1] * (x.ndim - 1)
         view[dim] = length
         index = index.view(view).expand_as(x)

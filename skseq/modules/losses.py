@@ -4,10 +4,69 @@ from __future__ import annotations
 
 import math
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["LogCoshL1Loss", "LogCoshLoss"]
+__all__ = ["ClassWeightedCrossEntropyLoss", "LogCoshL1Loss", "LogCoshLoss"]
+
+
+class ClassWeightedCrossEntropyLoss(nn.CrossEntropyLoss):
+    """Cross-entropy with class weights that may be 0.
+
+    :class:`torch.nn.CrossEntropyLoss` with ``weight`` averages a batch as
+    ``sum(w[y] * loss) / sum(w[y])``, which is 0 / 0 = NaN for a batch
+    whose samples all belong to classes of weight 0 (a class a user weighs
+    0 to leave it out, as scikit-learn allows). Such a batch gives a loss of
+    0 here, with no gradient; every other batch the same loss as torch's,
+    summed in the order of a per-sample weighted loss (``reduction="none"``
+    then the sum), so that a fit with unit sample weights is the same fit.
+
+    Parameters
+    ----------
+    weight : Tensor of shape (n_classes,)
+        Weight of each class, >= 0.
+    **kwargs
+        The other arguments of :class:`torch.nn.CrossEntropyLoss`.
+
+    Shape
+    -----
+    - Input ``(N, n_classes)``, target ``(N,)`` class indices. Output: scalar,
+      or ``(N,)`` with ``reduction="none"``.
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        if self.reduction != "mean" or self.weight is None:
+            return super().forward(input, target)
+        losses = F.cross_entropy(
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction="none",
+            label_smoothing=self.label_smoothing,
+        )
+        return weighted_class_mean(losses, self.weight, target)
+
+
+def weighted_class_mean(losses: Tensor, weight: Tensor, target: Tensor) -> Tensor:
+    """``sum(losses) / sum(weight[target])``, 0 where the weights sum to 0.
+
+    Parameters
+    ----------
+    losses : Tensor of shape (N,)
+        Per-sample losses, already multiplied by their class weight.
+    weight : Tensor of shape (n_classes,)
+    target : Tensor of shape (N,)
+        Class indices.
+
+    Returns
+    -------
+    loss : Tensor
+        Scalar.
+    """
+    total = weight[target.to(weight.device)].sum()
+    return losses.sum() / total.clamp(min=torch.finfo(total.dtype).tiny)
 
 
 class LogCoshLoss(nn.Module):

@@ -142,6 +142,30 @@ def test_class_weight_balanced_and_dict():
         Conv1DActivityClassifier(**params, class_weight="heavy").fit(X, y)
 
 
+@pytest.mark.parametrize("cls", [Conv1DActivityClassifier, KeypointLSTMClassifier])
+def test_a_class_weight_of_zero_leaves_the_class_out(cls):
+    # batches of one sample: some hold only the class of weight 0
+    X, y = _toy_sequences(n=12)
+    labels = np.unique(y)
+    weights = {label: float(k > 0) for k, label in enumerate(labels)}
+    params = dict(cls._get_test_params()[0], max_epochs=2, batch_size=1)
+    clf = cls(**params, class_weight=weights).fit(X, y)
+    assert np.isfinite(clf.history_[:, "train_loss"]).all()
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+@pytest.mark.parametrize("cls", [Conv1DActivityClassifier, KeypointLSTMClassifier])
+def test_unit_sample_weights_fit_as_no_weights_with_class_weight(cls):
+    X, y = _toy_sequences(n=24)
+    y = np.where(np.arange(24) < 18, "major", "minor")
+    params = dict(cls._get_test_params()[0], max_epochs=3, batch_size=8)
+    make = lambda: cls(**params, class_weight="balanced")  # noqa: E731
+    plain = make().fit(X, y)
+    ones = make().fit(X, y, sample_weight=np.ones(len(y)))
+    # the same loss, summed in the same order: the same fit
+    np.testing.assert_array_equal(ones.predict_proba(X), plain.predict_proba(X))
+
+
 def test_conv1d_pads_sequences_too_short_for_pooling():
     """Three pooling blocks need 8 steps; shorter input is padded inside."""
     X, y = _toy_sequences(T=3)

@@ -58,6 +58,39 @@ def test_random_roll_train_only_reproducible_and_circular():
         RandomRoll(dim=0)
 
 
+def test_random_roll_keeps_nan_padding_at_the_end():
+    lengths = [6, 3, 1, 5]
+    x = torch.full((4, 6, 2), float("nan"))
+    for i, n in enumerate(lengths):
+        x[i, :n] = torch.arange(n * 2, dtype=torch.float32).reshape(n, 2) + 100 * i
+    roll = RandomRoll().train()
+    torch.manual_seed(0)
+    for _ in range(20):
+        out = roll(x)
+        for i, n in enumerate(lengths):
+            assert torch.isnan(out[i, n:]).all()  # the padding stays at the end
+            # the valid steps are rolled among themselves
+            assert any(torch.equal(out[i, :n], x[i, :n].roll(k, 0)) for k in range(n))
+    # unpadded input rolls as before, over the whole axis
+    full = x[:1, :6]
+    torch.manual_seed(3)
+    a = roll(full)
+    torch.manual_seed(3)
+    shift = int(torch.randint(-5, 6, (1,)))
+    assert torch.equal(a[0], full[0].roll(shift, 0))
+
+
+def test_random_roll_then_crop_keeps_the_valid_steps_of_padded_sequences():
+    # roll_augment with crop_fraction: the crop finds the valid steps where
+    # the roll left them, at the start
+    x = torch.full((200, 30, 2), float("nan"))
+    x[:, :10] = torch.randn(200, 10, 2)
+    roll, crop = RandomRoll().train(), RandomCrop(min_fraction=0.5).train()
+    torch.manual_seed(0)
+    kept = (~torch.isnan(crop(roll(x))).all(dim=2)).sum(dim=1)
+    assert int(kept.min()) >= 5
+
+
 def test_random_crop_keeps_a_window_of_the_valid_steps():
     torch.manual_seed(0)
     x = torch.arange(50 * 20 * 2, dtype=torch.float32).reshape(50, 20, 2)

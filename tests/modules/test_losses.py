@@ -1,11 +1,15 @@
-"""Tests of skseq.modules.losses: LogCoshLoss and LogCoshL1Loss."""
+"""Tests of skseq.modules.losses."""
 
 import math
 
 import pytest
 import torch
 
-from skseq.modules.losses import LogCoshL1Loss, LogCoshLoss
+from skseq.modules.losses import (
+    ClassWeightedCrossEntropyLoss,
+    LogCoshL1Loss,
+    LogCoshLoss,
+)
 
 
 def test_log_cosh_l1_is_the_weighted_sum():
@@ -49,3 +53,30 @@ def test_logcosh_matches_formula_and_is_stable():
     )
     with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none'"):
         LogCoshLoss(reduction="median")
+
+
+def test_class_weighted_cross_entropy_is_torchs_but_for_weight_zero_batches():
+    logits = torch.randn(6, 3, requires_grad=True)
+    target = torch.tensor([0, 1, 2, 2, 1, 0])
+    weight = torch.tensor([0.0, 1.0, 3.0])
+    ours = ClassWeightedCrossEntropyLoss(weight=weight)
+    torch.testing.assert_close(
+        ours(logits, target), torch.nn.CrossEntropyLoss(weight=weight)(logits, target)
+    )
+    smoothed = ClassWeightedCrossEntropyLoss(weight=weight, label_smoothing=0.1)
+    torch.testing.assert_close(
+        smoothed(logits, target),
+        torch.nn.CrossEntropyLoss(weight=weight, label_smoothing=0.1)(logits, target),
+    )
+    none = ClassWeightedCrossEntropyLoss(weight=weight, reduction="none")
+    torch.testing.assert_close(
+        none(logits, target),
+        torch.nn.CrossEntropyLoss(weight=weight, reduction="none")(logits, target),
+    )
+    # only samples of the class of weight 0: torch's mean is 0 / 0
+    only_zero = torch.tensor([0, 0, 0, 0, 0, 0])
+    assert torch.isnan(torch.nn.CrossEntropyLoss(weight=weight)(logits, only_zero))
+    loss = ours(logits, only_zero)
+    assert loss.item() == 0.0
+    loss.backward()
+    assert torch.equal(logits.grad, torch.zeros_like(logits))
