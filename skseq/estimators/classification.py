@@ -753,7 +753,8 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         recurrence is sequential; this keeps a stacked LSTM trainable on
         sequences of hundreds or thousands of steps). ``"auto"`` picks the
         smallest patch that leaves at most 64 recurrent steps (1 behind the
-        convolutional front end, which leaves at most 32).
+        default convolutional front end, whose three blocks leave at most
+        32; with fewer blocks it may leave more, and the patch grows).
     lr_step_size : int or None, default=30
         With ``lr_schedule="step"``: epochs between learning-rate drops
         (skorch ``LRScheduler`` with ``StepLR``). Ignored by the other
