@@ -1,43 +1,38 @@
 """Argument types shared by the benchmark scripts' command lines."""
 
 import argparse
+from collections.abc import Callable
 
 
-def positive_int(text: str) -> int:
-    """An ``argparse`` type: an integer >= 1 (argparse reports anything else).
-
-    Parameters
-    ----------
-    text : str
-        The command-line value.
-
-    Returns
-    -------
-    value : int
-    """
-    return _int_at_least(text, 1)
-
-
-def nonnegative_int(text: str) -> int:
-    """An ``argparse`` type: an integer >= 0.
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An ``argparse`` type: an integer >= ``minimum``.
 
     Parameters
     ----------
-    text : str
-        The command-line value.
+    minimum : int
+        The smallest value accepted.
 
     Returns
     -------
-    value : int
+    parse : callable
+        ``parse(text) -> int``; anything else is an
+        ``argparse.ArgumentTypeError``, which argparse reports as a usage
+        error naming the option.
     """
-    return _int_at_least(text, 0)
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}; got {value}")
+        return value
+
+    return parse
 
 
-def _int_at_least(text: str, minimum: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"must be >= {minimum}; got {value}")
-    return value
+#: A count (repeats, threads, sizes, ...): an integer >= 1.
+positive_int = int_at_least(1)
+#: An integer >= 0 (warm-up calls, ...).
+nonnegative_int = int_at_least(0)

@@ -339,7 +339,11 @@ class ExtrapolationNowcaster(_FrameBaseline):
                 f"ExtrapolationNowcaster needs single-channel frames; got "
                 f"{self.n_channels_in_} channels."
             )
+        self._finish_fit()
         return self
+
+    def _finish_fit(self) -> None:
+        """What a subclass learns after the shapes (nothing here)."""
 
     def _forecast(self, X, n_steps):
         motion, extrapolation = _import_pysteps()
@@ -476,30 +480,14 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         """Few members and a fixed seed: reproducible, fast checks."""
         return [{"n_members": 4, "random_state": 0}]
 
-    def fit(self, X, y):
-        """Learn the input and output shapes (single-channel frames only).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_input_frames, H, W) or (n_samples, n_input_frames, 1, H, W)
-            Input frames of the training samples.
-        y : array-like of shape (n_samples, n_output_frames, H, W) or (n_samples, n_output_frames, 1, H, W)
-            ``(n_samples, H, W)`` means one output frame.
-
-        Returns
-        -------
-        self : object
-            The fitted nowcaster; ``random_state`` (an int as it is, else a
-            seed drawn from it here) seeds every :meth:`predict`, so that
-            predicting twice gives the same nowcast.
-        """
-        super().fit(X, y)
+    def _finish_fit(self) -> None:
+        # the seed of every predict: random_state itself if an int, else
+        # drawn from it once here, so that predicting twice gives one nowcast
         if isinstance(self.random_state, Integral):
             self._predict_seed_ = int(self.random_state)
         else:
             rng = check_random_state(self.random_state)
             self._predict_seed_ = int(rng.randint(np.iinfo(np.int32).max))
-        return self
 
     def _forecast(self, X, n_steps):
         # fitted before the seed was drawn in fit: the former behaviour
