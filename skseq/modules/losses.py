@@ -46,7 +46,9 @@ class ClassWeightedCrossEntropyLoss(nn.CrossEntropyLoss):
             reduction="none",
             label_smoothing=self.label_smoothing,
         )
-        return weighted_class_mean(losses, self.weight, target)
+        # targets of ignore_index have a loss of 0 and no weight to count
+        counted = target[target != self.ignore_index]
+        return weighted_class_mean(losses, self.weight, counted)
 
 
 def weighted_class_mean(losses: Tensor, weight: Tensor, target: Tensor) -> Tensor:
@@ -58,7 +60,7 @@ def weighted_class_mean(losses: Tensor, weight: Tensor, target: Tensor) -> Tenso
         Per-sample losses, already multiplied by their class weight.
     weight : Tensor of shape (n_classes,)
     target : Tensor of shape (N,)
-        Class indices.
+        Class indices (of the samples that count).
 
     Returns
     -------

@@ -73,6 +73,11 @@ def test_class_weighted_cross_entropy_is_torchs_but_for_weight_zero_batches():
         none(logits, target),
         torch.nn.CrossEntropyLoss(weight=weight, reduction="none")(logits, target),
     )
+    ignoring = ClassWeightedCrossEntropyLoss(weight=weight, ignore_index=1)
+    torch.testing.assert_close(
+        ignoring(logits, target),
+        torch.nn.CrossEntropyLoss(weight=weight, ignore_index=1)(logits, target),
+    )
     # only samples of the class of weight 0: torch's mean is 0 / 0
     only_zero = torch.tensor([0, 0, 0, 0, 0, 0])
     assert torch.isnan(torch.nn.CrossEntropyLoss(weight=weight)(logits, only_zero))
