@@ -33,6 +33,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor, nn
 
+from skseq.modules.layers import sequence_lengths
+
 if TYPE_CHECKING:
     from skseq.modules.unet import RecursiveNowcastNet
 
@@ -222,10 +224,8 @@ def _fill_missing(x: Tensor) -> Tensor:
     network to mask. A row of NaN inside a sequence (a frame without any
     keypoint) is a missing frame, not the end of the sequence.
     """
-    steps = torch.arange(1, x.shape[1] + 1, device=x.device)  # (T,)
-    valid = ~torch.isnan(x).all(dim=2)  # (N, T)
-    lengths = (valid * steps).amax(dim=1, keepdim=True)  # (N, 1)
-    inside = (steps[None, :] <= lengths)[..., None]  # (N, T, 1)
+    steps = torch.arange(x.shape[1], device=x.device)  # (T,)
+    inside = (steps[None, :] < sequence_lengths(x)[:, None])[..., None]  # (N, T, 1)
     return torch.where(torch.isnan(x) & inside, torch.zeros_like(x), x)
 
 

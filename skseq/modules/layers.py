@@ -16,6 +16,7 @@ __all__ = [
     "get_activation",
     "pad_to_multiple",
     "same_conv1d",
+    "sequence_lengths",
 ]
 
 _ACTIVATIONS = {
@@ -26,6 +27,26 @@ _ACTIVATIONS = {
     "leaky_relu": nn.LeakyReLU,
     "selu": nn.SELU,
 }
+
+
+def sequence_lengths(x: Tensor) -> Tensor:
+    """Steps of each sequence ``(N, T, C)`` before its trailing NaN padding.
+
+    Padding is the rows after the last one with a value in some channel; a
+    row of NaN before it (a missing frame) counts. The torch twin of
+    :func:`skseq.utils.validation.valid_lengths`.
+
+    Parameters
+    ----------
+    x : Tensor of shape (N, T, C)
+
+    Returns
+    -------
+    lengths : Tensor of shape (N,), int64
+        0 for a sequence of padding only.
+    """
+    steps = torch.arange(1, x.shape[1] + 1, device=x.device)
+    return ((~torch.isnan(x).all(dim=2)) * steps).amax(dim=1)
 
 
 def get_activation(name: str) -> nn.Module:
@@ -95,9 +116,8 @@ class RandomRoll(nn.Module):
         positions = torch.arange(length, device=x.device)
         index = (positions[None, :] - shifts[:, None]) % length  # (N, L)
         if x.ndim == 3 and dim == 1:
-            valid = ~torch.isnan(x).all(dim=2)  # (N, T)
-            if not bool(valid.all()):  # padded: roll each within its length
-                lengths = (valid * (positions + 1)).amax(dim=1).clamp(min=1)
+            lengths = sequence_lengths(x).clamp(min=1)
+            if bool((lengths < length).any()):  # padded: roll each within it
                 inside = positions[None, :] < lengths[:, None]
                 rolled = (positions[None, :] - shifts[:, None]) % lengths[:, None]
                 index = torch.where(inside, rolled, positions[None, :])

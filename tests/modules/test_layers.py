@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -12,6 +13,7 @@ from skseq.modules.layers import (
     crop_padding,
     get_activation,
     pad_to_multiple,
+    sequence_lengths,
 )
 
 
@@ -164,3 +166,15 @@ def test_same_conv1d_matches_torch_same_padding_without_warning(kernel_size):
         warnings.simplefilter("ignore")
         torch.testing.assert_close(out, reference(x))
     assert out.shape == (2, 5, 11)
+
+
+def test_sequence_lengths_is_the_torch_twin_of_valid_lengths():
+    from skseq.utils.validation import valid_lengths
+
+    x = torch.randn(5, 7, 2)
+    x[0, 4:] = float("nan")  # padded
+    x[1, 2] = float("nan")  # a missing row inside: not padding
+    x[2, :] = float("nan")  # padding only
+    x[3, 6, 0] = float("nan")  # one channel of the last row: a value remains
+    np.testing.assert_array_equal(sequence_lengths(x).numpy(), valid_lengths(x.numpy()))
+    assert sequence_lengths(x).tolist() == [4, 7, 0, 7, 7]
