@@ -38,6 +38,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # run_all.py runs us with runpy, not as __main__ script
     sys.path.insert(0, str(HERE))
 
+from _cli import positive_int  # noqa: E402
 from skill_classification import (  # noqa: E402
     DATASETS,
     EXTRA_DATASETS,
@@ -357,7 +358,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--max-epochs",
-        type=int,
+        type=positive_int,
         default=None,
         help="override the deep classifiers' max_epochs (smoke runs only; "
         "printed in every table title)",
@@ -371,7 +372,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--seed-ensemble",
-        type=int,
+        type=positive_int,
         default=1,
         metavar="N",
         help="deep classifiers as soft-voting ensembles of N default networks seeded "
@@ -385,7 +386,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--n-threads",
-        type=int,
+        type=positive_int,
         default=None,
         help="torch / BLAS / MiniRocket threads (default: all cores)",
     )
@@ -417,12 +418,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error(
             "no classification data set: give --datasets, --files or --seglearn-watch"
         )
-    if args.seed_ensemble < 1:
-        parser.error("--seed-ensemble must be >= 1")
-    if args.max_epochs is not None and args.max_epochs < 1:
-        parser.error("--max-epochs must be >= 1")
-    if args.n_threads is not None and args.n_threads < 1:
-        parser.error("--n-threads must be >= 1")
     return args
 
 

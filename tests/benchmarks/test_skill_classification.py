@@ -138,7 +138,9 @@ def test_command_line_data_options(bench, tmp_path, capsys):
         (["--files", f"P={tmp_path}/a.txt,{tmp_path}/b.txt"], "P: no file"),
         (["--seglearn-watch", str(tmp_path / "none.npy")], "no file"),
         (["--suite", "classification", "--datasets"], "no classification data set"),
-        (["--seed-ensemble", "0"], "--seed-ensemble must be >= 1"),
+        (["--seed-ensemble", "0"], "argument --seed-ensemble: must be >= 1; got 0"),
+        (["--max-epochs", "0"], "argument --max-epochs: must be >= 1; got 0"),
+        (["--n-threads", "-2"], "argument --n-threads: must be >= 1; got -2"),
     ]:
         with pytest.raises(SystemExit):
             bench_skill.parse_args(argv)
