@@ -345,14 +345,18 @@ def _check_ensemble(y_true, y_ens, member_axis: int) -> tuple[np.ndarray, np.nda
     return y_true, y_ens
 
 
-def _check_probability(y_true, probability) -> tuple[np.ndarray, np.ndarray]:
+def _observed_event(
+    y_true, probability, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The observed events ``y_true >= threshold`` (bool) and the checked
+    ``probability`` of a probability score, of one shape."""
     y_true, probability = _check_pair(y_true, probability, pred_name="probability")
     if probability.size and (probability.min() < 0 or probability.max() > 1):
         raise ValueError(
             "probability must lie in [0, 1] (e.g. from exceedance_probability); got "
             f"values in [{probability.min():g}, {probability.max():g}]."
         )
-    return y_true, probability
+    return y_true >= check_finite_real(threshold, "threshold"), probability
 
 
 def crps_ensemble(
@@ -470,9 +474,7 @@ def brier_score(
     score : float or ndarray
         In [0, 1], 0 is perfect.
     """
-    y_true, probability = _check_probability(y_true, probability)
-    threshold = check_finite_real(threshold, "threshold")
-    observed = (y_true >= threshold).astype(np.float64)
+    observed, probability = _observed_event(y_true, probability, threshold)
     return _scalar(np.mean((probability - observed) ** 2, axis=axis))
 
 
@@ -515,10 +517,9 @@ def reliability_diagram(
     counts : ndarray of shape (n_bins,)
         Pairs in each bin (the sharpness histogram).
     """
-    y_true, probability = _check_probability(y_true, probability)
+    observed, probability = _observed_event(y_true, probability, threshold)
     n_bins = check_positive_int(n_bins, "n_bins")
-    threshold = check_finite_real(threshold, "threshold")
-    probability, observed = probability.ravel(), (y_true >= threshold).ravel()
+    probability, observed = probability.ravel(), observed.ravel()
     edges = np.linspace(-1e-6, 1 + 1e-6, n_bins + 1)
     index = np.clip(np.digitize(probability, edges, right=True) - 1, 0, n_bins - 1)
     counts = np.bincount(index, minlength=n_bins)
@@ -563,10 +564,9 @@ def roc_curve_probabilistic(
         Area under the ROC curve (0.5: no skill, 1: perfect); NaN if the
         event was always or never observed.
     """
-    y_true, probability = _check_probability(y_true, probability)
+    observed, probability = _observed_event(y_true, probability, threshold)
     n = check_positive_int(n_prob_thresholds, "n_prob_thresholds")
-    threshold = check_finite_real(threshold, "threshold")
-    observed = (y_true >= threshold).ravel()
+    observed = observed.ravel()
     probability = probability.ravel()
     cuts = np.linspace(0.0, 1.0, n)
     # forecast "yes" at cut c where p >= c: count pairs with p >= c by sorting
