@@ -27,7 +27,12 @@ from sklearn.utils.validation import (
     indexable,
 )
 
-from skseq.base import check_sample_weight, unfitted_on_error
+from skseq.base import (
+    check_sample_weight,
+    input_layout,
+    unfitted_on_error,
+    with_layout,
+)
 from skseq.utils.validation import check_same_length, split_with_groups
 
 __all__ = ["FoldEnsembleClassifier"]
@@ -364,6 +369,9 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
 
         tags = super().__sklearn_tags__()
         inner = get_tags(self.estimator)
+        layout = input_layout(self.estimator)
+        if layout is not None:  # the inner estimator's input: its layout
+            tags = with_layout(tags, layout)
         tags.input_tags.three_d_array = inner.input_tags.three_d_array
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
         return tags

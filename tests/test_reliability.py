@@ -956,6 +956,22 @@ def test_fold_ensemble_passes_sample_weight_to_its_folds():
         check_is_fitted(knn)
 
 
+@pytest.mark.parametrize("est", ESTIMATORS, ids=IDS)
+def test_input_layout_is_declared(est):
+    # every array estimator says which X it reads (skseq.base.input_layout)
+    assert input_layout(est) in ("sequences", "frames", "any")
+
+
+def test_input_layout_of_the_special_estimators():
+    from skseq.estimators import UNetNowcaster
+    from skseq.preprocessing import Heatmapper, RollOversampler
+
+    assert input_layout(Heatmapper()) is None  # tables
+    assert input_layout(RollOversampler()) == "sequences"
+    assert input_layout(FoldEnsembleClassifier(UNetNowcaster())) == "frames"
+    assert input_layout(FoldEnsembleClassifier(LogTransformer())) == "any"
+
+
 #: sequence estimators that take 2D input (univariate sequences) as a table
 TABLE_INPUT = [
     est

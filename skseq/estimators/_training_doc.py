@@ -111,7 +111,13 @@ TRAINING_PARAMETER_DOCS: dict[str, tuple[str, str]] = {
         ``LRScheduler`` here replaces ``lr_schedule``, and an
         ``EarlyStopping`` (such as
         :class:`~skseq.estimators.WarmEarlyStopping`) the early stopping of
-        ``patience``.
+        ``patience``, and a :class:`~skseq.estimators.RollbackOnDivergence`
+        the estimator's own. Other names are taken: a ``(name, callback)``
+        tuple named as one of the estimator's callbacks
+        (``stop_on_nonfinite_loss``, ``gradient_clip``, ``lr_schedule``,
+        ``rollback_on_divergence``, ``early_stopping``, ``progress_bar``) or
+        skorch's (``train_loss``, ``valid_loss``, ``print_log`` ...) gets
+        skorch's duplicate-name error.
         """,
     ),
     "warm_start": (

@@ -19,6 +19,7 @@ from skseq.base import (
     non_negative_int,
     unfitted_on_error,
     validate_data,
+    with_layout,
 )
 from skseq.utils.validation import (
     check_same_length,
@@ -251,7 +252,7 @@ class RollAugmenter(
         return X[:, :, 0] if ndim == 2 else X
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        tags = with_layout(super().__sklearn_tags__(), "sequences")
         tags.input_tags.allow_nan = True  # padding and missing values roll
         return tags
 
@@ -359,6 +360,11 @@ class RollOversampler(BaseEstimator):
             "sampling_strategy must be 'auto', 'not majority', 'minority', 'all', a "
             f"dict or a float; got {strategy!r}."
         )
+
+    def __sklearn_tags__(self):
+        tags = with_layout(super().__sklearn_tags__(), "sequences")
+        tags.input_tags.allow_nan = True  # padded sequences roll within their steps
+        return tags
 
     def fit(self, X, y):
         """Validate the data and compute ``sampling_strategy_``.

@@ -17,6 +17,7 @@ from skseq.base import (
     positive_int_sequence,
     unfitted_on_error,
     validate_data,
+    with_layout,
 )
 from skseq.utils.validation import input_ndim, valid_lengths
 
@@ -118,6 +119,9 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
 
     def _min_timesteps(self) -> int:
         return 2 if len(self.derivative_orders) else 1
+
+    def __sklearn_tags__(self):
+        return with_layout(super().__sklearn_tags__(), "sequences")
 
     @unfitted_on_error
     def fit(self, X, y=None):

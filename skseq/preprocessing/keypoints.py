@@ -17,6 +17,7 @@ from skseq.base import (
     Rule,
     non_negative_int,
     validate_data,
+    with_layout,
 )
 from skseq.utils.validation import check_sequences, input_ndim
 
@@ -190,8 +191,7 @@ class KeypointNormalizer(
         return rng.normal(size=(n_samples, 5, 30)), None
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
+        tags = with_layout(super().__sklearn_tags__(), "sequences")
         tags.input_tags.allow_nan = self.missing == "nan"
         return tags
 

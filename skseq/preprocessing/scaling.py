@@ -9,7 +9,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval
 
-from skseq.base import ArrayOutputMixin, unfitted_on_error, validate_data
+from skseq.base import (
+    ArrayOutputMixin,
+    unfitted_on_error,
+    validate_data,
+    with_layout,
+)
 from skseq.utils.validation import as_array_input
 
 __all__ = ["LogTransformer"]
@@ -49,9 +54,8 @@ class LogTransformer(
         return rng.gamma(0.5, 2.0, size=(n_samples, 16, 3)), None
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        tags = with_layout(super().__sklearn_tags__(), "any")
         tags.input_tags.positive_only = True
-        tags.input_tags.three_d_array = True
         return tags
 
     def _validate(self, X, reset: bool) -> np.ndarray:

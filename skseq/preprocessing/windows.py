@@ -14,6 +14,7 @@ from skseq.base import (
     ChannelNamesOutMixin,
     positive_int,
     validate_data,
+    with_layout,
 )
 from skseq.utils.validation import check_positive_int, to_numeric_array
 
@@ -159,6 +160,9 @@ class SlidingWindows(
     def __init__(self, window_length: int = 10, stride: int = 1):
         self.window_length = window_length
         self.stride = stride
+
+    def __sklearn_tags__(self):
+        return with_layout(super().__sklearn_tags__(), "sequences")
 
     def fit(self, X, y=None):
         """Check that sequences are long enough for one window.
