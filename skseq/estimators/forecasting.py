@@ -32,8 +32,12 @@ if TYPE_CHECKING:  # only for the annotation; accelerate is optional
 __all__ = ["ConvLSTMForecaster"]
 
 #: Tolerances of the cyclic-pair detection: ``sin^2 + cos^2`` within this of 1,
-#: and every frame-to-frame phase advance within this (radians) of their mean.
+#: and a frame-to-frame phase advance within this (radians) of the step.
 _UNIT_TOL, _STEP_TOL = 1e-3, 1e-2
+#: Fraction of a cyclic pair's frame-to-frame advances (per sample) that may
+#: jump off its step: a local clock's daylight-saving change, in the few
+#: windows around it.
+_MAX_JUMPS = 0.05
 
 
 def _wrap(angle: np.ndarray) -> np.ndarray:
@@ -47,8 +51,9 @@ def _find_cyclic_channels(
 
     Scans channels ``first, first + 1, ...`` of ``X`` ``(n, T, C, H, W)``: a
     pair ``(j, j + 1)`` is cyclic when ``sin^2 + cos^2 = 1`` everywhere and the
-    phase ``atan2(sin, cos)`` advances by the same angle from every frame to
-    the next (in every sample and pixel); that angle is its step.
+    phase ``atan2(sin, cos)`` advances by the same angle from frame to frame
+    (in every pixel), in all but at most ``_MAX_JUMPS`` of the samples'
+    frame-to-frame steps (where a local clock jumps); that angle is its step.
     """
     X = X[:256]  # a bounded sample is plenty to measure an exact step
     pairs, steps = [], []
@@ -57,16 +62,32 @@ def _find_cyclic_channels(
         s = X[:, :, j].astype(np.float64)
         c = X[:, :, j + 1].astype(np.float64)
         if np.abs(s * s + c * c - 1.0).max() < _UNIT_TOL:
-            phase = np.arctan2(s, c)
-            advance = _wrap(np.diff(phase, axis=1))
-            step = float(np.angle(np.exp(1j * advance).mean()))
-            if np.abs(_wrap(advance - step)).max() < _STEP_TOL:
+            step = _common_step(_wrap(np.diff(np.arctan2(s, c), axis=1)))
+            if step is not None:
                 pairs.append((j, j + 1))
                 steps.append(step)
                 j += 2
                 continue
         j += 1
     return pairs, steps
+
+
+def _common_step(advance: np.ndarray) -> float | None:
+    """The angle a pair's phase advances by from frame to frame, or None.
+
+    ``advance (n, T - 1, H, W)``: the wrapped advances. The step is the
+    median advance (around their circular mean: unmoved by a few jumps),
+    refined as the circular mean of the advances within ``_STEP_TOL`` of it;
+    None when fewer than ``1 - _MAX_JUMPS`` of the frame-to-frame steps
+    advance by it in every pixel.
+    """
+    turns = np.exp(1j * advance)
+    centre = np.angle(turns.mean())
+    centre += np.median(_wrap(advance - centre))
+    on_step = np.abs(_wrap(advance - centre)) < _STEP_TOL
+    if on_step.all(axis=(-2, -1)).mean() < 1 - _MAX_JUMPS:
+        return None
+    return float(np.angle(turns[on_step].mean()))
 
 
 #: Windows the per-channel ranges of ``scale_input`` are read from (evenly
@@ -169,11 +190,15 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         constant angle per frame (cyclic calendar channels) and measures
         that angle; each decoder step then also receives these channels of
         the last input frame rotated forward to the frame it predicts, which
-        is exactly that frame's calendar. Other exogenous channels (holiday
-        flags, weather) are read by the encoder only. None: the decoder gets
-        no exogenous inputs. Without such pairs (single-channel input) both
-        give the same network. Needs ``encoder_decoder=True`` to have an
-        effect.
+        is exactly that frame's calendar. Where a local clock jumps (a
+        daylight-saving change of a table with a time zone; at most 5 % of
+        the windows' frame-to-frame steps) the pair is still found, and the
+        decoder steps after a jump inside the forecast horizon get the
+        calendar of a clock without it, an hour off. Other exogenous
+        channels (holiday flags, weather) are read by the encoder only.
+        None: the decoder gets no exogenous inputs. Without such pairs
+        (single-channel input) both give the same network. Needs
+        ``encoder_decoder=True`` to have an effect.
     scale_input : bool, default=True
         Rescale every input channel and every target channel from its range
         over the training frames (minimum and maximum, learnt in ``fit``) to

@@ -304,6 +304,51 @@ def test_find_cyclic_channels_detects_pairs_and_steps():
     assert _find_cyclic_channels(X[:, :1], 1) == ([], [])
 
 
+def _with_phase_jump(X, samples, frame, jump=2 * np.pi / 24):
+    """``X`` whose pair (channels 2, 3) jumps by ``jump`` from ``frame`` on."""
+    X = X.copy()
+    phase = np.arctan2(X[samples, frame:, 2], X[samples, frame:, 3]) + jump
+    X[samples, frame:, 2], X[samples, frame:, 3] = np.sin(phase), np.cos(phase)
+    return X
+
+
+def test_find_cyclic_channels_tolerates_a_few_clock_jumps():
+    from skseq.estimators.forecasting import _find_cyclic_channels
+
+    X, _, _ = _calendar_frames(n_samples=40, t_in=6, step=0.3)
+    # a daylight-saving hour in 4 of 40 windows (4 of 200 frame-to-frame steps)
+    jumped = _with_phase_jump(X, [10, 11, 12, 13], 3)
+    pairs, steps = _find_cyclic_channels(jumped.astype(np.float32), 1)
+    assert pairs == [(2, 3)]
+    np.testing.assert_allclose(steps, [0.3], atol=1e-5)
+    # jumps in half of the windows (20 of 200 steps): no calendar
+    assert _find_cyclic_channels(_with_phase_jump(X, range(20), 3), 1) == ([], [])
+    # a unit-norm pair of an angle that does not advance steadily (wind direction)
+    direction = np.random.default_rng(1).uniform(-np.pi, np.pi, X[:, :, 2].shape)
+    wind = X.copy()
+    wind[:, :, 2], wind[:, :, 3] = np.sin(direction), np.cos(direction)
+    assert _find_cyclic_channels(wind, 1) == ([], [])
+
+
+def test_calendar_found_across_a_daylight_saving_change():
+    from skseq.datasets import make_traffic_speeds
+    from skseq.preprocessing import Heatmapper, sliding_windows
+
+    table = make_traffic_speeds(
+        n_days=3, n_locations=4, freq="30min", start="2024-03-30", random_state=0
+    )
+    local = table.copy()  # the same instants on Berlin's clock (02:00 -> 03:00)
+    local.index = table.index.tz_localize("UTC").tz_convert("Europe/Berlin")
+    found = []
+    for data in (table, local):
+        heatmapper = Heatmapper(frame_length=1, calendar=("hour", "dayofweek"))
+        X, y = sliding_windows(heatmapper.fit_transform(data), n_input=4, n_output=2)
+        est = ConvLSTMForecaster(**{**TINY, "max_epochs": 1}).fit(X, y[:, :, :1])
+        found.append((est.future_channels_, est.future_steps_))
+    assert found[0][0] == found[1][0] == [(1, 2), (3, 4)]
+    np.testing.assert_allclose(found[1][1], found[0][1], rtol=1e-6)
+
+
 def test_decoder_receives_the_calendar_of_the_predicted_frames():
     X, _, future = _calendar_frames(step=-2.5)  # wraps around +-pi
     est = ConvLSTMForecaster(
