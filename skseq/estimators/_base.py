@@ -968,7 +968,10 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         net_X = X_train if weight is None else {"X": X_train, _SAMPLE_WEIGHT: weight}
         devices = [torch.device(device)] if device.startswith("cuda") else []
-        with torch.random.fork_rng(devices=devices):
+        with (
+            torch.random.fork_rng(devices=devices),
+            self._explained_missing_validation_score(valid is not None, len(y_train)),
+        ):
             torch.manual_seed(seed)
             if continuing:
                 self._continue_net(y_train, seed, valid, weight is not None, n_train)
@@ -992,6 +995,33 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         self._check_finite_fit(X_train)
         self.n_epochs_ = len(self.net_.history)
         return self
+
+    @contextlib.contextmanager
+    def _explained_missing_validation_score(self, has_valid: bool, n_samples: int):
+        """Explain skorch's ``KeyError`` for a validation score of a fit without one.
+
+        A user's callback that reads ``valid_loss`` (an ``EarlyStopping``'s
+        default monitor) or another ``valid_*`` score finds none in the
+        history when the fit holds no window out; skorch's error does not
+        say why. Other errors pass through.
+        """
+        try:
+            yield
+        except KeyError as exc:
+            message = str(exc.args[0]) if exc.args else ""
+            if (
+                has_valid
+                or self.validation_fraction_
+                or not message.startswith("Key 'valid")
+            ):
+                raise
+            raise ValueError(
+                f"{message} A callback reads a validation score, but this fit "
+                "holds no sample out (validation_fraction="
+                f"{self.validation_fraction!r} on {n_samples} samples). Pass "
+                "validation_data, set validation_fraction, or have the callback "
+                "monitor 'train_loss'."
+            ) from exc
 
     def _check_param_combinations(self) -> None:
         """Arguments valid alone but not together or not for this data (hook).

@@ -193,6 +193,23 @@ def test_user_early_stopping_replaces_the_one_of_patience():
     assert "early_stopping" in [name for name, _ in est.net_.callbacks_]
 
 
+def test_validation_score_without_a_split_is_explained():
+    from skorch.callbacks import EarlyStopping
+
+    X, y = toy_sequences()
+    est = tiny_conv1d(callbacks=[EarlyStopping(monitor="valid_loss")])
+    with pytest.raises(ValueError, match="holds no sample out") as info:
+        est.fit(X, y)
+    assert "Key 'valid_loss' was not found" in str(info.value)
+    assert isinstance(info.value.__cause__, KeyError)
+    assert not hasattr(est, "net_")
+    # with a split it runs; other missing keys keep skorch's own error
+    est.set_params(validation_fraction=0.25).fit(X, y)
+    est = tiny_conv1d(callbacks=[EarlyStopping(monitor="no_such_score")])
+    with pytest.raises(KeyError, match="no_such_score"):
+        est.fit(X, y)
+
+
 def test_user_rollback_replaces_the_nowcasters_own():
     from skseq import UNetNowcaster
     from skseq.estimators import RollbackOnDivergence
