@@ -34,6 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor, nn
 
 from skseq.modules.layers import sequence_lengths
+from skseq.utils.validation import as_array_input
 
 if TYPE_CHECKING:
     from skseq.modules.unet import RecursiveNowcastNet
@@ -422,8 +423,7 @@ def _split(fitted) -> tuple[list[tuple[str, Any]], Any]:
 
 def _example_array(X_example, dtype) -> np.ndarray:
     """``X_example`` as a numpy array of ``dtype`` and 2 samples."""
-    if isinstance(X_example, torch.Tensor):
-        X_example = X_example.detach().cpu().numpy()
+    X_example = as_array_input(X_example)  # tensors (any dtype, device), pandas
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {dtype}.")
@@ -632,7 +632,7 @@ def to_onnx(
     # the estimator's own checks of the example (shape, NaN), with its messages
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fitted.predict(np.asarray(X_example)[:2])
+        fitted.predict(as_array_input(X_example)[:2])
     module, outputs = export_module(fitted, X)
     output_names = ["probabilities", "label_index"] if len(outputs) == 2 else outputs
     x = torch.as_tensor(X)

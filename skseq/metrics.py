@@ -43,6 +43,7 @@ from sklearn.metrics import make_scorer
 from sklearn.utils import check_random_state
 
 from skseq.utils.validation import (
+    as_array_input,
     check_finite_real,
     check_positive_int,
     to_numeric_array,
@@ -693,7 +694,7 @@ def _predict_ensemble_like(estimator, X, y, n_members: int, random_state):
     ``y`` may lack). The axes of length 1 that ``y`` does not have (its lead
     or channel axis) are dropped.
     """
-    y = np.asarray(y)
+    y = np.asarray(as_array_input(y))
     n_steps = 1 if y.ndim <= 3 else y.shape[1]
     ens = estimator.predict_ensemble(
         X, n_members=n_members, n_steps=n_steps, random_state=random_state

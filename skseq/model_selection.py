@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import check_scoring
 
-from skseq.utils.validation import check_positive_int
+from skseq.utils.validation import as_array_input, check_positive_int
 
 __all__ = ["compare_estimators", "compare_forecasts_by_lead"]
 
@@ -249,7 +249,7 @@ def compare_forecasts_by_lead(
     """
     if not estimators:
         raise ValueError("estimators is empty; pass a mapping of name -> estimator.")
-    y_test = np.asarray(y_test)
+    y_test = np.asarray(as_array_input(y_test))
     if y_test.ndim != 4:
         raise ValueError(
             "y_test must be frames of shape (n_samples, n_steps, H, W); got "

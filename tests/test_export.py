@@ -125,6 +125,19 @@ def test_univariate_2d_sequences():
     _check_parity(clf, _session(model), X)
 
 
+def test_tensor_examples():
+    import torch
+
+    X, y = make_test_data(Conv1DActivityClassifier())
+    params = KeypointLSTMClassifier._get_test_params()[0]
+    clf = _fit(KeypointLSTMClassifier(**params), X, y)
+    for example in (
+        torch.tensor(X[:2], requires_grad=True),
+        torch.tensor(X[:2]).to(torch.bfloat16),
+    ):
+        _check_parity(clf, _session(to_onnx(clf, example)), X)
+
+
 def test_integer_labels_and_path(tmp_path):
     X, y = make_test_data(Conv1DActivityClassifier())
     y = np.where(y == "high", 7, 3)

@@ -231,6 +231,17 @@ def test_scorers_rank_ensembles():
     assert crps(_ShiftedEnsemble(1.0), X, y[:, 0]) == crps(_ShiftedEnsemble(1.0), X, y)
 
 
+def test_scorers_take_tensors():
+    import torch
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10, 2, 4, 4))
+    y = (X[:, -1:] + rng.normal(size=(10, 1, 4, 4))).astype(np.float32)
+    crps = make_crps_scorer(n_members=4)
+    tensor = torch.tensor(y, requires_grad=True)
+    assert crps(_ShiftedEnsemble(1.0), X, tensor) == crps(_ShiftedEnsemble(1.0), X, y)
+
+
 def test_scorers_take_frames_with_exogenous_channels():
     from skseq import ConvLSTMForecaster
 

@@ -125,6 +125,13 @@ def test_forecasts_by_lead_of_a_one_frame_predict():
     )
     expected = np.abs(y[:, 0] - (X[:, -1] + 1)).mean()
     assert table[("MAE", 1)].loc["one"] == pytest.approx(expected)
+    import torch  # a tensor that requires grad: numpy cannot read it directly
+
+    y_test = torch.tensor(y[:, :1], requires_grad=True)
+    table = compare_forecasts_by_lead(
+        {"one": _OneFrameForecaster()}, X, y[:, 0], X, y_test, metrics={"MAE": mae}
+    )
+    assert table[("MAE", 1)].loc["one"] == pytest.approx(expected)
     with pytest.raises(ValueError, match=r"'one' has no predict_sequence .* n_steps=2"):
         compare_forecasts_by_lead(
             {"one": _OneFrameForecaster()}, X, y[:, 0], X, y, metrics={"MAE": mae}

@@ -260,6 +260,12 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
                     f"{int(dup.sum())} duplicated (time, location) rows, e.g. {first}; "
                     "deduplicate the table or pass duplicates='mean'."
                 )
+            # numbers before pandas averages them (its own error otherwise)
+            to_numeric_array(
+                table[self.value_col],
+                name=f"table column {self.value_col!r}",
+                allow_nan=True,
+            )
             wide = table.pivot_table(
                 index=self.time_col,
                 columns=self.location_col,
@@ -282,6 +288,7 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
                         "The table has duplicated timestamps; deduplicate it or pass "
                         "duplicates='mean'."
                     )
+                to_numeric_array(wide, name="table values", allow_nan=True)
                 wide = wide.groupby(level=0).mean()
         if not wide.index.is_monotonic_increasing:
             wide = wide.sort_index()

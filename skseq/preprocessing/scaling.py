@@ -62,7 +62,8 @@ class LogTransformer(
         if reset:
             self._validate_params()
         values = as_array_input(X)  # DataFrames, tensors: their values' dtype
-        float64 = getattr(values, "dtype", None) == np.float64
+        given = getattr(values, "dtype", np.dtype(np.float32))
+        float64 = given.kind == "f" and given.itemsize == 8  # either byte order
         dtype = np.float64 if float64 else np.float32
         # X itself, so that a DataFrame's column names are recorded
         return validate_data(self, X, reset=reset, layout="any", dtype=dtype)

@@ -16,7 +16,11 @@ from skseq.base import (
     validate_data,
     with_layout,
 )
-from skseq.utils.validation import check_positive_int, to_numeric_array
+from skseq.utils.validation import (
+    as_array_input,
+    check_positive_int,
+    to_numeric_array,
+)
 
 __all__ = ["SlidingWindows", "sliding_windows"]
 
@@ -221,7 +225,7 @@ class SlidingWindows(
             of :meth:`transform`'s windows.
         """
         check_is_fitted(self)
-        y = np.asarray(y)
+        y = np.asarray(as_array_input(y))
         if y.ndim not in (1, 2) or y.shape[0] == 0:
             raise ValueError(
                 "y must hold one label (or one row of labels) per sequence, "

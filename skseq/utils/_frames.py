@@ -48,6 +48,7 @@ class FrameRegressorMixin:
         """
         from sklearn.metrics import r2_score
 
+        from skseq.base import check_sample_weight
         from skseq.utils.validation import to_numeric_array
 
         y_pred = self.predict(X)
@@ -59,5 +60,7 @@ class FrameRegressorMixin:
         weights = None
         if sample_weight is not None:
             per_sample = int(np.prod(y_true.shape[1:]))
-            weights = np.repeat(np.asarray(sample_weight, dtype=float), per_sample)
+            weights = np.repeat(
+                check_sample_weight(sample_weight, len(y_true)), per_sample
+            )
         return float(r2_score(y_true.ravel(), y_pred.ravel(), sample_weight=weights))

@@ -104,6 +104,12 @@ class LazyFrames:
         self.add_channel = add_channel
         self.transform = transform
         self.stats = dict(stats or {})
+        if any(s != s for s in source.shape):  # NaN: dask's unknown sizes
+            raise ValueError(
+                f"The frames' shape {tuple(source.shape)} has unknown sizes (a "
+                "dask array after boolean indexing); call "
+                "X.compute_chunk_sizes() first."
+            )
         shape = tuple(int(s) for s in source.shape)
         self.shape = (*shape[:2], 1, *shape[2:]) if add_channel else shape
         # only read-only maps: dropping pages of a copy-on-write map ("c")
@@ -252,9 +258,9 @@ def check_frames_lazy(
         if bad.any():
             infinite = bad if allow_nan else np.isinf(piece)
             if infinite.any():
-                raise ValueError(
-                    f"Input {name} contains infinity (first in sample "
-                    f"{start + _first_sample(infinite)})."
+                raise ValueError(  # read as float32: or beyond its range
+                    f"Input {name} contains infinity or a value too large for "
+                    f"float32 (first in sample {start + _first_sample(infinite)})."
                 )
             raise ValueError(
                 f"Input {name} contains NaN (first in sample "

@@ -176,10 +176,22 @@ def to_numeric_array(
                 f"{name} has dtype {X_dtype} (strings); expected a numeric array. "
                 "Convert your data to numbers explicitly."
             )
+        if X_dtype.kind in "Mm":
+            raise TypeError(
+                f"{name} has dtype {X_dtype} (dates or durations); expected a "
+                "numeric array. Convert them to numbers explicitly, in the unit "
+                "you mean."
+            )
         if X_dtype.kind == "O":
-            if any(isinstance(v, str | bytes) for v in np.asarray(X).ravel()):
+            values = np.asarray(X).ravel()
+            if any(isinstance(v, str | bytes) for v in values):
                 raise TypeError(
                     f"{name} contains strings (dtype object); expected a numeric array."
+                )
+            if any(isinstance(v, bool | np.bool_) for v in values):
+                raise TypeError(
+                    f"{name} contains booleans (dtype object); expected a numeric "
+                    "(integer or float) array."
                 )
             try:
                 X = np.asarray(X, dtype=np.float64)

@@ -229,6 +229,19 @@ def test_long_table_with_mixed_utc_offsets_says_how_to_convert():
     assert Heatmapper(frame_length=8).fit_transform(long).shape == (2, 8, 2)
 
 
+def test_tables_of_strings_are_refused_before_pandas_averages_them():
+    index = pd.date_range("2024-01-01", periods=4, freq="h")
+    long = pd.DataFrame(
+        {"time": np.repeat(index, 2), "location": ["a", "b"] * 4, "value": "x"}
+    )
+    with pytest.raises(TypeError, match="table column 'value' contains strings"):
+        Heatmapper(frame_length=2).fit(long)
+    wide = pd.DataFrame({"a": ["x"] * 4}, index=index.repeat([1, 1, 1, 1]))
+    wide.index = index[[0, 0, 1, 2]]  # a duplicated timestamp to average
+    with pytest.raises(TypeError, match="table values contains strings"):
+        Heatmapper(frame_length=2, duplicates="mean").fit(wide)
+
+
 def test_calendar_none_and_empty_keep_3d_frames(speeds):
     for calendar in (None, ()):
         h = Heatmapper(frame_length=12, calendar=calendar)

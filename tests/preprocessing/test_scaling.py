@@ -54,3 +54,8 @@ def test_float64_dataframes_and_tensors_stay_float64():
     assert LogTransformer().fit_transform(pd.DataFrame(X, dtype="float32")).dtype == (
         np.float32
     )
+    big_endian = X.astype(">f8")  # float64 in the other byte order
+    t = LogTransformer().fit(big_endian)
+    Z = t.transform(big_endian)
+    assert Z.dtype == np.float64
+    np.testing.assert_allclose(t.inverse_transform(Z), X, rtol=1e-12, atol=1e-14)

@@ -71,6 +71,14 @@ def test_sliding_windows_transformer():
         SlidingWindows(window_length=4).fit(X[:, :3])
 
 
+def test_window_labels_of_a_tensor():
+    import torch
+
+    sw = SlidingWindows(window_length=4, stride=2).fit(np.zeros((2, 6, 1)))
+    y = torch.tensor([0.5, 1.5], dtype=torch.bfloat16, requires_grad=True)
+    np.testing.assert_array_equal(sw.window_labels(y), [0.5, 0.5, 1.5, 1.5])
+
+
 def test_window_labels_repeat_rows_of_several_outputs():
     X = np.zeros((2, 6, 1))
     sw = SlidingWindows(window_length=4, stride=2).fit(X)

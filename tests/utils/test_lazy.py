@@ -50,7 +50,11 @@ def test_streamed_checks(monkeypatch):
     mixed = np.ones((6, 2, 3, 3))
     mixed[1, 0, 0, 0], mixed[3, 0, 0, 0] = np.nan, np.inf  # one chunk of 108 values
     monkeypatch.setattr(_lazy, "_CHUNK_VALUES", 1000)
-    with pytest.raises(ValueError, match=r"infinity \(first in sample 3\)"):
+    with pytest.raises(ValueError, match=r"infinity or .* \(first in sample 3\)"):
+        check_frames_lazy(mixed)
+    # finite float64, infinite in float32: said so
+    mixed[3, 0, 0, 0] = 1e39
+    with pytest.raises(ValueError, match=r"too large for float32 \(first in sample 3"):
         check_frames_lazy(mixed)
     monkeypatch.setattr(_lazy, "_CHUNK_VALUES", 10)
     with pytest.raises(ValueError, match="shape"):
@@ -59,6 +63,16 @@ def test_streamed_checks(monkeypatch):
         check_frames_lazy(np.ones((2, 2, 3, 3), dtype=bool))
     with pytest.raises(ValueError, match="at least 3"):
         check_frames_lazy(np.ones((2, 2, 3, 3)), min_frames=3)
+
+
+def test_unknown_dask_sizes_are_explained():
+    dask = pytest.importorskip("dask.array")
+    a = dask.from_array(np.ones((6, 2, 3, 3)), chunks=2)
+    unknown = a[dask.from_array(np.arange(6) % 2 == 0, chunks=2)]
+    with pytest.raises(ValueError, match=r"compute_chunk_sizes\(\)"):
+        LazyFrames(unknown, add_channel=True)
+    lazy, _ = check_frames_lazy(unknown.compute_chunk_sizes())
+    assert lazy.shape == (3, 2, 1, 3, 3)
 
 
 class _MadviseSpy:
