@@ -13,6 +13,7 @@ from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metadata_routing import (
+    UNUSED,
     MetadataRouter,
     MethodMapping,
     _routing_enabled,
@@ -113,6 +114,13 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
     (2, 3)
     """
 
+    # fit's metadata are routed to the fold models and the splitter, never
+    # used by the ensemble itself; score's sample_weight is its own
+    __metadata_request__fit: ClassVar[dict] = {
+        "sample_weight": UNUSED,
+        "groups": UNUSED,
+    }
+
     _parameter_constraints: ClassVar[dict] = {
         "estimator": [HasMethods(["fit", "predict_proba"])],
         "cv": ["cv_object"],
@@ -176,9 +184,11 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         Returns
         -------
         routing : sklearn.utils.metadata_routing.MetadataRouter
-            ``fit`` -> the estimator's ``fit`` and the splitter's ``split``.
+            ``fit`` -> the estimator's ``fit`` and the splitter's ``split``;
+            the ensemble's own requests (``set_score_request``) too.
         """
-        router = MetadataRouter(owner=self).add(
+        router = MetadataRouter(owner=self).add_self_request(self)
+        router.add(
             estimator=self.estimator,
             method_mapping=MethodMapping().add(caller="fit", callee="fit"),
         )

@@ -34,6 +34,7 @@ in pysteps), plus the scorers :func:`make_crps_scorer` and
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from numbers import Integral
 from typing import cast
 
@@ -735,12 +736,14 @@ def make_crps_scorer(
     >>> scorer = make_crps_scorer(n_members=10)
     """
     n_members = check_positive_int(n_members, "n_members")
+    # a partial of a module-level function: a fitted search holding it pickles
+    return partial(_neg_crps, n_members=n_members, fair=fair, random_state=random_state)
 
-    def neg_crps(estimator, X, y):
-        y, ens = _predict_ensemble_like(estimator, X, y, n_members, random_state)
-        return -crps_ensemble(y, ens, fair=fair)
 
-    return neg_crps
+def _neg_crps(estimator, X, y, *, n_members, fair, random_state) -> float:
+    """The scorer of :func:`make_crps_scorer`."""
+    y, ens = _predict_ensemble_like(estimator, X, y, n_members, random_state)
+    return -crps_ensemble(y, ens, fair=fair)
 
 
 def make_brier_scorer(
@@ -766,9 +769,12 @@ def make_brier_scorer(
     """
     n_members = check_positive_int(n_members, "n_members")
     threshold = check_finite_real(threshold, "threshold")
+    return partial(
+        _neg_brier, threshold=threshold, n_members=n_members, random_state=random_state
+    )
 
-    def neg_brier(estimator, X, y):
-        y, ens = _predict_ensemble_like(estimator, X, y, n_members, random_state)
-        return -brier_score(y, exceedance_probability(ens, threshold), threshold)
 
-    return neg_brier
+def _neg_brier(estimator, X, y, *, threshold, n_members, random_state) -> float:
+    """The scorer of :func:`make_brier_scorer`."""
+    y, ens = _predict_ensemble_like(estimator, X, y, n_members, random_state)
+    return -brier_score(y, exceedance_probability(ens, threshold), threshold)

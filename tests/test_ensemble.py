@@ -165,6 +165,34 @@ def test_sample_weight_reaches_a_pipeline_step_under_metadata_routing():
     assert not hasattr(ens, "estimators_")
 
 
+def test_score_request_of_the_ensemble_is_honoured():
+    import sklearn
+    from sklearn.base import clone
+    from sklearn.model_selection import KFold, cross_validate
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 3)
+    y = (X[:, 0] + 0.5 * rng.randn(60) > 0).astype(int)
+    weights = rng.rand(60) * (y == 1)  # the weighted score counts class 1 only
+    with sklearn.config_context(enable_metadata_routing=True):
+        inner = LogisticRegression().set_fit_request(sample_weight=True)
+        ens = FoldEnsembleClassifier(inner, cv=2, random_state=0)
+        ens.set_score_request(sample_weight=True)
+        scores = cross_validate(
+            ens, X, y, params={"sample_weight": weights}, cv=KFold(3)
+        )["test_score"]
+        # fit's weights go to the fold models only: the ensemble requests none
+        with pytest.raises(AttributeError):
+            ens.set_fit_request(sample_weight=True)
+    fits = [
+        (clone(ens).fit(X[train], y[train], sample_weight=weights[train]), test)
+        for train, test in KFold(3).split(X)
+    ]
+    weighted = [e.score(X[t], y[t], sample_weight=weights[t]) for e, t in fits]
+    np.testing.assert_allclose(scores, weighted)
+    assert not np.allclose(scores, [e.score(X[t], y[t]) for e, t in fits])
+
+
 def _fold_coefs(ens):
     return [est[-1].coef_ if hasattr(est, "steps") else est.coef_ for est in ens]
 

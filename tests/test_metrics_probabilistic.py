@@ -231,6 +231,18 @@ def test_scorers_rank_ensembles():
     assert crps(_ShiftedEnsemble(1.0), X, y[:, 0]) == crps(_ShiftedEnsemble(1.0), X, y)
 
 
+def test_scorers_pickle():
+    import pickle
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10, 2, 4, 4))
+    y = X[:, -1:] + rng.normal(size=(10, 1, 4, 4))
+    for scorer in (make_crps_scorer(4, fair=True), make_brier_scorer(0.5, 4)):
+        loaded = pickle.loads(pickle.dumps(scorer))
+        model = _ShiftedEnsemble(1.0)
+        assert loaded(model, X, y) == scorer(model, X, y)
+
+
 def test_scorers_take_tensors():
     import torch
 

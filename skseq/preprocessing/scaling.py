@@ -8,9 +8,11 @@ from typing import ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
 
 from skseq.base import (
     ArrayOutputMixin,
+    ChannelNamesOutMixin,
     unfitted_on_error,
     validate_data,
     with_layout,
@@ -39,11 +41,16 @@ class LogTransformer(
     ----------
     n_features_in_ : int
         ``X.shape[1]`` for 2D input, else the product of the non-sample axes.
+    n_channels_in_ : int
+        Channels of 3D input (sequences ``(n_samples, n_timesteps,
+        n_channels)``); set only by a fit on 3D input.
     """
 
     _parameter_constraints: ClassVar[dict] = {
         "offset": [Interval(Real, 0, None, closed="neither")],
     }
+    #: read by ChannelNamesOutMixin's naming of 3D input: names per channel
+    _columns_are_timesteps = False
 
     def __init__(self, offset: float = 0.01):
         self.offset = offset
@@ -86,7 +93,32 @@ class LogTransformer(
         """
         X = self._validate(X, reset=True)
         self._check_non_negative(X)
+        self.__dict__.pop("n_channels_in_", None)  # an earlier fit's, on 3D input
+        if X.ndim == 3:  # sequences: named per channel, as by the other steps
+            self.n_channels_in_ = X.shape[2]
         return self
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Get the output's feature names: the input's.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            The input's names: after a fit on sequences ``(n_samples,
+            n_timesteps, n_channels)`` one per channel (as
+            :class:`~skseq.preprocessing.DerivativeIntegralFeatures` and
+            the other sequence steps name them; default ``ch0``, ``ch1``,
+            ...), else one per feature (scikit-learn's ``x0``, ``x1``, ...).
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            The same names.
+        """
+        check_is_fitted(self, "n_features_in_")
+        if hasattr(self, "n_channels_in_"):
+            return ChannelNamesOutMixin.get_feature_names_out(self, input_features)
+        return super().get_feature_names_out(input_features)
 
     def _check_non_negative(self, X):
         minimum = float(X.min())

@@ -59,3 +59,26 @@ def test_float64_dataframes_and_tensors_stay_float64():
     Z = t.transform(big_endian)
     assert Z.dtype == np.float64
     np.testing.assert_allclose(t.inverse_transform(Z), X, rtol=1e-12, atol=1e-14)
+
+
+def test_feature_names_per_channel_of_sequences():
+    import pandas as pd
+    from sklearn.pipeline import make_pipeline
+
+    from skseq.baselines import SequenceSummarizer
+    from skseq.preprocessing import RollAugmenter
+
+    X = np.random.default_rng(0).gamma(1.0, 1.0, size=(10, 5, 2))
+    # sequences: one name per channel, so that the sequence steps chain
+    pipe = make_pipeline(LogTransformer(), SequenceSummarizer(statistics=("mean",)))
+    assert list(pipe.fit(X).get_feature_names_out()) == ["ch0_mean", "ch1_mean"]
+    pipe = make_pipeline(RollAugmenter(random_state=0), LogTransformer())
+    assert list(pipe.fit(X).get_feature_names_out()) == ["ch0", "ch1"]
+    # tables and frames: one name per feature, as scikit-learn's
+    log = LogTransformer().fit(X)
+    assert list(log.fit(X[:, :, 0]).get_feature_names_out()) == [
+        f"x{i}" for i in range(5)
+    ]
+    table = pd.DataFrame(X[:, :, 0], columns=list("abcde"))
+    assert list(LogTransformer().fit(table).get_feature_names_out()) == list("abcde")
+    assert len(LogTransformer().fit(X[:, :, :, None]).get_feature_names_out()) == 10
