@@ -743,7 +743,7 @@ def make_crps_scorer(
 def _neg_crps(estimator, X, y, *, n_members, fair, random_state) -> float:
     """The scorer of :func:`make_crps_scorer`."""
     y, ens = _predict_ensemble_like(estimator, X, y, n_members, random_state)
-    return -crps_ensemble(y, ens, fair=fair)
+    return -float(crps_ensemble(y, ens, fair=fair))
 
 
 def make_brier_scorer(
@@ -777,4 +777,4 @@ def make_brier_scorer(
 def _neg_brier(estimator, X, y, *, threshold, n_members, random_state) -> float:
     """The scorer of :func:`make_brier_scorer`."""
     y, ens = _predict_ensemble_like(estimator, X, y, n_members, random_state)
-    return -brier_score(y, exceedance_probability(ens, threshold), threshold)
+    return -float(brier_score(y, exceedance_probability(ens, threshold), threshold))
