@@ -767,6 +767,8 @@ def save_weights(estimator, path: str | os.PathLike) -> None:
     if hasattr(estimator, "future_channels_"):  # the decoder's calendar
         metadata["future_channels"] = json.dumps(estimator.future_channels_)
         metadata["future_steps"] = json.dumps(estimator.future_steps_)
+    if hasattr(estimator, "sequence_scaling_"):  # "auto", as resolved on its data
+        metadata["sequence_scaling"] = json.dumps(estimator.sequence_scaling_)
     _save_error_model(estimator, state, metadata)
     save_file(state, os.fspath(path), metadata=metadata)
 
@@ -786,6 +788,23 @@ def _saved_future_steps(estimator, metadata: dict) -> list[float] | None:
             "channels before loading."
         )
     return [float(step) for step in json.loads(metadata["future_steps"])]
+
+
+def _check_saved_sequence_scaling(estimator, metadata: dict) -> None:
+    """Refuse a classifier that scales sequences otherwise than the saved one
+    (``sequence_scaling="auto"`` is decided from the data's amplitudes)."""
+    if "sequence_scaling" not in metadata or not hasattr(
+        estimator, "sequence_scaling_"
+    ):
+        return
+    saved = json.loads(metadata["sequence_scaling"])
+    if saved != estimator.sequence_scaling_:
+        raise ValueError(
+            f"The saved classifier was trained with sequence_scaling_={saved} "
+            f"(what sequence_scaling={estimator.sequence_scaling!r} gave on its "
+            f"data, or its setting); this one with {estimator.sequence_scaling_}. "
+            f"Fit it with sequence_scaling={saved} before loading."
+        )
 
 
 def load_weights(estimator, path: str | os.PathLike):
@@ -823,6 +842,7 @@ def load_weights(estimator, path: str | os.PathLike):
                 f"The saved classifier has classes {classes}; this one has "
                 f"{np.asarray(estimator.classes_).tolist()}."
             )
+    _check_saved_sequence_scaling(estimator, metadata)
     network = estimator._unwrapped_module()
     future_steps = _saved_future_steps(estimator, metadata)
     device = next(network.parameters()).device

@@ -449,6 +449,25 @@ def test_save_and_load_weights(cls, tmp_path):
         )
 
 
+def test_load_weights_names_a_different_sequence_scaling(tmp_path):
+    pytest.importorskip("safetensors")
+    params = Conv1DActivityClassifier._get_test_params()[0]
+    X, y = make_test_data(Conv1DActivityClassifier(**params))
+    # amplitudes over six decades: "auto" scales each sequence
+    spread = X * np.logspace(-3, 3, len(X))[:, None, None]
+    saved = _fit(Conv1DActivityClassifier(**params), spread, y)
+    plain = _fit(Conv1DActivityClassifier(**params), X, y)
+    assert saved.sequence_scaling_ and not plain.sequence_scaling_
+    path = tmp_path / "weights.safetensors"
+    save_weights(saved, path)
+    with pytest.raises(ValueError, match="Fit it with sequence_scaling=True"):
+        load_weights(plain, path)
+    scaled = _fit(Conv1DActivityClassifier(**params, sequence_scaling=True), X, y)
+    np.testing.assert_allclose(
+        load_weights(scaled, path).predict_proba(spread), saved.predict_proba(spread)
+    )
+
+
 def _calendar_frames(step, rng, n=6, T=4, size=6):
     """Frames ``(n, T, 3, size, size)``: a value channel, then the sine and
     cosine of a phase advancing ``step`` radians per frame."""

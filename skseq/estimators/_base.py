@@ -897,6 +897,9 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         first = getattr(self, "_first_fit_params", None)
         if first is None:  # fitted by an skseq that did not record them
             return
+        # an older estimator's record lacks the arguments added since: it was
+        # trained as their value for older pickles describes
+        first = {**self._arguments_of_older_pickles, **first}
         current = {k: v for k, v in self.get_params(deep=False).items()}
         changed = sorted(
             k
@@ -992,6 +995,11 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                     for k, v in self.get_params(deep=False).items()
                     if not _continuable(k)
                 }
+        if valid is not None:
+            # skorch's predefined split holds the caller's validation data: a
+            # fitted model keeps none (its pickle's size, memory maps that
+            # cannot be pickled); a continued fit sets its own split
+            self.net_.train_split = None
         self._check_finite_fit(X_train)
         self.n_epochs_ = len(self.net_.history)
         return self

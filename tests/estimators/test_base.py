@@ -193,6 +193,36 @@ def test_user_early_stopping_replaces_the_one_of_patience():
     assert "early_stopping" in [name for name, _ in est.net_.callbacks_]
 
 
+def test_validation_data_is_not_kept_in_the_fitted_model(tmp_path):
+    X, y = toy_sequences(n=40, T=64)
+    plain = tiny_conv1d().fit(X[:20], y[:20])
+    est = tiny_conv1d(warm_start=True).fit(
+        X[:20], y[:20], validation_data=(X[20:], y[20:])
+    )
+    # the pickle holds the network, not the validation windows
+    assert len(pickle.dumps(est)) < len(pickle.dumps(plain)) + X[20:].nbytes / 4
+    # memory-mapped validation frames (not picklable themselves)
+    rng = np.random.default_rng(0)
+    frames = rng.random((14, 5, 8, 8)).astype(np.float32)
+    np.save(tmp_path / "vx.npy", frames[10:, :3])
+    np.save(tmp_path / "vy.npy", frames[10:, 3:])
+    valid = tuple(np.load(tmp_path / f, mmap_mode="r") for f in ("vx.npy", "vy.npy"))
+    unet = UNetNowcaster(
+        depth=1, base_channels=2, max_epochs=1, warm_start=True, random_state=0
+    ).fit(frames[:10, :3], frames[:10, 3:], validation_data=valid)
+    loaded = pickle.loads(pickle.dumps(unet))
+    np.testing.assert_array_equal(
+        loaded.predict(frames[:2, :3]), unet.predict(frames[:2, :3])
+    )
+    # a refused continued fit leaves the model as it was
+    with pytest.raises(ValueError):
+        unet.fit(frames[:10, :2], frames[:10, 3:])
+    check_is_fitted(unet)
+    # a continued fit validates on the data it is given
+    est.fit(X[:20], y[:20], validation_data=(X[20:], y[20:]))
+    assert "valid_loss" in est.history_[-1]
+
+
 def test_validation_score_without_a_split_is_explained():
     from skorch.callbacks import EarlyStopping
 

@@ -508,7 +508,12 @@ def test_pickle_of_an_unscaled_release_predicts_unscaled():
     for name in ("input_offset_", "input_scale_", "target_offset_", "target_scale_"):
         del state[name]
     del state["scale_input"]
+    # nor did its record of the first fit's arguments (checked by warm starts)
+    del state["_first_fit_params"]["scale_input"]
     old = ConvLSTMForecaster.__new__(ConvLSTMForecaster)
     old.__setstate__(pickle.loads(pickle.dumps(state)))
     assert old.scale_input is False
     np.testing.assert_array_equal(old.predict(X), est.predict(X))
+    # and it continues training as it was trained
+    old.set_params(warm_start=True, max_epochs=1).fit(X, y)
+    assert old.n_epochs_ == est.n_epochs_ + 1
