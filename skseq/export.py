@@ -801,9 +801,9 @@ def _check_saved_sequence_scaling(estimator, metadata: dict) -> None:
     if saved != estimator.sequence_scaling_:
         raise ValueError(
             f"The saved classifier was trained with sequence_scaling_={saved} "
-            f"(what sequence_scaling={estimator.sequence_scaling!r} gave on its "
-            f"data, or its setting); this one with {estimator.sequence_scaling_}. "
-            f"Fit it with sequence_scaling={saved} before loading."
+            "(its sequence_scaling, or what 'auto' chose on its data); this one "
+            f"with sequence_scaling_={estimator.sequence_scaling_}. Fit it with "
+            f"sequence_scaling={saved} before loading."
         )
 
 
