@@ -899,7 +899,8 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             return
         # an older estimator's record lacks the arguments added since: it was
         # trained as their value for older pickles describes
-        first = {**self._arguments_of_older_pickles, **first}
+        older = self._arguments_of_older_pickles
+        first = {**{k: v for k, v in older.items() if not _continuable(k)}, **first}
         current = {k: v for k, v in self.get_params(deep=False).items()}
         changed = sorted(
             k
