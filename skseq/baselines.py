@@ -263,15 +263,17 @@ class ExtrapolationNowcaster(_FrameBaseline):
     extra (``pip install -e ".[nowcast]"`` in a checkout, or
     ``pip install pysteps opencv-python-headless``). Single-channel frames only.
 
-    Frames without trackable features (all dry or uniform) get zero motion,
-    i.e. persistence. Pixels advected in from outside the domain get
-    ``fill_value``.
+    Frames without trackable features (all dry or uniform) get zero motion
+    from Lucas-Kanade, i.e. persistence; the other methods' errors are
+    raised. Pixels advected in from outside the domain get ``fill_value``.
 
     Parameters
     ----------
     motion_method : str, default="LK"
         Name for :func:`pysteps.motion.get_method` (``"LK"``, ``"DARTS"``,
-        ``"VET"``, ``"proesmans"``).
+        ``"VET"``, ``"proesmans"``). Besides LK's any number, they take
+        ``n_frames_for_motion`` of at least 6 (DARTS), 2 or 3 (VET) and
+        exactly 2 (proesmans), which ``fit`` checks.
     n_frames_for_motion : int, default=3
         Last input frames used for the motion field (at least 2).
     fill_value : float, default=0.0
@@ -314,6 +316,18 @@ class ExtrapolationNowcaster(_FrameBaseline):
                 f"motion_method={self.motion_method!r} is not a motion method of "
                 f"pysteps.motion.get_method: {exc}"
             ) from exc
+        low, high = _MOTION_FRAMES.get(self.motion_method.lower(), (2, None))
+        n = self.n_frames_for_motion
+        if n < low or (high is not None and n > high):
+            frames = (
+                f"at least {low}"
+                if high is None
+                else (f"exactly {low}" if low == high else f"{low} to {high}")
+            )
+            raise ValueError(
+                f"motion_method={self.motion_method!r} estimates the motion from "
+                f"{frames} frames (pysteps); got n_frames_for_motion={n}."
+            )
 
     def _min_input_frames(self) -> int:
         return self.n_frames_for_motion
@@ -357,11 +371,23 @@ class ExtrapolationNowcaster(_FrameBaseline):
             out[i, :, 0] = np.nan_to_num(forecast, nan=self.fill_value)
         return out
 
-    @staticmethod
-    def _motion_field(estimate_motion, fields: np.ndarray) -> np.ndarray:
+    def _motion_field(self, estimate_motion, fields: np.ndarray) -> np.ndarray:
         zero = np.zeros((2, *fields.shape[1:]))
         if np.ptp(fields) == 0:
             return zero
+        if self.motion_method.lower() not in ("lk", "lucaskanade"):
+            # only Lucas-Kanade fails for want of features; other methods'
+            # errors are the user's to see, not a silent persistence
+            try:
+                velocity = estimate_motion(fields, verbose=False)
+            except (ValueError, IndexError) as exc:
+                raise ValueError(
+                    f"pysteps' {self.motion_method!r} motion estimation failed on "
+                    f"frames of {fields.shape[1]}x{fields.shape[2]} pixels "
+                    f"({type(exc).__name__}: {exc}); motion_method='LK' works on "
+                    "any domain."
+                ) from exc
+            return np.nan_to_num(np.asarray(velocity, dtype=np.float64))
         try:
             with (
                 warnings.catch_warnings(),
@@ -379,6 +405,10 @@ class ExtrapolationNowcaster(_FrameBaseline):
             return zero
         return np.nan_to_num(np.asarray(velocity, dtype=np.float64))
 
+
+#: Frames that pysteps' motion methods take (fewest, most; None: any more),
+#: by lower-case name; the others take any number from 2.
+_MOTION_FRAMES = {"darts": (6, None), "vet": (2, 3), "proesmans": (2, 2)}
 
 #: Fewest rainy pixels in a frame for STEPS to estimate its statistics.
 _MIN_WET_PIXELS = 10

@@ -193,6 +193,27 @@ def test_extrapolation_checks_the_motion_method_in_fit():
             cls(motion_method="foo").fit(X, X[:, :1])
 
 
+@pytest.mark.parametrize(
+    "method, refused, taken", [("DARTS", 3, 7), ("proesmans", 3, 2), ("VET", 4, 3)]
+)
+def test_motion_methods_get_the_frames_they_take(method, refused, taken):
+    pytest.importorskip("pysteps")
+    frames = _blob_frames(n_frames=8, H=64, W=64)
+    X, y = frames[None, :7], frames[None, 7:]
+    est = ExtrapolationNowcaster(motion_method=method, n_frames_for_motion=refused)
+    with pytest.raises(ValueError, match=f"motion_method='{method}' estimates"):
+        est.fit(X, y)
+    # with the frames it takes, the method moves the blob (not persistence)
+    est.set_params(n_frames_for_motion=taken).fit(X, y)
+    xx = np.arange(64)
+    centre = (est.predict(X)[0, 0].sum(axis=0) * xx).sum() / est.predict(X)[0, 0].sum()
+    last = (X[0, -1].sum(axis=0) * xx).sum() / X[0, -1].sum()
+    assert centre - last > 1.0  # about 2 pixels a frame
+    if method == "DARTS":  # too small a domain for it: said so, not persistence
+        with pytest.raises(ValueError, match="'DARTS' motion estimation failed"):
+            est.predict(X[:, :, :40, :40])
+
+
 def test_steps_dry_input_and_errors():
     pytest.importorskip("pysteps")
     from skseq.baselines import STEPSNowcaster
