@@ -18,6 +18,11 @@ forecast) and false alarms ``F`` (forecast, not observed):
 A score whose denominator is zero (no event observed and none forecast, say)
 is undefined and returned as NaN, as pysteps' ``det_cat_fct`` does.
 
+Every threshold is compared at the precision of the array it applies to, as
+numpy compares a float32 array with a Python number: a float32 value equal
+to ``float32(0.1)`` is at the threshold 0.1, as in pysteps, although the
+scores compute in float64.
+
 Probabilistic scores of ensembles (``y_ens`` with the members on
 ``member_axis``, 1 by default as returned by ``predict_ensemble``:
 ``(n_samples, n_members, n_steps, H, W)`` against ``y_true`` of shape
@@ -132,11 +137,31 @@ def _scalar(value):
     return float(value) if np.ndim(value) == 0 else value
 
 
+def _in_precision_of(values, threshold: float) -> float:
+    """``threshold`` rounded to the float precision of ``values`` as given.
+
+    The scores compare in float64, where a float32 value equal to a threshold
+    that float32 cannot hold (0.1, 0.7) falls on one side of it or the other;
+    numpy (so pysteps) compares a float32 array with a Python number in
+    float32. Rounded as the values were, the threshold keeps them at it.
+    """
+    dtype = getattr(values, "dtype", None)  # numpy (and pandas Series), torch
+    floating = getattr(dtype, "kind", None) == "f" or (
+        getattr(dtype, "is_floating_point", False) and "bfloat" not in str(dtype)
+    )
+    itemsize = getattr(dtype, "itemsize", 8)
+    if not floating or itemsize >= 8:
+        return threshold
+    return float(np.float32(threshold) if itemsize == 4 else np.float16(threshold))
+
+
 def _contingency(y_true, y_pred, threshold: float, axis: Axis):
-    y_true, y_pred = _check_pair(y_true, y_pred)
     threshold = check_finite_real(threshold, "threshold")
-    observed = y_true > threshold
-    forecast = y_pred > threshold
+    observed_at = _in_precision_of(y_true, threshold)
+    forecast_at = _in_precision_of(y_pred, threshold)
+    y_true, y_pred = _check_pair(y_true, y_pred)
+    observed = y_true > observed_at
+    forecast = y_pred > forecast_at
     hits = np.sum(observed & forecast, axis=axis)
     misses = np.sum(observed & ~forecast, axis=axis)
     false_alarms = np.sum(~observed & forecast, axis=axis)
@@ -352,13 +377,14 @@ def _observed_event(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The observed events ``y_true >= threshold`` (bool) and the checked
     ``probability`` of a probability score, of one shape."""
+    threshold = _in_precision_of(y_true, check_finite_real(threshold, "threshold"))
     y_true, probability = _check_pair(y_true, probability, pred_name="probability")
     if probability.size and (probability.min() < 0 or probability.max() > 1):
         raise ValueError(
             "probability must lie in [0, 1] (e.g. from exceedance_probability); got "
             f"values in [{probability.min():g}, {probability.max():g}]."
         )
-    return y_true >= check_finite_real(threshold, "threshold"), probability
+    return y_true >= threshold, probability
 
 
 def crps_ensemble(
@@ -444,13 +470,17 @@ def exceedance_probability(
         ``y_ens``'s shape without the member axis; with a sequence of
         thresholds, one more leading axis, one entry per threshold.
     """
+    given = y_ens  # its precision rounds the thresholds
     y_ens = to_numeric_array(y_ens, name="y_ens", dtype=np.float64)
     _check_member_axis(y_ens, member_axis)
     if np.ndim(threshold) == 0:  # a number, also a 0-d array
-        threshold = check_finite_real(threshold, "threshold")
+        threshold = _in_precision_of(given, check_finite_real(threshold, "threshold"))
         return np.mean(y_ens >= threshold, axis=member_axis)
     thresholds = cast("Sequence[float]", threshold)  # not a number: a sequence
-    thresholds = [check_finite_real(t, "each threshold") for t in thresholds]
+    thresholds = [
+        _in_precision_of(given, check_finite_real(t, "each threshold"))
+        for t in thresholds
+    ]
     return np.stack([np.mean(y_ens >= t, axis=member_axis) for t in thresholds])
 
 
@@ -624,16 +654,20 @@ def rank_histogram(
     histogram : ndarray of shape (n_members + 1,)
         Frequency (or count) of each rank.
     """
+    if threshold is not None:
+        threshold = check_finite_real(threshold, "threshold")
+        observed_at = _in_precision_of(y_true, threshold)
+        members_at = _in_precision_of(y_ens, threshold)
     y_true, y_ens = _check_ensemble(y_true, y_ens, member_axis)
     m = y_ens.shape[-1]
     members = y_ens.reshape(-1, m)
     observed = y_true.ravel()
     if threshold is not None:
-        threshold = check_finite_real(threshold, "threshold")
-        keep = (observed >= threshold) | np.any(members >= threshold, axis=1)
+        keep = (observed >= observed_at) | np.any(members >= members_at, axis=1)
         members, observed = members[keep], observed[keep]
-        members = np.where(members < threshold, threshold - 1, members)
-        observed = np.where(observed < threshold, threshold - 1, observed)
+        dry = min(observed_at, members_at) - 1  # one value: dry points tie
+        members = np.where(members < members_at, dry, members)
+        observed = np.where(observed < observed_at, dry, observed)
     below = np.sum(members < observed[:, None], axis=1)
     tied = np.sum(members == observed[:, None], axis=1)
     rng = check_random_state(random_state)

@@ -33,6 +33,21 @@ def test_hand_computed_values():
     assert rmse(OBS, OBS) == 0.0
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_thresholds_compare_at_the_precision_of_the_data(dtype):
+    # float32(0.1) > 0.1 in float64: it is at the threshold in its own precision
+    obs = np.array([0.1, 0.1, 2.0, 0.0], dtype)
+    fct = np.array([0.1, 2.0, 2.0, 0.0], dtype)
+    hits = np.sum((obs > 0.1) & (fct > 0.1))  # numpy compares in the arrays' dtype
+    union = np.sum((obs > 0.1) | (fct > 0.1))
+    assert csi(obs, fct, 0.1) == hits / union == 0.5
+    assert csi(obs, fct, 0.1) == csi(
+        obs.astype(str).astype(float), fct.astype(str).astype(float), 0.1
+    )
+    # each field at its own precision
+    assert pod(obs, fct.astype(np.float64), 0.1) == 1.0
+
+
 def test_no_events_is_nan():
     zeros = np.zeros((2, 3))
     assert np.isnan(csi(zeros, zeros)) and np.isnan(pod(zeros, zeros))

@@ -231,6 +231,21 @@ def test_scorers_rank_ensembles():
     assert crps(_ShiftedEnsemble(1.0), X, y[:, 0]) == crps(_ShiftedEnsemble(1.0), X, y)
 
 
+def test_event_thresholds_at_the_precision_of_the_data():
+    ens = np.array([0.7, 0.7, 0.2, 1.0], np.float32).reshape(1, 4, 1, 1)
+    # pysteps' excprob on float32 members: 0.7 is at the threshold 0.7
+    assert exceedance_probability(ens, 0.7).item() == np.mean(ens >= 0.7) == 0.75
+    assert exceedance_probability(ens, [0.7, 1.0]).ravel().tolist() == [0.75, 0.25]
+    observed = np.array([[[0.7]]], np.float32)
+    assert brier_score(observed, np.array([[[1.0]]]), 0.7) == 0.0
+    # rank histogram: float32 observations at the threshold are wet
+    obs = np.full((1, 1, 1), 0.7, np.float32)
+    hist = rank_histogram(
+        obs, np.full((1, 2, 1, 1), 0.1), threshold=0.7, normalize=False
+    )
+    assert hist.tolist() == [0, 0, 1]
+
+
 def test_scorers_pickle():
     import pickle
 
