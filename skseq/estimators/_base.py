@@ -25,6 +25,7 @@ import inspect
 import itertools
 import multiprocessing
 import re
+import threading
 import warnings
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
@@ -103,6 +104,13 @@ __all__ = [
 #: library's default for the platform ("fork" on Linux before Python 3.14,
 #: "forkserver" after, "spawn" on macOS and Windows).
 DATALOADER_START_METHOD = multiprocessing.get_all_start_methods()[0]
+
+#: Held by every prediction: it sets the network's modes (and the nowcaster
+#: its clamp and tiles) and forks torch's process-wide RNG, which calls from
+#: other threads would otherwise see or restore half-way. Concurrent
+#: predictions in threads of one process therefore run one at a time (each
+#: already uses torch's threads).
+PREDICTION_LOCK = threading.RLock()
 
 _OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -996,6 +1004,9 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                     for k, v in self.get_params(deep=False).items()
                     if not _continuable(k)
                 }
+        # evaluation mode, in which prediction runs it: the trained module_
+        # called directly has no dropout (training sets its mode every step)
+        self.net_.module_.eval()
         if valid is not None:
             # skorch's predefined split holds the caller's validation data: a
             # fitted model keeps none (its pickle's size, memory maps that
@@ -1093,7 +1104,11 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         """
         device = self.device_
         devices = [torch.device(device)] if device.startswith("cuda") else []
-        with torch.random.fork_rng(devices=devices), torch.inference_mode():
+        with (
+            PREDICTION_LOCK,
+            torch.random.fork_rng(devices=devices),
+            torch.inference_mode(),
+        ):
             out = self.net_.forward(X, training=False, device="cpu")
         return out.numpy()
 
@@ -1111,9 +1126,10 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         Each batch of ``X`` (a tensor on ``device_``) goes through
         ``forward`` in evaluation mode, under ``torch.inference_mode`` and the
         prediction autocast (``precision="bf16"`` on CUDA), with torch's RNG
-        forked so that prediction never changes the caller's random state.
-        ``seed`` seeds the forked RNG and ``dropout=True`` leaves the
-        network's dropout layers on (Monte-Carlo dropout).
+        forked so that prediction never changes the caller's random state,
+        all under ``PREDICTION_LOCK``. ``seed`` seeds the forked RNG and
+        ``dropout=True`` leaves the network's dropout layers on (Monte-Carlo
+        dropout).
 
         Returns the float32 outputs, one array per batch (empty for empty
         ``X``).
@@ -1122,24 +1138,25 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         device = self.device_
         devices = [torch.device(device)] if device.startswith("cuda") else []
         batch_size = self.batch_size if batch_size is None else batch_size
-        was_training = module.training
-        module.train(False)
-        if dropout:
-            for layer in module.modules():
-                if isinstance(layer, torch.nn.modules.dropout._DropoutNd):
-                    layer.train(True)
         outputs = []
-        try:
-            with torch.random.fork_rng(devices=devices), torch.inference_mode():
-                if seed is not None:
-                    torch.manual_seed(seed)
-                for start in range(0, len(X), batch_size):
-                    batch = torch.as_tensor(X[start : start + batch_size])
-                    with self._autocast():
-                        out = forward(batch.to(device))
-                    outputs.append(out.to("cpu", torch.float32).numpy())
-        finally:
-            module.train(was_training)
+        with PREDICTION_LOCK:  # the modes below are the module's, for all threads
+            was_training = module.training
+            module.train(False)
+            if dropout:
+                for layer in module.modules():
+                    if isinstance(layer, torch.nn.modules.dropout._DropoutNd):
+                        layer.train(True)
+            try:
+                with torch.random.fork_rng(devices=devices), torch.inference_mode():
+                    if seed is not None:
+                        torch.manual_seed(seed)
+                    for start in range(0, len(X), batch_size):
+                        batch = torch.as_tensor(X[start : start + batch_size])
+                        with self._autocast():
+                            out = forward(batch.to(device))
+                        outputs.append(out.to("cpu", torch.float32).numpy())
+            finally:
+                module.train(was_training)
         return outputs
 
     @property

@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from skseq.estimators._base import (
+    PREDICTION_LOCK,
     TRAINING_PARAMETER_CONSTRAINTS,
     BaseFrameRegressor,
     evenly_spaced_indices,
@@ -556,31 +557,32 @@ class UNetNowcaster(BaseFrameRegressor):
         """
         module = self.module_
         network = cast(RecursiveNowcastNet, self._unwrapped_module())
-        network.clamp = self._network_range() if self.clip_output else None
-        # only a RainNet step has a known receptive field to tile with
-        network.tile = (
-            self._tile_plan(
-                rainnet_halo(
-                    network.step,
-                    # torch types a ModuleList's items as plain Modules (here
-                    # nn.Sequential blocks, which are indexable)
-                    network.step.down[0][0].in_channels,  # type: ignore[index]
-                )
-            )
-            if isinstance(network.step, RainNet)
-            else None
-        )
         n_steps = self.n_output_frames_ if n_steps is None else n_steps
-        try:
-            outputs = self._predict_in_batches(
-                X,
-                lambda batch: module(batch, n_steps),
-                batch_size=batch_size,
-                seed=seed,
-                dropout=dropout,
+        with PREDICTION_LOCK:  # the clamp and the tiles are the module's
+            network.clamp = self._network_range() if self.clip_output else None
+            # only a RainNet step has a known receptive field to tile with
+            network.tile = (
+                self._tile_plan(
+                    rainnet_halo(
+                        network.step,
+                        # torch types a ModuleList's items as plain Modules
+                        # (here nn.Sequential blocks, which are indexable)
+                        network.step.down[0][0].in_channels,  # type: ignore[index]
+                    )
+                )
+                if isinstance(network.step, RainNet)
+                else None
             )
-        finally:
-            network.tile = None
+            try:
+                outputs = self._predict_in_batches(
+                    X,
+                    lambda batch: module(batch, n_steps),
+                    batch_size=batch_size,
+                    seed=seed,
+                    dropout=dropout,
+                )
+            finally:
+                network.tile = None
         if not outputs:
             return np.empty(
                 (0, n_steps, self.n_channels_out_, *X.shape[-2:]), np.float32

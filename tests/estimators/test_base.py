@@ -223,6 +223,36 @@ def test_validation_data_is_not_kept_in_the_fitted_model(tmp_path):
     assert "valid_loss" in est.history_[-1]
 
 
+def test_concurrent_predictions_from_threads():
+    # a web service predicting from several threads with one fitted model
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(0)
+    frames = rng.gamma(0.5, 2.0, (12, 5, 16, 16)).astype(np.float32)
+    X, y = frames[:, :3], frames[:, 3:]
+    unet = UNetNowcaster(
+        depth=2, base_channels=2, max_epochs=2, ensemble_cv=None, random_state=0
+    ).fit(X, y)
+    assert not unet.module_.training  # left in evaluation mode: no dropout
+    expected = unet.predict(X)
+    mc = unet.predict_ensemble(X, 3, 2, random_state=0, method="mc_dropout")
+    torch.manual_seed(123)
+    draws = torch.rand(3)
+    torch.manual_seed(123)
+
+    def predictions(i):
+        if i % 2:
+            return np.abs(unet.predict(X) - expected).max()
+        members = unet.predict_ensemble(X, 3, 2, random_state=0, method="mc_dropout")
+        return np.abs(members - mc).max()
+
+    with ThreadPoolExecutor(4) as pool:
+        differences = list(pool.map(predictions, range(16)))
+    assert max(differences) == 0.0
+    # the caller's torch RNG is untouched by the overlapping predictions
+    assert torch.equal(torch.rand(3), draws)
+
+
 def test_validation_score_without_a_split_is_explained():
     from skorch.callbacks import EarlyStopping
 
