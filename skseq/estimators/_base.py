@@ -1235,6 +1235,11 @@ class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator
         size = AUTO_TILE_SIZE if self.tile_size == "auto" else int(self.tile_size)
         return size, int(halo)
 
+    def _has_channel_axis(self, X) -> bool:
+        """Whether frames forecast from ``X`` keep a channel axis (5D ``X``,
+        or several output channels whatever ``X``'s rank)."""
+        return np.ndim(X) == 5 or self.n_channels_out_ > 1
+
     def _validate_targets(self, y, X: np.ndarray) -> np.ndarray:
         from skseq.utils.validation import check_frame_targets
 

@@ -565,7 +565,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         Returns
         -------
         members : ndarray of shape (n_samples, n_members, n_steps, H, W) or (n_samples, n_members, n_steps, C, H, W)
-            5D for 4D ``X``, 6D for 5D ``X``.
+            5D for 4D ``X`` and one output channel, 6D otherwise.
         """
         check_is_fitted(self, "residual_quantiles_")
         n_members = check_positive_int(n_members, "n_members")
@@ -589,7 +589,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
                 u[:, :, k], self._residual_levels, self.residual_quantiles_[k]
             )
             members[:, :, k] = forecast[:, None, k] + residual
-        return members if np.ndim(X) == 5 else members[:, :, :, 0]
+        return members if self._has_channel_axis(X) else members[:, :, :, 0]
 
     @classmethod
     def _get_test_params(cls):

@@ -633,7 +633,7 @@ class UNetNowcaster(BaseFrameRegressor):
         Returns
         -------
         y_pred : ndarray of shape (n_samples, n_steps, H, W) or (n_samples, n_steps, C, H, W)
-            4D when ``X`` is 4D, 5D when it is 5D.
+            4D when ``X`` is 4D and ``y`` had one channel, else 5D.
         """
         check_is_fitted(self, "net_")
         n_steps = check_positive_int(n_steps, "n_steps")
@@ -644,7 +644,7 @@ class UNetNowcaster(BaseFrameRegressor):
                 f"({self.n_channels_in_})."
             )
         out = self._nowcast(X, n_steps)
-        return out if np.ndim(X) == 5 else out[:, :, 0]
+        return out if self._has_channel_axis(X) else out[:, :, 0]
 
     # ---------------------------------------------------------------- ensembles
     #: Calibration of the ensemble noise: at most this many windows.
@@ -910,7 +910,8 @@ class UNetNowcaster(BaseFrameRegressor):
         Returns
         -------
         members : ndarray of shape (n_samples, n_members, n_steps, H, W) or (n_samples, n_members, n_steps, C, H, W)
-            5D for 4D ``X``, 6D for 5D ``X``, in ``y``'s units.
+            5D for 4D ``X`` and one output channel, else 6D; in ``y``'s
+            units.
         """
         from skseq.estimators._ensemble import sample_members
 
@@ -949,7 +950,7 @@ class UNetNowcaster(BaseFrameRegressor):
             out = out.reshape(len(window), n_members, *out.shape[1:])
             self._warn_if_members_identical(out)
         out = self._inverse_transform(self._clip_network_output(out))
-        return out if np.ndim(X) == 5 else out[:, :, :, 0]
+        return out if self._has_channel_axis(X) else out[:, :, :, 0]
 
     @staticmethod
     def _warn_if_members_identical(members: np.ndarray) -> None:

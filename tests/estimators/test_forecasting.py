@@ -517,3 +517,16 @@ def test_pickle_of_an_unscaled_release_predicts_unscaled():
     # and it continues training as it was trained
     old.set_params(warm_start=True, max_epochs=1).fit(X, y)
     assert old.n_epochs_ == est.n_epochs_ + 1
+
+
+def test_several_output_channels_of_single_channel_input_are_kept():
+    from skseq.metrics import crps_ensemble, make_crps_scorer
+
+    X = np.random.default_rng(0).random((10, 3, 12, 10)).astype(np.float32)
+    y = np.stack([X[:, -2:], 2 * X[:, -2:]], axis=2)  # (n, 2 leads, 2 channels, ...)
+    est = ConvLSTMForecaster(**TINY).fit(X, y)
+    assert est.predict(X).shape == y.shape
+    members = est.predict_ensemble(X, n_members=3, random_state=0)
+    assert members.shape == (10, 3, 2, 2, 12, 10)
+    score = make_crps_scorer(n_members=3)(est, X, y)
+    assert score == pytest.approx(-crps_ensemble(y, members))

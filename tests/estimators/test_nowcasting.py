@@ -708,3 +708,14 @@ def test_one_pixel_frames_are_refused_clearly():
     X = np.ones((6, 4, 1, 1), np.float32)
     with pytest.raises(ValueError, match="at least 2 pixels along one side"):
         UNetNowcaster(**TINY).fit(X, X[:, -1])
+
+
+def test_several_output_channels_of_single_channel_input_are_kept():
+    X = np.random.default_rng(0).random((10, 3, 12, 10)).astype(np.float32)
+    y = np.stack([X[:, -1:], 2 * X[:, -1:]], axis=2)  # (n, 1 lead, 2 channels, ...)
+    params = {**TINY, "residual": "none", "advection_prior": False}
+    est = UNetNowcaster(**params).fit(X, y)
+    assert est.predict(X).shape == y.shape
+    np.testing.assert_array_equal(est.predict_sequence(X, 1), est.predict(X))
+    members = est.predict_ensemble(X, n_members=3, random_state=0)
+    assert members.shape == (10, 3, 1, 2, 12, 10)
