@@ -537,6 +537,13 @@ class UNetNowcaster(BaseFrameRegressor):
             clamp=self._network_range() if self.clip_output else None,
         )
 
+    def _continue_net(self, *args, **kwargs) -> None:
+        # a continued fit trains with the current clip_output (the clamp
+        # otherwise kept whatever the last prediction set)
+        network = cast(RecursiveNowcastNet, self._unwrapped_module())
+        network.clamp = self._network_range() if self.clip_output else None
+        super()._continue_net(*args, **kwargs)
+
     # -------------------------------------------------------------- prediction
     def _network_output(
         self,

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.model_selection import GridSearchCV
+from skorch.callbacks import Callback
 
 from skseq import UNetNowcaster
 from skseq.estimators._ensemble import DISPLACEMENTS
@@ -224,6 +225,22 @@ def test_clip_output_false_trains_without_clamp():
     X, y = _rain_leads(n=4)
     est = UNetNowcaster(**dict(TINY, clip_output=False)).fit(X, y)
     assert est.module_.clamp is None
+    # a continued fit trains with the current clip_output, whatever the last
+    # prediction set
+
+    class ClampSpy(Callback):
+        def on_batch_begin(self, net, **kwargs):
+            clamps.append(net.module_.clamp)
+
+    clamps = []
+    est.set_params(clip_output=True, warm_start=True, max_epochs=1)
+    est.set_params(callbacks=[ClampSpy()]).fit(X, y)
+    assert clamps and all(c == est._network_range() for c in clamps)
+    est.set_params(clip_output=False).predict(X)
+    est.set_params(clip_output=True)
+    clamps.clear()
+    est.fit(X, y)
+    assert clamps and all(c == est._network_range() for c in clamps)
 
 
 def test_too_few_input_frames_and_mismatch():
