@@ -8,6 +8,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from skseq.modules.conv1d import Conv1DEncoder, classifier_head
+from skseq.modules.layers import sequence_lengths
 
 __all__ = ["KeypointLSTMNet"]
 
@@ -184,8 +185,8 @@ class KeypointLSTMNet(nn.Module):
         n_timesteps = x.shape[1]
         x = self._patches(self._encode(x))
         batch, length, _ = x.shape
-        valid = ~torch.isnan(x).all(dim=2)  # (N, T)
-        lengths = valid.sum(dim=1).clamp(min=1)
+        # up to the last row with a value: a NaN row inside is a missing step
+        lengths = sequence_lengths(x).clamp(min=1)
         x = torch.nan_to_num(x, nan=0.0)
         mask = (torch.arange(length, device=x.device)[None, :] < lengths[:, None])[
             ..., None

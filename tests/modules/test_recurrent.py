@@ -51,3 +51,17 @@ def test_keypoint_lstm_conv_front_end_ignores_the_amount_of_padding(head):
     more_padding = torch.cat([x, torch.full((2, 8, 3), float("nan"))], dim=1)
     torch.testing.assert_close(longer(more_padding), out)
     all_params_get_grad(net.train(), net(x))
+
+
+@pytest.mark.parametrize("head", ["last", "mean"])
+def test_keypoint_lstm_a_missing_step_inside_keeps_the_last_one(head):
+    # a NaN row inside the sequence is a missing step (read as zeros), not
+    # the start of the padding: the steps after it still count
+    torch.manual_seed(0)
+    net = KeypointLSTMNet(2, 2, 6, hidden_size=3, n_layers=1, head=head).eval()
+    x = torch.randn(1, 6, 2)
+    missing, zeros = x.clone(), x.clone()
+    missing[0, 2] = float("nan")
+    zeros[0, 2] = 0.0
+    with torch.no_grad():
+        torch.testing.assert_close(net(missing), net(zeros))
