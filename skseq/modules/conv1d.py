@@ -322,8 +322,12 @@ class Conv1DActivityNet(nn.Module):
     shorter sequences at the end). Padding is masked: it is zeroed after each
     convolution, never wins a max pooling and is left out of the global
     pooling, so in evaluation mode the amount of padding after a sequence
-    never changes its prediction, once there is any (see
-    :class:`Conv1DEncoder` for the step an odd, unpadded length drops).
+    does not change its prediction as long as every block still sees some
+    after it: a block whose input holds an odd number of valid steps and no
+    padding drops the last one (see :class:`Conv1DEncoder`), so that 13
+    steps padded to 14 (7 steps, none padding, after the first block) and
+    to 16 (8 steps, one padding) can differ. Padding every sequence to the
+    same length, as an estimator's input is, gives each one prediction.
     Sequences shorter than ``2 ** len(channels)`` (too short for
     the pooling) are padded the same way inside the network.
 
