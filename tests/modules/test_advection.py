@@ -38,6 +38,15 @@ def test_estimate_translation_recovers_the_motion(dx, dy):
     )
 
 
+@pytest.mark.parametrize("unit", [1e-25, 1e-7, 1e-3, 3.0, 1e20])
+def test_estimate_translation_does_not_depend_on_the_unit(unit):
+    # rain rates in m/s (~1e-7) move as the same field in mm/h
+    frames = _moving_blobs(2.5, 1.3)
+    torch.testing.assert_close(
+        estimate_translation(frames * unit), estimate_translation(frames)
+    )
+
+
 def test_estimate_translation_without_signal_is_zero():
     frames = torch.zeros(3, 4, 16, 20)
     frames[1] = 5.0  # uniform
