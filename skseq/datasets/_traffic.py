@@ -78,7 +78,8 @@ def make_traffic_speeds(
     noise_std : float, default=2.0
         Standard deviation (km/h) of Gaussian detector noise.
     start : str, default="2024-01-01"
-        First timestamp (a Monday by default).
+        First timestamp (a Monday by default). The demand follows the clock:
+        a start at noon begins with the evening peak.
     random_state : int, RandomState instance or None, default=None
         Seed of the generator; an int gives the same data every call.
 
@@ -134,19 +135,23 @@ def make_traffic_speeds(
     dt_h = interval_s / 3600.0 / substeps
     per_day = int(86400 // interval_s)
     index = pd.date_range(start, periods=n_days * per_day, freq=freq, name="time")
-    hours = (np.arange(per_day) + 0.5) * interval_s / 3600.0
+    # the demand follows the clock: hours of the day at the intervals' middles
+    steps_of_day = (index - index.normalize()).total_seconds().to_numpy() / interval_s
+    hours = (steps_of_day + 0.5) * interval_s / 3600.0
+    dates = index.normalize()
+    day_starts = [*np.flatnonzero(np.r_[True, dates[1:] != dates[:-1]]), len(index)]
 
     density = np.zeros(n_locations)
     queue = 0.0  # vehicles waiting to enter (vertical queue)
     mean_density = np.empty((len(index), n_locations))
-    for day in range(n_days):
-        weekend = index[day * per_day].day_of_week >= 5
+    for first, end in zip(day_starts[:-1], day_starts[1:], strict=True):
+        weekend = index[first].day_of_week >= 5
         shift = rng.normal(0.0, 0.25)  # peak timing varies by ~15 min
         scale = demand_scale * rng.normal(1.0, 0.05)
         demand = scale * _daily_demand(
-            hours - shift, weekend, capacity * bottleneck_capacity
+            hours[first:end] - shift, weekend, capacity * bottleneck_capacity
         )
-        for step in range(per_day):
+        for step in range(end - first):
             acc = np.zeros(n_locations)
             for _ in range(substeps):
                 sending = np.minimum(vf * density, cell_capacity)
@@ -158,7 +163,7 @@ def make_traffic_speeds(
                 flow_out = np.concatenate((inner, [sending[-1]]))
                 density = density + dt_h / _CELL_KM * (flow_in - flow_out)
                 acc += density
-            mean_density[day * per_day + step] = acc / substeps
+            mean_density[first + step] = acc / substeps
 
     # speed from the triangular fundamental diagram at the mean density
     with np.errstate(divide="ignore"):

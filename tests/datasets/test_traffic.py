@@ -50,6 +50,18 @@ def test_weekend_less_congested(week):
     assert weekend.mean() < 0.5 * weekday.mean()
 
 
+def test_demand_follows_the_clock_of_a_start_at_noon():
+    def congested_hours(start):
+        speeds = make_traffic_speeds(
+            n_days=3, noise_std=0.0, start=start, random_state=0
+        )
+        return sorted(set(speeds.index[speeds.min(axis=1) < 60].hour))
+
+    midnight = congested_hours("2024-01-01")
+    assert congested_hours("2024-01-01 12:00") == midnight
+    assert 8 in midnight and 18 in midnight  # the morning and evening peaks
+
+
 def test_freq_takes_pandas_aliases():
     hourly = make_traffic_speeds(n_days=1, n_locations=4, freq="h", random_state=0)
     assert len(hourly) == 24 and hourly.index.freq == "h"
