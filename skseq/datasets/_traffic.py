@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
@@ -144,7 +146,7 @@ def make_traffic_speeds(
     density = np.zeros(n_locations)
     queue = 0.0  # vehicles waiting to enter (vertical queue)
     mean_density = np.empty((len(index), n_locations))
-    for first, end in zip(day_starts[:-1], day_starts[1:], strict=True):
+    for first, end in itertools.pairwise(day_starts):
         weekend = index[first].day_of_week >= 5
         shift = rng.normal(0.0, 0.25)  # peak timing varies by ~15 min
         scale = demand_scale * rng.normal(1.0, 0.05)
