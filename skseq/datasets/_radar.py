@@ -42,14 +42,21 @@ def make_radar_sequences(
     height, width : int, default=64
         Frame size in pixels.
     n_cells : float or None, default=None
-        Mean number of cells alive at once; None scales with the area
-        (one per 1200 px^2, i.e. about 3.4 on 64x64).
+        Sets the number of cells alive at once: cells are born at
+        ``n_cells / mean_lifetime`` per frame, and since they live
+        ``mean_lifetime + 2`` frames on average, about ``n_cells * (1 + 2 /
+        mean_lifetime)`` are alive in the steady state (4.3 for 4 with the
+        default lifetime). The first frames hold fewer (the generator starts
+        cells ``ceil(mean_lifetime)`` frames early, which the longer lives
+        outlast: 3.4 expected at frame 0 against 4.3). None scales
+        with the area (one per 1200 px^2, i.e. about 3.4 on 64x64).
     motion : tuple of float, default=(1.2, 0.4)
         Uniform drift ``(dx, dy)`` in pixels per frame (x to the right, y down).
     rotation : float, default=0.004
         Angular velocity (radians per frame) of the rotating component.
     mean_lifetime : float, default=24.0
-        Mean cell lifetime in frames.
+        Cell lifetimes are 2 frames plus a gamma draw (shape 4) of this mean,
+        so they average ``mean_lifetime + 2`` frames.
     max_intensity : float, default=40.0
         Largest possible peak rain rate of one cell (mm/h); peaks are drawn
         from ``[0.2, 1] * max_intensity``. Where cells overlap their rates
@@ -91,8 +98,7 @@ def make_radar_sequences(
             f"motion must be two finite numbers (dx, dy) in pixels per frame; got "
             f"{motion!r}."
         )
-    if not np.isfinite(rotation):
-        raise ValueError(f"rotation must be a finite number; got {rotation!r}.")
+    rotation = check_finite_real(rotation, "rotation")
 
     def velocity(p: np.ndarray) -> np.ndarray:
         rel = p - centre
