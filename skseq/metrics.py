@@ -320,6 +320,14 @@ def nowcast_scores(
             f"n_lead_times, ...); got {y_true.shape}."
         )
     axes = (0, *range(2, y_true.ndim))
+    if np.ndim(thresholds) == 0:  # one threshold
+        thresholds = [cast(float, thresholds)]
+    labels = [f"{check_finite_real(t, 'each threshold'):g}" for t in thresholds]
+    if len(set(labels)) < len(labels):
+        raise ValueError(
+            f"thresholds {list(thresholds)} give the same column names "
+            f"{labels}: pass thresholds that differ in their first 6 digits."
+        )
     table = {
         "MAE": mae(y_true, y_pred, axis=axes),
         "RMSE": rmse(y_true, y_pred, axis=axes),
@@ -435,6 +443,8 @@ def crps_ensemble(
     >>> crps_ensemble(np.zeros(1), np.array([[-1.0, 1.0]]))
     0.5
     """
+    if not isinstance(fair, bool | np.bool_):
+        raise TypeError(f"fair must be True or False; got {fair!r}.")
     y_true, y_ens = _check_ensemble(y_true, y_ens, member_axis)
     m = y_ens.shape[-1]
     if fair and m < 2:
@@ -551,6 +561,7 @@ def reliability_diagram(
     """
     observed, probability = _observed_event(y_true, probability, threshold)
     n_bins = check_positive_int(n_bins, "n_bins")
+    min_count = check_positive_int(min_count, "min_count", minimum=0)
     probability, observed = probability.ravel(), observed.ravel()
     edges = np.linspace(-1e-6, 1 + 1e-6, n_bins + 1)
     index = np.clip(np.digitize(probability, edges, right=True) - 1, 0, n_bins - 1)

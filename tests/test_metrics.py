@@ -1,6 +1,7 @@
 """Tests of skseq.metrics."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.dummy import DummyRegressor
 from sklearn.model_selection import GridSearchCV
@@ -75,6 +76,13 @@ def test_nowcast_scores_table():
     assert table.loc[1, "MAE"] == pytest.approx(mae(y[:, 0], 0.9 * y[:, 0]))
     with pytest.raises(ValueError, match="lead time on axis 1"):
         nowcast_scores(np.ones(3), np.ones(3))
+    # one threshold as a number; thresholds that print alike are refused
+    one = nowcast_scores(y, y * 0.9, thresholds=0.5)
+    pd.testing.assert_frame_equal(
+        one, table[["MAE", "RMSE", "CSI@0.5", "POD@0.5", "FAR@0.5"]]
+    )
+    with pytest.raises(ValueError, match="same column names"):
+        nowcast_scores(y, y * 0.9, thresholds=(2.0, 2.0000002))
 
 
 def test_errors():

@@ -304,3 +304,15 @@ def test_member_axis_outside_y_ens_is_named(member_axis):
         crps_ensemble(truth, members, member_axis=member_axis)
     with pytest.raises(ValueError, match=r"member_axis must be an axis of y_ens"):
         exceedance_probability(members, 1.0, member_axis=member_axis)
+
+
+def test_flags_and_counts_are_checked(rain):
+    obs, ens = rain
+    with pytest.raises(TypeError, match="fair must be True or False"):
+        crps_ensemble(obs, ens, fair="no")
+    probability = exceedance_probability(ens, 1.0)
+    with pytest.raises(TypeError, match="min_count"):
+        reliability_diagram(obs, probability, 1.0, min_count=None)
+    # min_count=0 keeps every bin that holds a pair
+    *_, counts = reliability_diagram(obs, probability, 1.0, min_count=0)
+    assert counts.sum() == obs.size

@@ -189,8 +189,10 @@ def make_keypoint_actions(
         labels = labels[rng.permutation(n_samples)]
     else:
         p = np.asarray(weights, dtype=float)
-        if p.shape != (len(actions),) or (p < 0).any() or p.sum() <= 0:
-            raise ValueError("weights must be non-negative, one per action.")
+        if p.shape != (len(actions),) or not np.isfinite(p).all() or (p < 0).any():
+            raise ValueError("weights must be finite and >= 0, one per action.")
+        if p.sum() <= 0:
+            raise ValueError("weights must not all be 0.")
         labels = rng.choice(np.array(actions), size=n_samples, p=p / p.sum())
     X = np.empty((n_samples, n_timesteps, 30))
     for i, action in enumerate(labels):

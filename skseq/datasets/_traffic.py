@@ -100,6 +100,14 @@ def make_traffic_speeds(
     """
     n_days = check_positive_int(n_days, "n_days")
     n_locations = check_positive_int(n_locations, "n_locations", minimum=2)
+    free_flow_speed = check_finite_real(free_flow_speed, "free_flow_speed")
+    bottleneck_capacity = check_finite_real(bottleneck_capacity, "bottleneck_capacity")
+    if np.ndim(bottlenecks) != 1:
+        raise TypeError(
+            "bottlenecks must be a sequence of fractions in (0, 1), e.g. (0.75,); "
+            f"got {bottlenecks!r}."
+        )
+    bottlenecks = tuple(check_finite_real(b, "each bottleneck") for b in bottlenecks)
     if not 30 <= free_flow_speed <= 130:
         raise ValueError(
             f"free_flow_speed must be in [30, 130] km/h; got {free_flow_speed}."

@@ -52,3 +52,5 @@ def test_weights_and_errors():
         make_keypoint_actions(noise_std=float("nan"))
     with pytest.raises(ValueError, match="weights"):
         make_keypoint_actions(actions=("walk", "wave"), weights=(1.0,))
+    with pytest.raises(ValueError, match="weights must be finite"):
+        make_keypoint_actions(actions=("walk", "wave"), weights=(1.0, np.inf))

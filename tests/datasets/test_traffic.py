@@ -78,8 +78,10 @@ def test_freq_takes_pandas_aliases():
         ({"noise_std": np.nan}, "noise_std must be a finite real number"),
         ({"demand_scale": np.inf}, "demand_scale must be a finite real number"),
         ({"bottleneck_capacity": 0}, r"bottleneck_capacity must be in \(0, 1\]"),
+        ({"free_flow_speed": "90"}, "free_flow_speed must be a finite real number"),
+        ({"bottlenecks": 0.5}, "bottlenecks must be a sequence of fractions"),
     ],
 )
 def test_bad_arguments(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises((ValueError, TypeError), match=match):
         make_traffic_speeds(**kwargs)
