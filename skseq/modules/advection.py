@@ -138,7 +138,8 @@ def advect_translation(frame: Tensor, displacement: Tensor, n_steps: int) -> Ten
     ----------
     frame : Tensor of shape (N, C, H, W)
     displacement : Tensor of shape (N, 2)
-        ``(dx, dy)`` per frame, as returned by :func:`estimate_translation`.
+        ``(dx, dy)`` per frame, as returned by :func:`estimate_translation`;
+        used in ``frame``'s dtype.
     n_steps : int
 
     Returns
@@ -152,6 +153,7 @@ def advect_translation(frame: Tensor, displacement: Tensor, n_steps: int) -> Ten
         torch.arange(width, dtype=frame.dtype, device=frame.device),
         indexing="ij",
     )
+    displacement = torch.as_tensor(displacement).to(frame.dtype)
     dx = displacement[:, 0, None, None]
     dy = displacement[:, 1, None, None]
     steps = []

@@ -47,6 +47,15 @@ def test_estimate_translation_does_not_depend_on_the_unit(unit):
     )
 
 
+def test_advect_translation_takes_a_displacement_of_another_dtype():
+    frames = _moving_blobs(2.0, 1.0)
+    single = torch.tensor([[2.0, 1.0]])
+    torch.testing.assert_close(
+        advect_translation(frames[:, -1:], single.double(), 2),
+        advect_translation(frames[:, -1:], single, 2),
+    )
+
+
 def test_estimate_translation_without_signal_is_zero():
     frames = torch.zeros(3, 4, 16, 20)
     frames[1] = 5.0  # uniform
