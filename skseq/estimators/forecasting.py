@@ -578,12 +578,14 @@ class ConvLSTMForecaster(BaseFrameRegressor):
                 f"forecasts the {self.n_output_frames_} frames of the y it was fitted "
                 "on, directly (not recursively)."
             )
-        forecast = self._unscale_output(self._forward(X)[:, :n_steps])
+        forecast = self._unscale_output(self._forward(X))
         rng = check_random_state(random_state)
+        # drawn for the whole horizon, so that the members of fewer leads
+        # are the first leads of the whole horizon's (same random_state)
         shape = (len(forecast), n_members, *forecast.shape[1:])
         order = np.argsort(rng.random_sample(shape), axis=1)
         u = (order + rng.random_sample(shape)) / n_members
-        members = np.empty(shape, np.float32)
+        members = np.empty((*shape[:2], n_steps, *shape[3:]), np.float32)
         for k in range(n_steps):
             residual = np.interp(
                 u[:, :, k], self._residual_levels, self.residual_quantiles_[k]

@@ -268,6 +268,10 @@ def test_predict_ensemble_layouts_and_errors():
     est = ConvLSTMForecaster(**TINY).fit(X[:, :, None], y[:, :, None])
     assert est.n_calibration_samples_ == len(X)  # no split: the training windows
     assert est.predict_ensemble(X[:2, :, None], 3, 1).shape == (2, 3, 1, 1, 8, 10)
+    # the members of fewer leads are the first leads of the whole horizon's
+    whole = est.predict_ensemble(X[:, :, None], 3, random_state=0)
+    first = est.predict_ensemble(X[:, :, None], 3, 1, random_state=0)
+    np.testing.assert_array_equal(first, whole[:, :, :1])
     with pytest.raises(ValueError, match="fitted horizon"):
         est.predict_ensemble(X[:2, :, None], 3, n_steps=3)
     with pytest.raises(ValueError, match="n_members"):
