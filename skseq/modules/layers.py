@@ -325,9 +325,10 @@ def crop_padding(x: Tensor, pads: tuple[int, int, int, int]) -> Tensor:
 class BatchNorm1dAnyBatch(nn.BatchNorm1d):
     """BatchNorm1d that also trains on a batch of a single sample.
 
-    Plain ``BatchNorm1d`` raises for a training batch of one ``(1, C)``
-    sample (no batch statistics exist). Such a batch (the last one of an
-    epoch, say) is normalised with the running statistics instead.
+    Plain ``BatchNorm1d`` raises for a training batch of one value per
+    channel (a ``(1, C)`` or ``(1, C, 1)`` batch: no batch statistics
+    exist). Such a batch (the last one of an epoch, say) is normalised with
+    the running statistics instead.
 
     Shape
     -----
@@ -335,7 +336,7 @@ class BatchNorm1dAnyBatch(nn.BatchNorm1d):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        if self.training and x.shape[0] == 1 and x.ndim == 2:
+        if self.training and x.numel() == x.shape[1]:  # one value per channel
             return F.batch_norm(
                 x,
                 self.running_mean,

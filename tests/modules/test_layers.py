@@ -146,6 +146,10 @@ def test_batchnorm_any_batch_accepts_single_sample():
     bn = BatchNorm1dAnyBatch(3).train()
     assert bn(torch.randn(1, 3)).shape == (1, 3)
     assert bn(torch.randn(4, 3)).shape == (4, 3)
+    # one step of one sample: one value per channel too
+    single = torch.randn(1, 3, 1)
+    torch.testing.assert_close(bn(single), bn.eval()(single))
+    assert bn.train()(torch.randn(1, 3, 5)).shape == (1, 3, 5)  # batch statistics
 
 
 @pytest.mark.parametrize("kernel_size", [2, 4, 3])
