@@ -361,11 +361,12 @@ def check_frames(
             f"(n_samples, n_frames, C, H, W); got {X.ndim}D with shape {X.shape}."
         )
     had_channel_axis = X.ndim == 5
+    given = X.shape  # as given, for the messages
     if not had_channel_axis:
         X = X[:, :, np.newaxis]
-    _check_min_length(X.shape[1], min_frames, "frames", name, X.shape)
+    _check_min_length(X.shape[1], min_frames, "frames", name, given)
     if min(X.shape[2:]) < 1:
-        raise ValueError(f"{name} has an empty channel or spatial axis: {X.shape}.")
+        raise ValueError(f"{name} has an empty channel or spatial axis: {given}.")
     return X, had_channel_axis
 
 

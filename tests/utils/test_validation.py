@@ -88,8 +88,13 @@ def test_frames_and_targets():
         check_frame_targets(np.ones((3, 4, 5, 6)), X)
     with pytest.raises(ValueError, match=r"\(n_samples, n_frames, H, W\)"):
         check_frames(np.ones((2, 3, 4)))
-    with pytest.raises(ValueError, match="at least 4 required"):
+    with pytest.raises(ValueError, match=r"\(shape \(2, 3, 4, 4\)\); at least 4"):
         check_frames(np.ones((2, 3, 4, 4)), min_frames=4)
+    # the shape as given, without the channel axis added inside
+    with pytest.raises(
+        ValueError, match=r"empty channel or spatial axis: \(2, 3, 0, 5\)"
+    ):
+        check_frames(np.ones((2, 3, 0, 5)))
     with pytest.raises(TypeError, match="Heatmapper"):
         check_frames(pd.DataFrame(np.ones((2, 2))))
     with pytest.raises(ValueError, match="None"):
