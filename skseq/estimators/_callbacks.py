@@ -168,14 +168,27 @@ class RollbackOnDivergence(Callback):
 
 
 class FitLRScheduler(LRScheduler):
-    """skorch's ``LRScheduler`` that lets go of its scheduler when training ends.
+    """skorch's ``LRScheduler`` whose schedule runs anew in every fit.
 
     skorch builds a fresh torch scheduler at the start of every ``fit`` or
-    ``partial_fit`` anyway. A torch scheduler patches its optimizer's
-    ``step`` with a wrapper, which does not pickle when the optimizer is an
-    ``accelerate`` one; dropping the scheduler and undoing the patch when
-    training ends keeps every fitted estimator picklable.
+    ``partial_fit`` but resumes it at the epochs already in the history,
+    from the learning rate the optimizer started with: a warm-started fit
+    would then run the rest of the first fit's cosine period and climb past
+    its end (to 40 times ``lr`` within ten epochs). Here each fit's schedule
+    starts at its first epoch from the current ``lr``, as the estimators'
+    ``warm_start`` documents.
+
+    A torch scheduler also patches its optimizer's ``step`` with a wrapper,
+    which does not pickle when the optimizer is an ``accelerate`` one;
+    dropping the scheduler and undoing the patch when training ends keeps
+    every fitted estimator picklable.
     """
+
+    def _get_scheduler(self, net, policy, **scheduler_kwargs):
+        for group in net.optimizer_.param_groups:  # torch keeps the first one
+            group["initial_lr"] = group["lr"]
+        scheduler_kwargs.setdefault("last_epoch", -1)
+        return super()._get_scheduler(net, policy, **scheduler_kwargs)
 
     def on_train_end(self, net, **kwargs):
         scheduler = getattr(self, "lr_scheduler_", None)

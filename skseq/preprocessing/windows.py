@@ -109,8 +109,8 @@ def sliding_windows(
     windows = sliding_window_view(a, span, axis=0)[::stride]  # (n, ..., span)
     windows = np.moveaxis(windows, -1, 1)
     X, y = windows[:, :n_input], windows[:, n_input + gap :]
-    if copy:
-        return np.ascontiguousarray(X), np.ascontiguousarray(y)
+    if copy:  # always copies (ascontiguousarray keeps a view of one step)
+        return np.array(X, order="C"), np.array(y, order="C")
     return X, y
 
 

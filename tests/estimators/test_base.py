@@ -223,6 +223,27 @@ def test_validation_data_is_not_kept_in_the_fitted_model(tmp_path):
     assert "valid_loss" in est.history_[-1]
 
 
+@pytest.mark.parametrize(
+    "schedule", [{}, {"lr_schedule": "step", "lr_step_size": 2}], ids=["cosine", "step"]
+)
+def test_a_continued_fit_runs_the_schedule_anew_from_the_current_lr(schedule):
+    from skseq import KeypointLSTMClassifier
+
+    X, y = toy_sequences()
+    est = KeypointLSTMClassifier(
+        hidden_size=4,
+        max_epochs=6,
+        random_state=0,
+        validation_fraction=None,
+        **schedule,
+    ).fit(X, y)
+    first = est.history_[:, "event_lr"]
+    est.set_params(warm_start=True).fit(X, y)
+    np.testing.assert_allclose(est.history_[6:, "event_lr"], first)
+    est.set_params(lr=1e-4).fit(X, y)  # a new lr: the same schedule, scaled
+    np.testing.assert_allclose(est.history_[12:, "event_lr"], np.divide(first, 20))
+
+
 def test_concurrent_predictions_from_threads():
     # a web service predicting from several threads with one fitted model
     from concurrent.futures import ThreadPoolExecutor

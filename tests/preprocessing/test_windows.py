@@ -91,6 +91,15 @@ def test_window_labels_repeat_rows_of_several_outputs():
             sw.window_labels(bad)
 
 
+def test_copies_are_copies_also_of_one_step():
+    a = np.arange(10.0)
+    X, y = sliding_windows(a, 1)  # windows of one step are contiguous views
+    for out in (X, y):
+        assert out.flags.writeable and not np.shares_memory(out, a)
+    y[0] = -1.0
+    assert a[1] == 1.0
+
+
 # ------------------------------------------------------ copy=False (issue 15)
 @pytest.mark.parametrize("stride, gap", [(1, 0), (3, 2)])
 def test_copy_false_gives_read_only_views_equal_to_copies(stride, gap):
