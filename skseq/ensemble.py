@@ -86,7 +86,9 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         ``random_state``).
     early_stopping_on_fold : bool, default=False
         Use each fold's held-out part as skorch's validation set (needs an
-        skseq deep estimator; set its ``patience`` to stop early).
+        skseq deep estimator): its ``valid_loss`` is recorded, and with the
+        deep classifiers' default ``patience="auto"`` it stops each fold
+        model early and restores its best epoch.
     n_jobs : int or None, default=None
         Folds fitted in parallel with joblib.
     random_state : int or None, default=None
@@ -159,7 +161,8 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             (``sklearn.set_config(enable_metadata_routing=True)``) it goes
             where it is requested: ``estimator.set_fit_request(sample_weight=
             True)`` (or a ``Pipeline`` step's); weights that nothing requests
-            are a ``TypeError``, as in scikit-learn.
+            are an error, as in scikit-learn (a ``ValueError`` when no request
+            was set, a ``TypeError`` when every request is ``False``).
         groups : array-like of shape (n_samples,), default=None
             Group of each sample (e.g. the subject who wore the sensor),
             passed to the splitter's ``split``: with

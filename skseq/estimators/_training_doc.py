@@ -112,12 +112,13 @@ TRAINING_PARAMETER_DOCS: dict[str, tuple[str, str]] = {
         ``EarlyStopping`` (such as
         :class:`~skseq.estimators.WarmEarlyStopping`) the early stopping of
         ``patience``, and a :class:`~skseq.estimators.RollbackOnDivergence`
-        the estimator's own. Other names are taken: a ``(name, callback)``
-        tuple named as one of the estimator's callbacks
-        (``stop_on_nonfinite_loss``, ``gradient_clip``, ``lr_schedule``,
-        ``rollback_on_divergence``, ``early_stopping``, ``progress_bar``) or
-        skorch's (``train_loss``, ``valid_loss``, ``print_log`` ...) gets
-        skorch's duplicate-name error.
+        the estimator's own. Otherwise a ``(name, callback)`` tuple must not
+        take the name of a callback that skorch (``train_loss``,
+        ``valid_loss``, ``print_log`` ...) or the estimator adds to the same
+        fit (``stop_on_nonfinite_loss``; ``gradient_clip`` when it is set;
+        ``lr_schedule`` or ``lr_step_schedule``, ``rollback_on_divergence``
+        and ``early_stopping`` when not replaced; ``progress_bar`` at
+        ``verbose >= 2``): skorch refuses duplicate names.
         """,
     ),
     "warm_start": (
@@ -129,13 +130,17 @@ TRAINING_PARAMETER_DOCS: dict[str, tuple[str, str]] = {
         (``classes_``, the input scaling, the target range) are kept, and
         ``max_epochs`` more epochs are trained with the current ``lr``,
         ``weight_decay``, ``batch_size``, ``validation_fraction``,
-        ``patience``, ``lr_schedule`` (restarted), ``callbacks``,
-        ``verbose``, ``random_state``, ``optimizer__*`` and ``iterator_*``
-        parameters. Data of other shapes (for classifiers: labels outside
-        ``classes_``) and changed arguments that shape the network
-        (architecture, ``optimizer``, ``device``, ``class_weight`` ...) are
-        refused with a ``ValueError``; a continued fit that fails leaves the
-        estimator as it was.
+        ``patience``, ``lr_schedule`` (run anew from the current ``lr``) and
+        its ``lr_step_size`` and ``lr_gamma``, ``gradient_clip``,
+        ``callbacks``, ``verbose``, ``random_state``, ``clip_output``,
+        ``tile_size``, ``ensemble_cv``, ``optimizer__*`` and ``iterator_*``
+        parameters, where the estimator has them. Data of other shapes (for
+        classifiers: other lengths or channels, labels outside ``classes_``;
+        for the frame estimators, which take frames of any ``H x W``: other
+        numbers of frames or channels) and changed arguments that shape the
+        network (architecture, ``optimizer``, ``device``, ``class_weight``
+        ...) are refused with a ``ValueError``; a continued fit that fails
+        leaves the estimator as it was.
         """,
     ),
     "device": (
@@ -235,7 +240,11 @@ max_epochs_ : int
 n_epochs_ : int
     Epochs in the training history: fewer than ``max_epochs_`` when
     early stopping ended training; with ``warm_start``, summed over the
-    continued fits."""
+    continued fits.
+validation_fraction_ : float
+    The fraction of the training samples held out for validation in the
+    last fit (``validation_fraction`` resolved; 0.0 without a split, and
+    with ``validation_data``)."""
 
 
 def _format_default(value) -> str:

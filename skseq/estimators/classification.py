@@ -305,6 +305,9 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
 _CLASSIFIER_ATTRIBUTES_DOC = """\
 classes_ : ndarray of shape (n_classes,)
     Class labels.
+class_weight_ : ndarray of shape (n_classes,) or None
+    The weight of each class of ``classes_`` in the loss (``class_weight``
+    resolved by scikit-learn's ``compute_class_weight``; None without).
 n_timesteps_in_, n_channels_in_ : int
     Shape of the training sequences.
 n_features_in_ : int
@@ -359,8 +362,13 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
     25, not three of 32 and one of 4, whose BatchNorm statistics are noise).
 
     Variable-length sequences: pad shorter sequences at the END with rows of
-    NaN; padding is masked inside the network and never changes a
-    prediction. Sequences of any length ``>= 1`` are accepted.
+    NaN; padding is masked inside the network, so a sequence's prediction
+    does not depend on the other sequences of ``X``. The network pools
+    pairs of steps, so the same sequence padded otherwise (fitted on
+    another length) or not at all can differ slightly when its length is
+    not a multiple of ``2 ** len(channels)`` times the stem's factor (see
+    :class:`~skseq.modules.Conv1DActivityNet`). Sequences of any length
+    ``>= 1`` are accepted.
 
     Parameters
     ----------
@@ -687,8 +695,11 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
 
     Variable-length sequences: pad shorter sequences at the END with rows of
     NaN to a common length. Padding is excluded by packing the sequences
-    (:func:`torch.nn.utils.rnn.pack_padded_sequence`), so it never changes a
-    prediction.
+    (:func:`torch.nn.utils.rnn.pack_padded_sequence`) and masked in the
+    convolutional front end, so a sequence's prediction does not depend on
+    the other sequences of ``X``; behind the front end, which pools pairs
+    of steps, the same sequence padded otherwise can differ slightly, as
+    for :class:`Conv1DActivityClassifier`.
 
     Missing keypoints: NaN anywhere before a sequence's padding (a joint the
     pose detector did not find, as :class:`~skseq.preprocessing.KeypointNormalizer`

@@ -201,7 +201,8 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         ``encoder_decoder=True`` to have an effect.
     scale_input : bool, default=True
         Rescale every input channel and every target channel from its range
-        over the training frames (minimum and maximum, learnt in ``fit``) to
+        over the training windows (minimum and maximum, learnt in ``fit``
+        from at most 512 evenly spaced windows) to
         [0, 1], the range of the heatmaps the network and its defaults were
         made for, and undo the target's scaling on the output, so that the
         same data give the same forecasts in any units: speeds as [0, 1]
@@ -218,6 +219,9 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         Input frames per sample seen in ``fit``.
     n_output_frames_ : int
         Frames predicted per sample, learned from ``y``.
+    target_ndim_ : int
+        Rank of the ``y`` given to ``fit`` (3, 4 or 5): ``predict`` returns
+        frames in its layout.
     n_channels_in_, n_channels_out_ : int
         Channels of the input and target frames (1 for 4D arrays).
     frame_shape_ : tuple of int
@@ -232,7 +236,9 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         Values per input sample.
     input_offset_, input_scale_ : ndarray of shape (n_input_channels,) or None
         Per-channel minimum and range (maximum - minimum) of the training
-        input: the network reads ``(X - input_offset_) / input_scale_``
+        input, read from at most 512 evenly spaced windows (all of them up
+        to 512; a rarer extreme elsewhere is scaled beyond [0, 1]): the
+        network reads ``(X - input_offset_) / input_scale_``
         (``scale_input``; offset 0 and scale 1 for calendar channels, scale 1
         for constant channels; None without scaling).
     target_offset_, target_scale_ : ndarray of shape (n_output_channels,) or None

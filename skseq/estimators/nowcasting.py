@@ -250,6 +250,9 @@ class UNetNowcaster(BaseFrameRegressor):
     n_output_frames_ : int
         Lead times in the ``y`` given to ``fit``: the steps the network was
         trained unrolled over, and the frames :meth:`predict` returns.
+    target_ndim_ : int
+        Rank of the ``y`` given to ``fit`` (3, 4 or 5): ``predict`` returns
+        frames in its layout.
     frame_shape_ : tuple of int
         ``(H, W)`` of the training frames. Prediction accepts frames of any
         ``H x W`` (the U-Net mirror-pads them to a multiple of ``2 ** depth``
