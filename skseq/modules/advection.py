@@ -100,9 +100,11 @@ def estimate_translation(frames: Tensor, sigma: float = 1.5) -> Tensor:
     f = f - f.amin(dim=(-2, -1), keepdim=True)
     # in units of a power of two near each sample's peak: exact (the same
     # estimate for rain rates in mm/h as in m/s), and the correlations of
-    # tiny or huge values neither underflow nor overflow float32
-    _, exponent = torch.frexp(f.amax(dim=(1, 2, 3), keepdim=True))
-    f = torch.ldexp(f, -exponent)
+    # tiny or huge values neither underflow nor overflow float32 (log2 and
+    # exp2 rather than frexp, which has no ONNX export)
+    peak = f.amax(dim=(1, 2, 3), keepdim=True)
+    exponent = torch.floor(torch.log2(torch.where(peak > 0, peak, 1.0)))
+    f = f * torch.exp2(-exponent)
     window = torch.outer(
         torch.hann_window(height, periodic=False, dtype=f.dtype, device=f.device),
         torch.hann_window(width, periodic=False, dtype=f.dtype, device=f.device),
