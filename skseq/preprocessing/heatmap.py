@@ -90,8 +90,10 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
 
     Input tables may be **wide** (a DatetimeIndex, one column per location)
     or **long** (columns ``time_col``, ``location_col``, ``value_col``).
-    The table is put on a regular time grid of ``freq``; gaps of at most
-    ``max_gap`` steps are interpolated linearly in time per location, longer
+    The table is put on a regular time grid of ``freq`` (its timestamps must
+    lie on it: irregular times are refused, resample them first); inner gaps
+    of at most ``max_gap`` steps are interpolated linearly in time per
+    location and gaps at the start or end take the nearest value, longer
     gaps raise an error. Duplicated timestamps (per location) raise an error
     unless ``duplicates="mean"`` averages them.
 
@@ -110,8 +112,11 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     broadcast over locations; ``"holiday"`` adds one channel, 1 on the dates
     in ``holidays`` and 0 elsewhere. Positions are continuous (the hour's
     position includes its minutes, the day of week its time of day), so the
-    phase of a cyclic channel advances by the same angle every frame and the
-    calendar of future frames can be extrapolated from past ones (what
+    phase of a cyclic channel advances by the same angle every frame (for
+    ``"minute"``, ``"hour"`` and ``"dayofweek"``; ``"dayofyear"`` and
+    ``"month"`` to within a day's share of their cycle, as years and months
+    differ in length) and the calendar of future frames can be extrapolated
+    from past ones (what
     :class:`~skseq.ConvLSTMForecaster` does for its decoder). Times of a
     table with a time zone are read on its local clock, which traffic
     follows: 03:00 is hour 3 on the day daylight saving time starts, and a
@@ -144,7 +149,8 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     invert : bool, default=False
         Map ``vmin`` to 1 and ``vmax`` to 0 (slow traffic bright).
     max_gap : int, default=3
-        Longest run of missing timesteps filled by linear interpolation.
+        Longest run of missing timesteps filled (linearly in time inside the
+        table, with the nearest value at its start or end).
     duplicates : {"error", "mean"}, default="error"
         Several values for one (time, location): ``"error"`` refuses them,
         ``"mean"`` averages them.
@@ -421,9 +427,7 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         if self.freq is not None:
             freq = as_timedelta(self.freq)
         else:
-            if len(first) < 2:
-                raise ValueError("Cannot infer freq from fewer than 2 timestamps.")
-            freq = pd.Timedelta(first.index.to_series().diff().mode().iloc[0])
+            freq = self._common_step([first, *map(self._to_wide, tables[1:])])
         locations = (
             list(first.columns) if self.locations is None else list(self.locations)
         )
@@ -450,6 +454,21 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         self.channel_names_ = self._calendar_names()
         self.n_channels_ = len(self.channel_names_)
         return self
+
+    @staticmethod
+    def _common_step(wides: list) -> pd.Timedelta:
+        """The most common spacing of each table's timestamps, the same in all."""
+        steps = []
+        for wide in wides:
+            if len(wide) < 2:
+                raise ValueError("Cannot infer freq from fewer than 2 timestamps.")
+            steps.append(pd.Timedelta(wide.index.to_series().diff().mode().iloc[0]))
+        if len(set(steps)) > 1:
+            raise ValueError(
+                f"The tables have different time steps ({sorted(set(map(str, steps)))}"
+                "): resample them to one, or pass freq to put them on its grid."
+            )
+        return steps[0]
 
     @staticmethod
     def _tables(X) -> list:

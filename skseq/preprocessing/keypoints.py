@@ -56,12 +56,15 @@ class KeypointNormalizer(
     Missing joints are explicit: with ``missing="nan"`` a joint is missing
     when either coordinate is NaN; with ``missing="zero"`` (the convention of
     many pose detectors) when both are exactly 0. Missing joints are left out
-    of every statistic and come back missing (NaN, or (0, 0)).
+    of every statistic and come back missing (NaN, or (0, 0)). With
+    ``missing="zero"`` the visible root joint is centred at (0, 0) too, the
+    missing marker: the output is not meant to be normalised again (a
+    second pass would take the root for missing).
     :class:`~skseq.KeypointLSTMClassifier` takes the NaN ones as they are
     (filled with the channel mean after its input scaling).
 
-    With ``flip=True``, ``fit_transform`` (training data only) mirrors a
-    random half of the sequences horizontally and swaps left/right joints;
+    With ``flip=True``, ``fit_transform`` (training data only) mirrors each
+    sequence with probability 1/2 horizontally and swaps left/right joints;
     ``transform`` never flips.
 
     Parameters
@@ -74,7 +77,7 @@ class KeypointNormalizer(
         Joints whose distance is the unit length (neck, mid-hip = torso); None
         uses the RMS distance of visible joints from the centre.
     flip : bool, default=False
-        In ``fit_transform`` only: mirror a random half of the sequences
+        In ``fit_transform`` only: mirror each sequence with probability 1/2
         horizontally and swap the ``flip_pairs`` joints.
     flip_pairs : tuple of (int, int), default=left/right pairs of the 15-joint skeleton
         Joint index pairs swapped by a flip (left and right wrist, ...).
@@ -224,14 +227,14 @@ class KeypointNormalizer(
         Returns
         -------
         X_norm : ndarray of the same shape
-            Centred and scaled keypoints (``fit_transform``: a random half
-            mirrored with ``flip=True``).
+            Centred and scaled keypoints (``fit_transform`` with
+            ``flip=True``: each sequence mirrored with probability 1/2).
         """
         X, ndim = self._validate(X, reset=False)
         return self._output(self._normalize(X), X.dtype, ndim)
 
     def fit_transform(self, X, y=None, **fit_params) -> np.ndarray:
-        """Fit, normalise and, with ``flip=True``, mirror a random half.
+        """Fit, normalise and, with ``flip=True``, mirror each sequence at random.
 
         Parameters
         ----------

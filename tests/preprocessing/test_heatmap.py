@@ -229,6 +229,22 @@ def test_long_table_with_mixed_utc_offsets_says_how_to_convert():
     assert Heatmapper(frame_length=8).fit_transform(long).shape == (2, 8, 2)
 
 
+def test_a_list_of_tables_of_different_steps_is_refused_without_freq():
+    def table(start, freq):
+        index = pd.date_range(start, periods=24, freq=freq)
+        return pd.DataFrame({"a": np.arange(24.0), "b": np.arange(24.0)}, index=index)
+
+    five, ten = table("2024-01-01", "5min"), table("2024-01-02", "10min")
+    for tables in ([five, ten], [ten, five]):  # whatever the order
+        with pytest.raises(ValueError, match="different time steps"):
+            Heatmapper(frame_length=4).fit(tables)
+    assert Heatmapper(frame_length=4).fit([five, five]).freq_ == pd.Timedelta("5min")
+    # with freq given, each is put on its grid (the 10-minute one interpolated)
+    assert Heatmapper(frame_length=4, freq="5min").fit([five, ten]).freq_ == (
+        pd.Timedelta("5min")
+    )
+
+
 def test_tables_of_strings_are_refused_before_pandas_averages_them():
     index = pd.date_range("2024-01-01", periods=4, freq="h")
     long = pd.DataFrame(
