@@ -187,14 +187,14 @@ class PersistenceForecaster(_FrameBaseline):
 
 
 class SeasonalNaiveForecaster(_FrameBaseline):
-    """The frame one season earlier: ``y[:, k] = X[:, T_in - season + k % season]``.
+    """The same phase of the last season: ``y[:, k] = X[:, T_in - season + k % season]``.
 
     For traffic heatmaps with one frame per hour and ``season_length=24``,
     each forecast hour is the same hour of the previous day.
 
     Parameters
     ----------
-    season_length : int
+    season_length : int, default=1
         Frames per season; the input window needs at least that many frames.
     """
 
@@ -223,7 +223,7 @@ class HistoricalAverageForecaster(_FrameBaseline):
 
     Parameters
     ----------
-    season_length : int
+    season_length : int, default=1
         Period in frames (e.g. 288 five-minute frames for a daily cycle).
     n_seasons : int or None, default=None
         Seasons to average; None uses all in the window.

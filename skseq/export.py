@@ -458,7 +458,9 @@ def export_module(fitted, X_example) -> tuple[nn.Module, list[str]]:
         ``(probabilities, label_index)`` for classifiers, ``y_pred`` for
         regressors.
     output_names : list of str
-        Names of the module's outputs, in order.
+        Names of the module's outputs, in order: ``["probabilities",
+        "label"]`` for classifiers (the graph of :func:`to_onnx` maps the
+        index to the label), ``["y_pred"]`` for regressors.
     """
     return _graph(fitted, np.ndim(X_example))
 
@@ -592,8 +594,10 @@ def to_onnx(
     shorter sequences (whole NaN rows at the end) works in the graph of
     :class:`~skseq.Conv1DActivityClassifier` and of a unidirectional
     :class:`~skseq.KeypointLSTMClassifier`; a bidirectional LSTM graph is
-    exact only for unpadded sequences and returns NaN probabilities for
-    padded ones. Missing values inside a sequence (NaN before its
+    exact for unpadded sequences and returns NaN probabilities for padded
+    ones once the padding reaches the steps its LSTM reads (behind the
+    convolutional front end's pooling, a few rows of padding still give
+    exact probabilities). Missing values inside a sequence (NaN before its
     padding: a joint or a whole frame without a keypoint), which the
     :class:`~skseq.KeypointLSTMClassifier` accepts, are filled in the graph
     as in its ``predict``. A ``UNetNowcaster`` graph predicts

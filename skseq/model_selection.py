@@ -92,8 +92,9 @@ def compare_estimators(
         One scorer (``None`` uses each estimator's ``score``) or a mapping of
         column name -> scorer, as in :func:`sklearn.model_selection.cross_validate`.
     sort_by : str or None, default=None
-        Column to sort by, best first (descending: scorers are "greater is
-        better", so error scorers come negated as in scikit-learn).
+        Column to sort by, in descending order: best first for a score
+        (scorers are "greater is better", so error scorers come negated as
+        in scikit-learn), slowest first for a time.
     return_estimators : bool, default=False
         Also return the fitted estimators (as ``return_estimator`` does in
         :func:`sklearn.model_selection.cross_validate`).
@@ -102,7 +103,9 @@ def compare_estimators(
     -------
     table : pandas.DataFrame
         Index: model names. Columns: one per score, ``fit_time_s`` and
-        ``predict_time_s``.
+        ``predict_time_s`` (the time to predict and score ``X_test``, per
+        scorer: each one predicts anew, as ``score_time`` of scikit-learn's
+        ``cross_validate``).
     fitted : dict of str to estimator
         Only with ``return_estimators=True``.
     """

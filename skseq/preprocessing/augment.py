@@ -129,8 +129,9 @@ class RollAugmenter(
     the identity. Inside ``Pipeline``, ``GridSearchCV`` or
     ``cross_val_score`` only the training folds are augmented.
 
-    Each call of ``fit_transform`` draws new shifts from a generator seeded by
-    ``random_state`` at ``fit``, so repeated fits are reproducible.
+    ``fit_transform`` draws its shifts from a generator seeded by
+    ``random_state`` at ``fit``: an int gives the same shifts at every call
+    (repeated fits are reproducible), None or a ``RandomState`` new ones.
 
     Variable-length sequences, padded at the END with rows of NaN (as the
     sequence classifiers take them): each sequence rolls within its own

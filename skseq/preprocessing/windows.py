@@ -142,7 +142,7 @@ class SlidingWindows(
 
     Parameters
     ----------
-    window_length : int
+    window_length : int, default=10
         Timesteps per window.
     stride : int, default=1
         Timesteps between the starts of consecutive windows.

@@ -81,8 +81,9 @@ def make_test_data(estimator, n_samples: int = 12, random_state: int = 0):
         ``(n, 16, 3)`` sequences, or ``(n, 4, 9, 11)`` frames.
     y : ndarray or None
         Two balanced string classes for classifiers, ``(n, 2, 9, 11)`` target
-        frames for frame regressors (``(n, 1, 9, 11)`` for one-step
-        nowcasters), one value per sequence ``(n,)`` for sequence regressors
+        frames for frame regressors (``(n, 1, 9, 11)``, one lead, for those
+        with a ``predict_sequence``, which unroll longer leads themselves),
+        one value per sequence ``(n,)`` for sequence regressors
         (the mean of each sequence's first channel), None for unsupervised
         transformers.
     """

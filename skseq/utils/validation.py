@@ -35,12 +35,18 @@ __all__ = [
 def as_timedelta(freq, name: str = "freq"):
     """``freq`` (a pandas frequency or timedelta string, a ``timedelta``) as a
     ``pandas.Timedelta``: ``"5min"``, ``"h"``, ``"1D"`` and ``"90s"`` are
-    accepted; frequencies of no fixed length (months, business days) and
-    non-positive ones are refused with a message naming ``name``."""
+    accepted, and weeks (``"W"``, ``"W-SUN"``, ``"2W"``: 7 days each, not
+    anchored to their weekday); frequencies of no fixed length (months,
+    business days) and non-positive ones are refused with a message naming
+    ``name``."""
     import pandas as pd
 
     try:
-        delta = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+        offset = pd.tseries.frequencies.to_offset(freq)
+        if isinstance(offset, pd.offsets.Week):  # anchored, but 7 days long
+            delta = pd.Timedelta(days=7 * offset.n)
+        else:
+            delta = pd.Timedelta(offset)
     except (TypeError, ValueError):
         try:
             delta = pd.Timedelta(freq)

@@ -116,7 +116,17 @@ def test_frames_with_nan_get_advice_to_fill_them():
 
 @pytest.mark.parametrize(
     "freq, minutes",
-    [("5min", 5), ("h", 60), ("1D", 1440), ("90s", 1.5), (timedelta(minutes=5), 5)],
+    [
+        ("5min", 5),
+        ("h", 60),
+        ("1D", 1440),
+        ("90s", 1.5),
+        (timedelta(minutes=5), 5),
+        ("W", 7 * 1440),  # weeks: 7 days however they are spelled
+        ("1W", 7 * 1440),
+        ("W-MON", 7 * 1440),
+        ("2W", 14 * 1440),
+    ],
 )
 def test_as_timedelta_takes_pandas_aliases(freq, minutes):
     assert as_timedelta(freq) == pd.Timedelta(minutes=minutes)
