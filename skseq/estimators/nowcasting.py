@@ -659,9 +659,14 @@ class UNetNowcaster(BaseFrameRegressor):
     # ---------------------------------------------------------------- ensembles
     #: Calibration of the ensemble noise: at most this many windows.
     _n_calibration_windows = 128
+    #: Whether ``fit`` calibrates the ensemble: not the copies that
+    #: cross-fit it, whose errors on their held-out windows are what counts.
+    _calibrates_in_fit = True
 
     def _fit(self, X, y, **kwargs):
         super()._fit(X, y, **kwargs)
+        if not self._calibrates_in_fit:
+            return self
         validation_data = kwargs.get("validation_data")
         held_out = validation_data is not None or self.validation_fraction_ > 0
         splits = None
@@ -778,6 +783,7 @@ class UNetNowcaster(BaseFrameRegressor):
             fold = clone(self).set_params(
                 max_epochs=self.n_epochs_, warm_start=False, ensemble_cv=None
             )
+            fold._calibrates_in_fit = False
             weight = (
                 None
                 if sample_weight is None

@@ -658,11 +658,21 @@ def test_calibrate_ensemble_with_groups_and_an_iterable_of_splits():
         UNetNowcaster(**dict(TINY, ensemble_cv=GroupKFold(n_splits=2))).fit(X, y)
 
 
-def test_fit_cross_fits_the_ensemble_calibration_by_default():
+def test_fit_cross_fits_the_ensemble_calibration_by_default(monkeypatch):
+    import skseq.estimators._ensemble as ensemble
+
     assert UNetNowcaster().ensemble_cv == 2
     X, y = _sequence_windows()
+    calibrations = []
+    fit_noise = ensemble.fit_noise
+    monkeypatch.setattr(
+        ensemble,
+        "fit_noise",
+        lambda *a, **k: calibrations.append(1) or fit_noise(*a, **k),
+    )
     est = UNetNowcaster(**dict(TINY, ensemble_cv=2)).fit(X, y)
     assert est.ensemble_noise_["calibration"] == "cross-fitted (2 splits)"
+    assert len(calibrations) == 1  # the copies calibrate no error model of their own
     # the same error model as cross-fitting the fitted estimator afterwards
     after = UNetNowcaster(**TINY).fit(X, y).calibrate_ensemble(X, y, cv=2)
     np.testing.assert_array_equal(
