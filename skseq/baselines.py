@@ -575,6 +575,7 @@ class STEPSNowcaster(ExtrapolationNowcaster):
 
     def _steps_members(self, steps, db, velocity, n_steps, n_members, thr, seed):
         """pysteps STEPS members in dB, or None where it cannot run on ``db``."""
+        numpy_state = np.random.get_state()  # STEPS seeds numpy's global state
         try:
             with contextlib.redirect_stdout(io.StringIO()):  # STEPS' progress log
                 return steps.forecast(
@@ -593,6 +594,8 @@ class STEPSNowcaster(ExtrapolationNowcaster):
             if "non-finite" not in str(error):
                 raise
             return None
+        finally:
+            np.random.set_state(numpy_state)
 
     def predict_ensemble(
         self, X, n_members: int = 20, n_steps: int = 1, random_state=None
@@ -602,7 +605,7 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_input_frames, H, W) or (n_samples, n_input_frames, 1, H, W)
-            Past rain-rate frames (mm/h), at least ``n_frames_for_motion``.
+            Past rain-rate frames (mm/h), as many as in ``fit``.
         n_members : int, default=20
             Ensemble members.
         n_steps : int, default=1

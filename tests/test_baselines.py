@@ -169,6 +169,20 @@ def test_steps_ensemble_moves_rain_and_spreads():
     assert est.predict(X).shape == y.shape
 
 
+def test_steps_leaves_numpy_global_state_alone():
+    pytest.importorskip("pysteps")
+    from skseq.baselines import STEPSNowcaster
+
+    frames = _blob_frames(n_frames=7)
+    X, y = frames[None, :4], frames[None, 4:]
+    est = STEPSNowcaster(n_members=2, n_cascade_levels=3, random_state=0).fit(X, y)
+    np.random.seed(123)
+    draws = np.random.random_sample(3)
+    np.random.seed(123)
+    est.predict_ensemble(X, 2, 2)  # pysteps seeds numpy's global state
+    np.testing.assert_array_equal(np.random.random_sample(3), draws)
+
+
 def test_steps_predict_is_the_same_twice_without_a_seed():
     pytest.importorskip("pysteps")
     from skseq.baselines import STEPSNowcaster

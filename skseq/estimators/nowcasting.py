@@ -978,8 +978,9 @@ class UNetNowcaster(BaseFrameRegressor):
             warnings.warn(
                 "method='mc_dropout' drew identical members: the fitted network's "
                 "output does not depend on its dropout layers (dropout=0, or the "
-                "features they drop do not reach the output). method='residual' "
-                "draws calibrated members.",
+                "features they drop do not reach the output), or the clip to "
+                "target_range_ (clip_output) removed their differences (e.g. on "
+                "dry input). method='residual' draws calibrated members.",
                 UserWarning,
                 stacklevel=3,
             )
