@@ -575,7 +575,6 @@ class STEPSNowcaster(ExtrapolationNowcaster):
 
     def _steps_members(self, steps, db, velocity, n_steps, n_members, thr, seed):
         """pysteps STEPS members in dB, or None where it cannot run on ``db``."""
-        numpy_state = np.random.get_state()  # STEPS seeds numpy's global state
         try:
             with contextlib.redirect_stdout(io.StringIO()):  # STEPS' progress log
                 return steps.forecast(
@@ -594,8 +593,6 @@ class STEPSNowcaster(ExtrapolationNowcaster):
             if "non-finite" not in str(error):
                 raise
             return None
-        finally:
-            np.random.set_state(numpy_state)
 
     def predict_ensemble(
         self, X, n_members: int = 20, n_steps: int = 1, random_state=None
