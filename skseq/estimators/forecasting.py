@@ -91,8 +91,9 @@ def _common_step(advance: np.ndarray) -> float | None:
 
 
 #: Windows the per-channel ranges of ``scale_input`` are read from (evenly
-#: spaced; all of them up to this many).
+#: spaced; all of them up to this many), this many at a time.
 _N_SCALING_WINDOWS = 512
+_SCALING_BATCH = 64
 
 
 def _channel_ranges(
@@ -109,9 +110,14 @@ def _channel_ranges(
     offset, scale : ndarray of shape (C,), float32
         ``(frames - offset) / scale`` spans [0, 1] in every other channel.
     """
-    sample = np.asarray(frames[evenly_spaced_indices(len(frames), _N_SCALING_WINDOWS)])
-    low = sample.min(axis=(0, 1, 3, 4)).astype(np.float64)
-    scale = nonzero_scale(sample.max(axis=(0, 1, 3, 4)).astype(np.float64) - low, low)
+    index = evenly_spaced_indices(len(frames), _N_SCALING_WINDOWS)
+    lows, highs = [], []
+    for start in range(0, len(index), _SCALING_BATCH):  # out of core: a batch at once
+        batch = np.asarray(frames[index[start : start + _SCALING_BATCH]])
+        lows.append(batch.min(axis=(0, 1, 3, 4)))
+        highs.append(batch.max(axis=(0, 1, 3, 4)))
+    low = np.min(lows, axis=0).astype(np.float64)
+    scale = nonzero_scale(np.max(highs, axis=0).astype(np.float64) - low, low)
     low[list(keep)], scale[list(keep)] = 0.0, 1.0
     return low.astype(np.float32), scale.astype(np.float32)
 
@@ -534,10 +540,11 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         if validation_data is None and not self.validation_fraction_:
             return None
         X, y = self._validate_validation_data(X, y, names=("X", "y"))
+        n_train = len(X)
         if validation_data is None:
-            n_train = len(X) - self._n_validation(len(X))
-            X, y = X[:n_train], y[:n_train]
-        index = evenly_spaced_indices(len(X), self._n_in_sample_windows)
+            n_train -= self._n_validation(n_train)
+        # only these windows are read (out-of-core input: not the whole part)
+        index = evenly_spaced_indices(n_train, self._n_in_sample_windows)
         return X[index], y[index]
 
     def predict_ensemble(

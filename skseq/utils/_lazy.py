@@ -105,11 +105,7 @@ class LazyFrames:
         self.transform = transform
         self.stats = dict(stats or {})
         if any(s != s for s in source.shape):  # NaN: dask's unknown sizes
-            raise ValueError(
-                f"The frames' shape {tuple(source.shape)} has unknown sizes (a "
-                "dask array after boolean indexing); call "
-                "X.compute_chunk_sizes() first."
-            )
+            raise ValueError(_unknown_sizes_message(tuple(source.shape), "frames"))
         shape = tuple(int(s) for s in source.shape)
         self.shape = (*shape[:2], 1, *shape[2:]) if add_channel else shape
         # only read-only maps: dropping pages of a copy-on-write map ("c")
@@ -214,6 +210,13 @@ def _first_sample(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask.reshape(len(mask), -1).any(axis=1))[0])
 
 
+def _unknown_sizes_message(shape: tuple, name: str) -> str:
+    return (
+        f"{name} has unknown sizes in its shape {shape} (a dask array after "
+        f"boolean indexing); call {name}.compute_chunk_sizes() first."
+    )
+
+
 def check_frames_lazy(
     X, *, name: str = "X", min_frames: int = 1, allow_nan: bool = False
 ) -> tuple[LazyFrames, bool]:
@@ -242,6 +245,8 @@ def check_frames_lazy(
         raise TypeError(
             f"{name} has dtype {dtype}; expected a numeric (integer or float) array."
         )
+    if any(s != s for s in shape):  # NaN: dask's unknown sizes
+        raise ValueError(_unknown_sizes_message(shape, name))
     if shape[0] < 1:
         raise ValueError(f"{name} has 0 samples (shape {shape}); expected >= 1.")
     if shape[1] < min_frames:

@@ -534,3 +534,29 @@ def test_several_output_channels_of_single_channel_input_are_kept():
     assert members.shape == (10, 3, 2, 2, 12, 10)
     score = make_crps_scorer(n_members=3)(est, X, y)
     assert score == pytest.approx(-crps_ensemble(y, members))
+
+
+def test_out_of_core_fit_reads_only_the_windows_it_uses(tmp_path, monkeypatch):
+    # the scaling statistics batch by batch, the in-sample calibration
+    # windows alone (not the whole training part)
+    from skseq.preprocessing import sliding_windows
+    from skseq.utils import _lazy
+
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "frames.npy", rng.random((700, 6, 6)).astype(np.float32))
+    X, y = sliding_windows(
+        np.load(tmp_path / "frames.npy", mmap_mode="r"), 3, 2, copy=False
+    )
+    reads = []
+    read = _lazy.LazyFrames._read
+
+    def counted(self, index):
+        piece = read(self, index)
+        reads.append(len(piece) if piece.ndim == 5 else 1)
+        return piece
+
+    monkeypatch.setattr(_lazy.LazyFrames, "_read", counted)
+    monkeypatch.setattr(_lazy, "_CHUNK_VALUES", 1000)  # the checks: small chunks
+    est = ConvLSTMForecaster(**{**TINY, "validation_fraction": 0.1}).fit(X, y)
+    assert max(reads) <= 512  # never the ~620 training windows at once
+    assert est.input_scale_ is not None
