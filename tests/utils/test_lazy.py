@@ -71,7 +71,9 @@ def test_unknown_dask_sizes_are_explained():
     unknown = a[dask.from_array(np.arange(6) % 2 == 0, chunks=2)]
     with pytest.raises(ValueError, match=r"compute_chunk_sizes\(\)"):
         LazyFrames(unknown, add_channel=True)
-    with pytest.raises(ValueError, match=r"y has unknown sizes.*y\.compute_chunk_sizes"):
+    with pytest.raises(
+        ValueError, match=r"y has unknown sizes.*y\.compute_chunk_sizes"
+    ):
         check_frames_lazy(unknown, name="y")
     lazy, _ = check_frames_lazy(unknown.compute_chunk_sizes())
     assert lazy.shape == (3, 2, 1, 3, 3)
