@@ -80,6 +80,7 @@ from skseq.estimators._training_doc import (
     compose_training_doc,
 )
 from skseq.utils._frames import FrameRegressorMixin
+from skseq.utils._lazy import LazyFrames
 
 __all__ = [
     "TRAINING_PARAMETER_DOCS",
@@ -1274,7 +1275,14 @@ class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator
             return self._validate_validation_data(*validation_data)
         X, y = self._validate_validation_data(X, y, names=("X", "y"))
         n_valid = self._n_validation(len(X))
-        return (X[-n_valid:], y[-n_valid:]) if n_valid else (X, y)
+        if not n_valid:
+            return X, y
+        # out of core: the held-out rows unread (a calibration reads what it uses)
+        start = len(X) - n_valid
+        return tuple(
+            a.rows(start, len(a)) if isinstance(a, LazyFrames) else a[start:]
+            for a in (X, y)
+        )
 
     def _network_targets(self, y: np.ndarray) -> np.ndarray:
         """Validated ``(n, T_out, C, H, W)`` targets -> what the network learns."""

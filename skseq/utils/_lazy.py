@@ -189,6 +189,15 @@ class LazyFrames:
 
         return LazyFrames(self.source, self.add_channel, transform, self.stats)
 
+    def rows(self, start: int, stop: int) -> LazyFrames:
+        """Samples ``start:stop``, still unread (``lazy[start:stop]`` reads them).
+
+        The statistics are the whole source's (bounds of the rows' own).
+        """
+        return LazyFrames(
+            self.source[start:stop], self.add_channel, self.transform, self.stats
+        )
+
     def min(self) -> float:
         """Smallest value of the source (from the streamed check)."""
         return self.stats["min"]

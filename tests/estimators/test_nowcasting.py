@@ -746,3 +746,29 @@ def test_several_output_channels_of_single_channel_input_are_kept():
     np.testing.assert_array_equal(est.predict_sequence(X, 1), est.predict(X))
     members = est.predict_ensemble(X, n_members=3, random_state=0)
     assert members.shape == (10, 3, 1, 2, 12, 10)
+
+
+def test_out_of_core_calibration_reads_only_its_windows(tmp_path, monkeypatch):
+    # the held-out block stays unread but for the windows the calibration uses
+    from skseq.preprocessing import sliding_windows
+    from skseq.utils import _lazy
+
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "rain.npy", rng.gamma(0.5, 2, (400, 8, 8)).astype(np.float32))
+    X, y = sliding_windows(
+        np.load(tmp_path / "rain.npy", mmap_mode="r"), 3, 2, copy=False
+    )
+    reads = []
+    read = _lazy.LazyFrames._read
+
+    def counted(self, index):
+        piece = read(self, index)
+        reads.append(len(piece) if piece.ndim == 5 else 1)
+        return piece
+
+    monkeypatch.setattr(_lazy.LazyFrames, "_read", counted)
+    monkeypatch.setattr(_lazy, "_CHUNK_VALUES", 2000)  # the checks: small chunks
+    params = {**TINY, "validation_fraction": 0.5, "batch_size": 8}
+    est = UNetNowcaster(**params).fit(X, y)
+    assert est.ensemble_noise_["calibration"] == "held-out windows"
+    assert max(reads) <= UNetNowcaster._n_calibration_windows  # not the 198 held out

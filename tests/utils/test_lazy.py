@@ -79,6 +79,14 @@ def test_unknown_dask_sizes_are_explained():
     assert lazy.shape == (3, 2, 1, 3, 3)
 
 
+def test_rows_stay_unread_until_indexed():
+    a = np.arange(6 * 2 * 3 * 3, dtype=np.float32).reshape(6, 2, 3, 3)
+    lazy = LazyFrames(a, add_channel=True)
+    rows = lazy.rows(2, 5)
+    assert isinstance(rows, LazyFrames) and len(rows) == 3
+    np.testing.assert_array_equal(rows[[0, 2]], lazy[[2, 4]])
+
+
 class _MadviseSpy:
     """Stands for an ``mmap.mmap``: records ``madvise`` calls, then makes them."""
 
