@@ -46,3 +46,32 @@ def tiny_conv1d(**kwargs):
     }
     params.update(kwargs)
     return Conv1DActivityClassifier(**params)
+
+
+def memmapped_windows(path, frames, n_input=3, n_output=2):
+    """Windows ``(X, y)``: read-only views of ``frames`` saved and memory-mapped."""
+    from skseq.preprocessing import sliding_windows
+
+    np.save(path, frames)
+    return sliding_windows(np.load(path, mmap_mode="r"), n_input, n_output, copy=False)
+
+
+def count_lazy_reads(monkeypatch, chunk_values=1000) -> list:
+    """The samples of every out-of-core read from now on, appended to a list.
+
+    The streamed checks read ``chunk_values`` values at a time, so that only
+    the estimator's own reads can be large.
+    """
+    from skseq.utils import _lazy
+
+    reads = []
+    read = _lazy.LazyFrames._read
+
+    def counted(self, index):
+        piece = read(self, index)
+        reads.append(len(piece) if piece.ndim == 5 else 1)
+        return piece
+
+    monkeypatch.setattr(_lazy.LazyFrames, "_read", counted)
+    monkeypatch.setattr(_lazy, "_CHUNK_VALUES", chunk_values)
+    return reads

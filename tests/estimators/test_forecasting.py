@@ -539,24 +539,11 @@ def test_several_output_channels_of_single_channel_input_are_kept():
 def test_out_of_core_fit_reads_only_the_windows_it_uses(tmp_path, monkeypatch):
     # the scaling statistics batch by batch, the in-sample calibration
     # windows alone (not the whole training part)
-    from skseq.preprocessing import sliding_windows
-    from skseq.utils import _lazy
+    from _support import count_lazy_reads, memmapped_windows
 
-    rng = np.random.default_rng(0)
-    np.save(tmp_path / "frames.npy", rng.random((700, 6, 6)).astype(np.float32))
-    X, y = sliding_windows(
-        np.load(tmp_path / "frames.npy", mmap_mode="r"), 3, 2, copy=False
-    )
-    reads = []
-    read = _lazy.LazyFrames._read
-
-    def counted(self, index):
-        piece = read(self, index)
-        reads.append(len(piece) if piece.ndim == 5 else 1)
-        return piece
-
-    monkeypatch.setattr(_lazy.LazyFrames, "_read", counted)
-    monkeypatch.setattr(_lazy, "_CHUNK_VALUES", 1000)  # the checks: small chunks
+    frames = np.random.default_rng(0).random((700, 6, 6)).astype(np.float32)
+    X, y = memmapped_windows(tmp_path / "frames.npy", frames)
+    reads = count_lazy_reads(monkeypatch)
     est = ConvLSTMForecaster(**{**TINY, "validation_fraction": 0.1}).fit(X, y)
     assert max(reads) <= 512  # never the ~620 training windows at once
     assert est.input_scale_ is not None

@@ -750,24 +750,11 @@ def test_several_output_channels_of_single_channel_input_are_kept():
 
 def test_out_of_core_calibration_reads_only_its_windows(tmp_path, monkeypatch):
     # the held-out block stays unread but for the windows the calibration uses
-    from skseq.preprocessing import sliding_windows
-    from skseq.utils import _lazy
+    from _support import count_lazy_reads, memmapped_windows
 
-    rng = np.random.default_rng(0)
-    np.save(tmp_path / "rain.npy", rng.gamma(0.5, 2, (400, 8, 8)).astype(np.float32))
-    X, y = sliding_windows(
-        np.load(tmp_path / "rain.npy", mmap_mode="r"), 3, 2, copy=False
-    )
-    reads = []
-    read = _lazy.LazyFrames._read
-
-    def counted(self, index):
-        piece = read(self, index)
-        reads.append(len(piece) if piece.ndim == 5 else 1)
-        return piece
-
-    monkeypatch.setattr(_lazy.LazyFrames, "_read", counted)
-    monkeypatch.setattr(_lazy, "_CHUNK_VALUES", 2000)  # the checks: small chunks
+    rain = np.random.default_rng(0).gamma(0.5, 2, (400, 8, 8)).astype(np.float32)
+    X, y = memmapped_windows(tmp_path / "rain.npy", rain)
+    reads = count_lazy_reads(monkeypatch, chunk_values=2000)
     params = {**TINY, "validation_fraction": 0.5, "batch_size": 8}
     est = UNetNowcaster(**params).fit(X, y)
     assert est.ensemble_noise_["calibration"] == "held-out windows"
