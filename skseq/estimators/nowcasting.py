@@ -500,7 +500,8 @@ class UNetNowcaster(BaseFrameRegressor):
         return self._forward_transform(y, "y")
 
     def _member_range(self) -> tuple[float, float] | None:
-        """Where ``_clip_network_output`` clips (None: nowhere)."""
+        """Where ``_clip_network_output`` and the network's clamp clip (None:
+        nowhere), in network space."""
         return self._network_range() if self.clip_output else None
 
     def _clip_network_output(self, a: np.ndarray) -> np.ndarray:
@@ -537,14 +538,14 @@ class UNetNowcaster(BaseFrameRegressor):
             n_steps=self.n_output_frames_,
             advection_prior=bool(self.advection_prior),
             residual=self.residual,
-            clamp=self._network_range() if self.clip_output else None,
+            clamp=self._member_range(),
         )
 
     def _continue_net(self, *args, **kwargs) -> None:
         # a continued fit trains with the current clip_output (the clamp
         # otherwise kept whatever the last prediction set)
         network = cast(RecursiveNowcastNet, self._unwrapped_module())
-        network.clamp = self._network_range() if self.clip_output else None
+        network.clamp = self._member_range()
         super()._continue_net(*args, **kwargs)
 
     # -------------------------------------------------------------- prediction
@@ -569,7 +570,7 @@ class UNetNowcaster(BaseFrameRegressor):
         network = cast(RecursiveNowcastNet, self._unwrapped_module())
         n_steps = self.n_output_frames_ if n_steps is None else n_steps
         with PREDICTION_LOCK:  # the clamp and the tiles are the module's
-            network.clamp = self._network_range() if self.clip_output else None
+            network.clamp = self._member_range()
             # only a RainNet step has a known receptive field to tile with
             network.tile = (
                 self._tile_plan(
