@@ -398,10 +398,11 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         return np.stack(columns, axis=1)
 
     def _grid_table(self, X, freq, locations) -> pd.DataFrame:
+        return self._grid_wide(self._to_wide(X), freq, locations)
+
+    def _grid_wide(self, wide: pd.DataFrame, freq, locations) -> pd.DataFrame:
         # locations first: gaps in the columns left out do not matter
-        return self._regular_grid(
-            self._select_locations(self._to_wide(X), locations), freq
-        )
+        return self._regular_grid(self._select_locations(wide, locations), freq)
 
     def fit(self, X, y=None):
         """Learn locations, time grid and scaling range from a table.
@@ -423,15 +424,15 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         tables = self._tables(X)
         if self.calendar and "holiday" in self.calendar:
             self._holiday_dates()
-        first = self._to_wide(tables[0])
+        wides = [self._to_wide(t) for t in tables]  # each table converted once
         if self.freq is not None:
             freq = as_timedelta(self.freq)
         else:
-            freq = self._common_step([first, *map(self._to_wide, tables[1:])])
+            freq = self._common_step(wides)
         locations = (
-            list(first.columns) if self.locations is None else list(self.locations)
+            list(wides[0].columns) if self.locations is None else list(self.locations)
         )
-        grids = [self._grid_table(t, freq, locations) for t in tables]
+        grids = [self._grid_wide(w, freq, locations) for w in wides]
         for wide in grids:
             self._check_covers_a_frame(wide)
         low = min(float(w.to_numpy().min()) for w in grids)
