@@ -159,8 +159,9 @@ def run_nowcasting(
     """
     X_train, y_train, X_test, y_test = radar_split(random_state)
     models = {
-        # ensemble_cv=None: the network is the default's; it only skips
-        # calibrating ensembles, which the demo does not draw (one fit less)
+        # ensemble_cv=None: the network is the default's; it only skips the
+        # copies that cross-fit the ensembles' error model (calibrated on
+        # the training windows instead), which the demo does not draw
         _deep_label("U-Net", max_epochs): UNetNowcaster(
             max_epochs=max_epochs, random_state=random_state, ensemble_cv=None
         ),

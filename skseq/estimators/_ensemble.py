@@ -196,8 +196,11 @@ def _draw_errors(
     """``Q_b(Phi(z))``: errors at the ``levels`` of standard normal ``z``
     (:func:`_levels`) in the bins of the smoothed forecast ``smooth``."""
     low, frac = levels
-    bins = np.broadcast_to(np.digitize(smooth, edges), low.shape)
-    return quantiles[bins, low] * (1 - frac) + quantiles[bins, low + 1] * frac
+    # one flat index into the table rather than a pair of fancy indices
+    # (the same values, a fraction of the cost on millions of pixels)
+    flat = quantiles.ravel()
+    index = np.digitize(smooth, edges) * quantiles.shape[1] + low
+    return flat[index] * (1 - frac) + flat[index + 1] * frac
 
 
 def _select_displacement(
