@@ -120,6 +120,24 @@ class LazyFrames:
         )
         self._bytes_read = 0
 
+    def __getstate__(self) -> dict:
+        # sent to DataLoader workers started by spawn (macOS, Windows) or
+        # forkserver: a view of a file map travels as a reference to the
+        # file, a strided view as its base array, never as the windows
+        state = self.__dict__.copy()
+        state["source"] = _ViewReference.of(self.source) or self.source
+        state["_mmap"] = None
+        state["_bytes_read"] = 0
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        source = state["source"]
+        if isinstance(source, _ViewReference):
+            state["source"] = source.open()
+        self.__dict__.update(state)
+        if isinstance(source, _ViewReference) and source.filename is not None:
+            self._mmap = _find_mmap(self.source)
+
     def __len__(self) -> int:
         return self.shape[0]
 
@@ -182,11 +200,7 @@ class LazyFrames:
     def with_transform(self, transform) -> LazyFrames:
         """The same frames with ``transform`` applied to every piece read."""
         if self.transform is not None:
-            first, second = self.transform, transform
-
-            def transform(a, first=first, second=second):
-                return second(first(a))
-
+            transform = _Composed(self.transform, transform)
         return LazyFrames(self.source, self.add_channel, transform, self.stats)
 
     def rows(self, start: int, stop: int) -> LazyFrames:
@@ -212,6 +226,84 @@ class LazyFrames:
         step = max(1, _CHUNK_VALUES // per_sample)
         for start in range(0, len(self), step):
             yield start, self[start : start + step]
+
+
+class _Composed:
+    """``second(first(a))``; picklable, unlike a closure."""
+
+    def __init__(self, first, second):
+        self.first, self.second = first, second
+
+    def __call__(self, a: np.ndarray) -> np.ndarray:
+        return self.second(self.first(a))
+
+
+class _ViewReference:
+    """A numpy view, pickled as its base buffer (or file) and its geometry.
+
+    A strided view pickles as a copy of what it shows: the windows of
+    ``sliding_windows(..., copy=False)``, ``n_input`` times the frames,
+    or the whole of a memory-mapped archive. This pickles the array that
+    owns the memory (once) or, for a read-only file map, the file's name,
+    with the view's byte offset, shape and strides.
+    """
+
+    def __init__(self, base, filename, offset, shape, strides, dtype):
+        self.base, self.filename = base, filename
+        self.offset, self.shape, self.strides, self.dtype = (
+            offset,
+            shape,
+            strides,
+            dtype,
+        )
+
+    @classmethod
+    def of(cls, view) -> _ViewReference | None:
+        """The reference of ``view``; None where pickling it whole is right."""
+        if not isinstance(view, np.ndarray) or view.base is None:
+            return None
+        chain = list(_bases(view))
+        root = chain[-1]
+        mapped = isinstance(root, mmap.mmap)
+        if mapped:  # the memmap over the mmap: its first byte is at .offset
+            owner, filename = chain[-2], getattr(chain[-2], "filename", None)
+            if not isinstance(owner, np.memmap) or filename is None:
+                return None
+            if getattr(owner, "mode", None) == "c":  # private changes: by value
+                return None
+            start = owner.offset
+        elif isinstance(root, np.ndarray) and (
+            root.flags.c_contiguous or root.flags.f_contiguous
+        ):
+            owner, filename, start = root, None, 0
+        else:
+            return None
+        address = owner.__array_interface__["data"][0]
+        offset = start + view.__array_interface__["data"][0] - address
+        return cls(
+            None if mapped else np.ravel(owner, order="K").view(np.uint8),
+            filename,
+            offset,
+            view.shape,
+            view.strides,
+            view.dtype,
+        )
+
+    def open(self) -> np.ndarray:
+        """The read-only view again (the file mapped anew)."""
+        if self.filename is not None:
+            buffer = np.memmap(self.filename, dtype=np.uint8, mode="r")
+        else:
+            buffer = self.base
+        view = np.ndarray(
+            self.shape,
+            self.dtype,
+            buffer=buffer,
+            offset=self.offset,
+            strides=self.strides,
+        )
+        view.flags.writeable = False
+        return view
 
 
 def _first_sample(mask: np.ndarray) -> int:

@@ -759,3 +759,20 @@ def test_out_of_core_calibration_reads_only_its_windows(tmp_path, monkeypatch):
     est = UNetNowcaster(**params).fit(X, y)
     assert est.ensemble_noise_["calibration"] == "held-out windows"
     assert max(reads) <= UNetNowcaster._n_calibration_windows  # not the 198 held out
+
+
+def test_out_of_core_windows_reach_spawned_dataloader_workers(tmp_path):
+    # macOS and Windows start DataLoader workers by spawn, which pickles the
+    # dataset: memory-mapped windows used to fail ("cannot pickle 'mmap.mmap'")
+    from _support import memmapped_windows
+
+    rain = np.random.default_rng(0).gamma(0.5, 2, (40, 8, 8)).astype(np.float32)
+    X, y = memmapped_windows(tmp_path / "rain.npy", rain)
+    params = {**TINY, "max_epochs": 1, "ensemble_cv": None}
+    workers = {
+        "iterator_train__num_workers": 1,
+        "iterator_train__multiprocessing_context": "spawn",
+    }
+    in_process = UNetNowcaster(**params).fit(X, y)
+    spawned = UNetNowcaster(**params, **workers).fit(X, y)
+    np.testing.assert_array_equal(spawned.predict(X[:4]), in_process.predict(X[:4]))

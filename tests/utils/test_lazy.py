@@ -1,6 +1,7 @@
 """Out-of-core frames: streamed validation, batch reads (issue 15)."""
 
 import mmap
+import pickle
 
 import numpy as np
 import pytest
@@ -123,3 +124,49 @@ def test_read_only_memmap_pages_are_released(tmp_path, monkeypatch):
     assert in_memory._mmap is None
     np.testing.assert_array_equal(in_memory[1:3], 1.0)
     assert in_memory._bytes_read == 0  # nothing counted where nothing is mapped
+
+
+def _pickled(obj):
+    return pickle.loads(pickle.dumps(obj))
+
+
+@pytest.mark.parametrize("mode", ["r", "r+"])
+def test_pickle_sends_memmap_views_by_reference(tmp_path, mode):
+    # DataLoader workers started by spawn (macOS, Windows) receive the
+    # dataset pickled: a view of a file map goes as the file's name
+    frames = np.arange(6 * 5 * 3 * 4, dtype=np.float32).reshape(6, 5, 3, 4)
+    np.save(tmp_path / "a.npy", frames)
+    archive = np.load(tmp_path / "a.npy", mmap_mode=mode)
+    views = [archive, archive[1:5, ::2], archive[::-1, :, 1:, ::-1]]
+    for view in views:
+        lazy = LazyFrames(view, add_channel=True, transform=np.negative)
+        payload = pickle.dumps(lazy)
+        assert len(payload) < view.nbytes  # not the data
+        restored = pickle.loads(payload)
+        np.testing.assert_array_equal(restored[:], lazy[:])
+        assert restored._mmap is not None and restored.shape == lazy.shape
+    assert not _lazy._ViewReference.of(np.load(tmp_path / "a.npy", mmap_mode="c"))
+
+
+def test_pickle_sends_strided_views_as_their_base():
+    # sliding windows of 8 frames over 100: pickled whole they are 8 times
+    # the frames; as their base and geometry, about the frames once
+    frames = np.random.default_rng(0).random((100, 6, 6), dtype=np.float32)
+    windows = np.lib.stride_tricks.sliding_window_view(frames, 8, axis=0)
+    windows = np.moveaxis(windows, -1, 1)  # (93, 8, 6, 6), read-only
+    lazy = LazyFrames(windows, add_channel=True)
+    payload = pickle.dumps(lazy)
+    assert len(payload) < 1.2 * frames.nbytes < windows.size * 4
+    restored = pickle.loads(payload)
+    np.testing.assert_array_equal(restored[[0, 50, 92]], lazy[[0, 50, 92]])
+    # Fortran-ordered bases keep their byte order
+    fortran = np.asfortranarray(frames[:10].reshape(10, 2, 3, 6))[:, :, 1:]
+    restored = _pickled(LazyFrames(fortran, add_channel=True))
+    np.testing.assert_array_equal(restored[:], fortran[:, :, None])
+
+
+def test_composed_transforms_pickle():
+    lazy = LazyFrames(np.ones((2, 3, 4, 4)), add_channel=True, transform=np.negative)
+    twice = lazy.with_transform(np.exp)
+    np.testing.assert_array_equal(_pickled(twice)[:], twice[:])
+    np.testing.assert_allclose(twice[:], np.exp(-1.0))
