@@ -799,6 +799,9 @@ def test_skorch_passthrough_parameters(param):
         ({"criterion__reduction": "sum"}, "set by skseq"),
         ({"optimizer__no_such_thing": 1}, "no parameter"),
         ({"iterator_train__no_such_thing": 1}, "no parameter"),
+        # the validation iterator serves predict: its rows would be lost
+        ({"iterator_valid__drop_last": True}, "cut to whole batches"),
+        ({"iterator_valid__shuffle": True}, "shuffled"),
     ]:
         refused = clone(est).set_params(**bad)
         with pytest.raises(ValueError, match=match):

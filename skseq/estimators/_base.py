@@ -255,6 +255,11 @@ _RESERVED_PASSTHROUGH = {
     "iterator_train__batch_size": "batch_size",
     "iterator_valid__batch_size": "batch_size",
 }
+#: validation-iterator options that would drop or reorder predictions
+_PREDICTION_ORDER_PASSTHROUGH = {
+    "iterator_valid__drop_last": "cut to whole batches",
+    "iterator_valid__shuffle": "shuffled",
+}
 
 #: arguments a warm-started (continued) fit honours; all others must keep
 #: the values of the fit that built the network
@@ -706,6 +711,12 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                 raise ValueError(
                     "criterion__weight cannot be passed through: use class_weight=."
                 )
+            if key in _PREDICTION_ORDER_PASSTHROUGH and passthrough[key]:
+                raise ValueError(
+                    f"{key}=True cannot be passed through: the validation "
+                    "iterator also serves predict, whose rows would be "
+                    f"{_PREDICTION_ORDER_PASSTHROUGH[key]}."
+                )
         targets: list[tuple[str, Callable[..., Any], str]] = [
             *[
                 ("optimizer__", opt, "the optimizer")
@@ -977,6 +988,8 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         self.validation_fraction_ = self._check_validation_split(y_train)
         n_train = len(y_train) - self._n_validation(len(y_train))
         self.max_epochs_ = self._resolve_max_epochs(X_train, n_train)
+        self._check_validation_monitors(valid is not None, len(y_train))
+        self._check_before_training(X, y, weight, has_valid=valid is not None)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         net_X = X_train if weight is None else {"X": X_train, _SAMPLE_WEIGHT: weight}
@@ -1037,12 +1050,43 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             ):
                 raise
             raise ValueError(
-                f"{message} A callback reads a validation score, but this fit "
-                "holds no sample out (validation_fraction="
-                f"{self.validation_fraction!r} on {n_samples} samples). Pass "
-                "validation_data, set validation_fraction, or have the callback "
-                "monitor 'train_loss'."
+                f"{message} {self._no_validation_advice(n_samples)}"
             ) from exc
+
+    def _no_validation_advice(self, n_samples: int) -> str:
+        return (
+            "A callback reads a validation score, but this fit holds no sample "
+            f"out (validation_fraction={self.validation_fraction!r} on "
+            f"{n_samples} samples). Pass validation_data, set "
+            "validation_fraction, or have the callback monitor a training "
+            "score ('train_loss')."
+        )
+
+    def _check_validation_monitors(self, has_valid: bool, n_samples: int) -> None:
+        """Refuse, before training, a user callback monitoring a validation score
+        of a fit that holds nothing out (it would fail after its first epoch)."""
+        if has_valid or self.validation_fraction_:
+            return
+        for callback in self.callbacks or ():
+            name, callback = (
+                callback
+                if isinstance(callback, tuple) and len(callback) == 2
+                else (type(callback).__name__, callback)
+            )
+            monitor = getattr(callback, "monitor", None)
+            if isinstance(monitor, str) and monitor.startswith("valid"):
+                raise ValueError(
+                    f"The callback {name!r} monitors {monitor!r}. "
+                    f"{self._no_validation_advice(n_samples)}"
+                )
+
+    def _check_before_training(self, X, y, sample_weight, *, has_valid: bool) -> None:
+        """Checks of what the fit does after training, run before it (hook).
+
+        ``X, y`` as given to ``fit``, ``sample_weight`` validated (or None);
+        ``has_valid``: ``validation_data`` was given. Runs after
+        ``validation_fraction_`` and ``max_epochs_`` are resolved.
+        """
 
     def _check_param_combinations(self) -> None:
         """Arguments valid alone but not together or not for this data (hook).

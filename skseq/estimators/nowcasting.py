@@ -14,6 +14,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
+from skseq.base import check_sample_weight
 from skseq.estimators._base import (
     PREDICTION_LOCK,
     TRAINING_PARAMETER_CONSTRAINTS,
@@ -235,7 +236,9 @@ class UNetNowcaster(BaseFrameRegressor):
         0.042-0.100) or calibrate on another
         sequence (:meth:`calibrate_ensemble`). Set it to None when
         you do not need ensembles. With too few windows to leave a training
-        window in every split, ``fit`` falls back to the training windows.
+        window in every split, ``fit`` falls back to the training windows;
+        a splitter that cannot split them, or a split whose training windows
+        all weigh 0, is refused before training.
         A splitter that needs groups (``GroupKFold`` over days) cannot be
         given them in ``fit``: fit with ``ensemble_cv=None``, then
         ``calibrate_ensemble(X, y, cv=..., groups=...)``.
@@ -664,24 +667,54 @@ class UNetNowcaster(BaseFrameRegressor):
     #: cross-fit it, whose errors on their held-out windows are what counts.
     _calibrates_in_fit = True
 
+    def _check_before_training(self, X, y, sample_weight, *, has_valid: bool) -> None:
+        # the splits that cross-fit the calibration after training, made and
+        # checked before it: a splitter that cannot split these windows, or a
+        # split whose training windows all weigh 0, fails without training
+        self._calibration_plan = None
+        if (
+            not self._calibrates_in_fit
+            or has_valid
+            or self.validation_fraction_ > 0
+            or self.ensemble_cv is None
+        ):
+            return
+        try:
+            splits = list(
+                self._calibration_splits(
+                    _num_samples(y), self.ensemble_cv, X, y, name="ensemble_cv"
+                )
+            )
+        except _TooFewWindows:  # calibrate on the training windows
+            return
+        if sample_weight is not None:
+            for train, _ in splits:
+                if not sample_weight[train].sum() > 0:
+                    raise ValueError(
+                        f"ensemble_cv={self.ensemble_cv!r}: the sample_weight of "
+                        "a split's training windows is all zeros, so its copy "
+                        "cannot be fitted; give those windows weight or set "
+                        "ensemble_cv=None."
+                    )
+        self._calibration_plan = splits
+
     def _fit(self, X, y, **kwargs):
-        super()._fit(X, y, **kwargs)
+        try:
+            super()._fit(X, y, **kwargs)
+            splits = getattr(self, "_calibration_plan", None)
+        finally:
+            self.__dict__.pop("_calibration_plan", None)
         if not self._calibrates_in_fit:
             return self
         validation_data = kwargs.get("validation_data")
         held_out = validation_data is not None or self.validation_fraction_ > 0
-        splits = None
-        if not held_out and self.ensemble_cv is not None:
-            try:
-                splits = list(
-                    self._calibration_splits(_num_samples(y), self.ensemble_cv, X, y)
-                )
-            except _TooFewWindows:  # calibrate on the training windows
-                pass
         if splits:
             X_net, y_net = self._validate_validation_data(X, y, names=("X", "y"))
+            sample_weight = kwargs.get("sample_weight")
+            if sample_weight is not None:  # a scalar weighs every window alike
+                sample_weight = check_sample_weight(sample_weight, len(y_net))
             self.ensemble_noise_ = self._cross_fitted_noise(
-                X, y, X_net, y_net, splits, kwargs.get("sample_weight")
+                X, y, X_net, y_net, splits, sample_weight
             )
         else:
             X_cal, y_cal = self._held_out_windows(X, y, validation_data)
@@ -804,13 +837,18 @@ class UNetNowcaster(BaseFrameRegressor):
         noise["calibration"] = f"cross-fitted ({len(splits)} splits)"
         return noise
 
-    def _calibration_splits(self, n_windows: int, cv, X, y, groups=None):
-        """``(train, held_out)`` index pairs of ``calibrate_ensemble(cv=...)``."""
+    def _calibration_splits(
+        self, n_windows: int, cv, X, y, groups=None, name: str = "cv"
+    ):
+        """``(train, held_out)`` index pairs of ``calibrate_ensemble(cv=...)``
+        (``fit``'s ``ensemble_cv``: ``name`` in the messages)."""
+        # an iterable of splits is named, not printed whole
+        shown = f"{name}={cv!r}" if hasattr(cv, "split") or np.isscalar(cv) else name
         if isinstance(cv, Integral) and not isinstance(cv, bool):
             # typeshed's numbers.Integral declares only < and <=
             if not 2 <= cv <= n_windows:  # type: ignore[operator]
                 raise _TooFewWindows(
-                    f"cv={cv} splits {n_windows} windows into {cv} blocks; it "
+                    f"{shown} splits {n_windows} windows into {cv} blocks; it "
                     f"must be an int between 2 and {n_windows}."
                 )
             # windows i and j share a frame when |i - j| < this (stride 1)
@@ -820,7 +858,7 @@ class UNetNowcaster(BaseFrameRegressor):
                 train = train[(train <= lo - reach) | (train >= hi + reach)]
                 if len(train) == 0:
                     raise _TooFewWindows(
-                        f"cv={cv}: with the windows that share frames with the "
+                        f"{shown}: with the windows that share frames with the "
                         f"held-out block {lo}-{hi} left out, no training window "
                         f"is left of the {n_windows}; use fewer splits or more "
                         "windows."
@@ -848,12 +886,21 @@ class UNetNowcaster(BaseFrameRegressor):
             "fit with ensemble_cv=None, then calibrate).",
         )
         for train, held_out in splits:
+            train, held_out = np.asarray(train), np.asarray(held_out)
             if len(train) == 0 or len(held_out) == 0:
                 raise ValueError(
-                    "calibrate_ensemble: a split of cv has no training or no "
-                    "held-out window."
+                    f"{shown}: a split has no training or no held-out window."
                 )
-            yield np.asarray(train), np.asarray(held_out)
+            for part in (train, held_out):
+                if part.dtype.kind not in "iu" or not (
+                    0 <= part.min() and part.max() < n_windows
+                ):
+                    raise ValueError(
+                        f"{shown}: a split is not indices of the "
+                        f"{n_windows} windows (integers from 0 to "
+                        f"{n_windows - 1}); got {part[:8]!r}."
+                    )
+            yield train, held_out
 
     def _calibrate_ensemble(self, X: np.ndarray, y: np.ndarray) -> dict:
         """The error model of ``predict_ensemble`` on network-space ``X, y``."""

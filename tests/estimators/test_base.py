@@ -277,8 +277,18 @@ def test_concurrent_predictions_from_threads():
 def test_validation_score_without_a_split_is_explained():
     from skorch.callbacks import EarlyStopping
 
+    class ReadsValidLoss(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            net.history[-1, "valid_loss"]
+
     X, y = toy_sequences()
-    est = tiny_conv1d(callbacks=[EarlyStopping(monitor="valid_loss")])
+    # a callback that monitors a validation score is refused before training
+    est = tiny_conv1d(callbacks=[("stop", EarlyStopping(monitor="valid_loss"))])
+    with pytest.raises(ValueError, match=r"'stop' monitors 'valid_loss'.*holds no"):
+        est.fit(X, y)
+    assert not hasattr(est, "net_")
+    # one that reads it otherwise gets skorch's KeyError explained
+    est = tiny_conv1d(callbacks=[ReadsValidLoss()])
     with pytest.raises(ValueError, match="holds no sample out") as info:
         est.fit(X, y)
     assert "Key 'valid_loss' was not found" in str(info.value)

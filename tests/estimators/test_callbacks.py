@@ -99,18 +99,18 @@ def test_non_finite_loss_error_is_public_and_still_in_base():
 
 
 class _ScriptedLoss(Callback):
-    """Writes ``losses[epoch - 1]`` as the epoch's ``valid_loss`` (1-based)."""
+    """Writes ``losses[epoch - 1]`` as the epoch's ``scripted_loss`` (1-based)."""
 
     def __init__(self, losses):
         self.losses = losses
 
     def on_epoch_end(self, net, **kwargs):
-        net.history.record("valid_loss", self.losses[len(net.history) - 1])
+        net.history.record("scripted_loss", self.losses[len(net.history) - 1])
 
 
 def _stopping_fit(losses, start_from_epoch):
     stopping = WarmEarlyStopping(
-        monitor="valid_loss",
+        monitor="scripted_loss",
         patience=3,
         load_best=True,
         start_from_epoch=start_from_epoch,

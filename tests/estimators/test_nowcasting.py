@@ -696,6 +696,46 @@ def test_fit_calibration_falls_back_or_uses_held_out_windows():
         UNetNowcaster(**dict(TINY, ensemble_cv=1)).fit(X, y)
 
 
+def test_fit_checks_its_calibration_splits_before_training():
+    from sklearn.model_selection import KFold
+
+    from skseq.estimators import RollbackOnDivergence
+
+    class CountsEpochs(RollbackOnDivergence):
+        epochs = 0
+
+        def on_epoch_end(self, net, **kwargs):
+            type(self).epochs += 1
+
+    X, y = _sequence_windows()
+    counted = dict(TINY, callbacks=[CountsEpochs()])
+    refused = [
+        # a splitter that cannot split the windows
+        ({"ensemble_cv": KFold(n_splits=len(X) + 1)}, {}, "n_splits"),
+        # a split whose training windows all weigh 0
+        (
+            {"ensemble_cv": 2},
+            {"sample_weight": np.r_[np.ones(12), np.zeros(12)]},
+            "all zeros",
+        ),
+    ]
+    for params, fit_params, match in refused:
+        est = UNetNowcaster(**{**counted, **params})
+        with pytest.raises(ValueError, match=match):
+            est.fit(X[:24], y[:24], **fit_params)
+        assert CountsEpochs.epochs == 0 and not hasattr(est, "net_")
+    # a single number weighs every window alike, the copies' too
+    weighted = UNetNowcaster(**dict(TINY, ensemble_cv=2)).fit(X, y, sample_weight=2.0)
+    plain = UNetNowcaster(**dict(TINY, ensemble_cv=2)).fit(X, y)
+    np.testing.assert_array_equal(
+        weighted.ensemble_noise_["quantiles"], plain.ensemble_noise_["quantiles"]
+    )
+    # splits given as indices must be indices of the windows
+    for bad in ([(np.arange(8), np.arange(8, len(X) + 1))], [(np.arange(8), [-1])]):
+        with pytest.raises(ValueError, match="not indices of the"):
+            plain.calibrate_ensemble(X, y, cv=bad)
+
+
 def test_nowcaster_pickled_before_ensemble_cv_loads():
     X, y = _sequence_windows()
     est = UNetNowcaster(**TINY).fit(X, y)
