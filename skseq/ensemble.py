@@ -66,6 +66,44 @@ def _fit_fold(estimator, X, y, train, valid, early_stopping_on_fold, fit_params)
     return est.fit(X_train, y_train, **kwargs)
 
 
+def _checked_splits(splits, y, sample_weight) -> list:
+    """``splits`` as index arrays, refused before any fold model is fitted
+    where a fold cannot be: indices out of range, a training part lacking a
+    class or weighing nothing, an empty held-out part."""
+    n_samples, classes = len(y), np.unique(y)
+    checked = []
+    for k, (train, valid) in enumerate(splits, start=1):
+        parts = []
+        for part in (train, valid):
+            part = np.asarray(part)
+            if part.dtype == bool and part.shape == (n_samples,):
+                part = np.flatnonzero(part)
+            if part.size and (
+                part.dtype.kind not in "iu" or part.min() < 0 or part.max() >= n_samples
+            ):
+                raise ValueError(
+                    f"Split {k} of cv is not indices of the {n_samples} samples "
+                    f"(integers from 0 to {n_samples - 1})."
+                )
+            parts.append(part)
+        train, valid = parts
+        if len(train) == 0 or len(valid) == 0:
+            raise ValueError(f"Split {k} of cv has no training or no held-out sample.")
+        missing = np.setdiff1d(classes, y[train])
+        if missing.size:
+            raise ValueError(
+                f"The training part of fold {k} lacks the classes {missing.tolist()}, "
+                "so its model could not predict them; use a stratified cv with "
+                "fewer folds than the smallest class has samples."
+            )
+        if sample_weight is not None and not sample_weight[train].sum() > 0:
+            raise ValueError(
+                f"The sample_weight of fold {k}'s training part is all zeros."
+            )
+        checked.append((train, valid))
+    return checked
+
+
 class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Average the probabilities of one classifier fitted per CV fold.
 
@@ -80,10 +118,11 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
     ----------
     estimator : classifier
         Any scikit-learn or skseq classifier with ``predict_proba``.
-    cv : int, cross-validation generator or iterable, default=5
+    cv : int, cross-validation generator, iterable or None, default=5
         Folds, as in :func:`sklearn.model_selection.cross_validate`; an int
         means :class:`~sklearn.model_selection.StratifiedKFold` (shuffled with
-        ``random_state``).
+        ``random_state``), None the default 5. Every fold's training part
+        must hold every class (checked before any fold model is fitted).
     early_stopping_on_fold : bool, default=False
         Use each fold's held-out part as skorch's validation set (needs an
         skseq deep estimator): its ``valid_loss`` is recorded, and with the
@@ -207,7 +246,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
 
     def _splitter(self, y=None):
         """``cv`` as a splitter (an int: a StratifiedKFold shuffled by ``random_state``)."""
-        cv = self.cv
+        cv = 5 if self.cv is None else self.cv
         if isinstance(cv, Integral):  # numpy integers too
             cv = StratifiedKFold(cv, shuffle=True, random_state=self.random_state)
         return check_cv(cv, y, classifier=True)
@@ -281,6 +320,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
                 "StratifiedKFold(5), whose splits are drawn at every fit, or a list "
                 "of (train, validation) index pairs."
             )
+        splits = _checked_splits(splits, y, fit_params.get("sample_weight"))
         estimators = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_fold)(
                 self.estimator,
@@ -297,8 +337,9 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         for est in estimators:
             if not np.array_equal(est.classes_, classes):
                 raise ValueError(
-                    "A fold lacked some classes, so fold models disagree on classes_; "
-                    "use a stratified cv with fewer folds than the smallest class size."
+                    f"A fold model's classes_ {est.classes_!r} are not the sorted "
+                    f"classes of y {classes!r}, whose order the averaged "
+                    "probabilities follow."
                 )
         self.estimators_ = estimators
         self.classes_ = classes

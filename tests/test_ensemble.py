@@ -95,6 +95,46 @@ def test_errors():
         FoldEnsembleClassifier(LogisticRegression()).fit(X[:, :, 0], y[:-1])
 
 
+class _CountsFits(LogisticRegression):
+    fits = 0
+
+    def fit(self, X, y, sample_weight=None):
+        type(self).fits += 1
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_folds_that_cannot_be_fitted_are_refused_before_any_fit():
+    from sklearn.model_selection import KFold
+
+    X, y = load_iris(return_X_y=True)  # 50 of each class, sorted
+    half = np.r_[np.zeros(75), np.ones(75)]
+    even = np.arange(0, 150, 2)
+    for cv, fit_params, match in [
+        (KFold(3), {}, r"fold 1 lacks the classes \[0\]"),
+        ([(np.arange(100), np.arange(100, 151))], {}, "not indices of the 150"),
+        ([(np.arange(100), [])], {}, "no training or no held-out"),
+        (KFold(2, shuffle=True, random_state=0), {"sample_weight": half}, None),
+        ([(even, even + 1)], {"sample_weight": (np.arange(150) % 2.0)}, "zeros"),
+    ]:
+        ensemble = FoldEnsembleClassifier(_CountsFits(max_iter=500), cv=cv)
+        if match is None:  # a weighted fold that holds weight fits
+            assert len(ensemble.fit(X, y, **fit_params).estimators_) == 2
+            continue
+        _CountsFits.fits = 0
+        with pytest.raises(ValueError, match=match):
+            ensemble.fit(X, y, **fit_params)
+        assert _CountsFits.fits == 0 and not hasattr(ensemble, "estimators_")
+    # boolean masks are splits too; cv=None is the default 5 shuffled folds
+    mask = np.arange(150) % 3 > 0
+    FoldEnsembleClassifier(LogisticRegression(max_iter=500), cv=[(mask, ~mask)]).fit(
+        X, y
+    )
+    default = FoldEnsembleClassifier(LogisticRegression(), random_state=0)
+    assert repr(default.set_params(cv=None)._splitter(y)) == repr(
+        default.set_params(cv=5)._splitter(y)
+    )
+
+
 def test_cv_without_splits_is_a_clear_error():
     X, y = _sequences()
     X = X[:, :, 0]
