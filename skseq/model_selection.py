@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -88,9 +88,12 @@ def compare_estimators(
         Test inputs, in the layout of ``X_train``.
     y_test : array-like
         Test targets.
-    scoring : str, callable, mapping or None, default=None
-        One scorer (``None`` uses each estimator's ``score``) or a mapping of
-        column name -> scorer, as in :func:`sklearn.model_selection.cross_validate`.
+    scoring : str, callable, list, mapping or None, default=None
+        As in :func:`sklearn.model_selection.cross_validate`: one scorer
+        (``None`` uses each estimator's ``score``), a list of scorer names,
+        a mapping of column name -> scorer, or a callable returning a dict of
+        column name -> score. Strings are checked before any estimator is
+        fitted.
     sort_by : str or None, default=None
         Column to sort by, in descending order: best first for a score
         (scorers are "greater is better", so error scorers come negated as
@@ -103,26 +106,37 @@ def compare_estimators(
     -------
     table : pandas.DataFrame
         Index: model names. Columns: one per score, ``fit_time_s`` and
-        ``predict_time_s`` (the time to predict and score ``X_test``, per
-        scorer: each one predicts anew, as ``score_time`` of scikit-learn's
-        ``cross_validate``).
+        ``predict_time_s`` (the time to predict and score ``X_test`` once:
+        the scorers each predict anew, and the time of all of them is
+        divided by their number, whereas ``score_time`` of scikit-learn's
+        ``cross_validate`` reuses predictions and is their total).
     fitted : dict of str to estimator
         Only with ``return_estimators=True``.
     """
     if not estimators:
         raise ValueError("estimators is empty; pass a mapping of name -> estimator.")
-    scorers = scoring if isinstance(scoring, Mapping) else {"score": scoring}
+    scorers = _scorers(scoring)
+    if sort_by is not None and sort_by not in [*scorers, *_TIME_COLUMNS]:
+        if not any(callable(scorer) for scorer in scorers.values()):  # dicts
+            raise ValueError(
+                f"sort_by={sort_by!r} is not a column of {[*scorers, *_TIME_COLUMNS]}."
+            )
+    # every estimator cloned and its scorers made before the first fit
+    clones: dict[str, Any] = {name: clone(e) for name, e in estimators.items()}
+    for estimator in clones.values():
+        for scorer in scorers.values():
+            check_scoring(estimator, scoring=scorer)
     rows = {}
     fitted = {}
-    for name, estimator in estimators.items():
-        est = clone(estimator)
+    for name, est in clones.items():
         start = time.perf_counter()
         est.fit(X_train, y_train)
         fit_time = time.perf_counter() - start
         row = {}
         start = time.perf_counter()
         for column, scorer in scorers.items():
-            row[column] = float(check_scoring(est, scoring=scorer)(est, X_test, y_test))
+            score = check_scoring(est, scoring=scorer)(est, X_test, y_test)
+            row.update(_score_columns(column, score))
         row["fit_time_s"] = fit_time
         row["predict_time_s"] = (time.perf_counter() - start) / len(scorers)
         rows[name] = row
@@ -138,23 +152,80 @@ def compare_estimators(
     return (table, fitted) if return_estimators else table
 
 
-def _leads_of_predict(name: str, forecast, n_steps: int) -> np.ndarray:
-    """The first ``n_steps`` leads of ``predict``'s ``(n, T_out, H, W)`` frames.
+_TIME_COLUMNS = ("fit_time_s", "predict_time_s")
 
-    A forecaster fitted on one output frame per sample (``y`` of shape
-    ``(n, H, W)``) predicts ``(n, H, W)``: that is lead 1.
+
+def _scorers(scoring) -> dict:
+    """``scoring`` as a mapping of column name -> scorer, checked."""
+    if isinstance(scoring, Mapping):
+        scorers = dict(scoring)
+    elif isinstance(scoring, list | tuple | set | frozenset):
+        if not all(isinstance(name, str) for name in scoring):
+            raise ValueError(
+                "scoring given as a list must hold scorer names (strings); "
+                f"got {scoring!r}."
+            )
+        scorers = {name: name for name in scoring}
+    else:
+        scorers = {"score": scoring}
+    if not scorers:
+        raise ValueError("scoring is empty; pass None, a scorer or scorer names.")
+    _check_column_names(scorers, "scoring")
+    return scorers
+
+
+def _check_column_names(names, argument: str) -> None:
+    clash = [name for name in names if name in _TIME_COLUMNS]
+    if clash:
+        raise ValueError(
+            f"{argument} names a column {clash[0]!r}, which the table keeps for "
+            "its times; rename it."
+        )
+
+
+def _score_columns(column: str, score) -> dict:
+    """One column per score: a multimetric callable's dict gives several."""
+    if isinstance(score, Mapping):
+        _check_column_names(score, "A scorer's dict")
+        return {str(k): float(v) for k, v in score.items()}
+    return {column: float(score)}
+
+
+def _leads_of_predict(name: str, forecast, n_steps: int, ndim: int) -> np.ndarray:
+    """The first ``n_steps`` leads of ``predict``'s frames ``(n, T_out, ...)``.
+
+    ``ndim`` is the rank of ``y_test`` (4 or 5). A forecaster fitted on one
+    output frame per sample (``y`` of shape ``(n, H, W)``) predicts ``(n, H,
+    W)``: that is lead 1.
     """
     forecast = np.asarray(forecast)
-    if forecast.ndim == 3:
+    if forecast.ndim == ndim - 1:
         forecast = forecast[:, None]
-    if forecast.ndim != 4 or forecast.shape[1] < n_steps:
+    if forecast.ndim not in (ndim, ndim + 1) or forecast.shape[1] < n_steps:
         raise ValueError(
             f"{name!r} has no predict_sequence and its predict returned shape "
             f"{forecast.shape}, not n_steps={n_steps} leads of frames "
-            "(n_samples, n_steps, H, W): fit it on y_train with at least "
+            "(n_samples, n_steps, [C,] H, W): fit it on y_train with at least "
             "n_steps frames per sample, or pass a smaller n_steps."
         )
     return forecast[:, :n_steps]
+
+
+def _match_channels(name: str, forecast, observed: np.ndarray) -> np.ndarray:
+    """``forecast`` in the layout of ``observed``: a one-channel axis is
+    dropped or added as ``y_test`` has it; other differences are refused."""
+    forecast = np.asarray(forecast)
+    shape = forecast.shape
+    if forecast.ndim == observed.ndim + 1 and forecast.shape[2] == 1:
+        forecast = forecast[:, :, 0]
+    elif forecast.ndim == observed.ndim - 1 and observed.shape[2] == 1:
+        forecast = forecast[:, :, None]
+    if forecast.shape != observed.shape:
+        raise ValueError(
+            f"{name!r} forecast frames of shape {shape}; y_test's first "
+            f"n_steps leads have shape {observed.shape}."
+        )
+    return forecast
 
 
 @overload
@@ -223,19 +294,23 @@ def compare_forecasts_by_lead(
     ----------
     estimators : mapping of str to estimator
         Name -> unfitted frame forecaster.
-    X_train : array-like of shape (n_samples, n_input_frames, H, W)
+    X_train : array-like of shape (n_samples, n_input_frames, H, W) or (n_samples, n_input_frames, C, H, W)
         Training input frames.
-    y_train : array-like of shape (n_samples, n_output_frames, H, W)
+    y_train : array-like of shape (n_samples, n_output_frames, H, W) or (n_samples, n_output_frames, C, H, W)
         Training target frames (``(n_samples, H, W)`` for one frame per
         sample).
-    X_test : array-like of shape (n_samples, n_input_frames, H, W)
+    X_test : array-like of shape (n_samples, n_input_frames, H, W) or (n_samples, n_input_frames, C, H, W)
         Test input frames.
-    y_test : array-like of shape (n_samples, n_steps, H, W)
+    y_test : array-like of shape (n_samples, n_steps, H, W) or (n_samples, n_steps, C, H, W)
         The observed future frames; lead ``k`` is ``y_test[:, k - 1]``.
+        Forecasts with a one-channel axis that ``y_test`` lacks (or the
+        reverse) are compared without it.
     metrics : mapping of str to callable
         Column name -> ``metric(y_true, y_pred, axis=...)`` from
         :mod:`skseq.metrics` (e.g. ``{"MAE": mae, "CSI@1": partial(csi,
-        threshold=1.0)}``).
+        threshold=1.0)}``), called with the axes of everything but the lead
+        (``axis=(0, 2, 3)``, or ``(0, 2, 3, 4)`` for 5D ``y_test``); it must
+        return one value per lead.
     n_steps : int or None, default=None
         Leads to forecast; None uses ``y_test.shape[1]``.
     return_estimators : bool, default=False
@@ -252,11 +327,23 @@ def compare_forecasts_by_lead(
     """
     if not estimators:
         raise ValueError("estimators is empty; pass a mapping of name -> estimator.")
-    y_test = np.asarray(as_array_input(y_test))
-    if y_test.ndim != 4:
+    if not isinstance(metrics, Mapping) or not metrics:
         raise ValueError(
-            "y_test must be frames of shape (n_samples, n_steps, H, W); got "
-            f"shape {y_test.shape}."
+            "metrics must be a non-empty mapping of column name -> metric; got "
+            f"{metrics!r}."
+        )
+    for column, metric in metrics.items():
+        if not callable(metric):
+            raise TypeError(
+                f"metrics[{column!r}] must be a callable metric(y_true, y_pred, "
+                f"axis=...); got {metric!r}."
+            )
+    _check_column_names(metrics, "metrics")
+    y_test = np.asarray(as_array_input(y_test))
+    if y_test.ndim not in (4, 5):
+        raise ValueError(
+            "y_test must be frames of shape (n_samples, n_steps, H, W) or "
+            f"(n_samples, n_steps, C, H, W); got shape {y_test.shape}."
         )
     n_steps = (
         y_test.shape[1] if n_steps is None else check_positive_int(n_steps, "n_steps")
@@ -267,9 +354,11 @@ def compare_forecasts_by_lead(
             f"got {n_steps}."
         )
     observed = y_test[:, :n_steps]
+    axes = (0, *range(2, observed.ndim))
+    clones: dict[str, Any] = {name: clone(e) for name, e in estimators.items()}
+    _check_leads_to_fit(clones, y_train, n_steps)
     rows, fitted = {}, {}
-    for name, estimator in estimators.items():
-        est = clone(estimator)
+    for name, est in clones.items():
         start = time.perf_counter()
         est.fit(X_train, y_train)
         fit_time = time.perf_counter() - start
@@ -277,11 +366,19 @@ def compare_forecasts_by_lead(
         if hasattr(est, "predict_sequence"):
             forecast = est.predict_sequence(X_test, n_steps)
         else:
-            forecast = _leads_of_predict(name, est.predict(X_test), n_steps)
+            forecast = _leads_of_predict(
+                name, est.predict(X_test), n_steps, observed.ndim
+            )
         predict_time = time.perf_counter() - start
+        forecast = _match_channels(name, forecast, observed)
         row: dict[tuple[str, int | str], float] = {}
         for column, metric in metrics.items():
-            per_lead = np.atleast_1d(metric(observed, forecast, axis=(0, 2, 3)))
+            per_lead = np.atleast_1d(metric(observed, forecast, axis=axes))
+            if per_lead.shape != (n_steps,):
+                raise ValueError(
+                    f"metrics[{column!r}] returned shape {per_lead.shape} with "
+                    f"axis={axes}; expected one value per lead, ({n_steps},)."
+                )
             for lead, value in enumerate(per_lead, start=1):
                 row[(column, lead)] = float(value)
         row[("fit_time_s", "")] = fit_time
@@ -292,3 +389,21 @@ def compare_forecasts_by_lead(
     table.columns = pd.MultiIndex.from_tuples(table.columns, names=["metric", "lead"])
     table.index.name = "model"
     return (table, fitted) if return_estimators else table
+
+
+def _check_leads_to_fit(estimators: dict, y_train, n_steps: int) -> None:
+    """Refuse, before any fit, an estimator without ``predict_sequence`` whose
+    ``y_train`` holds fewer than ``n_steps`` leads (its ``predict`` cannot
+    forecast them)."""
+    shape = getattr(y_train, "shape", None) or np.shape(as_array_input(y_train))
+    leads = 1 if len(shape) == 3 else shape[1] if len(shape) in (4, 5) else None
+    if leads is None or leads >= n_steps:
+        return
+    for name, est in estimators.items():
+        if not hasattr(est, "predict_sequence"):
+            raise ValueError(
+                f"{name!r} has no predict_sequence and y_train holds {leads} "
+                f"lead(s) per sample, fewer than n_steps={n_steps}: fit it on "
+                "y_train with at least n_steps frames per sample, or pass a "
+                "smaller n_steps."
+            )

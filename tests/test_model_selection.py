@@ -136,3 +136,102 @@ def test_forecasts_by_lead_of_a_one_frame_predict():
         compare_forecasts_by_lead(
             {"one": _OneFrameForecaster()}, X, y[:, 0], X, y, metrics={"MAE": mae}
         )
+
+
+class _CountsFits(LogisticRegression):
+    fits = 0
+
+    def fit(self, X, y, sample_weight=None):
+        type(self).fits += 1
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_scoring_forms_and_errors_before_any_fit():
+    X, y = load_iris(return_X_y=True)
+    models = {"lr": _CountsFits(max_iter=500)}
+    listed = compare_estimators(models, X, y, X, y, scoring=["accuracy", "f1_macro"])
+    assert list(listed.columns) == [
+        "accuracy",
+        "f1_macro",
+        "fit_time_s",
+        "predict_time_s",
+    ]
+
+    def two_scores(est, X, y):  # a multimetric callable, as cross_validate takes
+        return {"acc": est.score(X, y), "half": est.score(X, y) / 2}
+
+    table = compare_estimators(models, X, y, X, y, scoring=two_scores, sort_by="half")
+    assert table.loc["lr", "half"] == pytest.approx(table.loc["lr", "acc"] / 2)
+    assert table.loc["lr", "acc"] == listed.loc["lr", "accuracy"]
+    _CountsFits.fits = 0
+    for kwargs, error, match in [
+        ({"scoring": {"fit_time_s": "accuracy"}}, ValueError, "keeps for its times"),
+        ({"scoring": {}}, ValueError, "scoring is empty"),
+        ({"scoring": "acuracy"}, ValueError, "acuracy"),
+        ({"scoring": ["accuracy", 3]}, ValueError, "scorer names"),
+        ({"sort_by": "acuracy"}, ValueError, "sort_by"),
+    ]:
+        with pytest.raises(error, match=match):
+            compare_estimators(models, X, y, X, y, **kwargs)
+    assert _CountsFits.fits == 0
+    clash = lambda est, X, y: {"predict_time_s": 1.0}  # noqa: E731
+    with pytest.raises(ValueError, match="keeps for its times"):
+        compare_estimators(models, X, y, X, y, scoring=clash)
+
+
+class _ThreeChannels(BaseEstimator):
+    """Forecasts three channels whatever it was fitted on."""
+
+    def fit(self, X, y):
+        self.fitted_ = True
+        return self
+
+    def predict_sequence(self, X, n_steps):
+        return np.zeros((len(X), n_steps, 3, *np.shape(X)[-2:]))
+
+
+def test_forecasts_by_lead_with_channels_and_checked_metrics():
+    from skseq.baselines import PersistenceForecaster
+    from skseq.metrics import mae
+    from skseq.model_selection import compare_forecasts_by_lead
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((6, 3, 2, 4, 5)), rng.random((6, 2, 2, 4, 5))
+    persistence = {"p": PersistenceForecaster()}
+    table = compare_forecasts_by_lead(persistence, X, y, X, y, metrics={"MAE": mae})
+    expected = np.abs(y - X[:, -1:]).mean(axis=(0, 2, 3, 4))
+    np.testing.assert_allclose(table["MAE"].loc["p"].to_numpy(), expected, rtol=1e-6)
+    # one channel: a 5D forecast is compared with 4D frames, and the reverse
+    one = X[:, :, :1]
+    by_4d = compare_forecasts_by_lead(
+        persistence, one, y[:, :, 0], one, y[:, :, 0], metrics={"MAE": mae}
+    )
+    by_5d = compare_forecasts_by_lead(
+        persistence,
+        one[:, :, 0],
+        y[:, :, :1],
+        one[:, :, 0],
+        y[:, :, :1],
+        metrics={"MAE": mae},
+    )
+    np.testing.assert_allclose(by_4d["MAE"].to_numpy(), by_5d["MAE"].to_numpy())
+    with pytest.raises(ValueError, match="'p' forecast frames of shape"):
+        compare_forecasts_by_lead(
+            {"p": _ThreeChannels()}, X, y, X, y, metrics={"MAE": mae}
+        )
+    # a metric must give one value per lead; checks come before any fit
+    overall = {"m": lambda a, b, axis=None: float(np.mean(np.abs(a - b)))}
+    with pytest.raises(ValueError, match=r"expected one value per lead, \(2,\)"):
+        compare_forecasts_by_lead(persistence, X, y, X, y, metrics=overall)
+    _CountsFits.fits = 0
+    models = {"counted": _CountsFits()}
+    for metrics, error, match in [
+        ({"MAE": "mae"}, TypeError, "must be a callable"),
+        ({"fit_time_s": mae}, ValueError, "keeps for its times"),
+        ({}, ValueError, "non-empty mapping"),
+    ]:
+        with pytest.raises(error, match=match):
+            compare_forecasts_by_lead(models, X, y, X, y, metrics=metrics)
+    with pytest.raises(ValueError, match="fewer than n_steps=2"):
+        compare_forecasts_by_lead(models, X, y[:, 0, 0], X, y, metrics={"MAE": mae})
+    assert _CountsFits.fits == 0
