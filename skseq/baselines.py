@@ -119,8 +119,17 @@ class _FrameBaseline(
         self._validate_params()
 
     def _validate_X(self, X) -> tuple[np.ndarray, bool]:
-        had_channel_axis = input_ndim(X) == 5
-        return self._validate_frames(X, reset=False), had_channel_axis
+        """Validated frames ``(n, T, C, H, W)`` and whether forecasts keep the
+        channel axis: as the ``y`` of ``fit`` had one (5D, or several
+        channels), like ``predict``; baselines fitted before ``target_ndim_``
+        was recorded follow ``X``'s rank."""
+        rank = input_ndim(X)
+        X = self._validate_frames(X, reset=False)
+        target_ndim = getattr(self, "target_ndim_", None)
+        keeps = X.shape[2] > 1 or (
+            rank == 5 if target_ndim is None else target_ndim == 5
+        )
+        return X, keeps
 
     def predict(self, X) -> np.ndarray:
         """Forecast ``n_output_frames_`` frames.
@@ -151,7 +160,9 @@ class _FrameBaseline(
         Returns
         -------
         y_pred : ndarray of shape (n_samples, n_steps, [C,] H, W)
-            4D for 4D ``X``, 5D for 5D ``X``.
+            In the layout of the ``y`` given to ``fit``, as ``predict``:
+            5D where that ``y`` had a channel axis (5D, or several
+            channels), 4D otherwise.
         """
         n_steps = check_positive_int(n_steps, "n_steps")
         X, had_channel_axis = self._validate_X(X)
@@ -308,7 +319,7 @@ class ExtrapolationNowcaster(_FrameBaseline):
 
     def _check_params(self):
         super()._check_params()
-        motion, _ = _import_pysteps()
+        motion, _ = _import_pysteps(type(self).__name__)
         try:
             motion.get_method(self.motion_method)
         except ValueError as exc:
@@ -360,7 +371,7 @@ class ExtrapolationNowcaster(_FrameBaseline):
         """What a subclass learns after the shapes (nothing here)."""
 
     def _forecast(self, X, n_steps):
-        motion, extrapolation = _import_pysteps()
+        motion, extrapolation = _import_pysteps(type(self).__name__)
         estimate_motion = motion.get_method(self.motion_method)
         advect = extrapolation.get_method("semilagrangian")
         out = np.empty((len(X), n_steps, *X.shape[2:]), dtype=np.float32)
@@ -527,7 +538,7 @@ class STEPSNowcaster(ExtrapolationNowcaster):
 
     def _ensemble(self, X, n_members, n_steps, rng) -> np.ndarray:
         """Validated ``(n, T, 1, H, W)`` -> members ``(n, m, n_steps, 1, H, W)``."""
-        motion, extrapolation = _import_pysteps()
+        motion, extrapolation = _import_pysteps(type(self).__name__)
         from pysteps.nowcasts import steps
 
         estimate_motion = motion.get_method(self.motion_method)
@@ -575,6 +586,9 @@ class STEPSNowcaster(ExtrapolationNowcaster):
 
     def _steps_members(self, steps, db, velocity, n_steps, n_members, thr, seed):
         """pysteps STEPS members in dB, or None where it cannot run on ``db``."""
+        # STEPS seeds numpy's global generator (np.random.seed in its noise
+        # set-up): the caller's global state is put back afterwards
+        global_state = np.random.get_state()  # noqa: NPY002
         try:
             with contextlib.redirect_stdout(io.StringIO()):  # STEPS' progress log
                 return steps.forecast(
@@ -593,6 +607,8 @@ class STEPSNowcaster(ExtrapolationNowcaster):
             if "non-finite" not in str(error):
                 raise
             return None
+        finally:
+            np.random.set_state(global_state)  # noqa: NPY002
 
     def predict_ensemble(
         self, X, n_members: int = 20, n_steps: int = 1, random_state=None
@@ -613,7 +629,8 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         Returns
         -------
         members : ndarray of shape (n_samples, n_members, n_steps, H, W) or (n_samples, n_members, n_steps, 1, H, W)
-            4D ``X`` gives 5D members, 5D ``X`` gives 6D.
+            6D where the ``y`` given to ``fit`` had a channel axis (5D),
+            5D otherwise, as ``predict``.
         """
         check_is_fitted(self, "n_output_frames_")
         n_members = check_positive_int(n_members, "n_members")
@@ -626,8 +643,8 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         return out if had_channel_axis else out[:, :, :, 0]
 
 
-def _import_pysteps():
-    import_pysteps("ExtrapolationNowcaster")
+def _import_pysteps(who: str = "ExtrapolationNowcaster"):
+    import_pysteps(who)
     from pysteps import extrapolation, motion
 
     return motion, extrapolation

@@ -737,6 +737,19 @@ def _load_error_model(estimator, fitted: dict, metadata: dict) -> None:
         setattr(estimator, _NOISE, {**arrays, **noise})
 
 
+def _import_safetensors(caller: str):
+    """The safetensors package, or an ImportError naming skseq's extra."""
+    try:
+        import safetensors
+        import safetensors.torch  # the submodule that save_weights uses
+    except ImportError as exc:
+        raise ImportError(
+            f"{caller} needs safetensors, in skseq's 'export' extra: pip install "
+            "safetensors (or, in a skseq checkout, pip install -e '.[export]')."
+        ) from exc
+    return safetensors
+
+
 def save_weights(estimator, path: str | os.PathLike) -> None:
     """Write the trained network's weights to a safetensors file.
 
@@ -756,7 +769,7 @@ def save_weights(estimator, path: str | os.PathLike) -> None:
     path : str or path-like
         Destination, e.g. ``"model.safetensors"``.
     """
-    from safetensors.torch import save_file
+    save_file = _import_safetensors("save_weights").torch.save_file
 
     check_is_fitted(estimator, "net_")
     network = estimator._unwrapped_module()
@@ -827,7 +840,7 @@ def load_weights(estimator, path: str | os.PathLike):
     estimator : estimator
         The same estimator, with the loaded weights.
     """
-    from safetensors import safe_open
+    safe_open = _import_safetensors("load_weights").safe_open
     from safetensors.torch import load_file
 
     check_is_fitted(estimator, "net_")

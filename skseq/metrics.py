@@ -736,9 +736,10 @@ def _predict_ensemble_like(estimator, X, y, n_members: int, random_state):
 
     ``y`` holds frames ``(n, T, [C,] H, W)``, or ``(n, H, W)`` for one output
     frame; ``predict_ensemble`` returns ``(n, m, T, [C,] H, W)``, with a
-    channel axis where ``X`` has one (5D ``X``, whose exogenous channels
-    ``y`` may lack). The axes of length 1 that ``y`` does not have (its lead
-    or channel axis) are dropped.
+    channel axis where the ``y`` of ``fit`` had one (or, for estimators
+    fitted before skseq recorded it, where ``X`` has one). The axes of
+    length 1 that ``y`` does not have (its lead or channel axis) are
+    dropped.
     """
     y = np.asarray(as_array_input(y))
     n_steps = 1 if y.ndim <= 3 else y.shape[1]

@@ -49,7 +49,10 @@ def test_persistence_exact_and_layouts():
         4,
     )
     assert est.predict_sequence(X, 5).shape == (2, 5, 2, 4)
-    assert est.predict_sequence(X5, 5).shape == (2, 5, 1, 2, 4)
+    # the layout of the y of fit, as predict, whatever X's rank
+    assert est.predict_sequence(X5, 5).shape == (2, 5, 2, 4)
+    five = PersistenceForecaster().fit(X5, X5[:, :1])
+    assert five.predict_sequence(X, 3).shape == (2, 3, 1, 2, 4)
 
 
 @pytest.mark.parametrize(
@@ -161,7 +164,7 @@ def test_steps_ensemble_moves_rain_and_spreads():
     np.testing.assert_array_equal(
         members, est.predict_ensemble(X, n_members=6, n_steps=5, random_state=0)
     )
-    assert est.predict_ensemble(X[:, :, None], 3, 2).shape == (1, 3, 2, 1, 48, 48)
+    assert est.predict_ensemble(X[:, :, None], 3, 2).shape == (1, 3, 2, 48, 48)
     # better than persistence repeated as one member
     persistence = np.repeat(X[:, None, -1:], 5, axis=2)
     assert crps_ensemble(y, members) < crps_ensemble(y, persistence)

@@ -532,3 +532,16 @@ def test_compiled_estimator_exports_its_network_and_weights(tmp_path):
     )
     module, _ = export_module(compiled, X[:2])
     assert not any("_orig_mod" in name for name, _ in module.named_parameters())
+
+
+def test_weights_without_safetensors_name_the_extra(monkeypatch, tmp_path):
+    import sys
+
+    from skseq.export import load_weights, save_weights
+
+    monkeypatch.setitem(sys.modules, "safetensors", None)
+    monkeypatch.setitem(sys.modules, "safetensors.torch", None)
+    with pytest.raises(ImportError, match=r"^save_weights needs safetensors.*'export'"):
+        save_weights(object(), tmp_path / "w.safetensors")
+    with pytest.raises(ImportError, match=r"^load_weights needs safetensors.*'export'"):
+        load_weights(object(), tmp_path / "w.safetensors")

@@ -279,10 +279,10 @@ def test_scorers_take_frames_with_exogenous_channels():
     est = ConvLSTMForecaster(
         hidden_channels=2, n_layers=1, max_epochs=1, validation_fraction=None
     ).fit(X, y)
-    members = est.predict_ensemble(X, 5, random_state=0)  # (6, 5, 2, 1, 8, 8)
-    expected = crps_ensemble(y, members[:, :, :, 0])
+    members = est.predict_ensemble(X, 5, random_state=0)  # (6, 5, 2, 8, 8): y's
+    expected = crps_ensemble(y, members)
     assert make_crps_scorer(5)(est, X, y) == pytest.approx(-expected)
-    probability = exceedance_probability(members[:, :, :, 0], 1.0)
+    probability = exceedance_probability(members, 1.0)
     assert make_brier_scorer(1.0, 5)(est, X, y) == pytest.approx(
         -brier_score(y, probability, 1.0)
     )

@@ -1281,9 +1281,16 @@ class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator
         return size, int(halo)
 
     def _has_channel_axis(self, X) -> bool:
-        """Whether frames forecast from ``X`` keep a channel axis (5D ``X``,
-        or several output channels whatever ``X``'s rank)."""
-        return np.ndim(X) == 5 or self.n_channels_out_ > 1
+        """Whether frames forecast from ``X`` keep a channel axis: as the ``y``
+        given to ``fit`` had one (5D ``y``, or several output channels), so
+        that sequences and ensembles come in ``y``'s layout like ``predict``
+        (5D ``X`` of several input channels, 4D ``y`` of the value: 4D
+        frames). Estimators fitted before ``target_ndim_`` existed follow
+        ``X``'s rank."""
+        if self.n_channels_out_ > 1:
+            return True
+        target_ndim = getattr(self, "target_ndim_", None)
+        return np.ndim(X) == 5 if target_ndim is None else target_ndim == 5
 
     def _validate_targets(self, y, X: np.ndarray) -> np.ndarray:
         from skseq.utils.validation import check_frame_targets

@@ -578,7 +578,10 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         Returns
         -------
         members : ndarray of shape (n_samples, n_members, n_steps, H, W) or (n_samples, n_members, n_steps, C, H, W)
-            5D for 4D ``X`` and one output channel, 6D otherwise.
+            In the layout of the ``y`` given to ``fit``, as ``predict``:
+            6D where that ``y`` had a channel axis (5D ``y``, or several
+            channels), 5D otherwise (e.g. 5D ``X`` with calendar channels and
+            4D ``y``).
         """
         check_is_fitted(self, "residual_quantiles_")
         n_members = check_positive_int(n_members, "n_members")

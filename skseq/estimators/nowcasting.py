@@ -647,7 +647,9 @@ class UNetNowcaster(BaseFrameRegressor):
         Returns
         -------
         y_pred : ndarray of shape (n_samples, n_steps, H, W) or (n_samples, n_steps, C, H, W)
-            4D when ``X`` is 4D and ``y`` had one channel, else 5D.
+            In the layout of the ``y`` given to ``fit``, as ``predict``: 5D
+            where that ``y`` had a channel axis (5D ``y``, or several
+            channels), 4D otherwise.
         """
         check_is_fitted(self, "net_")
         n_steps = check_positive_int(n_steps, "n_steps")
@@ -974,8 +976,9 @@ class UNetNowcaster(BaseFrameRegressor):
         Returns
         -------
         members : ndarray of shape (n_samples, n_members, n_steps, H, W) or (n_samples, n_members, n_steps, C, H, W)
-            5D for 4D ``X`` and one output channel, else 6D; in ``y``'s
-            units.
+            6D where the ``y`` given to ``fit`` had a channel axis (5D
+            ``y``, or several channels), 5D otherwise, as ``predict``; in
+            ``y``'s units.
         """
         from skseq.estimators._ensemble import sample_members
 

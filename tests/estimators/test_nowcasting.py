@@ -52,7 +52,8 @@ def test_predict_sequence_shape(two_path):
     X, y = _rain(n=4)
     est = UNetNowcaster(**dict(TINY, two_path=two_path, convlstm_hidden=2)).fit(X, y)
     assert est.predict_sequence(X, n_steps=3).shape == (4, 3, 37, 53)
-    assert est.predict_sequence(X[:, :, None], n_steps=2).shape == (4, 2, 1, 37, 53)
+    # in the layout of the y of fit (4D), as predict, whatever X's rank
+    assert est.predict_sequence(X[:, :, None], n_steps=2).shape == (4, 2, 37, 53)
     np.testing.assert_allclose(est.predict_sequence(X, 1)[:, 0], est.predict(X)[:, 0])
 
 
@@ -86,7 +87,7 @@ def test_multi_frame_targets_layouts():
     est5 = UNetNowcaster(**TINY).fit(X[:, :, None], y[:, :, None])
     assert est5.predict(X[:, :, None]).shape == (4, 3, 1, 21, 26)
     assert est5.predict_sequence(X[:, :, None], 4).shape == (4, 4, 1, 21, 26)
-    assert est5.predict_sequence(X, 2).shape == (4, 2, 21, 26)
+    assert est5.predict_sequence(X, 2).shape == (4, 2, 1, 21, 26)  # y's layout
 
 
 def test_target_channels_must_match_to_feed_back():
@@ -439,7 +440,7 @@ def test_predict_ensemble_shapes_and_reproducible(fitted_leads, method):
         members, est.predict_ensemble(X[:3], 4, 5, random_state=0, method=method)
     )
     five = est.predict_ensemble(X[:3, :, None], 4, 2, random_state=0, method=method)
-    assert five.shape == (3, 4, 2, 1, 21, 26)
+    assert five.shape == (3, 4, 2, 21, 26)  # the layout of the y of fit
     low, high = est.target_range_
     assert members.min() >= low and members.max() <= high
     np.testing.assert_array_equal(est.predict(X), before)  # predict unchanged

@@ -1,6 +1,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from skseq.utils._optional import import_pysteps
@@ -22,3 +23,12 @@ def test_import_pysteps_missing_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "pysteps", None)
     with pytest.raises(ImportError, match=r"MyNowcaster needs pysteps.*'nowcast'"):
         import_pysteps("MyNowcaster")
+
+
+def test_steps_without_pysteps_names_itself(monkeypatch):
+    from skseq.baselines import STEPSNowcaster
+
+    monkeypatch.setitem(sys.modules, "pysteps", None)
+    X = np.ones((2, 4, 8, 8), np.float32)
+    with pytest.raises(ImportError, match=r"^STEPSNowcaster needs pysteps"):
+        STEPSNowcaster().fit(X, X[:, :1])
