@@ -854,27 +854,35 @@ def test_fold_ensemble_failing_after_some_folds_is_unfitted(monkeypatch):
     X, y = make_test_data(_ensemble())
     first, second = np.arange(6), np.arange(6, 12)
     ens = _ensemble().set_params(cv=[(first, second), (second, first)])
-    y_bad = y.copy()
-    y_bad[second] = y[second[0]]  # the second fold's training part has one class
-    assert len(np.unique(y_bad[first])) == 2
     fold_fit = skseq.ensemble._fit_fold
     fitted_folds = []
 
     def recording_fit_fold(*args, **kwargs):
+        if fitted_folds and fail_second:
+            raise RuntimeError("the second fold failed")
         fitted_folds.append(fold_fit(*args, **kwargs))
         return fitted_folds[-1]
 
     monkeypatch.setattr(skseq.ensemble, "_fit_fold", recording_fit_fold)
+    fail_second = False
     ens.fit(X, y)  # fitted first: the failed refit must not leave it fitted
     assert len(ens.estimators_) == 2
     fitted_folds.clear()
-    with pytest.raises(ValueError, match="at least 2 classes"):
-        ens.fit(X, y_bad)
+    fail_second = True
+    with pytest.raises(RuntimeError, match="the second fold failed"):
+        ens.fit(X, y)
     assert len(fitted_folds) == 1  # the first fold was fitted, the second failed
     check_is_fitted(fitted_folds[0])
     with pytest.raises(NotFittedError):
         check_is_fitted(ens)
     assert _fitted_names(ens) == []
+    # a fold whose training part lacks a class is refused before any fit
+    y_bad = y.copy()
+    y_bad[second] = y[second[0]]
+    fitted_folds.clear()
+    with pytest.raises(ValueError, match="lacks the classes"):
+        ens.fit(X, y_bad)
+    assert fitted_folds == []
 
 
 TRANSFORMERS = [e for e in ESTIMATORS if hasattr(e, "transform")]

@@ -30,10 +30,22 @@ def make_radar_sequences(
     -- a uniform drift ``motion`` plus a slow solid-body rotation about the
     domain centre -- and follow a life cycle: the peak rain rate grows, peaks
     and decays as ``sin(pi * age / lifetime)**2``. Each cell is an anisotropic
-    Gaussian (random radius 2-6 px, elongation and orientation). Rates below
-    0.1 mm/h are exactly 0, so most pixels are dry, as on a radar image.
-    Positions are integrated analytically-smoothly (midpoint rule), so rain
-    mass is advected with the motion field from frame to frame.
+    Gaussian of random orientation: a radius ``r`` of 2-6 px and an
+    elongation ``e`` of 1-2 give standard deviations ``r * e`` along its
+    major axis and ``r / sqrt(e)`` along its minor one (1.4-12 px). Rates
+    below 0.1 mm/h are exactly 0, so most pixels are dry, as on a radar
+    image. Cell centres are moved with the motion field from frame to frame
+    (midpoint rule), so rain mass is advected with it; a cell keeps the
+    orientation it was born with while the rotation carries it round (at the
+    default 0.004 rad/frame it would turn about 6 degrees in a mean
+    lifetime).
+
+    Cells are born anywhere in the domain (and up to 8 px around it) and
+    carried out of it downwind; none flow in from beyond the upwind edge.
+    With a drift, the upwind side is therefore drier than the downwind one,
+    and the first frames, whose cells are spread evenly, are wetter than the
+    later ones (with the defaults, over 40 seeds, 0.83 mm/h in the mean at
+    frame 0 against 0.61 from frame 20 on).
 
     Parameters
     ----------
@@ -42,7 +54,7 @@ def make_radar_sequences(
     height, width : int, default=64
         Frame size in pixels.
     n_cells : float or None, default=None
-        Sets the number of cells alive at once: cells are born at
+        Sets the number of cells alive at once (at most one per pixel): cells are born at
         ``n_cells / mean_lifetime`` per frame, and since they live
         ``mean_lifetime + 2`` frames on average, about ``n_cells * (1 + 2 /
         mean_lifetime)`` are alive in the steady state (4.3 for 4 with the
@@ -53,7 +65,9 @@ def make_radar_sequences(
     motion : tuple of float, default=(1.2, 0.4)
         Uniform drift ``(dx, dy)`` in pixels per frame (x to the right, y down).
     rotation : float, default=0.004
-        Angular velocity (radians per frame) of the rotating component.
+        Angular velocity (radians per frame) of the rotating component, at
+        most 0.2 in magnitude; positive turns clockwise as displayed (y
+        down).
     mean_lifetime : float, default=24.0
         Cell lifetimes are 2 frames plus a gamma draw (shape 4) of this mean,
         so they average ``mean_lifetime + 2`` frames.
@@ -86,19 +100,32 @@ def make_radar_sequences(
             f"mean_lifetime must be > 1 and max_intensity > 0; got {mean_lifetime} "
             f"and {max_intensity}."
         )
-    if n_cells is not None and check_finite_real(n_cells, "n_cells") <= 0:
-        raise ValueError(f"n_cells must be > 0 or None; got {n_cells}.")
+    if n_cells is not None and not (
+        0 < check_finite_real(n_cells, "n_cells") <= height * width
+    ):
+        raise ValueError(
+            f"n_cells must be > 0 and at most one per pixel ({height * width}), "
+            f"or None; got {n_cells}."
+        )
     rng = check_random_state(random_state)
     mean_alive = n_cells if n_cells is not None else height * width / 1200.0
     birth_rate = mean_alive / mean_lifetime  # cells per frame (Little's law)
     centre = np.array([(width - 1) / 2.0, (height - 1) / 2.0])
-    drift = np.asarray(motion, dtype=float)
+    try:
+        drift = np.asarray(motion, dtype=float)
+    except (TypeError, ValueError):
+        drift = np.full(3, np.nan)  # refused below, with the argument's name
     if drift.shape != (2,) or not np.isfinite(drift).all():
         raise ValueError(
             f"motion must be two finite numbers (dx, dy) in pixels per frame; got "
             f"{motion!r}."
         )
     rotation = check_finite_real(rotation, "rotation")
+    if abs(rotation) > 0.2:
+        raise ValueError(
+            "rotation must be at most 0.2 radians per frame in magnitude (a turn "
+            f"in 31 frames); got {rotation}."
+        )
 
     def velocity(p: np.ndarray) -> np.ndarray:
         rel = p - centre

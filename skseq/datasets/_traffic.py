@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,9 @@ _CELL_KM = 0.5  # cell length
 _LANES = 3
 _JAM_DENSITY = 150.0 * _LANES  # veh/km
 _WAVE_SPEED = 18.0  # km/h, backward congestion wave speed
+#: The upstream demand is sized to this fraction of the road's capacity (the
+#: default bottleneck's): it does not depend on the bottlenecks downstream
+_DEMAND_REFERENCE = 0.7
 
 
 def _daily_demand(hours: np.ndarray, weekend: bool, capacity: float) -> np.ndarray:
@@ -74,9 +78,13 @@ def make_traffic_speeds(
     bottlenecks : tuple of float, default=(0.75,)
         Bottleneck positions as fractions of the corridor length in (0, 1).
     bottleneck_capacity : float, default=0.7
-        Capacity at a bottleneck relative to the normal capacity, in (0, 1].
+        Capacity at a bottleneck relative to the normal capacity, in (0, 1]:
+        the lower, the longer the queues (the demand does not depend on it).
     demand_scale : float, default=1.0
-        Multiplies the demand (1.0: peaks exceed the bottleneck capacity).
+        Multiplies the upstream demand, whose weekday peaks reach about 0.86
+        of the road's capacity (1.22 times the default bottleneck's): with
+        ``bottleneck_capacity`` 0.8 or less a queue forms on every weekday,
+        near 0.86 on some days only (the demand varies from day to day).
     noise_std : float, default=2.0
         Standard deviation (km/h) of Gaussian detector noise.
     start : str, default="2024-01-01"
@@ -125,6 +133,27 @@ def make_traffic_speeds(
             f"demand_scale must be > 0 and noise_std >= 0; got {demand_scale} and "
             f"{noise_std}."
         )
+    if isinstance(freq, Real):  # pandas would read a bare number as nanoseconds
+        raise TypeError(
+            f"freq must be a pandas offset such as '5min' or a Timedelta; got {freq!r}."
+        )
+    try:
+        first = pd.Timestamp(start)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"start must be a timestamp such as '2024-01-01'; {exc}"
+        ) from None
+    if first is pd.NaT:
+        raise ValueError(
+            f"start must be a timestamp such as '2024-01-01'; got {start!r}."
+        )
+    cells = [min(int(b * n_locations), n_locations - 1) for b in bottlenecks]
+    if len(set(cells)) < len(cells):
+        raise ValueError(
+            f"bottlenecks {bottlenecks} put two lane drops in one of the "
+            f"{n_locations} cells, whose capacities would compound; give positions "
+            "at least one cell apart."
+        )
     interval_s = as_timedelta(freq).total_seconds()
     if interval_s <= 0 or interval_s % 1 or 86400 % interval_s:
         raise ValueError(
@@ -159,7 +188,7 @@ def make_traffic_speeds(
         shift = rng.normal(0.0, 0.25)  # peak timing varies by ~15 min
         scale = demand_scale * rng.normal(1.0, 0.05)
         demand = scale * _daily_demand(
-            hours[first:end] - shift, weekend, capacity * bottleneck_capacity
+            hours[first:end] - shift, weekend, capacity * _DEMAND_REFERENCE
         )
         for step in range(end - first):
             acc = np.zeros(n_locations)

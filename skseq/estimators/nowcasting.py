@@ -29,7 +29,7 @@ from skseq.modules.layers import _ACTIVATIONS
 from skseq.modules.losses import LogCoshL1Loss
 from skseq.modules.tiling import rainnet_halo
 from skseq.modules.unet import RainNet, RecursiveNowcastNet
-from skseq.utils._lazy import LazyFrames
+from skseq.utils._lazy import LazyFrames, take_rows
 from skseq.utils.validation import check_positive_int, split_with_groups
 
 if TYPE_CHECKING:  # only for the annotation; accelerate is optional
@@ -825,9 +825,8 @@ class UNetNowcaster(BaseFrameRegressor):
                 if sample_weight is None
                 else _safe_indexing(np.asarray(sample_weight), train)
             )
-            fold.fit(
-                _safe_indexing(X, train), _safe_indexing(y, train), sample_weight=weight
-            )
+            # out of core: the copies read their windows batch by batch too
+            fold.fit(take_rows(X, train), take_rows(y, train), sample_weight=weight)
             forecast, target = fold._calibration_nowcasts(
                 X_net[held_out], y_net[held_out], n_per_split
             )

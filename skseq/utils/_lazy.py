@@ -18,7 +18,13 @@ import numpy as np
 
 from skseq.utils.validation import FRAME_NAN_ADVICE
 
-__all__ = ["LazyFrames", "check_frames_lazy", "is_out_of_core"]
+__all__ = [
+    "LazyFrames",
+    "RowSubset",
+    "check_frames_lazy",
+    "is_out_of_core",
+    "take_rows",
+]
 
 #: modules whose arrays are read lazily, never converted whole
 _LAZY_MODULES = ("dask", "xarray", "zarr", "h5py")
@@ -51,6 +57,50 @@ def _find_mmap(a) -> mmap.mmap | None:
     return None
 
 
+class RowSubset:
+    """Rows ``indices`` of an out-of-core array, unread until indexed.
+
+    What ``_safe_indexing(X, indices)`` gives, without copying: a numpy-like
+    array (``shape``, ``dtype``, ``ndim``, indexing along the first axis)
+    that reads ``source[indices[index]]`` when indexed. The cross-fitting
+    copies of an estimator fit on such subsets of a memory-mapped archive.
+
+    Parameters
+    ----------
+    source : array-like
+        An out-of-core array (:func:`is_out_of_core`).
+    indices : array-like of int
+        Rows of ``source``, sorted and unique (as cross-validation splits are).
+    """
+
+    def __init__(self, source, indices):
+        self.source = source
+        self.indices = np.asarray(indices, dtype=np.intp)
+        self.shape = (len(self.indices), *tuple(source.shape)[1:])
+        self.dtype = np.dtype(source.dtype)
+        self.ndim = len(self.shape)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, index):
+        if isinstance(index, tuple):
+            raise IndexError("RowSubset is indexed along its first axis only.")
+        return self.source[self.indices[index]]
+
+
+def take_rows(X, indices):
+    """``X[indices]``: a :class:`RowSubset` of out-of-core ``X`` (nothing
+    read), else scikit-learn's ``_safe_indexing`` (a copy)."""
+    if is_out_of_core(X) and not isinstance(X, LazyFrames):
+        indices = np.asarray(indices)
+        if indices.size and (np.diff(indices) > 0).all():
+            return RowSubset(X, indices)
+    from sklearn.utils import _safe_indexing
+
+    return _safe_indexing(X, indices)
+
+
 def is_out_of_core(X) -> bool:
     """Whether ``X`` should be read batch by batch instead of converted whole.
 
@@ -58,7 +108,7 @@ def is_out_of_core(X) -> bool:
     (non-contiguous) numpy views such as ``sliding_windows(..., copy=False)``
     windows, and dask, xarray, zarr and h5py arrays.
     """
-    if isinstance(X, LazyFrames):
+    if isinstance(X, LazyFrames | RowSubset):
         return True
     if isinstance(X, np.ndarray):
         if _memory_mapped(X):

@@ -66,8 +66,14 @@ def test_cells_grow_then_decay():
 def test_bad_arguments():
     with pytest.raises(ValueError, match="height must be an integer >= 4; got 2"):
         make_radar_sequences(height=2)
-    with pytest.raises(ValueError, match="n_cells must be > 0 or None; got -1"):
+    with pytest.raises(ValueError, match="n_cells must be > 0 and at most one per"):
         make_radar_sequences(n_cells=-1)
+    with pytest.raises(ValueError, match=r"at most one per pixel \(256\)"):
+        make_radar_sequences(height=16, width=16, n_cells=1e9)  # was out of memory
+    with pytest.raises(ValueError, match=r"motion must be two finite numbers"):
+        make_radar_sequences(motion=("a", "b"))  # numpy's message named no argument
+    with pytest.raises(ValueError, match=r"rotation must be at most 0\.2"):
+        make_radar_sequences(rotation=-1.0)
     with pytest.raises(ValueError, match=r"motion must be two finite numbers"):
         make_radar_sequences(motion=(1.0, 2.0, 3.0))
     with pytest.raises(ValueError, match=r"motion must be two finite numbers"):

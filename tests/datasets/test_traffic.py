@@ -62,6 +62,23 @@ def test_demand_follows_the_clock_of_a_start_at_noon():
     assert 8 in midnight and 18 in midnight  # the morning and evening peaks
 
 
+def test_a_harsher_bottleneck_queues_longer():
+    # the upstream demand does not depend on the bottleneck: the lower its
+    # capacity, the more slow traffic (it was sized to it, so the reverse)
+    slow = [
+        (
+            make_traffic_speeds(
+                n_days=3, bottleneck_capacity=b, noise_std=0, random_state=0
+            )
+            < 60
+        )
+        .to_numpy()
+        .sum()
+        for b in (0.5, 0.7, 0.85, 1.0)
+    ]
+    assert slow[0] > slow[1] > slow[2] > slow[3] == 0
+
+
 def test_freq_takes_pandas_aliases():
     hourly = make_traffic_speeds(n_days=1, n_locations=4, freq="h", random_state=0)
     assert len(hourly) == 24 and hourly.index.freq == "h"
@@ -80,6 +97,10 @@ def test_freq_takes_pandas_aliases():
         ({"bottleneck_capacity": 0}, r"bottleneck_capacity must be in \(0, 1\]"),
         ({"free_flow_speed": "90"}, "free_flow_speed must be a finite real number"),
         ({"bottlenecks": 0.5}, "bottlenecks must be a sequence of fractions"),
+        ({"bottlenecks": (0.5, 0.51)}, "two lane drops in one of the 40 cells"),
+        ({"freq": 300}, "pandas would read|pandas offset such as '5min'"),
+        ({"start": None}, "start must be a timestamp"),
+        ({"start": "next monday"}, "start must be a timestamp"),
     ],
 )
 def test_bad_arguments(kwargs, match):
