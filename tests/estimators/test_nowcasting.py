@@ -817,3 +817,32 @@ def test_out_of_core_windows_reach_spawned_dataloader_workers(tmp_path):
     in_process = UNetNowcaster(**params).fit(X, y)
     spawned = UNetNowcaster(**params, **workers).fit(X, y)
     np.testing.assert_array_equal(spawned.predict(X[:4]), in_process.predict(X[:4]))
+
+
+def test_out_of_core_cross_fitting_copies_read_batch_by_batch(tmp_path, monkeypatch):
+    # the copies that cross-fit the calibration took _safe_indexing copies of
+    # their training windows (the whole training part of each split at once)
+    from _support import memmapped_windows
+
+    from skseq.utils._lazy import is_out_of_core
+
+    rain = np.random.default_rng(0).gamma(0.5, 2, (60, 8, 8)).astype(np.float32)
+    X, y = memmapped_windows(tmp_path / "rain.npy", rain)
+    params = {**TINY, "ensemble_cv": 2, "validation_fraction": None, "batch_size": 4}
+    in_memory = UNetNowcaster(**params).fit(np.array(X), np.array(y))
+    copies_read_lazily = []
+    fit = UNetNowcaster._fit
+
+    def recording_fit(self, X, y, **kwargs):
+        if not self._calibrates_in_fit:  # a cross-fitting copy
+            copies_read_lazily.append(is_out_of_core(X) and is_out_of_core(y))
+        return fit(self, X, y, **kwargs)
+
+    monkeypatch.setattr(UNetNowcaster, "_fit", recording_fit)
+    lazy = UNetNowcaster(**params).fit(X, y)
+    assert lazy.ensemble_noise_["calibration"] == "cross-fitted (2 splits)"
+    assert copies_read_lazily == [True, True]
+    for key in ("quantiles", "displacement"):
+        np.testing.assert_array_equal(
+            lazy.ensemble_noise_[key], in_memory.ensemble_noise_[key]
+        )

@@ -170,3 +170,20 @@ def test_composed_transforms_pickle():
     twice = lazy.with_transform(np.exp)
     np.testing.assert_array_equal(_pickled(twice)[:], twice[:])
     np.testing.assert_allclose(twice[:], np.exp(-1.0))
+
+
+def test_take_rows_leaves_out_of_core_rows_unread(tmp_path):
+    frames = np.arange(6 * 2 * 3 * 3, dtype=np.float32).reshape(6, 2, 3, 3)
+    np.save(tmp_path / "a.npy", frames)
+    archive = np.load(tmp_path / "a.npy", mmap_mode="r")
+    rows = _lazy.take_rows(archive, [1, 2, 4])
+    assert isinstance(rows, _lazy.RowSubset) and is_out_of_core(rows)
+    assert rows.shape == (3, 2, 3, 3) and rows.ndim == 4 and len(rows) == 3
+    np.testing.assert_array_equal(rows[1:], frames[[2, 4]])
+    lazy, _ = check_frames_lazy(rows)  # checked and read like the archive
+    np.testing.assert_array_equal(lazy[:], frames[[1, 2, 4], :, None])
+    with pytest.raises(IndexError, match="first axis only"):
+        rows[0, 0]
+    # in memory, or rows out of order: a copy, as scikit-learn's _safe_indexing
+    assert isinstance(_lazy.take_rows(frames, [1, 2]), np.ndarray)
+    np.testing.assert_array_equal(_lazy.take_rows(archive, [4, 1]), frames[[4, 1]])
