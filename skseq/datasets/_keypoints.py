@@ -143,6 +143,14 @@ def make_keypoint_actions(
     starting phase; Gaussian noise models keypoint-detector jitter. Layout of
     common pose detectors: ``n_timesteps`` frames of 15 joints x (x, y) = 30 features.
 
+    Bone lengths are exact (without noise); the figure is a kinematic
+    sketch, not a physical body: the squat lowers the ankles with the hips
+    (by about 17 cm at its deepest, the jump's crouch by about 2 cm), and
+    the walk, always toward +x, swings the legs in the image plane, and no
+    foot stays planted (the lower ankle moves faster than the hips). Classes are told apart by their
+    joint patterns, as on detector output; do not read contact or balance
+    from them.
+
     Parameters
     ----------
     n_samples : int, default=200
