@@ -998,7 +998,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             torch.random.fork_rng(devices=devices),
             self._explained_missing_validation_score(valid is not None, len(y_train)),
         ):
-            torch.manual_seed(seed)
+            seed_generators(seed, device)
             if continuing:
                 self._continue_net(y_train, seed, valid, weight is not None, n_train)
                 self.net_.partial_fit(net_X, y_train)
@@ -1194,7 +1194,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             try:
                 with torch.random.fork_rng(devices=devices), torch.inference_mode():
                     if seed is not None:
-                        torch.manual_seed(seed)
+                        seed_generators(seed, device)
                     for start in range(0, len(X), batch_size):
                         batch = torch.as_tensor(X[start : start + batch_size])
                         with self._autocast():
@@ -1257,6 +1257,22 @@ def resolve_loss(loss: str):
 
 #: ``tile_size="auto"``: the side of a tile's core, in pixels
 AUTO_TILE_SIZE = 256
+
+
+def seed_generators(seed: int, device: str | torch.device) -> None:
+    """Seed the CPU generator and that of ``device`` (a CUDA device).
+
+    ``torch.manual_seed`` reseeds every GPU's generator too, while a fit or
+    a prediction forks (saves and restores) only its own device's: a fit on
+    the CPU of a GPU machine, or on ``cuda:0`` of a multi-GPU one, would
+    leave the other generators reseeded. On the CPU the CPU generator is
+    seeded exactly as ``torch.manual_seed`` seeds it.
+    """
+    torch.default_generator.manual_seed(seed)
+    device = torch.device(device)
+    if device.type == "cuda":
+        with torch.cuda.device(device):
+            torch.cuda.manual_seed(seed)
 
 
 class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator):

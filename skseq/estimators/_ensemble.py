@@ -65,7 +65,7 @@ CALIBRATION_SEED = 0
 
 def _smooth(frames: np.ndarray, sigma: float) -> np.ndarray:
     """:func:`~skseq.modules.advection.gaussian_blur` of a float32 array."""
-    x = torch.as_tensor(np.ascontiguousarray(frames), dtype=torch.float32)
+    x = torch.as_tensor(np.ascontiguousarray(frames), dtype=torch.float32, device="cpu")
     return gaussian_blur(x, sigma).numpy()
 
 
@@ -84,7 +84,7 @@ def correlated_normal(
     if sigma <= 0.5:
         return rng.standard_normal(shape).astype(np.float32)
     *lead, height, width = shape
-    k = gaussian_kernel(sigma)
+    k = gaussian_kernel(sigma, device="cpu")
     r = (len(k) - 1) // 2
     white = rng.standard_normal((*lead, height + 2 * r, width + 2 * r))
     x = torch.from_numpy(white.astype(np.float32)).reshape(
@@ -143,8 +143,10 @@ def displace(frames: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     Bilinear; pixels entering the domain get the frame's minimum (dry).
     """
     moved = advect_translation(
-        torch.as_tensor(np.ascontiguousarray(frames), dtype=torch.float32),
-        torch.as_tensor(offsets, dtype=torch.float32),
+        torch.as_tensor(
+            np.ascontiguousarray(frames), dtype=torch.float32, device="cpu"
+        ),
+        torch.as_tensor(offsets, dtype=torch.float32, device="cpu"),
         1,
     )
     return moved[:, 0].numpy()

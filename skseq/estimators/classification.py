@@ -77,6 +77,8 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None; expected class labels of shape (n_samples,)."
             )
+        if isinstance(y, torch.Tensor):  # on any device (numpy reads CPU ones)
+            y = y.detach().cpu().numpy()
         y = column_or_1d(y, warn=True)
         check_same_length(X, y, names=("X", "y"))
         check_classification_targets(y)

@@ -155,7 +155,7 @@ def advect_translation(frame: Tensor, displacement: Tensor, n_steps: int) -> Ten
         torch.arange(width, dtype=frame.dtype, device=frame.device),
         indexing="ij",
     )
-    displacement = torch.as_tensor(displacement).to(frame.dtype)
+    displacement = torch.as_tensor(displacement, device=frame.device).to(frame.dtype)
     dx = displacement[:, 0, None, None]
     dy = displacement[:, 1, None, None]
     steps = []

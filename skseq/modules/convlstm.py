@@ -107,7 +107,8 @@ class ConvLSTMCell(nn.Module):
                 memory_format=torch.channels_last
             )
             weight = weight.contiguous(memory_format=torch.channels_last)
-        gates = F.conv2d(inputs, weight, bias, padding=conv.padding).sigmoid_()
+        # the state in float32 under autocast too (as the training path's)
+        gates = F.conv2d(inputs, weight, bias, padding=conv.padding).float().sigmoid_()
         i, f, o, g = gates.chunk(4, dim=1)
         # c = i tanh(g) = 2 i s(2g) - i, then + f c; h = o tanh(c) = 2 o s(2c) - o
         c_new = torch.addcmul(-i, i, g, value=2)

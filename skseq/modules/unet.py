@@ -233,7 +233,10 @@ class RecursiveNowcastNet(nn.Module):
 
     def prior(self, x: Tensor, n_steps: int) -> Tensor:
         """The advection prior ``(N, n_steps, C, H, W)`` of input frames ``x``."""
-        with torch.no_grad():
+        # in float32 whatever the autocast: CUDA's runs the blur in half
+        # precision, and its FFTs refuse bfloat16 (and overflow float16)
+        with torch.no_grad(), torch.autocast(x.device.type, enabled=False):
+            x = x.float()
             displacement = estimate_translation(x.mean(dim=2), self.motion_sigma)
             return advect_translation(x[:, -1], displacement, n_steps)
 

@@ -578,3 +578,21 @@ def test_dataloader_workers_start_inside_joblib_workers():
         iterator_train__multiprocessing_context="spawn",
     ).fit(X, y)
     assert own.net_.iterator_train__multiprocessing_context == "spawn"
+
+
+def test_fits_seed_only_the_generators_they_restore(monkeypatch):
+    # torch.manual_seed reseeds every GPU's generator, while a fit forks only
+    # its own device's: a CPU fit on a GPU machine left them reseeded
+    from skseq.estimators._base import seed_generators
+
+    reseeded = []
+    monkeypatch.setattr(torch.cuda, "manual_seed_all", reseeded.append)
+    monkeypatch.setattr(torch.cuda, "manual_seed", reseeded.append)
+    X, y = toy_sequences()
+    tiny_conv1d(max_epochs=1).fit(X, y)
+    assert reseeded == []
+    # the CPU generator is seeded as torch.manual_seed seeds it
+    seed_generators(7, "cpu")
+    mine = torch.random.get_rng_state()
+    torch.manual_seed(7)
+    assert torch.equal(torch.random.get_rng_state(), mine)

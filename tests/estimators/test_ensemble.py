@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 
 from skseq.estimators._ensemble import DISPLACEMENTS
 
@@ -128,3 +129,22 @@ def test_correlated_normal_has_unit_variance_up_to_the_corners(sigma):
     lag1 = float(np.mean(z[..., 1:] * z[..., :-1]))
     expected = 0.0 if sigma <= 0.5 else np.exp(-1 / (4 * sigma**2))
     assert abs(lag1 - expected) < 0.03
+
+
+def test_noise_model_runs_on_the_cpu_whatever_the_default_device():
+    # torch.set_default_device("cuda") made the calibration's tensors CUDA
+    # ones, mixed with CPU ones ("meta" stands in for a GPU here)
+    from skseq.estimators._ensemble import _smooth, correlated_normal, displace
+
+    rng = np.random.RandomState(0)
+    frames = rng.random_sample((2, 1, 8, 8)).astype(np.float32)
+    expected = (_smooth(frames, 2.0), correlated_normal((2, 8, 8), 2.0, rng))
+    rng = np.random.RandomState(0)
+    rng.random_sample((2, 1, 8, 8))
+    with torch.device("meta"):
+        smooth = _smooth(frames, 2.0)
+        noise = correlated_normal((2, 8, 8), 2.0, rng)
+        moved = displace(frames, np.ones((2, 2)))
+    np.testing.assert_array_equal(smooth, expected[0])
+    np.testing.assert_array_equal(noise, expected[1])
+    np.testing.assert_array_equal(moved, displace(frames, np.ones((2, 2))))

@@ -92,3 +92,15 @@ def test_training_path_is_untouched_by_inference_fast_path():
     h_ref = torch.sigmoid(o) * torch.tanh(c_ref)
     h_new, c_new = cell(x, (h, c))
     assert torch.equal(h_new, h_ref) and torch.equal(c_new, c_ref)
+
+
+def test_inference_path_keeps_its_state_in_float32_under_autocast():
+    # the training path's float32 zero state promotes every step to float32;
+    # the inference path kept bfloat16 states under autocast (its error grew
+    # with the sequence)
+    cell = ConvLSTMCell(2, 4).eval()
+    x = torch.randn(2, 2, 6, 7)
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+        state = cell(x)
+        state = cell(x, state)
+    assert state[0].dtype == state[1].dtype == torch.float32

@@ -174,3 +174,24 @@ def test_rainnet_inference_path_matches_training_path(kwargs):
     slow, fast = train_and_inference_outputs(net, x)
     torch.testing.assert_close(fast, slow, rtol=1e-5, atol=1e-6)
     assert not fast.requires_grad and torch.is_inference(fast)
+
+
+def test_advection_prior_runs_in_float32_under_autocast(monkeypatch):
+    # CUDA's autocast runs the blur in half precision, and its FFTs refuse
+    # bfloat16: the prior now runs outside the autocast, in float32
+    import skseq.modules.advection as advection
+
+    seen = []
+    rfft2 = torch.fft.rfft2
+    monkeypatch.setattr(
+        advection.torch.fft,
+        "rfft2",
+        lambda x, *a, **k: seen.append(x.dtype) or rfft2(x, *a, **k),
+    )
+    net = RecursiveNowcastNet(_LastPlusOne(), n_steps=2, advection_prior=True)
+    x = torch.rand(2, 3, 1, 16, 16)
+    expected = net.prior(x, 2)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        prior = net.prior(x.bfloat16(), 2)
+    assert set(seen) == {torch.float32} and prior.dtype == torch.float32
+    torch.testing.assert_close(prior, expected, rtol=0.02, atol=0.02)
