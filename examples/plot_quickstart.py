@@ -20,9 +20,11 @@ X_train, y_train = load_basic_motions(split="train")  # (40, 100, 6)
 X_test, y_test = load_basic_motions(split="test")
 
 model = make_pipeline(
-    DerivativeIntegralFeatures(dt=0.1),  # 6 -> 18 channels
+    DerivativeIntegralFeatures(dt=0.1),  # 6 -> 18 channels; 10 samples per second
     RollAugmenter(random_state=0),  # training folds only
-    Conv1DActivityClassifier(max_epochs=20, validation_fraction=None, random_state=0),
+    # 20 epochs keep this page quick (it fits four times); the default,
+    # max_epochs="auto", trains about 750 epochs here and also scores 1.0
+    Conv1DActivityClassifier(max_epochs=20, random_state=0),
 )
 model.fit(X_train, y_train)
 print("test accuracy:", model.score(X_test, y_test))

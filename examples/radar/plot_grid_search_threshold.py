@@ -26,6 +26,8 @@ X, y = sliding_windows(rain, n_input=4, n_output=1)
 search = GridSearchCV(
     # ensemble_cv=None: no ensembles here, so no calibration of them (which
     # would cost every candidate fit about one more fit)
+    # a shallow network trained a few epochs per candidate: this page shows
+    # the search on a threshold score, not the skill of the defaults
     UNetNowcaster(
         depth=2,
         max_epochs=4,

@@ -41,6 +41,8 @@ from skseq.metrics import nowcast_scores
 from skseq.preprocessing import sliding_windows
 
 FULL = os.environ.get("SKSEQ_FULL") == "1"
+# a few epochs: this page shows training on patches and tiled prediction of
+# the whole domain; the default budget (max_epochs="auto") trains longer
 SIZE, N_FRAMES, N_PATCHES, EPOCHS = (512, 96, 1200, 12) if FULL else (160, 60, 400, 8)
 PATCH, N_IN, N_OUT = 32, 4, 3
 

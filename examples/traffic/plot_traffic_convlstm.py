@@ -5,9 +5,11 @@ Traffic heatmaps: ConvLSTM forecaster vs persistence and historical averages
 A traffic-heatmap study forecast congestion on an urban motorway from grayscale heatmaps of
 speed (time x location) with a ConvLSTM, and improved it step by step: plain
 ConvLSTM -> encoder-decoder -> encoder-decoder with attention. This example
-reproduces that ablation on a simulated corridor (a cell transmission model
-with a bottleneck, :func:`skseq.datasets.make_traffic_speeds`) and compares
-it with three classical forecasts, in km/h per forecast horizon:
+fits the last of them, with and without calendar channels, on a simulated
+corridor (a cell transmission model with a bottleneck,
+:func:`skseq.datasets.make_traffic_speeds`); with ``SKSEQ_FULL=1`` it
+reproduces the whole ablation. It compares them with three classical
+forecasts, in km/h per forecast horizon:
 
 * persistence (the last hour repeats),
 * seasonal naive (the same hour yesterday),

@@ -38,6 +38,8 @@ from skseq import Conv1DActivityClassifier
 from skseq.datasets import load_basic_motions
 
 FULL = os.environ.get("SKSEQ_FULL") == "1"
+# a few epochs: this page shows the workflow (eight fits on Dask workers),
+# not the skill of the defaults (max_epochs="auto" trains far longer)
 EPOCHS = 30 if FULL else 6
 
 X, y = load_basic_motions(split="train")

@@ -38,6 +38,7 @@ from skseq import Conv1DActivityClassifier
 from skseq.datasets import load_basic_motions
 from skseq.preprocessing import DerivativeIntegralFeatures
 
+# a short fit: this page shows what MLflow records, epoch by epoch
 EPOCHS = 40 if os.environ.get("SKSEQ_FULL") == "1" else 15
 
 # MLflow logs its own bookkeeping (creating the database, the experiment) and

@@ -40,6 +40,7 @@ X_test, y_test = load_basic_motions(split="test")
 model = make_pipeline(
     DerivativeIntegralFeatures(dt=0.1),  # 6 -> 18 channels, in the graph too
     RollAugmenter(random_state=0),  # training only: the identity in the graph
+    # a short fit: this page compares the graph with predict, not skill
     Conv1DActivityClassifier(max_epochs=10, validation_fraction=None, random_state=0),
 ).fit(X_train, y_train)
 
