@@ -377,6 +377,15 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         for name, value in self._arguments_of_older_pickles.items():
             state.setdefault(name, value)
         super().__setstate__(state)
+        net = self.__dict__.get("net_")
+        if net is not None and not torch.cuda.is_available():
+            # fitted on a GPU, loaded where there is none (skorch maps it to
+            # the CPU): the page-locked batches skseq chose would make torch
+            # warn at every prediction; a user's own choice is kept
+            own = self._passthrough_params()
+            for key in ("iterator_train__pin_memory", "iterator_valid__pin_memory"):
+                if getattr(net, key, False) and key not in own:
+                    setattr(net, key, False)
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod

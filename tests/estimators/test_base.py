@@ -596,3 +596,22 @@ def test_fits_seed_only_the_generators_they_restore(monkeypatch):
     mine = torch.random.get_rng_state()
     torch.manual_seed(7)
     assert torch.equal(torch.random.get_rng_state(), mine)
+
+
+def test_gpu_fitted_pickle_predicts_on_a_cpu_without_pin_memory_warnings():
+    import pickle
+    import warnings
+
+    X, y = toy_sequences()
+    clf = tiny_conv1d(max_epochs=1).fit(X, y)
+    expected = clf.predict_proba(X)
+    for key in ("iterator_train__pin_memory", "iterator_valid__pin_memory"):
+        setattr(clf.net_, key, True)  # as a fit on a CUDA device sets them
+    loaded = pickle.loads(pickle.dumps(clf))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warned at every prediction
+        np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+    assert not loaded.net_.iterator_valid__pin_memory
+    # a user's own choice is kept
+    own = tiny_conv1d(max_epochs=1, iterator_valid__pin_memory=True).fit(X, y)
+    assert pickle.loads(pickle.dumps(own)).net_.iterator_valid__pin_memory
