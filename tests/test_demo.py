@@ -10,7 +10,7 @@ def test_demo_writes_table_and_figure(tmp_path, capsys):
     out = capsys.readouterr().out
     # a smoke run: the rows do not claim the defaults
     assert "Conv1D (skseq, max_epochs=1)" in out and "(skseq, defaults)" not in out
-    assert "LogisticRegression (summary)" in out
+    assert "LogisticRegression (summary)" in out and "LSTM" not in out
     assert "U-Net (skseq, max_epochs=1)" in out and "persistence" in out
     for name in (
         "gunpoint_comparison.csv",
@@ -43,3 +43,10 @@ def test_demo_refuses_bad_arguments_before_fitting(tmp_path, capsys):
         with pytest.raises(SystemExit):
             main(argv)
         assert message in capsys.readouterr().err
+
+
+def test_demo_fits_the_lstm_on_request(tmp_path):
+    from skseq.demo import run_classification
+
+    table = run_classification(tmp_path, max_epochs=1, lstm=True)
+    assert "LSTM (skseq, max_epochs=1)" in table.index
