@@ -203,10 +203,17 @@ class KeypointLSTMNet(nn.Module):
                 padded = ~mask.all(dim=1, keepdim=True)  # (N, 1, 1)
                 states = states.masked_fill(padded, float("nan"))
         else:
+            weights_dtype = self.lstm.weight_ih_l0.dtype
             packed = pack_padded_sequence(
-                x, lengths.cpu(), batch_first=True, enforce_sorted=False
+                x.to(weights_dtype),
+                lengths.cpu(),
+                batch_first=True,
+                enforce_sorted=False,
             )
-            out, _ = self.lstm(packed)
+            # in the weights' precision outside any autocast: CUDA's runs
+            # cuDNN's LSTM in float16 even under a bfloat16 autocast
+            with torch.autocast(x.device.type, enabled=False):
+                out, _ = self.lstm(packed)
             states, _ = pad_packed_sequence(out, batch_first=True, total_length=length)
         if self.head_mode == "flatten":
             if length != self.n_steps:

@@ -65,3 +65,18 @@ def test_keypoint_lstm_a_missing_step_inside_keeps_the_last_one(head):
     zeros[0, 2] = 0.0
     with torch.no_grad():
         torch.testing.assert_close(net(missing), net(zeros))
+
+
+def test_lstm_runs_in_the_weights_precision_under_autocast():
+    # CUDA's autocast runs cuDNN's LSTM in float16 even under bfloat16: the
+    # packed LSTM runs outside it, as trained without
+    net = KeypointLSTMNet(4, 3, 6, hidden_size=5, head="meanmax").eval()
+    x = torch.randn(2, 6, 4)
+    x[1, 4:] = float("nan")  # a padded sequence: the packed path
+    expected = net(x)
+    seen = []
+    net.lstm.register_forward_hook(lambda m, args, out: seen.append(out[0].data.dtype))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = net(x.bfloat16())  # as a half-precision front end hands it over
+    assert seen == [torch.float32]
+    torch.testing.assert_close(out.float(), expected, rtol=0.02, atol=0.02)
