@@ -203,7 +203,7 @@ class KeypointLSTMNet(nn.Module):
                 padded = ~mask.all(dim=1, keepdim=True)  # (N, 1, 1)
                 states = states.masked_fill(padded, float("nan"))
         else:
-            weights_dtype = self.lstm.weight_ih_l0.dtype
+            weights_dtype = next(self.lstm.parameters()).dtype
             packed = pack_padded_sequence(
                 x.to(weights_dtype),
                 lengths.cpu(),
