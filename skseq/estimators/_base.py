@@ -145,9 +145,15 @@ def _silent(*args, **kwargs) -> None:
 
 
 def resolve_device(device: str) -> str:
-    """Return the torch device string for ``device`` ('cpu', 'cuda', 'auto')."""
+    """Return the torch device string for ``device`` ('cpu', 'cuda', 'auto').
+
+    A CUDA device without an index is resolved to the current one
+    (``"cuda:1"`` after ``torch.cuda.set_device(1)``): skorch resolves a bare
+    ``"cuda"`` again at every call, to the calling thread's current device,
+    which could differ from the one the network was trained on.
+    """
     if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     if not isinstance(device, str):
         raise TypeError(f"device must be a string such as 'cpu'; got {device!r}.")
     if device.startswith("cuda") and not torch.cuda.is_available():
@@ -155,6 +161,8 @@ def resolve_device(device: str) -> str:
             f"device={device!r} was requested but CUDA is not available; use "
             "device='cpu' or device='auto'."
         )
+    if device == "cuda":
+        return f"cuda:{torch.cuda.current_device()}"
     return device
 
 

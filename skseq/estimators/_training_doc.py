@@ -147,8 +147,9 @@ TRAINING_PARAMETER_DOCS: dict[str, tuple[str, str]] = {
         "str",
         """
         Where the network trains and predicts: ``"cpu"``, ``"cuda"`` (the
-        current GPU), ``"cuda:N"`` (GPU number ``N``, e.g. ``"cuda:1"``) or
-        ``"auto"`` (``"cuda"`` when PyTorch sees a GPU, else ``"cpu"``), in
+        GPU current at ``fit``, kept for prediction from any thread),
+        ``"cuda:N"`` (GPU number ``N``, e.g. ``"cuda:1"``) or ``"auto"``
+        (``"cuda"`` when PyTorch sees a GPU, else ``"cpu"``), in
         lower case; other torch devices (``"mps"``) are refused. A CUDA
         device on a machine without one is a ``ValueError`` in ``fit``. The
         fitted network's device is ``device_``; a model trained on a GPU and

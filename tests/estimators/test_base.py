@@ -67,7 +67,7 @@ def test_random_state_instance_accepted():
 
 def test_device_resolution():
     assert resolve_device("cpu") == "cpu"
-    assert resolve_device("auto") in {"cpu", "cuda"}
+    assert resolve_device("auto") == "cpu" or resolve_device("auto").startswith("cuda:")
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
             resolve_device("cuda")
@@ -77,7 +77,16 @@ def test_device_resolution():
             est.fit(X, y)
         with pytest.raises(NotFittedError):
             check_is_fitted(est)
-    assert tiny_conv1d(device="auto").fit(*toy_sequences()).device_ in {"cpu", "cuda"}
+    assert tiny_conv1d(device="auto").fit(*toy_sequences()).device_ in {"cpu", "cuda:0"}
+
+
+def test_a_bare_cuda_device_is_resolved_to_the_current_one(monkeypatch):
+    # skorch resolves "cuda" again at every call, to the calling thread's
+    # current device: the network's is fixed at fit
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
+    assert resolve_device("cuda") == resolve_device("auto") == "cuda:1"
+    assert resolve_device("cuda:0") == "cuda:0" and resolve_device("cpu") == "cpu"
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
