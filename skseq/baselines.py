@@ -763,7 +763,7 @@ def _slope(X: np.ndarray) -> np.ndarray:
     """Least-squares slope of each channel against the time index."""
     t = np.arange(X.shape[1], dtype=float)
     t -= t.mean()
-    denom = max(float((t**2).sum()), 1.0)
+    denom = float((t**2).sum()) or 1.0  # one step: a numerator of 0, slope 0
     return np.einsum("t,ntc->nc", t, X - X.mean(axis=1, keepdims=True)) / denom
 
 
@@ -793,7 +793,8 @@ def _nan_slope(X: np.ndarray) -> np.ndarray:
     t = np.where(valid, np.arange(X.shape[1], dtype=float)[None, :, None], np.nan)
     t -= np.nanmean(t, axis=1, keepdims=True)
     x = X - np.nanmean(X, axis=1, keepdims=True)
-    slope = np.nansum(t * x, axis=1) / np.maximum(np.nansum(t**2, axis=1), 1.0)
+    spread = np.nansum(t**2, axis=1)  # 0 for one valid step (numerator 0 too)
+    slope = np.nansum(t * x, axis=1) / np.where(spread > 0, spread, 1.0)
     return np.where(valid.any(axis=1), slope, np.nan)
 
 

@@ -459,3 +459,16 @@ def test_sequence_flattener_passes_nan_for_an_imputer():
     X[1, 0, 0] = np.inf
     with pytest.raises(ValueError, match="inf"):
         SequenceFlattener().fit(X)
+
+
+def test_summarizer_slope_of_two_steps_is_the_least_squares_slope():
+    from skseq.baselines import SequenceSummarizer
+
+    X = np.array([[0.0, 1.0], [0.0, 3.0]])  # two univariate steps: 1 and 3
+    slope = SequenceSummarizer(statistics=("slope",)).fit_transform(X)
+    np.testing.assert_allclose(slope[:, 0], [1.0, 3.0])  # was 0.5 and 1.5
+    padded = np.array([[[0.0], [2.0], [np.nan]], [[1.0], [1.0], [4.0]]])
+    slope = SequenceSummarizer(statistics=("slope",)).fit_transform(padded)
+    np.testing.assert_allclose(
+        slope[:, 0], [2.0, np.polyfit([0, 1, 2], [1, 1, 4], 1)[0]]
+    )

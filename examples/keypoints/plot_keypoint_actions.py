@@ -91,16 +91,18 @@ table
 # With every joint present, all models separate the four actions almost
 # perfectly. As joints go missing, mean imputation puts each missing
 # coordinate at the average pose, which looks like no action in particular;
-# the LSTM instead reads the joints that were seen in each frame. Up to 20 %
+# the LSTM instead reads the joints that were seen in each frame. Up to 40 %
 # missing the models stay within a few points of each other; at 60 % the
 # imputed models fall behind. With ``SKSEQ_FULL=1`` (three seeds; the
 # LSTM with its defaults, 167 epochs under ``max_epochs="auto"``, about 5 s
-# per fit with one torch thread) the mean accuracies measured were 0.958
-# for the LSTM vs 0.928 for the best imputed model (SVC) at 40 % missing,
-# and 0.867 vs 0.792 at 60 %; per seed the LSTM scored 0.958 / 0.925 /
-# 0.992 and 0.892 / 0.867 / 0.842 (2026-12-07; since a missing frame
-# inside a sequence no longer ends it, the 60 % scores differ from the
-# 0.850 / 0.892 / 0.825 measured before). On complete UCR/UEA
+# per fit with one torch thread) the mean accuracies measured on 2026-12-07
+# were 0.958 for the LSTM vs 0.967 for the best imputed model (SVC) at 40 %
+# missing, and 0.931 vs 0.853 at 60 %; per seed the LSTM scored 0.950 /
+# 0.933 / 0.992 and 0.917 / 0.942 / 0.933. (Until that day the normaliser
+# left a sequence whose two reference joints are never visible together --
+# about 0.84 ** 5 = 42 % of them at 60 % missing -- in metres instead of
+# scaling it by its joints' spread, and every model scored lower there:
+# 0.867 for the LSTM, 0.792 for the SVC.) On complete UCR/UEA
 # series the LSTM is weaker than the Conv1D classifier (see the benchmarks
 # page): its strength is input like this.
 fig, ax = plt.subplots(figsize=(6.5, 3.8))

@@ -116,6 +116,13 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
             or len(self.integral_orders)
         ):
             raise ValueError("Nothing to output: keep_original=False and no orders.")
+        for name in ("derivative_orders", "integral_orders"):
+            orders = [int(k) for k in getattr(self, name)]
+            if len(set(orders)) < len(orders):
+                raise ValueError(
+                    f"{name} names an order twice ({orders}): its channels would "
+                    "repeat, under the same feature names."
+                )
 
     def _min_timesteps(self) -> int:
         return 2 if len(self.derivative_orders) else 1

@@ -75,7 +75,10 @@ class KeypointNormalizer(
         mean of visible joints.
     reference : tuple of two int or None, default=(1, 8)
         Joints whose distance is the unit length (neck, mid-hip = torso); None
-        uses the RMS distance of visible joints from the centre.
+        uses the RMS distance of visible joints from the centre, as does a
+        sequence in which the reference joints are never both visible (or
+        coincide). A sequence without any spread (one visible joint) is
+        left unscaled.
     flip : bool, default=False
         In ``fit_transform`` only: mirror each sequence with probability 1/2
         horizontally and swap the ``flip_pairs`` joints.
@@ -171,12 +174,19 @@ class KeypointNormalizer(
                 root = P[:, :, self.root_joint : self.root_joint + 1]
                 centre = np.where(np.isnan(root), frame_mean, root)
             P = P - centre
+            spread = np.nanmedian(
+                np.sqrt(np.nanmean((P**2).sum(axis=-1), axis=2)), axis=1
+            )  # (n,): the RMS distance of visible joints from the centre
             if self.reference is not None:
                 a, b = self.reference
                 length = np.linalg.norm(P[:, :, a] - P[:, :, b], axis=-1)  # (n, T)
+                scale = np.nanmedian(length, axis=1)  # (n,)
+                # a reference joint never visible in a sequence (or the two
+                # coinciding): that sequence's RMS spread, not its raw units
+                usable = np.isfinite(scale) & (scale > 0)
+                scale = np.where(usable, scale, spread)
             else:
-                length = np.sqrt(np.nanmean((P**2).sum(axis=-1), axis=2))
-            scale = np.nanmedian(length, axis=1)  # (n,)
+                scale = spread
         scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
         P = P / scale[:, None, None, None]
         return P

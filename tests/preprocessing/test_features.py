@@ -137,3 +137,10 @@ def test_padded_pipeline_into_the_conv1d_classifier():
     ).fit(X, y)
     proba = pipe.predict_proba(X)
     assert proba.shape == (16, 2) and np.isfinite(proba).all()
+
+
+def test_derivative_integral_orders_named_twice_are_refused():
+    from skseq.preprocessing import DerivativeIntegralFeatures
+
+    with pytest.raises(ValueError, match="integral_orders names an order twice"):
+        DerivativeIntegralFeatures(integral_orders=(1, 1)).fit(np.zeros((2, 5, 1)))

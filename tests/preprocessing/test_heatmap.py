@@ -358,3 +358,13 @@ def test_constant_table_asks_for_vmin_and_vmax():
         Heatmapper(frame_length=12).fit(table)
     frames = Heatmapper(frame_length=12, vmin=0, vmax=100).fit_transform(table)
     np.testing.assert_allclose(frames, 0.5)
+
+
+def test_off_grid_times_of_long_tables_are_refused():
+    # the relative tolerance of np.allclose grew with the offset: beyond
+    # ~50 000 steps an off-grid time passed and its value was dropped
+    index = pd.date_range("2024-01-01", periods=100_001, freq="1s")
+    index = index.insert(90_000, index[90_000] + pd.Timedelta("400ms")).delete(90_001)
+    table = pd.DataFrame({"a": np.ones(len(index))}, index=index)
+    with pytest.raises(ValueError, match="not on a regular"):
+        Heatmapper(frame_length=10, freq="1s").fit(table)

@@ -90,3 +90,17 @@ def test_keypoint_normalizer_records_the_column_names_of_a_table_of_frames():
     with pytest.warns(UserWarning, match="does not have valid feature names"):
         normalizer.transform(X[:, 0])
     assert not hasattr(KeypointNormalizer().fit(X[:, 0]), "feature_names_in_")
+
+
+def test_sequences_without_their_reference_joints_are_scaled_by_their_spread():
+    # the reference joints (neck, mid-hip) never visible together in a
+    # sequence: it was left in raw units beside normalised ones
+    X, _ = make_keypoint_actions(n_samples=3, n_timesteps=4, random_state=0)
+    pixels = 200 * X + 400  # detector pixels
+    lost = pixels.copy()
+    lost[1, :, 2:4] = np.nan  # the neck (joint 1) in no frame
+    out = KeypointNormalizer().fit_transform(lost)
+    by_spread = KeypointNormalizer(reference=None).fit_transform(lost)
+    np.testing.assert_allclose(out[1], by_spread[1], rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(out[0], KeypointNormalizer().fit_transform(pixels)[0])
+    assert np.nanmax(np.abs(out[1])) < 10  # not hundreds of pixels
