@@ -164,19 +164,44 @@ def _run_child(kind: str, argv: list[str]) -> dict:
     return result
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0; got {value}")
+    return value
+
+
+def _tile_size(text: str):
+    if text in ("none", "auto"):
+        return None if text == "none" else text
+    return positive_int(text)
+
+
+def _folder(text: str) -> str:
+    if not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is not an existing folder")
+    return text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--archive-gb", type=float, default=0.1)
+    parser.add_argument("--archive-gb", type=_positive_float, default=0.1)
     parser.add_argument("--frame-size", type=positive_int, default=256)
     parser.add_argument("--stride", type=positive_int, default=1)
     parser.add_argument("--batch-size", type=positive_int, default=4)
     parser.add_argument("--domain", type=positive_int, default=512)
     parser.add_argument("--leads", type=positive_int, default=1)
     parser.add_argument(
-        "--tile-size", type=lambda v: None if v == "none" else int(v), default=256
+        "--tile-size",
+        type=_tile_size,
+        default=256,
+        help='pixels, "auto" (the estimator\'s default: 256) or "none" (one pass)',
     )
     parser.add_argument("--threads", type=positive_int, default=1)
-    parser.add_argument("--dir", default=tempfile.gettempdir())
+    parser.add_argument("--dir", type=_folder, default=tempfile.gettempdir())
     parser.add_argument("--only", choices=["train", "predict"], default=None)
     parser.add_argument("--child", choices=["write", "train", "predict"], default=None)
     parser.add_argument("--archive", default=None)

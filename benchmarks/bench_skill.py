@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # run_all.py runs us with runpy, not as __main__ script
     sys.path.insert(0, str(HERE))
 
-from _cli import positive_int  # noqa: E402
+from _cli import nonnegative_int, positive_int  # noqa: E402
 from skill_classification import (  # noqa: E402
     DATASETS,
     EXTRA_DATASETS,
@@ -300,10 +300,26 @@ def nowcasting(args: argparse.Namespace, report: Report) -> None:
             "benchmarks/skill_nowcasting.py is missing; run --suite classification."
         ) from exc
 
-    results = run_nowcasting_suite(quick=args.quick, random_state=args.random_state)
+    unet_params = {} if args.max_epochs is None else {"max_epochs": args.max_epochs}
+    results = run_nowcasting_suite(
+        quick=args.quick, random_state=args.random_state, unet_params=unet_params
+    )
     title = "Nowcasting results" + (" (quick run)" if args.quick else "")
+    if unet_params:
+        title += f" (OVERRIDE: max_epochs={args.max_epochs}, not the defaults)"
     report.table(title, results)
     results.to_csv(args.output_dir / "skill_nowcasting.csv")
+
+
+#: Options that only the classification suite reads: given without
+#: ``--suite``, only that suite runs (as the documented commands expect).
+_CLASSIFICATION_OPTIONS = (
+    "--datasets",
+    "--files",
+    "--seglearn-watch",
+    "--models",
+    "--seed-ensemble",
+)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -319,7 +335,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--suite", choices=("classification", "nowcasting", "all"), default="all"
+        "--suite",
+        choices=("classification", "nowcasting", "all"),
+        default=None,
+        help="default: classification when a classification option is given "
+        f"({', '.join(_CLASSIFICATION_OPTIONS)}), else all",
     )
     parser.add_argument(
         "--datasets",
@@ -360,12 +380,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--max-epochs",
         type=positive_int,
         default=None,
-        help="override the deep classifiers' max_epochs (smoke runs only; "
-        "printed in every table title)",
+        help="override the deep models' max_epochs, the U-Net's too (smoke "
+        "runs only; printed in every table title)",
     )
     parser.add_argument(
         "--random-state",
-        type=int,
+        type=nonnegative_int,
         default=0,
         help="seed of every model, and of the nowcasting suite's data (run "
         "several seeds into separate --output-dir folders to see the spread)",
@@ -394,9 +414,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--output-dir",
         type=Path,
         default=HERE / "results",
-        help="folder for the CSV files and skill_report.md",
+        help="folder for the CSV files and skill_report.md (default: "
+        "benchmarks/results)",
     )
     args = parser.parse_args(argv)
+    if args.suite is None:
+        given = sys.argv[1:] if argv is None else list(argv)
+        classification_only = any(
+            token.split("=")[0] in _CLASSIFICATION_OPTIONS for token in given
+        )
+        args.suite = "classification" if classification_only else "all"
     for spec in args.files:
         name, _, paths = spec.partition("=")
         train, _, test = paths.partition(",")

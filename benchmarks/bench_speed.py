@@ -343,7 +343,7 @@ def measure(name: str, device: str, args) -> dict:
             result["scaling"] = []
             for size in args.sizes:
                 xs = torch.rand(1, 4, 1, size, size, device=device)
-                reps = max(3, repeats // (size // 128) ** 2)
+                reps = max(3, repeats // max(1, size // 128) ** 2)
                 seconds = median_seconds(lambda xs=xs: model(xs), device, reps)
                 result["scaling"].append(
                     {

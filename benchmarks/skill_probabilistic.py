@@ -75,7 +75,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from _cli import positive_int
+from _cli import nonnegative_int, positive_int
 
 N_INPUT, N_LEADS, N_MEMBERS = 4, 6, 20
 SETTING = dict(
@@ -189,7 +189,10 @@ def run(
         reliability_diagram,
         spread_skill_ratio,
     )
+    from skseq.utils._optional import import_pysteps
 
+    # the STEPS baseline needs pysteps: known before the U-Net trains
+    import_pysteps("the probabilistic benchmark's STEPS baseline")
     X_train, y_train, X_test, y_test = make_data(quick, random_state, n_test_sequences)
     # the windows of each test sequence, for the scores per sequence
     sequence = np.repeat(np.arange(n_test_sequences), len(X_test) // n_test_sequences)
@@ -201,8 +204,19 @@ def run(
         # can be reused
         with open(unet_pickle, "rb") as fh:
             unet = pickle.load(fh)
-        assert unet.get_params()["random_state"] == random_state
-        assert unet.validation_fraction_ == 0.0
+        defaults = UNetNowcaster(random_state=random_state).get_params()
+        differing = {
+            k
+            for k, v in unet.get_params().items()
+            if k != "ensemble_cv" and defaults[k] != v
+        }
+        if differing or unet.validation_fraction_ != 0.0:
+            raise ValueError(
+                f"--unet-pickle {unet_pickle} is not a default UNetNowcaster("
+                f"random_state={random_state}) fitted on these windows: its "
+                f"{sorted(differing) or ['validation split']} differ. Delete it "
+                "to fit one."
+            )
         unet.set_params(ensemble_cv=UNetNowcaster().ensemble_cv)
         unet.calibrate_ensemble(X_train, y_train, cv=unet.ensemble_cv)
         fit_time = float("nan")
@@ -381,11 +395,23 @@ def traffic_coverage(random_state: int = 0, corridor: str = "default") -> pd.Dat
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--random-state", type=int, default=0)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a shorter test sequence (the U-Net still trains its default "
+        "budget; not with --traffic)",
+    )
+    parser.add_argument(
+        "--random-state", type=nonnegative_int, default=0, help="data and model seed"
+    )
     parser.add_argument("--n-threads", type=positive_int, default=1)
-    parser.add_argument("--out", default=None, help="JSON file of the results")
+    parser.add_argument(
+        "--out", default=None, help="JSON file of the results (not with --traffic)"
+    )
     parser.add_argument("--traffic", action="store_true")
     parser.add_argument(
         "--traffic-corridor",

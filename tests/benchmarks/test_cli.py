@@ -26,3 +26,44 @@ def test_counts_below_their_minimum_are_usage_errors(capsys):
         with pytest.raises(SystemExit):
             parser.parse_args(argv)
         assert message in capsys.readouterr().err
+
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+@pytest.mark.parametrize(
+    "script, argv, message",
+    [
+        ("skill_nowcasting.py", ["--n-threads", "0"], "--n-threads: must be >= 1"),
+        (
+            "skill_nowcasting.py",
+            ["--random-state", "-1"],
+            "--random-state: must be >= 0",
+        ),
+        ("skill_probabilistic.py", ["--random-state", "-1"], "must be >= 0"),
+        ("bench_skill.py", ["--random-state", "-1"], "--random-state: must be >= 0"),
+        ("bench_out_of_core.py", ["--archive-gb", "0"], "--archive-gb: must be > 0"),
+        ("bench_out_of_core.py", ["--tile-size", "0"], "--tile-size: must be >= 1"),
+        (
+            "bench_out_of_core.py",
+            ["--dir", "/no/such/folder"],
+            "not an existing folder",
+        ),
+    ],
+)
+def test_bad_option_values_are_usage_errors(script, argv, message, monkeypatch, capsys):
+    # they ran into tracebacks (some after minutes of work) or were taken
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    monkeypatch.setattr("sys.argv", [script, *argv])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_path(str(BENCHMARKS / script), run_name="__main__")
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_out_of_core_tile_size_takes_the_estimators_auto(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    module = runpy.run_path(str(BENCHMARKS / "bench_out_of_core.py"), run_name="oc")
+    assert module["_tile_size"]("auto") == "auto"
+    assert module["_tile_size"]("none") is None
+    assert module["_tile_size"]("64") == 64

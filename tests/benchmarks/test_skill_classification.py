@@ -213,10 +213,26 @@ def test_nowcasting_suite_gets_the_seed(bench, monkeypatch, tmp_path):
     argv = ["--suite", "nowcasting", "--random-state", "3", "--quick"]
     args = bench_skill.parse_args([*argv, "--output-dir", str(tmp_path)])
     bench_skill.nowcasting(args, bench_skill.Report())
-    assert calls == [{"quick": True, "random_state": 3}]
+    assert calls == [{"quick": True, "random_state": 3, "unet_params": {}}]
     assert (tmp_path / "skill_nowcasting.csv").exists()
     header = bench_skill.environment_header(args, 1)
     assert "nowcasting: default UNetNowcaster, random_state=3" in header
+    # --max-epochs shortens the U-Net too (a smoke run, so labelled)
+    args = bench_skill.parse_args([*argv, "--max-epochs", "1"])
+    report = bench_skill.Report()
+    args.output_dir = tmp_path
+    bench_skill.nowcasting(args, report)
+    assert calls[-1]["unet_params"] == {"max_epochs": 1}
+
+
+def test_classification_options_select_the_classification_suite(bench):
+    bench_skill, _ = bench
+    assert bench_skill.parse_args([]).suite == "all"
+    assert bench_skill.parse_args(["--models", "conv1d"]).suite == "classification"
+    assert bench_skill.parse_args(["--datasets=GunPoint"]).suite == "classification"
+    assert bench_skill.parse_args(["--quick"]).suite == "all"
+    both = ["--suite", "all", "--models", "conv1d"]
+    assert bench_skill.parse_args(both).suite == "all"
 
 
 def test_unusable_output_dir_stops_before_any_fit(bench, tmp_path):
