@@ -36,3 +36,21 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
 positive_int = int_at_least(1)
 #: An integer >= 0 (warm-up calls, ...).
 nonnegative_int = int_at_least(0)
+
+
+def skill_parser(doc: str, quick_help: str) -> argparse.ArgumentParser:
+    """The command line shared by the radar skill benchmarks.
+
+    A parser described by ``doc``'s first line, its defaults shown in
+    ``--help``, with ``--quick`` (described by ``quick_help``) and
+    ``--random-state`` (the seed of the data and the models, >= 0).
+    """
+    parser = argparse.ArgumentParser(
+        description=doc.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument(
+        "--random-state", type=nonnegative_int, default=0, help="data and model seed"
+    )
+    return parser

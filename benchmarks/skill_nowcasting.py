@@ -46,13 +46,12 @@ settings (4 runs, fits of 211-287 s).
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 from functools import partial
 
 import pandas as pd
-from _cli import nonnegative_int, positive_int
+from _cli import positive_int, skill_parser
 
 N_INPUT, N_LEADS = 4, 6
 
@@ -186,17 +185,8 @@ def wins(table: pd.DataFrame, model: str = "UNetNowcaster") -> pd.DataFrame:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="a shorter test sequence (the U-Net still trains its default budget)",
-    )
-    parser.add_argument(
-        "--random-state", type=nonnegative_int, default=0, help="data and model seed"
+    parser = skill_parser(
+        __doc__, "a shorter test sequence (the U-Net still trains its default budget)"
     )
     parser.add_argument(
         "--setting", choices=sorted(SETTINGS), default="main", help="radar setting"

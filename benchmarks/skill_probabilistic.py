@@ -66,7 +66,6 @@ thread unless ``--n-threads``).
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import os
@@ -75,7 +74,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from _cli import nonnegative_int, positive_int
+from _cli import positive_int, skill_parser
 
 N_INPUT, N_LEADS, N_MEMBERS = 4, 6, 20
 SETTING = dict(
@@ -395,18 +394,10 @@ def traffic_coverage(random_state: int = 0, corridor: str = "default") -> pd.Dat
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="a shorter test sequence (the U-Net still trains its default "
-        "budget; not with --traffic)",
-    )
-    parser.add_argument(
-        "--random-state", type=nonnegative_int, default=0, help="data and model seed"
+    parser = skill_parser(
+        __doc__,
+        "a shorter test sequence (the U-Net still trains its default budget; not "
+        "with --traffic)",
     )
     parser.add_argument("--n-threads", type=positive_int, default=1)
     parser.add_argument(

@@ -2,6 +2,7 @@
 
 import numpy as np
 import torch
+from sklearn.linear_model import LogisticRegression
 
 from skseq import Conv1DActivityClassifier
 
@@ -75,3 +76,14 @@ def count_lazy_reads(monkeypatch, chunk_values=1000) -> list:
     monkeypatch.setattr(_lazy.LazyFrames, "_read", counted)
     monkeypatch.setattr(_lazy, "_CHUNK_VALUES", chunk_values)
     return reads
+
+
+class CountsFits(LogisticRegression):
+    """A logistic regression that counts its fits (class-wide ``fits``):
+    checks that an error comes before any model is fitted."""
+
+    fits = 0
+
+    def fit(self, X, y, sample_weight=None):
+        type(self).fits += 1
+        return super().fit(X, y, sample_weight=sample_weight)

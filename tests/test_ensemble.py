@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from _support import CountsFits
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
@@ -95,14 +96,6 @@ def test_errors():
         FoldEnsembleClassifier(LogisticRegression()).fit(X[:, :, 0], y[:-1])
 
 
-class _CountsFits(LogisticRegression):
-    fits = 0
-
-    def fit(self, X, y, sample_weight=None):
-        type(self).fits += 1
-        return super().fit(X, y, sample_weight=sample_weight)
-
-
 def test_folds_that_cannot_be_fitted_are_refused_before_any_fit():
     from sklearn.model_selection import KFold
 
@@ -116,14 +109,14 @@ def test_folds_that_cannot_be_fitted_are_refused_before_any_fit():
         (KFold(2, shuffle=True, random_state=0), {"sample_weight": half}, None),
         ([(even, even + 1)], {"sample_weight": (np.arange(150) % 2.0)}, "zeros"),
     ]:
-        ensemble = FoldEnsembleClassifier(_CountsFits(max_iter=500), cv=cv)
+        ensemble = FoldEnsembleClassifier(CountsFits(max_iter=500), cv=cv)
         if match is None:  # a weighted fold that holds weight fits
             assert len(ensemble.fit(X, y, **fit_params).estimators_) == 2
             continue
-        _CountsFits.fits = 0
+        CountsFits.fits = 0
         with pytest.raises(ValueError, match=match):
             ensemble.fit(X, y, **fit_params)
-        assert _CountsFits.fits == 0 and not hasattr(ensemble, "estimators_")
+        assert CountsFits.fits == 0 and not hasattr(ensemble, "estimators_")
     # boolean masks are splits too; cv=None is the default 5 shuffled folds
     mask = np.arange(150) % 3 > 0
     FoldEnsembleClassifier(LogisticRegression(max_iter=500), cv=[(mask, ~mask)]).fit(

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from _support import CountsFits
 from sklearn.base import BaseEstimator
 from sklearn.datasets import load_iris
 from sklearn.dummy import DummyClassifier
@@ -138,17 +139,9 @@ def test_forecasts_by_lead_of_a_one_frame_predict():
         )
 
 
-class _CountsFits(LogisticRegression):
-    fits = 0
-
-    def fit(self, X, y, sample_weight=None):
-        type(self).fits += 1
-        return super().fit(X, y, sample_weight=sample_weight)
-
-
 def test_scoring_forms_and_errors_before_any_fit():
     X, y = load_iris(return_X_y=True)
-    models = {"lr": _CountsFits(max_iter=500)}
+    models = {"lr": CountsFits(max_iter=500)}
     listed = compare_estimators(models, X, y, X, y, scoring=["accuracy", "f1_macro"])
     assert list(listed.columns) == [
         "accuracy",
@@ -163,7 +156,7 @@ def test_scoring_forms_and_errors_before_any_fit():
     table = compare_estimators(models, X, y, X, y, scoring=two_scores, sort_by="half")
     assert table.loc["lr", "half"] == pytest.approx(table.loc["lr", "acc"] / 2)
     assert table.loc["lr", "acc"] == listed.loc["lr", "accuracy"]
-    _CountsFits.fits = 0
+    CountsFits.fits = 0
     for kwargs, error, match in [
         ({"scoring": {"fit_time_s": "accuracy"}}, ValueError, "keeps for its times"),
         ({"scoring": {}}, ValueError, "scoring is empty"),
@@ -173,7 +166,7 @@ def test_scoring_forms_and_errors_before_any_fit():
     ]:
         with pytest.raises(error, match=match):
             compare_estimators(models, X, y, X, y, **kwargs)
-    assert _CountsFits.fits == 0
+    assert CountsFits.fits == 0
     clash = lambda est, X, y: {"predict_time_s": 1.0}  # noqa: E731
     with pytest.raises(ValueError, match="keeps for its times"):
         compare_estimators(models, X, y, X, y, scoring=clash)
@@ -223,8 +216,8 @@ def test_forecasts_by_lead_with_channels_and_checked_metrics():
     overall = {"m": lambda a, b, axis=None: float(np.mean(np.abs(a - b)))}
     with pytest.raises(ValueError, match=r"expected one value per lead, \(2,\)"):
         compare_forecasts_by_lead(persistence, X, y, X, y, metrics=overall)
-    _CountsFits.fits = 0
-    models = {"counted": _CountsFits()}
+    CountsFits.fits = 0
+    models = {"counted": CountsFits()}
     for metrics, error, match in [
         ({"MAE": "mae"}, TypeError, "must be a callable"),
         ({"fit_time_s": mae}, ValueError, "keeps for its times"),
@@ -234,4 +227,4 @@ def test_forecasts_by_lead_with_channels_and_checked_metrics():
             compare_forecasts_by_lead(models, X, y, X, y, metrics=metrics)
     with pytest.raises(ValueError, match="fewer than n_steps=2"):
         compare_forecasts_by_lead(models, X, y[:, 0, 0], X, y, metrics={"MAE": mae})
-    assert _CountsFits.fits == 0
+    assert CountsFits.fits == 0
