@@ -160,12 +160,18 @@ class _KeypointNormalize(nn.Module):
             root = P[:, :, self.root_joint : self.root_joint + 1]
             centre = torch.where(torch.isnan(root), frame_mean, root)
         P = P - centre
+        spread = self._nanmedian_last(
+            torch.sqrt(self._nanmean((P**2).sum(dim=-1), dim=2))
+        )
         if self.reference is not None:
             a, b = self.reference
             length_ = torch.linalg.vector_norm(P[:, :, a] - P[:, :, b], dim=-1)
+            scale = self._nanmedian_last(length_)
+            # reference joints never both visible: the sequence's spread
+            usable = torch.isfinite(scale) & (scale > 0)
+            scale = torch.where(usable, scale, spread)
         else:
-            length_ = torch.sqrt(self._nanmean((P**2).sum(dim=-1), dim=2))
-        scale = self._nanmedian_last(length_)
+            scale = spread
         ok = torch.isfinite(scale) & (scale > 0)
         scale = torch.where(ok, scale, torch.ones_like(scale))
         P = P / scale[:, None, None, None]
