@@ -1277,7 +1277,7 @@ AUTO_TILE_SIZE = 256
 
 
 def seed_generators(seed: int, device: str | torch.device) -> None:
-    """Seed the CPU generator and that of ``device`` (a CUDA device).
+    """Seed the CPU generator and that of ``device`` (a CUDA or MPS device).
 
     ``torch.manual_seed`` reseeds every GPU's generator too, while a fit or
     a prediction forks (saves and restores) only its own device's: a fit on
@@ -1290,6 +1290,8 @@ def seed_generators(seed: int, device: str | torch.device) -> None:
     if device.type == "cuda":
         with torch.cuda.device(device):
             torch.cuda.manual_seed(seed)
+    elif device.type == "mps":  # an accelerator's Apple GPU: seeded as before
+        torch.mps.manual_seed(seed)
 
 
 class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator):

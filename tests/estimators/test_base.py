@@ -600,6 +600,11 @@ def test_fits_seed_only_the_generators_they_restore(monkeypatch):
     X, y = toy_sequences()
     tiny_conv1d(max_epochs=1).fit(X, y)
     assert reseeded == []
+    # an accelerator's Apple GPU keeps being seeded (as torch.manual_seed did)
+    mps = []
+    monkeypatch.setattr(torch.mps, "manual_seed", mps.append)
+    seed_generators(5, "mps")
+    assert mps == [5] and reseeded == []
     # the CPU generator is seeded as torch.manual_seed seeds it
     seed_generators(7, "cpu")
     mine = torch.random.get_rng_state()
