@@ -120,16 +120,10 @@ class _FrameBaseline(
 
     def _validate_X(self, X) -> tuple[np.ndarray, bool]:
         """Validated frames ``(n, T, C, H, W)`` and whether forecasts keep the
-        channel axis: as the ``y`` of ``fit`` had one (5D, or several
-        channels), like ``predict``; baselines fitted before ``target_ndim_``
-        was recorded follow ``X``'s rank."""
+        channel axis (:meth:`_keeps_channel_axis`)."""
         rank = input_ndim(X)
         X = self._validate_frames(X, reset=False)
-        target_ndim = getattr(self, "target_ndim_", None)
-        keeps = X.shape[2] > 1 or (
-            rank == 5 if target_ndim is None else target_ndim == 5
-        )
-        return X, keeps
+        return X, self._keeps_channel_axis(X.shape[2], rank)
 
     def predict(self, X) -> np.ndarray:
         """Forecast ``n_output_frames_`` frames.
@@ -643,7 +637,7 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         return out if had_channel_axis else out[:, :, :, 0]
 
 
-def _import_pysteps(who: str = "ExtrapolationNowcaster"):
+def _import_pysteps(who: str):
     import_pysteps(who)
     from pysteps import extrapolation, motion
 

@@ -1316,16 +1316,9 @@ class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator
         return size, int(halo)
 
     def _has_channel_axis(self, X) -> bool:
-        """Whether frames forecast from ``X`` keep a channel axis: as the ``y``
-        given to ``fit`` had one (5D ``y``, or several output channels), so
-        that sequences and ensembles come in ``y``'s layout like ``predict``
-        (5D ``X`` of several input channels, 4D ``y`` of the value: 4D
-        frames). Estimators fitted before ``target_ndim_`` existed follow
-        ``X``'s rank."""
-        if self.n_channels_out_ > 1:
-            return True
-        target_ndim = getattr(self, "target_ndim_", None)
-        return np.ndim(X) == 5 if target_ndim is None else target_ndim == 5
+        """Whether frames forecast from ``X`` keep a channel axis
+        (:meth:`_keeps_channel_axis`)."""
+        return self._keeps_channel_axis(self.n_channels_out_, np.ndim(X))
 
     def _validate_targets(self, y, X: np.ndarray) -> np.ndarray:
         from skseq.utils.validation import check_frame_targets

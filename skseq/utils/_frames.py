@@ -20,6 +20,18 @@ class FrameRegressorMixin:
 
         def predict(self, X) -> np.ndarray: ...
 
+    def _keeps_channel_axis(self, n_channels: int, x_ndim: int | None) -> bool:
+        """Whether sequences and ensembles of ``n_channels`` output channels
+        keep a channel axis: as the ``y`` given to ``fit`` had one (5D ``y``,
+        or several channels), so that they come in ``y``'s layout like
+        ``predict`` (5D ``X`` of several input channels, 4D ``y`` of the
+        value: 4D frames). Fitted before ``target_ndim_`` was recorded: as
+        ``X``, of rank ``x_ndim``."""
+        if n_channels > 1:
+            return True
+        target_ndim = getattr(self, "target_ndim_", None)
+        return x_ndim == 5 if target_ndim is None else target_ndim == 5
+
     def _to_target_layout(self, y: np.ndarray) -> np.ndarray:
         """(n, T_out, C, H, W) -> the layout of the ``y`` seen in ``fit``."""
         if self.target_ndim_ == 5:
