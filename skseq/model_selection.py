@@ -123,9 +123,10 @@ def compare_estimators(
             )
     # every estimator cloned and its scorers made before the first fit
     clones: dict[str, Any] = {name: clone(e) for name, e in estimators.items()}
-    for estimator in clones.values():
-        for scorer in scorers.values():
-            check_scoring(estimator, scoring=scorer)
+    made = {
+        name: {column: check_scoring(est, scoring=s) for column, s in scorers.items()}
+        for name, est in clones.items()
+    }
     rows = {}
     fitted = {}
     for name, est in clones.items():
@@ -134,9 +135,8 @@ def compare_estimators(
         fit_time = time.perf_counter() - start
         row = {}
         start = time.perf_counter()
-        for column, scorer in scorers.items():
-            score = check_scoring(est, scoring=scorer)(est, X_test, y_test)
-            row.update(_score_columns(column, score))
+        for column, scorer in made[name].items():
+            row.update(_score_columns(column, scorer(est, X_test, y_test)))
         row["fit_time_s"] = fit_time
         row["predict_time_s"] = (time.perf_counter() - start) / len(scorers)
         rows[name] = row
