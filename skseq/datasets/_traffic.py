@@ -165,15 +165,12 @@ def make_traffic_speeds(
     vf, w, kj = float(free_flow_speed), _WAVE_SPEED, _JAM_DENSITY
     capacity = vf * w * kj / (vf + w)  # veh/h
     cell_capacity = np.full(n_locations, capacity)
-    for position in bottlenecks:
-        cell_capacity[min(int(position * n_locations), n_locations - 1)] *= (
-            bottleneck_capacity
-        )
+    cell_capacity[cells] *= bottleneck_capacity  # one lane drop per cell
     dt_h = 0.9 * _CELL_KM / vf  # CFL: vf * dt <= cell length
     substeps = int(np.ceil(interval_s / 3600.0 / dt_h))
     dt_h = interval_s / 3600.0 / substeps
     per_day = int(86400 // interval_s)
-    index = pd.date_range(start, periods=n_days * per_day, freq=freq, name="time")
+    index = pd.date_range(first, periods=n_days * per_day, freq=freq, name="time")
     # the demand follows the clock: hours of the day at the intervals' middles
     steps_of_day = (index - index.normalize()).total_seconds().to_numpy() / interval_s
     hours = (steps_of_day + 0.5) * interval_s / 3600.0
