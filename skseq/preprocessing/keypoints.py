@@ -42,6 +42,12 @@ def _is_pair(value) -> bool:
 _JOINT_PAIR = Rule(_is_pair, "a pair (int, int) of joint indices")
 
 
+def _rms_spread(P: np.ndarray) -> np.ndarray:
+    """Median over frames of the RMS distance of the visible joints from the
+    centre: ``(n,)`` for centred joints ``P`` of shape ``(n, T, K, 2)``."""
+    return np.nanmedian(np.sqrt(np.nanmean((P**2).sum(axis=-1), axis=2)), axis=1)
+
+
 class KeypointNormalizer(
     ArrayOutputMixin, ChannelNamesOutMixin, TransformerMixin, BaseEstimator
 ):
@@ -174,9 +180,6 @@ class KeypointNormalizer(
                 root = P[:, :, self.root_joint : self.root_joint + 1]
                 centre = np.where(np.isnan(root), frame_mean, root)
             P = P - centre
-            spread = np.nanmedian(
-                np.sqrt(np.nanmean((P**2).sum(axis=-1), axis=2)), axis=1
-            )  # (n,): the RMS distance of visible joints from the centre
             if self.reference is not None:
                 a, b = self.reference
                 length = np.linalg.norm(P[:, :, a] - P[:, :, b], axis=-1)  # (n, T)
@@ -184,9 +187,10 @@ class KeypointNormalizer(
                 # a reference joint never visible in a sequence (or the two
                 # coinciding): that sequence's RMS spread, not its raw units
                 usable = np.isfinite(scale) & (scale > 0)
-                scale = np.where(usable, scale, spread)
+                if not usable.all():
+                    scale = np.where(usable, scale, _rms_spread(P))
             else:
-                scale = spread
+                scale = _rms_spread(P)
         scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
         P = P / scale[:, None, None, None]
         return P
