@@ -465,6 +465,9 @@ def main(argv=None):
 
     devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
     if "cuda" in devices and not torch.cuda.is_available():
+        if args.device == "cuda":
+            # asked for the GPU only: measuring nothing is not a success
+            sys.exit("bench_speed.py: --device cuda, but CUDA is not available")
         print("CUDA is not available: GPU rows skipped.")
         devices.remove("cuda")
     passthrough = [

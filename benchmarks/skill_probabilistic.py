@@ -429,6 +429,17 @@ def main(argv=None) -> None:
         "(pooled; CRPS and spread/skill also per sequence)",
     )
     args = parser.parse_args(argv)
+    if args.traffic:
+        ignored = {
+            "--quick": args.quick,
+            "--out": args.out is not None,
+            "--unet-pickle": args.unet_pickle is not None,
+            "--calibration-sequence": args.calibration_sequence,
+            "--test-sequences": args.test_sequences != 1,
+        }
+        given = [option for option, set_ in ignored.items() if set_]
+        if given:
+            parser.error(f"{', '.join(given)} cannot be used with --traffic")
     import torch
 
     torch.set_num_threads(args.n_threads)

@@ -41,6 +41,11 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
             "--random-state: must be >= 0",
         ),
         ("skill_probabilistic.py", ["--random-state", "-1"], "must be >= 0"),
+        (
+            "skill_probabilistic.py",
+            ["--traffic", "--quick", "--out", "x.json"],
+            "--quick, --out cannot be used with --traffic",
+        ),
         ("bench_skill.py", ["--random-state", "-1"], "--random-state: must be >= 0"),
         ("bench_out_of_core.py", ["--archive-gb", "0"], "--archive-gb: must be > 0"),
         ("bench_out_of_core.py", ["--tile-size", "0"], "--tile-size: must be >= 1"),
@@ -67,3 +72,15 @@ def test_out_of_core_tile_size_takes_the_estimators_auto(monkeypatch):
     assert module["_tile_size"]("auto") == "auto"
     assert module["_tile_size"]("none") is None
     assert module["_tile_size"]("64") == 64
+
+
+def test_speed_benchmark_on_the_gpu_only_fails_without_cuda(monkeypatch, capsys):
+    # it printed "GPU rows skipped", measured nothing and exited 0
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    monkeypatch.setattr("sys.argv", ["bench_speed.py", "--device", "cuda"])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_path(str(BENCHMARKS / "bench_speed.py"), run_name="__main__")
+    assert "CUDA is not available" in str(exit_info.value.code)
