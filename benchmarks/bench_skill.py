@@ -312,7 +312,8 @@ def nowcasting(args: argparse.Namespace, report: Report) -> None:
 
 
 #: Options that only the classification suite reads: given without
-#: ``--suite``, only that suite runs (as the documented commands expect).
+#: ``--suite`` (in full or abbreviated), only that suite runs (as the
+#: documented commands expect).
 _CLASSIFICATION_OPTIONS = (
     "--datasets",
     "--files",
@@ -417,12 +418,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="folder for the CSV files and skill_report.md (default: "
         "benchmarks/results)",
     )
-    args = parser.parse_args(argv)
+    # argparse leaves an attribute that the namespace already holds unless the
+    # option is given (abbreviated or not), so these sentinels tell which
+    # classification options were given; --files and --seglearn-watch tell by
+    # their values
+    unset = object()
+    marked = ("datasets", "models", "seed_ensemble")
+    args = parser.parse_args(argv, argparse.Namespace(**dict.fromkeys(marked, unset)))
+    given = [dest for dest in marked if getattr(args, dest) is not unset]
+    for dest in set(marked) - set(given):
+        setattr(args, dest, parser.get_default(dest))
     if args.suite is None:
-        given = sys.argv[1:] if argv is None else list(argv)
-        classification_only = any(
-            token.split("=")[0] in _CLASSIFICATION_OPTIONS for token in given
-        )
+        classification_only = given or args.files or args.seglearn_watch is not None
         args.suite = "classification" if classification_only else "all"
     for spec in args.files:
         name, _, paths = spec.partition("=")

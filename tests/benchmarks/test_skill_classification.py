@@ -233,6 +233,12 @@ def test_classification_options_select_the_classification_suite(bench):
     assert bench_skill.parse_args(["--quick"]).suite == "all"
     both = ["--suite", "all", "--models", "conv1d"]
     assert bench_skill.parse_args(both).suite == "all"
+    # abbreviated options (argparse takes unique prefixes) count too, and
+    # options that are not given keep their defaults
+    args = bench_skill.parse_args(["--mod", "conv1d"])
+    assert (args.suite, args.models) == ("classification", ["conv1d"])
+    assert args.datasets == list(bench_skill.DATASETS) and args.seed_ensemble == 1
+    assert bench_skill.parse_args(["--seed-e", "3"]).suite == "classification"
 
 
 def test_unusable_output_dir_stops_before_any_fit(bench, tmp_path):
