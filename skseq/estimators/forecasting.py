@@ -263,10 +263,10 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         cycle (measured: a 10 % split of four weeks of traffic held only a
         weekend, with errors a quarter to a third of the test week's), and in-sample
         errors understate those of an overfitted network. Without held-out
-        windows, the training windows alone.
+        windows, the training windows alone (at most 512, evenly spaced).
     n_calibration_samples_ : int
         Held-out windows the ``residual_quantiles_`` were estimated on (the
-        training windows when there were none).
+        training windows read when there were none).
 
     References
     ----------
@@ -513,14 +513,20 @@ class ConvLSTMForecaster(BaseFrameRegressor):
 
     def _calibrate_intervals(self, X, y, validation_data=None) -> None:
         """Fit ``residual_quantiles_`` on the windows ``fit`` saw."""
+        in_sample = self._in_sample_windows(X, y, validation_data)
+        if validation_data is None and not self._n_validation(len(X)):
+            # nothing held out: the training windows alone (a subset of them,
+            # so that large or out-of-core data are not all predicted again)
+            self.residual_quantiles_ = self._error_quantiles(*in_sample)
+            self.n_calibration_samples_ = len(in_sample[0])
+            return
         X_cal, y_cal = self._held_out_windows(X, y, validation_data)
         quantiles = self._error_quantiles(X_cal, y_cal)
-        in_sample = self._in_sample_windows(X, y, validation_data)
-        if in_sample is not None:  # the wider tail of held-out and in-sample
-            other = self._error_quantiles(*in_sample)
-            levels = self._residual_levels[None]
-            quantiles = np.where(levels < 0.5, np.minimum(quantiles, other), quantiles)
-            quantiles = np.where(levels > 0.5, np.maximum(quantiles, other), quantiles)
+        # the wider tail of held-out and in-sample errors
+        other = self._error_quantiles(*in_sample)
+        levels = self._residual_levels[None]
+        quantiles = np.where(levels < 0.5, np.minimum(quantiles, other), quantiles)
+        quantiles = np.where(levels > 0.5, np.maximum(quantiles, other), quantiles)
         self.residual_quantiles_ = quantiles
         self.n_calibration_samples_ = len(X_cal)
 
@@ -536,9 +542,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
 
     def _in_sample_windows(self, X, y, validation_data=None):
         """Training windows of ``fit`` (at most ``_n_in_sample_windows``,
-        evenly spaced) when it held windows out, else None."""
-        if validation_data is None and not self.validation_fraction_:
-            return None
+        evenly spaced), without the windows it held out."""
         X, y = self._validate_validation_data(X, y, names=("X", "y"))
         n_train = len(X)
         if validation_data is None:

@@ -263,6 +263,21 @@ def test_intervals_cover_a_season_the_validation_split_misses():
     )
 
 
+def test_intervals_without_a_split_read_a_subset_of_the_training_windows(
+    monkeypatch,
+):
+    # without held-out windows every training window was predicted again to
+    # calibrate (all of an out-of-core archive); now at most
+    # ``_n_in_sample_windows`` of them, evenly spaced
+    X, y = _moving_bars(n=40)
+    monkeypatch.setattr(ConvLSTMForecaster, "_n_in_sample_windows", 8)
+    est = ConvLSTMForecaster(**TINY).fit(X, y)
+    assert est.n_calibration_samples_ == 8
+    index = np.unique(np.linspace(0, 39, 8).round().astype(int))
+    expected = est._error_quantiles(*est._validate_validation_data(X[index], y[index]))
+    np.testing.assert_array_equal(est.residual_quantiles_, expected)
+
+
 def test_predict_ensemble_layouts_and_errors():
     X, y = _moving_bars()
     est = ConvLSTMForecaster(**TINY).fit(X[:, :, None], y[:, :, None])
