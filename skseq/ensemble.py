@@ -34,7 +34,11 @@ from skseq.base import (
     unfitted_on_error,
     with_layout,
 )
-from skseq.utils.validation import check_same_length, split_with_groups
+from skseq.utils.validation import (
+    check_class_labels,
+    check_same_length,
+    split_with_groups,
+)
 
 __all__ = ["FoldEnsembleClassifier"]
 
@@ -91,10 +95,18 @@ def _checked_splits(splits, y, sample_weight) -> list:
             raise ValueError(f"Split {k} of cv has no training or no held-out sample.")
         missing = np.setdiff1d(classes, y[train])
         if missing.size:
+            single = [c for c in missing.tolist() if np.count_nonzero(y == c) == 1]
+            advice = (
+                f"{single} have a single sample, which no cv can put in every "
+                "training part: give each class at least 2 samples, or drop or "
+                "merge these"
+                if single
+                else "use a stratified cv with fewer folds than the smallest "
+                "class has samples"
+            )
             raise ValueError(
                 f"The training part of fold {k} lacks the classes {missing.tolist()}, "
-                "so its model could not predict them; use a stratified cv with "
-                "fewer folds than the smallest class has samples."
+                f"so its model could not predict them; {advice}."
             )
         if sample_weight is not None and not sample_weight[train].sum() > 0:
             raise ValueError(
@@ -299,7 +311,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
                 "FoldEnsembleClassifier requires y to be passed, but the target y is "
                 "None."
             )
-        X, y = indexable(X, column_or_1d(y, warn=True))
+        X, y = indexable(X, check_class_labels(y))
         check_same_length(X, y, names=("X", "y"))
         if groups is not None:
             groups = column_or_1d(groups)

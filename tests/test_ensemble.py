@@ -128,6 +128,18 @@ def test_folds_that_cannot_be_fitted_are_refused_before_any_fit():
     )
 
 
+def test_a_single_sample_class_and_missing_labels_get_advice_that_can_be_followed():
+    X, y = load_iris(return_X_y=True)
+    y = np.array(["setosa", "versicolor", "virginica"], dtype=object)[y]
+    y[0] = "lone"  # one sample: no cv puts it in every training part
+    ensemble = FoldEnsembleClassifier(CountsFits(max_iter=500), cv=5)
+    with pytest.raises(ValueError, match=r"\['lone'\] have a single sample"):
+        ensemble.fit(X, y)
+    y[0] = None  # a missing label failed in sorting with a TypeError
+    with pytest.raises(ValueError, match="y contains missing values"):
+        ensemble.fit(X, y)
+
+
 def test_cv_without_splits_is_a_clear_error():
     X, y = _sequences()
     X = X[:, :, 0]

@@ -533,9 +533,11 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
     def _check_validation_split(self, y: np.ndarray) -> float:
         """``validation_fraction_`` for targets ``y``: 0.0 if it cannot split them.
 
-        A stratified split needs at least one sample per class on each side
-        and two samples in every class; a chronological one at least one
-        validation sample. Otherwise training goes on without a validation
+        A stratified split needs at least as many samples as classes on each
+        side, two samples in every class, and every class in the training
+        part: ``count * n_train >= n`` for the smallest class (a rare class
+        may still miss the validation part, as in scikit-learn's stratified
+        splits); a chronological split needs at least one validation sample. Otherwise training goes on without a validation
         split, as the returned fraction says; a warning tells a user who set
         the fraction, ``"auto"`` (a split only where one is possible) does
         not.
@@ -547,7 +549,15 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         n_valid = self._n_validation(n)
         if self._is_classifier:
             classes, counts = np.unique(y, return_counts=True)
-            if n_valid < len(classes) or n - n_valid < len(classes) or counts.min() < 2:
+            n_train = n - n_valid
+            if (
+                n_valid < len(classes)
+                or n_train < len(classes)
+                or counts.min() < 2
+                # the split gives each class at least floor(count * n_train / n)
+                # training samples: below 1, a rare class could miss training
+                or counts.min() * n_train < n
+            ):
                 self._warn_no_validation_split(
                     f"validation_fraction={fraction} cannot make a stratified "
                     f"validation split of {n} samples in {len(classes)} classes"
@@ -962,7 +972,11 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             return None
         return state
 
-    def _validate_sample_weight(self, sample_weight, X_train) -> np.ndarray | None:
+    def _validate_sample_weight(
+        self, sample_weight, X_train, y_train
+    ) -> np.ndarray | None:
+        """``sample_weight`` checked, as float32 of mean 1 (None: unweighted);
+        ``y_train`` the targets the network learns."""
         if sample_weight is None:
             return None
         weight = check_sample_weight(sample_weight, len(X_train))
@@ -984,7 +998,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                     f"like the first fit's: {exc} Set warm_start=False to fit a new "
                     "network."
                 ) from exc
-        weight = self._validate_sample_weight(sample_weight, X_train)
+        weight = self._validate_sample_weight(sample_weight, X_train, y_train)
         valid = None
         if validation_data is not None:
             if not (

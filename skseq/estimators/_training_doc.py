@@ -61,7 +61,8 @@ TRAINING_PARAMETER_DOCS: dict[str, tuple[str, str]] = {
         at least 30 samples and otherwise trains on everything: a validation
         set of a handful of samples is too noisy to stop on and costs a small
         data set a tenth of its data. A fraction that cannot split the data
-        (a class of one sample, more classes than validation samples) trains
+        (a class of one sample, more classes than validation samples, a
+        class so rare that the split could leave it out of training) trains
         on everything, with a warning if the fraction was given, silently
         under ``"auto"``. ``fit(..., validation_data=(X_valid,
         y_valid))`` replaces the split with a given validation set.

@@ -20,7 +20,6 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
 
 from skseq.estimators._base import (
     _OPTIMIZERS,
@@ -41,7 +40,11 @@ from skseq.modules.conv1d import _POOLINGS, Conv1DActivityNet, encoded_length
 from skseq.modules.layers import _ACTIVATIONS
 from skseq.modules.losses import ClassWeightedCrossEntropyLoss
 from skseq.modules.recurrent import _HEADS, KeypointLSTMNet
-from skseq.utils.validation import check_same_length, valid_lengths
+from skseq.utils.validation import (
+    check_class_labels,
+    check_same_length,
+    valid_lengths,
+)
 
 if TYPE_CHECKING:  # only for the annotation; accelerate is optional
     import accelerate
@@ -79,7 +82,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
             )
         if isinstance(y, torch.Tensor):  # on any device (numpy reads CPU ones)
             y = y.detach().cpu().numpy()
-        y = column_or_1d(y, warn=True)
+        y = check_class_labels(y)
         check_same_length(X, y, names=("X", "y"))
         check_classification_targets(y)
         encoder = LabelEncoder()
@@ -150,7 +153,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         X = self._validate_predict_X(X, name=names[0])
         if y is None:
             raise ValueError(f"{names[1]} is None; expected class labels.")
-        y = column_or_1d(y, warn=True)
+        y = check_class_labels(y, names[1])
         check_same_length(X, y, names=names)
         check_classification_targets(y)
         unseen = np.setdiff1d(y, self.classes_)
@@ -220,9 +223,41 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         return net
 
     def _compute_class_weight(self, y: np.ndarray) -> np.ndarray | None:
+        """Weight of each class of ``classes_``, refused when it cannot train.
+
+        A negative or non-finite weight would make the loss meaningless (the
+        network maximised a class's loss, or diverged with advice about the
+        learning rate), and weights that give every sample of ``y`` weight 0
+        would leave the network untrained though "fitted".
+        """
         if self.class_weight is None:
             return None
-        return compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        weight = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        bad = ~(np.isfinite(weight) & (weight >= 0))
+        if bad.any():
+            raise ValueError(
+                "class_weight must be finite and >= 0 for every class; got "
+                f"{dict(zip(self.classes_[bad].tolist(), weight[bad].tolist()))}."
+            )
+        self._check_some_weight(weight[np.searchsorted(self.classes_, y)])
+        return weight
+
+    def _check_some_weight(self, weight: np.ndarray) -> None:
+        """Refuse per-sample weights (class times sample weight) all zero."""
+        if not weight.sum() > 0:
+            raise ValueError(
+                "class_weight and sample_weight give every training sample weight "
+                "0: the network would not train. Give some class of y a positive "
+                "weight."
+            )
+
+    def _validate_sample_weight(
+        self, sample_weight, X_train, y_train
+    ) -> np.ndarray | None:
+        weight = super()._validate_sample_weight(sample_weight, X_train, y_train)
+        if weight is not None and self.class_weight_ is not None:
+            self._check_some_weight(self.class_weight_[y_train] * weight)
+        return weight
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities.

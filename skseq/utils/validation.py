@@ -501,3 +501,34 @@ def valid_lengths(X: np.ndarray) -> np.ndarray:
     lengths = X.shape[1] - np.argmin(row_nan[:, ::-1], axis=1)
     lengths[row_nan.all(axis=1)] = 0
     return lengths
+
+
+def check_class_labels(y, name: str = "y") -> np.ndarray:
+    """Class labels ``y`` as a 1D array, refused when a label is missing.
+
+    ``y`` of shape ``(n_samples,)`` or ``(n_samples, 1)`` (scikit-learn's
+    ``column_or_1d``, which warns for the latter) of any label type. A
+    missing label (NaN or None among numbers or strings, ``pd.NA``) is a
+    ``ValueError`` naming ``name``, as scikit-learn's classifiers raise:
+    among strings it would otherwise surface as a ``TypeError`` from sorting
+    the labels.
+    """
+    from sklearn.utils.validation import column_or_1d
+
+    y = column_or_1d(y, warn=True)
+    if y.dtype.kind in "fc":
+        missing = ~np.isfinite(y)
+    elif y.dtype.kind == "O":
+        import pandas as pd
+
+        missing = np.asarray(pd.isna(y), dtype=bool)
+    else:
+        return y
+    if missing.any():
+        what = "NaN or infinity" if y.dtype.kind in "fc" else "missing values"
+        raise ValueError(
+            f"{name} contains {what} ({int(missing.sum())} of {len(y)} labels, "
+            f"first at index {int(np.argmax(missing))}); expected a class label "
+            "for every sample."
+        )
+    return y

@@ -142,6 +142,79 @@ def test_class_weight_balanced_and_dict():
         Conv1DActivityClassifier(**params, class_weight="heavy").fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "class_weight, message",
+    [
+        ({"major": -0.5, "minor": 1.0}, r"finite and >= 0 .*'major': -0.5"),
+        ({"major": np.nan, "minor": 1.0}, "finite and >= 0"),
+        ({"major": 1.0, "minor": np.inf}, "finite and >= 0"),
+        ({"major": 0.0, "minor": 0.0}, "every training sample weight 0"),
+    ],
+)
+def test_class_weights_that_cannot_train_are_refused(class_weight, message):
+    # negative weights trained silently (maximising a class's loss), NaN or inf
+    # ones stopped with advice about lr, and all-zero ones "fitted" a network
+    # left at its initial weights
+    X, y = _toy_sequences(n=30)
+    y = np.where(np.arange(30) < 24, "major", "minor")
+    params = Conv1DActivityClassifier._get_test_params()[0]
+    clf = Conv1DActivityClassifier(**params, class_weight=class_weight)
+    with pytest.raises(ValueError, match=message):
+        clf.fit(X, y)
+    assert not hasattr(clf, "classes_")
+
+
+def test_class_and_sample_weights_that_weigh_nothing_are_refused():
+    X, y = _toy_sequences(n=30)
+    y = np.where(np.arange(30) < 24, "major", "minor")
+    params = KeypointLSTMClassifier._get_test_params()[0]
+    clf = KeypointLSTMClassifier(**params, class_weight={"major": 1.0, "minor": 0.0})
+    with pytest.raises(ValueError, match="every training sample weight 0"):
+        clf.fit(X, y, sample_weight=(y == "minor").astype(float))
+    clf.fit(X, y, sample_weight=np.ones(30))  # some weight left: it trains
+
+
+@pytest.mark.parametrize("Est", [Conv1DActivityClassifier, KeypointLSTMClassifier])
+def test_missing_labels_are_a_value_error_naming_y(Est):
+    # among strings a missing label failed in sorting with a TypeError
+    # ("'<' not supported between instances of 'float' and 'str'")
+    X, y = _toy_sequences(n=12)
+    y = y.astype(object)
+    y[5] = np.nan
+    clf = Est(**Est._get_test_params()[0])
+    with pytest.raises(ValueError, match=r"y contains missing values \(1 of 12"):
+        clf.fit(X, y)
+    numeric = np.arange(12) % 3 + 0.0
+    numeric[3] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from a cast first
+        with pytest.raises(ValueError, match="y contains NaN or infinity"):
+            clf.fit(X, numeric)
+    clf.fit(X, _toy_sequences(n=12)[1])
+    with pytest.raises(ValueError, match="y_valid contains missing values"):
+        clf.set_params(warm_start=True).fit(
+            X, _toy_sequences(n=12)[1], validation_data=(X, y)
+        )
+
+
+def test_a_split_that_would_leave_a_class_out_of_training_is_not_made():
+    # 100 / 2 / 2 samples at validation_fraction=0.75 trained on [25, 0, 1]
+    X, _ = _toy_sequences(n=104)
+    y = np.array(["common"] * 100 + ["rare1"] * 2 + ["rare2"] * 2)
+    params = dict(
+        Conv1DActivityClassifier._get_test_params()[0],
+        max_epochs=1,
+        validation_fraction=0.75,
+    )
+    clf = Conv1DActivityClassifier(**params)
+    with pytest.warns(UserWarning, match="training without a validation split"):
+        clf.fit(X, y)
+    assert clf.validation_fraction_ == 0.0
+    # at 0.5 each class keeps a training sample: the split is made
+    clf.set_params(validation_fraction=0.5).fit(X, y)
+    assert clf.validation_fraction_ == 0.5
+
+
 @pytest.mark.parametrize("cls", [Conv1DActivityClassifier, KeypointLSTMClassifier])
 def test_a_class_weight_of_zero_leaves_the_class_out(cls):
     # batches of one sample: some hold only the class of weight 0

@@ -8,6 +8,7 @@ import pytest
 
 from skseq.utils.validation import (
     as_timedelta,
+    check_class_labels,
     check_finite_real,
     check_frame_targets,
     check_frames,
@@ -203,3 +204,25 @@ def test_valid_lengths_counts_the_steps_before_trailing_nan_rows():
     X[2, 1, 0] = np.nan  # a missing value, not padding
     X[3] = np.nan  # padding only
     np.testing.assert_array_equal(valid_lengths(X), [5, 3, 5, 0])
+
+
+@pytest.mark.parametrize(
+    "labels, match",
+    [
+        (np.array(["a", np.nan, "b"], dtype=object), r"missing values \(1 of 3"),
+        (pd.Series(["a", "b", None]), r"missing values .*first at index 2"),
+        (pd.array(["a", pd.NA], dtype="string"), "missing values"),
+        (pd.Categorical(["a", None, "b"]), "missing values"),
+        (np.array([1.0, np.inf]), "NaN or infinity"),
+    ],
+)
+def test_class_labels_refuse_missing_values(labels, match):
+    with pytest.raises(ValueError, match=f"y_valid contains {match}"):
+        check_class_labels(labels, "y_valid")
+
+
+def test_class_labels_keep_complete_labels():
+    for labels in (["b", "a"], [3, 10], [True, False], pd.Categorical(["x", "y"])):
+        np.testing.assert_array_equal(check_class_labels(labels), np.asarray(labels))
+    with pytest.warns(Warning, match="column-vector"):
+        assert check_class_labels(np.array([[1], [2]])).shape == (2,)
