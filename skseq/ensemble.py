@@ -7,7 +7,7 @@ from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib.parallel import get_active_backend
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import _safe_indexing
@@ -20,6 +20,7 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
     _check_method_params,
     _num_samples,
@@ -141,7 +142,14 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         deep classifiers' default ``patience="auto"`` it stops each fold
         model early and restores its best epoch.
     n_jobs : int or None, default=None
-        Folds fitted in parallel with joblib.
+        Folds fitted in parallel with joblib's active backend (processes by
+        default; scikit-learn's configuration, e.g. metadata routing, is
+        passed on to them). Under a
+        thread-based joblib backend -- which joblib also chooses for a
+        ``Parallel`` nested in another's worker, as in
+        ``cross_val_score(FoldEnsembleClassifier(..., n_jobs=2), n_jobs=2)``
+        -- the folds are fitted one after another: fits in threads of one
+        process would share torch's random state and differ from run to run.
     random_state : int or None, default=None
         Shuffling of the default ``StratifiedKFold``.
 
@@ -333,7 +341,12 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
                 "of (train, validation) index pairs."
             )
         splits = _checked_splits(splits, y, fit_params.get("sample_weight"))
-        estimators = Parallel(n_jobs=self.n_jobs)(
+        # fold models fitted in threads of one process would share torch's
+        # process-wide random state (irreproducible fits); joblib runs a
+        # Parallel nested in another's worker (cross_val_score(n_jobs=2)) in
+        # threads, so under a thread-based backend the folds go one by one
+        in_threads = getattr(get_active_backend()[0], "uses_threads", False)
+        estimators = Parallel(n_jobs=1 if in_threads else self.n_jobs)(
             delayed(_fit_fold)(
                 self.estimator,
                 X,

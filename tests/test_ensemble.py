@@ -1,5 +1,7 @@
 """Tests of skseq.ensemble."""
 
+from typing import ClassVar
+
 import numpy as np
 import pytest
 from _support import CountsFits
@@ -299,3 +301,63 @@ def test_feature_names_of_a_dataframe_fit():
         ens.predict(X[X.columns[::-1]])
     assert not hasattr(ens.fit(X.to_numpy(), y), "feature_names_in_")
     assert not any(hasattr(est, "feature_names_in_") for est in ens.estimators_)
+
+
+class _RecordsThreads(LogisticRegression):
+    """Logistic regression recording the thread of each fit and how many fits
+    run at once (class-wide)."""
+
+    threads: ClassVar[list] = []
+    running = 0
+    most_at_once = 0
+
+    def fit(self, X, y, sample_weight=None):
+        import threading
+        import time
+
+        cls = type(self)
+        cls.threads.append(threading.get_ident())
+        cls.running += 1
+        cls.most_at_once = max(cls.most_at_once, cls.running)
+        time.sleep(0.05)
+        try:
+            return super().fit(X, y, sample_weight=sample_weight)
+        finally:
+            cls.running -= 1
+
+
+def test_folds_are_not_fitted_in_threads_that_would_share_torchs_rng():
+    # nested in a loky worker (cross_val_score(n_jobs=2)) joblib ran the folds
+    # in threads: deep fold models then shared torch's RNG and scored
+    # differently at every run
+    from joblib import parallel_backend
+
+    X, y = load_iris(return_X_y=True)
+    ensemble = FoldEnsembleClassifier(_RecordsThreads(max_iter=500), cv=4, n_jobs=2)
+    with parallel_backend("threading"):
+        ensemble.fit(X, y)
+    assert _RecordsThreads.most_at_once == 1 and len(_RecordsThreads.threads) == 4
+
+
+def test_parallel_folds_see_scikit_learns_configuration():
+    # n_jobs=2 ran the folds with joblib's Parallel, which does not pass
+    # scikit-learn's configuration: with metadata routing on, the routed
+    # sample_weight reached a Pipeline.fit that refused it
+    import sklearn
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_iris(return_X_y=True)
+    weight = np.linspace(0.5, 2.0, len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False),
+            LogisticRegression(max_iter=500).set_fit_request(sample_weight=True),
+        )
+        fitted = [
+            FoldEnsembleClassifier(model, cv=2, n_jobs=n_jobs, random_state=0)
+            .fit(X, y, sample_weight=weight)
+            .predict_proba(X)
+            for n_jobs in (1, 2)
+        ]
+    np.testing.assert_allclose(fitted[0], fitted[1])
