@@ -24,6 +24,7 @@ import copy
 import inspect
 import itertools
 import multiprocessing
+import os
 import re
 import threading
 import warnings
@@ -106,12 +107,40 @@ __all__ = [
 #: "forkserver" after, "spawn" on macOS and Windows).
 DATALOADER_START_METHOD = multiprocessing.get_all_start_methods()[0]
 
+
+class _ForkSafeRLock:
+    """A re-entrant lock that a forked child process gets unheld.
+
+    A child forked while another thread held the lock (a threaded server
+    that forks a worker) would inherit it held by a thread that does not
+    exist there, and wait for it forever. After a fork the child gets a new
+    lock, unless the forking thread holds it itself (then it releases it on
+    its way out, as in the parent).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    def __enter__(self) -> _ForkSafeRLock:
+        self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._lock.release()
+
+    def _after_fork_in_child(self) -> None:
+        if not self._lock._is_owned():  # type: ignore[attr-defined]
+            self._lock = threading.RLock()
+
+
 #: Held by every prediction: it sets the network's modes (and the nowcaster
 #: its clamp and tiles) and forks torch's process-wide RNG, which calls from
 #: other threads would otherwise see or restore half-way. Concurrent
 #: predictions in threads of one process therefore run one at a time (each
 #: already uses torch's threads).
-PREDICTION_LOCK = threading.RLock()
+PREDICTION_LOCK = _ForkSafeRLock()
+if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
+    os.register_at_fork(after_in_child=PREDICTION_LOCK._after_fork_in_child)
 
 _OPTIMIZERS = {
     "adam": torch.optim.Adam,

@@ -1,5 +1,6 @@
 """Tests of the shared machinery in skseq.estimators._base."""
 
+import os
 import pickle
 
 import numpy as np
@@ -281,6 +282,42 @@ def test_concurrent_predictions_from_threads():
     assert max(differences) == 0.0
     # the caller's torch RNG is untouched by the overlapping predictions
     assert torch.equal(torch.rand(3), draws)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_process_forked_during_a_prediction_can_predict():
+    # a child forked while another thread predicted inherited the prediction
+    # lock held by a thread it does not have, and its predictions hung
+    import threading
+
+    from skseq.estimators._base import PREDICTION_LOCK
+
+    held, release = threading.Event(), threading.Event()
+
+    def predicting():
+        with PREDICTION_LOCK:
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=predicting)
+    thread.start()
+    held.wait(30)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: no torch here (its thread pool did not fork)
+            code = 1
+            try:
+                code = 0 if PREDICTION_LOCK._lock.acquire(timeout=5) else 1
+            finally:
+                os._exit(code)  # never back into pytest
+        _, status = os.waitpid(pid, 0)
+    finally:
+        release.set()
+        thread.join()
+    assert os.waitstatus_to_exitcode(status) == 0
+    # in the parent the lock is the same, free again, and re-entrant
+    with PREDICTION_LOCK, PREDICTION_LOCK:
+        pass
 
 
 def test_validation_score_without_a_split_is_explained():
