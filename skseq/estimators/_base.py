@@ -415,14 +415,24 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             state.setdefault(name, value)
         super().__setstate__(state)
         net = self.__dict__.get("net_")
-        if net is not None and not torch.cuda.is_available():
+        if net is None:
+            return
+        own = self._passthrough_params()  # a user's own choices are kept
+        if not torch.cuda.is_available():
             # fitted on a GPU, loaded where there is none (skorch maps it to
             # the CPU): the page-locked batches skseq chose would make torch
-            # warn at every prediction; a user's own choice is kept
-            own = self._passthrough_params()
+            # warn at every prediction
             for key in ("iterator_train__pin_memory", "iterator_valid__pin_memory"):
                 if getattr(net, key, False) and key not in own:
                     setattr(net, key, False)
+        for key in (
+            "iterator_train__multiprocessing_context",
+            "iterator_valid__multiprocessing_context",
+        ):
+            # skseq chose the fitting platform's start method ("fork" on
+            # Linux, which Windows lacks): this platform's is the one to use
+            if getattr(net, key, None) is not None and key not in own:
+                setattr(net, key, DATALOADER_START_METHOD)
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod

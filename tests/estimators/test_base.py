@@ -666,3 +666,30 @@ def test_gpu_fitted_pickle_predicts_on_a_cpu_without_pin_memory_warnings():
     # a user's own choice is kept
     own = tiny_conv1d(max_epochs=1, iterator_valid__pin_memory=True).fit(X, y)
     assert pickle.loads(pickle.dumps(own)).net_.iterator_valid__pin_memory
+
+
+def test_a_pickle_takes_the_loading_platforms_dataloader_start_method(monkeypatch):
+    # skseq set the fitting platform's start method ("fork" on Linux) for
+    # DataLoader workers and pickled it: on Windows, which cannot fork,
+    # predict then raised "multiprocessing_context option should specify a
+    # valid start method in ['spawn'], but got ... 'fork'"
+    import pickle
+
+    from skseq.estimators import _base
+
+    X, y = toy_sequences()
+    chosen = tiny_conv1d(max_epochs=1, iterator_valid__num_workers=1).fit(X, y)
+    own = tiny_conv1d(
+        max_epochs=1,
+        iterator_valid__num_workers=1,
+        iterator_valid__multiprocessing_context="forkserver",
+    ).fit(X, y)
+    fitted_with = chosen.net_.iterator_valid__multiprocessing_context
+    assert fitted_with == _base.DATALOADER_START_METHOD
+    elsewhere = "spawn" if fitted_with != "spawn" else "forkserver"
+    monkeypatch.setattr(_base, "DATALOADER_START_METHOD", elsewhere)
+    loaded = pickle.loads(pickle.dumps(chosen))
+    assert loaded.net_.iterator_valid__multiprocessing_context == elsewhere
+    # a user's own choice is kept
+    loaded = pickle.loads(pickle.dumps(own))
+    assert loaded.net_.iterator_valid__multiprocessing_context == "forkserver"
