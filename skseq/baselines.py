@@ -889,9 +889,13 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
         """
         X = validate_data(self, X, reset=False, allow_nan=True, dtype=np.float64)
         if np.isnan(X).any():
-            with warnings.catch_warnings():  # channels without data: NaN
-                warnings.simplefilter("ignore", RuntimeWarning)
-                columns = [_NAN_STATISTICS[s](X) for s in self.statistics]
+            # channels without data: NaN (computed on zeros: numpy's reductions
+            # would warn, and silencing warnings is not thread-safe)
+            empty = np.isnan(X).all(axis=1)  # (n, C)
+            X = np.where(empty[:, None], 0.0, X)
+            columns = [
+                np.where(empty, np.nan, _NAN_STATISTICS[s](X)) for s in self.statistics
+            ]
         else:
             columns = [_STATISTICS[s](X) for s in self.statistics]  # each (n, C)
         return np.stack(columns, axis=2).reshape(len(X), -1)

@@ -472,3 +472,32 @@ def test_summarizer_slope_of_two_steps_is_the_least_squares_slope():
     np.testing.assert_allclose(
         slope[:, 0], [2.0, np.polyfit([0, 1, 2], [1, 1, 4], 1)[0]]
     )
+
+
+def test_summaries_of_channels_without_data_leave_the_warning_filters_alone(
+    monkeypatch,
+):
+    # computed with "ignore RuntimeWarning" under warnings.catch_warnings,
+    # which swaps the process-wide filters (not thread-safe: threads could
+    # leave the filter in them for good)
+    import warnings
+
+    silenced = []
+    simplefilter = warnings.simplefilter
+
+    def recorded(action, category=Warning, *args, **kwargs):
+        silenced.append((action, category))
+        simplefilter(action, category, *args, **kwargs)
+
+    S = np.random.default_rng(0).normal(size=(5, 10, 3))
+    S[0, :, 1] = np.nan
+    S[1, 6:] = np.nan
+    statistics = ("mean", "std", "min", "max", "median", "skew", "kurtosis", "slope")
+    summarizer = SequenceSummarizer(statistics=statistics).fit(S)
+    with monkeypatch.context() as patch:  # undone before pytest's own use
+        patch.setattr(warnings, "simplefilter", recorded)
+        summary = summarizer.transform(S).reshape(5, 3, -1)
+    assert ("ignore", RuntimeWarning) not in silenced
+    # (sequence, channel, statistic): channel 1 of sequence 0 has no data
+    assert np.isnan(summary[0, 1]).all() and np.isfinite(summary[1:]).all()
+    assert np.isfinite(summary[0, [0, 2]]).all()

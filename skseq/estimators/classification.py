@@ -40,6 +40,7 @@ from skseq.modules.conv1d import _POOLINGS, Conv1DActivityNet, encoded_length
 from skseq.modules.layers import _ACTIVATIONS
 from skseq.modules.losses import ClassWeightedCrossEntropyLoss
 from skseq.modules.recurrent import _HEADS, KeypointLSTMNet
+from skseq.utils._nan import nan_reduce
 from skseq.utils.validation import (
     check_class_labels,
     check_same_length,
@@ -1113,11 +1114,10 @@ def _channel_mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         deviations of float32 input in float32: a channel where that
         overflows (values beyond about 1e19) is computed again in float64.
     """
-    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)  # channels without values
-        # reduced over two of three axes: arrays (numpy's stubs: or a scalar)
-        mean = cast(np.ndarray, np.nanmean(X, axis=(0, 1), dtype=np.float64))
-        std = cast(np.ndarray, np.nanstd(X, axis=(0, 1), dtype=np.float64))
+    with np.errstate(over="ignore", invalid="ignore"):
+        # channels without values: NaN
+        mean = nan_reduce(np.nanmean, X, axis=(0, 1), dtype=np.float64)
+        std = nan_reduce(np.nanstd, X, axis=(0, 1), dtype=np.float64)
     for c in np.flatnonzero(np.isfinite(mean) & ~np.isfinite(std)):
         values = X[:, :, c].astype(np.float64)
         values = values[~np.isnan(values)]
@@ -1144,10 +1144,9 @@ def amplitude_span(X: np.ndarray) -> float:
     """
     spans = [1.0]
     for c in range(X.shape[2]):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN sequences
-            # float64 one channel at a time: float32 squares overflow
-            stds = np.nanstd(X[:, :, c].astype(np.float64), axis=1)  # (n,)
+        # float64 one channel at a time: float32 squares overflow; NaN for
+        # sequences without values
+        stds = nan_reduce(np.nanstd, X[:, :, c].astype(np.float64), axis=1)  # (n,)
         varying = stds[stds > 0]  # NaN (no value) compares False
         if varying.size >= 2:
             low, high = np.percentile(varying, [10, 90])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral
 from typing import ClassVar
 
@@ -19,6 +18,7 @@ from skseq.base import (
     validate_data,
     with_layout,
 )
+from skseq.utils._nan import nan_reduce
 from skseq.utils.validation import check_sequences, input_ndim
 
 __all__ = ["KeypointNormalizer"]
@@ -45,7 +45,8 @@ _JOINT_PAIR = Rule(_is_pair, "a pair (int, int) of joint indices")
 def _rms_spread(P: np.ndarray) -> np.ndarray:
     """Median over frames of the RMS distance of the visible joints from the
     centre: ``(n,)`` for centred joints ``P`` of shape ``(n, T, K, 2)``."""
-    return np.nanmedian(np.sqrt(np.nanmean((P**2).sum(axis=-1), axis=2)), axis=1)
+    radius = np.sqrt(nan_reduce(np.nanmean, (P**2).sum(axis=-1), axis=2))
+    return nan_reduce(np.nanmedian, radius, axis=1)
 
 
 class KeypointNormalizer(
@@ -170,10 +171,9 @@ class KeypointNormalizer(
             missing = (P == 0).all(axis=-1)
         # numpy's stubs type .any/.all(axis=...) as np.bool | ndarray; P is 4D
         P = np.where(missing[..., None], np.nan, P)  # type: ignore[index]
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            # frames without any visible joint: "mean of empty slice" -> NaN
-            warnings.simplefilter("ignore", RuntimeWarning)
-            frame_mean = np.nanmean(P, axis=2, keepdims=True)  # (n, T, 1, 2)
+        with np.errstate(invalid="ignore"):
+            # frames without any visible joint: NaN
+            frame_mean = nan_reduce(np.nanmean, P, axis=2, keepdims=True)
             if self.root_joint is None:
                 centre = frame_mean
             else:
@@ -183,7 +183,7 @@ class KeypointNormalizer(
             if self.reference is not None:
                 a, b = self.reference
                 length = np.linalg.norm(P[:, :, a] - P[:, :, b], axis=-1)  # (n, T)
-                scale = np.nanmedian(length, axis=1)  # (n,)
+                scale = nan_reduce(np.nanmedian, length, axis=1)  # (n,)
                 # a reference joint never visible in a sequence (or the two
                 # coinciding): that sequence's RMS spread, not its raw units
                 usable = np.isfinite(scale) & (scale > 0)

@@ -1,5 +1,7 @@
 """Tests of skseq.preprocessing.keypoints."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -104,3 +106,29 @@ def test_sequences_without_their_reference_joints_are_scaled_by_their_spread():
     np.testing.assert_allclose(out[1], by_spread[1], rtol=1e-6, equal_nan=True)
     np.testing.assert_allclose(out[0], KeypointNormalizer().fit_transform(pixels)[0])
     assert np.nanmax(np.abs(out[1])) < 10  # not hundreds of pixels
+
+
+def test_transform_leaves_the_warning_filters_alone(monkeypatch):
+    # frames and sequences without joints were computed with "ignore
+    # RuntimeWarning" under warnings.catch_warnings, which swaps the
+    # process-wide filters: two threads transforming at once left that filter
+    # in them for good (scikit-learn's check_array still sets one of its own)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4, 6, 30))
+    X[0, 2] = np.nan  # a frame without joints
+    X[1, :, 2:4] = np.nan  # the reference joints never visible
+    X[2] = np.nan  # a sequence without joints
+    silenced = []
+    simplefilter = warnings.simplefilter
+
+    def recorded(action, category=Warning, *args, **kwargs):
+        silenced.append((action, category))
+        simplefilter(action, category, *args, **kwargs)
+
+    with monkeypatch.context() as patch:  # undone before pytest's own use
+        patch.setattr(warnings, "simplefilter", recorded)
+        out = KeypointNormalizer().fit_transform(X)
+        centred = KeypointNormalizer(reference=None).fit_transform(X)
+    assert ("ignore", RuntimeWarning) not in silenced
+    assert np.isnan(out[0, 2]).all() and np.isnan(out[2]).all()
+    assert np.isfinite(centred[3]).all()
