@@ -215,8 +215,10 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Passed on to each fold model's ``fit`` (its training part), which
-            must take ``sample_weight``. The held-out part validates
-            unweighted. Under scikit-learn's metadata routing
+            must take ``sample_weight``. The weights are checked first, as
+            skseq's estimators check them, whatever the fold model: finite,
+            numeric (not boolean), >= 0, and weighing something in every
+            training part. The held-out part validates unweighted. Under scikit-learn's metadata routing
             (``sklearn.set_config(enable_metadata_routing=True)``) it goes
             where it is requested: ``estimator.set_fit_request(sample_weight=
             True)`` (or a ``Pipeline`` step's); weights that nothing requests
