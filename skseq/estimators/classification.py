@@ -43,8 +43,9 @@ from skseq.modules.losses import ClassWeightedCrossEntropyLoss
 from skseq.modules.recurrent import _HEADS, KeypointLSTMNet
 from skseq.utils.validation import check_same_length, valid_lengths
 
-if TYPE_CHECKING:  # only for the annotation; accelerate is optional
+if TYPE_CHECKING:  # annotations only (accelerate is optional)
     import accelerate
+    from numpy.typing import ArrayLike
 
 __all__ = ["Conv1DActivityClassifier", "KeypointLSTMClassifier"]
 
@@ -224,7 +225,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
             return None
         return compute_class_weight(self.class_weight, classes=self.classes_, y=y)
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities.
 
         Parameters
@@ -240,7 +241,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         logits = self._forward(X).astype(np.float64)
         return softmax(logits, axis=1)
 
-    def predict_log_proba(self, X) -> np.ndarray:
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """Logarithm of the class probabilities.
 
         Computed from the network's logits (``log_softmax``), so it stays
@@ -259,7 +260,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         logits = self._forward(X).astype(np.float64)
         return log_softmax(logits, axis=1)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Most probable class of each sequence.
 
         Parameters
@@ -275,7 +276,9 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         logits = self._forward(X)
         return self.classes_[np.argmax(logits, axis=1)]
 
-    def score(self, X, y, sample_weight=None) -> float:
+    def score(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
         """Mean accuracy of ``predict(X)`` against ``y``.
 
         Parameters
@@ -528,7 +531,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         precision: str = "fp32",
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
-        **kwargs,
+        **kwargs: Any,
     ):
         self.channels = channels
         self.kernel_size = kernel_size
@@ -886,7 +889,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         precision: str = "fp32",
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
-        **kwargs,
+        **kwargs: Any,
     ):
         self.front_end = front_end
         self.conv_channels = conv_channels
