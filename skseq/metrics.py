@@ -78,6 +78,7 @@ __all__ = [
     "spread_skill_ratio",
 ]
 
+# spelled out in the public signatures, which the API pages show as written
 Axis = int | tuple[int, ...] | None
 
 
@@ -96,7 +97,7 @@ def _check_pair(
 
 
 def rmse(
-    y_true: ArrayLike, y_pred: ArrayLike, *, axis: Axis = None
+    y_true: ArrayLike, y_pred: ArrayLike, *, axis: int | tuple[int, ...] | None = None
 ) -> float | np.ndarray:
     """Root mean squared error.
 
@@ -119,7 +120,7 @@ def rmse(
 
 
 def mae(
-    y_true: ArrayLike, y_pred: ArrayLike, *, axis: Axis = None
+    y_true: ArrayLike, y_pred: ArrayLike, *, axis: int | tuple[int, ...] | None = None
 ) -> float | np.ndarray:
     """Mean absolute error.
 
@@ -184,7 +185,11 @@ def _ratio(numerator, denominator):
 
 
 def csi(
-    y_true: ArrayLike, y_pred: ArrayLike, threshold: float = 1.0, *, axis: Axis = None
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    threshold: float = 1.0,
+    *,
+    axis: int | tuple[int, ...] | None = None,
 ) -> float | np.ndarray:
     """Critical success index ``H / (H + M + F)`` of events ``value > threshold``.
 
@@ -207,7 +212,11 @@ def csi(
 
 
 def pod(
-    y_true: ArrayLike, y_pred: ArrayLike, threshold: float = 1.0, *, axis: Axis = None
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    threshold: float = 1.0,
+    *,
+    axis: int | tuple[int, ...] | None = None,
 ) -> float | np.ndarray:
     """Probability of detection ``H / (H + M)`` of events ``value > threshold``.
 
@@ -230,7 +239,11 @@ def pod(
 
 
 def far(
-    y_true: ArrayLike, y_pred: ArrayLike, threshold: float = 1.0, *, axis: Axis = None
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    threshold: float = 1.0,
+    *,
+    axis: int | tuple[int, ...] | None = None,
 ) -> float | np.ndarray:
     """False alarm ratio ``F / (H + F)`` of events ``value > threshold``.
 
@@ -413,7 +426,7 @@ def crps_ensemble(
     y_ens: ArrayLike,
     *,
     member_axis: int = 1,
-    axis: Axis = None,
+    axis: int | tuple[int, ...] | None = None,
     fair: bool = False,
 ) -> float | np.ndarray:
     """Compute the continuous ranked probability score of an ensemble forecast.
@@ -517,7 +530,7 @@ def brier_score(
     probability: ArrayLike,
     threshold: float = 1.0,
     *,
-    axis: Axis = None,
+    axis: int | tuple[int, ...] | None = None,
 ) -> float | np.ndarray:
     """Brier score ``mean((p - o)^2)`` of the event ``value >= threshold``.
 
@@ -717,7 +730,11 @@ def rank_histogram(
 
 
 def spread_skill_ratio(
-    y_true: ArrayLike, y_ens: ArrayLike, *, member_axis: int = 1, axis: Axis = None
+    y_true: ArrayLike,
+    y_ens: ArrayLike,
+    *,
+    member_axis: int = 1,
+    axis: int | tuple[int, ...] | None = None,
 ) -> float | np.ndarray:
     """Spread/skill ratio: ensemble spread over the error of the ensemble mean.
 
