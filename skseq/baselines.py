@@ -26,7 +26,7 @@ import io
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 import numpy as np
 from scipy import stats
@@ -50,6 +50,10 @@ from skseq.utils.validation import (
     check_positive_int,
     input_ndim,
 )
+
+if TYPE_CHECKING:  # annotations only
+    from numpy.typing import ArrayLike
+    from typing_extensions import Self
 
 __all__ = [
     "ExtrapolationNowcaster",
@@ -82,7 +86,7 @@ class _FrameBaseline(
     _any_frame_size = True
 
     @unfitted_on_error
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Learn the input and output shapes.
 
         Parameters
@@ -98,9 +102,9 @@ class _FrameBaseline(
             The fitted estimator.
         """
         self._check_params()
-        X = self._validate_frames(X, reset=True)
+        X = cast("np.ndarray", self._validate_frames(X, reset=True))
         y_ndim = np.ndim(y)  # before a 3D y becomes one output frame
-        y = check_frame_targets(y, X)
+        y = cast("np.ndarray", check_frame_targets(y, X))
         if y.shape[2] != X.shape[2]:
             raise ValueError(
                 f"{type(self).__name__} forecasts the input channels; y has "
@@ -125,7 +129,7 @@ class _FrameBaseline(
         X = self._validate_frames(X, reset=False)
         return X, self._keeps_channel_axis(X.shape[2], rank)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Forecast ``n_output_frames_`` frames.
 
         Parameters
@@ -141,7 +145,7 @@ class _FrameBaseline(
         X, _ = self._validate_X(X)
         return self._to_target_layout(self._forecast(X, self.n_output_frames_))
 
-    def predict_sequence(self, X, n_steps: int) -> np.ndarray:
+    def predict_sequence(self, X: ArrayLike, n_steps: int) -> np.ndarray:
         """Forecast ``n_steps`` frames, whatever ``y`` had in ``fit``.
 
         Parameters
@@ -337,7 +341,7 @@ class ExtrapolationNowcaster(_FrameBaseline):
     def _min_input_frames(self) -> int:
         return self.n_frames_for_motion
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Learn the input and output shapes (single-channel frames only).
 
         Parameters
@@ -487,6 +491,8 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         "n_frames_for_motion": [Interval(Integral, 3, None, closed="left")],
         "random_state": ["random_state"],
     }
+    #: the seed of every predict, set by ``fit``
+    _predict_seed_: int
 
     def __init__(
         self,
@@ -498,7 +504,7 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         timestep: float = 5.0,
         motion_method: str = "LK",
         n_frames_for_motion: int = 3,
-        random_state=None,
+        random_state: int | np.random.RandomState | None = None,
     ):
         self.n_members = n_members
         self.n_cascade_levels = n_cascade_levels
@@ -605,7 +611,11 @@ class STEPSNowcaster(ExtrapolationNowcaster):
             np.random.set_state(global_state)  # noqa: NPY002
 
     def predict_ensemble(
-        self, X, n_members: int = 20, n_steps: int = 1, random_state=None
+        self,
+        X: ArrayLike,
+        n_members: int = 20,
+        n_steps: int = 1,
+        random_state: int | np.random.RandomState | None = None,
     ) -> np.ndarray:
         """STEPS ensemble nowcast.
 
@@ -661,7 +671,7 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints: ClassVar[dict] = {}
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Record the sequence shape.
 
         Parameters
@@ -679,7 +689,7 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
         validate_data(self, X, reset=True, allow_nan=True, dtype=np.float64)
         return self
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Flatten.
 
         Parameters
@@ -692,7 +702,10 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
         X_flat : ndarray of shape (n_samples, n_timesteps * n_channels)
             Time-major: ``[t0c0, t0c1, ..., t1c0, ...]``.
         """
-        X = validate_data(self, X, reset=False, allow_nan=True, dtype=np.float64)
+        X = cast(
+            "np.ndarray",
+            validate_data(self, X, reset=False, allow_nan=True, dtype=np.float64),
+        )
         return X.reshape(len(X), -1)
 
     def __sklearn_tags__(self):
@@ -700,7 +713,9 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         return tags
 
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+    def get_feature_names_out(
+        self, input_features: ArrayLike | None = None
+    ) -> np.ndarray:
         """Output feature names: ``t{t}_{channel}`` per timestep and channel.
 
         Parameters
@@ -855,7 +870,7 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
     ):
         self.statistics = statistics
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Check the statistics and record the channel count.
 
         Parameters
@@ -874,7 +889,7 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
         validate_data(self, X, reset=True, allow_nan=True, dtype=np.float64)
         return self
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Summarise each channel.
 
         Parameters
@@ -887,7 +902,10 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
         features : ndarray of shape (n_samples, n_channels * n_statistics)
             Channel-major: all statistics of channel 0, then channel 1, ...
         """
-        X = validate_data(self, X, reset=False, allow_nan=True, dtype=np.float64)
+        X = cast(
+            "np.ndarray",
+            validate_data(self, X, reset=False, allow_nan=True, dtype=np.float64),
+        )
         if np.isnan(X).any():
             # channels without data: NaN (computed on zeros: numpy's reductions
             # would warn, and silencing warnings is not thread-safe)
@@ -905,7 +923,9 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         return tags
 
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+    def get_feature_names_out(
+        self, input_features: ArrayLike | None = None
+    ) -> np.ndarray:
         """Output feature names ``{channel}_{statistic}``.
 
         Parameters

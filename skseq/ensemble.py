@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from numbers import Integral
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from joblib.parallel import get_active_backend
@@ -40,6 +40,13 @@ from skseq.utils.validation import (
     check_same_length,
     split_with_groups,
 )
+
+if TYPE_CHECKING:  # annotations only
+    from collections.abc import Iterable
+
+    from numpy.typing import ArrayLike
+    from sklearn.model_selection import BaseCrossValidator, BaseShuffleSplit
+    from typing_extensions import Self
 
 __all__ = ["FoldEnsembleClassifier"]
 
@@ -192,8 +199,12 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
 
     def __init__(
         self,
-        estimator,
-        cv=5,
+        estimator: BaseEstimator,
+        cv: int
+        | BaseCrossValidator
+        | BaseShuffleSplit
+        | Iterable[tuple[ArrayLike, ArrayLike]]
+        | None = 5,
         early_stopping_on_fold: bool = False,
         n_jobs: int | None = None,
         random_state: int | None = None,
@@ -204,7 +215,14 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def fit(self, X, y, sample_weight=None, groups=None, **fit_params):
+    def fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        groups: ArrayLike | None = None,
+        **fit_params: Any,
+    ) -> Self:
         """Fit one clone of ``estimator`` per fold.
 
         Parameters
@@ -377,7 +395,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
                 self.__dict__.pop(name, None)  # not an earlier fit's
         return self
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Mean of the fold models' probabilities.
 
         Parameters
@@ -393,7 +411,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         check_is_fitted(self)
         return np.mean([est.predict_proba(X) for est in self.estimators_], axis=0)
 
-    def predict_log_proba(self, X) -> np.ndarray:
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """Logarithm of the averaged probabilities.
 
         Parameters
@@ -410,7 +428,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Class with the highest averaged probability.
 
         Parameters
@@ -426,7 +444,9 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
-    def score(self, X, y, sample_weight=None) -> float:
+    def score(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
         """Mean accuracy of ``predict(X)`` against ``y``.
 
         Parameters

@@ -25,7 +25,7 @@ import json
 import logging
 import os
 import warnings
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 import torch
@@ -37,7 +37,15 @@ from skseq.modules.layers import sequence_lengths
 from skseq.utils.validation import as_array_input
 
 if TYPE_CHECKING:
+    import onnx
+    from numpy.typing import ArrayLike, DTypeLike
+    from sklearn.base import BaseEstimator
+
+    from skseq.estimators._base import BaseDeepEstimator
     from skseq.modules.unet import RecursiveNowcastNet
+
+#: the estimator given to :func:`load_weights`, which returns it
+_DeepEstimator = TypeVar("_DeepEstimator", bound="BaseDeepEstimator")
 
 __all__ = ["export_module", "load_weights", "save_weights", "to_onnx"]
 
@@ -446,7 +454,9 @@ def _example_array(X_example, dtype) -> np.ndarray:
     return np.concatenate([X[:1], X[:1]]) if len(X) == 1 else X[:2]
 
 
-def export_module(fitted, X_example) -> tuple[nn.Module, list[str]]:
+def export_module(
+    fitted: BaseEstimator, X_example: ArrayLike
+) -> tuple[nn.Module, list[str]]:
     """The torch module that :func:`to_onnx` exports, and its output names.
 
     Parameters
@@ -542,8 +552,12 @@ def _label_output(model, classes: np.ndarray) -> None:
 
 
 def to_onnx(
-    fitted, X_example, path: str | os.PathLike | None = None, *, dtype=np.float32
-):
+    fitted: BaseEstimator,
+    X_example: ArrayLike,
+    path: str | os.PathLike | None = None,
+    *,
+    dtype: DTypeLike = np.float32,
+) -> onnx.ModelProto:
     """Export a fitted estimator or pipeline to an ONNX graph.
 
     The graph reproduces ``predict`` (and ``predict_proba``) of ``fitted``,
@@ -756,7 +770,7 @@ def _import_safetensors(caller: str):
     return safetensors
 
 
-def save_weights(estimator, path: str | os.PathLike) -> None:
+def save_weights(estimator: BaseDeepEstimator, path: str | os.PathLike) -> None:
     """Write the trained network's weights to a safetensors file.
 
     The light alternative to pickling or ONNX: the file holds tensors only
@@ -830,7 +844,7 @@ def _check_saved_sequence_scaling(estimator, metadata: dict) -> None:
         )
 
 
-def load_weights(estimator, path: str | os.PathLike):
+def load_weights(estimator: _DeepEstimator, path: str | os.PathLike) -> _DeepEstimator:
     """Load weights written by :func:`save_weights` into a fitted estimator.
 
     Parameters
@@ -866,7 +880,8 @@ def load_weights(estimator, path: str | os.PathLike):
                 f"{np.asarray(estimator.classes_).tolist()}."
             )
     _check_saved_sequence_scaling(estimator, metadata)
-    network = estimator._unwrapped_module()
+    # Any: a forecaster's network (ConvLSTMSeq2Seq) gets its future_steps below
+    network: Any = estimator._unwrapped_module()
     future_steps = _saved_future_steps(estimator, metadata)
     device = next(network.parameters()).device
     state = load_file(os.fspath(path), device=str(device))

@@ -38,10 +38,10 @@ in pysteps), plus the scorers :func:`make_crps_scorer` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from numbers import Integral
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,9 @@ from skseq.utils.validation import (
     check_positive_int,
     to_numeric_array,
 )
+
+if TYPE_CHECKING:  # annotations only
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "brier_score",
@@ -75,6 +78,7 @@ __all__ = [
     "spread_skill_ratio",
 ]
 
+# spelled out in the public signatures, which the API pages show as written
 Axis = int | tuple[int, ...] | None
 
 
@@ -92,7 +96,9 @@ def _check_pair(
     return y_true, y_pred
 
 
-def rmse(y_true, y_pred, *, axis: Axis = None) -> float | np.ndarray:
+def rmse(
+    y_true: ArrayLike, y_pred: ArrayLike, *, axis: int | tuple[int, ...] | None = None
+) -> float | np.ndarray:
     """Root mean squared error.
 
     Parameters
@@ -113,7 +119,9 @@ def rmse(y_true, y_pred, *, axis: Axis = None) -> float | np.ndarray:
     return _scalar(np.sqrt(np.mean((y_pred - y_true) ** 2, axis=axis)))
 
 
-def mae(y_true, y_pred, *, axis: Axis = None) -> float | np.ndarray:
+def mae(
+    y_true: ArrayLike, y_pred: ArrayLike, *, axis: int | tuple[int, ...] | None = None
+) -> float | np.ndarray:
     """Mean absolute error.
 
     Parameters
@@ -176,7 +184,13 @@ def _ratio(numerator, denominator):
     return _scalar(out)
 
 
-def csi(y_true, y_pred, threshold: float = 1.0, *, axis: Axis = None):
+def csi(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    threshold: float = 1.0,
+    *,
+    axis: int | tuple[int, ...] | None = None,
+) -> float | np.ndarray:
     """Critical success index ``H / (H + M + F)`` of events ``value > threshold``.
 
     Parameters
@@ -197,7 +211,13 @@ def csi(y_true, y_pred, threshold: float = 1.0, *, axis: Axis = None):
     return _ratio(hits, hits + misses + false_alarms)
 
 
-def pod(y_true, y_pred, threshold: float = 1.0, *, axis: Axis = None):
+def pod(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    threshold: float = 1.0,
+    *,
+    axis: int | tuple[int, ...] | None = None,
+) -> float | np.ndarray:
     """Probability of detection ``H / (H + M)`` of events ``value > threshold``.
 
     Parameters
@@ -218,7 +238,13 @@ def pod(y_true, y_pred, threshold: float = 1.0, *, axis: Axis = None):
     return _ratio(hits, hits + misses)
 
 
-def far(y_true, y_pred, threshold: float = 1.0, *, axis: Axis = None):
+def far(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    threshold: float = 1.0,
+    *,
+    axis: int | tuple[int, ...] | None = None,
+) -> float | np.ndarray:
     """False alarm ratio ``F / (H + F)`` of events ``value > threshold``.
 
     Parameters
@@ -243,7 +269,7 @@ _THRESHOLD_SCORES = {"csi": (csi, True), "pod": (pod, True), "far": (far, False)
 _FRAME_SCORES = {"rmse": rmse, "mae": mae}
 
 
-def make_threshold_scorer(name: str, threshold: float = 1.0):
+def make_threshold_scorer(name: str, threshold: float = 1.0) -> Callable[..., float]:
     """Make a scikit-learn scorer of a categorical score at a threshold.
 
     Parameters
@@ -274,7 +300,7 @@ def make_threshold_scorer(name: str, threshold: float = 1.0):
     return make_scorer(func, greater_is_better=greater_is_better, threshold=threshold)
 
 
-def make_frame_scorer(name: str):
+def make_frame_scorer(name: str) -> Callable[..., float]:
     """Make a scikit-learn scorer of RMSE or MAE for targets of any shape.
 
     Parameters
@@ -296,7 +322,7 @@ def make_frame_scorer(name: str):
 
 
 def nowcast_scores(
-    y_true, y_pred, thresholds: Sequence[float] = (0.5, 1.0, 5.0)
+    y_true: ArrayLike, y_pred: ArrayLike, thresholds: Sequence[float] = (0.5, 1.0, 5.0)
 ) -> pd.DataFrame:
     """MAE, RMSE and CSI/POD/FAR at each threshold, per lead time.
 
@@ -396,7 +422,12 @@ def _observed_event(
 
 
 def crps_ensemble(
-    y_true, y_ens, *, member_axis: int = 1, axis: Axis = None, fair: bool = False
+    y_true: ArrayLike,
+    y_ens: ArrayLike,
+    *,
+    member_axis: int = 1,
+    axis: int | tuple[int, ...] | None = None,
+    fair: bool = False,
 ) -> float | np.ndarray:
     """Compute the continuous ranked probability score of an ensemble forecast.
 
@@ -459,7 +490,7 @@ def crps_ensemble(
 
 
 def exceedance_probability(
-    y_ens, threshold: float | Sequence[float], *, member_axis: int = 1
+    y_ens: ArrayLike, threshold: float | Sequence[float], *, member_axis: int = 1
 ) -> np.ndarray:
     """Probability of ``value >= threshold``: the fraction of members above it.
 
@@ -495,7 +526,11 @@ def exceedance_probability(
 
 
 def brier_score(
-    y_true, probability, threshold: float = 1.0, *, axis: Axis = None
+    y_true: ArrayLike,
+    probability: ArrayLike,
+    threshold: float = 1.0,
+    *,
+    axis: int | tuple[int, ...] | None = None,
 ) -> float | np.ndarray:
     """Brier score ``mean((p - o)^2)`` of the event ``value >= threshold``.
 
@@ -521,8 +556,8 @@ def brier_score(
 
 
 def reliability_diagram(
-    y_true,
-    probability,
+    y_true: ArrayLike,
+    probability: ArrayLike,
     threshold: float = 1.0,
     *,
     n_bins: int = 10,
@@ -576,7 +611,11 @@ def reliability_diagram(
 
 
 def roc_curve_probabilistic(
-    y_true, probability, threshold: float = 1.0, *, n_prob_thresholds: int = 10
+    y_true: ArrayLike,
+    probability: ArrayLike,
+    threshold: float = 1.0,
+    *,
+    n_prob_thresholds: int = 10,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """ROC curve and area of probability forecasts of ``value >= threshold``.
 
@@ -628,13 +667,13 @@ def roc_curve_probabilistic(
 
 
 def rank_histogram(
-    y_true,
-    y_ens,
+    y_true: ArrayLike,
+    y_ens: ArrayLike,
     *,
     member_axis: int = 1,
     threshold: float | None = None,
     normalize: bool = True,
-    random_state=None,
+    random_state: int | np.random.RandomState | None = None,
 ) -> np.ndarray:
     """Rank histogram (Talagrand diagram) of an ensemble forecast.
 
@@ -691,7 +730,11 @@ def rank_histogram(
 
 
 def spread_skill_ratio(
-    y_true, y_ens, *, member_axis: int = 1, axis: Axis = None
+    y_true: ArrayLike,
+    y_ens: ArrayLike,
+    *,
+    member_axis: int = 1,
+    axis: int | tuple[int, ...] | None = None,
 ) -> float | np.ndarray:
     """Spread/skill ratio: ensemble spread over the error of the ensemble mean.
 
@@ -756,7 +799,7 @@ def _predict_ensemble_like(estimator, X, y, n_members: int, random_state):
 
 def make_crps_scorer(
     n_members: int = 20, *, fair: bool = False, random_state: int | None = 0
-):
+) -> Callable[..., float]:
     """Make a scikit-learn scorer of the ensemble CRPS of ``predict_ensemble``.
 
     Parameters
@@ -794,7 +837,7 @@ def _neg_crps(estimator, X, y, *, n_members, fair, random_state) -> float:
 
 def make_brier_scorer(
     threshold: float = 1.0, n_members: int = 20, *, random_state: int | None = 0
-):
+) -> Callable[..., float]:
     """Make a scikit-learn scorer of the Brier score of ``predict_ensemble``.
 
     Parameters

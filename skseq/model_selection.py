@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -13,16 +13,19 @@ from sklearn.metrics import check_scoring
 
 from skseq.utils.validation import as_array_input, check_positive_int
 
+if TYPE_CHECKING:  # annotations only
+    from numpy.typing import ArrayLike
+
 __all__ = ["compare_estimators", "compare_forecasts_by_lead"]
 
 
 @overload
 def compare_estimators(
     estimators: Mapping[str, object],
-    X_train,
-    y_train,
-    X_test,
-    y_test,
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_test: ArrayLike,
+    y_test: ArrayLike,
     *,
     scoring: str | Callable | Mapping[str, str | Callable] | None = ...,
     sort_by: str | None = ...,
@@ -33,10 +36,10 @@ def compare_estimators(
 @overload
 def compare_estimators(
     estimators: Mapping[str, object],
-    X_train,
-    y_train,
-    X_test,
-    y_test,
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_test: ArrayLike,
+    y_test: ArrayLike,
     *,
     scoring: str | Callable | Mapping[str, str | Callable] | None = ...,
     sort_by: str | None = ...,
@@ -47,10 +50,10 @@ def compare_estimators(
 @overload
 def compare_estimators(
     estimators: Mapping[str, object],
-    X_train,
-    y_train,
-    X_test,
-    y_test,
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_test: ArrayLike,
+    y_test: ArrayLike,
     *,
     scoring: str | Callable | Mapping[str, str | Callable] | None = ...,
     sort_by: str | None = ...,
@@ -60,10 +63,10 @@ def compare_estimators(
 
 def compare_estimators(
     estimators: Mapping[str, object],
-    X_train,
-    y_train,
-    X_test,
-    y_test,
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_test: ArrayLike,
+    y_test: ArrayLike,
     *,
     scoring: str | Callable | Mapping[str, str | Callable] | None = None,
     sort_by: str | None = None,
@@ -231,10 +234,10 @@ def _match_channels(name: str, forecast, observed: np.ndarray) -> np.ndarray:
 @overload
 def compare_forecasts_by_lead(
     estimators: Mapping[str, object],
-    X_train,
-    y_train,
-    X_test,
-    y_test,
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_test: ArrayLike,
+    y_test: ArrayLike,
     *,
     metrics: Mapping[str, Callable],
     n_steps: int | None = ...,
@@ -245,10 +248,10 @@ def compare_forecasts_by_lead(
 @overload
 def compare_forecasts_by_lead(
     estimators: Mapping[str, object],
-    X_train,
-    y_train,
-    X_test,
-    y_test,
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_test: ArrayLike,
+    y_test: ArrayLike,
     *,
     metrics: Mapping[str, Callable],
     n_steps: int | None = ...,
@@ -259,10 +262,10 @@ def compare_forecasts_by_lead(
 @overload
 def compare_forecasts_by_lead(
     estimators: Mapping[str, object],
-    X_train,
-    y_train,
-    X_test,
-    y_test,
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_test: ArrayLike,
+    y_test: ArrayLike,
     *,
     metrics: Mapping[str, Callable],
     n_steps: int | None = ...,
@@ -272,10 +275,10 @@ def compare_forecasts_by_lead(
 
 def compare_forecasts_by_lead(
     estimators: Mapping[str, object],
-    X_train,
-    y_train,
-    X_test,
-    y_test,
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_test: ArrayLike,
+    y_test: ArrayLike,
     *,
     metrics: Mapping[str, Callable],
     n_steps: int | None = None,

@@ -132,7 +132,7 @@ def make_keypoint_actions(
     actions: tuple[str, ...] = _ACTIONS,
     noise_std: float = 0.01,
     weights: tuple[float, ...] | None = None,
-    random_state=None,
+    random_state: int | np.random.RandomState | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """2D skeletons (15 joints) performing actions, as keypoint sequences.
 

@@ -21,7 +21,7 @@ def make_radar_sequences(
     rotation: float = 0.004,
     mean_lifetime: float = 24.0,
     max_intensity: float = 40.0,
-    random_state=None,
+    random_state: int | np.random.RandomState | None = None,
 ) -> np.ndarray:
     """Radar-like rain-rate fields (mm/h) of moving, growing and decaying cells.
 

@@ -48,7 +48,7 @@ def make_traffic_speeds(
     demand_scale: float = 1.0,
     noise_std: float = 2.0,
     start: str = "2024-01-01",
-    random_state=None,
+    random_state: int | np.random.RandomState | None = None,
 ) -> pd.DataFrame:
     """Simulate speeds (km/h) along a motorway corridor with a traffic-flow model.
 

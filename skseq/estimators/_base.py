@@ -31,7 +31,7 @@ import warnings
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from numbers import Real
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import torch
@@ -82,6 +82,10 @@ from skseq.estimators._training_doc import (
 )
 from skseq.utils._frames import FrameRegressorMixin
 from skseq.utils._lazy import LazyFrames
+
+if TYPE_CHECKING:  # annotations only
+    from numpy.typing import ArrayLike
+    from typing_extensions import Self
 
 __all__ = [
     "TRAINING_PARAMETER_DOCS",
@@ -741,7 +745,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         params.update(self._passthrough_params())
         return params
 
-    def set_params(self, **params):
+    def set_params(self, **params: Any) -> Self:
         """Set arguments; ``optimizer__*`` & co. are stored for the skorch net.
 
         Parameters
@@ -924,7 +928,13 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         net.initialize_callbacks()
 
     # ---------------------------------------------------------------- fitting
-    def fit(self, X, y, sample_weight=None, validation_data=None):
+    def fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+    ) -> Self:
         """Train the network on ``X, y``.
 
         With ``warm_start=True`` and a fitted network, ``fit`` continues

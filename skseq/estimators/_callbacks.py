@@ -13,9 +13,15 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
+
+if TYPE_CHECKING:  # annotations only
+    from skorch import NeuralNet
+    from typing_extensions import Self
 
 __all__ = [
     "FitLRScheduler",
@@ -42,7 +48,13 @@ class StopOnNonFiniteLoss(Callback):
     reset to its unfitted state.
     """
 
-    def on_batch_end(self, net, batch=None, training=None, **kwargs):
+    def on_batch_end(
+        self,
+        net: NeuralNet,
+        batch: Any = None,
+        training: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
         loss = net.history[-1, "batches", -1].get(
             "train_loss" if training else "valid_loss"
         )
@@ -101,7 +113,12 @@ class RollbackOnDivergence(Callback):
     """
 
     def __init__(
-        self, factor=1.25, lr_factor=0.5, max_rollbacks=3, tolerance=0.02, sink=print
+        self,
+        factor: float = 1.25,
+        lr_factor: float = 0.5,
+        max_rollbacks: int = 3,
+        tolerance: float | None = 0.02,
+        sink: Callable[[str], object] = print,
     ):
         self.factor = factor
         self.lr_factor = lr_factor
@@ -109,16 +126,16 @@ class RollbackOnDivergence(Callback):
         self.tolerance = tolerance
         self.sink = sink
 
-    def initialize(self):
+    def initialize(self) -> Self:
         self.best_loss_ = np.inf
         self.best_state_: tuple[dict, dict] | None = None
         self.n_rollbacks_ = 0
         return self
 
-    def on_train_begin(self, net, **kwargs):
+    def on_train_begin(self, net: NeuralNet, **kwargs: Any) -> None:
         self.initialize()
 
-    def on_epoch_end(self, net, **kwargs):
+    def on_epoch_end(self, net: NeuralNet, **kwargs: Any) -> None:
         loss = net.history[-1].get("train_loss")
         if loss is None or not np.isfinite(loss):
             return
@@ -150,7 +167,7 @@ class RollbackOnDivergence(Callback):
             f"the best epoch's weights, learning rate x {self.lr_factor}."
         )
 
-    def on_train_end(self, net, **kwargs):
+    def on_train_end(self, net: NeuralNet, **kwargs: Any) -> None:
         loss = net.history[-1].get("train_loss") if len(net.history) else None
         if (
             self.tolerance is not None
@@ -190,7 +207,7 @@ class FitLRScheduler(LRScheduler):
         scheduler_kwargs.setdefault("last_epoch", -1)
         return super()._get_scheduler(net, policy, **scheduler_kwargs)
 
-    def on_train_end(self, net, **kwargs):
+    def on_train_end(self, net: NeuralNet, **kwargs: Any) -> None:
         scheduler = getattr(self, "lr_scheduler_", None)
         optimizer = getattr(scheduler, "optimizer", None)
         if optimizer is not None and getattr(
@@ -237,11 +254,11 @@ class WarmEarlyStopping(EarlyStopping):
     ... )
     """
 
-    def __init__(self, *, start_from_epoch: int = 0, **kwargs):
+    def __init__(self, *, start_from_epoch: int = 0, **kwargs: Any):
         super().__init__(**kwargs)
         self.start_from_epoch = start_from_epoch
 
-    def on_epoch_end(self, net, **kwargs):
+    def on_epoch_end(self, net: NeuralNet, **kwargs: Any) -> None:
         if net.history[-1, "epoch"] <= self.start_from_epoch:
             return
         super().on_epoch_end(net, **kwargs)

@@ -47,8 +47,9 @@ from skseq.utils.validation import (
     valid_lengths,
 )
 
-if TYPE_CHECKING:  # only for the annotation; accelerate is optional
+if TYPE_CHECKING:  # annotations only (accelerate is optional)
     import accelerate
+    from numpy.typing import ArrayLike
 
 __all__ = ["Conv1DActivityClassifier", "KeypointLSTMClassifier"]
 
@@ -260,7 +261,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
             self._check_some_weight(self.class_weight_[y_train] * weight)
         return weight
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities.
 
         Parameters
@@ -276,7 +277,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         logits = self._forward(X).astype(np.float64)
         return softmax(logits, axis=1)
 
-    def predict_log_proba(self, X) -> np.ndarray:
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """Logarithm of the class probabilities.
 
         Computed from the network's logits (``log_softmax``), so it stays
@@ -295,7 +296,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         logits = self._forward(X).astype(np.float64)
         return log_softmax(logits, axis=1)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Most probable class of each sequence.
 
         Parameters
@@ -311,7 +312,9 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         logits = self._forward(X)
         return self.classes_[np.argmax(logits, axis=1)]
 
-    def score(self, X, y, sample_weight=None) -> float:
+    def score(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
         """Mean accuracy of ``predict(X)`` against ``y``.
 
         Parameters
@@ -564,7 +567,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         precision: str = "fp32",
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
-        **kwargs,
+        **kwargs: Any,
     ):
         self.channels = channels
         self.kernel_size = kernel_size
@@ -922,7 +925,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         precision: str = "fp32",
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
-        **kwargs,
+        **kwargs: Any,
     ):
         self.front_end = front_end
         self.conv_channels = conv_channels

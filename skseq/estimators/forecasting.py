@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -26,8 +26,9 @@ from skseq.modules.tiling import seq2seq_halo, tiled_apply
 from skseq.utils._lazy import LazyFrames
 from skseq.utils.validation import check_positive_int
 
-if TYPE_CHECKING:  # only for the annotation; accelerate is optional
+if TYPE_CHECKING:  # annotations only (accelerate is optional)
     import accelerate
+    from numpy.typing import ArrayLike
 
 __all__ = ["ConvLSTMForecaster"]
 
@@ -340,7 +341,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         precision: str = "fp32",
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
-        **kwargs,
+        **kwargs: Any,
     ):
         self.hidden_channels = hidden_channels
         self.n_layers = n_layers
@@ -483,7 +484,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         )
         return np.concatenate(outputs)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Forecast the next ``n_output_frames_`` frames.
 
         Parameters
@@ -552,7 +553,11 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         return X[index], y[index]
 
     def predict_ensemble(
-        self, X, n_members: int = 20, n_steps: int | None = None, random_state=None
+        self,
+        X: ArrayLike,
+        n_members: int = 20,
+        n_steps: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
     ) -> np.ndarray:
         """Ensemble forecast from the errors ``fit`` saw at each lead time.
 

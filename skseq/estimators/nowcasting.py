@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from functools import partial
 from numbers import Integral, Real
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 from sklearn.base import clone
@@ -32,8 +32,12 @@ from skseq.modules.unet import RainNet, RecursiveNowcastNet
 from skseq.utils._lazy import LazyFrames, take_rows
 from skseq.utils.validation import check_positive_int, split_with_groups
 
-if TYPE_CHECKING:  # only for the annotation; accelerate is optional
+if TYPE_CHECKING:  # annotations only (accelerate is optional)
+    from collections.abc import Iterable
+
     import accelerate
+    from numpy.typing import ArrayLike
+    from sklearn.model_selection import BaseShuffleSplit
 
 __all__ = ["UNetNowcaster"]
 
@@ -373,7 +377,7 @@ class UNetNowcaster(BaseFrameRegressor):
         precision: str = "fp32",
         verbose: int = 0,
         random_state: int | np.random.RandomState | None = None,
-        **kwargs,
+        **kwargs: Any,
     ):
         self.depth = depth
         self.base_channels = base_channels
@@ -610,7 +614,7 @@ class UNetNowcaster(BaseFrameRegressor):
         out = self._clip_network_output(self._network_output(window, n_steps))
         return self._inverse_transform(out)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Nowcast the lead times the estimator was fitted on.
 
         Parameters
@@ -629,7 +633,7 @@ class UNetNowcaster(BaseFrameRegressor):
         """
         return self._to_target_layout(self._nowcast(X, None))
 
-    def predict_sequence(self, X, n_steps: int) -> np.ndarray:
+    def predict_sequence(self, X: ArrayLike, n_steps: int) -> np.ndarray:
         """Recursive multi-step nowcast: each prediction is fed back as input.
 
         Any number of steps, whatever the number of lead times in ``fit``
@@ -726,7 +730,18 @@ class UNetNowcaster(BaseFrameRegressor):
             )
         return self
 
-    def calibrate_ensemble(self, X, y, *, cv=None, groups=None) -> UNetNowcaster:
+    def calibrate_ensemble(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        *,
+        cv: int
+        | BaseCrossValidator
+        | BaseShuffleSplit
+        | Iterable[tuple[ArrayLike, ArrayLike]]
+        | None = None,
+        groups: ArrayLike | None = None,
+    ) -> UNetNowcaster:
         """Re-estimate the error model of ``predict_ensemble`` out of sample.
 
         ``fit`` calibrates the ensemble on the windows it holds out, or --
@@ -922,10 +937,10 @@ class UNetNowcaster(BaseFrameRegressor):
 
     def predict_ensemble(
         self,
-        X,
+        X: ArrayLike,
         n_members: int = 20,
         n_steps: int = 1,
-        random_state=None,
+        random_state: int | np.random.RandomState | None = None,
         *,
         method: str = "residual",
     ) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 from numbers import Real
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -27,6 +27,10 @@ from skseq.utils.validation import (
     input_ndim,
     valid_lengths,
 )
+
+if TYPE_CHECKING:  # annotations only
+    from numpy.typing import ArrayLike
+    from typing_extensions import Self
 
 __all__ = ["RollAugmenter", "RollOversampler"]
 
@@ -167,7 +171,10 @@ class RollAugmenter(
     _columns_are_timesteps: bool | None = None
 
     def __init__(
-        self, min_shift: int = 0, max_shift: int | None = None, random_state=None
+        self,
+        min_shift: int = 0,
+        max_shift: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
     ):
         self.min_shift = min_shift
         self.max_shift = max_shift
@@ -191,7 +198,7 @@ class RollAugmenter(
         return lo, hi, _shift_limits(lo, hi, lengths)
 
     @unfitted_on_error
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Record the input shape.
 
         Parameters
@@ -210,7 +217,9 @@ class RollAugmenter(
         return self
 
     @unfitted_on_error
-    def fit_transform(self, X, y=None, **fit_params) -> np.ndarray:
+    def fit_transform(
+        self, X: ArrayLike, y: object = None, **fit_params: Any
+    ) -> np.ndarray:
         """Fit, then return randomly rolled copies of the training sequences.
 
         Parameters
@@ -234,7 +243,7 @@ class RollAugmenter(
         rolled = _roll_each(X, shifts, lengths)
         return rolled[:, :, 0] if self._columns_are_timesteps else rolled
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Identity (validated): prediction data is never augmented.
 
         Parameters
@@ -309,10 +318,10 @@ class RollOversampler(BaseEstimator):
 
     def __init__(
         self,
-        sampling_strategy="auto",
+        sampling_strategy: str | dict[Any, int] | float = "auto",
         noise_std: float = 0.05,
         max_shift: int | None = None,
-        random_state=None,
+        random_state: int | np.random.RandomState | None = None,
     ):
         self.sampling_strategy = sampling_strategy
         self.noise_std = noise_std
@@ -339,8 +348,7 @@ class RollOversampler(BaseEstimator):
                 out[label] = int(target - current)
             return out
         if isinstance(strategy, numbers.Real) and not isinstance(strategy, bool):
-            # typeshed's numbers.Real declares only < and <=
-            if len(labels) != 2 or not 0 < strategy <= 1:  # type: ignore[operator]
+            if len(labels) != 2 or not 0 < strategy <= 1:
                 raise ValueError(
                     "A float sampling_strategy (minority/majority ratio in (0, 1]) "
                     "needs a binary problem."
@@ -367,7 +375,7 @@ class RollOversampler(BaseEstimator):
         tags.input_tags.allow_nan = True  # padded sequences roll within their steps
         return tags
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Validate the data and compute ``sampling_strategy_``.
 
         Parameters
@@ -385,7 +393,7 @@ class RollOversampler(BaseEstimator):
         self.fit_resample(X, y)
         return self
 
-    def fit_resample(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+    def fit_resample(self, X: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Return the data with synthetic minority sequences appended.
 
         Parameters
@@ -408,7 +416,7 @@ class RollOversampler(BaseEstimator):
         lengths = _sequence_lengths(X)
         if y is None:
             raise ValueError("RollOversampler requires y to be passed (class labels).")
-        y = column_or_1d(y, warn=True)
+        y = cast("np.ndarray", column_or_1d(y, warn=True))
         check_same_length(X, y, names=("X", "y"))
         check_classification_targets(y)
         lo, hi = _shift_bounds(0, self.max_shift, X.shape[1])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from numbers import Real
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 import numpy as np
 from scipy.integrate import cumulative_trapezoid
@@ -20,6 +20,10 @@ from skseq.base import (
     with_layout,
 )
 from skseq.utils.validation import input_ndim, valid_lengths
+
+if TYPE_CHECKING:  # annotations only
+    from numpy.typing import ArrayLike
+    from typing_extensions import Self
 
 __all__ = ["DerivativeIntegralFeatures"]
 
@@ -131,7 +135,7 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         return with_layout(super().__sklearn_tags__(), "sequences")
 
     @unfitted_on_error
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Check parameters and record the input shape.
 
         Parameters
@@ -148,13 +152,16 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         """
         self._check_params()
         ndim = input_ndim(X)
-        X = validate_data(
-            self,
-            X,
-            reset=True,
-            min_length=self._min_timesteps(),
-            dtype=_FLOAT_DTYPES,
-            allow_nan=True,
+        X = cast(
+            "np.ndarray",
+            validate_data(
+                self,
+                X,
+                reset=True,
+                min_length=self._min_timesteps(),
+                dtype=_FLOAT_DTYPES,
+                allow_nan=True,
+            ),
         )
         self._valid_lengths(X)
         self.input_ndim_ = 2 if ndim == 2 else 3
@@ -191,7 +198,7 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         blocks += [("i", k) for k in self.integral_orders]
         return blocks
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Stack the channel blocks.
 
         Parameters
@@ -207,7 +214,10 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         """
         check_is_fitted(self)
         was_2d = input_ndim(X) == 2
-        X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES, allow_nan=True)
+        X = cast(
+            "np.ndarray",
+            validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES, allow_nan=True),
+        )
         lengths = self._valid_lengths(X)
         if lengths is None:
             out = self._stack(X)
@@ -236,7 +246,9 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
             out.append(block.astype(X.dtype, copy=False))
         return out
 
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+    def get_feature_names_out(
+        self, input_features: ArrayLike | None = None
+    ) -> np.ndarray:
         """Output channel names: ``ch0``, ``d1_ch0``, ``i1_ch0`` ...
 
         For 2D input each name also carries the timestep (``t3``, ``d1_t3``),

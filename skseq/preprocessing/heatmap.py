@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from numbers import Integral, Real
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -14,6 +14,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from skseq.base import ArrayOutputMixin, Rule, non_negative_int, positive_int
 from skseq.utils.validation import as_timedelta, to_numeric_array
+
+if TYPE_CHECKING:  # annotations only
+    from numpy.typing import ArrayLike
+    from typing_extensions import Self
 
 __all__ = ["Heatmapper"]
 
@@ -407,7 +411,11 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         # locations first: gaps in the columns left out do not matter
         return self._regular_grid(self._select_locations(wide, locations), freq)
 
-    def fit(self, X, y=None):
+    def fit(
+        self,
+        X: pd.DataFrame | list[pd.DataFrame] | tuple[pd.DataFrame, ...],
+        y: object = None,
+    ) -> Self:
         """Learn locations, time grid and scaling range from a table.
 
         Parameters
@@ -507,7 +515,9 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         out = np.concatenate([frames[None], calendar], axis=0)  # (1 + k, n, L, N)
         return np.ascontiguousarray(out.transpose(1, 0, 2, 3), dtype=np.float32)
 
-    def transform(self, X) -> np.ndarray:
+    def transform(
+        self, X: pd.DataFrame | list[pd.DataFrame] | tuple[pd.DataFrame, ...]
+    ) -> np.ndarray:
         """Table -> frames.
 
         Parameters
@@ -553,7 +563,9 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
                     return False
         return True
 
-    def inverse_transform(self, X, index=None) -> pd.DataFrame:
+    def inverse_transform(
+        self, X: ArrayLike, index: ArrayLike | None = None
+    ) -> pd.DataFrame:
         """Turn frames back into a wide table in the original units.
 
         Parameters

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -20,6 +20,10 @@ from skseq.base import (
 )
 from skseq.utils._nan import nan_reduce
 from skseq.utils.validation import check_sequences, input_ndim
+
+if TYPE_CHECKING:  # annotations only
+    from numpy.typing import ArrayLike
+    from typing_extensions import Self
 
 __all__ = ["KeypointNormalizer"]
 
@@ -124,7 +128,7 @@ class KeypointNormalizer(
         flip: bool = False,
         flip_pairs: tuple[tuple[int, int], ...] = DEFAULT_FLIP_PAIRS,
         missing: str = "nan",
-        random_state=None,
+        random_state: int | np.random.RandomState | None = None,
     ):
         self.root_joint = root_joint
         self.reference = reference
@@ -212,7 +216,7 @@ class KeypointNormalizer(
         tags.input_tags.allow_nan = self.missing == "nan"
         return tags
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Check joint indices against the input.
 
         Parameters
@@ -230,7 +234,7 @@ class KeypointNormalizer(
         self._validate(X, reset=True)
         return self
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Centre and scale (never flips).
 
         Parameters
@@ -247,7 +251,9 @@ class KeypointNormalizer(
         X, ndim = self._validate(X, reset=False)
         return self._output(self._normalize(X), X.dtype, ndim)
 
-    def fit_transform(self, X, y=None, **fit_params) -> np.ndarray:
+    def fit_transform(
+        self, X: ArrayLike, y: object = None, **fit_params: Any
+    ) -> np.ndarray:
         """Fit, normalise and, with ``flip=True``, mirror each sequence at random.
 
         Parameters

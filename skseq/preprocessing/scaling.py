@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from numbers import Real
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
@@ -18,6 +18,10 @@ from skseq.base import (
     with_layout,
 )
 from skseq.utils.validation import as_array_input
+
+if TYPE_CHECKING:  # annotations only
+    from numpy.typing import ArrayLike
+    from typing_extensions import Self
 
 __all__ = ["LogTransformer"]
 
@@ -80,7 +84,7 @@ class LogTransformer(
         return validate_data(self, X, reset=reset, layout="any", dtype=dtype)
 
     @unfitted_on_error
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Validate ``X`` (nothing is learned).
 
         Parameters
@@ -102,7 +106,9 @@ class LogTransformer(
             self.n_channels_in_ = X.shape[2]
         return self
 
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+    def get_feature_names_out(
+        self, input_features: ArrayLike | None = None
+    ) -> np.ndarray:
         """Get the output's feature names: the input's.
 
         Parameters
@@ -132,7 +138,7 @@ class LogTransformer(
                 f">= 0 (rain rates); X has minimum {minimum:g}."
             )
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """``log(X + offset)``.
 
         Parameters
@@ -149,7 +155,7 @@ class LogTransformer(
         self._check_non_negative(X)
         return np.log(X + X.dtype.type(self.offset))
 
-    def inverse_transform(self, X) -> np.ndarray:
+    def inverse_transform(self, X: ArrayLike) -> np.ndarray:
         """``max(exp(Z) - offset, 0)``.
 
         Parameters

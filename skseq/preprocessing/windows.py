@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -22,11 +22,15 @@ from skseq.utils.validation import (
     to_numeric_array,
 )
 
+if TYPE_CHECKING:  # annotations only
+    from numpy.typing import ArrayLike
+    from typing_extensions import Self
+
 __all__ = ["SlidingWindows", "sliding_windows"]
 
 
 def sliding_windows(
-    a,
+    a: ArrayLike,
     n_input: int,
     n_output: int = 1,
     stride: int = 1,
@@ -98,7 +102,7 @@ def sliding_windows(
     if copy:
         a = to_numeric_array(a, name="a", dtype=None, allow_nan=True)
     else:
-        _check_viewable(a)
+        a = _check_viewable(a)
     span = n_input + gap + n_output
     if len(a) < span:
         raise ValueError(
@@ -114,7 +118,7 @@ def sliding_windows(
     return X, y
 
 
-def _check_viewable(a) -> None:
+def _check_viewable(a) -> np.ndarray:
     """``sliding_windows(..., copy=False)`` takes numeric numpy arrays only."""
     if not isinstance(a, np.ndarray):
         raise TypeError(
@@ -128,6 +132,7 @@ def _check_viewable(a) -> None:
         )
     if a.ndim < 1:
         raise ValueError("a is a scalar; expected an array with time on axis 0.")
+    return a
 
 
 class SlidingWindows(
@@ -168,7 +173,7 @@ class SlidingWindows(
     def __sklearn_tags__(self):
         return with_layout(super().__sklearn_tags__(), "sequences")
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Check that sequences are long enough for one window.
 
         Parameters
@@ -190,7 +195,7 @@ class SlidingWindows(
         self.n_windows_ = (self.n_timesteps_in_ - self.window_length) // self.stride + 1
         return self
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Cut every sequence into its windows.
 
         Parameters
@@ -204,12 +209,12 @@ class SlidingWindows(
             ``n_windows`` is the fitted ``n_windows_``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=None)
+        X = cast("np.ndarray", validate_data(self, X, reset=False, dtype=None))
         view = sliding_window_view(X, self.window_length, axis=1)[:, :: self.stride]
         view = np.moveaxis(view, -1, 2)  # (n, n_windows, L, C)
         return np.ascontiguousarray(view.reshape(-1, self.window_length, X.shape[2]))
 
-    def window_labels(self, y) -> np.ndarray:
+    def window_labels(self, y: ArrayLike) -> np.ndarray:
         """Repeat each sequence's label for its windows.
 
         Parameters

@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:  # annotations only
+    from numpy.typing import ArrayLike
+
 
 class FrameRegressorMixin:
     """Return predictions in the layout of the fitted ``y``; score with R².
@@ -18,7 +21,7 @@ class FrameRegressorMixin:
 
     if TYPE_CHECKING:  # provided by the estimator that uses the mixin
 
-        def predict(self, X) -> np.ndarray: ...
+        def predict(self, X: ArrayLike) -> np.ndarray: ...
 
     def _keeps_channel_axis(self, n_channels: int, x_ndim: int | None) -> bool:
         """Whether sequences and ensembles of ``n_channels`` output channels
@@ -40,7 +43,9 @@ class FrameRegressorMixin:
             return y[:, :, 0]
         return y[:, 0, 0]
 
-    def score(self, X, y, sample_weight=None) -> float:
+    def score(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
         """Coefficient of determination R² over all predicted values.
 
         Parameters

@@ -28,6 +28,7 @@ import io
 import pickle
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
+from typing import TYPE_CHECKING
 
 import joblib
 import numpy as np
@@ -35,6 +36,10 @@ from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import estimator_checks as sk_checks
 from sklearn.utils import get_tags
+
+if TYPE_CHECKING:  # annotations only
+    import pytest
+    from sklearn.base import BaseEstimator
 
 __all__ = [
     "make_test_data",
@@ -63,7 +68,9 @@ def _input_kind(estimator) -> str:
     return "frames" if input_layout(estimator) == "frames" else "sequences"
 
 
-def make_test_data(estimator, n_samples: int = 12, random_state: int = 0):
+def make_test_data(
+    estimator: BaseEstimator, n_samples: int = 12, random_state: int = 0
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Small data in the layout ``estimator`` expects.
 
     Parameters
@@ -324,7 +331,7 @@ SKSEQ_CHECKS: tuple[Callable, ...] = (
 )
 
 
-def skseq_checks(estimator) -> Iterator[Callable]:
+def skseq_checks(estimator: BaseEstimator) -> Iterator[Callable]:
     """Yield the checks for ``estimator``, each callable as ``check(estimator)``.
 
     Parameters
@@ -354,7 +361,7 @@ def parametrize_with_skseq_checks(
     estimators: Iterable,
     *,
     expected_failed_checks: Callable | None = None,
-):
+) -> pytest.MarkDecorator:
     """Make a pytest decorator running :func:`skseq_checks` on each estimator.
 
     Parameters
