@@ -1223,18 +1223,22 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
     def _network_output(self, X: np.ndarray) -> np.ndarray:
         """Run the trained network on validated input, in evaluation mode.
 
-        The DataLoader draws a seed from torch's global RNG even when it does
-        not shuffle; the RNG is forked so prediction never changes the
-        caller's random state.
+        torch's process-wide RNG is neither read nor written: the DataLoader,
+        which draws a seed even when it does not shuffle, draws it from a
+        generator of its own (unless the user gave it one). Forking the
+        global RNG instead restored it afterwards, under a fit running in
+        another thread, which then drew the same numbers again.
         """
-        device = self.device_
-        devices = [torch.device(device)] if device.startswith("cuda") else []
-        with (
-            PREDICTION_LOCK,
-            torch.random.fork_rng(devices=devices),
-            torch.inference_mode(),
-        ):
-            out = self.net_.forward(X, training=False, device="cpu")
+        net = self.net_
+        own_generator = "iterator_valid__generator" not in net.__dict__
+        with PREDICTION_LOCK, torch.inference_mode():
+            if own_generator:
+                net.iterator_valid__generator = torch.Generator()
+            try:
+                out = net.forward(X, training=False, device="cpu")
+            finally:
+                if own_generator:
+                    del net.iterator_valid__generator
         return out.numpy()
 
     def _predict_in_batches(
@@ -1250,11 +1254,11 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
 
         Each batch of ``X`` (a tensor on ``device_``) goes through
         ``forward`` in evaluation mode, under ``torch.inference_mode`` and the
-        prediction autocast (``precision="bf16"`` on CUDA), with torch's RNG
-        forked so that prediction never changes the caller's random state,
-        all under ``PREDICTION_LOCK``. ``seed`` seeds the forked RNG and
-        ``dropout=True`` leaves the network's dropout layers on (Monte-Carlo
-        dropout).
+        prediction autocast (``precision="bf16"`` on CUDA), all under
+        ``PREDICTION_LOCK``. ``seed`` seeds torch's RNG and ``dropout=True``
+        leaves the network's dropout layers on (Monte-Carlo dropout); the RNG
+        is then forked, so that prediction never changes the caller's random
+        state. A deterministic pass (neither) leaves the RNG alone.
 
         Returns the float32 outputs, one array per batch (empty for empty
         ``X``).
@@ -1272,7 +1276,16 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                     if isinstance(layer, torch.nn.modules.dropout._DropoutNd):
                         layer.train(True)
             try:
-                with torch.random.fork_rng(devices=devices), torch.inference_mode():
+                # a deterministic pass draws nothing: torch's process-wide RNG
+                # is left alone (forked and restored, it would rewind a fit
+                # running in another thread)
+                uses_rng = seed is not None or dropout
+                forked = (
+                    torch.random.fork_rng(devices=devices)
+                    if uses_rng
+                    else contextlib.nullcontext()
+                )
+                with forked, torch.inference_mode():
                     if seed is not None:
                         seed_generators(seed, device)
                     for start in range(0, len(X), batch_size):

@@ -693,3 +693,33 @@ def test_a_pickle_takes_the_loading_platforms_dataloader_start_method(monkeypatc
     # a user's own choice is kept
     loaded = pickle.loads(pickle.dumps(own))
     assert loaded.net_.iterator_valid__multiprocessing_context == "forkserver"
+
+
+def test_deterministic_predictions_leave_torchs_rng_alone(monkeypatch):
+    # predictions forked torch's process-wide RNG and restored it afterwards:
+    # a fit running in another thread meanwhile (a model retrained beside the
+    # one served) drew the same random numbers again, and its weights
+    # differed from run to run
+    X, y = toy_sequences()
+    clf = tiny_conv1d(max_epochs=1).fit(X, y)
+    rng = np.random.default_rng(0)
+    frames = rng.gamma(0.5, 2.0, (8, 5, 16, 16)).astype(np.float32)
+    unet = UNetNowcaster(
+        depth=1, base_channels=2, max_epochs=1, ensemble_cv=None, random_state=0
+    ).fit(frames[:, :3], frames[:, 3:])
+    convlstm = ConvLSTMForecaster(**ConvLSTMForecaster._get_test_params()[0])
+    convlstm.fit(frames[:, :3], frames[:, 3:])
+    expected = clf.predict_proba(X), unet.predict(frames[:, :3])
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a deterministic prediction forked torch's RNG")
+
+    state = torch.get_rng_state()
+    with monkeypatch.context() as patch:
+        patch.setattr(torch.random, "fork_rng", refused)
+        np.testing.assert_array_equal(clf.predict_proba(X), expected[0])
+        np.testing.assert_array_equal(unet.predict(frames[:, :3]), expected[1])
+        convlstm.predict(frames[:, :3])
+        unet.predict_ensemble(frames[:, :3], 3, random_state=0)  # error draws
+    assert torch.equal(torch.get_rng_state(), state)
+    assert "iterator_valid__generator" not in clf.net_.__dict__
