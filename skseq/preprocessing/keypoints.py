@@ -90,8 +90,10 @@ class KeypointNormalizer(
     flip : bool, default=False
         In ``fit_transform`` only: mirror each sequence with probability 1/2
         horizontally and swap the ``flip_pairs`` joints.
-    flip_pairs : tuple of (int, int), default=left/right pairs of the 15-joint skeleton
-        Joint index pairs swapped by a flip (left and right wrist, ...).
+    flip_pairs : tuple of (int, int), default=((2, 5), (3, 6), (4, 7), (9, 12), (10, 13), (11, 14))
+        Joint index pairs swapped by a flip. The default pairs the right and
+        left shoulders, elbows, wrists, hips, knees and ankles of
+        :data:`skseq.datasets.JOINTS`.
     missing : {"nan", "zero"}, default="nan"
         How the input marks a missing joint: NaN coordinates, or both
         coordinates exactly 0 (many pose detectors); it is returned the same way.
