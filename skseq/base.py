@@ -65,11 +65,35 @@ LAYOUTS = ("sequences", "frames", "any")
 
 @dataclasses.dataclass(slots=True)
 class SkseqInputTags(InputTags):
-    """scikit-learn's ``InputTags`` plus the layout skseq reads ``X`` in.
+    """Input tags of scikit-learn plus the layout skseq reads ``X`` in.
+
+    :class:`sklearn.utils.InputTags` with one more field, ``layout``. The
+    input mixins (:class:`SequenceInputMixin`, :class:`FrameInputMixin`)
+    put it in an estimator's tags; :func:`input_layout` reads it back.
 
     Parameters
     ----------
-    layout : {"sequences", "frames", "any"} or None
+    one_d_array : bool, default=False
+        Whether the input can be a 1D array.
+    two_d_array : bool, default=True
+        Whether the input can be a 2D array.
+    three_d_array : bool, default=False
+        Whether the input can be a 3D array (True for every skseq layout).
+    sparse : bool, default=False
+        Whether the input can be a sparse matrix.
+    categorical : bool, default=False
+        Whether the input can be categorical.
+    string : bool, default=False
+        Whether the input can be an array-like of strings.
+    dict : bool, default=False
+        Whether the input can be a dictionary.
+    positive_only : bool, default=False
+        Whether the estimator requires positive ``X``.
+    allow_nan : bool, default=False
+        Whether the estimator supports missing values encoded as NaN.
+    pairwise : bool, default=False
+        Whether ``X`` holds pairwise measures over samples.
+    layout : {"sequences", "frames", "any"} or None, default=None
         ``"sequences"``: ``(n, T, C)`` (or ``(n, T)``); ``"frames"``:
         ``(n, T, [C,] H, W)``; ``"any"``: any rank >= 2 (elementwise).
         None for input of another kind (tables).
@@ -277,10 +301,23 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
 
     A single number weighs every sample the same, as in scikit-learn.
 
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,) or float
+        One weight per sample, or one number for all of them.
+    n_samples : int
+        Samples the weights are for.
+
     Returns
     -------
     sample_weight : ndarray of shape (n_samples,), float64
         The weights as float64.
+
+    Raises
+    ------
+    ValueError
+        If the weights have another shape, are negative, not finite or all
+        zero.
     """
     from skseq.utils.validation import to_numeric_array
 
@@ -306,6 +343,17 @@ def unfitted_on_error(fit):
     before its other checks; a fit that then fails must not leave those, or
     the attributes of an earlier fit, behind (``check_is_fitted`` would call
     a half-fitted estimator fitted).
+
+    Parameters
+    ----------
+    fit : callable
+        The ``fit`` method, ``fit(self, *args, **kwargs)``.
+
+    Returns
+    -------
+    wrapper : callable
+        ``fit``, which on any exception deletes the estimator's fitted
+        attributes (public names ending in ``_``) before raising it again.
     """
 
     @functools.wraps(fit)
@@ -398,6 +446,22 @@ class Rule(HasMethods):
     :mod:`sklearn.utils._param_validation` takes it as one of its own
     constraints (and its test generator produces an invalid value for it:
     an object without methods).
+
+    Parameters
+    ----------
+    predicate : callable
+        Called with a parameter's value: the value satisfies the constraint
+        when it returns a true value (and not when it raises).
+    description : str
+        What the constraint asks for, as scikit-learn's error message names
+        it: "The 'x' parameter of Est must be {description}. Got ...".
+
+    Examples
+    --------
+    >>> from skseq.base import Rule
+    >>> rule = Rule(lambda v: isinstance(v, tuple), "a tuple")
+    >>> rule.is_satisfied_by((1, 2)), rule.is_satisfied_by([1, 2])
+    (True, False)
     """
 
     def __init__(self, predicate, description: str):
@@ -406,6 +470,18 @@ class Rule(HasMethods):
         self.description = description
 
     def is_satisfied_by(self, val) -> bool:
+        """Tell whether ``val`` satisfies the constraint.
+
+        Parameters
+        ----------
+        val : object
+            A parameter's value.
+
+        Returns
+        -------
+        satisfied : bool
+            ``predicate(val)`` as a bool; False where the predicate raises.
+        """
         try:
             return bool(self.predicate(val))
         except Exception:  # a predicate never raises: unsatisfied
@@ -416,22 +492,59 @@ class Rule(HasMethods):
 
 
 def positive_int() -> Interval:
-    """Constraint: an integer >= 1 (numpy integers included)."""
+    """Constraint: an integer >= 1 (numpy integers included).
+
+    Returns
+    -------
+    constraint : Interval
+        ``Interval(Integral, 1, None, closed="left")``.
+    """
     return Interval(Integral, 1, None, closed="left")
 
 
 def non_negative_int() -> Interval:
-    """Constraint: an integer >= 0 (numpy integers included)."""
+    """Constraint: an integer >= 0 (numpy integers included).
+
+    Returns
+    -------
+    constraint : Interval
+        ``Interval(Integral, 0, None, closed="left")``.
+    """
     return Interval(Integral, 0, None, closed="left")
 
 
 def fraction(closed: str = "left") -> Interval:
-    """Constraint: a real number in [0, 1) (``closed`` as in ``Interval``)."""
+    """Constraint: a real number between 0 and 1.
+
+    Parameters
+    ----------
+    closed : {"left", "right", "both", "neither"}, default="left"
+        Which bounds the interval includes, as in scikit-learn's
+        ``Interval``: ``"left"`` is ``[0, 1)``, ``"both"`` ``[0, 1]``.
+
+    Returns
+    -------
+    constraint : Interval
+        ``Interval(Real, 0, 1, closed=closed)``.
+    """
     return Interval(Real, 0, 1, closed=closed)
 
 
 def positive_int_sequence(description: str, *, allow_empty: bool = False) -> Rule:
-    """Constraint: a tuple, list or 1D array of integers >= 1 (non-empty by default)."""
+    """Constraint: a tuple, list or 1D array of integers >= 1 (non-empty by default).
+
+    Parameters
+    ----------
+    description : str
+        What the constraint asks for, in error messages (:class:`Rule`).
+    allow_empty : bool, default=False
+        Accept an empty sequence.
+
+    Returns
+    -------
+    constraint : Rule
+        The constraint (booleans are not integers here).
+    """
     return Rule(
         lambda v: (
             isinstance(v, tuple | list | np.ndarray)

@@ -179,6 +179,23 @@ class _FrameBaseline(
 class PersistenceForecaster(_FrameBaseline):
     """Eulerian persistence: every lead time repeats the last input frame.
 
+    Attributes
+    ----------
+    n_input_frames_ : int
+        Input frames per sample seen in ``fit``.
+    n_output_frames_ : int
+        Frames :meth:`predict` forecasts per sample, learned from ``y``.
+    n_channels_in_ : int
+        Channels of the input frames (1 for 4D ``X``).
+    frame_shape_ : tuple of int
+        ``(H, W)`` of the training frames. Prediction accepts frames of any
+        ``H x W``.
+    n_features_in_ : int
+        Values per training sample, ``n_input_frames_ * C * H * W``.
+    target_ndim_ : int
+        Rank of the ``y`` given to ``fit`` (3, 4 or 5): :meth:`predict`
+        returns frames in its layout.
+
     Examples
     --------
     >>> import numpy as np
@@ -205,6 +222,23 @@ class SeasonalNaiveForecaster(_FrameBaseline):
     ----------
     season_length : int, default=1
         Frames per season; the input window needs at least that many frames.
+
+    Attributes
+    ----------
+    n_input_frames_ : int
+        Input frames per sample seen in ``fit``.
+    n_output_frames_ : int
+        Frames :meth:`predict` forecasts per sample, learned from ``y``.
+    n_channels_in_ : int
+        Channels of the input frames (1 for 4D ``X``).
+    frame_shape_ : tuple of int
+        ``(H, W)`` of the training frames. Prediction accepts frames of any
+        ``H x W``.
+    n_features_in_ : int
+        Values per training sample, ``n_input_frames_ * C * H * W``.
+    target_ndim_ : int
+        Rank of the ``y`` given to ``fit`` (3, 4 or 5): :meth:`predict`
+        returns frames in its layout.
     """
 
     _parameter_constraints: ClassVar[dict] = {"season_length": [positive_int()]}
@@ -236,6 +270,23 @@ class HistoricalAverageForecaster(_FrameBaseline):
         Period in frames (e.g. 288 five-minute frames for a daily cycle).
     n_seasons : int or None, default=None
         Seasons to average; None uses all in the window.
+
+    Attributes
+    ----------
+    n_input_frames_ : int
+        Input frames per sample seen in ``fit``.
+    n_output_frames_ : int
+        Frames :meth:`predict` forecasts per sample, learned from ``y``.
+    n_channels_in_ : int
+        Channels of the input frames (1 for 4D ``X``).
+    frame_shape_ : tuple of int
+        ``(H, W)`` of the training frames. Prediction accepts frames of any
+        ``H x W``.
+    n_features_in_ : int
+        Values per training sample, ``n_input_frames_ * C * H * W``.
+    target_ndim_ : int
+        Rank of the ``y`` given to ``fit`` (3, 4 or 5): :meth:`predict`
+        returns frames in its layout.
     """
 
     _parameter_constraints: ClassVar[dict] = {
@@ -287,6 +338,23 @@ class ExtrapolationNowcaster(_FrameBaseline):
         Last input frames used for the motion field (at least 2).
     fill_value : float, default=0.0
         Value of pixels advected from outside the domain (0 = dry).
+
+    Attributes
+    ----------
+    n_input_frames_ : int
+        Input frames per sample seen in ``fit``.
+    n_output_frames_ : int
+        Frames :meth:`predict` forecasts per sample, learned from ``y``.
+    n_channels_in_ : int
+        Channels of the input frames (1 for 4D ``X``).
+    frame_shape_ : tuple of int
+        ``(H, W)`` of the training frames. Prediction accepts frames of any
+        ``H x W``.
+    n_features_in_ : int
+        Values per training sample, ``n_input_frames_ * C * H * W``.
+    target_ndim_ : int
+        Rank of the ``y`` given to ``fit`` (3, 4 or 5): :meth:`predict`
+        returns frames in its layout.
 
     References
     ----------
@@ -471,6 +539,23 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         :meth:`predict_ensemble` when it is given none). With None or a
         RandomState instance, ``fit`` draws the seed of :meth:`predict`
         from it once, so that two predictions are the same.
+
+    Attributes
+    ----------
+    n_input_frames_ : int
+        Input frames per sample seen in ``fit``.
+    n_output_frames_ : int
+        Frames :meth:`predict` forecasts per sample, learned from ``y``.
+    n_channels_in_ : int
+        Channels of the input frames (1 for 4D ``X``).
+    frame_shape_ : tuple of int
+        ``(H, W)`` of the training frames. Prediction accepts frames of any
+        ``H x W``.
+    n_features_in_ : int
+        Values per training sample, ``n_input_frames_ * C * H * W``.
+    target_ndim_ : int
+        Rank of the ``y`` given to ``fit`` (3, 4 or 5): :meth:`predict`
+        returns frames in its layout.
 
     References
     ----------
@@ -664,7 +749,10 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    n_timesteps_in_, n_channels_in_ : int
+    n_timesteps_in_ : int
+        Timesteps ``T`` of the sequences seen in ``fit``.
+    n_channels_in_ : int
+        Channels ``C`` of the sequences seen in ``fit`` (1 for 2D input).
     n_features_in_ : int
         ``T * C``.
     """
@@ -837,7 +925,10 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
+    n_timesteps_in_ : int
+        Timesteps of the sequences seen in ``fit``.
     n_channels_in_ : int
+        Channels of the sequences seen in ``fit`` (1 for 2D input).
     n_features_in_ : int
         ``n_timesteps * n_channels`` seen in ``fit``.
     """

@@ -587,7 +587,7 @@ def to_onnx(
         A few samples in the layout ``predict`` takes; the graph's input
         ``X`` has their shape with a dynamic batch axis (the other axes are
         fixed, as in ``predict``).
-    path : str or path-like, optional
+    path : str, path-like or None, default=None
         If given, the model is also written there (``.onnx``).
     dtype : {np.float32, np.float64}, default=np.float32
         The dtype of the input ``X``. The network always runs in float32

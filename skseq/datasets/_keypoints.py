@@ -170,7 +170,7 @@ def make_keypoint_actions(
     -------
     X : ndarray of shape (n_samples, n_timesteps, 30), float32
         ``X[:, t, 2*j]`` and ``X[:, t, 2*j+1]`` are the x and y (up) position
-        in metres of joint ``j`` in :data:`JOINTS` order.
+        in metres of joint ``j`` in :data:`~skseq.datasets.JOINTS` order.
     y : ndarray of shape (n_samples,), str
         Action names.
 

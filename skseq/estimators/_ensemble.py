@@ -64,7 +64,7 @@ CALIBRATION_SEED = 0
 
 
 def _smooth(frames: np.ndarray, sigma: float) -> np.ndarray:
-    """:func:`~skseq.modules.advection.gaussian_blur` of a float32 array."""
+    """:func:`~skseq.modules.gaussian_blur` of a float32 array."""
     x = torch.as_tensor(np.ascontiguousarray(frames), dtype=torch.float32, device="cpu")
     return gaussian_blur(x, sigma).numpy()
 

@@ -385,7 +385,7 @@ def _compose_classifier_attributes(cls):
 class Conv1DActivityClassifier(BaseSequenceClassifier):
     """Residual 1D-CNN classifier of multichannel sensor sequences.
 
-    The network (:class:`skseq.modules.conv1d.Conv1DActivityNet`) follows the
+    The network (:class:`skseq.modules.Conv1DActivityNet`) follows the
     third-placed solution of a 61-class IMU activity contest:
     residual blocks of three convolutions (BatchNorm, ELU, additive skip from
     the first to the third), max pooling and spatial (channel) dropout between
@@ -452,7 +452,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
     crop_fraction : float in (0, 1], default=1.0
         Window slicing, in training mode only: each training sequence is
         replaced by a random window of at least this fraction of its valid
-        steps (:class:`skseq.modules.layers.RandomCrop`); prediction reads
+        steps (:class:`skseq.modules.RandomCrop`); prediction reads
         whole sequences. 1 keeps them whole. Off by default: on the skill
         benchmark ``0.9`` gave suite means of 0.910, 0.915 and 0.913 with
         seeds 0, 1 and 2, against the default's 0.920, 0.920 and 0.926

@@ -149,7 +149,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
     corridor: a plain ConvLSTM reached RMSE 10 km/h, an encoder-decoder 7 and
     encoder-decoder with attention about 3), usable for any frame sequence.
 
-    The network (:class:`skseq.modules.convlstm.ConvLSTMSeq2Seq`) stacks
+    The network (:class:`skseq.modules.ConvLSTMSeq2Seq`) stacks
     ConvLSTM cells (Shi et al. 2015 [1]_) in an encoder; a decoder ConvLSTM starts
     from the encoder's final state and unrolls one step per output frame;
     with ``attention=True`` each decoder step attends over all encoder hidden

@@ -74,7 +74,7 @@ _LOSSES = ("logcosh+mae", "logcosh", "mae", "mse", "huber")
 class UNetNowcaster(BaseFrameRegressor):
     """U-Net nowcaster: the last few radar frames -> the next frames, recursively.
 
-    The one-step network (:class:`skseq.modules.unet.RainNet`) follows
+    The one-step network (:class:`skseq.modules.RainNet`) follows
     RainNet (Ayzel et al. 2020 [1]_): the input frames are stacked as channels
     of a U-Net (Ronneberger et al. 2015 [2]_) with max-pooling encoder levels, dropout at the two deepest
     levels, transposed convolution (or nearest) upsampling with skip
@@ -86,7 +86,7 @@ class UNetNowcaster(BaseFrameRegressor):
 
     Longer lead times are nowcast recursively, as in RainNet: each predicted
     frame is appended to the input window for the next step
-    (:class:`skseq.modules.unet.RecursiveNowcastNet`). ``fit`` takes targets
+    (:class:`skseq.modules.RecursiveNowcastNet`). ``fit`` takes targets
     at one or several lead times, ``y[:, k]`` being the frame ``k + 1``
     steps after the last input frame, and trains the network *unrolled* over
     all of them: the loss covers every lead and its gradient flows through
@@ -104,7 +104,7 @@ class UNetNowcaster(BaseFrameRegressor):
     * ``advection_prior=True``: every step also sees the last observed frame
       shifted along the motion estimated from the input frames (one
       translation per sample by FFT cross-correlation,
-      :mod:`skseq.modules.advection`) as far as that step's lead time. Moving
+      :func:`skseq.modules.estimate_translation`) as far as that step's lead time. Moving
       rain is thus placed right at every lead without the network having to
       learn the motion from a few hundred samples; it spends its capacity on
       what the shift misses (rotation, growth and decay, new cells).
@@ -183,7 +183,7 @@ class UNetNowcaster(BaseFrameRegressor):
     loss : {"logcosh+mae", "logcosh", "mae", "mse", "huber"}, default="logcosh+mae"
         Averaged over all lead times and pixels. ``"logcosh+mae"`` is
         ``0.75 * logcosh + 0.25 * |error|``
-        (:class:`skseq.modules.losses.LogCoshL1Loss`); ``"logcosh"`` is
+        (:class:`skseq.modules.LogCoshL1Loss`); ``"logcosh"`` is
         RainNet's loss.
     log_transform : bool, default=False
         Train on ``log(x + log_offset)`` of inputs and targets (rain rates);

@@ -18,6 +18,7 @@ from skseq.modules.convlstm import (
 )
 from skseq.modules.layers import (
     BatchNorm1dAnyBatch,
+    RandomCrop,
     RandomRoll,
     SpatialDropout1d,
     crop_padding,
@@ -39,6 +40,7 @@ __all__ = [
     "LogCoshL1Loss",
     "LogCoshLoss",
     "RainNet",
+    "RandomCrop",
     "RandomRoll",
     "RecursiveNowcastNet",
     "ResidualConv1dBlock",

@@ -40,12 +40,14 @@ def gaussian_blur(x: Tensor, sigma: float) -> Tensor:
     Parameters
     ----------
     x : Tensor of shape (..., H, W)
+        Frames, spatial axes last.
     sigma : float
         Standard deviation in pixels; ``0`` returns ``x``.
 
     Returns
     -------
     smoothed : Tensor of the shape of ``x``
+        The smoothed frames.
     """
     if sigma <= 0:
         return x
@@ -131,7 +133,7 @@ def estimate_translation(frames: Tensor, sigma: float = 1.5) -> Tensor:
 
 
 def advect_translation(frame: Tensor, displacement: Tensor, n_steps: int) -> Tensor:
-    """Shift ``frame`` by ``k * displacement`` for ``k = 1 .. n_steps``.
+    """Shift ``frame`` by ``k * displacement`` for each ``k`` from 1 to ``n_steps``.
 
     Bilinear interpolation; pixels coming from outside the domain get the
     frame's minimum (for rain: dry).
@@ -139,14 +141,17 @@ def advect_translation(frame: Tensor, displacement: Tensor, n_steps: int) -> Ten
     Parameters
     ----------
     frame : Tensor of shape (N, C, H, W)
+        Frame to shift, one per sample.
     displacement : Tensor of shape (N, 2)
         ``(dx, dy)`` per frame, as returned by :func:`estimate_translation`;
         used in ``frame``'s dtype.
     n_steps : int
+        Shifts ``k = 1 .. n_steps`` to compute.
 
     Returns
     -------
     advected : Tensor of shape (N, n_steps, C, H, W)
+        The frame shifted by ``k * displacement`` at index ``k - 1``.
     """
     height, width = frame.shape[-2:]
     fill = frame.amin(dim=(-2, -1), keepdim=True)

@@ -27,17 +27,16 @@ class ResidualConv1dBlock(nn.Module):
 
     Parameters
     ----------
-    in_channels, out_channels : int
+    in_channels : int
+        Input channels.
+    out_channels : int
+        Output channels of each convolution.
     kernel_size : int, default=9
+        Kernel of the three convolutions (odd or even).
     activation : str, default="elu"
+        Activation by name (:func:`~skseq.modules.get_activation`).
     dropout : float, default=0.0
         Whole-channel dropout after pooling.
-
-    Shape
-    -----
-    - Input: ``(N, in_channels, T)`` and optionally a mask ``(N, 1, T)`` of
-      valid timesteps; output: ``(N, out_channels, T // 2)`` (and the pooled
-      mask).
     """
 
     def __init__(
@@ -66,6 +65,23 @@ class ResidualConv1dBlock(nn.Module):
         self.dropout = SpatialDropout1d(dropout)
 
     def forward(self, x: Tensor, mask: Tensor | None = None):
+        """Run the block.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, in_channels, T)
+            Input features; zero at padded steps.
+        mask : Tensor of shape (N, 1, T) or None, default=None
+            1 at valid steps, 0 at padding; None when nothing is padded.
+
+        Returns
+        -------
+        out : Tensor of shape (N, out_channels, T // 2)
+            The block's output (zero at padded steps).
+        mask : Tensor of shape (N, 1, T // 2)
+            Only when ``mask`` is given: the pooled mask, 1 where either of
+            the two pooled steps is valid.
+        """
         if mask is None:
             first = self.act1(self.conv1(x))
             second = self.act2(self.conv2(first))
@@ -186,7 +202,9 @@ class Conv1DEncoder(nn.Module):
     channels : tuple of int, default=(32, 64, 64)
         Output channels of each block (one block per entry).
     kernel_size : int, default=9
+        Kernel of the convolutions (odd or even).
     activation : str, default="elu"
+        Activation by name (:func:`~skseq.modules.get_activation`).
     dropout : float, default=0.1
         Spatial dropout after each block.
     differences : bool, default=False
@@ -210,14 +228,6 @@ class Conv1DEncoder(nn.Module):
     min_timesteps : int
         Steps the blocks need (``2 ** len(channels)``); shorter input is
         padded inside.
-
-    Shape
-    -----
-    - Input: ``(N, T, C)``, any ``T >= 1``; NaN rows are padding.
-    - Output: features ``(N, channels[-1], T')`` with
-      ``T' = max(ceil(T / downsample), 2 ** len(channels)) // 2 ** len(channels)``,
-      and the mask ``(N, 1, T')`` of steps that hold valid input (None when
-      no step is padded).
     """
 
     def __init__(
@@ -252,10 +262,37 @@ class Conv1DEncoder(nn.Module):
         self.min_timesteps = 2 ** len(channels)
 
     def output_length(self, n_timesteps: int) -> int:
-        """Steps ``T'`` of the features of a sequence of ``n_timesteps``."""
+        """Compute the length ``T'`` of the features of a sequence.
+
+        Parameters
+        ----------
+        n_timesteps : int
+            Steps ``T`` of the input sequence.
+
+        Returns
+        -------
+        n_steps : int
+            ``T' = max(ceil(T / downsample), 2 ** len(channels)) // 2 ** len(channels)``.
+        """
         return encoded_length(-(-n_timesteps // self.downsample), len(self.blocks))
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
+        """Extract the features of a batch of sequences.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, T, n_channels)
+            Sequences of any ``T >= 1``; rows that are entirely NaN are
+            padding.
+
+        Returns
+        -------
+        features : Tensor of shape (N, channels[-1], T')
+            ``T'`` as :meth:`output_length` gives.
+        mask : Tensor of shape (N, 1, T') or None
+            1 at the steps that hold valid input, 0 at padding; None when
+            no step is padding.
+        """
         if self.sequence_scaling:
             x = _sequence_standardized(x)
         if self.differences:
@@ -289,10 +326,10 @@ def classifier_head(
     The head of :class:`Conv1DActivityNet` and of
     :class:`~skseq.modules.KeypointLSTMNet` behind its convolutional front end.
 
-    Shape
-    -----
-    - Input: ``(N, n_features)``.
-    - Output: logits ``(N, n_classes)``.
+    Returns
+    -------
+    head : nn.Sequential
+        Maps features ``(N, n_features)`` to logits ``(N, n_classes)``.
     """
     return nn.Sequential(
         nn.Linear(n_features, head_units),
@@ -336,28 +373,43 @@ class Conv1DActivityNet(nn.Module):
     n_channels : int
         Input channels ``C``.
     n_classes : int
-    channels, kernel_size, activation, dropout, differences, downsample, sequence_scaling
-        The encoder's (:class:`Conv1DEncoder`; same defaults). First
-        differences make level changes and switching events direct inputs.
+        Classes, one logit each.
+    channels : tuple of int, default=(32, 64, 64)
+        Output channels of each residual block
+        (:class:`~skseq.modules.Conv1DEncoder`).
+    kernel_size : int, default=9
+        Kernel of the encoder's convolutions (odd or even).
+    activation : str, default="elu"
+        Activation of the encoder and the head, by name
+        (:func:`~skseq.modules.get_activation`).
+    dropout : float, default=0.1
+        Spatial dropout after each residual block.
     head_units : int, default=64
+        Units of the head's hidden layer.
     head_dropout : float, default=0.3
+        Dropout before the head's output layer.
     roll_augment : bool, default=False
         Randomly roll each training sequence in time.
     max_roll : int or None, default=None
         Largest roll; None allows any.
+    differences : bool, default=False
+        Append the first differences of every channel as input channels
+        (:class:`~skseq.modules.Conv1DEncoder`): level changes and switching
+        events become direct inputs.
+    downsample : int, default=1
+        Factor of the encoder's downsampling stem; 1 is no stem.
     pooling : {"avg", "avgmax"}, default="avg"
         Global pooling over time: the mean of the last block's features, or
         their mean and maximum concatenated (whether a pattern occurs
         anywhere, not only how much of it there is on average).
     crop_fraction : float in (0, 1], default=1.0
         Train on random windows of at least this fraction of each sequence
-        (:class:`~skseq.modules.layers.RandomCrop`, training mode only);
+        (:class:`~skseq.modules.RandomCrop`, training mode only);
         1 is no cropping.
-
-    Shape
-    -----
-    - Input: ``(N, T, C)``, any ``T >= 1``; NaN rows are padding.
-    - Output: ``(N, n_classes)`` logits.
+    sequence_scaling : bool, default=False
+        Standardise each sequence on its own, with its mean and log
+        standard deviation as extra channels
+        (:class:`~skseq.modules.Conv1DEncoder`).
     """
 
     def __init__(
@@ -433,5 +485,18 @@ class Conv1DActivityNet(nn.Module):
         return torch.cat([mean, torch.nan_to_num(high, neginf=0.0)], dim=1)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Classify a batch of sequences.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, T, n_channels)
+            Sequences of any ``T >= 1``; rows that are entirely NaN are
+            padding.
+
+        Returns
+        -------
+        logits : Tensor of shape (N, n_classes)
+            Class scores before the softmax.
+        """
         h, mask = self.encoder(self.crop(self.roll(x)))
         return self.head(self._global_pool(h, mask))

@@ -22,16 +22,13 @@ class ConvLSTMCell(nn.Module):
     Parameters
     ----------
     in_channels : int
+        Channels of the input ``x``.
     hidden_channels : int
+        Channels of the hidden state ``h`` and the cell state ``c``.
     kernel_size : int, default=3
         Odd spatial kernel ("same" padding).
     bias : bool, default=True
-
-    Shape
-    -----
-    - Input ``x``: ``(N, in_channels, H, W)``; state ``(h, c)``: each
-      ``(N, hidden_channels, H, W)`` or None (zeros).
-    - Output: ``(h', c')``.
+        Whether the gate convolution has a bias.
     """
 
     def __init__(
@@ -57,7 +54,28 @@ class ConvLSTMCell(nn.Module):
     def init_state(
         self, batch: int, height: int, width: int, device=None, dtype=None
     ) -> tuple[Tensor, Tensor]:
-        """Zero ``(h, c)`` of shape ``(batch, hidden_channels, height, width)``."""
+        """Return zero hidden and cell states.
+
+        Parameters
+        ----------
+        batch : int
+            Samples ``N``.
+        height : int
+            Frame height ``H``.
+        width : int
+            Frame width ``W``.
+        device : torch.device, str or None, default=None
+            Device of the states; None is torch's default device.
+        dtype : torch.dtype or None, default=None
+            Dtype of the states; None is torch's default dtype.
+
+        Returns
+        -------
+        h : Tensor of shape (batch, hidden_channels, height, width)
+            Hidden state, zeros.
+        c : Tensor of shape (batch, hidden_channels, height, width)
+            Cell state, zeros.
+        """
         shape = (batch, self.hidden_channels, height, width)
         zeros = torch.zeros(shape, device=device, dtype=dtype)
         return zeros, zeros.clone()
@@ -65,6 +83,23 @@ class ConvLSTMCell(nn.Module):
     def forward(
         self, x: Tensor, state: tuple[Tensor, Tensor] | None = None
     ) -> tuple[Tensor, Tensor]:
+        """Run one step.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, in_channels, H, W)
+            Input at this step.
+        state : tuple of Tensor or None, default=None
+            ``(h, c)`` of the previous step, each of shape
+            ``(N, hidden_channels, H, W)``; None starts from zeros.
+
+        Returns
+        -------
+        h : Tensor of shape (N, hidden_channels, H, W)
+            New hidden state.
+        c : Tensor of shape (N, hidden_channels, H, W)
+            New cell state.
+        """
         if torch.is_inference_mode_enabled():
             return self._forward_inference(x, state)
         if state is None:
@@ -124,16 +159,13 @@ class ConvLSTM(nn.Module):
     Parameters
     ----------
     in_channels : int
+        Channels of each input frame.
     hidden_channels : int
+        Hidden channels of every layer.
     n_layers : int, default=2
+        Stacked :class:`~skseq.modules.ConvLSTMCell` layers.
     kernel_size : int, default=3
-
-    Shape
-    -----
-    - Input: ``(N, T, in_channels, H, W)``; optional initial states, a list
-      with one ``(h, c)`` per layer.
-    - Output: last layer's hidden states ``(N, T, hidden_channels, H, W)``
-      and the final ``(h, c)`` of every layer.
+        Odd spatial kernel of every layer.
     """
 
     def __init__(
@@ -156,6 +188,24 @@ class ConvLSTM(nn.Module):
     def forward(
         self, x: Tensor, states: list[tuple[Tensor, Tensor]] | None = None
     ) -> tuple[Tensor, list[tuple[Tensor, Tensor]]]:
+        """Run the layers over the frame sequence.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, T, in_channels, H, W)
+            Input frames.
+        states : list of tuple of Tensor or None, default=None
+            Initial ``(h, c)`` of every layer, each of shape
+            ``(N, hidden_channels, H, W)``; None starts from zeros.
+
+        Returns
+        -------
+        outputs : Tensor of shape (N, T, hidden_channels, H, W)
+            Hidden states of the last layer at every step.
+        states : list of tuple of Tensor
+            Final ``(h, c)`` of every layer, each of shape
+            ``(N, hidden_channels, H, W)``.
+        """
         layer_states: list[tuple[Tensor, Tensor] | None] = (
             list(states) if states is not None else [None] * len(self.cells)
         )
@@ -185,13 +235,9 @@ class TemporalAttention(nn.Module):
     Parameters
     ----------
     hidden_channels : int
+        Channels ``C`` of the decoder and encoder states.
     mode : {"pixel", "frame"}, default="pixel"
-
-    Shape
-    -----
-    - ``query``: ``(N, C, H, W)``; ``keys``: ``(N, T, C, H, W)``.
-    - Output: context ``(N, C, H, W)`` and weights ``(N, T, H, W)`` (pixel)
-      or ``(N, T, 1, 1)`` (frame), summing to one over ``T``.
+        One weight per encoder frame and pixel, or per encoder frame.
     """
 
     def __init__(self, hidden_channels: int, mode: str = "pixel"):
@@ -204,13 +250,44 @@ class TemporalAttention(nn.Module):
         self.scale = hidden_channels**-0.5
 
     def project_keys(self, keys: Tensor) -> Tensor:
-        """Project encoder states once per sequence: ``(N, T, C, H, W)``."""
+        """Project the encoder states, once per sequence.
+
+        Parameters
+        ----------
+        keys : Tensor of shape (N, T, C, H, W)
+            Encoder hidden states.
+
+        Returns
+        -------
+        projected_keys : Tensor of shape (N, T, C, H, W)
+            The keys' 1x1 projection, for :meth:`forward`.
+        """
         n, t = keys.shape[:2]
         return self.key(keys.flatten(0, 1)).unflatten(0, (n, t))
 
     def forward(
         self, query: Tensor, keys: Tensor, projected_keys: Tensor | None = None
     ) -> tuple[Tensor, Tensor]:
+        """Attend from a decoder state over the encoder states.
+
+        Parameters
+        ----------
+        query : Tensor of shape (N, C, H, W)
+            Decoder hidden state.
+        keys : Tensor of shape (N, T, C, H, W)
+            Encoder hidden states.
+        projected_keys : Tensor of shape (N, T, C, H, W) or None, default=None
+            ``project_keys(keys)``, which a decoder computes once per
+            sequence; None projects ``keys`` here.
+
+        Returns
+        -------
+        context : Tensor of shape (N, C, H, W)
+            Sum over time of the encoder states times their weights.
+        weights : Tensor of shape (N, T, H, W) or (N, T, 1, 1)
+            Attention weights (``mode="pixel"`` or ``"frame"``), summing to
+            one over ``T``.
+        """
         if projected_keys is None:
             projected_keys = self.project_keys(keys)
         q = self.query(query)[:, None]  # (N, 1, C, H, W)
@@ -246,23 +323,30 @@ class ConvLSTMSeq2Seq(nn.Module):
 
     Parameters
     ----------
-    in_channels, out_channels : int
+    in_channels : int
+        Channels of each input frame.
+    out_channels : int
+        Channels of each output frame.
     n_out_frames : int
+        Output frames predicted.
     hidden_channels : int, default=16
+        Hidden channels of every ConvLSTM layer.
     n_layers : int, default=2
+        Stacked layers of the encoder (and of the decoder).
     kernel_size : int, default=3
+        Odd spatial kernel of the ConvLSTM layers.
     encoder_decoder : bool, default=True
+        The encoder-decoder (True) or the plain model (False), see above.
     attention : bool, default=True
+        Decoder attention over the encoder states (needs
+        ``encoder_decoder=True``).
     attention_mode : {"pixel", "frame"}, default="pixel"
+        Attention weights per encoder frame and pixel, or per encoder frame
+        (:class:`~skseq.modules.TemporalAttention`).
     future_pairs : sequence of (int, int), default=()
         Input channels ``(sin, cos)`` of cyclic known-future inputs.
     future_steps : sequence of float, default=()
         Phase advance per frame of each pair, in radians.
-
-    Shape
-    -----
-    - Input: ``(N, T_in, in_channels, H, W)``.
-    - Output: ``(N, n_out_frames, out_channels, H, W)``.
     """
 
     def __init__(
@@ -311,10 +395,23 @@ class ConvLSTMSeq2Seq(nn.Module):
         self.head = nn.Conv2d(head_in, out_channels, 3, padding=1)
 
     def future_inputs(self, x: Tensor, k: int) -> Tensor:
-        """Known-future channels of output frame ``k``: ``(N, 2 * n_pairs, H, W)``.
+        """Compute the known-future channels of output frame ``k``.
 
         The ``(sin, cos)`` pairs of the last input frame rotated forward by
         ``k`` phase steps (exact for phases that advance linearly in time).
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, T_in, in_channels, H, W)
+            Input frames.
+        k : int
+            Output frame, 1-based.
+
+        Returns
+        -------
+        future : Tensor of shape (N, 2 * len(future_pairs), H, W)
+            The rotated ``(sin, cos)`` of each pair, in the order of
+            ``future_pairs``.
         """
         last = x[:, -1]
         rotated = []
@@ -325,6 +422,18 @@ class ConvLSTMSeq2Seq(nn.Module):
         return torch.stack(rotated, dim=1)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Forecast the output frames.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, T_in, in_channels, H, W)
+            Input frames.
+
+        Returns
+        -------
+        frames : Tensor of shape (N, n_out_frames, out_channels, H, W)
+            The predicted frames.
+        """
         encoded, states = self.encoder(x)
         if not self.encoder_decoder:
             out = self.head(encoded[:, -1])

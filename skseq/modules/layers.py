@@ -61,6 +61,7 @@ def get_activation(name: str) -> nn.Module:
     Returns
     -------
     activation : nn.Module
+        A new instance of the activation (``nn.ReLU()`` ...).
     """
     try:
         return _ACTIVATIONS[name]()
@@ -84,13 +85,6 @@ class RandomRoll(nn.Module):
         allows any shift along the axis.
     dim : int, default=1
         Axis to roll (1 = time for ``(N, T, C)`` input).
-
-    Shape
-    -----
-    - Input: ``(N, ...)``; output: same shape. Sequences ``(N, T, C)``
-      rolled in time (``dim=1``) may be NaN-padded at the end (rows of NaN
-      in every channel): each rolls within its own valid steps, and its
-      padding stays at the end.
     """
 
     def __init__(self, max_shift: int | None = None, dim: int = 1):
@@ -103,6 +97,22 @@ class RandomRoll(nn.Module):
         self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
+        """Roll each sample by its own random shift (training mode only).
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, ...)
+            Samples first. Sequences ``(N, T, C)`` rolled in time
+            (``dim=1``) may be NaN-padded at the end (rows of NaN in every
+            channel): each rolls within its own valid steps, and its padding
+            stays at the end.
+
+        Returns
+        -------
+        rolled : Tensor of the shape of ``x``
+            The rolled samples in training mode, ``x`` itself in evaluation
+            mode.
+        """
         if not self.training:
             return x
         dim = self.dim % x.ndim
@@ -127,6 +137,13 @@ class RandomRoll(nn.Module):
         return torch.gather(x, dim, index)
 
     def extra_repr(self) -> str:
+        """Return the layer's settings, as its ``repr`` shows them.
+
+        Returns
+        -------
+        settings : str
+            ``"max_shift=..., dim=..."``.
+        """
         return f"max_shift={self.max_shift}, dim={self.dim}"
 
 
@@ -146,11 +163,6 @@ class RandomCrop(nn.Module):
     min_fraction : float in (0, 1], default=0.8
         Shortest window kept, as a fraction of the valid length (1: no crop).
 
-    Shape
-    -----
-    - Input: ``(N, T, C)``, trailing all-NaN rows are padding; output: same
-      shape.
-
     References
     ----------
     .. [1] A. Le Guennec, S. Malinowski and R. Tavenard, "Data augmentation
@@ -166,6 +178,19 @@ class RandomCrop(nn.Module):
         self.min_fraction = min_fraction
 
     def forward(self, x: Tensor) -> Tensor:
+        """Crop each sequence to a random window (training mode only).
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, T, C)
+            Sequences; trailing rows that are entirely NaN are padding.
+
+        Returns
+        -------
+        cropped : Tensor of shape (N, T, C)
+            Each sequence's window at its start, NaN after it, in training
+            mode; ``x`` itself in evaluation mode.
+        """
         if not self.training or self.min_fraction == 1:
             return x
         n, length, n_channels = x.shape
@@ -182,6 +207,13 @@ class RandomCrop(nn.Module):
         return cropped.masked_fill(padding, float("nan"))
 
     def extra_repr(self) -> str:
+        """Return the layer's settings, as its ``repr`` shows them.
+
+        Returns
+        -------
+        settings : str
+            ``"min_fraction=..."``.
+        """
         return f"min_fraction={self.min_fraction}"
 
 
@@ -195,14 +227,14 @@ class EvenSameConv1d(nn.Conv1d):
 
     Parameters
     ----------
-    in_channels, out_channels : int
+    in_channels : int
+        Input channels.
+    out_channels : int
+        Output channels.
     kernel_size : int
         Even.
     bias : bool, default=True
-
-    Shape
-    -----
-    - Input: ``(N, in_channels, T)``; output: ``(N, out_channels, T)``.
+        Whether the convolution has a bias.
     """
 
     def __init__(
@@ -214,6 +246,18 @@ class EvenSameConv1d(nn.Conv1d):
         self.same_padding = ((kernel_size - 1) // 2, kernel_size // 2)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Convolve ``x``, padded to keep its length.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, in_channels, T)
+            Input.
+
+        Returns
+        -------
+        out : Tensor of shape (N, out_channels, T)
+            The convolution.
+        """
         return super().forward(F.pad(x, self.same_padding))
 
 
@@ -229,7 +273,20 @@ def same_conv1d(
 
 
 class SpatialDropout1d(nn.Dropout1d):
-    """Drop whole channels of ``(N, C, L)`` feature maps (Keras' SpatialDropout1D)."""
+    """Drop whole channels of ``(N, C, L)`` feature maps (Keras' SpatialDropout1D).
+
+    :class:`torch.nn.Dropout1d` under Keras' name. In training mode, each
+    channel of each sample is zeroed with probability ``p`` and the others
+    are scaled by ``1 / (1 - p)``; in evaluation mode the layer is the
+    identity. Input ``(N, C, L)`` or ``(C, L)``; output of the same shape.
+
+    Parameters
+    ----------
+    p : float, default=0.5
+        Probability of zeroing a channel.
+    inplace : bool, default=False
+        Zero the input in place.
+    """
 
 
 def pad_to_multiple(
@@ -246,9 +303,11 @@ def pad_to_multiple(
     Parameters
     ----------
     x : Tensor of shape (..., H, W)
+        Frames, spatial axes last.
     multiple : int
         Target multiple (``2 ** depth`` for a U-Net).
     mode : {"reflect", "replicate", "constant"}, default="reflect"
+        Padding mode: mirror, edge values or zeros.
 
     Returns
     -------
@@ -310,12 +369,14 @@ def crop_padding(x: Tensor, pads: tuple[int, int, int, int]) -> Tensor:
     Parameters
     ----------
     x : Tensor of shape (..., H', W')
+        Padded frames, or what a network computed from them.
     pads : tuple of int
         ``(left, right, top, bottom)`` as returned by :func:`pad_to_multiple`.
 
     Returns
     -------
     cropped : Tensor of shape (..., H' - top - bottom, W' - left - right)
+        ``x`` without the padding (a view).
     """
     left, right, top, bottom = pads
     height, width = x.shape[-2:]
@@ -330,12 +391,43 @@ class BatchNorm1dAnyBatch(nn.BatchNorm1d):
     exist). Such a batch (the last one of an epoch, say) is normalised with
     the running statistics instead.
 
-    Shape
-    -----
-    - Input: ``(N, C)`` or ``(N, C, L)``; output: same shape.
+    Parameters
+    ----------
+    num_features : int
+        Channels ``C``.
+    eps : float, default=1e-5
+        Added to the variance, for numerical stability.
+    momentum : float or None, default=0.1
+        Weight of the current batch in the running statistics; None is a
+        cumulative average.
+    affine : bool, default=True
+        Learn a per-channel scale and shift.
+    track_running_stats : bool, default=True
+        Keep running statistics, used in evaluation mode and for a training
+        batch of one sample.
+    device : torch.device, str or None, default=None
+        Device of the parameters and buffers.
+    dtype : torch.dtype or None, default=None
+        Dtype of the parameters and buffers.
+    bias : bool, default=True
+        With ``affine``: learn the shift too.
     """
 
     def forward(self, x: Tensor) -> Tensor:
+        """Normalise ``x`` per channel.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, C) or (N, C, L)
+            Input.
+
+        Returns
+        -------
+        out : Tensor of the shape of ``x``
+            ``x`` normalised as :class:`torch.nn.BatchNorm1d` does, but for
+            a training batch of one value per channel, which is normalised
+            with the running statistics.
+        """
         if self.training and x.numel() == x.shape[1]:  # one value per channel
             return F.batch_norm(
                 x,

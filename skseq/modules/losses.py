@@ -28,14 +28,24 @@ class ClassWeightedCrossEntropyLoss(nn.CrossEntropyLoss):
         Weight of each class, >= 0.
     **kwargs
         The other arguments of :class:`torch.nn.CrossEntropyLoss`.
-
-    Shape
-    -----
-    - Input ``(N, n_classes)``, target ``(N,)`` class indices. Output: scalar,
-      or ``(N,)`` with ``reduction="none"``.
     """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """Compute the loss.
+
+        Parameters
+        ----------
+        input : Tensor of shape (N, n_classes)
+            Logits.
+        target : Tensor of shape (N,)
+            Class indices.
+
+        Returns
+        -------
+        loss : Tensor
+            A scalar, or the ``(N,)`` per-sample losses with
+            ``reduction="none"``.
+        """
         if self.reduction != "mean" or self.weight is None:
             return super().forward(input, target)
         losses = F.cross_entropy(
@@ -59,6 +69,7 @@ def weighted_class_mean(losses: Tensor, weight: Tensor, target: Tensor) -> Tenso
     losses : Tensor of shape (N,)
         Per-sample losses, already multiplied by their class weight.
     weight : Tensor of shape (n_classes,)
+        Weight of each class.
     target : Tensor of shape (N,)
         Class indices (of the samples that count).
 
@@ -81,11 +92,8 @@ class LogCoshLoss(nn.Module):
     Parameters
     ----------
     reduction : {"mean", "sum", "none"}, default="mean"
-
-    Shape
-    -----
-    - Input and target: any identical shape. Output: scalar, or the input
-      shape with ``reduction="none"``.
+        How :meth:`forward` reduces the elementwise losses: to their mean,
+        to their sum, or not at all.
     """
 
     def __init__(self, reduction: str = "mean"):
@@ -97,6 +105,21 @@ class LogCoshLoss(nn.Module):
         self.reduction = reduction
 
     def forward(self, prediction: Tensor, target: Tensor) -> Tensor:
+        """Compute the loss of ``prediction`` against ``target``.
+
+        Parameters
+        ----------
+        prediction : Tensor of any shape
+            Predicted values.
+        target : Tensor of the shape of ``prediction``
+            True values.
+
+        Returns
+        -------
+        loss : Tensor
+            A scalar with ``reduction="mean"`` or ``"sum"``; the elementwise
+            losses, of ``prediction``'s shape, with ``reduction="none"``.
+        """
         diff = prediction - target
         loss = diff + F.softplus(-2.0 * diff) - math.log(2.0)
         if self.reduction == "mean":
@@ -119,11 +142,8 @@ class LogCoshL1Loss(nn.Module):
     l1_weight : float, default=0.25
         ``w`` in ``[0, 1]``: 0 is :class:`LogCoshLoss`, 1 the absolute error.
     reduction : {"mean", "sum", "none"}, default="mean"
-
-    Shape
-    -----
-    - Input and target: any identical shape. Output: scalar, or the input
-      shape with ``reduction="none"``.
+        How :meth:`forward` reduces the elementwise losses: to their mean,
+        to their sum, or not at all.
     """
 
     def __init__(self, l1_weight: float = 0.25, reduction: str = "mean"):
@@ -139,6 +159,21 @@ class LogCoshL1Loss(nn.Module):
         self.reduction = reduction
 
     def forward(self, prediction: Tensor, target: Tensor) -> Tensor:
+        """Compute the loss of ``prediction`` against ``target``.
+
+        Parameters
+        ----------
+        prediction : Tensor of any shape
+            Predicted values.
+        target : Tensor of the shape of ``prediction``
+            True values.
+
+        Returns
+        -------
+        loss : Tensor
+            A scalar with ``reduction="mean"`` or ``"sum"``; the elementwise
+            losses, of ``prediction``'s shape, with ``reduction="none"``.
+        """
         w = self.l1_weight
         loss = (1.0 - w) * self.logcosh(prediction, target) + w * (
             prediction - target

@@ -27,7 +27,7 @@ class KeypointLSTMNet(nn.Module):
     takes the last valid step. The state starts at zero for every sequence.
 
     Convolutional front end (``front_end="conv"``): a
-    :class:`~skseq.modules.conv1d.Conv1DEncoder` (residual Conv1D blocks, each
+    :class:`~skseq.modules.Conv1DEncoder` (residual Conv1D blocks, each
     halving the time axis, behind an optional downsampling stem) turns the
     input into a shorter sequence of local features, which the LSTM reads
     step by step, as DeepConvLSTM [1]_ reads convolutional features of
@@ -49,11 +49,15 @@ class KeypointLSTMNet(nn.Module):
     n_features : int
         Features per timestep (``2 * n_keypoints``).
     n_classes : int
+        Classes, one logit each.
     n_timesteps : int
         Padded sequence length (sets the ``"flatten"`` head's input size).
     hidden_size : int, default=64
+        Hidden units of each LSTM layer (per direction).
     n_layers : int, default=3
+        Stacked LSTM layers.
     bidirectional : bool, default=False
+        Run each LSTM layer in both directions.
     dropout : float, default=0.0
         Between LSTM layers and before the output layer.
     head : {"flatten", "mean", "max", "meanmax", "last"}, default="flatten"
@@ -61,6 +65,7 @@ class KeypointLSTMNet(nn.Module):
         their mean, maximum or both (over valid steps), or the last valid
         state.
     head_units : int, default=64
+        Units of the head's hidden layer.
     patch_length : int, default=1
         Steps (timesteps, or front-end steps) read by one recurrent step.
     front_end : {None, "conv"}, default=None
@@ -79,18 +84,13 @@ class KeypointLSTMNet(nn.Module):
     sequence_scaling : bool, default=False
         With ``front_end="conv"``: each sequence standardised on its own,
         with its mean and log standard deviation as channels
-        (:class:`~skseq.modules.conv1d.Conv1DEncoder`).
+        (:class:`~skseq.modules.Conv1DEncoder`).
 
     References
     ----------
     .. [1] F. J. Ordóñez and D. Roggen, "Deep convolutional and LSTM
        recurrent neural networks for multimodal wearable activity
        recognition", Sensors 16(1), 115, 2016.
-
-    Shape
-    -----
-    - Input: ``(N, T, n_features)``, NaN rows allowed at the end.
-    - Output: ``(N, n_classes)`` logits.
     """
 
     def __init__(
@@ -182,6 +182,19 @@ class KeypointLSTMNet(nn.Module):
         return x.reshape(batch, -1, p * n_features)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Classify a batch of sequences.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, T, n_features)
+            Sequences; rows that are entirely NaN at the end are padding.
+            ``head="flatten"`` needs ``T == n_timesteps``.
+
+        Returns
+        -------
+        logits : Tensor of shape (N, n_classes)
+            Class scores before the softmax.
+        """
         n_timesteps = x.shape[1]
         x = self._patches(self._encode(x))
         batch, length, _ = x.shape

@@ -41,20 +41,32 @@ class RainNet(nn.Module):
     Parameters
     ----------
     n_in_frames : int
+        Input frames ``T`` per sample, stacked as input channels.
     in_channels : int, default=1
+        Channels of each input frame.
     out_channels : int, default=1
+        Channels of the predicted frame.
     depth : int, default=3
+        Encoder levels, each halving the height and width.
     base_channels : int, default=16
+        Channels of the first level, doubled at every deeper level.
     dropout : float, default=0.5
+        Dropout rate at the two deepest levels.
     upsampling : {"transpose", "nearest"}, default="transpose"
+        Decoder upsampling: a 2x2 transposed convolution, or nearest
+        neighbour followed by a 3x3 convolution.
     activation : str, default="relu"
+        Activation after each of the two convolutions of every level, by
+        name (:func:`~skseq.modules.get_activation`).
     two_path : bool, default=False
+        Add the ConvLSTM path over the input frames (see above).
     convlstm_hidden : int, default=16
+        Hidden channels of the ConvLSTM path (``two_path=True``).
 
-    Shape
-    -----
-    - Input: ``(N, n_in_frames, in_channels, H, W)``, any ``H, W``.
-    - Output: ``(N, out_channels, H, W)``.
+    Attributes
+    ----------
+    multiple : int
+        ``2 ** depth``: frames are padded to a multiple of it inside.
     """
 
     def __init__(
@@ -114,6 +126,18 @@ class RainNet(nn.Module):
             self.output = nn.Conv2d(widths[0], out_channels, 1)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Predict the next frame of each sample.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, n_in_frames, in_channels, H, W)
+            Input frames, of any height and width.
+
+        Returns
+        -------
+        frame : Tensor of shape (N, out_channels, H, W)
+            The predicted frame.
+        """
         n, t, c, height, width = x.shape
         padded, pads = pad_to_multiple(
             x.reshape(n, t * c, height, width), self.multiple
@@ -165,7 +189,7 @@ class RecursiveNowcastNet(nn.Module):
     advection_prior : bool, default=False
         Append to the window, at step ``k``, the last *input* frame shifted
         by ``k`` times the motion estimated from the input frames
-        (:func:`~skseq.modules.advection.estimate_translation`, one
+        (:func:`~skseq.modules.estimate_translation`, one
         translation per sample, from the channel mean) -- a sharp
         Lagrangian-persistence first guess at every lead time.
     residual : {"none", "last", "prior"}, default="none"
@@ -181,16 +205,10 @@ class RecursiveNowcastNet(nn.Module):
         Smoothing (pixels) of the frames before the motion estimate.
     tile : tuple of int or None, default=None
         ``(tile_size, halo)``: in evaluation mode, run the step network tile
-        by tile (:func:`~skseq.modules.tiling.tiled_apply`) on domains larger
+        by tile (``skseq.modules.tiling.tiled_apply``) on domains larger
         than ``tile_size``, equal to one pass inside the cropped cores when
         ``halo`` covers the step's receptive field. The recursion, the
         advection prior, residual and clamp stay on the whole domain.
-
-    Shape
-    -----
-    - Input: ``(N, T, C, H, W)``.
-    - Output: ``(N, n_steps, C_out, H, W)``; ``C_out == C`` when
-      ``n_steps > 1`` (outputs are fed back as inputs).
     """
 
     def __init__(
@@ -232,7 +250,24 @@ class RecursiveNowcastNet(nn.Module):
         return tiled_apply(self.step, inputs, tile[0], tile[1], multiple)
 
     def prior(self, x: Tensor, n_steps: int) -> Tensor:
-        """The advection prior ``(N, n_steps, C, H, W)`` of input frames ``x``."""
+        """Compute the advection prior of input frames ``x``.
+
+        The last input frame shifted by ``k`` times the motion estimated from
+        all input frames, at every lead time ``k = 1 .. n_steps``; computed in
+        float32, without gradient.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, T, C, H, W)
+            Input frames.
+        n_steps : int
+            Lead times.
+
+        Returns
+        -------
+        prior : Tensor of shape (N, n_steps, C, H, W)
+            The advected last frame at each lead time.
+        """
         # in float32 whatever the autocast: CUDA's runs the blur in half
         # precision, and its FFTs refuse bfloat16 (and overflow float16)
         with torch.no_grad(), torch.autocast(x.device.type, enabled=False):
@@ -241,6 +276,22 @@ class RecursiveNowcastNet(nn.Module):
             return advect_translation(x[:, -1], displacement, n_steps)
 
     def forward(self, x: Tensor, n_steps: int | None = None) -> Tensor:
+        """Predict ``n_steps`` frames, each from the window ending before it.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, T, C, H, W)
+            Input frames: the first window.
+        n_steps : int or None, default=None
+            Lead times to predict; None uses the ``n_steps`` of the module.
+
+        Returns
+        -------
+        frames : Tensor of shape (N, n_steps, C_out, H, W)
+            The predicted frame at each lead time. ``C_out`` is the step
+            network's output channels, which must equal ``C`` when
+            ``n_steps > 1`` (outputs are fed back as inputs).
+        """
         n_steps = self.n_steps if n_steps is None else int(n_steps)
         if n_steps < 1:
             raise ValueError(f"n_steps must be >= 1; got {n_steps}.")

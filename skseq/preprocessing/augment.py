@@ -156,7 +156,10 @@ class RollAugmenter(
 
     Attributes
     ----------
+    n_timesteps_in_ : int
+        Timesteps of the sequences seen in ``fit``.
     n_channels_in_ : int
+        Channels of the sequences seen in ``fit`` (1 for 2D input).
     n_features_in_ : int
         ``n_timesteps * n_channels``.
     """
@@ -380,8 +383,8 @@ class RollOversampler(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps, n_channels)
-            Training sequences.
+        X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+            Training sequences; 2D input is univariate sequences.
         y : array-like of shape (n_samples,)
             Class labels.
 
@@ -398,15 +401,16 @@ class RollOversampler(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps, n_channels)
-            Training sequences.
+        X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+            Training sequences; 2D input is univariate sequences.
         y : array-like of shape (n_samples,)
             Class labels.
 
         Returns
         -------
-        X_resampled : ndarray of shape (n_samples + n_new, n_timesteps, n_channels)
-            The originals first, then the synthetic samples.
+        X_resampled : ndarray of shape (n_samples + n_new, n_timesteps, n_channels) or (n_samples + n_new, n_timesteps)
+            The originals first, then the synthetic samples; 2D for 2D
+            input.
         y_resampled : ndarray of shape (n_samples + n_new,)
             Labels of the original and the synthetic sequences.
         """

@@ -69,7 +69,10 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
 
     Attributes
     ----------
+    n_timesteps_in_ : int
+        Timesteps of the sequences seen in ``fit``.
     n_channels_in_ : int
+        Channels of the sequences seen in ``fit`` (1 for 2D input).
     n_features_in_ : int
         ``n_timesteps * n_channels`` seen in ``fit`` (``X.shape[1]`` for 2D).
     input_ndim_ : int

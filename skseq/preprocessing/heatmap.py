@@ -159,8 +159,12 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     duplicates : {"error", "mean"}, default="error"
         Several values for one (time, location): ``"error"`` refuses them,
         ``"mean"`` averages them.
-    time_col, location_col, value_col : str, default "time", "location", "value"
-        Column names of a long table.
+    time_col : str, default="time"
+        Column of a long table that holds the timestamps.
+    location_col : str, default="location"
+        Column of a long table that holds the locations.
+    value_col : str, default="value"
+        Column of a long table that holds the values.
     calendar : tuple of str or None, default=None
         Calendar channels to add, from ``"minute"``, ``"hour"``,
         ``"dayofweek"``, ``"dayofyear"``, ``"month"`` (two channels each: sine

@@ -58,7 +58,9 @@ class KeypointNormalizer(
 ):
     """Centre, scale and optionally mirror pose-keypoint sequences.
 
-    Input rows are ``[x0, y0, x1, y1, ...]`` for ``K`` joints. Every frame is
+    Input rows are ``[x0, y0, x1, y1, ...]`` for ``K`` joints: sequences
+    ``(n_samples, n_timesteps, 2 * K)``, or ``(n_samples, 2 * K)`` for one
+    frame per sample (returned 2D). Every frame is
     centred on the root joint (or, if the root is missing in that frame, on
     the mean of the frame's visible joints), and every sequence is divided by
     the median over frames of the reference length (e.g. neck to mid-hip),
@@ -93,8 +95,10 @@ class KeypointNormalizer(
     flip : bool, default=False
         In ``fit_transform`` only: mirror each sequence with probability 1/2
         horizontally and swap the ``flip_pairs`` joints.
-    flip_pairs : tuple of (int, int), default=left/right pairs of the 15-joint skeleton
-        Joint index pairs swapped by a flip (left and right wrist, ...).
+    flip_pairs : tuple of (int, int), default=((2, 5), (3, 6), (4, 7), (9, 12), (10, 13), (11, 14))
+        Joint index pairs swapped by a flip. The default pairs the right and
+        left shoulders, elbows, wrists, hips, knees and ankles of
+        :data:`skseq.datasets.JOINTS`.
     missing : {"nan", "zero"}, default="nan"
         How the input marks a missing joint: NaN coordinates, or both
         coordinates exactly 0 (many pose detectors); it is returned the same way.
@@ -104,7 +108,13 @@ class KeypointNormalizer(
     Attributes
     ----------
     n_joints_ : int
+        Joints ``K`` per frame.
+    n_timesteps_in_ : int
+        Frames per sequence seen in ``fit`` (1 for 2D input).
+    n_channels_in_ : int
+        Values per frame, ``2 * K``.
     n_features_in_ : int
+        ``n_timesteps * 2 * K``.
     """
 
     _parameter_constraints: ClassVar[dict] = {
@@ -221,8 +231,8 @@ class KeypointNormalizer(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps, 2 * n_joints)
-            Training sequences.
+        X : array-like of shape (n_samples, n_timesteps, 2 * n_joints) or (n_samples, 2 * n_joints)
+            Training sequences, or one frame per sample (2D).
         y : ignored
             Not used; present for the Pipeline API.
 
@@ -239,12 +249,13 @@ class KeypointNormalizer(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps, 2 * n_joints)
-            Keypoint sequences with as many joints as in ``fit``.
+        X : array-like of shape (n_samples, n_timesteps, 2 * n_joints) or (n_samples, 2 * n_joints)
+            Keypoint sequences (or single frames, 2D) with as many frames
+            and joints as in ``fit``.
 
         Returns
         -------
-        X_norm : ndarray of the same shape
+        X_norm : ndarray of the shape of ``X``
             Centred and scaled keypoints (``fit_transform`` with
             ``flip=True``: each sequence mirrored with probability 1/2).
         """
@@ -258,8 +269,9 @@ class KeypointNormalizer(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps, 2 * n_joints)
-            Training keypoint sequences, ``(x, y)`` per joint.
+        X : array-like of shape (n_samples, n_timesteps, 2 * n_joints) or (n_samples, 2 * n_joints)
+            Training keypoint sequences, ``(x, y)`` per joint, or one frame
+            per sample (2D).
         y : ignored
             Not used; present for the Pipeline API.
         **fit_params : dict
@@ -267,7 +279,7 @@ class KeypointNormalizer(
 
         Returns
         -------
-        X_norm : ndarray of the same shape
+        X_norm : ndarray of the shape of ``X``
             Centred and scaled keypoints, in the input's missing-value convention.
         """
         X, ndim = self._validate(X, reset=True)

@@ -142,7 +142,8 @@ class SlidingWindows(
 
     For classifying windows of long sensor streams: a batch ``(n, T, C)``
     becomes ``(n * n_windows, window_length, C)``, the windows of sequence 0
-    first. Use :func:`sliding_windows` for supervised forecasting pairs.
+    first. A 2D batch ``(n, T)`` is read as univariate sequences: its
+    windows are 3D, ``(n * n_windows, window_length, 1)``. Use :func:`sliding_windows` for supervised forecasting pairs.
     Labels of the original sequences expand with :meth:`window_labels`.
 
     Parameters
@@ -154,7 +155,10 @@ class SlidingWindows(
 
     Attributes
     ----------
-    n_timesteps_in_, n_channels_in_ : int
+    n_timesteps_in_ : int
+        Timesteps of the sequences seen in ``fit``.
+    n_channels_in_ : int
+        Channels of the sequences seen in ``fit`` (1 for 2D input).
     n_features_in_ : int
         ``n_timesteps * n_channels``.
     n_windows_ : int
@@ -178,8 +182,8 @@ class SlidingWindows(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps, n_channels)
-            Training sequences.
+        X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+            Training sequences; 2D input is univariate sequences.
         y : ignored
             Not used; present for the Pipeline API.
 
@@ -200,13 +204,15 @@ class SlidingWindows(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps, n_channels)
-            Sequences of the shape seen in ``fit``.
+        X : array-like of shape (n_samples, n_timesteps, n_channels) or (n_samples, n_timesteps)
+            Sequences of the shape seen in ``fit``; 2D input is univariate
+            sequences.
 
         Returns
         -------
         windows : ndarray of shape (n_samples * n_windows, window_length, n_channels)
-            ``n_windows`` is the fitted ``n_windows_``.
+            ``n_windows`` is the fitted ``n_windows_``; 3D for 2D input too
+            (``n_channels = 1``).
         """
         check_is_fitted(self)
         X = cast("np.ndarray", validate_data(self, X, reset=False, dtype=None))

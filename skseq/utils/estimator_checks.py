@@ -362,7 +362,10 @@ def parametrize_with_skseq_checks(
     *,
     expected_failed_checks: Callable | None = None,
 ) -> pytest.MarkDecorator:
-    """Make a pytest decorator running :func:`skseq_checks` on each estimator.
+    """Make a pytest decorator running skseq's checks on each estimator.
+
+    The checks are those :func:`skseq_checks` yields, one test per
+    estimator and check.
 
     Parameters
     ----------

@@ -33,12 +33,30 @@ __all__ = [
 
 
 def as_timedelta(freq, name: str = "freq"):
-    """``freq`` (a pandas frequency or timedelta string, a ``timedelta``) as a
-    ``pandas.Timedelta``: ``"5min"``, ``"h"``, ``"1D"`` and ``"90s"`` are
-    accepted, and weeks (``"W"``, ``"W-SUN"``, ``"2W"``: 7 days each, not
-    anchored to their weekday); frequencies of no fixed length (months,
-    business days) and non-positive ones are refused with a message naming
-    ``name``."""
+    """Read a time step as a ``pandas.Timedelta``.
+
+    Pandas frequency and timedelta strings (``"5min"``, ``"h"``, ``"1D"``,
+    ``"90s"``) are accepted, and weeks (``"W"``, ``"W-SUN"``, ``"2W"``: 7
+    days each, not anchored to their weekday); frequencies of no fixed
+    length (months, business days) and non-positive steps are refused.
+
+    Parameters
+    ----------
+    freq : str, datetime.timedelta or pandas.Timedelta
+        The time step.
+    name : str, default="freq"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    step : pandas.Timedelta
+        The time step, > 0.
+
+    Raises
+    ------
+    ValueError
+        If ``freq`` is not a positive step of fixed length.
+    """
     import pandas as pd
 
     try:
@@ -100,6 +118,17 @@ def as_array_input(X):
     array on the CPU, as scikit-learn's own estimators accept CPU tensors;
     pandas objects become numpy arrays with ``pd.NA`` read as NaN. Anything
     else is returned as is.
+
+    Parameters
+    ----------
+    X : object
+        Input of any kind.
+
+    Returns
+    -------
+    X : object
+        A numpy array for a tensor or a pandas object (float16 and bfloat16
+        tensors as float32), else ``X`` itself.
     """
     if _is_torch_tensor(X):
         X = X.detach().cpu()
@@ -225,7 +254,19 @@ def to_numeric_array(
 
 
 def input_ndim(X) -> int | None:
-    """Rank of ``X`` as given (None if it cannot be told without converting)."""
+    """Return the number of axes of ``X`` as given.
+
+    Parameters
+    ----------
+    X : object
+        Array-like input.
+
+    Returns
+    -------
+    ndim : int or None
+        ``len(X.shape)`` when ``X`` has a shape, else the rank of
+        ``np.asarray(X)``; None where that conversion fails (ragged lists).
+    """
     shape = getattr(X, "shape", None)
     if shape is not None:
         return len(shape)
@@ -435,7 +476,21 @@ def check_frame_targets(
 
 
 def check_same_length(*arrays, names: tuple[str, ...] | None = None) -> None:
-    """Raise ``ValueError`` unless all arrays have the same first dimension."""
+    """Raise ``ValueError`` unless all arrays have the same first dimension.
+
+    Parameters
+    ----------
+    *arrays : array-like
+        Arrays (or lists) whose lengths are compared.
+    names : tuple of str or None, default=None
+        Their names in the error message; None names them ``array 0``,
+        ``array 1``, ...
+
+    Raises
+    ------
+    ValueError
+        If the arrays' lengths differ.
+    """
     lengths = [len(a) for a in arrays]
     if len(set(lengths)) > 1:
         names = names or tuple(f"array {i}" for i in range(len(arrays)))
