@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_array
 __all__ = [
     "as_array_input",
     "as_timedelta",
+    "check_class_labels",
     "check_frame_targets",
     "check_frames",
     "check_same_length",
@@ -567,6 +568,18 @@ def check_class_labels(y, name: str = "y") -> np.ndarray:
     ``ValueError`` naming ``name``, as scikit-learn's classifiers raise:
     among strings it would otherwise surface as a ``TypeError`` from sorting
     the labels.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or (n_samples, 1)
+        The class labels.
+    name : str, default="y"
+        The name of ``y`` in error messages.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples,)
+        The labels, raveled.
     """
     from sklearn.utils.validation import column_or_1d
 
