@@ -167,9 +167,12 @@ def nonzero_scale(scale: np.ndarray, level: np.ndarray) -> np.ndarray:
 
     A channel whose spread is no larger than float32's resolution at its
     level is constant: dividing by that spread would blow rounding up, so it
-    is left unscaled. Modifies and returns ``scale``.
+    is left unscaled. The resolution is relative to the level alone, so
+    that data in small units (spreads of 1e-9 in teslas or metres per
+    second) are scaled like the same data in larger ones. Modifies and
+    returns ``scale``.
     """
-    scale[~(scale > np.finfo(np.float32).eps * np.maximum(1.0, np.abs(level)))] = 1.0
+    scale[~(scale > np.finfo(np.float32).eps * np.abs(level))] = 1.0
     return scale
 
 

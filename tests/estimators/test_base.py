@@ -15,6 +15,7 @@ from skorch.callbacks import Callback, EpochScoring, LRScheduler
 from skseq import ConvLSTMForecaster, UNetNowcaster
 from skseq.estimators._base import (
     NonFiniteLossError,
+    nonzero_scale,
     resolve_device,
     resolve_optimizer,
 )
@@ -723,3 +724,33 @@ def test_deterministic_predictions_leave_torchs_rng_alone(monkeypatch):
         unet.predict_ensemble(frames[:, :3], 3, random_state=0)  # error draws
     assert torch.equal(torch.get_rng_state(), state)
     assert "iterator_valid__generator" not in clf.net_.__dict__
+
+
+def test_only_rounding_noise_counts_as_a_constant_channel():
+    # spreads below 1.2e-7 counted as constant for any level below 1, so data
+    # in small units (teslas, metres per second) were left unscaled
+    spread = np.array([1e-9, 0.0, 1e-9, 5e-8, 2.0])
+    level = np.array([0.0, 3e-9, 1e3, 2e-9, 1e6])
+    np.testing.assert_array_equal(
+        nonzero_scale(spread.copy(), level), [1e-9, 1.0, 1.0, 5e-8, 2.0]
+    )
+
+
+def test_data_in_small_units_give_the_same_forecasts_and_classes():
+    # measured before: at 1e-8 the ConvLSTM's forecasts were about 1e7 times
+    # too large and the classifiers at chance (one class for everything)
+    from skseq.utils.estimator_checks import make_test_data
+
+    params = ConvLSTMForecaster._get_test_params()[0]
+    X, y = make_test_data(ConvLSTMForecaster(**params), n_samples=16)
+    unit = ConvLSTMForecaster(**params).fit(X, y).predict(X)
+    small = ConvLSTMForecaster(**params).fit(X * 1e-8, y * 1e-8).predict(X * 1e-8)
+    np.testing.assert_allclose(small, unit * 1e-8, rtol=1e-3)
+    X, y = toy_sequences()
+    clf = tiny_conv1d().fit(X, y)
+    tiny = tiny_conv1d().fit(X * 1e-8, y)
+    np.testing.assert_allclose(tiny.input_scale_, clf.input_scale_ * 1e-8, rtol=1e-5)
+    # the same network up to float32 rounding of the scaled inputs
+    np.testing.assert_allclose(
+        tiny.predict_proba(X * 1e-8), clf.predict_proba(X), atol=5e-3
+    )
