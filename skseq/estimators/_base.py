@@ -649,13 +649,22 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                     GradientNormClipping(gradient_clip_value=self.gradient_clip),
                 )
             )
+        patience = self._resolve_patience(has_valid)
+        early_stopping = patience is not None and not self._user_callback(EarlyStopping)
         if self._rollback_on_divergence and not self._user_callback(
             RollbackOnDivergence
         ):
+            # the fit ends on the best epoch's weights: by the validation loss
+            # where early stopping watches one (it restores that epoch, unless
+            # it is the last), else by the training loss
+            ends_on_best_valid = early_stopping and has_valid
             callbacks.append(
                 (
                     "rollback_on_divergence",
-                    RollbackOnDivergence(sink=print if self.verbose else _silent),
+                    RollbackOnDivergence(
+                        tolerance=None if ends_on_best_valid else 0.02,
+                        sink=print if self.verbose else _silent,
+                    ),
                 )
             )
         if not self._user_callback(LRScheduler):
@@ -663,8 +672,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         if self.callbacks:
             # deep copies: a callback's state never leaks between fits/clones
             callbacks += copy.deepcopy(list(self.callbacks))
-        patience = self._resolve_patience(has_valid)
-        if patience is not None and not self._user_callback(EarlyStopping):
+        if early_stopping:
             # last, so every epoch's scores are recorded before it stops
             monitor = "valid_loss" if has_valid else "train_loss"
             callbacks.append(

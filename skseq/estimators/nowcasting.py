@@ -141,7 +141,9 @@ class UNetNowcaster(BaseFrameRegressor):
     optimizer state go back to the best epoch's and the learning rate is
     halved (the epoch's ``history_`` row gets a ``"rollback"`` entry), and a
     fit that ends more than 2 % above its best training loss ends on the
-    best epoch's weights. A ``RollbackOnDivergence`` of your own in
+    best epoch's weights (with a validation split, early stopping decides
+    instead: the fit ends on the epoch of the best validation loss). A
+    ``RollbackOnDivergence`` of your own in
     ``callbacks`` (another ``factor``, say) replaces this one.
 
     Fitted on 231 windows (4 -> 6 frames of 80x96), these defaults beat both

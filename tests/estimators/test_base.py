@@ -426,6 +426,34 @@ def test_rollback_on_divergence_is_on_for_the_unet_only():
     assert "rollback_on_divergence" not in dict(clf.net_.callbacks_)
 
 
+def test_with_a_validation_split_the_unet_ends_on_its_best_validation_epoch():
+    # the rollback's end-of-fit restore (best training loss) overrode early
+    # stopping where the best validation loss was the last epoch's (skorch
+    # restores nothing then): the fitted network's validation loss was 0.197
+    # against 0.132 in history_
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 4, 9, 11)).astype(np.float32)
+    y = np.roll(X[:, -1:], 1, axis=-1) * 0.8 + 0.05 * rng.random((40, 1, 9, 11))
+    unet = UNetNowcaster(
+        depth=1, base_channels=4, dropout=0.9, max_epochs=3, lr=0.03,
+        lr_schedule=None, validation_fraction=0.3, patience=50, batch_size=8,
+        ensemble_cv=None, advection_prior=False, residual="none",
+        gradient_clip=None, random_state=34,
+    ).fit(X, y.astype(np.float32))  # fmt: skip
+    valid = unet.history_[:, "valid_loss"]
+    assert np.argmin(valid) == len(valid) - 1  # the case of the report
+    callbacks = dict(unet.net_.callbacks_)
+    assert callbacks["rollback_on_divergence"].tolerance is None
+    X_valid, y_valid = unet._held_out_windows(X, y.astype(np.float32))
+    with torch.no_grad():
+        out = unet.net_.forward(X_valid, training=False)
+        loss = unet.net_.get_loss(out, torch.as_tensor(y_valid)).item()
+    assert loss == pytest.approx(min(valid), rel=1e-5)
+    # without a split the rollback still ends the fit on its best epoch
+    unet.set_params(validation_fraction=None, max_epochs=1).fit(X, y)
+    assert dict(unet.net_.callbacks_)["rollback_on_divergence"].tolerance == 0.02
+
+
 def test_stratified_split_falls_back_with_warning():
     X, y = toy_sequences(n=6)
     with pytest.warns(UserWarning, match="stratified"):
