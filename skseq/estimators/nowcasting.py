@@ -47,6 +47,34 @@ def _log_offset(a: np.ndarray, offset: float) -> np.ndarray:
     return np.log(a + np.float32(offset)).astype(np.float32)
 
 
+def _steering_callbacks(callbacks: list | None) -> list | None:
+    """The user's ``callbacks`` that steer training, for the calibration
+    copies: without those that save or log a fit (a ``Checkpoint`` would end
+    up holding a copy's weights, a logger would record every copy as a run)
+    or load a saved state (a copy must not start from the model's weights).
+    Entries are callbacks, their classes or ``(name, callback)`` pairs."""
+    from skorch.callbacks import Checkpoint, LoadInitState, TrainEndCheckpoint
+    from skorch.callbacks import logging as logging_callbacks
+
+    records = (Checkpoint, TrainEndCheckpoint, LoadInitState)
+    records += tuple(
+        value
+        for value in vars(logging_callbacks).values()
+        if isinstance(value, type)
+        and issubclass(value, logging_callbacks.Callback)
+        and value.__module__ == logging_callbacks.__name__
+        and value is not logging_callbacks.EpochTimer
+    )
+
+    def steers(entry) -> bool:
+        callback = entry[1] if isinstance(entry, tuple) else entry
+        kind = callback if isinstance(callback, type) else type(callback)
+        return not issubclass(kind, records)
+
+    kept = [entry for entry in callbacks or [] if steers(entry)]
+    return kept or None
+
+
 class _TooFewWindows(ValueError):
     """Too few windows to cross-fit the ensemble calibration."""
 
@@ -223,7 +251,9 @@ class UNetNowcaster(BaseFrameRegressor):
         ``ensemble_cv`` contiguous blocks of the training windows, as
         :meth:`calibrate_ensemble` with ``cv=ensemble_cv`` (copies of the
         estimator fitted on each block's complement, their errors on the
-        block pooled). The network and :meth:`predict` are the same whatever
+        block pooled; the copies run the ``callbacks`` that steer training,
+        not those that save, log or load a fit: a ``Checkpoint`` holds the
+        model's weights). The network and :meth:`predict` are the same whatever
         this is; it costs about one more fit with ``2`` (two copies on half
         the windows each, trained as many epochs), nothing with ``None``,
         which calibrates on the training windows themselves -- where the
@@ -834,7 +864,10 @@ class UNetNowcaster(BaseFrameRegressor):
         n_per_split = max(1, self._n_calibration_windows // len(splits))
         for train, held_out in splits:
             fold = clone(self).set_params(
-                max_epochs=self.n_epochs_, warm_start=False, ensemble_cv=None
+                max_epochs=self.n_epochs_,
+                warm_start=False,
+                ensemble_cv=None,
+                callbacks=_steering_callbacks(self.callbacks),
             )
             fold._calibrates_in_fit = False
             weight = (

@@ -2,6 +2,7 @@
 
 import pickle
 import warnings
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -846,3 +847,36 @@ def test_out_of_core_cross_fitting_copies_read_batch_by_batch(tmp_path, monkeypa
         np.testing.assert_array_equal(
             lazy.ensemble_noise_[key], in_memory.ensemble_noise_[key]
         )
+
+
+def test_calibration_copies_do_not_save_or_log_as_the_model(tmp_path):
+    # the cross-fitted copies carried the user's callbacks: a Checkpoint
+    # ended up holding a copy's weights (trained on 8 of 24 windows) and a
+    # logger recorded three runs
+    from skorch.callbacks import Checkpoint, PrintLog
+
+    from skseq.utils.estimator_checks import make_test_data
+
+    class CountsFits(Callback):  # steers nothing skseq knows: it is kept
+        fits: ClassVar[list] = []
+
+        def on_train_begin(self, net, X=None, **kwargs):
+            type(self).fits.append(len(X))
+
+    X, y = make_test_data(UNetNowcaster(), n_samples=24, random_state=0)
+    unet = UNetNowcaster(
+        depth=1,
+        base_channels=2,
+        max_epochs=2,
+        random_state=0,
+        callbacks=[
+            ("checkpoint", Checkpoint(dirname=str(tmp_path), monitor=None)),
+            ("quiet_log", PrintLog(sink=lambda *args: None)),
+            ("counts", CountsFits()),
+        ],
+    ).fit(X, y)
+    assert unet.ensemble_noise_["calibration"].startswith("cross-fitted")
+    saved = torch.load(tmp_path / "params.pt")
+    for name, weight in unet.module_.state_dict().items():
+        assert torch.equal(saved[name], weight), name
+    assert len(CountsFits.fits) == 3  # the model and its two copies
