@@ -505,7 +505,10 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         for callback in self.callbacks or ():
             if isinstance(callback, tuple) and len(callback) == 2:
                 callback = callback[1]
-            if isinstance(callback, kind):
+            # skorch takes a callback class too (and instantiates it)
+            if isinstance(callback, kind) or (
+                isinstance(callback, type) and issubclass(callback, kind)
+            ):
                 return True
         return False
 
@@ -1046,7 +1049,6 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         if not continuing:
             self._reset_fitted_state()
             X_train, y_train = self._validate_fit_data(X, y)
-            self._check_param_combinations()
         else:
             try:
                 X_train, y_train = self._validate_validation_data(
@@ -1058,6 +1060,8 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                     f"like the first fit's: {exc} Set warm_start=False to fit a new "
                     "network."
                 ) from exc
+        # a continued fit too: its parameters may have changed since
+        self._check_param_combinations()
         weight = self._validate_sample_weight(sample_weight, X_train, y_train)
         valid = None
         if validation_data is not None:

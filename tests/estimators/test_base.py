@@ -782,3 +782,29 @@ def test_data_in_small_units_give_the_same_forecasts_and_classes():
     np.testing.assert_allclose(
         tiny.predict_proba(X * 1e-8), clf.predict_proba(X), atol=5e-3
     )
+
+
+def test_a_callback_class_replaces_the_default_as_an_instance_does():
+    # skorch instantiates a callback given as a class; such classes ran
+    # beside the estimator's own (two schedulers compounding their factors)
+    X, y = toy_sequences()
+    names = dict(tiny_conv1d(callbacks=[LRScheduler]).fit(X, y).net_.callbacks_)
+    assert "lr_schedule" not in names and "LRScheduler" in names
+    names = dict(
+        tiny_conv1d(callbacks=[("sched", LRScheduler)]).fit(X, y).net_.callbacks_
+    )
+    assert "lr_schedule" not in names
+
+
+def test_a_continued_fit_checks_its_parameters_together_before_training():
+    # a continued fit skipped the check: lr_schedule="step" without
+    # lr_step_size failed inside torch's StepLR with a TypeError
+    from skseq import KeypointLSTMClassifier
+
+    X, y = toy_sequences()
+    params = dict(KeypointLSTMClassifier._get_test_params()[0], max_epochs=1)
+    clf = KeypointLSTMClassifier(**params).fit(X, y)
+    clf.set_params(warm_start=True, lr_schedule="step", lr_step_size=None)
+    with pytest.raises(ValueError, match="lr_step_size"):
+        clf.fit(X, y)
+    assert len(clf.history_) == 1  # left as it was
