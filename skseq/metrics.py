@@ -82,11 +82,22 @@ __all__ = [
 Axis = int | tuple[int, ...] | None
 
 
+def _not_empty(y_true: np.ndarray) -> np.ndarray:
+    """``y_true``, refused without any value: an axis of length 0 beyond the
+    first two (which scikit-learn's checks already refuse) made the scores
+    NaN with numpy's warnings, or an empty table."""
+    if y_true.size == 0:
+        raise ValueError(
+            f"y_true has no value (shape {y_true.shape}); expected at least one."
+        )
+    return y_true
+
+
 def _check_pair(
     y_true, y_pred, *, pred_name: str = "y_pred"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Float64 ``y_true`` and ``y_pred`` of one shape; errors name ``pred_name``."""
-    y_true = to_numeric_array(y_true, name="y_true", dtype=np.float64)
+    y_true = _not_empty(to_numeric_array(y_true, name="y_true", dtype=np.float64))
     y_pred = to_numeric_array(y_pred, name=pred_name, dtype=np.float64)
     if y_true.shape != y_pred.shape:
         raise ValueError(
@@ -385,7 +396,7 @@ def _check_member_axis(y_ens: np.ndarray, member_axis) -> None:
 
 def _check_ensemble(y_true, y_ens, member_axis: int) -> tuple[np.ndarray, np.ndarray]:
     """Validate and return ``y_true`` and ``y_ens`` with the members last."""
-    y_true = to_numeric_array(y_true, name="y_true", dtype=np.float64)
+    y_true = _not_empty(to_numeric_array(y_true, name="y_true", dtype=np.float64))
     y_ens = to_numeric_array(y_ens, name="y_ens", dtype=np.float64)
     _check_member_axis(y_ens, member_axis)
     if y_ens.ndim != y_true.ndim + 1:

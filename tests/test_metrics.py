@@ -160,3 +160,17 @@ def test_matches_pysteps_det_cat_fct():
         assert csi(obs, fct, threshold) == pytest.approx(ref["CSI"])
         assert pod(obs, fct, threshold) == pytest.approx(ref["POD"])
         assert far(obs, fct, threshold) == pytest.approx(ref["FAR"])
+
+
+@pytest.mark.parametrize("shape", [(2, 0, 3), (2, 3, 0, 4)])
+def test_arrays_without_values_are_refused(shape):
+    # a zero-length axis beyond the second gave NaN with numpy's warnings
+    # (csi: silently), where (2, 0) was already refused
+    from skseq.metrics import crps_ensemble, csi, mae, rmse
+
+    empty = np.zeros(shape)
+    for score in (rmse, mae, csi):
+        with pytest.raises(ValueError, match="y_true has no value"):
+            score(empty, empty)
+    with pytest.raises(ValueError, match="y_true has no value"):
+        crps_ensemble(empty, np.zeros((shape[0], 3, *shape[1:])))
