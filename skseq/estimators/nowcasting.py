@@ -533,7 +533,24 @@ class UNetNowcaster(BaseFrameRegressor):
             )
         X, targets = self._forward_transform(X, "X"), self._network_targets(y)
         self.target_range_ = (float(y.min()), float(y.max()))
+        largest = max(abs(v) for v in self.target_range_)
+        if 0 < largest < self._smallest_target_scale:
+            warnings.warn(
+                f"UNetNowcaster learns y in its own units (no input scaling; its "
+                f"defaults are tuned for rain rates in mm/h), and the largest |y| "
+                f"is {largest:.3g}: below {self._smallest_target_scale} it fits "
+                "poorly. Multiply X and y by a power of ten that brings the "
+                "largest values to 1-100, and divide the predictions by it.",
+                UserWarning,
+                stacklevel=5,
+            )
         return X, targets
+
+    #: Targets whose largest magnitude is below this warn in ``fit``: the same
+    #: frames times 0.1 (largest value 0.06) were fitted with a correlation
+    #: of 0.56 with the targets, against 0.97 (tiny network, 30 epochs), and
+    #: times 0.01 gave a constant forecast.
+    _smallest_target_scale = 0.1
 
     def _network_targets(self, y):
         return self._forward_transform(y, "y")

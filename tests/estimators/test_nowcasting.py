@@ -880,3 +880,18 @@ def test_calibration_copies_do_not_save_or_log_as_the_model(tmp_path):
     for name, weight in unet.module_.state_dict().items():
         assert torch.equal(saved[name], weight), name
     assert len(CountsFits.fits) == 3  # the model and its two copies
+
+
+def test_targets_in_small_units_warn_that_the_network_learns_their_units():
+    # the same frames times 0.01 were fitted to a constant forecast, silently
+    from skseq.utils.estimator_checks import make_test_data
+
+    X, y = make_test_data(UNetNowcaster(**TINY), n_samples=8)
+    unet = UNetNowcaster(**dict(TINY, max_epochs=1))
+    with pytest.warns(UserWarning, match=r"largest \|y\| is 0.006: below 0.1") as w:
+        unet.fit(X * 0.01, y * 0.01)
+    assert w[0].filename == __file__  # points at the caller's fit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        unet.fit(X, y)  # mm/h-like values: no warning
+        unet.fit(X, np.zeros_like(y))  # all dry: nothing to rescale
