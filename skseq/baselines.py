@@ -43,6 +43,7 @@ from skseq.base import (
     unfitted_on_error,
     validate_data,
 )
+from skseq.utils._docs import fill_doc_marker
 from skseq.utils._frames import FrameRegressorMixin
 from skseq.utils._optional import import_pysteps
 from skseq.utils.validation import (
@@ -67,6 +68,26 @@ __all__ = [
 ]
 
 
+#: The fitted attributes of every frame baseline, written into their
+#: docstrings' ``{frame_baseline_attributes}`` line.
+_FRAME_ATTRIBUTES_DOC = """\
+n_input_frames_ : int
+    Input frames per sample seen in ``fit``.
+n_output_frames_ : int
+    Frames :meth:`predict` forecasts per sample, learned from ``y``.
+n_channels_in_ : int
+    Channels of the input frames (1 for 4D ``X``).
+frame_shape_ : tuple of int
+    ``(H, W)`` of the training frames. Prediction accepts frames of any
+    ``H x W``.
+n_features_in_ : int
+    Values per training sample, ``n_input_frames_ * C * H * W``.
+target_ndim_ : int
+    Rank of the ``y`` given to ``fit`` (3, 4 or 5): :meth:`predict`
+    returns frames in its layout.
+"""
+
+
 class _FrameBaseline(
     FrameRegressorMixin,
     FrameInputMixin,
@@ -84,6 +105,15 @@ class _FrameBaseline(
 
     _parameter_constraints: ClassVar[dict] = {}
     _any_frame_size = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__doc__" in vars(cls) and cls.__doc__ is not None:  # python -OO
+            cls.__doc__ = fill_doc_marker(
+                cls.__doc__,
+                "{frame_baseline_attributes}",
+                _FRAME_ATTRIBUTES_DOC.rstrip("\n"),
+            )
 
     @unfitted_on_error
     def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
@@ -181,20 +211,7 @@ class PersistenceForecaster(_FrameBaseline):
 
     Attributes
     ----------
-    n_input_frames_ : int
-        Input frames per sample seen in ``fit``.
-    n_output_frames_ : int
-        Frames :meth:`predict` forecasts per sample, learned from ``y``.
-    n_channels_in_ : int
-        Channels of the input frames (1 for 4D ``X``).
-    frame_shape_ : tuple of int
-        ``(H, W)`` of the training frames. Prediction accepts frames of any
-        ``H x W``.
-    n_features_in_ : int
-        Values per training sample, ``n_input_frames_ * C * H * W``.
-    target_ndim_ : int
-        Rank of the ``y`` given to ``fit`` (3, 4 or 5): :meth:`predict`
-        returns frames in its layout.
+    {frame_baseline_attributes}
 
     Examples
     --------
@@ -225,20 +242,7 @@ class SeasonalNaiveForecaster(_FrameBaseline):
 
     Attributes
     ----------
-    n_input_frames_ : int
-        Input frames per sample seen in ``fit``.
-    n_output_frames_ : int
-        Frames :meth:`predict` forecasts per sample, learned from ``y``.
-    n_channels_in_ : int
-        Channels of the input frames (1 for 4D ``X``).
-    frame_shape_ : tuple of int
-        ``(H, W)`` of the training frames. Prediction accepts frames of any
-        ``H x W``.
-    n_features_in_ : int
-        Values per training sample, ``n_input_frames_ * C * H * W``.
-    target_ndim_ : int
-        Rank of the ``y`` given to ``fit`` (3, 4 or 5): :meth:`predict`
-        returns frames in its layout.
+    {frame_baseline_attributes}
     """
 
     _parameter_constraints: ClassVar[dict] = {"season_length": [positive_int()]}
@@ -273,20 +277,7 @@ class HistoricalAverageForecaster(_FrameBaseline):
 
     Attributes
     ----------
-    n_input_frames_ : int
-        Input frames per sample seen in ``fit``.
-    n_output_frames_ : int
-        Frames :meth:`predict` forecasts per sample, learned from ``y``.
-    n_channels_in_ : int
-        Channels of the input frames (1 for 4D ``X``).
-    frame_shape_ : tuple of int
-        ``(H, W)`` of the training frames. Prediction accepts frames of any
-        ``H x W``.
-    n_features_in_ : int
-        Values per training sample, ``n_input_frames_ * C * H * W``.
-    target_ndim_ : int
-        Rank of the ``y`` given to ``fit`` (3, 4 or 5): :meth:`predict`
-        returns frames in its layout.
+    {frame_baseline_attributes}
     """
 
     _parameter_constraints: ClassVar[dict] = {
@@ -341,20 +332,7 @@ class ExtrapolationNowcaster(_FrameBaseline):
 
     Attributes
     ----------
-    n_input_frames_ : int
-        Input frames per sample seen in ``fit``.
-    n_output_frames_ : int
-        Frames :meth:`predict` forecasts per sample, learned from ``y``.
-    n_channels_in_ : int
-        Channels of the input frames (1 for 4D ``X``).
-    frame_shape_ : tuple of int
-        ``(H, W)`` of the training frames. Prediction accepts frames of any
-        ``H x W``.
-    n_features_in_ : int
-        Values per training sample, ``n_input_frames_ * C * H * W``.
-    target_ndim_ : int
-        Rank of the ``y`` given to ``fit`` (3, 4 or 5): :meth:`predict`
-        returns frames in its layout.
+    {frame_baseline_attributes}
 
     References
     ----------
@@ -542,20 +520,7 @@ class STEPSNowcaster(ExtrapolationNowcaster):
 
     Attributes
     ----------
-    n_input_frames_ : int
-        Input frames per sample seen in ``fit``.
-    n_output_frames_ : int
-        Frames :meth:`predict` forecasts per sample, learned from ``y``.
-    n_channels_in_ : int
-        Channels of the input frames (1 for 4D ``X``).
-    frame_shape_ : tuple of int
-        ``(H, W)`` of the training frames. Prediction accepts frames of any
-        ``H x W``.
-    n_features_in_ : int
-        Values per training sample, ``n_input_frames_ * C * H * W``.
-    target_ndim_ : int
-        Rank of the ``y`` given to ``fit`` (3, 4 or 5): :meth:`predict`
-        returns frames in its layout.
+    {frame_baseline_attributes}
 
     References
     ----------

@@ -11,6 +11,8 @@ import inspect
 import re
 import textwrap
 
+from skseq.utils._docs import fill_doc_marker
+
 __all__ = [
     "TRAINING_ATTRIBUTES_DOC",
     "TRAINING_ATTRIBUTES_MARKER",
@@ -256,21 +258,6 @@ def _format_default(value) -> str:
 def _doc_entry(indent: str, head: str, text: str) -> str:
     body = textwrap.indent(textwrap.dedent(text).strip(), indent + "    ")
     return f"{indent}{head}\n{body}"
-
-
-def fill_doc_marker(doc: str, marker: str, text: str, required: bool = False) -> str:
-    """``doc`` with its line ``marker`` replaced by ``text``, indented like it.
-
-    A ``doc`` without the line is returned as is, or a ``ValueError`` when
-    ``required``.
-    """
-    match = re.search(rf"^([ \t]*){re.escape(marker)}[ \t]*$", doc, flags=re.MULTILINE)
-    if match is None:
-        if required:
-            raise ValueError(f"the docstring has no {marker} line to fill")
-        return doc
-    text = textwrap.indent(text, match.group(1))
-    return doc[: match.start()] + text + doc[match.end() :]
 
 
 def _with_note(
