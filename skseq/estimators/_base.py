@@ -138,8 +138,9 @@ class _ForkSafeRLock:
 
 
 #: Held by every prediction: it sets the network's modes (and the nowcaster
-#: its clamp and tiles) and forks torch's process-wide RNG, which calls from
-#: other threads would otherwise see or restore half-way. Concurrent
+#: its clamp and tiles) and, for Monte-Carlo dropout, forks torch's
+#: process-wide RNG, which calls from other threads would otherwise see or
+#: restore half-way. Concurrent
 #: predictions in threads of one process therefore run one at a time (each
 #: already uses torch's threads).
 PREDICTION_LOCK = _ForkSafeRLock()
@@ -586,10 +587,10 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         side, two samples in every class, and every class in the training
         part: ``count * n_train >= n`` for the smallest class (a rare class
         may still miss the validation part, as in scikit-learn's stratified
-        splits); a chronological split needs at least one validation sample. Otherwise training goes on without a validation
-        split, as the returned fraction says; a warning tells a user who set
-        the fraction, ``"auto"`` (a split only where one is possible) does
-        not.
+        splits); a chronological split needs at least one validation sample.
+        Otherwise training goes on without a validation split, as the
+        returned fraction says; a warning tells a user who set the fraction,
+        ``"auto"`` (a split only where one is possible) does not.
         """
         fraction = self.validation_fraction_
         if not fraction:
@@ -659,17 +660,11 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         ):
             # the fit ends on the best epoch's weights: by the validation loss
             # where early stopping watches one (it restores that epoch, unless
-            # it is the last), else by the training loss
-            ends_on_best_valid = early_stopping and has_valid
-            callbacks.append(
-                (
-                    "rollback_on_divergence",
-                    RollbackOnDivergence(
-                        tolerance=None if ends_on_best_valid else 0.02,
-                        sink=print if self.verbose else _silent,
-                    ),
-                )
-            )
+            # it is the last), else by the training loss (the rollback's own)
+            rollback = RollbackOnDivergence(sink=print if self.verbose else _silent)
+            if early_stopping and has_valid:
+                rollback.set_params(tolerance=None)
+            callbacks.append(("rollback_on_divergence", rollback))
         if not self._user_callback(LRScheduler):
             callbacks += self._default_callbacks()
         if self.callbacks:
