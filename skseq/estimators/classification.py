@@ -379,7 +379,7 @@ def _compose_classifier_attributes(cls):
     max_epochs="A sample costs its timesteps after the downsampling stem.",
     batch_size="""
     In training, the largest batch: ``n`` training sequences go in
-    ``ceil(n / batch_size)`` batches of equal size (see above).
+    ``ceil(n / batch_size)`` batches of about equal size (see above).
     """,
 )
 class Conv1DActivityClassifier(BaseSequenceClassifier):
@@ -397,10 +397,13 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
     sets the seed never saw: first differences as extra input channels,
     a downsampling stem for long sequences, global average *and* max
     pooling, per-channel input scaling, a cosine learning-rate schedule, a
-    training length set from the data size and training batches of equal
-    size: ``n`` training sequences go in ``ceil(n / batch_size)`` batches of
-    about ``n / ceil(n / batch_size)`` each (100 sequences: four batches of
-    25, not three of 32 and one of 4, whose BatchNorm statistics are noise).
+    training length set from the data size and training batches of about
+    equal size: ``n`` training sequences go in batches of
+    ``ceil(n / ceil(n / batch_size))`` (100 sequences: four batches of 25,
+    not three of 32 and one of 4, whose BatchNorm statistics are noise). The
+    last batch of an epoch holds what is left, which can still be small
+    where that size does not divide ``n`` (993 sequences: 31 batches of 32
+    and one of 1).
 
     Variable-length sequences: pad shorter sequences at the END with rows of
     NaN; padding is masked inside the network, so a sequence's prediction
@@ -689,7 +692,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
     batch_size="""
     Behind the convolutional front end (its BatchNorm), the largest
     training batch: ``n`` training sequences go in ``ceil(n / batch_size)``
-    batches of equal size, as in :class:`Conv1DActivityClassifier`; without
+    batches of about equal size, as in :class:`Conv1DActivityClassifier`; without
     it, full batches and a remainder.
     """,
     lr_schedule=(
