@@ -234,8 +234,9 @@ class WarmEarlyStopping(EarlyStopping):
     Parameters
     ----------
     start_from_epoch : int, default=0
-        Epochs (of ``net.history``, counted from 1) not watched: the
-        monitored score is read from epoch ``start_from_epoch + 1`` on.
+        Epochs of each fit not watched: the monitored score is read from the
+        fit's epoch ``start_from_epoch + 1`` on (of a continued fit too,
+        whose epochs follow the first fit's in ``net.history``).
     **kwargs
         The arguments of skorch's ``EarlyStopping`` (``monitor``,
         ``patience``, ``load_best``, ...).
@@ -258,7 +259,14 @@ class WarmEarlyStopping(EarlyStopping):
         super().__init__(**kwargs)
         self.start_from_epoch = start_from_epoch
 
+    def on_train_begin(self, net: NeuralNet, **kwargs: Any) -> None:
+        super().on_train_begin(net, **kwargs)
+        # a continued fit (warm start) appends to the history: its warm-up
+        # counts from its own first epoch
+        self.epochs_before_ = len(net.history)
+
     def on_epoch_end(self, net: NeuralNet, **kwargs: Any) -> None:
-        if net.history[-1, "epoch"] <= self.start_from_epoch:
+        first_watched = getattr(self, "epochs_before_", 0) + self.start_from_epoch
+        if net.history[-1, "epoch"] <= first_watched:
             return
         super().on_epoch_end(net, **kwargs)

@@ -137,7 +137,10 @@ TRAINING_PARAMETER_DOCS: dict[str, tuple[str, str]] = {
         its ``lr_step_size`` and ``lr_gamma``, ``gradient_clip``,
         ``callbacks``, ``verbose``, ``random_state``, ``clip_output``,
         ``tile_size``, ``ensemble_cv``, ``optimizer__*`` and ``iterator_*``
-        parameters, where the estimator has them. Data of other shapes (for
+        parameters, where the estimator has them (an ``LRScheduler`` of your
+        own in ``callbacks`` follows skorch's rule instead: it resumes at the
+        epochs already trained, from the first fit's ``lr``). Data of other
+        shapes (for
         classifiers: other lengths or channels, labels outside ``classes_``;
         for the frame estimators, which take frames of any ``H x W``: other
         numbers of frames or channels) and changed arguments that shape the

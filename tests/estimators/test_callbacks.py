@@ -141,3 +141,32 @@ def test_warm_early_stopping_without_warm_up_is_skorchs():
     est, stopping = _stopping_fit(_RISING_THEN_FALLING, start_from_epoch=0)
     assert len(est.history_) == 4  # epoch 1 stayed best for 3 more epochs
     assert stopping.best_epoch_ == 1
+
+
+def test_warm_early_stopping_warms_up_at_every_fit():
+    # a continued fit (warm start) counted the warm-up over the whole
+    # history, so it had none: its first epochs could stop it at once
+    losses = _RISING_THEN_FALLING * 2  # the second fit's losses rise again
+    est, stopping = _stopping_fit(losses[:10], start_from_epoch=3)
+    est.set_params(warm_start=True)
+    est.set_params(
+        callbacks=[
+            ("scripted", _ScriptedLoss(losses)),
+            (
+                "stop",
+                WarmEarlyStopping(
+                    monitor="scripted_loss",
+                    patience=3,
+                    load_best=True,
+                    start_from_epoch=3,
+                    sink=_silent,
+                ),
+            ),
+        ]
+    )
+    rng = np.random.default_rng(0)  # the data of _fit
+    y = np.arange(20) % 2
+    est.fit(rng.normal(size=(20, 16, 2)) + y[:, None, None], y)
+    stopping = dict(est.net_.callbacks_)["stop"]
+    # epochs 11-13 unwatched: 14 is the first watched, 20 the best
+    assert len(est.history_) == 20 and stopping.best_epoch_ == 20
