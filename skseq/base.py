@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from numbers import Integral, Real
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, TypeVar, cast, overload
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
@@ -33,7 +33,15 @@ from sklearn.utils._tags import InputTags
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
+
+    from numpy.typing import ArrayLike, DTypeLike
+    from sklearn.base import BaseEstimator
     from sklearn.utils import Tags
+    from typing_extensions import Self
+
+    from skseq.utils._lazy import LazyFrames
 
     class _TaggedBase:
         # what the input mixins call on the estimator class they are mixed into
@@ -41,6 +49,9 @@ if TYPE_CHECKING:
 
 else:
     _TaggedBase = object
+
+# a decorated ``fit`` keeps its signature (unfitted_on_error)
+_Fit = TypeVar("_Fit", bound="Callable[..., Any]")
 
 __all__ = [
     "ArrayOutputMixin",
@@ -113,7 +124,7 @@ def with_layout(tags, layout: str):
     return tags
 
 
-def input_layout(estimator) -> str | None:
+def input_layout(estimator: BaseEstimator) -> str | None:
     """The input layout of ``estimator`` from its tags (None if not skseq's).
 
     Parameters
@@ -140,21 +151,57 @@ def _fitted_shape_attrs(layout: str) -> tuple[str, ...]:
     }[layout]
 
 
+@overload
 def validate_data(
-    estimator,
-    X,
+    estimator: BaseEstimator,
+    X: ArrayLike,
     *,
     reset: bool,
     layout: str = "sequences",
     min_length: int = 1,
     allow_nan: bool = False,
     allow_2d: bool = True,
-    dtype=np.float32,
+    dtype: DTypeLike | Sequence[DTypeLike] = np.float32,
+    any_frame_size: bool = False,
+    lazy: Literal[False] = False,
+    name: str = "X",
+    original: ArrayLike | None = None,
+) -> np.ndarray: ...
+
+
+@overload
+def validate_data(
+    estimator: BaseEstimator,
+    X: ArrayLike,
+    *,
+    reset: bool,
+    layout: str = "sequences",
+    min_length: int = 1,
+    allow_nan: bool = False,
+    allow_2d: bool = True,
+    dtype: DTypeLike | Sequence[DTypeLike] = np.float32,
+    any_frame_size: bool = False,
+    lazy: bool,
+    name: str = "X",
+    original: ArrayLike | None = None,
+) -> np.ndarray | LazyFrames: ...
+
+
+def validate_data(
+    estimator: BaseEstimator,
+    X: ArrayLike,
+    *,
+    reset: bool,
+    layout: str = "sequences",
+    min_length: int = 1,
+    allow_nan: bool = False,
+    allow_2d: bool = True,
+    dtype: DTypeLike | Sequence[DTypeLike] = np.float32,
     any_frame_size: bool = False,
     lazy: bool = False,
     name: str = "X",
-    original=None,
-):
+    original: ArrayLike | None = None,
+) -> np.ndarray | LazyFrames:
     """Validate ``X`` for ``estimator``; record or check its fitted shape.
 
     Modelled on :func:`sklearn.utils.validation.validate_data`: one function
@@ -207,9 +254,10 @@ def validate_data(
 
     Returns
     -------
-    X : ndarray
+    X : ndarray or LazyFrames
         ``(n, T, C)`` for sequences, ``(n, T, C, H, W)`` for frames, the
-        input's shape for ``"any"``.
+        input's shape for ``"any"``; a ``LazyFrames`` only with
+        ``lazy=True`` and out-of-core input.
     """
     from skseq.utils._lazy import check_frames_lazy, is_out_of_core
     from skseq.utils.validation import check_frames, check_sequences, to_numeric_array
@@ -296,7 +344,7 @@ def validate_data(
     return X
 
 
-def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
+def check_sample_weight(sample_weight: ArrayLike, n_samples: int) -> np.ndarray:
     """Validate ``sample_weight``: ``(n_samples,)``, finite, >= 0, not all 0.
 
     A single number weighs every sample the same, as in scikit-learn.
@@ -336,7 +384,7 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
     return weight
 
 
-def unfitted_on_error(fit):
+def unfitted_on_error(fit: _Fit) -> _Fit:
     """Decorate ``fit``: if it raises, the estimator is left unfitted.
 
     ``fit`` validates and records the input shape (:func:`validate_data`)
@@ -364,7 +412,7 @@ def unfitted_on_error(fit):
             reset_fitted_state(self)
             raise
 
-    return wrapper
+    return cast("_Fit", wrapper)
 
 
 def reset_fitted_state(estimator) -> None:
@@ -464,12 +512,12 @@ class Rule(HasMethods):
     (True, False)
     """
 
-    def __init__(self, predicate, description: str):
+    def __init__(self, predicate: Callable[[Any], object], description: str):
         super().__init__([])
         self.predicate = predicate
         self.description = description
 
-    def is_satisfied_by(self, val) -> bool:
+    def is_satisfied_by(self, val: object) -> bool:
         """Tell whether ``val`` satisfies the constraint.
 
         Parameters
@@ -581,7 +629,7 @@ class ArrayOutputMixin:
         kwargs.setdefault("auto_wrap_output_keys", None)
         super().__init_subclass__(**kwargs)
 
-    def set_output(self, *, transform=None):
+    def set_output(self, *, transform: str | None = None) -> Self:
         """Accept an output container; the output stays a numpy array.
 
         Parameters
@@ -617,7 +665,9 @@ class ChannelNamesOutMixin:
     n_features_in_: int
     n_channels_in_: int
 
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+    def get_feature_names_out(
+        self, input_features: ArrayLike | None = None
+    ) -> np.ndarray:
         """Get the output channels' names: the input's.
 
         Parameters

@@ -15,10 +15,20 @@ Layouts (see the user guide, "array conventions"):
 from __future__ import annotations
 
 import numbers
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array
+
+if TYPE_CHECKING:  # annotations only
+    import datetime
+    from collections.abc import Sequence, Sized
+
+    import pandas as pd
+    from numpy.typing import ArrayLike, DTypeLike
+
+    from skseq.utils._lazy import LazyFrames
 
 __all__ = [
     "as_array_input",
@@ -33,7 +43,9 @@ __all__ = [
 ]
 
 
-def as_timedelta(freq, name: str = "freq"):
+def as_timedelta(
+    freq: str | datetime.timedelta | pd.Timedelta, name: str = "freq"
+) -> pd.Timedelta:
     """Read a time step as a ``pandas.Timedelta``.
 
     Pandas frequency and timedelta strings (``"5min"``, ``"h"``, ``"1D"``,
@@ -79,7 +91,7 @@ def as_timedelta(freq, name: str = "freq"):
     return delta
 
 
-def _describe(X) -> str:
+def _describe(X: object) -> str:
     """Short description of what was received, for error messages."""
     shape = getattr(X, "shape", None)
     dtype = getattr(X, "dtype", None)
@@ -88,16 +100,16 @@ def _describe(X) -> str:
     return f"{type(X).__name__}"
 
 
-def _is_pandas(X) -> bool:
+def _is_pandas(X: object) -> bool:
     module = type(X).__module__
     return module.startswith("pandas")
 
 
-def _is_torch_tensor(X) -> bool:
+def _is_torch_tensor(X: object) -> bool:
     return type(X).__module__.startswith("torch") and hasattr(X, "detach")
 
 
-def _pandas_to_numpy(X) -> np.ndarray:
+def _pandas_to_numpy(X: Any) -> np.ndarray:
     """A pandas object -> numpy, nullable dtypes' ``pd.NA`` becoming NaN.
 
     Nullable numeric columns (``Int64``, ``Float64``) give float64 with NaN
@@ -112,7 +124,7 @@ def _pandas_to_numpy(X) -> np.ndarray:
     return X.to_numpy()
 
 
-def as_array_input(X):
+def as_array_input(X: Any) -> Any:
     """Unwrap containers numpy cannot read directly: torch tensors, pandas.
 
     A ``torch.Tensor`` (on any device) is detached and copied to a numpy
@@ -142,10 +154,10 @@ def as_array_input(X):
 
 
 def to_numeric_array(
-    X,
+    X: ArrayLike,
     *,
     name: str = "X",
-    dtype=np.float32,
+    dtype: DTypeLike | Sequence[DTypeLike] = np.float32,
     ensure_finite: bool = True,
     allow_nan: bool = False,
 ) -> np.ndarray:
@@ -254,7 +266,7 @@ def to_numeric_array(
     )
 
 
-def input_ndim(X) -> int | None:
+def input_ndim(X: object) -> int | None:
     """Return the number of axes of ``X`` as given.
 
     Parameters
@@ -277,7 +289,9 @@ def input_ndim(X) -> int | None:
         return None
 
 
-def _check_min_length(value: int, minimum: int, what: str, name: str, shape) -> None:
+def _check_min_length(
+    value: int, minimum: int, what: str, name: str, shape: tuple[int, ...]
+) -> None:
     if value < minimum:
         raise ValueError(
             f"{name} has {value} {what} (shape {shape}); at least {minimum} required."
@@ -285,13 +299,13 @@ def _check_min_length(value: int, minimum: int, what: str, name: str, shape) -> 
 
 
 def check_sequences(
-    X,
+    X: ArrayLike,
     *,
     name: str = "X",
     min_timesteps: int = 1,
     allow_2d: bool = True,
     allow_nan: bool = False,
-    dtype=np.float32,
+    dtype: DTypeLike | Sequence[DTypeLike] = np.float32,
 ) -> np.ndarray:
     """Validate a batch of sequences and return it as ``(n, T, C)``.
 
@@ -360,12 +374,12 @@ FRAME_NAN_ADVICE = (
 
 
 def check_frames(
-    X,
+    X: ArrayLike,
     *,
     name: str = "X",
     min_frames: int = 1,
     allow_nan: bool = False,
-    dtype=np.float32,
+    dtype: DTypeLike | Sequence[DTypeLike] = np.float32,
 ) -> tuple[np.ndarray, bool]:
     """Validate a batch of frame sequences and return it as ``(n, T, C, H, W)``.
 
@@ -418,9 +432,36 @@ def check_frames(
     return X, had_channel_axis
 
 
+@overload
 def check_frame_targets(
-    y, X_frames: np.ndarray, *, name: str = "y", dtype=np.float32, lazy: bool = False
-) -> np.ndarray:
+    y: ArrayLike,
+    X_frames: np.ndarray | LazyFrames,
+    *,
+    name: str = "y",
+    dtype: DTypeLike | Sequence[DTypeLike] = np.float32,
+    lazy: Literal[False] = False,
+) -> np.ndarray: ...
+
+
+@overload
+def check_frame_targets(
+    y: ArrayLike,
+    X_frames: np.ndarray | LazyFrames,
+    *,
+    name: str = "y",
+    dtype: DTypeLike | Sequence[DTypeLike] = np.float32,
+    lazy: bool,
+) -> np.ndarray | LazyFrames: ...
+
+
+def check_frame_targets(
+    y: ArrayLike,
+    X_frames: np.ndarray | LazyFrames,
+    *,
+    name: str = "y",
+    dtype: DTypeLike | Sequence[DTypeLike] = np.float32,
+    lazy: bool = False,
+) -> np.ndarray | LazyFrames:
     """Validate target frames against validated input frames.
 
     Parameters
@@ -476,7 +517,7 @@ def check_frame_targets(
     return y
 
 
-def check_same_length(*arrays, names: tuple[str, ...] | None = None) -> None:
+def check_same_length(*arrays: Sized, names: tuple[str, ...] | None = None) -> None:
     """Raise ``ValueError`` unless all arrays have the same first dimension.
 
     Parameters
@@ -501,7 +542,7 @@ def check_same_length(*arrays, names: tuple[str, ...] | None = None) -> None:
         )
 
 
-def check_positive_int(value, name: str, minimum: int = 1) -> int:
+def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
     """Return ``value`` as int, raising if it is not an integer >= ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer >= {minimum}; got {value!r}.")
@@ -510,7 +551,7 @@ def check_positive_int(value, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
-def check_finite_real(value, name: str) -> float:
+def check_finite_real(value: object, name: str) -> float:
     """Return ``value`` as float, raising if it is not a finite real number.
 
     For scalar settings such as an event threshold: a string or an array is
@@ -531,7 +572,9 @@ def check_finite_real(value, name: str) -> float:
     return number
 
 
-def split_with_groups(cv, X, y, groups, how: str) -> list:
+def split_with_groups(
+    cv: Any, X: ArrayLike, y: ArrayLike | None, groups: ArrayLike | None, how: str
+) -> list:
     """``list(cv.split(X, y, groups))``, saying how to give missing groups.
 
     A splitter that needs groups (``GroupKFold``, ...) raises scikit-learn's
@@ -559,7 +602,7 @@ def valid_lengths(X: np.ndarray) -> np.ndarray:
     return lengths
 
 
-def check_class_labels(y, name: str = "y") -> np.ndarray:
+def check_class_labels(y: ArrayLike, name: str = "y") -> np.ndarray:
     """Class labels ``y`` as a 1D array, refused when a label is missing.
 
     ``y`` of shape ``(n_samples,)`` or ``(n_samples, 1)`` (scikit-learn's
@@ -583,7 +626,7 @@ def check_class_labels(y, name: str = "y") -> np.ndarray:
     """
     from sklearn.utils.validation import column_or_1d
 
-    y = column_or_1d(y, warn=True)
+    y = cast("np.ndarray", column_or_1d(y, warn=True))
     if y.dtype.kind in "fc":
         missing = ~np.isfinite(y)
     elif y.dtype.kind == "O":
