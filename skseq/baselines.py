@@ -134,7 +134,7 @@ class _FrameBaseline(
         self._check_params()
         X = cast("np.ndarray", self._validate_frames(X, reset=True))
         y_ndim = np.ndim(y)  # before a 3D y becomes one output frame
-        y = cast("np.ndarray", check_frame_targets(y, X))
+        y = check_frame_targets(y, X)
         if y.shape[2] != X.shape[2]:
             raise ValueError(
                 f"{type(self).__name__} forecasts the input channels; y has "
@@ -755,10 +755,7 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
         X_flat : ndarray of shape (n_samples, n_timesteps * n_channels)
             Time-major: ``[t0c0, t0c1, ..., t1c0, ...]``.
         """
-        X = cast(
-            "np.ndarray",
-            validate_data(self, X, reset=False, allow_nan=True, dtype=np.float64),
-        )
+        X = validate_data(self, X, reset=False, allow_nan=True, dtype=np.float64)
         return X.reshape(len(X), -1)
 
     def __sklearn_tags__(self):
@@ -958,10 +955,7 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
         features : ndarray of shape (n_samples, n_channels * n_statistics)
             Channel-major: all statistics of channel 0, then channel 1, ...
         """
-        X = cast(
-            "np.ndarray",
-            validate_data(self, X, reset=False, allow_nan=True, dtype=np.float64),
-        )
+        X = validate_data(self, X, reset=False, allow_nan=True, dtype=np.float64)
         if np.isnan(X).any():
             # channels without data: NaN (computed on zeros: numpy's reductions
             # would warn, and silencing warnings is not thread-safe)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from numbers import Real
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from scipy.integrate import cumulative_trapezoid
@@ -155,16 +155,13 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         """
         self._check_params()
         ndim = input_ndim(X)
-        X = cast(
-            "np.ndarray",
-            validate_data(
-                self,
-                X,
-                reset=True,
-                min_length=self._min_timesteps(),
-                dtype=_FLOAT_DTYPES,
-                allow_nan=True,
-            ),
+        X = validate_data(
+            self,
+            X,
+            reset=True,
+            min_length=self._min_timesteps(),
+            dtype=_FLOAT_DTYPES,
+            allow_nan=True,
         )
         self._valid_lengths(X)
         self.input_ndim_ = 2 if ndim == 2 else 3
@@ -217,10 +214,7 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         """
         check_is_fitted(self)
         was_2d = input_ndim(X) == 2
-        X = cast(
-            "np.ndarray",
-            validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES, allow_nan=True),
-        )
+        X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES, allow_nan=True)
         lengths = self._valid_lengths(X)
         if lengths is None:
             out = self._stack(X)

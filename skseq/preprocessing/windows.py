@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -215,7 +215,7 @@ class SlidingWindows(
             (``n_channels = 1``).
         """
         check_is_fitted(self)
-        X = cast("np.ndarray", validate_data(self, X, reset=False, dtype=None))
+        X = validate_data(self, X, reset=False, dtype=None)
         view = sliding_window_view(X, self.window_length, axis=1)[:, :: self.stride]
         view = np.moveaxis(view, -1, 2)  # (n, n_windows, L, C)
         return np.ascontiguousarray(view.reshape(-1, self.window_length, X.shape[2]))
