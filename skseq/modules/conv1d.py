@@ -64,7 +64,9 @@ class ResidualConv1dBlock(nn.Module):
         self.pool = nn.MaxPool1d(2)
         self.dropout = SpatialDropout1d(dropout)
 
-    def forward(self, x: Tensor, mask: Tensor | None = None):
+    def forward(
+        self, x: Tensor, mask: Tensor | None = None
+    ) -> Tensor | tuple[Tensor, Tensor]:
         """Run the block.
 
         Parameters

@@ -52,7 +52,12 @@ class ConvLSTMCell(nn.Module):
         )
 
     def init_state(
-        self, batch: int, height: int, width: int, device=None, dtype=None
+        self,
+        batch: int,
+        height: int,
+        width: int,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ) -> tuple[Tensor, Tensor]:
         """Return zero hidden and cell states.
 
