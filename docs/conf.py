@@ -80,6 +80,7 @@ _UNLINKED_PACKAGES = (
     "datetime",
     "distributed",
     "functools",
+    "nn",
     "np",
     "numpy",
     "onnx",
@@ -89,6 +90,7 @@ _UNLINKED_PACKAGES = (
     "pathlib",
     "pd",
     "pysteps",
+    "pytest",
     "scipy",
     "skorch",
     "sklearn",
@@ -104,6 +106,17 @@ nitpick_ignore_regex = [
 nitpick_ignore = [
     # scikit-learn's, from UNetNowcaster's signature (imported by name)
     ("py:class", "BaseCrossValidator"),
+    # names the annotations import for type checkers only (numpy.typing,
+    # scikit-learn, skseq's private LazyFrames and base class) and TypeVars:
+    # shown as written, without a page to link to
+    ("py:class", "ArrayLike"),
+    ("py:class", "DTypeLike"),
+    ("py:class", "BaseEstimator"),
+    ("py:class", "BaseShuffleSplit"),
+    ("py:class", "BaseDeepEstimator"),
+    ("py:class", "LazyFrames"),
+    ("py:class", "skseq.base._Fit"),
+    ("py:class", "skseq.export._DeepEstimator"),
 ]
 
 sphinx_gallery_conf = {
