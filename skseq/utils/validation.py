@@ -157,7 +157,7 @@ def to_numeric_array(
     X: ArrayLike,
     *,
     name: str = "X",
-    dtype: DTypeLike | Sequence[DTypeLike] = np.float32,
+    dtype: DTypeLike | Sequence[DTypeLike] | None = np.float32,
     ensure_finite: bool = True,
     allow_nan: bool = False,
 ) -> np.ndarray:
@@ -305,7 +305,7 @@ def check_sequences(
     min_timesteps: int = 1,
     allow_2d: bool = True,
     allow_nan: bool = False,
-    dtype: DTypeLike | Sequence[DTypeLike] = np.float32,
+    dtype: DTypeLike | Sequence[DTypeLike] | None = np.float32,
 ) -> np.ndarray:
     """Validate a batch of sequences and return it as ``(n, T, C)``.
 
@@ -379,7 +379,7 @@ def check_frames(
     name: str = "X",
     min_frames: int = 1,
     allow_nan: bool = False,
-    dtype: DTypeLike | Sequence[DTypeLike] = np.float32,
+    dtype: DTypeLike | Sequence[DTypeLike] | None = np.float32,
 ) -> tuple[np.ndarray, bool]:
     """Validate a batch of frame sequences and return it as ``(n, T, C, H, W)``.
 
@@ -438,7 +438,7 @@ def check_frame_targets(
     X_frames: np.ndarray | LazyFrames,
     *,
     name: str = "y",
-    dtype: DTypeLike | Sequence[DTypeLike] = np.float32,
+    dtype: DTypeLike | Sequence[DTypeLike] | None = np.float32,
     lazy: Literal[False] = False,
 ) -> np.ndarray: ...
 
@@ -449,7 +449,7 @@ def check_frame_targets(
     X_frames: np.ndarray | LazyFrames,
     *,
     name: str = "y",
-    dtype: DTypeLike | Sequence[DTypeLike] = np.float32,
+    dtype: DTypeLike | Sequence[DTypeLike] | None = np.float32,
     lazy: bool,
 ) -> np.ndarray | LazyFrames: ...
 
@@ -459,7 +459,7 @@ def check_frame_targets(
     X_frames: np.ndarray | LazyFrames,
     *,
     name: str = "y",
-    dtype: DTypeLike | Sequence[DTypeLike] = np.float32,
+    dtype: DTypeLike | Sequence[DTypeLike] | None = np.float32,
     lazy: bool = False,
 ) -> np.ndarray | LazyFrames:
     """Validate target frames against validated input frames.
