@@ -177,6 +177,13 @@ def nonzero_scale(scale: np.ndarray, level: np.ndarray) -> np.ndarray:
     return scale
 
 
+def callback_class(entry: Any) -> type:
+    """The class of an entry of ``callbacks``: a callback, a callback class
+    (skorch instantiates it) or a ``(name, callback)`` pair of either."""
+    callback = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else entry
+    return callback if isinstance(callback, type) else type(callback)
+
+
 def _silent(*args, **kwargs) -> None:
     """A print sink that prints nothing (picklable, unlike a lambda)."""
 
@@ -503,15 +510,9 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         :class:`RollbackOnDivergence` the estimator's own: two would stop or
         roll back the same fit by different rules.
         """
-        for callback in self.callbacks or ():
-            if isinstance(callback, tuple) and len(callback) == 2:
-                callback = callback[1]
-            # skorch takes a callback class too (and instantiates it)
-            if isinstance(callback, kind) or (
-                isinstance(callback, type) and issubclass(callback, kind)
-            ):
-                return True
-        return False
+        return any(
+            issubclass(callback_class(entry), kind) for entry in self.callbacks or ()
+        )
 
     def _sample_cost(self, X: np.ndarray) -> float:
         """Cost of one training sample for ``max_epochs="auto"`` (its size)."""

@@ -266,7 +266,7 @@ class WarmEarlyStopping(EarlyStopping):
         self.epochs_before_ = len(net.history)
 
     def on_epoch_end(self, net: NeuralNet, **kwargs: Any) -> None:
-        first_watched = getattr(self, "epochs_before_", 0) + self.start_from_epoch
+        first_watched = self.epochs_before_ + self.start_from_epoch
         if net.history[-1, "epoch"] <= first_watched:
             return
         super().on_epoch_end(net, **kwargs)

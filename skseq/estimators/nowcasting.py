@@ -19,6 +19,7 @@ from skseq.estimators._base import (
     PREDICTION_LOCK,
     TRAINING_PARAMETER_CONSTRAINTS,
     BaseFrameRegressor,
+    callback_class,
     evenly_spaced_indices,
     fraction,
     positive_int,
@@ -66,12 +67,11 @@ def _steering_callbacks(callbacks: list | None) -> list | None:
         and value is not logging_callbacks.EpochTimer
     )
 
-    def steers(entry) -> bool:
-        callback = entry[1] if isinstance(entry, tuple) else entry
-        kind = callback if isinstance(callback, type) else type(callback)
-        return not issubclass(kind, records)
-
-    kept = [entry for entry in callbacks or [] if steers(entry)]
+    kept = [
+        entry
+        for entry in callbacks or []
+        if not issubclass(callback_class(entry), records)
+    ]
     return kept or None
 
 

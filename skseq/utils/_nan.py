@@ -48,9 +48,10 @@ def nan_reduce(
         replaced by zeros before reducing, then their result by NaN).
     """
     empty = np.isnan(a).all(axis=axis, keepdims=True)
-    if empty.any():
+    some_empty = bool(empty.any())
+    if some_empty:
         a = np.where(empty, 0.0, a).astype(a.dtype, copy=False)
     out = np.asarray(reduce(a, axis=axis, keepdims=True, **kwargs))
-    if empty.any():
+    if some_empty:
         out = np.where(empty, np.nan, out).astype(out.dtype, copy=False)
     return out if keepdims else np.squeeze(out, axis=axis)
