@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import check_array, column_or_1d
 
 if TYPE_CHECKING:  # annotations only
     import datetime
@@ -624,8 +624,6 @@ def check_class_labels(y: ArrayLike, name: str = "y") -> np.ndarray:
     y : ndarray of shape (n_samples,)
         The labels, raveled.
     """
-    from sklearn.utils.validation import column_or_1d
-
     y = cast("np.ndarray", column_or_1d(y, warn=True))
     if y.dtype.kind in "fc":
         missing = ~np.isfinite(y)
