@@ -401,7 +401,9 @@ def unfitted_on_error(fit: _Fit) -> _Fit:
     -------
     wrapper : callable
         ``fit``, which on any exception deletes the estimator's fitted
-        attributes (public names ending in ``_``) before raising it again.
+        attributes (names ending in ``_``, as :func:`check_is_fitted
+        <sklearn.utils.validation.check_is_fitted>` counts them) before
+        raising it again.
     """
 
     @functools.wraps(fit)
@@ -416,9 +418,14 @@ def unfitted_on_error(fit: _Fit) -> _Fit:
 
 
 def reset_fitted_state(estimator) -> None:
-    """Delete the fitted attributes (public names ending in ``_``)."""
+    """Delete the fitted attributes.
+
+    These are the names ending in ``_`` but not starting with ``__``, private
+    ones (``_seed_``) included: scikit-learn's ``check_is_fitted`` counts
+    each of them as a sign of a fit.
+    """
     for name in [
-        k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")
+        k for k in vars(estimator) if k.endswith("_") and not k.startswith("__")
     ]:
         delattr(estimator, name)
 

@@ -387,6 +387,7 @@ class ExtrapolationNowcaster(_FrameBaseline):
     def _min_input_frames(self) -> int:
         return self.n_frames_for_motion
 
+    @unfitted_on_error
     def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Learn the input and output shapes (single-channel frames only).
 
@@ -405,7 +406,7 @@ class ExtrapolationNowcaster(_FrameBaseline):
         super().fit(X, y)
         if self.n_channels_in_ != 1:
             raise ValueError(
-                f"ExtrapolationNowcaster needs single-channel frames; got "
+                f"{type(self).__name__} needs single-channel frames; got "
                 f"{self.n_channels_in_} channels."
             )
         self._finish_fit()
@@ -724,6 +725,7 @@ class SequenceFlattener(SequenceInputMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints: ClassVar[dict] = {}
 
+    @unfitted_on_error
     def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Record the sequence shape.
 
@@ -923,6 +925,7 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
     ):
         self.statistics = statistics
 
+    @unfitted_on_error
     def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Check the statistics and record the channel count.
 

@@ -215,6 +215,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         self.n_jobs = n_jobs
         self.random_state = random_state
 
+    @unfitted_on_error
     def fit(
         self,
         X: ArrayLike,
@@ -304,7 +305,6 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         groups = splitter.split.get("groups") if splitter is not None else None
         return routed.estimator.fit, groups
 
-    @unfitted_on_error
     def _fit(self, X, y, sample_weight, groups, fit_params):
         self._validate_params()
         fit_params, groups = self._routed_params(

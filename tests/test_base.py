@@ -9,6 +9,7 @@ import pytest
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.validation import check_is_fitted
 
 from skseq.base import (
     Rule,
@@ -177,7 +178,8 @@ class _Failing(BaseEstimator):
         """Record a fitted shape, then fail when told to."""
         self.n_features_in_ = 3
         self.fitted_value_ = np.mean(X)
-        self._private_ = "kept"
+        self._private_seed_ = 7  # check_is_fitted counts it as fitted
+        self._private = "kept"
         if self.fail:
             raise RuntimeError("fit failed after recording its shape")
         return self
@@ -193,7 +195,35 @@ def test_unfitted_on_error_removes_fitted_attributes():
         est.fit([5.0])
     # neither this fit's attributes nor the earlier fit's are left behind
     assert not hasattr(est, "fitted_value_") and not hasattr(est, "n_features_in_")
-    assert est.fail is True and est._private_ == "kept"  # parameters, private state
+    assert not hasattr(est, "_private_seed_")
+    assert est.fail is True and est._private == "kept"  # parameters, private state
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+
+
+def _fitting_methods():
+    from skseq.utils.discovery import all_estimators
+
+    for name, cls in all_estimators():
+        for method in ("fit", "fit_transform", "fit_resample", "partial_fit"):
+            func = getattr(cls, method, None)
+            if func is not None and func.__module__.startswith("skseq"):
+                yield pytest.param(cls, method, id=f"{name}.{method}")
+
+
+@pytest.mark.parametrize(("cls", "method"), _fitting_methods())
+def test_every_fitting_method_leaves_no_half_fitted_state(cls, method):
+    # each fitting method that skseq defines resets the fitted attributes
+    # when it raises: through unfitted_on_error, or, for the deep
+    # estimators' fit, its own handler (which restores a continued fit)
+    from skseq.estimators._base import BaseDeepEstimator
+
+    func = getattr(cls, method)
+    if func is BaseDeepEstimator.fit:
+        return
+    assert func.__code__ is unfitted_on_error(lambda self: None).__code__, (
+        f"{cls.__name__}.{method} is not wrapped by unfitted_on_error"
+    )
 
 
 # ------------------------------------------------------ parameter constraints

@@ -212,6 +212,23 @@ def test_extrapolation_checks_the_motion_method_in_fit():
             cls(motion_method="foo").fit(X, X[:, :1])
 
 
+def test_extrapolation_refit_on_multichannel_frames_leaves_it_unfitted():
+    pytest.importorskip("pysteps")
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    from skseq.baselines import STEPSNowcaster
+
+    X = np.zeros((2, 4, 20, 20))
+    two_channels = np.zeros((2, 4, 2, 20, 20))
+    for cls in (ExtrapolationNowcaster, STEPSNowcaster):
+        est = cls().fit(X, X[:, :1])
+        with pytest.raises(ValueError, match=f"{cls.__name__} needs single-channel"):
+            est.fit(two_channels, two_channels[:, :1])
+        with pytest.raises(NotFittedError):
+            check_is_fitted(est)
+
+
 @pytest.mark.parametrize(
     "method, refused, taken", [("DARTS", 3, 7), ("proesmans", 3, 2), ("VET", 4, 3)]
 )

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 
         def infer(self, x: Any, **fit_params: Any) -> Any: ...
 
+        def fit_loop(
+            self, X: Any, y: Any = None, epochs: int | None = None, **fit_params: Any
+        ) -> Any: ...
+
+        def notify(self, method_name: str, **cb_kwargs: Any) -> None: ...
+
         def get_loss(
             self,
             y_pred: torch.Tensor,
@@ -104,6 +110,29 @@ class SampleWeightNetMixin(_NetBase):
     #: ``torch.autocast`` dtype of the forward pass on CUDA (``precision``),
     #: set by the estimator on the net it builds; None computes in float32
     autocast_dtype: torch.dtype | None = None
+
+    #: whether the last ``fit_loop`` was interrupted (Ctrl-C): skorch's
+    #: ``partial_fit`` swallows ``KeyboardInterrupt`` and keeps the epochs
+    #: trained so far; the estimator reads this flag and raises it again.
+    #: A ``KeyboardInterrupt`` from a callback is not an interruption but
+    #: skorch's way to end training (``EarlyStopping`` raises it).
+    interrupted: bool = False
+    _stopped_by_callback: bool = False
+
+    def notify(self, method_name, **cb_kwargs):
+        try:
+            super().notify(method_name, **cb_kwargs)
+        except KeyboardInterrupt:
+            self._stopped_by_callback = True
+            raise
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        self.interrupted = self._stopped_by_callback = False
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt:
+            self.interrupted = not self._stopped_by_callback
+            raise
 
     def infer(self, x, **fit_params):
         if isinstance(x, Mapping) and _SAMPLE_WEIGHT in x:

@@ -378,6 +378,7 @@ class RollOversampler(BaseEstimator):
         tags.input_tags.allow_nan = True  # padded sequences roll within their steps
         return tags
 
+    @unfitted_on_error
     def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Validate the data and compute ``sampling_strategy_``.
 
@@ -396,6 +397,7 @@ class RollOversampler(BaseEstimator):
         self.fit_resample(X, y)
         return self
 
+    @unfitted_on_error
     def fit_resample(self, X: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Return the data with synthetic minority sequences appended.
 

@@ -12,7 +12,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from skseq.base import ArrayOutputMixin, Rule, non_negative_int, positive_int
+from skseq.base import (
+    ArrayOutputMixin,
+    Rule,
+    non_negative_int,
+    positive_int,
+    unfitted_on_error,
+)
 from skseq.utils.validation import as_timedelta, to_numeric_array
 
 if TYPE_CHECKING:  # annotations only
@@ -415,6 +421,7 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         # locations first: gaps in the columns left out do not matter
         return self._regular_grid(self._select_locations(wide, locations), freq)
 
+    @unfitted_on_error
     def fit(
         self,
         X: pd.DataFrame | list[pd.DataFrame] | tuple[pd.DataFrame, ...],

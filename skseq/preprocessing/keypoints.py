@@ -15,6 +15,7 @@ from skseq.base import (
     ChannelNamesOutMixin,
     Rule,
     non_negative_int,
+    unfitted_on_error,
     validate_data,
     with_layout,
 )
@@ -226,6 +227,7 @@ class KeypointNormalizer(
         tags.input_tags.allow_nan = self.missing == "nan"
         return tags
 
+    @unfitted_on_error
     def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Check joint indices against the input.
 
@@ -262,6 +264,7 @@ class KeypointNormalizer(
         X, ndim = self._validate(X, reset=False)
         return self._output(self._normalize(X), X.dtype, ndim)
 
+    @unfitted_on_error
     def fit_transform(
         self, X: ArrayLike, y: object = None, **fit_params: Any
     ) -> np.ndarray:

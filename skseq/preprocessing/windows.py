@@ -13,6 +13,7 @@ from skseq.base import (
     ArrayOutputMixin,
     ChannelNamesOutMixin,
     positive_int,
+    unfitted_on_error,
     validate_data,
     with_layout,
 )
@@ -177,6 +178,7 @@ class SlidingWindows(
     def __sklearn_tags__(self):
         return with_layout(super().__sklearn_tags__(), "sequences")
 
+    @unfitted_on_error
     def fit(self, X: ArrayLike, y: object = None) -> Self:
         """Check that sequences are long enough for one window.
 

@@ -146,6 +146,74 @@ def test_failed_refit_resets_to_unfitted():
         est.predict(X)
 
 
+class _StopAtEpoch(Callback):
+    """Raise ``KeyboardInterrupt`` at the end of epoch ``epoch``: skorch's way
+    for a callback to end training (its ``EarlyStopping`` does so)."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            raise KeyboardInterrupt
+
+
+def _ctrl_c_at_forward(monkeypatch, module_class, call):
+    """Make the ``call``-th training forward pass of ``module_class`` raise
+    ``KeyboardInterrupt``, as Ctrl-C during a fit does."""
+    forward = module_class.forward
+    calls = []
+
+    def interrupted_forward(self, *args, **kwargs):
+        if self.training:
+            calls.append(1)
+            if len(calls) == call:
+                raise KeyboardInterrupt
+        return forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(module_class, "forward", interrupted_forward)
+
+
+def test_ctrl_c_during_fit_propagates_and_leaves_no_half_trained_model(monkeypatch):
+    # skorch's partial_fit swallows KeyboardInterrupt and keeps the net; the
+    # estimator raises it and is left unfitted, or as it was when continuing
+    from skseq.modules.conv1d import Conv1DActivityNet
+    from skseq.modules.unet import RecursiveNowcastNet
+
+    X, y = toy_sequences()
+    warm = tiny_conv1d(max_epochs=2, warm_start=True).fit(X, y)
+    before = warm.predict_proba(X)
+    with monkeypatch.context() as patch:
+        _ctrl_c_at_forward(patch, Conv1DActivityNet, call=3)
+        est = tiny_conv1d(max_epochs=5)
+        with pytest.raises(KeyboardInterrupt):
+            est.fit(X, y)
+        with pytest.raises(NotFittedError):
+            check_is_fitted(est)
+    with monkeypatch.context() as patch:
+        # a continued fit interrupted: the model of the first fit, unchanged
+        _ctrl_c_at_forward(patch, Conv1DActivityNet, call=2)
+        with pytest.raises(KeyboardInterrupt):
+            warm.fit(X, y)
+    assert warm.n_epochs_ == 2
+    np.testing.assert_array_equal(warm.predict_proba(X), before)
+    warm.fit(X, y)  # uninterrupted, it continues as before
+    assert warm.n_epochs_ == 4
+    # a callback that raises it ends training (skorch's convention): fitted
+    stopped = tiny_conv1d(max_epochs=5, callbacks=[_StopAtEpoch(2)]).fit(X, y)
+    assert stopped.n_epochs_ == 2
+    # the U-Net does not go on to calibrate its ensemble
+    frames = np.random.default_rng(0).random((8, 5, 8, 8)).astype(np.float32)
+    unet = UNetNowcaster(depth=1, base_channels=2, max_epochs=3, random_state=0)
+    with monkeypatch.context() as patch:
+        _ctrl_c_at_forward(patch, RecursiveNowcastNet, call=2)
+        with pytest.raises(KeyboardInterrupt):
+            unet.fit(frames[:, :3], frames[:, 3:])
+    assert not hasattr(unet, "ensemble_noise_")
+    with pytest.raises(NotFittedError):
+        check_is_fitted(unet)
+
+
 def test_refit_resets_and_warm_start_continues():
     X, y = toy_sequences()
     est = tiny_conv1d(max_epochs=2)
