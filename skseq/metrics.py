@@ -165,6 +165,11 @@ def _in_precision_of(values, threshold: float) -> float:
     float32. Rounded as the values were, the threshold keeps them at it.
     """
     dtype = getattr(values, "dtype", None)  # numpy (and pandas Series), torch
+    if dtype is None:  # a list of arrays, a DataFrame: the precision numpy reads
+        try:
+            dtype = np.asarray(values).dtype
+        except (TypeError, ValueError):  # ragged, or not numbers: refused later
+            return threshold
     floating = getattr(dtype, "kind", None) == "f" or (
         getattr(dtype, "is_floating_point", False) and "bfloat" not in str(dtype)
     )
@@ -179,8 +184,11 @@ def _contingency(y_true, y_pred, threshold: float, axis: Axis):
     observed_at = _in_precision_of(y_true, threshold)
     forecast_at = _in_precision_of(y_pred, threshold)
     y_true, y_pred = _check_pair(y_true, y_pred)
-    observed = y_true > observed_at
-    forecast = y_pred > forecast_at
+    return _event_counts(y_true > observed_at, y_pred > forecast_at, axis)
+
+
+def _event_counts(observed: np.ndarray, forecast: np.ndarray, axis: Axis):
+    """Hits, misses and false alarms of boolean event fields."""
     hits = np.sum(observed & forecast, axis=axis)
     misses = np.sum(observed & ~forecast, axis=axis)
     false_alarms = np.sum(~observed & forecast, axis=axis)
@@ -193,6 +201,18 @@ def _ratio(numerator, denominator):
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(denominator > 0, numerator / np.maximum(denominator, 1), np.nan)
     return _scalar(out)
+
+
+def _csi(hits, misses, false_alarms):
+    return _ratio(hits, hits + misses + false_alarms)
+
+
+def _pod(hits, misses, false_alarms):
+    return _ratio(hits, hits + misses)
+
+
+def _far(hits, misses, false_alarms):
+    return _ratio(false_alarms, hits + false_alarms)
 
 
 def csi(
@@ -218,8 +238,7 @@ def csi(
     score : float or ndarray
         In [0, 1], 1 is perfect; NaN where no event was observed or forecast.
     """
-    hits, misses, false_alarms = _contingency(y_true, y_pred, threshold, axis)
-    return _ratio(hits, hits + misses + false_alarms)
+    return _csi(*_contingency(y_true, y_pred, threshold, axis))
 
 
 def pod(
@@ -245,8 +264,7 @@ def pod(
     score : float or ndarray
         In [0, 1], 1 is perfect; NaN where no event was observed.
     """
-    hits, misses, _ = _contingency(y_true, y_pred, threshold, axis)
-    return _ratio(hits, hits + misses)
+    return _pod(*_contingency(y_true, y_pred, threshold, axis))
 
 
 def far(
@@ -272,8 +290,7 @@ def far(
     score : float or ndarray
         In [0, 1], 0 is perfect; NaN where no event was forecast.
     """
-    hits, _, false_alarms = _contingency(y_true, y_pred, threshold, axis)
-    return _ratio(false_alarms, hits + false_alarms)
+    return _far(*_contingency(y_true, y_pred, threshold, axis))
 
 
 _THRESHOLD_SCORES = {"csi": (csi, True), "pod": (pod, True), "far": (far, False)}
@@ -350,6 +367,7 @@ def nowcast_scores(
         One row per lead time (index ``lead_time``, from 1); columns ``MAE``,
         ``RMSE`` and ``CSI@t``, ``POD@t``, ``FAR@t`` for each threshold ``t``.
     """
+    given_true, given_pred = y_true, y_pred  # their precision rounds thresholds
     y_true, y_pred = _check_pair(y_true, y_pred)
     if y_true.ndim < 2:
         raise ValueError(
@@ -370,9 +388,15 @@ def nowcast_scores(
         "RMSE": rmse(y_true, y_pred, axis=axes),
     }
     for t in thresholds:
-        table[f"CSI@{t:g}"] = csi(y_true, y_pred, t, axis=axes)
-        table[f"POD@{t:g}"] = pod(y_true, y_pred, t, axis=axes)
-        table[f"FAR@{t:g}"] = far(y_true, y_pred, t, axis=axes)
+        # as csi, pod and far compare: at the precision of the arrays given
+        counts = _event_counts(
+            y_true > _in_precision_of(given_true, t),
+            y_pred > _in_precision_of(given_pred, t),
+            axes,
+        )
+        table[f"CSI@{t:g}"] = _csi(*counts)
+        table[f"POD@{t:g}"] = _pod(*counts)
+        table[f"FAR@{t:g}"] = _far(*counts)
     frame = pd.DataFrame({k: np.atleast_1d(v) for k, v in table.items()})
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="lead_time")
     return frame
@@ -525,10 +549,14 @@ def exceedance_probability(
     given = y_ens  # its precision rounds the thresholds
     y_ens = to_numeric_array(y_ens, name="y_ens", dtype=np.float64)
     _check_member_axis(y_ens, member_axis)
+    if y_ens.shape[member_axis] < 1:
+        raise ValueError("y_ens has no ensemble member.")
     if np.ndim(threshold) == 0:  # a number, also a 0-d array
         threshold = _in_precision_of(given, check_finite_real(threshold, "threshold"))
         return np.mean(y_ens >= threshold, axis=member_axis)
     thresholds = cast("Sequence[float]", threshold)  # not a number: a sequence
+    if len(thresholds) == 0:
+        raise ValueError("threshold is an empty sequence; give at least one.")
     thresholds = [
         _in_precision_of(given, check_finite_real(t, "each threshold"))
         for t in thresholds

@@ -47,6 +47,16 @@ def test_thresholds_compare_at_the_precision_of_the_data(dtype):
     )
     # each field at its own precision
     assert pod(obs, fct.astype(np.float64), 0.1) == 1.0
+    # nowcast_scores (which validates in float64 first) compares alike, and
+    # so do containers of float32 values (a DataFrame, a list of arrays)
+    table = nowcast_scores(obs.reshape(2, 2), fct.reshape(2, 2), thresholds=(0.1,))
+    for name, score in (("CSI", csi), ("POD", pod), ("FAR", far)):
+        per_lead = [score(obs[lead::2], fct[lead::2], 0.1) for lead in (0, 1)]
+        np.testing.assert_equal(table[f"{name}@0.1"].to_numpy(), per_lead)
+    if dtype is np.float32:
+        frame = pd.DataFrame({"a": obs, "b": fct})
+        assert csi(frame[["a"]], frame[["b"]], 0.1) == 0.5
+    assert csi(list(obs.reshape(2, 2)), list(fct.reshape(2, 2)), 0.1) == 0.5
 
 
 def test_no_events_is_nan():

@@ -297,6 +297,13 @@ def test_exceedance_probability_takes_a_zero_dimensional_threshold():
     assert exceedance_probability(members, np.array([2.0, 4.0])).shape == (2, 2, 2)
 
 
+def test_exceedance_probability_needs_members_and_thresholds():
+    with pytest.raises(ValueError, match="y_ens has no ensemble member"):
+        exceedance_probability(np.ones((2, 0, 3)), 1.0)
+    with pytest.raises(ValueError, match="threshold is an empty sequence"):
+        exceedance_probability(np.ones((2, 4, 3)), [])
+
+
 @pytest.mark.parametrize("member_axis", [3, -4, 1.0])
 def test_member_axis_outside_y_ens_is_named(member_axis):
     truth, members = np.zeros((2, 3)), np.zeros((2, 5, 3))

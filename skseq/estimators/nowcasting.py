@@ -953,6 +953,12 @@ class UNetNowcaster(BaseFrameRegressor):
             "calibrate_ensemble(X, y, cv=..., groups=...) (fit cannot take groups: "
             "fit with ensemble_cv=None, then calibrate).",
         )
+        if not splits:
+            raise ValueError(
+                f"{shown} gave no split (an empty list, or a generator used up "
+                "earlier); pass a splitter such as KFold(3) or a list of "
+                "(train, held_out) index pairs."
+            )
         for train, held_out in splits:
             train, held_out = np.asarray(train), np.asarray(held_out)
             if len(train) == 0 or len(held_out) == 0:

@@ -351,6 +351,15 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         return regular
 
     def _select_locations(self, wide: pd.DataFrame, locations) -> pd.DataFrame:
+        if len(locations) == 0:
+            raise ValueError("locations is empty; name at least one location.")
+        repeated = pd.Index(locations)
+        repeated = list(repeated[repeated.duplicated()].unique())
+        if repeated:
+            raise ValueError(
+                f"locations names {repeated[:5]} more than once; each location "
+                "is one column of the heatmap."
+            )
         missing = [loc for loc in locations if loc not in wide.columns]
         if missing:
             raise ValueError(f"Locations {missing[:5]} are not in the table.")
@@ -599,10 +608,14 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         frames = to_numeric_array(X, name="X", dtype=np.float64)
-        if frames.ndim < 3 or frames.shape[-1] != len(self.locations_):
+        if (
+            frames.ndim < 3
+            or frames.shape[-1] != len(self.locations_)
+            or frames.shape[-2] != self.frame_length
+        ):
             raise ValueError(
-                f"X must have shape (..., frame_length, {len(self.locations_)}); got "
-                f"{frames.shape}."
+                f"X must have shape (..., frame_length={self.frame_length}, "
+                f"{len(self.locations_)}); got {frames.shape}."
             )
         if self.n_channels_ > 1:
             keeps_axis = frames.ndim >= 4 and (
@@ -627,7 +640,26 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         n_fitted = (len(self.time_index_) // self.frame_length) * self.frame_length
         if index is None and len(values) == n_fitted:
             index = self.time_index_[:n_fitted]
+        elif index is not None:
+            index = self._check_index(index, len(values))
         return pd.DataFrame(values, index=index, columns=list(self.locations_))
+
+    @staticmethod
+    def _check_index(index, n_rows: int) -> pd.Index:
+        """``inverse_transform``'s ``index`` as a pandas Index of ``n_rows``."""
+        try:
+            index = pd.Index(index)
+        except TypeError:
+            raise TypeError(
+                f"index must be a sequence of the rows' timestamps (e.g. a "
+                f"DatetimeIndex); got {type(index).__name__}."
+            ) from None
+        if len(index) != n_rows:
+            raise ValueError(
+                f"index has {len(index)} entries; X holds {n_rows} rows (its "
+                "frames times frame_length)."
+            )
+        return index
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

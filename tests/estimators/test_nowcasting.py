@@ -631,6 +631,8 @@ def test_calibrate_ensemble_with_a_splitter_and_bad_cv():
         (1, "between 2 and 25"),
         (True, "cv must be"),
         ("3", "cv must be"),
+        ([], "gave no split"),
+        (iter([]), "gave no split"),
     ]:
         with pytest.raises(ValueError, match=match):
             est.calibrate_ensemble(X, y, cv=cv)

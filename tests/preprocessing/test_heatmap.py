@@ -296,6 +296,40 @@ def test_inverse_transform_reads_channel_0(speeds):
     )
 
 
+def test_inverse_transform_checks_frame_length_and_index(speeds):
+    h = Heatmapper(frame_length=12).fit(speeds)
+    frames = h.transform(speeds)
+    with pytest.raises(ValueError, match="frame_length=12"):
+        h.inverse_transform(frames[:, :5])
+    rows = frames[:2].size // 6  # 24 rows
+    index = pd.date_range("2024-01-01", periods=rows, freq="5min")
+    back = h.inverse_transform(frames[:2], index=index)
+    pd.testing.assert_index_equal(back.index, index)
+    with pytest.raises(ValueError, match="index has 23 entries; X holds 24 rows"):
+        h.inverse_transform(frames[:2], index=index[:-1])
+    with pytest.raises(TypeError, match="index must be a sequence"):
+        h.inverse_transform(frames[:2], index="abc")
+
+
+def test_empty_or_repeated_locations_are_refused_and_leave_it_unfitted(speeds):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    first = speeds.columns[0]
+    for locations, match in [
+        ([], "locations is empty"),
+        ([first, first], "more than once"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            Heatmapper(locations=locations).fit(speeds)
+    # a refit that fails after learning the range leaves no half-fitted state
+    h = Heatmapper().fit(speeds)
+    with pytest.raises(ValueError):
+        h.set_params(vmin=200.0, vmax=100.0).fit(speeds)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(h)
+
+
 def test_list_of_tables_gives_one_sequence_per_table(speeds):
     h = Heatmapper(frame_length=12, vmin=0.0, vmax=110.0, calendar=("hour",))
     windows = [speeds.iloc[s : s + 36] for s in (0, 12, 100)]
