@@ -11,7 +11,11 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import check_scoring
 
-from skseq.utils.validation import as_array_input, check_positive_int
+from skseq.utils.validation import (
+    as_array_input,
+    check_positive_int,
+    to_numeric_array,
+)
 
 if TYPE_CHECKING:  # annotations only
     from numpy.typing import ArrayLike
@@ -116,8 +120,7 @@ def compare_estimators(
     fitted : dict of str to estimator
         Only with ``return_estimators=True``.
     """
-    if not estimators:
-        raise ValueError("estimators is empty; pass a mapping of name -> estimator.")
+    _check_estimators(estimators)
     scorers = _scorers(scoring)
     if sort_by is not None and sort_by not in [*scorers, *_TIME_COLUMNS]:
         if not any(callable(scorer) for scorer in scorers.values()):  # dicts
@@ -328,8 +331,7 @@ def compare_forecasts_by_lead(
     fitted : dict of str to estimator
         Only with ``return_estimators=True``.
     """
-    if not estimators:
-        raise ValueError("estimators is empty; pass a mapping of name -> estimator.")
+    _check_estimators(estimators)
     if not isinstance(metrics, Mapping) or not metrics:
         raise ValueError(
             "metrics must be a non-empty mapping of column name -> metric; got "
@@ -342,7 +344,12 @@ def compare_forecasts_by_lead(
                 f"axis=...); got {metric!r}."
             )
     _check_column_names(metrics, "metrics")
-    y_test = np.asarray(as_array_input(y_test))
+    # in its own float precision, at which the threshold metrics compare
+    y_test = to_numeric_array(
+        as_array_input(y_test),
+        name="y_test",
+        dtype=(np.float64, np.float32, np.float16),
+    )
     if y_test.ndim not in (4, 5):
         raise ValueError(
             "y_test must be frames of shape (n_samples, n_steps, H, W) or "
@@ -358,6 +365,8 @@ def compare_forecasts_by_lead(
         )
     observed = y_test[:, :n_steps]
     axes = (0, *range(2, observed.ndim))
+    for column, metric in metrics.items():  # each metric tried before any fit
+        _metric_per_lead(column, metric, observed, observed, axes, n_steps)
     clones: dict[str, Any] = {name: clone(e) for name, e in estimators.items()}
     _check_leads_to_fit(clones, y_train, n_steps)
     rows, fitted = {}, {}
@@ -376,12 +385,9 @@ def compare_forecasts_by_lead(
         forecast = _match_channels(name, forecast, observed)
         row: dict[tuple[str, int | str], float] = {}
         for column, metric in metrics.items():
-            per_lead = np.atleast_1d(metric(observed, forecast, axis=axes))
-            if per_lead.shape != (n_steps,):
-                raise ValueError(
-                    f"metrics[{column!r}] returned shape {per_lead.shape} with "
-                    f"axis={axes}; expected one value per lead, ({n_steps},)."
-                )
+            per_lead = _metric_per_lead(
+                column, metric, observed, forecast, axes, n_steps
+            )
             for lead, value in enumerate(per_lead, start=1):
                 row[(column, lead)] = float(value)
         row[("fit_time_s", "")] = fit_time
@@ -392,6 +398,37 @@ def compare_forecasts_by_lead(
     table.columns = pd.MultiIndex.from_tuples(table.columns, names=["metric", "lead"])
     table.index.name = "model"
     return (table, fitted) if return_estimators else table
+
+
+def _check_estimators(estimators) -> None:
+    """``estimators`` must be a non-empty mapping of name -> estimator."""
+    if not isinstance(estimators, Mapping):
+        raise TypeError(
+            "estimators must be a mapping of name -> estimator (e.g. a dict); "
+            f"got {type(estimators).__name__}."
+        )
+    if not estimators:
+        raise ValueError("estimators is empty; pass a mapping of name -> estimator.")
+
+
+def _metric_per_lead(column, metric, observed, forecast, axes, n_steps: int):
+    """``metric(observed, forecast, axis=axes)``, checked to give one value
+    per lead."""
+    try:
+        per_lead = np.atleast_1d(metric(observed, forecast, axis=axes))
+    except TypeError as error:
+        if "axis" not in str(error):
+            raise
+        raise TypeError(
+            f"metrics[{column!r}] must take an axis argument, "
+            f"metric(y_true, y_pred, axis=...); calling it raised: {error}"
+        ) from error
+    if per_lead.shape != (n_steps,):
+        raise ValueError(
+            f"metrics[{column!r}] returned shape {per_lead.shape} with "
+            f"axis={axes}; expected one value per lead, ({n_steps},)."
+        )
+    return per_lead
 
 
 def _check_leads_to_fit(estimators: dict, y_train, n_steps: int) -> None:

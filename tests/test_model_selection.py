@@ -227,4 +227,22 @@ def test_forecasts_by_lead_with_channels_and_checked_metrics():
             compare_forecasts_by_lead(models, X, y, X, y, metrics=metrics)
     with pytest.raises(ValueError, match="fewer than n_steps=2"):
         compare_forecasts_by_lead(models, X, y[:, 0, 0], X, y, metrics={"MAE": mae})
+    # y_test and the metrics' calls are checked before any fit too
+    y_nan = y.copy()
+    y_nan[0, 0, 0, 0, 0] = np.nan
+    no_axis = {"m": lambda a, b: float(np.mean(np.abs(a - b)))}
+    for kwargs, error, match in [
+        ({"y_test": y_nan}, ValueError, "y_test contains NaN"),
+        ({"y_test": y.astype(str)}, TypeError, "y_test has dtype"),
+        ({"metrics": no_axis}, TypeError, r"metrics\['m'\] must take an axis"),
+        ({"metrics": overall}, ValueError, "one value per lead"),
+    ]:
+        call = {"y_test": y, "metrics": {"MAE": mae}, **kwargs}
+        with pytest.raises(error, match=match):
+            compare_forecasts_by_lead(models, X, y, X, **call)
     assert CountsFits.fits == 0
+    as_list = [PersistenceForecaster()]
+    with pytest.raises(TypeError, match="estimators must be a mapping"):
+        compare_estimators(as_list, X, y, X, y)
+    with pytest.raises(TypeError, match="estimators must be a mapping"):
+        compare_forecasts_by_lead(as_list, X, y, X, y, metrics={"MAE": mae})

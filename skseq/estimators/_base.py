@@ -1435,7 +1435,9 @@ class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator
         from skseq.utils.validation import check_frame_targets
 
         X = self._validate_predict_X(X, name=names[0])
-        y = check_frame_targets(y, X, name=names[1], lazy=self._lazy_frames)
+        y = check_frame_targets(
+            y, X, name=names[1], lazy=self._lazy_frames, X_name=names[0]
+        )
         expected = (self.n_output_frames_, self.n_channels_out_)
         if y.shape[1:3] != expected:
             raise ValueError(

@@ -440,6 +440,7 @@ def check_frame_targets(
     name: str = "y",
     dtype: DTypeLike | Sequence[DTypeLike] | None = np.float32,
     lazy: Literal[False] = False,
+    X_name: str = "X",
 ) -> np.ndarray: ...
 
 
@@ -451,6 +452,7 @@ def check_frame_targets(
     name: str = "y",
     dtype: DTypeLike | Sequence[DTypeLike] | None = np.float32,
     lazy: bool,
+    X_name: str = "X",
 ) -> np.ndarray | LazyFrames: ...
 
 
@@ -461,6 +463,7 @@ def check_frame_targets(
     name: str = "y",
     dtype: DTypeLike | Sequence[DTypeLike] | None = np.float32,
     lazy: bool = False,
+    X_name: str = "X",
 ) -> np.ndarray | LazyFrames:
     """Validate target frames against validated input frames.
 
@@ -479,6 +482,9 @@ def check_frame_targets(
         Return out-of-core targets (memmaps and views of them, read-only
         strided views, dask / xarray / zarr / h5py arrays) unconverted, to be
         read batch by batch (their finiteness is checked chunk by chunk).
+    X_name : str, default="X"
+        Name of the input frames in error messages (``"X_valid"`` for
+        validation data).
 
     Returns
     -------
@@ -506,10 +512,11 @@ def check_frame_targets(
             f"{name} must have shape (n_samples, n_out_frames, H, W) or "
             f"(n_samples, n_out_frames, C, H, W); got {y.ndim}D with shape {y.shape}."
         )
-    check_same_length(X_frames, y, names=("X", name))
+    check_same_length(X_frames, y, names=(X_name, name))
     if y.shape[-2:] != (H, W):
         raise ValueError(
-            f"{name} frames are {y.shape[-2]}x{y.shape[-1]} but X frames are {H}x{W}; "
+            f"{name} frames are {y.shape[-2]}x{y.shape[-1]} but {X_name} frames are "
+            f"{H}x{W}; "
             "input and target frames must have the same size."
         )
     if y.shape[1] < 1:

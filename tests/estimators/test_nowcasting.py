@@ -500,6 +500,13 @@ def test_ensemble_calibrated_on_validation_split():
     assert est.ensemble_noise_["n_windows"] == 3  # the last quarter
     est = UNetNowcaster(**TINY).fit(X[:8], y[:8], validation_data=(X[8:], y[8:]))
     assert est.ensemble_noise_["n_windows"] == 4
+    # errors about the validation pair name X_valid, not X
+    for valid, match in [
+        ((X[8:], y[9:]), r"\(X_valid: 4, y_valid: 3\)"),
+        ((X[8:, :, :4], y[8:]), r"but X_valid frames are 4x"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            UNetNowcaster(**TINY).fit(X[:8], y[:8], validation_data=valid)
 
 
 def test_calibrate_ensemble_on_new_windows():
