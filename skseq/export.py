@@ -34,7 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor, nn
 
 from skseq.modules.layers import sequence_lengths
-from skseq.utils.validation import as_array_input
+from skseq.utils.validation import as_array_input, to_numeric_array
 
 if TYPE_CHECKING:
     import onnx
@@ -438,10 +438,15 @@ def _split(fitted) -> tuple[list[tuple[str, Any]], Any]:
 def _example_array(X_example, dtype) -> np.ndarray:
     """``X_example`` as a numpy array of ``dtype`` and 2 samples."""
     X_example = as_array_input(X_example)  # tensors (any dtype, device), pandas
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be float32 or float64; got {dtype}.")
-    X = np.asarray(X_example, dtype=dtype)
+    try:
+        as_dtype = np.dtype(dtype)
+    except TypeError:  # not a dtype at all ("bogus")
+        as_dtype = None
+    if as_dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64; got {dtype!r}.")
+    X = to_numeric_array(
+        X_example, name="X_example", dtype=as_dtype, ensure_finite=False
+    )
     if X.ndim < 2 or len(X) < 1:
         raise ValueError(
             "X_example must be an array of shape (n_samples, ...) with at least one "
@@ -649,6 +654,8 @@ def to_onnx(
             "safetensors (or, in a skseq checkout, pip install -e '.[export]')."
         ) from exc
 
+    if path is not None:
+        _check_file_path(path)
     fitted = _unwrap(fitted)
     estimator = _split(fitted)[1]
     X = _example_array(X_example, dtype)
@@ -791,7 +798,9 @@ def save_weights(estimator: BaseDeepEstimator, path: str | os.PathLike) -> None:
     """
     save_file = _import_safetensors("save_weights").torch.save_file
 
+    _check_deep_estimator(estimator, "save_weights")
     check_is_fitted(estimator, "net_")
+    _check_file_path(path)
     network = estimator._unwrapped_module()
     state = {k: v.detach().cpu().contiguous() for k, v in network.state_dict().items()}
     for name in _FITTED_ARRAYS:
@@ -806,8 +815,69 @@ def save_weights(estimator: BaseDeepEstimator, path: str | os.PathLike) -> None:
         metadata["future_steps"] = json.dumps(estimator.future_steps_)
     if hasattr(estimator, "sequence_scaling_"):  # "auto", as resolved on its data
         metadata["sequence_scaling"] = json.dumps(estimator.sequence_scaling_)
+    metadata["shapes"] = json.dumps(_fitted_shapes(estimator))
     _save_error_model(estimator, state, metadata)
     save_file(state, os.fspath(path), metadata=metadata)
+
+
+#: the fitted sizes that the saved network and its error model must share
+#: with the estimator loading them (frame sizes may differ: the frame
+#: estimators take any H x W)
+_SHAPE_ATTRIBUTES = (
+    "n_timesteps_in_",
+    "n_features_in_",
+    "n_input_frames_",
+    "n_output_frames_",
+    "n_channels_in_",
+    "n_channels_out_",
+)
+
+
+def _fitted_shapes(estimator) -> dict[str, int]:
+    return {
+        name: int(getattr(estimator, name))
+        for name in _SHAPE_ATTRIBUTES
+        if isinstance(getattr(estimator, name, None), int | np.integer)
+    }
+
+
+def _check_saved_shapes(estimator, metadata: dict) -> None:
+    """Refuse an estimator fitted on data of other sizes than the saved one
+    (files written before the sizes were saved are not checked)."""
+    if "shapes" not in metadata:
+        return
+    saved = json.loads(metadata["shapes"])
+    here = _fitted_shapes(estimator)
+    differ = {k: (v, here[k]) for k, v in saved.items() if k in here and here[k] != v}
+    if differ:
+        listed = ", ".join(f"{k}={a} (this one: {b})" for k, (a, b) in differ.items())
+        raise ValueError(
+            f"The saved {metadata.get('estimator', 'estimator')} was fitted on "
+            f"data of other sizes: {listed}. Fit this one on data of the saved "
+            "one's sizes before loading."
+        )
+
+
+def _check_deep_estimator(estimator, function: str) -> None:
+    from skseq.estimators._base import BaseDeepEstimator
+
+    if not isinstance(estimator, BaseDeepEstimator):
+        raise TypeError(
+            f"{function} needs a fitted skseq deep estimator (e.g. "
+            f"UNetNowcaster); got {type(estimator).__name__}."
+        )
+
+
+def _check_file_path(path) -> None:
+    """``path`` names a file in an existing folder."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"path {path!r} is a folder; give a file name.")
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"The folder {folder!r} of path {path!r} does not exist."
+        )
 
 
 def _saved_future_steps(estimator, metadata: dict) -> list[float] | None:
@@ -863,6 +933,7 @@ def load_weights(estimator: _DeepEstimator, path: str | os.PathLike) -> _DeepEst
     safe_open = _import_safetensors("load_weights").safe_open
     from safetensors.torch import load_file
 
+    _check_deep_estimator(estimator, "load_weights")
     check_is_fitted(estimator, "net_")
     with safe_open(os.fspath(path), framework="pt") as f:
         metadata = f.metadata() or {}
@@ -880,6 +951,7 @@ def load_weights(estimator: _DeepEstimator, path: str | os.PathLike) -> _DeepEst
                 f"{np.asarray(estimator.classes_).tolist()}."
             )
     _check_saved_sequence_scaling(estimator, metadata)
+    _check_saved_shapes(estimator, metadata)
     # Any: a forecaster's network (ConvLSTMSeq2Seq) gets its future_steps below
     network: Any = estimator._unwrapped_module()
     future_steps = _saved_future_steps(estimator, metadata)

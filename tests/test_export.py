@@ -449,6 +449,47 @@ def test_save_and_load_weights(cls, tmp_path):
         )
 
 
+def test_weights_need_a_deep_estimator_a_file_and_the_saved_sizes(tmp_path):
+    pytest.importorskip("safetensors")
+    from sklearn.linear_model import LogisticRegression
+
+    path = tmp_path / "weights.safetensors"
+    linear = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+    for function in (save_weights, load_weights):
+        with pytest.raises(TypeError, match="needs a fitted skseq deep estimator"):
+            function(linear, path)
+    params = Conv1DActivityClassifier._get_test_params()[0]
+    X, y = make_test_data(Conv1DActivityClassifier(**params))
+    trained = _fit(Conv1DActivityClassifier(**params), X, y)
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        save_weights(trained, tmp_path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        save_weights(trained, tmp_path / "missing" / "w.safetensors")
+    save_weights(trained, path)
+    # fitted on sequences of another length: its network would load (it pools
+    # over time), but the saved one was fitted on other data sizes
+    longer = np.concatenate([X, X], axis=1)
+    other = _fit(Conv1DActivityClassifier(**params), longer, y)
+    with pytest.raises(ValueError, match=r"n_timesteps_in_=\d+ \(this one: \d+\)"):
+        load_weights(other, path)
+    np.testing.assert_array_equal(
+        load_weights(_fit(Conv1DActivityClassifier(**params), X, y), path).predict(X),
+        trained.predict(X),
+    )
+
+
+def test_to_onnx_checks_its_example_dtype_and_path(tmp_path):
+    params = Conv1DActivityClassifier._get_test_params()[0]
+    X, y = make_test_data(Conv1DActivityClassifier(**params))
+    trained = _fit(Conv1DActivityClassifier(**params), X, y)
+    with pytest.raises(TypeError, match="X_example has dtype"):
+        to_onnx(trained, X.astype(str)[:2])
+    with pytest.raises(ValueError, match="dtype must be float32 or float64; got 'x'"):
+        to_onnx(trained, X[:2], dtype="x")
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        to_onnx(trained, X[:2], tmp_path)
+
+
 def test_load_weights_names_a_different_sequence_scaling(tmp_path):
     pytest.importorskip("safetensors")
     params = Conv1DActivityClassifier._get_test_params()[0]
