@@ -904,8 +904,9 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
                     isinstance(v, tuple | list)
                     and len(v) > 0
                     and all(isinstance(s, str) and s in _STATISTICS for s in v)
+                    and len(set(v)) == len(v)
                 ),
-                f"a non-empty tuple of names among {sorted(_STATISTICS)}",
+                f"a non-empty tuple of distinct names among {sorted(_STATISTICS)}",
             )
         ],
     }

@@ -351,6 +351,8 @@ def test_flattener_and_summarizer_values():
     ]
     with pytest.raises(ValueError, match="names among"):
         SequenceSummarizer(statistics=("mode",)).fit(X)
+    with pytest.raises(ValueError, match="distinct names"):  # repeated columns
+        SequenceSummarizer(statistics=("mean", "mean")).fit(X)
 
 
 def test_classical_transformers_name_features_from_the_input():

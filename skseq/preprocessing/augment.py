@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numbers
 from numbers import Real
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
 from skseq.base import (
     ArrayOutputMixin,
@@ -22,6 +22,7 @@ from skseq.base import (
     with_layout,
 )
 from skseq.utils.validation import (
+    check_class_labels,
     check_same_length,
     check_sequences,
     input_ndim,
@@ -343,6 +344,11 @@ class RollOversampler(BaseEstimator):
             out = {}
             for label, target in strategy.items():
                 current = counts[labels.tolist().index(label)]
+                if not isinstance(target, numbers.Integral) or isinstance(target, bool):
+                    raise TypeError(
+                        f"sampling_strategy[{label!r}] must be the number of "
+                        f"samples wanted (an int); got {target!r}."
+                    )
                 if target < current:
                     raise ValueError(
                         f"sampling_strategy asks {target} samples of {label!r}, fewer "
@@ -422,7 +428,7 @@ class RollOversampler(BaseEstimator):
         lengths = _sequence_lengths(X)
         if y is None:
             raise ValueError("RollOversampler requires y to be passed (class labels).")
-        y = cast("np.ndarray", column_or_1d(y, warn=True))
+        y = check_class_labels(y)
         check_same_length(X, y, names=("X", "y"))
         check_classification_targets(y)
         lo, hi = _shift_bounds(0, self.max_shift, X.shape[1])

@@ -256,8 +256,11 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
 
         Parameters
         ----------
-        input_features : None
-            Ignored; the names are made from the fitted shape.
+        input_features : array-like of str or None, default=None
+            The input's channel names (its column names for 2D input), which
+            the output's names are made of; None names them as above. Where
+            the transformer was fitted on a DataFrame, they must be its
+            columns.
 
         Returns
         -------
@@ -265,12 +268,27 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
             One name per output channel (per output column for 2D input).
         """
         check_is_fitted(self)
-        if self.input_ndim_ == 2 and hasattr(self, "feature_names_in_"):
-            base = list(self.feature_names_in_)  # a DataFrame's columns
+        n_names = self.n_features_in_ if self.input_ndim_ == 2 else self.n_channels_in_
+        fitted_names = getattr(self, "feature_names_in_", None)
+        if input_features is not None:
+            base = list(np.asarray(input_features, dtype=object).ravel())
+            if np.ndim(input_features) != 1 or len(base) != n_names:
+                what = "columns" if self.input_ndim_ == 2 else "channels"
+                raise ValueError(
+                    f"input_features has {len(base)} names; {type(self).__name__} "
+                    f"was fitted on {n_names} {what}."
+                )
+            if fitted_names is not None and list(fitted_names) != base:
+                raise ValueError(
+                    "input_features is not equal to feature_names_in_ (the "
+                    "columns of the DataFrame it was fitted on)."
+                )
+        elif self.input_ndim_ == 2 and fitted_names is not None:
+            base = list(fitted_names)  # a DataFrame's columns
         elif self.input_ndim_ == 2:
-            base = [f"t{t}" for t in range(self.n_features_in_)]
+            base = [f"t{t}" for t in range(n_names)]
         else:
-            base = [f"ch{c}" for c in range(self.n_channels_in_)]
+            base = [f"ch{c}" for c in range(n_names)]
         names = []
         for kind, order in self._blocks():
             prefix = f"{kind}{order}_" if kind else ""

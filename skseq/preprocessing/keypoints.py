@@ -124,8 +124,14 @@ class KeypointNormalizer(
         "flip": ["boolean"],
         "flip_pairs": [
             Rule(
-                lambda v: isinstance(v, tuple | list) and all(map(_is_pair, v)),
-                "a tuple of (int, int) joint pairs",
+                lambda v: (
+                    isinstance(v, tuple | list)
+                    and all(map(_is_pair, v))
+                    # a mirror swaps each joint with one other joint
+                    and len({int(j) for pair in v for j in pair}) == 2 * len(v)
+                ),
+                "a tuple of (int, int) pairs of distinct joints, each joint in "
+                "one pair at most",
             )
         ],
         "missing": [StrOptions({"nan", "zero"})],

@@ -77,7 +77,12 @@ class LogTransformer(
         if reset:
             self._validate_params()
         values = as_array_input(X)  # DataFrames, tensors: their values' dtype
-        given = getattr(values, "dtype", np.dtype(np.float32))
+        given = getattr(values, "dtype", None)
+        if given is None:  # lists: the dtype numpy reads (Python floats: float64)
+            try:
+                given = np.asarray(values).dtype
+            except (TypeError, ValueError):  # ragged: refused by the validation
+                given = np.dtype(np.float32)
         float64 = given.kind == "f" and given.itemsize == 8  # either byte order
         dtype = np.float64 if float64 else np.float32
         # X itself, so that a DataFrame's column names are recorded

@@ -632,6 +632,8 @@ def check_class_labels(y: ArrayLike, name: str = "y") -> np.ndarray:
         The labels, raveled.
     """
     y = cast("np.ndarray", column_or_1d(y, warn=True))
+    if len(y) == 0:
+        raise ValueError(f"{name} is empty; expected a class label per sample.")
     if y.dtype.kind in "fc":
         missing = ~np.isfinite(y)
     elif y.dtype.kind == "O":
@@ -640,6 +642,8 @@ def check_class_labels(y: ArrayLike, name: str = "y") -> np.ndarray:
         missing = np.asarray(pd.isna(y), dtype=bool)
     else:
         return y
+    if not missing.any() and y.dtype.kind == "O":
+        _check_one_label_type(y, name)
     if missing.any():
         what = "NaN or infinity" if y.dtype.kind in "fc" else "missing values"
         raise ValueError(
@@ -648,3 +652,16 @@ def check_class_labels(y: ArrayLike, name: str = "y") -> np.ndarray:
             "for every sample."
         )
     return y
+
+
+def _check_one_label_type(y: np.ndarray, name: str) -> None:
+    """Refuse labels that mix strings with numbers (they cannot be sorted)."""
+    kinds = {isinstance(label, str) for label in y}
+    if len(kinds) > 1:
+        first_str = next(i for i, label in enumerate(y) if isinstance(label, str))
+        first_other = next(i for i, label in enumerate(y) if not isinstance(label, str))
+        raise TypeError(
+            f"{name} mixes string labels with labels of other types (e.g. "
+            f"{y[first_str]!r} at index {first_str} and {y[first_other]!r} at "
+            f"index {first_other}); give every label as a string, or none."
+        )

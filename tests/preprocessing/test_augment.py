@@ -108,6 +108,14 @@ def test_oversampler_errors_and_float_strategy():
         RollOversampler(sampling_strategy="most").fit_resample(X, y)
     with pytest.raises(ValueError, match="Inconsistent"):
         RollOversampler().fit_resample(X, y[:-1])
+    with pytest.raises(TypeError, match=r"sampling_strategy\[1\] must be the"):
+        RollOversampler(sampling_strategy={1: "a"}).fit_resample(X, y)
+    # labels as the classifiers check them: missing ones named, types not mixed
+    labels = np.array(["a"] * 8 + ["b", None], dtype=object)
+    with pytest.raises(ValueError, match="y contains missing values"):
+        RollOversampler().fit_resample(X, labels)
+    with pytest.raises(TypeError, match="mixes string labels"):
+        RollOversampler().fit_resample(X, np.array(["a"] * 8 + [1, 1], dtype=object))
 
 
 def test_inside_imblearn_pipeline():

@@ -22,6 +22,12 @@ def test_default_is_6_to_18_channels_as_in_the_seed():
     np.testing.assert_allclose(out[..., 12:], detrend(integral, axis=1), atol=1e-12)
     names = t.get_feature_names_out()
     assert names[0] == "ch0" and names[6] == "d1_ch0" and names[12] == "i1_ch0"
+    # the input's channel names, e.g. a previous step's, name the output
+    axes = [f"{s}_{a}" for s in ("acc", "gyr") for a in "xyz"]
+    named = t.get_feature_names_out(axes)
+    assert named[0] == "acc_x" and named[6] == "d1_acc_x" and named[17] == "i1_gyr_z"
+    with pytest.raises(ValueError, match="input_features has 5 names"):
+        t.get_feature_names_out(axes[:5])
 
 
 def test_orders_and_drift_removal():

@@ -64,6 +64,10 @@ def test_errors():
         KeypointNormalizer(root_joint=20).fit(np.ones((2, 3, 30)))
     with pytest.raises(ValueError, match="missing"):
         KeypointNormalizer(missing="drop").fit(np.ones((2, 3, 30)))
+    # a mirror swaps each joint with one other: no joint in two pairs or twice
+    for pairs in (((2, 5), (5, 7)), ((2, 2),)):
+        with pytest.raises(ValueError, match="pairs of distinct joints"):
+            KeypointNormalizer(flip=True, flip_pairs=pairs).fit(np.ones((2, 3, 30)))
 
 
 def test_keypoint_normalizer_keeps_the_coordinate_names():

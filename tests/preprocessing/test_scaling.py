@@ -64,6 +64,10 @@ def test_float64_dataframes_and_tensors_stay_float64():
     assert LogTransformer().fit_transform(pd.DataFrame(X, dtype="float32")).dtype == (
         np.float32
     )
+    # Python floats are float64 to numpy: a list keeps their precision
+    t = LogTransformer().fit(X.tolist())
+    assert t.transform(X.tolist()).dtype == np.float64
+    np.testing.assert_array_equal(t.transform(X.tolist()), t.transform(X))
     big_endian = X.astype(">f8")  # float64 in the other byte order
     t = LogTransformer().fit(big_endian)
     Z = t.transform(big_endian)

@@ -221,6 +221,14 @@ def test_class_labels_refuse_missing_values(labels, match):
         check_class_labels(labels, "y_valid")
 
 
+def test_class_labels_refuse_no_labels_and_mixed_types():
+    with pytest.raises(ValueError, match="y is empty"):
+        check_class_labels([])
+    for labels in (np.array(["a", 1, "b"], dtype=object), [0, "a"]):
+        with pytest.raises(TypeError, match="y mixes string labels with labels"):
+            check_class_labels(np.asarray(labels, dtype=object))
+
+
 def test_class_labels_keep_complete_labels():
     for labels in (["b", "a"], [3, 10], [True, False], pd.Categorical(["x", "y"])):
         np.testing.assert_array_equal(check_class_labels(labels), np.asarray(labels))
