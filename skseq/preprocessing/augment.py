@@ -341,7 +341,7 @@ class RollOversampler(BaseEstimator):
                 raise ValueError(
                     f"sampling_strategy has labels not in y: {sorted(unknown)}."
                 )
-            out = {}
+            out: dict[Any, int] = {}
             for label, target in strategy.items():
                 current = counts[labels.tolist().index(label)]
                 if not isinstance(target, numbers.Integral) or isinstance(target, bool):
