@@ -572,6 +572,16 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         """Few members and a fixed seed: reproducible, fast checks."""
         return [{"n_members": 4, "random_state": 0}]
 
+    def _check_params(self):
+        super()._check_params()
+        rain_db = 10 * np.log10(self.precip_threshold)
+        if not self.zerovalue < rain_db:
+            raise ValueError(
+                f"zerovalue={self.zerovalue} dB must be below the rain threshold, "
+                f"10 log10(precip_threshold) = {rain_db:.3g} dB: dry pixels would "
+                "be rain."
+            )
+
     def _finish_fit(self) -> None:
         # the seed of every predict: random_state itself if an int, else
         # drawn from it once here, so that predicting twice gives one nowcast

@@ -156,6 +156,11 @@ def _scalar(value):
     return float(value) if np.ndim(value) == 0 else value
 
 
+def _check_bool(value, name: str) -> None:
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False; got {value!r}.")
+
+
 def _in_precision_of(values, threshold: float) -> float:
     """``threshold`` rounded to the float precision of ``values`` as given.
 
@@ -319,7 +324,7 @@ def make_threshold_scorer(name: str, threshold: float = 1.0) -> Callable[..., fl
     >>> from skseq.metrics import make_threshold_scorer
     >>> scorer = make_threshold_scorer("csi", threshold=1.0)
     """
-    if name not in _THRESHOLD_SCORES:
+    if not isinstance(name, str) or name not in _THRESHOLD_SCORES:
         raise ValueError(
             f"Unknown threshold score {name!r}; use one of {sorted(_THRESHOLD_SCORES)}."
         )
@@ -342,7 +347,7 @@ def make_frame_scorer(name: str) -> Callable[..., float]:
         Negated error (``greater_is_better=False``), as sklearn's
         ``neg_root_mean_squared_error``.
     """
-    if name not in _FRAME_SCORES:
+    if not isinstance(name, str) or name not in _FRAME_SCORES:
         raise ValueError(
             f"Unknown frame score {name!r}; use one of {sorted(_FRAME_SCORES)}."
         )
@@ -509,8 +514,7 @@ def crps_ensemble(
     >>> crps_ensemble(np.zeros(1), np.array([[-1.0, 1.0]]))
     0.5
     """
-    if not isinstance(fair, bool | np.bool_):
-        raise TypeError(f"fair must be True or False; got {fair!r}.")
+    _check_bool(fair, "fair")
     y_true, y_ens = _check_ensemble(y_true, y_ens, member_axis)
     m = y_ens.shape[-1]
     if fair and m < 2:
@@ -743,6 +747,7 @@ def rank_histogram(
     histogram : ndarray of shape (n_members + 1,)
         Frequency (or count) of each rank.
     """
+    _check_bool(normalize, "normalize")
     if threshold is not None:
         threshold = check_finite_real(threshold, "threshold")
         observed_at = _in_precision_of(y_true, threshold)
@@ -823,6 +828,11 @@ def _predict_ensemble_like(estimator, X, y, n_members: int, random_state):
     length 1 that ``y`` does not have (its lead or channel axis) are
     dropped.
     """
+    if not hasattr(estimator, "predict_ensemble"):
+        raise TypeError(
+            "This scorer draws ensembles with the estimator's predict_ensemble; "
+            f"{type(estimator).__name__} has none."
+        )
     y = np.asarray(as_array_input(y))
     n_steps = 1 if y.ndim <= 3 else y.shape[1]
     ens = estimator.predict_ensemble(
@@ -834,6 +844,14 @@ def _predict_ensemble_like(estimator, X, y, n_members: int, random_state):
     ]:
         ens = ens.reshape(in_y_layout)
     return y, ens
+
+
+def _check_seed(random_state) -> None:
+    """A scorer's seed: an int or None (the same members for every candidate)."""
+    if random_state is not None and (
+        not isinstance(random_state, Integral) or isinstance(random_state, bool)
+    ):
+        raise TypeError(f"random_state must be an int or None; got {random_state!r}.")
 
 
 def make_crps_scorer(
@@ -864,6 +882,8 @@ def make_crps_scorer(
     >>> scorer = make_crps_scorer(n_members=10)
     """
     n_members = check_positive_int(n_members, "n_members")
+    _check_bool(fair, "fair")
+    _check_seed(random_state)
     # a partial of a module-level function: a fitted search holding it pickles
     return partial(_neg_crps, n_members=n_members, fair=fair, random_state=random_state)
 
@@ -897,6 +917,7 @@ def make_brier_scorer(
     """
     n_members = check_positive_int(n_members, "n_members")
     threshold = check_finite_real(threshold, "threshold")
+    _check_seed(random_state)
     return partial(
         _neg_brier, threshold=threshold, n_members=n_members, random_state=random_state
     )

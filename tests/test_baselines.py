@@ -261,6 +261,8 @@ def test_steps_dry_input_and_errors():
         STEPSNowcaster(n_frames_for_motion=2).fit(X, X[:, :1])
     with pytest.raises(ValueError, match="n_members"):
         est.predict_ensemble(X, n_members=0)
+    with pytest.raises(ValueError, match=r"zerovalue=10.0 dB must be below"):
+        STEPSNowcaster(zerovalue=10.0).fit(X, X[:, :1])
 
 
 def test_steps_uniform_wet_frames_get_extrapolation_members():

@@ -153,6 +153,10 @@ def test_cv_without_splits_is_a_clear_error():
     assert not hasattr(ensemble, "estimators_")  # no model of the first fit left
     with pytest.raises(ValueError, match="cv gave no split"):
         FoldEnsembleClassifier(LogisticRegression(), cv=[]).fit(X, y)
+    half = np.arange(len(y)) % 2 == 0
+    not_pairs = [(np.flatnonzero(half), np.flatnonzero(~half)), (np.arange(3),)]
+    with pytest.raises(ValueError, match=r"cv must give \(train, held_out\) pairs"):
+        FoldEnsembleClassifier(LogisticRegression(), cv=not_pairs).fit(X, y)
 
 
 def test_groups_keep_each_subject_in_one_fold():

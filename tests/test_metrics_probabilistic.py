@@ -246,6 +246,28 @@ def test_event_thresholds_at_the_precision_of_the_data():
     assert hist.tolist() == [0, 0, 1]
 
 
+def test_scorer_factories_and_rank_histogram_check_their_arguments():
+    from sklearn.dummy import DummyRegressor
+
+    from skseq.metrics import make_frame_scorer, make_threshold_scorer
+
+    with pytest.raises(TypeError, match="fair must be True or False"):
+        make_crps_scorer(fair="x")
+    for make in (make_crps_scorer, make_brier_scorer):
+        with pytest.raises(TypeError, match="random_state must be an int or None"):
+            make(random_state="x")
+    with pytest.raises(TypeError, match="normalize must be True or False"):
+        rank_histogram(np.zeros(3), np.zeros((3, 4)), normalize="no")
+    with pytest.raises(ValueError, match="Unknown threshold score"):
+        make_threshold_scorer(["csi"])
+    with pytest.raises(ValueError, match="Unknown frame score"):
+        make_frame_scorer(["rmse"])
+    X, y = np.zeros((4, 2, 3, 3)), np.zeros((4, 1, 3, 3))
+    plain = DummyRegressor().fit(X.reshape(4, -1), y.reshape(4, -1))
+    with pytest.raises(TypeError, match="DummyRegressor has none"):
+        make_crps_scorer(4)(plain, X, y)
+
+
 def test_scorers_pickle():
     import pickle
 

@@ -75,6 +75,7 @@ def load_netcdf_frames(
             "load_netcdf_frames needs xarray: install skseq's io extra "
             '(pip install -e ".[io]" in a checkout).'
         ) from exc
+    _check_path(path)
     if isinstance(chunks, int) and not isinstance(chunks, bool):
         chunks = {time: chunks}
     dataset = xr.open_dataset(path, engine=engine, chunks=chunks)
@@ -110,3 +111,18 @@ def load_netcdf_frames(
         if chunks is None:
             dataset.close()
     return frames, times
+
+
+def _check_path(path) -> None:
+    """A path to an existing file (URLs and open files are left to xarray)."""
+    if not isinstance(path, str | os.PathLike):
+        if hasattr(path, "read"):  # an open file
+            return
+        raise TypeError(f"path must be a file path; got {type(path).__name__}.")
+    name = os.fspath(path)
+    if "://" in str(name):  # a URL (OPeNDAP, fsspec)
+        return
+    if os.path.isdir(name):
+        raise IsADirectoryError(f"path {name!r} is a folder; give a NetCDF file.")
+    if not os.path.exists(name):
+        raise FileNotFoundError(f"No file at path {name!r}.")

@@ -234,6 +234,16 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         """
         if self.class_weight is None:
             return None
+        if isinstance(self.class_weight, dict):
+            not_numbers = {
+                label: value
+                for label, value in self.class_weight.items()
+                if not isinstance(value, Real) or isinstance(value, bool)
+            }
+            if not_numbers:
+                raise TypeError(
+                    f"class_weight must map labels to numbers; got {not_numbers}."
+                )
         weight = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
         bad = ~(np.isfinite(weight) & (weight >= 0))
         if bad.any():

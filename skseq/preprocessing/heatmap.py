@@ -395,7 +395,13 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
                 "calendar contains 'holiday' but holidays=None; pass the list of "
                 "holiday dates, e.g. holidays=['2024-01-01', '2024-12-25']."
             )
-        return pd.DatetimeIndex(pd.to_datetime(list(self.holidays)))
+        try:
+            return pd.DatetimeIndex(pd.to_datetime(list(self.holidays)))
+        except (TypeError, ValueError) as exc:  # pandas' DateParseError too
+            raise ValueError(
+                f"holidays must be dates (e.g. '2024-12-25'); pandas could not read "
+                f"them: {exc}"
+            ) from exc
 
     def _local_holidays(self, tz) -> pd.DatetimeIndex:
         """``holidays`` as local dates (no time zone) of a table in ``tz``.

@@ -72,6 +72,13 @@ def as_timedelta(
     """
     import pandas as pd
 
+    if isinstance(freq, numbers.Real | np.bool_) and not isinstance(
+        freq, np.timedelta64
+    ):
+        raise ValueError(
+            f"{name}={freq!r} is a number without a unit; pass a pandas frequency "
+            "such as '5min', 'h' or '1D', or a datetime.timedelta."
+        )
     try:
         offset = pd.tseries.frequencies.to_offset(freq)
         if isinstance(offset, pd.offsets.Week):  # anchored, but 7 days long
@@ -248,6 +255,7 @@ def to_numeric_array(
                     f"{name} has dtype object with non-numeric entries; expected a "
                     f"numeric array. ({exc})"
                 ) from exc
+    _check_integral_values(X, dtype, name)
     finite: bool | str = True
     if not ensure_finite:
         finite = False
@@ -264,6 +272,22 @@ def to_numeric_array(
         input_name=name,
         copy=False,
     )
+
+
+def _check_integral_values(X, dtype, name: str) -> None:
+    """Refuse a float array with fractions (or NaN) cast to an integer ``dtype``,
+    which numpy would truncate."""
+    if dtype is None or isinstance(dtype, list | tuple):
+        return
+    given = getattr(X, "dtype", None)
+    if np.dtype(dtype).kind not in "iu" or given is None or given.kind != "f":
+        return
+    values = np.asarray(X)
+    if not np.all(np.isfinite(values) & (values == np.round(values))):
+        raise ValueError(
+            f"{name} has values that are not whole numbers (or NaN); expected "
+            f"integers for dtype {np.dtype(dtype)}."
+        )
 
 
 def input_ndim(X: object) -> int | None:
@@ -540,9 +564,14 @@ def check_same_length(*arrays: Sized, names: tuple[str, ...] | None = None) -> N
     ValueError
         If the arrays' lengths differ.
     """
+    names = names or tuple(f"array {i}" for i in range(len(arrays)))
+    for name, a in zip(names, arrays):
+        if not hasattr(a, "__len__"):
+            raise TypeError(
+                f"{name} must be an array-like of samples; got {type(a).__name__}."
+            )
     lengths = [len(a) for a in arrays]
     if len(set(lengths)) > 1:
-        names = names or tuple(f"array {i}" for i in range(len(arrays)))
         desc = ", ".join(f"{n}: {k}" for n, k in zip(names, lengths))
         raise ValueError(
             f"Inconsistent numbers of samples ({desc}); they must be equal."
@@ -594,6 +623,11 @@ def split_with_groups(
     except ValueError as exc:
         if groups is None and "groups" in str(exc):
             raise ValueError(f"{exc} {how}") from exc
+        if "values to unpack" in str(exc):  # an iterable of other than pairs
+            raise ValueError(
+                "cv must give (train, held_out) pairs of index arrays; one of "
+                f"its splits is not a pair ({exc})."
+            ) from exc
         raise
 
 

@@ -51,3 +51,12 @@ def test_variable_choice_errors(tmp_path):
     assert load_netcdf_frames(tmp_path / "two.nc", "snow")[0].shape == (6, 7, 9)
     with pytest.raises(ValueError, match="no data variable 'hail'"):
         load_netcdf_frames(tmp_path / "two.nc", "hail")
+
+
+def test_path_errors_name_the_path(tmp_path):
+    with pytest.raises(TypeError, match="path must be a file path; got NoneType"):
+        load_netcdf_frames(None)
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        load_netcdf_frames(tmp_path)
+    with pytest.raises(FileNotFoundError, match="No file at path"):
+        load_netcdf_frames(tmp_path / "missing.nc")

@@ -164,6 +164,15 @@ def test_class_weights_that_cannot_train_are_refused(class_weight, message):
     assert not hasattr(clf, "classes_")
 
 
+def test_class_weight_values_must_be_numbers():
+    X, y = _toy_sequences(n=30)
+    y = np.where(np.arange(30) < 24, "major", "minor")
+    params = Conv1DActivityClassifier._get_test_params()[0]
+    clf = Conv1DActivityClassifier(**params, class_weight={"major": "a", "minor": 1})
+    with pytest.raises(TypeError, match=r"class_weight must map labels to numbers"):
+        clf.fit(X, y)
+
+
 def test_class_and_sample_weights_that_weigh_nothing_are_refused():
     X, y = _toy_sequences(n=30)
     y = np.where(np.arange(30) < 24, "major", "minor")

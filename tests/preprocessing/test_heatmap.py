@@ -268,6 +268,8 @@ def test_calendar_none_and_empty_keep_3d_frames(speeds):
 def test_calendar_errors(speeds):
     with pytest.raises(ValueError, match="holidays=None"):
         Heatmapper(calendar=("holiday",)).fit(speeds)
+    with pytest.raises(ValueError, match="holidays must be dates"):
+        Heatmapper(calendar=("holiday",), holidays=["notadate"]).fit(speeds)
     for bad in ("hour", ("hour", "hour"), ("weekday",)):
         with pytest.raises(ValueError, match="calendar"):
             Heatmapper(calendar=bad).fit(speeds)

@@ -134,7 +134,14 @@ def test_as_timedelta_takes_pandas_aliases(freq, minutes):
 
 
 @pytest.mark.parametrize(
-    "freq, match", [("M", "not a fixed time step"), ("0s", "positive"), ("?", "'?'")]
+    "freq, match",
+    [
+        ("M", "not a fixed time step"),
+        ("0s", "positive"),
+        ("?", "'?'"),
+        (5, "a number without a unit"),  # pandas would read 5 nanoseconds
+        (np.float64(2.5), "a number without a unit"),
+    ],
 )
 def test_as_timedelta_refuses_what_has_no_fixed_length(freq, match):
     with pytest.raises(ValueError, match=match):
@@ -145,6 +152,12 @@ def test_small_helpers():
     check_same_length(np.ones(3), np.ones(3))
     with pytest.raises(ValueError, match="X: 3, y: 2"):
         check_same_length(np.ones(3), np.ones(2), names=("X", "y"))
+    with pytest.raises(TypeError, match="y must be an array-like of samples"):
+        check_same_length(np.ones(3), 3, names=("X", "y"))
+    # an integer dtype does not truncate fractions
+    np.testing.assert_array_equal(to_numeric_array([1.0, 2.0], dtype=np.int64), [1, 2])
+    with pytest.raises(ValueError, match="not whole numbers"):
+        to_numeric_array([1.5, 2.0], dtype=np.int64)
     assert check_positive_int(np.int64(3), "n") == 3
     with pytest.raises(ValueError, match="n must be an integer >= 1"):
         check_positive_int(0, "n")
