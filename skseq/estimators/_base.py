@@ -1132,7 +1132,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         that failed leaves the estimator unfitted (or, when continuing, as it
         was) rather than half-trained and then calibrated.
         """
-        if getattr(net, "interrupted", False):
+        if getattr(net, "interrupted_", False):
             raise KeyboardInterrupt
 
     @contextlib.contextmanager

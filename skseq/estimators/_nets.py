@@ -116,22 +116,24 @@ class SampleWeightNetMixin(_NetBase):
     #: trained so far; the estimator reads this flag and raises it again.
     #: A ``KeyboardInterrupt`` from a callback is not an interruption but
     #: skorch's way to end training (``EarlyStopping`` raises it).
-    interrupted: bool = False
-    _stopped_by_callback: bool = False
+    #: (Names end in ``_``: skorch takes the other attributes of a net for
+    #: its parameters.)
+    interrupted_: bool = False
+    _stopped_by_callback_: bool = False
 
     def notify(self, method_name, **cb_kwargs):
         try:
             super().notify(method_name, **cb_kwargs)
         except KeyboardInterrupt:
-            self._stopped_by_callback = True
+            self._stopped_by_callback_ = True
             raise
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
-        self.interrupted = self._stopped_by_callback = False
+        self.interrupted_ = self._stopped_by_callback_ = False
         try:
             return super().fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt:
-            self.interrupted = not self._stopped_by_callback
+            self.interrupted_ = not self._stopped_by_callback_
             raise
 
     def infer(self, x, **fit_params):

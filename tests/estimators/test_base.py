@@ -202,6 +202,11 @@ def test_ctrl_c_during_fit_propagates_and_leaves_no_half_trained_model(monkeypat
     # a callback that raises it ends training (skorch's convention): fitted
     stopped = tiny_conv1d(max_epochs=5, callbacks=[_StopAtEpoch(2)]).fit(X, y)
     assert stopped.n_epochs_ == 2
+    # the flags are no parameters of the skorch net (it clones)
+    assert not {"interrupted_", "_stopped_by_callback_"} & set(
+        stopped.net_.get_params()
+    )
+    clone(stopped.net_)
     # the U-Net does not go on to calibrate its ensemble
     frames = np.random.default_rng(0).random((8, 5, 8, 8)).astype(np.float32)
     unet = UNetNowcaster(depth=1, base_channels=2, max_epochs=3, random_state=0)
