@@ -517,7 +517,10 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         Seeds the members of :meth:`predict` (and of
         :meth:`predict_ensemble` when it is given none). With None or a
         RandomState instance, ``fit`` draws the seed of :meth:`predict`
-        from it once, so that two predictions are the same.
+        from it once, so that two predictions are the same. The samples of
+        ``X`` are seeded in turn from that seed: a sample's members, and so
+        its mean nowcast, depend on its position in ``X`` (predict a test
+        set in one call to compare it with other models).
 
     Attributes
     ----------
@@ -689,7 +692,10 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         n_steps : int, default=1
             Lead times.
         random_state : int, RandomState instance or None, default=None
-            Seeds the members (None: ``random_state`` of the estimator).
+            Seeds the members (None: the seed of :meth:`predict`, drawn in
+            ``fit`` from the estimator's ``random_state``, so that the
+            members' mean is :meth:`predict`'s nowcast and the estimator's
+            ``random_state`` is not used up).
 
         Returns
         -------
@@ -701,10 +707,9 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         n_members = check_positive_int(n_members, "n_members")
         n_steps = check_positive_int(n_steps, "n_steps")
         X, had_channel_axis = self._validate_X(X)
-        rng = check_random_state(
-            self.random_state if random_state is None else random_state
-        )
-        out = self._ensemble(X, n_members, n_steps, rng)
+        if random_state is None:  # fitted before the seed was drawn in fit
+            random_state = getattr(self, "_predict_seed_", self.random_state)
+        out = self._ensemble(X, n_members, n_steps, check_random_state(random_state))
         return out if had_channel_axis else out[:, :, :, 0]
 
 

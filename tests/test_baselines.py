@@ -200,6 +200,16 @@ def test_steps_predict_is_the_same_twice_without_a_seed():
     np.testing.assert_array_equal(
         seeded.fit(X, y).predict(X), clone(seeded).fit(X, y).predict(X)
     )
+    # a RandomState instance is drawn from once, in fit: ensembles without a
+    # seed of their own are predict's members, and do not use it up
+    drawn = STEPSNowcaster(
+        n_members=2, n_cascade_levels=3, random_state=np.random.RandomState(0)
+    ).fit(X, y)
+    state = drawn.random_state.get_state()[2]
+    first = drawn.predict_ensemble(X, 2, 3)
+    np.testing.assert_array_equal(drawn.predict_ensemble(X, 2, 3), first)
+    np.testing.assert_allclose(first.mean(axis=1), drawn.predict(X), rtol=1e-6)
+    assert drawn.random_state.get_state()[2] == state
 
 
 def test_extrapolation_checks_the_motion_method_in_fit():

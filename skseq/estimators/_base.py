@@ -1083,6 +1083,13 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         self._check_before_training(X, y, weight, has_valid=valid is not None)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
+        if continuing:
+            # the seed mixed with the epochs trained so far: a continued fit
+            # draws other batches, dropout masks and shifts than the fit
+            # before it (an int random_state would replay its first epochs),
+            # and the same ones when continued from the same state
+            mixed = np.random.SeedSequence([seed, len(self.net_.history)])
+            seed = int(mixed.generate_state(1)[0] % np.iinfo(np.int32).max)
         net_X = X_train if weight is None else {"X": X_train, _SAMPLE_WEIGHT: weight}
         devices = [torch.device(device)] if device.startswith("cuda") else []
         with (

@@ -1040,7 +1040,9 @@ class UNetNowcaster(BaseFrameRegressor):
         n_steps : int, default=1
             Lead times (any number, as :meth:`predict_sequence`).
         random_state : int, RandomState instance or None, default=None
-            Seeds the members; an int gives the same members every call.
+            Seeds the members; an int gives the same members every call
+            (with ``method="mc_dropout"``, every call with the same
+            ``batch_size``: the dropout masks are drawn batch by batch).
             Torch's global random state is left as it was.
         method : {"residual", "mc_dropout"}, default="residual"
             How the members differ (see above).

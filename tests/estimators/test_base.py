@@ -232,6 +232,44 @@ def test_refit_resets_and_warm_start_continues():
         warm.fit(X[:, :8], y)
 
 
+class _TrainingOrder(Callback):
+    """Record the first value of each training batch's sequences."""
+
+    def __init__(self):
+        self.seen = []
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if training:
+            self.seen += batch[0][:, 0, 0].tolist()
+
+
+def _orders_of_continued_fits(n_fits):
+    X, y = toy_sequences(n=16)
+    X[:, 0, 0] = np.arange(16)  # each sequence known by its first value
+    est = tiny_conv1d(
+        max_epochs=1,
+        batch_size=4,
+        validation_fraction=None,
+        scale_input=False,
+        warm_start=True,
+        callbacks=[_TrainingOrder()],
+    )
+    orders = []
+    for _ in range(n_fits):
+        est.fit(X, y)
+        recorder = dict(est.net_.callbacks_)["_TrainingOrder"]
+        orders.append(recorder.seen[-16:])
+    return orders
+
+
+def test_continued_fits_draw_new_batches_reproducibly():
+    # an int random_state reseeded every continued fit alike, which replayed
+    # the same epoch (order, dropout masks) in each of them
+    orders = _orders_of_continued_fits(4)
+    assert len({tuple(order) for order in orders[1:]}) == 3
+    assert _orders_of_continued_fits(4) == orders  # and reproducibly so
+
+
 def test_early_stopping_and_user_callbacks_are_copied():
     X, y = toy_sequences(n=40)
     scoring = EpochScoring("accuracy", name="train_acc", on_train=True)
