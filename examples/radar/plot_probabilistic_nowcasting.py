@@ -96,8 +96,9 @@ for name, members in ensembles.items():
 # trains 25 epochs on 231 windows, the cross-fitted ensemble's CRPS is
 # below STEPS' at every lead with each of three seeds, and its spread/skill
 # ratio is 0.85-1.20 pooled over six test sequences (0.68-1.01 on the first
-# alone; ``benchmarks/skill_probabilistic.py``, the documentation's
-# benchmarks page); ``SKSEQ_FULL=1`` runs this example with the default
+# alone; the networks re-fitted on 2026-12-06,
+# ``benchmarks/skill_probabilistic.py``, the documentation's benchmarks
+# page); ``SKSEQ_FULL=1`` runs this example with the default
 # epochs and a larger domain.
 #
 # Each member is also moved by a position error of its own, a random
@@ -132,8 +133,11 @@ print(
 # had CRPS 0.031-0.032 0.054-0.057 0.077-0.080 and spread/skill 1.11-1.26
 # (the same two runs): well below STEPS' CRPS at leads 1 and 2, about equal
 # to it at lead 3 (STEPS 0.079). On the benchmark's larger setting a second
-# sequence gave spread/skill ratios of 0.65-0.97 against 0.77-1.05 for
-# cross-fitting (:doc:`/benchmarks`).
+# sequence gave spread/skill ratios of 0.65-0.97 on the first test sequence,
+# against 0.77-1.05 for cross-fitting with the same three networks
+# (:doc:`/benchmarks`). Those networks were fitted before the refits quoted
+# above (0.68-1.01 on the first sequence): a refit that differs only in the
+# order of floating-point sums moved these ratios by up to 0.15.
 
 # %%
 # CRPS per lead time, reliability at 1 mm/h, rank histograms
