@@ -116,15 +116,32 @@ table = pd.concat(
 print(table.round(3))
 
 # %%
-# The last test nowcast, full domain
-fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), constrained_layout=True)
-for ax, image, title in zip(
-    axes,
-    [X_test[-1, -1], y_test[-1, -1], pred[-1, -1]],
-    ["last input", f"observed +{N_OUT * 5} min", f"U-Net +{N_OUT * 5} min"],
-):
-    shown = ax.imshow(image, vmin=0, vmax=10, cmap="Blues")
+# The last test nowcast, full domain, on a logarithmic colour scale from
+# 0.1 mm/h (below: dry, white) to the largest rate in the three panels, so
+# that the cells' cores (tens of mm/h) and their light edges both show.
+from matplotlib.colors import LogNorm
+
+panels = [
+    (X_test[-1, -1], "last input"),
+    (y_test[-1, -1], f"observed +{N_OUT * 5} min"),
+    (pred[-1, -1], f"U-Net +{N_OUT * 5} min"),
+]
+norm = LogNorm(vmin=0.1, vmax=max(image.max() for image, _ in panels))
+cmap = plt.get_cmap("viridis").with_extremes(under="white", bad="white")
+fig, axes = plt.subplots(1, 3, figsize=(10, 3.3), layout="constrained")
+for ax, (image, title) in zip(axes, panels):
+    shown = ax.imshow(image, norm=norm, cmap=cmap)
     ax.set_title(title)
-    ax.set_axis_off()
-fig.colorbar(shown, ax=axes, label="mm/h", shrink=0.8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+colorbar = fig.colorbar(shown, ax=axes, label="rain rate (mm/h)", extend="min")
+ticks = [tick for tick in (0.1, 0.3, 1, 3, 10, 30, 100) if tick <= norm.vmax]
+colorbar.set_ticks(ticks, labels=[f"{tick:g}" for tick in ticks])
 plt.show()
+
+# %%
+# In the table above the U-Net, trained for 8 epochs on 32 x 32 patches,
+# beats persistence over the whole domain at every lead: its MAE is less than
+# half of persistence's and its CSI at 1 mm/h higher (about 0.79 against 0.60
+# at 15 minutes). Its last nowcast (right) keeps the cells' shapes and their
+# cores of tens of mm/h close to the observed frame (middle).

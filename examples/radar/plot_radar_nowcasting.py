@@ -96,7 +96,7 @@ ax_csi.set(
 for ax in (ax_mae, ax_csi):
     ax.set_xticks([MINUTES_PER_FRAME * k for k in range(1, LEADS + 1)])
     ax.grid(alpha=0.3)
-ax_csi.legend(fontsize=8)
+ax_csi.legend(fontsize=9)
 fig.tight_layout()
 plt.show()
 
@@ -113,23 +113,42 @@ plt.show()
 # %%
 # Observed and nowcast rain, 15 minutes ahead
 # -------------------------------------------
-# pysteps' colour map for rain rates (pysteps is already imported by the
-# extrapolation baseline).
+# The window with the most rain at the last lead among those whose observed
+# rain stays off the frame's border (a cell cut by the domain's edge shows
+# little of the nowcasts), in pysteps' colours for rain rates: its classes
+# up to the first boundary above the rain shown, dry pixels white (pysteps
+# is already imported by the extrapolation baseline).
+from matplotlib.colors import BoundaryNorm, ListedColormap
 from pysteps.visualization.precipfields import get_colormap
 
-cmap, norm, levels, level_labels = get_colormap("intensity", "mm/h", "pysteps")
-cmap = cmap.with_extremes(bad="white")  # dry pixels (masked below) stay white
-sample = int(np.argmax(y_test[:, -1].sum(axis=(1, 2))))
+cmap, _, levels, level_labels = get_colormap("intensity", "mm/h", "pysteps")
+last = y_test[:, -1]
+wet = last >= levels[0]
+on_border = wet[:, [0, -1], :].any(axis=(1, 2)) | wet[:, :, [0, -1]].any(axis=(1, 2))
+candidates = np.flatnonzero(~on_border) if not on_border.all() else np.arange(len(last))
+sample = int(candidates[np.argmax(last[candidates].sum(axis=(1, 2)))])
 panels = [("observed", y_test[sample, -1])]
 panels += [(name, forecast[sample, -1]) for name, forecast in forecasts.items()]
-fig, axes = plt.subplots(1, len(panels), figsize=(13, 3.0), layout="constrained")
+peak = max(field.max() for _, field in panels)
+n_classes = min(int(np.searchsorted(levels, peak, side="right")), len(levels) - 1)
+rain_cmap = ListedColormap(cmap(np.arange(n_classes))).with_extremes(bad="white")
+rain_norm = BoundaryNorm(levels[: n_classes + 1], n_classes)
+fig, axes = plt.subplots(1, len(panels), figsize=(10, 3.0), layout="constrained")
 for ax, (title, field) in zip(axes, panels):
-    image = ax.imshow(np.ma.masked_less(field, 0.08), cmap=cmap, norm=norm)
-    ax.set_title(title, fontsize=9)
+    image = ax.imshow(
+        np.ma.masked_less(field, levels[0]), cmap=rain_cmap, norm=rain_norm
+    )
+    ax.set_title(title, fontsize=11)
     ax.set_xticks([])
     ax.set_yticks([])
-colorbar = fig.colorbar(image, ax=axes, label="rain rate (mm/h)", shrink=0.9)
-colorbar.set_ticks(levels, labels=level_labels)  # pysteps' class boundaries
-colorbar.ax.tick_params(labelsize=7)
-fig.suptitle(f"{LEADS * MINUTES_PER_FRAME} minutes ahead")
+colorbar = fig.colorbar(image, ax=axes, label="rain rate (mm/h)")
+colorbar.set_ticks(levels[: n_classes + 1], labels=level_labels[: n_classes + 1])
+fig.suptitle(f"{LEADS * MINUTES_PER_FRAME} minutes ahead, test window {sample}")
 plt.show()
+
+# %%
+# In this run the window shown holds a single cell that grows from about
+# 12 to 27 mm/h at its core in these 15 minutes: no nowcast foresees the
+# growth (all three peak near 12 mm/h). Persistence leaves the cell where it
+# was; the extrapolation moves it to where it is observed, and the U-Net
+# to about the same place, smoother and a little wider.

@@ -179,8 +179,10 @@ panels = [
         stitched(predictions["historical average (7 days)"], 1, day),
     ),
 ]
-fig, axes = plt.subplots(1, 4, figsize=(11, 5), sharey=True, layout="constrained")
-for ax, (title, image) in zip(axes, panels):
+fig, axes = plt.subplots(
+    2, 2, figsize=(9, 8), sharex=True, sharey=True, layout="constrained"
+)
+for ax, (title, image) in zip(axes.flat, panels):
     im = ax.imshow(
         V_MAX * image,
         aspect="auto",
@@ -191,11 +193,14 @@ for ax, (title, image) in zip(axes, panels):
         interpolation="nearest",
     )
     error = rmse(V_MAX * panels[0][1], V_MAX * image)
-    ax.set_title(title + (f"\nRMSE {error:.1f} km/h" if error else "\n"), fontsize=8)
+    ax.set_title(title + (f", RMSE {error:.1f} km/h" if error else ""), fontsize=11)
     ax.set_yticks(range(0, 25, 3))
-axes[0].set_ylabel(f"time of day (h), {date:%A %d %B %Y}")
-fig.supxlabel("location along the road (upstream -> downstream)", fontsize=9)
-fig.colorbar(im, ax=axes, label="speed (km/h)", shrink=0.8)
+for ax in axes[:, 0]:
+    ax.set_ylabel("time of day (h)")
+for ax in axes[1]:
+    ax.set_xlabel("location (0.5 km apart; upstream -> downstream)")
+fig.suptitle(f"{date:%A %d %B %Y}, speeds observed and forecast")
+fig.colorbar(im, ax=axes, label="speed (km/h)", shrink=0.6)
 plt.show()
 
 # %%
@@ -212,3 +217,11 @@ plt.show()
 # weakly, and is closer on this weekday (the RMSE in the panel titles). Over
 # all test hours the calendar model is the better forecast (the table
 # above).
+#
+# The short light dashes at the first and last locations, one at every full
+# hour, are an artefact of the model, not traffic: they are the corners of
+# the hourly frames (the first and last 5 minutes of an hour at the two ends
+# of the road), where the convolutions read the zero padding around the
+# frame, and this small, briefly trained network forecasts lower speeds
+# there than in the rest of the frame (by about 10 km/h on average
+# over the test hours).

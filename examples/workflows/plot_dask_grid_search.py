@@ -95,12 +95,29 @@ if __name__ == "__main__":
     assert np.array_equal(local.cv_results_["mean_test_score"], dask_scores)
     print("in-process search (1 torch thread): identical mean scores")
 
-    fig, ax = plt.subplots(figsize=(5, 3))
+    # the mean accuracy of each candidate (bars) and its accuracy on each of
+    # the three folds (dots; the table's std_accuracy is their spread), the
+    # candidates named as in the table
+    n_folds = search.n_splits_
+    folds = np.array(
+        [search.cv_results_[f"split{i}_test_score"] for i in range(n_folds)]
+    )
     labels = [
-        f"k={p['kernel_size']}, lr={p['lr']:g}" for p in search.cv_results_["params"]
+        f"kernel_size={p['kernel_size']}, lr={p['lr']:g}"
+        for p in search.cv_results_["params"]
     ]
-    ax.barh(labels, dask_scores, xerr=search.cv_results_["std_test_score"])
-    ax.set_xlabel("mean CV accuracy")
+    fig, ax = plt.subplots(figsize=(8.5, 3), layout="constrained")
+    ax.barh(labels, dask_scores, color="C0", alpha=0.6, label="mean over the folds")
+    for i, fold in enumerate(folds):
+        ax.plot(
+            fold,
+            labels,
+            "ko",
+            ms=5,
+            alpha=0.7,
+            label=f"each of the {n_folds} folds" if i == 0 else None,
+        )
+    ax.set(xlim=(0, 1.03), xticks=np.linspace(0, 1, 6), xlabel="CV accuracy")
     ax.set_title("GridSearchCV on a 2-worker Dask cluster")
-    fig.tight_layout()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     plt.show()
