@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
+import zlib
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, ClassVar, cast
@@ -466,6 +467,9 @@ class ExtrapolationNowcaster(_FrameBaseline):
 #: by lower-case name; the others take any number from 2.
 _MOTION_FRAMES = {"darts": (6, None), "vet": (2, 3), "proesmans": (2, 2)}
 
+#: Largest seed drawn for pysteps (numpy's legacy seeding takes int32).
+_INT32_MAX = np.iinfo(np.int32).max
+
 #: Fewest rainy pixels in a frame for STEPS to estimate its statistics.
 _MIN_WET_PIXELS = 10
 
@@ -517,10 +521,9 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         Seeds the members of :meth:`predict` (and of
         :meth:`predict_ensemble` when it is given none). With None or a
         RandomState instance, ``fit`` draws the seed of :meth:`predict`
-        from it once, so that two predictions are the same. The samples of
-        ``X`` are seeded in turn from that seed: a sample's members, and so
-        its mean nowcast, depend on its position in ``X`` (predict a test
-        set in one call to compare it with other models).
+        from it once, so that two predictions are the same. Each sample's
+        members are seeded from that seed and the sample's own input
+        frames: its nowcast does not depend on the other samples of ``X``.
 
     Attributes
     ----------
@@ -592,16 +595,34 @@ class STEPSNowcaster(ExtrapolationNowcaster):
             self._predict_seed_ = int(self.random_state)
         else:
             rng = check_random_state(self.random_state)
-            self._predict_seed_ = int(rng.randint(np.iinfo(np.int32).max))
+            self._predict_seed_ = int(rng.randint(_INT32_MAX))
 
     def _forecast(self, X, n_steps):
-        # fitted before the seed was drawn in fit: the former behaviour
-        seed = getattr(self, "_predict_seed_", self.random_state)
-        rng = check_random_state(seed)
-        return self._ensemble(X, self.n_members, n_steps, rng).mean(axis=1)
+        members = self._ensemble(X, self.n_members, n_steps, self._sample_seeds(X))
+        return members.mean(axis=1)
 
-    def _ensemble(self, X, n_members, n_steps, rng) -> np.ndarray:
-        """Validated ``(n, T, 1, H, W)`` -> members ``(n, m, n_steps, 1, H, W)``."""
+    def _sample_seeds(self, X) -> list[int]:
+        """The seed of each sample's members in :meth:`predict`: the seed drawn
+        in ``fit`` mixed with the sample's own input frames, so that a
+        sample's nowcast does not depend on the other samples of ``X``."""
+        # fitted before the seed was drawn in fit: drawn from random_state
+        base = getattr(self, "_predict_seed_", None)
+        if base is None:
+            base = int(check_random_state(self.random_state).randint(_INT32_MAX))
+        frames = X[:, -self.n_frames_for_motion :, 0].astype(np.float32)
+        return [
+            int(
+                np.random.SeedSequence(
+                    [base, zlib.crc32(sample.tobytes())]
+                ).generate_state(1)[0]
+                % _INT32_MAX
+            )
+            for sample in frames
+        ]
+
+    def _ensemble(self, X, n_members, n_steps, seeds) -> np.ndarray:
+        """Validated ``(n, T, 1, H, W)`` -> members ``(n, m, n_steps, 1, H, W)``,
+        sample ``i`` seeded with ``seeds[i]``."""
         motion, extrapolation = _import_pysteps(type(self).__name__)
         from pysteps.nowcasts import steps
 
@@ -611,7 +632,7 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         out = np.zeros((len(X), n_members, n_steps, *X.shape[2:]), np.float32)
         n_extrapolated = 0
         for i, sample in enumerate(X[:, -self.n_frames_for_motion :, 0]):
-            seed = int(rng.randint(np.iinfo(np.int32).max))
+            seed = seeds[i]
             rain = sample.astype(np.float64)
             wet_pixels = np.sum(rain >= self.precip_threshold, axis=(1, 2))
             if wet_pixels[-1] < _MIN_WET_PIXELS:
@@ -692,10 +713,13 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         n_steps : int, default=1
             Lead times.
         random_state : int, RandomState instance or None, default=None
-            Seeds the members (None: the seed of :meth:`predict`, drawn in
-            ``fit`` from the estimator's ``random_state``, so that the
-            members' mean is :meth:`predict`'s nowcast and the estimator's
-            ``random_state`` is not used up).
+            Seeds the members. None: the members of :meth:`predict` (their
+            mean is its nowcast), seeded as it seeds them, sample by sample
+            from the seed drawn in ``fit`` and each sample's frames, so that
+            a sample's members do not depend on the other samples and the
+            estimator's ``random_state`` is not used up. An int or a
+            RandomState seeds the samples in turn: a sample's members then
+            depend on its position in ``X``.
 
         Returns
         -------
@@ -707,9 +731,12 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         n_members = check_positive_int(n_members, "n_members")
         n_steps = check_positive_int(n_steps, "n_steps")
         X, had_channel_axis = self._validate_X(X)
-        if random_state is None:  # fitted before the seed was drawn in fit
-            random_state = getattr(self, "_predict_seed_", self.random_state)
-        out = self._ensemble(X, n_members, n_steps, check_random_state(random_state))
+        if random_state is None:  # predict's members
+            seeds = self._sample_seeds(X)
+        else:  # the samples seeded in turn
+            rng = check_random_state(random_state)
+            seeds = [int(rng.randint(_INT32_MAX)) for _ in range(len(X))]
+        out = self._ensemble(X, n_members, n_steps, seeds)
         return out if had_channel_axis else out[:, :, :, 0]
 
 

@@ -212,6 +212,23 @@ def test_steps_predict_is_the_same_twice_without_a_seed():
     assert drawn.random_state.get_state()[2] == state
 
 
+def test_steps_predict_of_a_sample_does_not_depend_on_the_others():
+    # each sample's members are seeded from the fitted seed and its own frames
+    # (they were seeded in turn, so a window's nowcast moved with its position)
+    pytest.importorskip("pysteps")
+    from skseq.baselines import STEPSNowcaster
+
+    windows = np.stack([_blob_frames(n_frames=6, speed=v) for v in (2.0, 1.0, 3.0)])
+    X, y = windows[:, :4], windows[:, 4:]
+    est = STEPSNowcaster(n_members=3, n_cascade_levels=3, random_state=0).fit(X, y)
+    whole = est.predict(X)
+    np.testing.assert_array_equal(est.predict(X[1:]), whole[1:])
+    np.testing.assert_array_equal(est.predict(X[::-1]), whole[::-1])
+    members = est.predict_ensemble(X[1:], 3, 2)  # no seed: predict's members
+    np.testing.assert_allclose(members.mean(axis=1), whole[1:], rtol=1e-6)
+    assert np.ptp(members, axis=1).max() > 0  # the members do differ
+
+
 def test_extrapolation_checks_the_motion_method_in_fit():
     pytest.importorskip("pysteps")
     from skseq.baselines import STEPSNowcaster
