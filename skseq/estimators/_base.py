@@ -1100,7 +1100,6 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             if continuing:
                 self._continue_net(y_train, seed, valid, weight is not None, n_train)
                 self.net_.partial_fit(net_X, y_train)
-                self._raise_if_interrupted(self.net_)
             else:
                 net = self._build_net(
                     y_train,
@@ -1111,7 +1110,6 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                     n_train=n_train,
                 )
                 net.fit(net_X, y_train)
-                self._raise_if_interrupted(net)
                 self.net_ = net
                 self._first_fit_params = {
                     k: v
@@ -1129,18 +1127,6 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         self._check_finite_fit(X_train)
         self.n_epochs_ = len(self.net_.history)
         return self
-
-    @staticmethod
-    def _raise_if_interrupted(net) -> None:
-        """Raise the ``KeyboardInterrupt`` that skorch's ``partial_fit`` swallowed.
-
-        skorch keeps a net whose training loop was interrupted (Ctrl-C) and
-        returns; an estimator's ``fit`` raises it instead, so that the fit
-        that failed leaves the estimator unfitted (or, when continuing, as it
-        was) rather than half-trained and then calibrated.
-        """
-        if getattr(net, "interrupted_", False):
-            raise KeyboardInterrupt
 
     @contextlib.contextmanager
     def _explained_missing_validation_score(self, has_valid: bool, n_samples: int):

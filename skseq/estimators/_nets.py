@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
         def notify(self, method_name: str, **cb_kwargs: Any) -> None: ...
 
+        def partial_fit(
+            self, X: Any, y: Any = None, classes: Any = None, **fit_params: Any
+        ) -> Any: ...
+
         def get_loss(
             self,
             y_pred: torch.Tensor,
@@ -113,13 +117,20 @@ class SampleWeightNetMixin(_NetBase):
 
     #: whether the last ``fit_loop`` was interrupted (Ctrl-C): skorch's
     #: ``partial_fit`` swallows ``KeyboardInterrupt`` and keeps the epochs
-    #: trained so far; the estimator reads this flag and raises it again.
+    #: trained so far; :meth:`partial_fit` (which ``fit`` calls) raises it
+    #: again, so that the estimator's ``fit`` leaves no half-trained model.
     #: A ``KeyboardInterrupt`` from a callback is not an interruption but
     #: skorch's way to end training (``EarlyStopping`` raises it).
     #: (Names end in ``_``: skorch takes the other attributes of a net for
     #: its parameters.)
     interrupted_: bool = False
     _stopped_by_callback_: bool = False
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        super().partial_fit(X, y, classes=classes, **fit_params)
+        if self.interrupted_:
+            raise KeyboardInterrupt
+        return self
 
     def notify(self, method_name, **cb_kwargs):
         try:
