@@ -822,10 +822,10 @@ def save_weights(estimator: BaseDeepEstimator, path: str | os.PathLike) -> None:
 
 #: the fitted sizes that the saved network and its error model must share
 #: with the estimator loading them (frame sizes may differ: the frame
-#: estimators take any H x W)
+#: estimators take any H x W; so ``n_features_in_``, which counts the
+#: pixels, is not among them)
 _SHAPE_ATTRIBUTES = (
     "n_timesteps_in_",
-    "n_features_in_",
     "n_input_frames_",
     "n_output_frames_",
     "n_channels_in_",

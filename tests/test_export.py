@@ -478,6 +478,23 @@ def test_weights_need_a_deep_estimator_a_file_and_the_saved_sizes(tmp_path):
     )
 
 
+def test_weights_load_into_a_nowcaster_fitted_on_frames_of_another_size(tmp_path):
+    # the networks are convolutional: only the frame and channel counts must
+    # match, not H x W
+    pytest.importorskip("safetensors")
+    rng = np.random.default_rng(0)
+    small = rng.random((8, 5, 8, 8)).astype(np.float32) * 5
+    large = rng.random((8, 5, 16, 16)).astype(np.float32) * 5
+    params = {"depth": 1, "base_channels": 2, "max_epochs": 1, "random_state": 0}
+    saved = UNetNowcaster(**params).fit(large[:, :3], large[:, 3:])
+    path = tmp_path / "weights.safetensors"
+    save_weights(saved, path)
+    loaded = load_weights(UNetNowcaster(**params).fit(small[:, :3], small[:, 3:]), path)
+    np.testing.assert_allclose(
+        loaded.predict(large[:, :3]), saved.predict(large[:, :3])
+    )
+
+
 def test_to_onnx_checks_its_example_dtype_and_path(tmp_path):
     params = Conv1DActivityClassifier._get_test_params()[0]
     X, y = make_test_data(Conv1DActivityClassifier(**params))
