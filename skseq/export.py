@@ -437,7 +437,6 @@ def _split(fitted) -> tuple[list[tuple[str, Any]], Any]:
 
 def _example_array(X_example, dtype) -> np.ndarray:
     """``X_example`` as a numpy array of ``dtype`` and 2 samples."""
-    X_example = as_array_input(X_example)  # tensors (any dtype, device), pandas
     try:
         as_dtype = np.dtype(dtype)
     except TypeError:  # not a dtype at all ("bogus")

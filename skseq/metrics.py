@@ -52,6 +52,7 @@ from skseq.utils.validation import (
     as_array_input,
     check_finite_real,
     check_positive_int,
+    given_dtype,
     to_numeric_array,
 )
 
@@ -169,12 +170,9 @@ def _in_precision_of(values, threshold: float) -> float:
     numpy (so pysteps) compares a float32 array with a Python number in
     float32. Rounded as the values were, the threshold keeps them at it.
     """
-    dtype = getattr(values, "dtype", None)  # numpy (and pandas Series), torch
-    if dtype is None:  # a list of arrays, a DataFrame: the precision numpy reads
-        try:
-            dtype = np.asarray(values).dtype
-        except (TypeError, ValueError):  # ragged, or not numbers: refused later
-            return threshold
+    dtype = given_dtype(values)  # numpy, pandas, torch, lists
+    if dtype is None:  # ragged, or not numbers: refused later
+        return threshold
     floating = getattr(dtype, "kind", None) == "f" or (
         getattr(dtype, "is_floating_point", False) and "bfloat" not in str(dtype)
     )

@@ -346,7 +346,7 @@ def compare_forecasts_by_lead(
     _check_column_names(metrics, "metrics")
     # in its own float precision, at which the threshold metrics compare
     y_test = to_numeric_array(
-        as_array_input(y_test),
+        y_test,
         name="y_test",
         dtype=(np.float64, np.float32, np.float16),
     )

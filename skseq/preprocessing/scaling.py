@@ -17,7 +17,7 @@ from skseq.base import (
     validate_data,
     with_layout,
 )
-from skseq.utils.validation import as_array_input
+from skseq.utils.validation import as_array_input, given_dtype
 
 if TYPE_CHECKING:  # annotations only
     from numpy.typing import ArrayLike
@@ -76,14 +76,10 @@ class LogTransformer(
     def _validate(self, X, reset: bool) -> np.ndarray:
         if reset:
             self._validate_params()
-        values = as_array_input(X)  # DataFrames, tensors: their values' dtype
-        given = getattr(values, "dtype", None)
-        if given is None:  # lists: the dtype numpy reads (Python floats: float64)
-            try:
-                given = np.asarray(values).dtype
-            except (TypeError, ValueError):  # ragged: refused by the validation
-                given = np.dtype(np.float32)
-        float64 = given.kind == "f" and given.itemsize == 8  # either byte order
+        # DataFrames, tensors: their values' dtype; lists: numpy's reading
+        # (Python floats: float64); ragged input is refused by the validation
+        given = given_dtype(as_array_input(X))
+        float64 = given is not None and given.kind == "f" and given.itemsize == 8
         dtype = np.float64 if float64 else np.float32
         # X itself, so that a DataFrame's column names are recorded
         return validate_data(self, X, reset=reset, layout="any", dtype=dtype)

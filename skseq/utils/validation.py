@@ -274,6 +274,20 @@ def to_numeric_array(
     )
 
 
+def given_dtype(X: Any) -> Any:
+    """The dtype of ``X`` as given, without converting an array: its
+    ``dtype`` (numpy, pandas Series, torch), else the dtype numpy reads from
+    it (a list: float64 for Python floats; a DataFrame); None where numpy
+    cannot read it (ragged, not numbers)."""
+    dtype = getattr(X, "dtype", None)
+    if dtype is not None:
+        return dtype
+    try:
+        return np.asarray(X).dtype
+    except (TypeError, ValueError):
+        return None
+
+
 def _check_integral_values(X, dtype, name: str) -> None:
     """Refuse a float array with fractions (or NaN) cast to an integer ``dtype``,
     which numpy would truncate."""
