@@ -29,6 +29,7 @@ import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._set_output import ADAPTERS_MANAGER, _get_output_config
 from sklearn.utils._tags import InputTags
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
@@ -617,17 +618,20 @@ def positive_int_sequence(description: str, *, allow_empty: bool = False) -> Rul
 
 # ---------------------------------------------------------------- output
 class ArrayOutputMixin:
-    """Opt a transformer with 3D (or higher) output out of ``set_output``.
+    """``set_output`` for a transformer whose output may have more than 2 dimensions.
 
     scikit-learn wraps ``transform`` and ``fit_transform`` of every
     transformer that has ``get_feature_names_out`` so that
     ``sklearn.set_config(transform_output="pandas")`` (or ``"polars"``) or
     ``set_output(transform="pandas")`` returns DataFrames. A DataFrame holds a
     2D table only, so skseq's transformers of sequences and frames opt out
-    of that wrapping (``auto_wrap_output_keys=None``, as scikit-learn
-    documents for such classes) and always return numpy arrays; their
-    ``set_output`` is accepted, so that ``Pipeline.set_output`` works for the
-    pipeline's other steps, and changes nothing.
+    of scikit-learn's wrapping (``auto_wrap_output_keys=None``, as
+    scikit-learn documents for such classes) and wrap their output
+    themselves where it is a table: a 2D output becomes a DataFrame with the
+    columns of ``get_feature_names_out`` (and the input's index, where it
+    had one), while 3D and higher outputs stay numpy arrays, whatever the
+    configuration. ``set_output`` is accepted either way, so that
+    ``Pipeline.set_output`` works for every step.
 
     Put it first among the bases, before ``TransformerMixin``.
     """
@@ -635,22 +639,65 @@ class ArrayOutputMixin:
     def __init_subclass__(cls, **kwargs):
         kwargs.setdefault("auto_wrap_output_keys", None)
         super().__init_subclass__(**kwargs)
+        for name in ("transform", "fit_transform"):
+            method = cls.__dict__.get(name)
+            if method is not None and not hasattr(method, "_wraps_table_output"):
+                setattr(cls, name, _table_output(method))
 
     def set_output(self, *, transform: str | None = None) -> Self:
-        """Accept an output container; the output stays a numpy array.
+        """Set the container of 2D outputs.
 
         Parameters
         ----------
         transform : {"default", "pandas", "polars"} or None, default=None
-            Ignored: sequences and frames have more than two dimensions, which
-            pandas and polars cannot hold.
+            Container of the output of ``transform`` and ``fit_transform``
+            where it is 2D (a table): ``"default"`` a numpy array,
+            ``"pandas"`` or ``"polars"`` a DataFrame; None leaves the
+            configuration unchanged. Outputs of more than two dimensions
+            (sequences, frames) stay numpy arrays: DataFrames cannot hold
+            them.
 
         Returns
         -------
         self : object
-            The transformer, unchanged.
+            The transformer.
         """
+        if transform is None:
+            return self
+        if transform not in _OUTPUT_CONTAINERS:
+            raise ValueError(
+                f"transform must be one of {sorted(_OUTPUT_CONTAINERS)} or None; "
+                f"got {transform!r}."
+            )
+        config = dict(getattr(self, "_sklearn_output_config", {}))
+        config["transform"] = transform
+        self._sklearn_output_config = config
         return self
+
+
+#: containers ``ArrayOutputMixin.set_output`` accepts (scikit-learn's)
+_OUTPUT_CONTAINERS = frozenset({"default", "pandas", "polars"})
+
+
+def _table_output(method: Callable) -> Callable:
+    """Wrap ``transform`` or ``fit_transform`` so that a 2D output follows ``set_output``."""
+
+    @functools.wraps(method)
+    def wrapped(self, X, *args, **kwargs):
+        out = method(self, X, *args, **kwargs)
+        if np.ndim(out) != 2 or not hasattr(self, "get_feature_names_out"):
+            return out
+        container = _get_output_config("transform", self)["dense"]
+        if container == "default":
+            return out
+        # the input's index only where the rows are the input's rows
+        index_source = X if getattr(X, "shape", (None,))[0] == len(out) else None
+        return ADAPTERS_MANAGER.adapters[container].create_container(
+            out, index_source, columns=self.get_feature_names_out
+        )
+
+    wrapped._wraps_table_output = True  # type: ignore[attr-defined]
+    return wrapped
 
 
 class ChannelNamesOutMixin:

@@ -211,7 +211,7 @@ def _fitting_methods():
                 yield pytest.param(cls, method, id=f"{name}.{method}")
 
 
-@pytest.mark.parametrize(("cls", "method"), _fitting_methods())
+@pytest.mark.parametrize(("cls", "method"), list(_fitting_methods()))
 def test_every_fitting_method_leaves_no_half_fitted_state(cls, method):
     # each fitting method that skseq defines resets the fitted attributes
     # when it raises: through unfitted_on_error, or, for the deep
@@ -221,6 +221,8 @@ def test_every_fitting_method_leaves_no_half_fitted_state(cls, method):
     func = getattr(cls, method)
     if func is BaseDeepEstimator.fit:
         return
+    while getattr(func, "_wraps_table_output", False):  # ArrayOutputMixin's
+        func = func.__wrapped__
     assert func.__code__ is unfitted_on_error(lambda self: None).__code__, (
         f"{cls.__name__}.{method} is not wrapped by unfitted_on_error"
     )
@@ -290,3 +292,77 @@ def test_constraints_name_the_rule_in_scikit_learn_errors(params, match):
     _Constrained()._validate_params()  # the defaults satisfy every rule
     with pytest.raises(InvalidParameterError, match=match):
         _Constrained(**params)._validate_params()
+
+
+# ------------------------------------------------------------ ArrayOutputMixin
+def _table_transformers():
+    from skseq.preprocessing import (
+        DerivativeIntegralFeatures,
+        KeypointNormalizer,
+        LogTransformer,
+        RollAugmenter,
+    )
+
+    return [
+        LogTransformer(),
+        RollAugmenter(random_state=0),
+        DerivativeIntegralFeatures(),
+        KeypointNormalizer(root_joint=0, reference=(0, 1), flip_pairs=()),
+    ]
+
+
+@pytest.mark.parametrize(
+    "transformer", _table_transformers(), ids=lambda t: type(t).__name__
+)
+def test_set_output_makes_2d_outputs_dataframes(transformer):
+    """A table out of a sequence transformer follows set_output, as scikit-learn's do."""
+    import pandas as pd
+    import sklearn
+    from sklearn.base import clone
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.random((6, 8)) + 0.1, index=list("uvwxyz"))
+    X.columns = [f"c{i}" for i in range(8)]
+    expected = clone(transformer).fit_transform(X)  # numpy by default
+    assert isinstance(expected, np.ndarray) and expected.ndim == 2
+    est = clone(transformer).set_output(transform="pandas")
+    for out in (est.fit_transform(X), est.transform(X)):
+        assert isinstance(out, pd.DataFrame)
+        assert list(out.columns) == list(est.get_feature_names_out())
+        assert list(out.index) == list("uvwxyz")
+    np.testing.assert_allclose(est.fit_transform(X).to_numpy(), expected)
+    with sklearn.config_context(transform_output="pandas"):
+        assert isinstance(clone(transformer).fit_transform(X), pd.DataFrame)
+    assert isinstance(est.set_output(transform="default").transform(X), np.ndarray)
+
+
+def test_set_output_passes_scikit_learns_pandas_checks_and_refuses_unknown():
+    import warnings
+
+    from sklearn.utils.estimator_checks import (
+        check_global_output_transform_pandas,
+        check_set_output_transform_pandas,
+    )
+
+    from skseq.preprocessing import LogTransformer, RollAugmenter
+
+    for est in (LogTransformer(), RollAugmenter(random_state=0)):
+        with warnings.catch_warnings():  # the checks mix DataFrames and arrays
+            warnings.simplefilter("ignore", UserWarning)
+            check_set_output_transform_pandas(type(est).__name__, est)
+            check_global_output_transform_pandas(type(est).__name__, est)
+    with pytest.raises(ValueError, match=r"transform must be one of .*'bogus'"):
+        LogTransformer().set_output(transform="bogus")
+
+
+def test_pipeline_pandas_columns_are_its_feature_names_out():
+    import pandas as pd
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skseq.preprocessing import LogTransformer
+
+    X = pd.DataFrame(np.random.default_rng(0).random((6, 3)), columns=list("abc"))
+    model = make_pipeline(LogTransformer(), StandardScaler())
+    out = model.set_output(transform="pandas").fit_transform(X)
+    assert list(out.columns) == list(model.get_feature_names_out()) == list("abc")
