@@ -944,6 +944,9 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         y: ArrayLike,
         sample_weight: ArrayLike | None = None,
         validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+        *,
+        X_val: ArrayLike | None = None,
+        y_val: ArrayLike | None = None,
     ) -> Self:
         """Train the network on ``X, y``.
 
@@ -972,6 +975,15 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             An explicit validation set (e.g. the held-out fold of a CV
             ensemble) used for ``valid_loss`` and early stopping instead of
             splitting off ``validation_fraction`` of ``X``.
+        X_val, y_val : array-like or None, default=None
+            The same validation set as two arguments (both or neither; not
+            with ``validation_data``), as scikit-learn's
+            ``HistGradientBoostingClassifier.fit`` takes it. In a ``Pipeline``
+            its input then goes through the preprocessing steps too:
+            ``Pipeline(steps, transform_input=["X_val"])`` with
+            ``set_fit_request(X_val=True, y_val=True)`` on this estimator
+            (metadata routing enabled); the targets ``y_val`` are passed on
+            as they are.
 
         Returns
         -------
@@ -983,6 +995,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         try:
             self._validate_params()
             self._check_passthrough_params()
+            validation_data = _validation_set(validation_data, X_val, y_val)
             if continuing:
                 self._check_warm_start_params()
             return self._fit(
@@ -1472,3 +1485,20 @@ class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator
         tags.input_tags.two_d_array = False
         tags.regressor_tags = RegressorTags()
         return tags
+
+
+def _validation_set(validation_data, X_val, y_val):
+    """``fit``'s validation set, given as ``validation_data`` or as ``X_val, y_val``."""
+    if X_val is None and y_val is None:
+        return validation_data
+    if X_val is None or y_val is None:
+        given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+        raise ValueError(
+            f"{given} was given without {missing}: a validation set needs both."
+        )
+    if validation_data is not None:
+        raise ValueError(
+            "Pass the validation set either as validation_data or as X_val and "
+            "y_val, not both."
+        )
+    return (X_val, y_val)

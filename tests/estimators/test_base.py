@@ -345,6 +345,55 @@ def test_validation_data_is_not_kept_in_the_fitted_model(tmp_path):
     assert "valid_loss" in est.history_[-1]
 
 
+def test_x_val_y_val_are_the_validation_set():
+    X, y = toy_sequences(n=40, T=16)
+    tuple_fit = tiny_conv1d(max_epochs=3).fit(
+        X[:30], y[:30], validation_data=(X[30:], y[30:])
+    )
+    named_fit = tiny_conv1d(max_epochs=3).fit(
+        X[:30], y[:30], X_val=X[30:], y_val=y[30:]
+    )
+    assert [e["valid_loss"] for e in named_fit.history_] == [
+        e["valid_loss"] for e in tuple_fit.history_
+    ]
+    with pytest.raises(ValueError, match="X_val was given without y_val"):
+        tiny_conv1d().fit(X, y, X_val=X[30:])
+    with pytest.raises(ValueError, match="y_val was given without X_val"):
+        tiny_conv1d().fit(X, y, y_val=y[30:])
+    with pytest.raises(ValueError, match="either as validation_data or as X_val"):
+        tiny_conv1d().fit(
+            X, y, validation_data=(X[30:], y[30:]), X_val=X[30:], y_val=y[30:]
+        )
+
+
+def test_x_val_goes_through_the_pipeline_preprocessing():
+    """``Pipeline(transform_input=["X_val"])`` transforms the validation input only."""
+    import sklearn
+    from sklearn.pipeline import Pipeline
+
+    from skseq.preprocessing import DerivativeIntegralFeatures
+
+    X, y = toy_sequences(n=40, T=16)
+    features = DerivativeIntegralFeatures().fit_transform(X)
+    direct = tiny_conv1d(max_epochs=3).fit(
+        features[:30], y[:30], validation_data=(features[30:], y[30:])
+    )
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = Pipeline(
+            [
+                ("features", DerivativeIntegralFeatures()),
+                (
+                    "clf",
+                    tiny_conv1d(max_epochs=3).set_fit_request(X_val=True, y_val=True),
+                ),
+            ],
+            transform_input=["X_val"],
+        ).fit(X[:30], y[:30], X_val=X[30:], y_val=y[30:])
+    assert [e["valid_loss"] for e in model[-1].history_] == [
+        e["valid_loss"] for e in direct.history_
+    ]
+
+
 @pytest.mark.parametrize(
     "schedule", [{}, {"lr_schedule": "step", "lr_step_size": 2}], ids=["cosine", "step"]
 )
