@@ -471,9 +471,9 @@ class UNetNowcaster(BaseFrameRegressor):
         minimum = float(a.min())
         if minimum < 0:
             raise ValueError(
-                f"{name} contains negative values (minimum {minimum:g}) but "
-                "log_transform=True computes log(x + log_offset) of rain rates, "
-                "which must be >= 0."
+                f"Negative values in data passed to {type(self).__name__}: {name} "
+                f"has minimum {minimum:g}, but log_transform=True computes "
+                "log(x + log_offset) of rain rates, which must be >= 0."
             )
         if isinstance(a, LazyFrames):  # out of core: transformed batch by batch
             return a.with_transform(partial(_log_offset, offset=self.log_offset))
@@ -1109,6 +1109,13 @@ class UNetNowcaster(BaseFrameRegressor):
                 UserWarning,
                 stacklevel=3,
             )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # log(x + log_offset) of rain rates: fit refuses negative X and y
+        tags.input_tags.positive_only = bool(self.log_transform)
+        tags.target_tags.positive_only = bool(self.log_transform)
+        return tags
 
     @classmethod
     def _get_test_params(cls):

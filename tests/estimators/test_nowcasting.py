@@ -176,10 +176,21 @@ def test_log_transform_round_trip_and_negative_input():
         rtol=1e-5,
         atol=1e-6,
     )
-    with pytest.raises(ValueError, match="negative values"):
+    with pytest.raises(ValueError, match="Negative values in data passed to UNet"):
         UNetNowcaster(**dict(TINY, log_transform=True)).fit(X - 1, y)
-    with pytest.raises(ValueError, match="negative values"):
+    with pytest.raises(ValueError, match="UNetNowcaster: y has minimum -1"):
+        UNetNowcaster(**dict(TINY, log_transform=True)).fit(X, y - 1)
+    with pytest.raises(ValueError, match=r"Negative values in data .* X has"):
         est.predict(X - 1)
+
+
+def test_log_transform_declares_positive_only_tags():
+    from sklearn.utils import get_tags
+
+    for log_transform in (False, True):
+        tags = get_tags(UNetNowcaster(log_transform=log_transform))
+        assert tags.input_tags.positive_only is log_transform
+        assert tags.target_tags.positive_only is log_transform
 
 
 class _Wild(torch.nn.Module):
