@@ -33,7 +33,7 @@ import numpy as np
 from scipy import stats
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from skseq.base import (
@@ -1085,7 +1085,10 @@ def _channel_names(transformer, input_features) -> np.ndarray:
     return names
 
 
-def classical_classifiers(random_state: int | None = None) -> dict[str, object]:
+@validate_params({"random_state": ["random_state"]}, prefer_skip_nested_validation=True)
+def classical_classifiers(
+    random_state: int | np.random.RandomState | None = None,
+) -> dict[str, object]:
     """The five classical baselines of a traffic-state comparison, as Pipelines.
 
     Logistic regression, SVM (RBF), random forest, k-nearest neighbours and a
@@ -1097,8 +1100,10 @@ def classical_classifiers(random_state: int | None = None) -> dict[str, object]:
 
     Parameters
     ----------
-    random_state : int or None, default=None
-        Seed of the randomised models (SVM, random forest, decision tree).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the randomised models (SVM, random forest, decision tree);
+        a ``RandomState`` instance is shared by them, as scikit-learn shares
+        one.
 
     Returns
     -------

@@ -491,6 +491,18 @@ def test_classical_classifiers_fit_sequences():
         assert model.fit(X, y).score(X, y) > 0.9, name
 
 
+def test_classical_classifiers_check_random_state_when_made():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    for bad in ("0", 1.5, [0], -1):
+        with pytest.raises(InvalidParameterError, match="'random_state' parameter"):
+            classical_classifiers(random_state=bad)
+    shared = np.random.RandomState(0)
+    models = classical_classifiers(random_state=shared)
+    assert models["SVC (summary)"][-1].random_state is shared
+    assert classical_classifiers(np.int64(3))["SVC (summary)"][-1].random_state == 3
+
+
 def test_sequence_flattener_passes_nan_for_an_imputer():
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression
