@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
@@ -137,12 +138,21 @@ def compare_estimators(
     fitted = {}
     for name, est in clones.items():
         start = time.perf_counter()
-        est.fit(X_train, y_train)
+        with _naming_the_model(name, "fitting"):
+            est.fit(X_train, y_train)
         fit_time = time.perf_counter() - start
-        row = {}
+        row: dict[str, float] = {}
         start = time.perf_counter()
         for column, scorer in made[name].items():
-            row.update(_score_columns(column, scorer(est, X_test, y_test)))
+            with _naming_the_model(name, "scoring"):
+                scores = _score_columns(column, scorer(est, X_test, y_test))
+            clash = sorted(set(scores) & set(row))
+            if clash:
+                raise ValueError(
+                    f"Two scorers of {name!r} give a column named {clash[0]!r}: "
+                    "rename one (the table would keep only one of them)."
+                )
+            row.update(scores)
         row["fit_time_s"] = fit_time
         row["predict_time_s"] = (time.perf_counter() - start) / len(scorers)
         rows[name] = row
@@ -171,13 +181,26 @@ def _scorers(scoring) -> dict:
                 "scoring given as a list must hold scorer names (strings); "
                 f"got {scoring!r}."
             )
-        scorers = {name: name for name in scoring}
+        # a set's order varies between runs (string hashing): sort it
+        names = sorted(scoring) if isinstance(scoring, set | frozenset) else scoring
+        scorers = {name: name for name in names}
     else:
         scorers = {"score": scoring}
     if not scorers:
         raise ValueError("scoring is empty; pass None, a scorer or scorer names.")
     _check_column_names(scorers, "scoring")
     return scorers
+
+
+@contextlib.contextmanager
+def _naming_the_model(name: str, stage: str) -> Iterator[None]:
+    """Add to an error raised inside the name of the model it came from."""
+    try:
+        yield
+    except Exception as exc:
+        if hasattr(exc, "add_note"):  # Python >= 3.11
+            exc.add_note(f"(raised while {stage} the model {name!r})")
+        raise
 
 
 def _check_column_names(names, argument: str) -> None:
@@ -363,6 +386,12 @@ def compare_forecasts_by_lead(
             f"n_steps must be in [1, {y_test.shape[1]}] (the leads in y_test); "
             f"got {n_steps}."
         )
+    shape: tuple[int, ...] = tuple(getattr(X_test, "shape", ()))
+    if len(shape) >= 4 and shape[0] != y_test.shape[0]:  # frames, one per sample
+        raise ValueError(
+            f"X_test holds {shape[0]} samples and y_test {y_test.shape[0]}; "
+            "they must be the same samples."
+        )
     observed = y_test[:, :n_steps]
     axes = (0, *range(2, observed.ndim))
     for column, metric in metrics.items():  # each metric tried before any fit
@@ -372,22 +401,25 @@ def compare_forecasts_by_lead(
     rows, fitted = {}, {}
     for name, est in clones.items():
         start = time.perf_counter()
-        est.fit(X_train, y_train)
+        with _naming_the_model(name, "fitting"):
+            est.fit(X_train, y_train)
         fit_time = time.perf_counter() - start
         start = time.perf_counter()
-        if hasattr(est, "predict_sequence"):
-            forecast = est.predict_sequence(X_test, n_steps)
-        else:
-            forecast = _leads_of_predict(
-                name, est.predict(X_test), n_steps, observed.ndim
-            )
+        with _naming_the_model(name, "predicting with"):
+            if hasattr(est, "predict_sequence"):
+                forecast = est.predict_sequence(X_test, n_steps)
+            else:
+                forecast = _leads_of_predict(
+                    name, est.predict(X_test), n_steps, observed.ndim
+                )
         predict_time = time.perf_counter() - start
         forecast = _match_channels(name, forecast, observed)
         row: dict[tuple[str, int | str], float] = {}
         for column, metric in metrics.items():
-            per_lead = _metric_per_lead(
-                column, metric, observed, forecast, axes, n_steps
-            )
+            with _naming_the_model(name, "scoring"):
+                per_lead = _metric_per_lead(
+                    column, metric, observed, forecast, axes, n_steps
+                )
             for lead, value in enumerate(per_lead, start=1):
                 row[(column, lead)] = float(value)
         row[("fit_time_s", "")] = fit_time

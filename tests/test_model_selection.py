@@ -246,3 +246,70 @@ def test_forecasts_by_lead_with_channels_and_checked_metrics():
         compare_estimators(as_list, X, y, X, y)
     with pytest.raises(TypeError, match="estimators must be a mapping"):
         compare_forecasts_by_lead(as_list, X, y, X, y, metrics={"MAE": mae})
+
+
+class _FailsToFit(BaseEstimator):
+    def fit(self, X, y):
+        raise RuntimeError("boom")
+
+    def score(self, X, y):
+        return 0.0
+
+
+def test_errors_name_the_model_and_clashing_columns_are_refused():
+    import sys
+
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(RuntimeError, match="boom") as info:
+        compare_estimators(
+            {"logreg": LogisticRegression(max_iter=500), "broken": _FailsToFit()},
+            X,
+            y,
+            X,
+            y,
+        )
+    if sys.version_info >= (3, 11):  # exception notes
+        assert "while fitting the model 'broken'" in "".join(info.value.__notes__)
+    with pytest.raises(ValueError, match="give a column named 'accuracy'"):
+        compare_estimators(
+            {"logreg": LogisticRegression(max_iter=500)},
+            X,
+            y,
+            X,
+            y,
+            scoring={"mine": lambda e, X, y: {"accuracy": 1.0}, "accuracy": "accuracy"},
+        )
+
+
+class _ReverseOrderSet(frozenset):
+    """A set that iterates in reverse sorted order (a set's order is arbitrary)."""
+
+    def __iter__(self):
+        return iter(sorted(frozenset.__iter__(self), reverse=True))
+
+
+def test_scoring_as_a_set_gives_sorted_columns():
+    X, y = load_iris(return_X_y=True)
+    table = compare_estimators(
+        {"logreg": LogisticRegression(max_iter=500)},
+        X,
+        y,
+        X,
+        y,
+        scoring=_ReverseOrderSet({"recall_macro", "accuracy", "f1_macro"}),
+    )
+    assert list(table.columns[:3]) == ["accuracy", "f1_macro", "recall_macro"]
+
+
+def test_forecasts_by_lead_refuse_mismatched_test_samples_before_fitting():
+    from skseq.baselines import PersistenceForecaster
+    from skseq.metrics import mae
+    from skseq.model_selection import compare_forecasts_by_lead
+
+    X = np.random.default_rng(0).random((8, 3, 5, 5))
+    y = np.random.default_rng(1).random((8, 2, 5, 5))
+    # the up-front check, not the later mismatch of the forecast's shape
+    with pytest.raises(ValueError, match="X_test holds 3 samples and y_test 8"):
+        compare_forecasts_by_lead(
+            {"p": PersistenceForecaster()}, X, y, X[:3], y, metrics={"MAE": mae}
+        )

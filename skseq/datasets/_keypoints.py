@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 from sklearn.utils import check_random_state
 
@@ -183,6 +185,11 @@ def make_keypoint_actions(
     """
     n_samples = check_positive_int(n_samples, "n_samples")
     n_timesteps = check_positive_int(n_timesteps, "n_timesteps", minimum=2)
+    if isinstance(actions, str) or not isinstance(actions, Iterable):
+        raise TypeError(
+            f"actions must be a sequence of names from {_ACTIONS}; got {actions!r}."
+        )
+    actions = tuple(actions)
     unknown = [a for a in actions if a not in _ACTIONS]
     if unknown or len(set(actions)) < 2 or len(set(actions)) < len(actions):
         raise ValueError(
@@ -196,7 +203,12 @@ def make_keypoint_actions(
         labels = np.array(actions)[np.arange(n_samples) % len(actions)]
         labels = labels[rng.permutation(n_samples)]
     else:
-        p = np.asarray(weights, dtype=float)
+        try:
+            p = np.asarray(weights, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"weights must be numbers, one per action; got {weights!r}."
+            ) from None
         if p.shape != (len(actions),) or not np.isfinite(p).all() or (p < 0).any():
             raise ValueError("weights must be finite and >= 0, one per action.")
         if p.sum() <= 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from numbers import Integral
 from typing import cast
 
 import numpy as np
@@ -38,7 +39,7 @@ def load_netcdf_frames(
         Name of the time dimension (and coordinate).
     chunks : int, dict or None, default=None
         None loads the frames into memory as numpy. Otherwise they come back
-        as a dask array chunked along time (``{time: chunks}`` for an int, or
+        as a dask array chunked along time (``{time: chunks}`` for an int >= 1, or
         xarray's ``chunks`` dict), read lazily: the frame estimators then
         read it batch by batch, never whole (needs dask).
     engine : str or None, default=None
@@ -76,8 +77,14 @@ def load_netcdf_frames(
             '(pip install -e ".[io]" in a checkout).'
         ) from exc
     _check_path(path)
-    if isinstance(chunks, int) and not isinstance(chunks, bool):
-        chunks = {time: chunks}
+    if isinstance(chunks, bool):  # True would chunk every dimension by 1
+        raise TypeError(
+            f"chunks must be an int (frames per chunk), a dict or None; got {chunks!r}."
+        )
+    if isinstance(chunks, Integral):
+        if chunks < 1:
+            raise ValueError(f"chunks must be >= 1 frames per chunk; got {chunks}.")
+        chunks = {time: int(chunks)}
     dataset = xr.open_dataset(path, engine=engine, chunks=chunks)
     try:
         if variable is None:

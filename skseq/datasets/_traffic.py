@@ -87,9 +87,14 @@ def make_traffic_speeds(
         near 0.86 on some days only (the demand varies from day to day).
     noise_std : float, default=2.0
         Standard deviation (km/h) of Gaussian detector noise.
-    start : str, default="2024-01-01"
-        First timestamp (a Monday by default). The demand follows the clock:
-        a start at noon begins with the evening peak.
+    start : str or datetime-like, default="2024-01-01"
+        First timestamp (a Monday by default); a number is refused (pandas
+        would read it as nanoseconds since 1970). The demand follows the
+        clock: a start at noon begins with the evening peak. With a time
+        zone, the intervals are equal in elapsed time and the demand follows
+        the local clock, so a day of a clock change holds an hour of
+        intervals more or fewer and the last intervals may fall on the day
+        after the ``n_days``-th.
     random_state : int, RandomState instance or None, default=None
         Seed of the generator; an int gives the same data every call.
 
@@ -133,9 +138,15 @@ def make_traffic_speeds(
             f"demand_scale must be > 0 and noise_std >= 0; got {demand_scale} and "
             f"{noise_std}."
         )
-    if isinstance(freq, Real):  # pandas would read a bare number as nanoseconds
+    # pandas would read a bare number as nanoseconds (numpy's timedelta64 is
+    # an integer type to numbers.Real, but carries its unit)
+    if isinstance(freq, Real) and not isinstance(freq, np.timedelta64):
         raise TypeError(
             f"freq must be a pandas offset such as '5min' or a Timedelta; got {freq!r}."
+        )
+    if isinstance(start, Real | np.number):  # nanoseconds since 1970 to pandas
+        raise TypeError(
+            f"start must be a timestamp such as '2024-01-01'; got the number {start!r}."
         )
     try:
         first = pd.Timestamp(start)
@@ -170,10 +181,16 @@ def make_traffic_speeds(
     substeps = int(np.ceil(interval_s / 3600.0 / dt_h))
     dt_h = interval_s / 3600.0 / substeps
     per_day = int(86400 // interval_s)
+    if isinstance(freq, np.timedelta64):  # date_range takes pandas' own types
+        freq = pd.Timedelta(freq)
     index = pd.date_range(first, periods=n_days * per_day, freq=freq, name="time")
     # the demand follows the clock: hours of the day at the intervals' middles
-    steps_of_day = (index - index.normalize()).total_seconds().to_numpy() / interval_s
-    hours = (steps_of_day + 0.5) * interval_s / 3600.0
+    if index.tz is None:
+        steps_of_day = (index - index.normalize()).total_seconds().to_numpy()
+        hours = (steps_of_day / interval_s + 0.5) * interval_s / 3600.0
+    else:  # local time: a day of a clock change is an hour shorter or longer
+        clock = index.hour + index.minute / 60 + index.second / 3600
+        hours = clock.to_numpy() + 0.5 * interval_s / 3600.0
     dates = index.normalize()
     day_starts = [*np.flatnonzero(np.r_[True, dates[1:] != dates[:-1]]), len(index)]
 

@@ -54,3 +54,13 @@ def test_weights_and_errors():
         make_keypoint_actions(actions=("walk", "wave"), weights=(1.0,))
     with pytest.raises(ValueError, match="weights must be finite"):
         make_keypoint_actions(actions=("walk", "wave"), weights=(1.0, np.inf))
+    with pytest.raises(ValueError, match="weights must be numbers, one per action"):
+        make_keypoint_actions(weights="abcd")
+    for actions in (None, "squat"):  # a string would be read letter by letter
+        with pytest.raises(TypeError, match="actions must be a sequence of names"):
+            make_keypoint_actions(actions=actions)
+    # any iterable of names, a generator too
+    _, y = make_keypoint_actions(
+        n_samples=4, actions=(a for a in ("walk", "jump")), random_state=0
+    )
+    assert set(y) == {"walk", "jump"}

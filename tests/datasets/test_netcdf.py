@@ -42,6 +42,10 @@ def test_chunks_give_a_lazy_dask_array(tmp_path):
     frames, _ = load_netcdf_frames(tmp_path / "r.nc", chunks=2)
     assert type(frames).__module__.startswith("dask")
     np.testing.assert_array_equal(frames.compute(), data["rain"][1])
+    with pytest.raises(ValueError, match="chunks must be >= 1 frames per chunk"):
+        load_netcdf_frames(tmp_path / "r.nc", chunks=0)
+    with pytest.raises(TypeError, match="chunks must be an int"):
+        load_netcdf_frames(tmp_path / "r.nc", chunks=True)
 
 
 def test_variable_choice_errors(tmp_path):

@@ -62,6 +62,39 @@ def test_demand_follows_the_clock_of_a_start_at_noon():
     assert 8 in midnight and 18 in midnight  # the morning and evening peaks
 
 
+def test_demand_follows_the_local_clock_across_a_clock_change():
+    import pandas as pd
+
+    # 2024-03-31: clocks in Paris go forward at 02:00, a congested Sunday
+    kw = {"n_days": 1, "freq": "15min", "noise_std": 0.0, "demand_scale": 1.6}
+    local = make_traffic_speeds(
+        start=pd.Timestamp("2024-03-31", tz="Europe/Paris"), random_state=0, **kw
+    )
+    local.index = local.index.tz_localize(None)  # the wall-clock times
+    naive = make_traffic_speeds(start="2024-03-31", random_state=0, **kw)
+    afternoon = naive.index[(naive.index.hour >= 12)]
+    assert (naive.loc[afternoon] < 60).to_numpy().any()  # a queue to compare
+    # the same demand at the same clock time: the afternoons are identical
+    # (they were an hour apart when the demand followed the elapsed time)
+    pd.testing.assert_frame_equal(
+        local.loc[afternoon], naive.loc[afternoon], check_freq=False
+    )
+
+
+def test_freq_and_start_take_numpy_and_datetime_types():
+    import datetime
+
+    pandas_alias = make_traffic_speeds(n_days=1, freq="30min", random_state=0)
+    numpy_freq = make_traffic_speeds(
+        n_days=1, freq=np.timedelta64(30, "m"), random_state=0
+    )
+    np.testing.assert_array_equal(numpy_freq.to_numpy(), pandas_alias.to_numpy())
+    dated = make_traffic_speeds(
+        n_days=1, freq="30min", start=datetime.date(2024, 1, 1), random_state=0
+    )
+    np.testing.assert_array_equal(dated.to_numpy(), pandas_alias.to_numpy())
+
+
 def test_a_harsher_bottleneck_queues_longer():
     # the upstream demand does not depend on the bottleneck: the lower its
     # capacity, the more slow traffic (it was sized to it, so the reverse)
@@ -101,6 +134,8 @@ def test_freq_takes_pandas_aliases():
         ({"freq": 300}, "pandas would read|pandas offset such as '5min'"),
         ({"start": None}, "start must be a timestamp"),
         ({"start": "next monday"}, "start must be a timestamp"),
+        ({"start": 20240101}, "start must be a timestamp .* the number 20240101"),
+        ({"start": np.int64(5)}, "start must be a timestamp .* the number"),
     ],
 )
 def test_bad_arguments(kwargs, match):
