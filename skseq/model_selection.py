@@ -81,7 +81,9 @@ def compare_estimators(
 
     Each estimator is cloned, fitted on ``(X_train, y_train)`` and scored on
     ``(X_test, y_test)``; wall-clock fit and predict times are measured with
-    :func:`time.perf_counter`.
+    :func:`time.perf_counter`. An estimator that fails to fit or score
+    stops the comparison with its error, which names it (an exception note,
+    Python 3.11 and later); the arguments are checked before any fit.
 
     Parameters
     ----------
@@ -317,7 +319,9 @@ def compare_forecasts_by_lead(
     has that method (recursive nowcasters, baselines) and the first
     ``n_steps`` frames of ``predict(X_test)`` otherwise (lead 1 only for a
     forecaster fitted on one frame per sample). Every metric is computed per
-    lead over all samples and pixels.
+    lead over all samples and pixels. An estimator that fails to fit,
+    predict or score stops the comparison with its error, which names it
+    (an exception note, Python 3.11 and later).
 
     Parameters
     ----------
