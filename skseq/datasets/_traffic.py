@@ -184,13 +184,11 @@ def make_traffic_speeds(
     if isinstance(freq, np.timedelta64):  # date_range takes pandas' own types
         freq = pd.Timedelta(freq)
     index = pd.date_range(first, periods=n_days * per_day, freq=freq, name="time")
-    # the demand follows the clock: hours of the day at the intervals' middles
-    if index.tz is None:
-        steps_of_day = (index - index.normalize()).total_seconds().to_numpy()
-        hours = (steps_of_day / interval_s + 0.5) * interval_s / 3600.0
-    else:  # local time: a day of a clock change is an hour shorter or longer
-        clock = index.hour + index.minute / 60 + index.second / 3600
-        hours = clock.to_numpy() + 0.5 * interval_s / 3600.0
+    # the demand follows the clock: hours of the day at the intervals' middles,
+    # in local time (a day of a clock change is an hour shorter or longer)
+    wall_clock = index.tz_localize(None)
+    seconds = (wall_clock - wall_clock.normalize()).total_seconds().to_numpy()
+    hours = (seconds / interval_s + 0.5) * interval_s / 3600.0
     dates = index.normalize()
     day_starts = [*np.flatnonzero(np.r_[True, dates[1:] != dates[:-1]]), len(index)]
 
