@@ -47,6 +47,7 @@ from skseq.base import (
 from skseq.utils._docs import fill_doc_marker
 from skseq.utils._frames import FrameRegressorMixin
 from skseq.utils._optional import import_pysteps
+from skseq.utils._seeds import draw_seed, mixed_seed
 from skseq.utils.validation import (
     check_frame_targets,
     check_positive_int,
@@ -467,9 +468,6 @@ class ExtrapolationNowcaster(_FrameBaseline):
 #: by lower-case name; the others take any number from 2.
 _MOTION_FRAMES = {"darts": (6, None), "vet": (2, 3), "proesmans": (2, 2)}
 
-#: Largest seed drawn for pysteps (numpy's legacy seeding takes int32).
-_INT32_MAX = np.iinfo(np.int32).max
-
 #: Fewest rainy pixels in a frame for STEPS to estimate its statistics.
 _MIN_WET_PIXELS = 10
 
@@ -594,8 +592,7 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         if isinstance(self.random_state, Integral):
             self._predict_seed_ = int(self.random_state)
         else:
-            rng = check_random_state(self.random_state)
-            self._predict_seed_ = int(rng.randint(_INT32_MAX))
+            self._predict_seed_ = draw_seed(self.random_state)
 
     def _forecast(self, X, n_steps):
         members = self._ensemble(X, self.n_members, n_steps, self._sample_seeds(X))
@@ -608,17 +605,9 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         # fitted before the seed was drawn in fit: drawn from random_state
         base = getattr(self, "_predict_seed_", None)
         if base is None:
-            base = int(check_random_state(self.random_state).randint(_INT32_MAX))
+            base = draw_seed(self.random_state)
         frames = X[:, -self.n_frames_for_motion :, 0].astype(np.float32)
-        return [
-            int(
-                np.random.SeedSequence(
-                    [base, zlib.crc32(sample.tobytes())]
-                ).generate_state(1)[0]
-                % _INT32_MAX
-            )
-            for sample in frames
-        ]
+        return [mixed_seed(base, zlib.crc32(sample.tobytes())) for sample in frames]
 
     def _ensemble(self, X, n_members, n_steps, seeds) -> np.ndarray:
         """Validated ``(n, T, 1, H, W)`` -> members ``(n, m, n_steps, 1, H, W)``,
@@ -735,7 +724,7 @@ class STEPSNowcaster(ExtrapolationNowcaster):
             seeds = self._sample_seeds(X)
         else:  # the samples seeded in turn
             rng = check_random_state(random_state)
-            seeds = [int(rng.randint(_INT32_MAX)) for _ in range(len(X))]
+            seeds = [draw_seed(rng) for _ in range(len(X))]
         out = self._ensemble(X, n_members, n_steps, seeds)
         return out if had_channel_axis else out[:, :, :, 0]
 

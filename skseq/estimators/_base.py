@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import PredefinedSplit
-from sklearn.utils import RegressorTags, check_random_state
+from sklearn.utils import RegressorTags
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
@@ -82,6 +82,7 @@ from skseq.estimators._training_doc import (
 )
 from skseq.utils._frames import FrameRegressorMixin
 from skseq.utils._lazy import LazyFrames
+from skseq.utils._seeds import draw_seed, mixed_seed
 
 if TYPE_CHECKING:  # annotations only
     from numpy.typing import ArrayLike
@@ -1094,15 +1095,13 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         self.max_epochs_ = self._resolve_max_epochs(X_train, n_train)
         self._check_validation_monitors(valid is not None, len(y_train))
         self._check_before_training(X, y, weight, has_valid=valid is not None)
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
+        seed = draw_seed(self.random_state)
         if continuing:
             # the seed mixed with the epochs trained so far: a continued fit
             # draws other batches, dropout masks and shifts than the fit
             # before it (an int random_state would replay its first epochs),
             # and the same ones when continued from the same state
-            mixed = np.random.SeedSequence([seed, len(self.net_.history)])
-            seed = int(mixed.generate_state(1)[0] % np.iinfo(np.int32).max)
+            seed = mixed_seed(seed, len(self.net_.history))
         net_X = X_train if weight is None else {"X": X_train, _SAMPLE_WEIGHT: weight}
         devices = [torch.device(device)] if device.startswith("cuda") else []
         with (

@@ -31,6 +31,7 @@ from skseq.modules.losses import LogCoshL1Loss
 from skseq.modules.tiling import rainnet_halo
 from skseq.modules.unet import RainNet, RecursiveNowcastNet
 from skseq.utils._lazy import LazyFrames, take_rows
+from skseq.utils._seeds import draw_seed
 from skseq.utils.validation import check_positive_int, split_with_groups
 
 if TYPE_CHECKING:  # annotations only (accelerate is optional)
@@ -1084,7 +1085,7 @@ class UNetNowcaster(BaseFrameRegressor):
             out = self._network_output(
                 members,
                 n_steps,
-                seed=int(rng.randint(2**31 - 1)),
+                seed=draw_seed(rng),
                 dropout=True,
                 batch_size=self.batch_size * n_members,
             )
