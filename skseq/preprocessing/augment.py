@@ -30,6 +30,7 @@ from skseq.utils.validation import (
 )
 
 if TYPE_CHECKING:  # annotations only
+    import pandas as pd
     from numpy.typing import ArrayLike
     from typing_extensions import Self
 
@@ -223,7 +224,7 @@ class RollAugmenter(
     @unfitted_on_error
     def fit_transform(
         self, X: ArrayLike, y: object = None, **fit_params: Any
-    ) -> np.ndarray:
+    ) -> np.ndarray | pd.DataFrame:
         """Fit, then return randomly rolled copies of the training sequences.
 
         Parameters
@@ -237,8 +238,9 @@ class RollAugmenter(
 
         Returns
         -------
-        X_rolled : ndarray of the input's shape
+        X_rolled : ndarray or DataFrame of the input's shape
             Each training sequence rolled in time by its random shift.
+            A DataFrame where 2D and ``set_output`` asks for one.
         """
         X, lengths = self._validate(X, reset=True)
         lo, hi, longest = self._shift_range(X, lengths)
@@ -247,7 +249,7 @@ class RollAugmenter(
         rolled = _roll_each(X, shifts, lengths)
         return rolled[:, :, 0] if self._columns_are_timesteps else rolled
 
-    def transform(self, X: ArrayLike) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray | pd.DataFrame:
         """Identity (validated): prediction data is never augmented.
 
         Parameters
@@ -257,8 +259,8 @@ class RollAugmenter(
 
         Returns
         -------
-        X : ndarray of the input's shape
-            ``X``, validated and unchanged.
+        X : ndarray or DataFrame of the input's shape
+            ``X``, validated and unchanged. A DataFrame where 2D and ``set_output`` asks for one.
         """
         check_is_fitted(self)
         ndim = input_ndim(X)

@@ -22,6 +22,7 @@ from skseq.base import (
 from skseq.utils.validation import input_ndim, valid_lengths
 
 if TYPE_CHECKING:  # annotations only
+    import pandas as pd
     from numpy.typing import ArrayLike
     from typing_extensions import Self
 
@@ -198,7 +199,7 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         blocks += [("i", k) for k in self.integral_orders]
         return blocks
 
-    def transform(self, X: ArrayLike) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray | pd.DataFrame:
         """Stack the channel blocks.
 
         Parameters
@@ -210,7 +211,8 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         -------
         X_out : ndarray of shape (n_samples, n_timesteps, n_channels * n_blocks)
             Blocks in order: original, derivatives, integrals. For 2D input,
-            shape ``(n_samples, n_timesteps * n_blocks)``.
+            shape ``(n_samples, n_timesteps * n_blocks)``, a DataFrame if
+            ``set_output`` asks for one.
         """
         check_is_fitted(self)
         was_2d = input_ndim(X) == 2

@@ -23,6 +23,7 @@ from skseq.utils._nan import nan_reduce
 from skseq.utils.validation import check_sequences, input_ndim
 
 if TYPE_CHECKING:  # annotations only
+    import pandas as pd
     from numpy.typing import ArrayLike
     from typing_extensions import Self
 
@@ -252,7 +253,7 @@ class KeypointNormalizer(
         self._validate(X, reset=True)
         return self
 
-    def transform(self, X: ArrayLike) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray | pd.DataFrame:
         """Centre and scale (never flips).
 
         Parameters
@@ -263,9 +264,10 @@ class KeypointNormalizer(
 
         Returns
         -------
-        X_norm : ndarray of the shape of ``X``
+        X_norm : ndarray or DataFrame of the shape of ``X``
             Centred and scaled keypoints (``fit_transform`` with
             ``flip=True``: each sequence mirrored with probability 1/2).
+            A DataFrame where 2D and ``set_output`` asks for one.
         """
         X, ndim = self._validate(X, reset=False)
         return self._output(self._normalize(X), X.dtype, ndim)
@@ -273,7 +275,7 @@ class KeypointNormalizer(
     @unfitted_on_error
     def fit_transform(
         self, X: ArrayLike, y: object = None, **fit_params: Any
-    ) -> np.ndarray:
+    ) -> np.ndarray | pd.DataFrame:
         """Fit, normalise and, with ``flip=True``, mirror each sequence at random.
 
         Parameters
@@ -288,8 +290,9 @@ class KeypointNormalizer(
 
         Returns
         -------
-        X_norm : ndarray of the shape of ``X``
-            Centred and scaled keypoints, in the input's missing-value convention.
+        X_norm : ndarray or DataFrame of the shape of ``X``
+            Centred and scaled keypoints, in the input's missing-value
+            convention. A DataFrame where 2D and ``set_output`` asks for one.
         """
         X, ndim = self._validate(X, reset=True)
         P = self._normalize(X)

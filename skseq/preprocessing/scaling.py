@@ -20,6 +20,7 @@ from skseq.base import (
 from skseq.utils.validation import as_array_input, given_dtype
 
 if TYPE_CHECKING:  # annotations only
+    import pandas as pd
     from numpy.typing import ArrayLike
     from typing_extensions import Self
 
@@ -139,7 +140,7 @@ class LogTransformer(
                 f">= 0 (rain rates); X has minimum {minimum:g}."
             )
 
-    def transform(self, X: ArrayLike) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray | pd.DataFrame:
         """``log(X + offset)``.
 
         Parameters
@@ -149,8 +150,8 @@ class LogTransformer(
 
         Returns
         -------
-        Z : ndarray of the same shape
-            ``log(X + offset)``.
+        Z : ndarray or DataFrame of the same shape
+            ``log(X + offset)``. A DataFrame where 2D and ``set_output`` asks for one.
         """
         X = self._validate(X, reset=False)
         self._check_non_negative(X)
