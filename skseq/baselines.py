@@ -620,8 +620,8 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         threshold_db = 10.0 * np.log10(self.precip_threshold)
         out = np.zeros((len(X), n_members, n_steps, *X.shape[2:]), np.float32)
         n_extrapolated = 0
-        for i, sample in enumerate(X[:, -self.n_frames_for_motion :, 0]):
-            seed = seeds[i]
+        frames = X[:, -self.n_frames_for_motion :, 0]
+        for i, (sample, seed) in enumerate(zip(frames, seeds, strict=True)):
             rain = sample.astype(np.float64)
             wet_pixels = np.sum(rain >= self.precip_threshold, axis=(1, 2))
             if wet_pixels[-1] < _MIN_WET_PIXELS:
