@@ -189,7 +189,7 @@ def make_traffic_speeds(
     wall_clock = index.tz_localize(None)
     seconds = (wall_clock - wall_clock.normalize()).total_seconds().to_numpy()
     hours = (seconds / interval_s + 0.5) * interval_s / 3600.0
-    dates = index.normalize()
+    dates = wall_clock.normalize()  # local dates: a day may lack its midnight
     day_starts = [*np.flatnonzero(np.r_[True, dates[1:] != dates[:-1]]), len(index)]
 
     density = np.zeros(n_locations)

@@ -83,6 +83,8 @@ def as_timedelta(
         offset = pd.tseries.frequencies.to_offset(freq)
         if isinstance(offset, pd.offsets.Week):  # anchored, but 7 days long
             delta = pd.Timedelta(days=7 * offset.n)
+        elif isinstance(offset, pd.offsets.Day):  # a calendar day in pandas 3
+            delta = pd.Timedelta(days=offset.n)
         else:
             delta = pd.Timedelta(offset)
     except (TypeError, ValueError):

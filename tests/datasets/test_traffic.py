@@ -81,6 +81,30 @@ def test_demand_follows_the_local_clock_across_a_clock_change():
     )
 
 
+@pytest.mark.parametrize(
+    "zone, start",
+    [
+        ("America/Santiago", "2024-09-06"),  # 2024-09-08 has no midnight
+        ("America/Havana", "2024-03-08"),  # 2024-03-10 has no midnight
+        ("America/Havana", "2024-11-01"),  # 2024-11-03 has two midnights
+    ],
+)
+def test_clock_change_at_midnight(zone, start):
+    import pandas as pd
+
+    # the local dates split the days: pandas cannot normalise such a day's
+    # times to a midnight it lacks or has twice (this raised before)
+    kw = {"n_days": 3, "n_locations": 4, "freq": "1h", "noise_std": 0.0}
+    local = make_traffic_speeds(
+        start=pd.Timestamp(start, tz=zone), random_state=0, **kw
+    )
+    naive = make_traffic_speeds(start=start, random_state=0, **kw)
+    assert local.shape == (72, 4) and str(local.index.tz) == zone
+    assert np.isfinite(local.to_numpy()).all()
+    # the two days before the change are the naive days
+    np.testing.assert_array_equal(local.to_numpy()[:48], naive.to_numpy()[:48])
+
+
 def test_freq_and_start_take_numpy_and_datetime_types():
     import datetime
 
@@ -115,6 +139,13 @@ def test_a_harsher_bottleneck_queues_longer():
 def test_freq_takes_pandas_aliases():
     hourly = make_traffic_speeds(n_days=1, n_locations=4, freq="h", random_state=0)
     assert len(hourly) == 24 and hourly.index.freq == "h"
+    # "D" is a calendar day in pandas 3 (not a Timedelta): one step a day
+    daily = [
+        make_traffic_speeds(n_days=2, n_locations=4, freq=f, random_state=0)
+        for f in ("D", "1D", "24h")
+    ]
+    for other in daily[1:]:
+        np.testing.assert_array_equal(daily[0].to_numpy(), other.to_numpy())
 
 
 @pytest.mark.parametrize(

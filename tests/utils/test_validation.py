@@ -121,6 +121,8 @@ def test_frames_with_nan_get_advice_to_fill_them():
         ("5min", 5),
         ("h", 60),
         ("1D", 1440),
+        ("D", 1440),  # a calendar day in pandas 3: one day
+        ("2D", 2 * 1440),
         ("90s", 1.5),
         (timedelta(minutes=5), 5),
         ("W", 7 * 1440),  # weeks: 7 days however they are spelled
