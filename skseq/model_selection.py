@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import check_scoring
+from sklearn.utils.validation import _num_samples
 
 from skseq.utils.validation import (
     as_array_input,
@@ -124,6 +125,8 @@ def compare_estimators(
         Only with ``return_estimators=True``.
     """
     _check_estimators(estimators)
+    _check_same_samples(X_train, y_train, "X_train", "y_train")
+    _check_same_samples(X_test, y_test, "X_test", "y_test")
     scorers = _scorers(scoring)
     if sort_by is not None and sort_by not in [*scorers, *_TIME_COLUMNS]:
         if not any(callable(scorer) for scorer in scorers.values()):  # dicts
@@ -171,6 +174,21 @@ def compare_estimators(
 
 
 _TIME_COLUMNS = ("fit_time_s", "predict_time_s")
+
+
+def _check_same_samples(X: object, y: object, X_name: str, y_name: str) -> None:
+    """Refuse inputs and targets of different sample counts before any fit
+    (``cross_validate`` checks them as well); what has no sample count is
+    left to the estimators' own ``fit``."""
+    try:
+        n_X, n_y = _num_samples(X), _num_samples(y)
+    except TypeError:
+        return
+    if n_X != n_y:
+        raise ValueError(
+            f"{X_name} holds {n_X} samples and {y_name} {n_y}; they must be the "
+            "same samples."
+        )
 
 
 def _scorers(scoring) -> dict:
@@ -400,6 +418,7 @@ def compare_forecasts_by_lead(
     axes = (0, *range(2, observed.ndim))
     for column, metric in metrics.items():  # each metric tried before any fit
         _metric_per_lead(column, metric, observed, observed, axes, n_steps)
+    _check_same_samples(X_train, y_train, "X_train", "y_train")
     clones: dict[str, Any] = {name: clone(e) for name, e in estimators.items()}
     _check_leads_to_fit(clones, y_train, n_steps)
     rows, fitted = {}, {}

@@ -313,3 +313,32 @@ def test_forecasts_by_lead_refuse_mismatched_test_samples_before_fitting():
         compare_forecasts_by_lead(
             {"p": PersistenceForecaster()}, X, y, X[:3], y, metrics={"MAE": mae}
         )
+
+
+@pytest.mark.parametrize("part", ["train", "test"])
+def test_mismatched_samples_are_refused_before_any_fit(part):
+    from skseq.baselines import PersistenceForecaster
+    from skseq.metrics import mae
+    from skseq.model_selection import compare_forecasts_by_lead
+
+    X, y = load_iris(return_X_y=True)
+    data = {"train": [X, y], "test": [X, y]}
+    data[part][1] = y[:-2]
+    CountsFits.fits = 0
+    # the arguments' names, not a note blaming the first model's fit
+    message = f"X_{part} holds 150 samples and y_{part} 148"
+    with pytest.raises(ValueError, match=message):
+        compare_estimators({"lr": CountsFits()}, *data["train"], *data["test"])
+    assert CountsFits.fits == 0
+    if part == "train":
+        frames = np.random.default_rng(0).random((8, 3, 5, 5))
+        targets = np.random.default_rng(1).random((8, 2, 5, 5))
+        with pytest.raises(ValueError, match="X_train holds 8 samples and y_train 6"):
+            compare_forecasts_by_lead(
+                {"p": PersistenceForecaster()},
+                frames,
+                targets[:6],
+                frames,
+                targets,
+                metrics={"MAE": mae},
+            )
