@@ -763,7 +763,17 @@ class ChannelNamesOutMixin:
         if names.ndim != 1 or len(names) != n_names:
             what = "columns" if per_column else "channels"
             raise ValueError(
-                f"input_features has {names.size} names; {type(self).__name__} "
-                f"was fitted on {n_names} {what}."
+                "input_features should have length equal to the number of "
+                f"{what} ({n_names}) that {type(self).__name__} was fitted on; "
+                f"got {names.size} names."
+            )
+        if (
+            fitted_names is not None
+            and len(fitted_names) == n_names
+            and not np.array_equal(names, fitted_names)
+        ):
+            raise ValueError(
+                "input_features is not equal to feature_names_in_ (the columns of "
+                "the DataFrame it was fitted on)."
             )
         return names

@@ -1051,8 +1051,9 @@ def _column_names(transformer, input_features) -> np.ndarray | None:
     if one_channel and names.ndim == 1 and len(names) == transformer.n_features_in_:
         if fitted is not None and not np.array_equal(names, fitted):
             raise ValueError(
-                f"input_features {names.tolist()} are not the column names seen in "
-                f"fit, {list(fitted)}."
+                f"input_features is not equal to feature_names_in_: "
+                f"{names.tolist()} are not the column names seen in fit, "
+                f"{list(fitted)}."
             )
         if len(names) > 1 or transformer.n_timesteps_in_ == 1:
             return names
@@ -1067,9 +1068,10 @@ def _channel_names(transformer, input_features) -> np.ndarray:
     names = np.asarray(input_features, dtype=object)
     if names.ndim != 1 or len(names) != n_channels:
         raise ValueError(
-            f"input_features has {names.size} names; {type(transformer).__name__} was "
-            f"fitted on {n_channels} channel(s) of {transformer.n_timesteps_in_} "
-            "timesteps (pass one name per channel, or None)."
+            "input_features should have length equal to the number of channels "
+            f"({n_channels}): {type(transformer).__name__} was fitted on "
+            f"{n_channels} channel(s) of {transformer.n_timesteps_in_} timesteps "
+            f"(pass one name per channel, or None); got {names.size} names."
         )
     return names
 

@@ -355,6 +355,51 @@ def test_set_output_passes_scikit_learns_pandas_checks_and_refuses_unknown():
         LogTransformer().set_output(transform="bogus")
 
 
+def test_feature_names_out_pass_scikit_learns_checks():
+    import warnings
+
+    from sklearn.utils.estimator_checks import (
+        check_transformer_get_feature_names_out,
+        check_transformer_get_feature_names_out_pandas,
+    )
+
+    from skseq.baselines import SequenceFlattener, SequenceSummarizer
+    from skseq.preprocessing import (
+        DerivativeIntegralFeatures,
+        LogTransformer,
+        RollAugmenter,
+    )
+
+    # names of another length, and names other than the fitted DataFrame's
+    # columns, are refused in scikit-learn's words (RollAugmenter took the
+    # latter; the length messages had skseq's own wording)
+    for est in (
+        LogTransformer(),
+        RollAugmenter(random_state=0),
+        DerivativeIntegralFeatures(),
+        SequenceFlattener(),
+        SequenceSummarizer(),
+    ):
+        with warnings.catch_warnings():  # the checks mix DataFrames and arrays
+            warnings.simplefilter("ignore", UserWarning)
+            check_transformer_get_feature_names_out(type(est).__name__, est)
+            check_transformer_get_feature_names_out_pandas(type(est).__name__, est)
+
+
+def test_keypoint_names_must_be_the_fitted_columns():
+    import pandas as pd
+
+    from skseq.preprocessing import KeypointNormalizer
+
+    frames = pd.DataFrame(
+        np.random.default_rng(0).random((6, 4)), columns=["ax", "ay", "bx", "by"]
+    )
+    est = KeypointNormalizer(root_joint=0, reference=(0, 1)).fit(frames)
+    assert list(est.get_feature_names_out()) == ["ax", "ay", "bx", "by"]
+    with pytest.raises(ValueError, match="input_features is not equal to feature"):
+        est.get_feature_names_out(["w", "x", "y", "z"])
+
+
 def test_pipeline_pandas_columns_are_its_feature_names_out():
     import pandas as pd
     from sklearn.pipeline import make_pipeline

@@ -277,8 +277,9 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
             if np.ndim(input_features) != 1 or len(base) != n_names:
                 what = "columns" if self.input_ndim_ == 2 else "channels"
                 raise ValueError(
-                    f"input_features has {len(base)} names; {type(self).__name__} "
-                    f"was fitted on {n_names} {what}."
+                    "input_features should have length equal to the number of "
+                    f"{what} ({n_names}) that {type(self).__name__} was fitted "
+                    f"on; got {len(base)} names."
                 )
             if fitted_names is not None and list(fitted_names) != base:
                 raise ValueError(

@@ -211,7 +211,9 @@ def test_roll_augmenter_names_its_channels_in_a_pipeline():
     augmenting = RollAugmenter(random_state=0)
     augmenting.fit_transform(X[:, :, 0])
     assert len(augmenting.get_feature_names_out()) == 10
-    with pytest.raises(ValueError, match="fitted on 2 channels"):
+    with pytest.raises(
+        ValueError, match=r"number of channels \(2\) that RollAugmenter was fitted on"
+    ):
         RollAugmenter().fit(X).get_feature_names_out(["a", "b", "c"])
     # fitted by an earlier skseq, which did not record the input's rank
     from sklearn.exceptions import NotFittedError

@@ -26,7 +26,10 @@ def test_default_is_6_to_18_channels_as_in_the_seed():
     axes = [f"{s}_{a}" for s in ("acc", "gyr") for a in "xyz"]
     named = t.get_feature_names_out(axes)
     assert named[0] == "acc_x" and named[6] == "d1_acc_x" and named[17] == "i1_gyr_z"
-    with pytest.raises(ValueError, match="input_features has 5 names"):
+    with pytest.raises(
+        ValueError,
+        match=r"input_features should have length equal to the number of .* got 5 names",
+    ):
         t.get_feature_names_out(axes[:5])
 
 
