@@ -1082,7 +1082,10 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                     "validation_data must be a tuple (X_valid, y_valid); got "
                     f"{type(validation_data).__name__}."
                 )
-            valid = self._validate_validation_data(*validation_data)
+            X_valid, y_valid = validation_data
+            valid = self._validate_validation_data(
+                X_valid, y_valid, names=_validation_names(validation_data)
+            )
         device = self._resolve_fit_device()
         self._check_precision(device)
         self.validation_fraction_ = (
@@ -1449,7 +1452,7 @@ class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator
                 f"{names[1]} has (n_frames, C) = {y.shape[1:3]} but the y the "
                 f"network was fitted on had {expected}."
             )
-        return X, self._network_targets(y)
+        return X, self._network_targets(y, names[1])
 
     def _held_out_windows(self, X, y, validation_data=None):
         """The windows ``fit`` held out, to calibrate ensembles on.
@@ -1459,7 +1462,10 @@ class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator
         training windows themselves; validated as network inputs and targets.
         """
         if validation_data is not None:
-            return self._validate_validation_data(*validation_data)
+            X_valid, y_valid = validation_data
+            return self._validate_validation_data(
+                X_valid, y_valid, names=_validation_names(validation_data)
+            )
         X, y = self._validate_validation_data(X, y, names=("X", "y"))
         n_valid = self._n_validation(len(X))
         if not n_valid:
@@ -1471,8 +1477,9 @@ class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator
             for a in (X, y)
         )
 
-    def _network_targets(self, y: np.ndarray) -> np.ndarray:
-        """Validated ``(n, T_out, C, H, W)`` targets -> what the network learns."""
+    def _network_targets(self, y: np.ndarray, name: str = "y") -> np.ndarray:
+        """Validated ``(n, T_out, C, H, W)`` targets -> what the network learns
+        (``name``: the targets' argument, for error messages)."""
         return y
 
     def __sklearn_tags__(self):
@@ -1500,4 +1507,21 @@ def _validation_set(validation_data, X_val, y_val):
             "Pass the validation set either as validation_data or as X_val and "
             "y_val, not both."
         )
-    return (X_val, y_val)
+    return _ArgumentPair((X_val, y_val), names=("X_val", "y_val"))
+
+
+class _ArgumentPair(tuple):
+    """A validation set ``(X, y)`` that remembers the names of the arguments
+    it was given as, for error messages."""
+
+    names: tuple[str, str]
+
+    def __new__(cls, pair: tuple, names: tuple[str, str] = ("X_valid", "y_valid")):
+        self = super().__new__(cls, pair)
+        self.names = names
+        return self
+
+
+def _validation_names(validation_data) -> tuple[str, str]:
+    """The names of a validation set's arrays in error messages."""
+    return getattr(validation_data, "names", ("X_valid", "y_valid"))

@@ -433,7 +433,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         scale = cast(np.ndarray, self.target_scale_)[:, None, None]  # set with offset
         return (out * scale + offset[:, None, None]).astype(np.float32)
 
-    def _network_targets(self, y):
+    def _network_targets(self, y, name="y"):
         return self._scale(y, "target")
 
     def _validate_predict_X(self, X, name="X"):

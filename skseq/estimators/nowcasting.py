@@ -553,8 +553,8 @@ class UNetNowcaster(BaseFrameRegressor):
     #: times 0.01 gave a constant forecast.
     _smallest_target_scale = 0.1
 
-    def _network_targets(self, y):
-        return self._forward_transform(y, "y")
+    def _network_targets(self, y, name="y"):
+        return self._forward_transform(y, name)
 
     def _member_range(self) -> tuple[float, float] | None:
         """Where ``_clip_network_output`` and the network's clamp clip (None:

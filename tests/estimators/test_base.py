@@ -366,6 +366,24 @@ def test_x_val_y_val_are_the_validation_set():
         )
 
 
+def test_validation_errors_name_the_arguments_given():
+    X, y = toy_sequences(n=40, T=16)
+    # X_val / y_val are named so, validation_data's arrays X_valid / y_valid
+    with pytest.raises(ValueError, match=r"\(X_val: 10, y_val: 6\)"):
+        tiny_conv1d().fit(X[:30], y[:30], X_val=X[30:], y_val=y[30:36])
+    with pytest.raises(ValueError, match=r"\(X_valid: 10, y_valid: 6\)"):
+        tiny_conv1d().fit(X[:30], y[:30], validation_data=(X[30:], y[30:36]))
+    frames = np.random.default_rng(0).random((8, 3, 8, 8)).astype(np.float32)
+    unet = UNetNowcaster(
+        depth=1, base_channels=2, max_epochs=1, log_transform=True, random_state=0
+    )
+    # the negative validation targets, not the training targets y
+    with pytest.raises(ValueError, match="y_val has minimum"):
+        unet.fit(
+            frames[:4, :2], frames[:4, 2:], X_val=frames[4:, :2], y_val=-frames[4:, 2:]
+        )
+
+
 def test_x_val_goes_through_the_pipeline_preprocessing():
     """``Pipeline(transform_input=["X_val"])`` transforms the validation input only."""
     import sklearn
