@@ -211,8 +211,11 @@ def make_keypoint_actions(
             ) from None
         if p.shape != (len(actions),) or not np.isfinite(p).all() or (p < 0).any():
             raise ValueError("weights must be finite and >= 0, one per action.")
-        if p.sum() <= 0:
+        if not p.any():
             raise ValueError("weights must not all be 0.")
+        with np.errstate(over="ignore"):
+            if not np.isfinite(p.sum()):  # finite weights whose sum overflows
+                p = p / p.max()
         labels = rng.choice(np.array(actions), size=n_samples, p=p / p.sum())
     X = np.empty((n_samples, n_timesteps, 30))
     for i, action in enumerate(labels):

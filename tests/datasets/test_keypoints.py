@@ -43,6 +43,14 @@ def test_weights_and_errors():
         n_samples=300, actions=("walk", "wave"), weights=(0.9, 0.1), random_state=0
     )
     assert (y == "wave").mean() < 0.2
+    # relative weights whose sum overflows are still relative weights
+    _, huge = make_keypoint_actions(
+        n_samples=300,
+        actions=("walk", "wave"),
+        weights=(1.62e308, 0.18e308),
+        random_state=0,
+    )
+    np.testing.assert_array_equal(huge, y)
     with pytest.raises(ValueError, match="actions"):
         make_keypoint_actions(actions=("fly", "walk"))
     # a name given twice would make the classes unbalanced
