@@ -252,10 +252,11 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         The same for the target frames; the network's output ``z`` is
         returned as ``z * target_scale_ + target_offset_``.
     {training_attributes}
-    residual_quantiles_ : ndarray of shape (n_output_frames, 201)
+    residual_quantiles_ : ndarray of shape (n_output_frames, n_output_channels, 201)
         Quantiles (levels ``0, 0.005, ..., 1``) of the errors
-        ``y - predict(X)`` of each lead time, pooled over pixels and
-        channels: the intervals of :meth:`predict_ensemble`. Estimated on
+        ``y - predict(X)`` of each lead time and output channel, pooled over
+        pixels (channels may be of different units): the intervals of
+        :meth:`predict_ensemble`. Estimated on
         the held-out windows (the validation split or ``validation_data``
         of ``fit``) and on the training windows, keeping at every level the
         wider of the two (the lower quantile below the median, the higher
@@ -532,14 +533,24 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         self.n_calibration_samples_ = len(X_cal)
 
     def _error_quantiles(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Quantiles ``(n_output_frames, 201)`` of the errors ``y - f(X)``, in
-        the units of ``y`` (``X`` and ``y`` as the network reads and learns
-        them)."""
+        """Quantiles ``(n_output_frames, n_output_channels, 201)`` of the
+        errors ``y - f(X)``, in the units of ``y`` (``X`` and ``y`` as the
+        network reads and learns them)."""
         residuals = self._unscale_output(y) - self._unscale_output(
             self._network_output(X)
         )
-        residuals = np.moveaxis(residuals, 1, 0).reshape(self.n_output_frames_, -1)
-        return np.quantile(residuals, self._residual_levels, axis=1).T
+        # (n, T_out, C, H, W) -> (T_out, C, n * H * W)
+        residuals = np.moveaxis(residuals, 0, 2).reshape(*residuals.shape[1:3], -1)
+        return np.moveaxis(np.quantile(residuals, self._residual_levels, axis=2), 0, -1)
+
+    def _channel_quantiles(self) -> np.ndarray:
+        """``residual_quantiles_`` as ``(n_output_frames, n_output_channels,
+        201)``: an estimator fitted before skseq kept them per channel has
+        one table per lead, pooled over the channels."""
+        quantiles = np.asarray(self.residual_quantiles_)
+        if quantiles.ndim == 2:
+            quantiles = np.repeat(quantiles[:, None], self.n_channels_out_, axis=1)
+        return quantiles
 
     def _in_sample_windows(self, X, y, validation_data=None):
         """Training windows of ``fit`` (at most ``_n_in_sample_windows``,
@@ -611,11 +622,13 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         order = np.argsort(rng.random_sample(shape), axis=1)
         u = (order + rng.random_sample(shape)) / n_members
         members = np.empty((*shape[:2], n_steps, *shape[3:]), np.float32)
+        quantiles = self._channel_quantiles()
         for k in range(n_steps):
-            residual = np.interp(
-                u[:, :, k], self._residual_levels, self.residual_quantiles_[k]
-            )
-            members[:, :, k] = forecast[:, None, k] + residual
+            for c in range(forecast.shape[2]):
+                residual = np.interp(
+                    u[:, :, k, c], self._residual_levels, quantiles[k, c]
+                )
+                members[:, :, k, c] = forecast[:, None, k, c] + residual
         return members if self._has_channel_axis(X) else members[:, :, :, 0]
 
     @classmethod

@@ -217,8 +217,8 @@ def test_predict_ensemble_quantiles_match_held_out_errors():
     X, y = _moving_bars(n=40)
     est = ConvLSTMForecaster(**dict(TINY, validation_fraction=0.25)).fit(X, y)
     assert est.n_calibration_samples_ == 10  # the chronological validation split
-    assert est.residual_quantiles_.shape == (2, 201)
-    assert np.all(np.diff(est.residual_quantiles_, axis=1) >= 0)
+    assert est.residual_quantiles_.shape == (2, 1, 201)  # leads, channels
+    assert np.all(np.diff(est.residual_quantiles_, axis=-1) >= 0)
     members = est.predict_ensemble(X[:5], n_members=50, random_state=0)
     assert members.shape == (5, 50, 2, 8, 10)
     np.testing.assert_array_equal(
@@ -229,7 +229,7 @@ def test_predict_ensemble_quantiles_match_held_out_errors():
     for k in range(2):
         q = np.quantile(offsets[:, :, k], [0.1, 0.5, 0.9])
         expected = np.interp(
-            [0.1, 0.5, 0.9], est._residual_levels, est.residual_quantiles_[k]
+            [0.1, 0.5, 0.9], est._residual_levels, est.residual_quantiles_[k, 0]
         )
         np.testing.assert_allclose(q, expected, atol=0.05)
     # the wider tail of the held-out and the in-sample errors, the held-out median
@@ -238,11 +238,33 @@ def test_predict_ensemble_quantiles_match_held_out_errors():
     low, mid, high = np.quantile(held_out, [0.1, 0.5, 0.9])
     low_in, _, high_in = np.quantile(in_sample, [0.1, 0.5, 0.9])
     np.testing.assert_allclose(
-        est.residual_quantiles_[0, [20, 100, 180]],
+        est.residual_quantiles_[0, 0, [20, 100, 180]],
         [min(low, low_in), mid, max(high, high_in)],
         rtol=1e-5,
         atol=1e-6,
     )
+
+
+def test_intervals_per_output_channel():
+    # channels of other units (here 1000 times smaller) get their own error
+    # quantiles: pooled, the small channel's members spread by the large
+    # one's errors, and the large one was under-covered
+    X, y = _moving_bars(n=40)
+    X2 = np.stack([X, X / 1000], axis=2)
+    y2 = np.stack([y, y / 1000], axis=2)
+    est = ConvLSTMForecaster(**dict(TINY, validation_fraction=0.25)).fit(X2, y2)
+    assert est.residual_quantiles_.shape == (2, 2, 201)
+    members = est.predict_ensemble(X2[:5], n_members=50, random_state=0)
+    spread = (members - est.predict(X2[:5])[:, None]).std(axis=(0, 1, 2, 4, 5))
+    width = est.residual_quantiles_[:, :, 180] - est.residual_quantiles_[:, :, 20]
+    assert spread[1] < 0.01 * spread[0]
+    assert np.all(width[:, 1] < 0.01 * width[:, 0])
+    # an estimator fitted before the channels were kept apart: one table per
+    # lead, pooled over the channels, used for each of them
+    est.residual_quantiles_ = est.residual_quantiles_[:, 0]
+    old = est.predict_ensemble(X2[:5], n_members=50, random_state=0)
+    assert old.shape == members.shape
+    np.testing.assert_array_equal(old[:, :, :, 0], members[:, :, :, 0])
 
 
 def test_intervals_cover_a_season_the_validation_split_misses():
@@ -256,10 +278,12 @@ def test_intervals_cover_a_season_the_validation_split_misses():
     calm = est._error_quantiles(*est._validate_validation_data(X[30:], y[30:]))
     noisy = est._error_quantiles(*est._validate_validation_data(X[:30], y[:30]))
     # the noise of the training windows sets the 10 % and 90 % quantiles
-    assert noisy[0, 180] - noisy[0, 20] > 2 * (calm[0, 180] - calm[0, 20])
-    np.testing.assert_allclose(est.residual_quantiles_[:, 20], noisy[:, 20], rtol=1e-5)
+    assert noisy[0, 0, 180] - noisy[0, 0, 20] > 2 * (calm[0, 0, 180] - calm[0, 0, 20])
     np.testing.assert_allclose(
-        est.residual_quantiles_[:, 180], noisy[:, 180], rtol=1e-5
+        est.residual_quantiles_[..., 20], noisy[..., 20], rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        est.residual_quantiles_[..., 180], noisy[..., 180], rtol=1e-5
     )
 
 
