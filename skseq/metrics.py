@@ -826,11 +826,7 @@ def _predict_ensemble_like(estimator, X, y, n_members: int, random_state):
     length 1 that ``y`` does not have (its lead or channel axis) are
     dropped.
     """
-    if not hasattr(estimator, "predict_ensemble"):
-        raise TypeError(
-            "This scorer draws ensembles with the estimator's predict_ensemble; "
-            f"{type(estimator).__name__} has none."
-        )
+    estimator, X = _ensemble_forecaster(estimator, X)
     y = np.asarray(as_array_input(y))
     n_steps = 1 if y.ndim <= 3 else y.shape[1]
     ens = estimator.predict_ensemble(
@@ -842,6 +838,28 @@ def _predict_ensemble_like(estimator, X, y, n_members: int, random_state):
     ]:
         ens = ens.reshape(in_y_layout)
     return y, ens
+
+
+def _ensemble_forecaster(estimator, X):
+    """The estimator whose ``predict_ensemble`` forecasts ``X``, and ``X`` as
+    it reads it: a fitted ``Pipeline``'s last step, behind its other steps'
+    ``transform``; a fitted search's ``best_estimator_``."""
+    from sklearn.pipeline import Pipeline
+
+    given = type(estimator).__name__
+    while not hasattr(estimator, "predict_ensemble"):
+        if isinstance(estimator, Pipeline):
+            X = estimator[:-1].transform(X)
+            estimator = estimator[-1]
+        elif hasattr(estimator, "best_estimator_"):  # GridSearchCV, ...
+            estimator = estimator.best_estimator_
+        else:
+            raise TypeError(
+                "This scorer draws ensembles with predict_ensemble (of the "
+                "estimator, of a Pipeline's last step or of a search's "
+                f"best_estimator_); {given} has none."
+            )
+    return estimator, X
 
 
 def _check_seed(random_state) -> None:
@@ -871,8 +889,9 @@ def make_crps_scorer(
     scorer : callable
         ``scorer(estimator, X, y)`` -> ``-crps_ensemble`` (negated, so that
         ``GridSearchCV`` maximising it minimises the CRPS), for any estimator
-        with ``predict_ensemble(X, n_members, n_steps, random_state)``; the
-        number of steps is that of ``y``.
+        with ``predict_ensemble(X, n_members, n_steps, random_state)``, a
+        ``Pipeline`` ending in one or a fitted search over one; the number
+        of steps is that of ``y``.
 
     Examples
     --------
@@ -911,7 +930,7 @@ def make_brier_scorer(
     -------
     scorer : callable
         ``scorer(estimator, X, y)`` -> ``-brier_score`` (negated: greater is
-        better).
+        better), for the estimators of :func:`make_crps_scorer`.
     """
     n_members = check_positive_int(n_members, "n_members")
     threshold = check_finite_real(threshold, "threshold")

@@ -231,6 +231,36 @@ def test_scorers_rank_ensembles():
     assert crps(_ShiftedEnsemble(1.0), X, y[:, 0]) == crps(_ShiftedEnsemble(1.0), X, y)
 
 
+def test_scorers_reach_through_pipelines_and_searches():
+    from sklearn.base import BaseEstimator
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    class Ensemble(_ShiftedEnsemble, BaseEstimator):
+        def fit(self, X, y):
+            return self
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2, 4, 4))
+    y = 2 * X[:, -1:] + rng.normal(size=(40, 1, 4, 4))
+    double = FunctionTransformer(lambda a: 2 * a)
+    crps = make_crps_scorer(n_members=16)
+    model = make_pipeline(double, Ensemble(1.0)).fit(X, y)
+    # the last step's ensembles of the transformed input (was a TypeError,
+    # which GridSearchCV turned into NaN scores, then picked a "best")
+    assert crps(model, X, y) == crps(Ensemble(1.0), 2 * X, y)
+    search = GridSearchCV(
+        make_pipeline(double, Ensemble(1.0)),
+        {"ensemble__scale": [0.1, 1.0]},
+        scoring=crps,
+        cv=2,
+    ).fit(X, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_params_ == {"ensemble__scale": 1.0}
+    assert crps(search, X, y) == crps(model, X, y)
+
+
 def test_event_thresholds_at_the_precision_of_the_data():
     ens = np.array([0.7, 0.7, 0.2, 1.0], np.float32).reshape(1, 4, 1, 1)
     # pysteps' excprob on float32 members: 0.7 is at the threshold 0.7
