@@ -34,6 +34,10 @@ pysteps' ``verification.probscores``, ``verification.ensscores`` and
 ``postprocessing.ensemblestats`` (events are ``value >= threshold`` there, as
 in pysteps), plus the scorers :func:`make_crps_scorer` and
 :func:`make_brier_scorer` for model selection on ensembles.
+
+Unlike pysteps, which skips pixels without an observation (radar no-data as
+NaN), every score here refuses non-finite values: select the observed pixels
+first (``y_true[mask]`` and the members at the same positions).
 """
 
 from __future__ import annotations
@@ -412,6 +416,7 @@ def nowcast_scores(
 def _check_member_axis(y_ens: np.ndarray, member_axis) -> None:
     if not (
         isinstance(member_axis, Integral)
+        and not isinstance(member_axis, bool | np.bool_)
         # typeshed's numbers.Integral declares only < and <=
         and -y_ens.ndim <= member_axis < y_ens.ndim  # type: ignore[operator]
     ):
@@ -743,7 +748,8 @@ def rank_histogram(
     Returns
     -------
     histogram : ndarray of shape (n_members + 1,)
-        Frequency (or count) of each rank.
+        Frequency (or count) of each rank; with ``normalize``, NaN where
+        ``threshold`` leaves no point (counts of 0 without).
     """
     _check_bool(normalize, "normalize")
     if threshold is not None:
@@ -765,9 +771,9 @@ def rank_histogram(
     rng = check_random_state(random_state)
     rank = below + np.floor(rng.uniform(size=len(observed)) * (tied + 1)).astype(int)
     counts = np.bincount(rank, minlength=m + 1).astype(np.float64)
-    if normalize:
+    if normalize:  # no point kept (all dry): no frequencies (NaN, as pysteps)
         total = counts.sum()
-        return counts / total if total else counts
+        return counts / total if total else np.full_like(counts, np.nan)
     return counts.astype(int)
 
 
@@ -803,7 +809,8 @@ def spread_skill_ratio(
     Returns
     -------
     ratio : float or ndarray
-        Spread/skill ratio; NaN where the ensemble mean is exact.
+        Spread/skill ratio; NaN where the ensemble mean is exact (to the
+        rounding of the data's magnitude).
     """
     y_true, y_ens = _check_ensemble(y_true, y_ens, member_axis)
     m = y_ens.shape[-1]
@@ -811,9 +818,13 @@ def spread_skill_ratio(
         raise ValueError("spread_skill_ratio needs at least 2 ensemble members.")
     variance = np.mean(np.var(y_ens, axis=-1, ddof=1), axis=axis)
     squared_error = np.mean((np.mean(y_ens, axis=-1) - y_true) ** 2, axis=axis)
+    # an error at the rounding level of the data's magnitude is no error
+    # (members all equal to the observation average to it +- 1 ulp)
+    magnitude = np.mean(np.mean(y_ens**2, axis=-1), axis=axis)
+    exact = squared_error <= (16 * np.finfo(np.float64).eps) ** 2 * magnitude
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.sqrt((m + 1) / m * variance) / np.sqrt(squared_error)
-    return _scalar(np.where(squared_error > 0, ratio, np.nan))
+    return _scalar(np.where(exact, np.nan, ratio))
 
 
 def _predict_ensemble_like(estimator, X, y, n_members: int, random_state):

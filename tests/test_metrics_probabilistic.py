@@ -375,3 +375,27 @@ def test_flags_and_counts_are_checked(rain):
     # min_count=0 keeps every bin that holds a pair
     *_, counts = reliability_diagram(obs, probability, 1.0, min_count=0)
     assert counts.sum() == obs.size
+
+
+def test_degenerate_cases_of_spread_skill_rank_histogram_and_member_axis():
+    # members all equal to the observation: their mean is off by an ulp,
+    # which gave a ratio of rounding noise (1.41) instead of the documented NaN
+    y = np.array([[0.1, 0.7, 1.3]])
+    ens = np.repeat(y[:, None], 3, axis=1)
+    assert np.isnan(spread_skill_ratio(y, ens))
+    assert np.isnan(spread_skill_ratio(np.zeros((1, 3)), np.zeros((1, 3, 3))))
+    # no point reaches the threshold: no frequencies (zeros before; pysteps NaN)
+    dry = rank_histogram(np.zeros((2, 3)), np.zeros((2, 4, 3)), threshold=1.0)
+    assert dry.shape == (5,) and np.isnan(dry).all()
+    counts = rank_histogram(
+        np.zeros((2, 3)), np.zeros((2, 4, 3)), threshold=1.0, normalize=False
+    )
+    assert counts.tolist() == [0] * 5
+    # True is not axis 1
+    for score in (crps_ensemble, exceedance_probability_at_1, spread_skill_ratio):
+        with pytest.raises(ValueError, match="member_axis must be an axis"):
+            score(np.zeros((2, 3)), np.zeros((2, 5, 3)), member_axis=True)
+
+
+def exceedance_probability_at_1(y_true, y_ens, member_axis):
+    return exceedance_probability(y_ens, 1.0, member_axis=member_axis)
