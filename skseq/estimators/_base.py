@@ -731,6 +731,24 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         # = vars(self), which mypy types as a read-only mappingproxy here
         self.__dict__.update(kwargs)
 
+    def _check_training_batches(self, n_train: int) -> None:
+        """Refuse a fit that would train on no batch: skorch's
+        ``iterator_train__drop_last=True`` with fewer training samples than a
+        batch (the network would be returned as initialised)."""
+        own = self._passthrough_params()
+        if not own.get("iterator_train__drop_last"):
+            return
+        batch_size = own.get(
+            "iterator_train__batch_size", self._training_batch_size(n_train)
+        )
+        if n_train < batch_size:
+            raise ValueError(
+                f"iterator_train__drop_last=True drops every training batch: "
+                f"{n_train} training samples are fewer than a batch of "
+                f"{batch_size}, so the network would not train. Lower "
+                "batch_size, or drop iterator_train__drop_last."
+            )
+
     def _passthrough_params(self) -> dict[str, Any]:
         return {
             k: v for k, v in vars(self).items() if k.startswith(PASSTHROUGH_PREFIXES)
@@ -1095,6 +1113,7 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         )
         self.validation_fraction_ = self._check_validation_split(y_train)
         n_train = len(y_train) - self._n_validation(len(y_train))
+        self._check_training_batches(n_train)
         self.max_epochs_ = self._resolve_max_epochs(X_train, n_train)
         self._check_validation_monitors(valid is not None, len(y_train))
         self._check_before_training(X, y, weight, has_valid=valid is not None)

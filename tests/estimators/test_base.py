@@ -986,3 +986,17 @@ def test_a_continued_fit_checks_its_parameters_together_before_training():
     with pytest.raises(ValueError, match="lr_step_size"):
         clf.fit(X, y)
     assert len(clf.history_) == 1  # left as it was
+
+
+def test_a_fit_without_a_training_batch_is_refused():
+    # skorch's drop_last with fewer samples than a batch trained nothing and
+    # returned the initial network as fitted
+    X, y = toy_sequences(n=24, T=16)
+    est = tiny_conv1d(batch_size=64, iterator_train__drop_last=True)
+    with pytest.raises(ValueError, match="drops every training batch: 24 training"):
+        est.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+    # enough samples for one batch: it trains
+    est.set_params(batch_size=16).fit(X, y)
+    assert "train_loss" in est.history_[-1]
