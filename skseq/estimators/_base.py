@@ -940,10 +940,12 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             for k, v in self._passthrough_params().items()
             if k.startswith("optimizer__")
         }
+        if not self._user_callback(LRScheduler):
+            # skseq's schedule runs anew from the current lr; a user's
+            # LRScheduler resumes from the optimizer's (skorch's rule)
+            optimizer_params["lr"] = self._resolve_lr()
         net.set_params(
-            lr=self._resolve_lr(),
-            optimizer__weight_decay=float(self.weight_decay),
-            **optimizer_params,
+            optimizer__weight_decay=float(self.weight_decay), **optimizer_params
         )
         net.max_epochs = self.max_epochs_
         net.batch_size = int(self.batch_size)

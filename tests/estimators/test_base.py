@@ -1,5 +1,6 @@
 """Tests of the shared machinery in skseq.estimators._base."""
 
+import itertools
 import os
 import pickle
 
@@ -1000,3 +1001,22 @@ def test_a_fit_without_a_training_batch_is_refused():
     # enough samples for one batch: it trains
     est.set_params(batch_size=16).fit(X, y)
     assert "train_loss" in est.history_[-1]
+
+
+def test_a_users_lr_scheduler_resumes_in_a_continued_fit():
+    # the continued fit reset the optimizer's lr to ``lr``, so a user's
+    # StepLR jumped back up instead of resuming (skorch's rule, documented)
+    X, y = toy_sequences(n=24, T=16)
+    est = tiny_conv1d(
+        warm_start=True,
+        max_epochs=3,
+        lr=1e-2,
+        callbacks=[LRScheduler(policy="StepLR", step_size=1, gamma=0.5)],
+    )
+    est.fit(X, y).fit(X, y)
+    rates = [epoch["event_lr"] for epoch in est.history_]
+    assert len(rates) == 6 and rates[0] == 1e-2
+    assert all(b < a for a, b in itertools.pairwise(rates))
+    # skseq's own schedule runs anew from lr in a continued fit
+    own = tiny_conv1d(warm_start=True, max_epochs=3, lr=1e-2).fit(X, y).fit(X, y)
+    assert own.history_[3]["event_lr"] == 1e-2
