@@ -185,6 +185,42 @@ def callback_class(entry: Any) -> type:
     return callback if isinstance(callback, type) else type(callback)
 
 
+def _callback_name(entry: Any) -> str:
+    """The name skorch gives an entry of ``callbacks``: a pair's own, else
+    its class's."""
+    if isinstance(entry, tuple) and len(entry) == 2:
+        return entry[0]
+    return callback_class(entry).__name__
+
+
+def _with_callback_params(callbacks: Any, params: dict[str, Any]) -> list:
+    """``callbacks`` with ``callbacks__<name>__<param>`` values set, as
+    skorch's nets take them: on shallow copies of the named callbacks (the
+    given ones are left as they are)."""
+    entries = list(callbacks or [])
+    names = [_callback_name(entry) for entry in entries]
+    for key, value in params.items():
+        name, _, param = key[len("callbacks__") :].partition("__")
+        if name not in names or not param:
+            raise ValueError(
+                f"Invalid parameter {key!r}: callbacks__<name>__<parameter> sets "
+                f"a parameter of the callback named <name> in callbacks; they are "
+                f"named {names}."
+            )
+        i = names.index(name)
+        entry = entries[i]
+        callback = entry[1] if isinstance(entry, tuple) else entry
+        if isinstance(callback, type):
+            raise ValueError(
+                f"Invalid parameter {key!r}: callbacks holds the class "
+                f"{callback.__name__}, not an instance whose {param} could be set."
+            )
+        callback = copy.copy(callback)
+        callback.set_params(**{param: value})
+        entries[i] = (name, callback) if isinstance(entry, tuple) else callback
+    return entries
+
+
 def _silent(*args, **kwargs) -> None:
     """A print sink that prints nothing (picklable, unlike a lambda)."""
 
@@ -794,7 +830,14 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         }
         if passthrough:
             self._set_passthrough_params(passthrough)
-        return super().set_params(**params)
+        nested = {k: params.pop(k) for k in list(params) if k.startswith("callbacks__")}
+        super().set_params(**params)
+        if nested:
+            callbacks = _with_callback_params(
+                self.get_params(False)["callbacks"], nested
+            )
+            super().set_params(callbacks=callbacks)
+        return self
 
     def _check_passthrough_params(self) -> None:
         """Refuse passthrough names the estimator sets or skorch would reject."""

@@ -122,6 +122,9 @@ TRAINING_PARAMETER_DOCS: dict[str, tuple[str, str]] = {
         ``lr_schedule`` or ``lr_step_schedule``, ``rollback_on_divergence``
         and ``early_stopping`` when not replaced; ``progress_bar`` at
         ``verbose >= 2``): skorch refuses duplicate names.
+        ``set_params(callbacks__<name>__<parameter>=...)`` sets a parameter
+        of the callback of that name (a pair's name, else its class name)
+        on a copy of it, so ``GridSearchCV`` can tune it.
         """,
     ),
     "warm_start": (

@@ -1020,3 +1020,30 @@ def test_a_users_lr_scheduler_resumes_in_a_continued_fit():
     # skseq's own schedule runs anew from lr in a continued fit
     own = tiny_conv1d(warm_start=True, max_epochs=3, lr=1e-2).fit(X, y).fit(X, y)
     assert own.history_[3]["event_lr"] == 1e-2
+
+
+def test_set_params_of_a_named_callback():
+    from sklearn.model_selection import GridSearchCV
+    from skorch.callbacks import EarlyStopping
+
+    # callbacks__<name>__<param>, as skorch's nets take it, was an
+    # AttributeError from inside scikit-learn's set_params
+    stopping = EarlyStopping(monitor="train_loss", patience=1)
+    schedule = LRScheduler(policy="StepLR", step_size=1)
+    est = tiny_conv1d(callbacks=[("stop", stopping), schedule])
+    est.set_params(callbacks__stop__patience=5, callbacks__LRScheduler__step_size=3)
+    assert est.callbacks[0][0] == "stop" and est.callbacks[0][1].patience == 5
+    assert est.callbacks[1].step_size == 3
+    assert stopping.patience == 1 and schedule.step_size == 1  # copies were set
+    X, y = toy_sequences(n=24, T=16)
+    search = GridSearchCV(est, {"callbacks__stop__patience": [2, 3]}, cv=2).fit(X, y)
+    assert search.best_estimator_.callbacks[0][1].patience in (2, 3)
+    for key in ("callbacks__nope__patience", "callbacks__stop"):
+        with pytest.raises(
+            ValueError, match="they are named \\['stop', 'LRScheduler'\\]"
+        ):
+            est.set_params(**{key: 1})
+    with pytest.raises(ValueError, match="holds the class EarlyStopping"):
+        tiny_conv1d(callbacks=[EarlyStopping]).set_params(
+            callbacks__EarlyStopping__patience=2
+        )
