@@ -707,7 +707,18 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             callbacks += self._default_callbacks()
         if self.callbacks:
             # deep copies: a callback's state never leaks between fits/clones
-            callbacks += copy.deepcopy(list(self.callbacks))
+            memo: dict[int, Any] = {}  # one memo: shared objects stay shared
+            for entry in self.callbacks:
+                try:
+                    callbacks.append(copy.deepcopy(entry, memo))
+                except Exception as exc:
+                    raise TypeError(
+                        "callbacks are deep-copied at each fit, so that a "
+                        "callback's state never leaks between fits and clones, "
+                        f"but {_callback_name(entry)} cannot be copied ({exc}). "
+                        "Open files, locks or writers in its on_train_begin, not "
+                        "in its constructor."
+                    ) from exc
         if early_stopping:
             # last, so every epoch's scores are recorded before it stops
             monitor = "valid_loss" if has_valid else "train_loss"

@@ -1047,3 +1047,18 @@ def test_set_params_of_a_named_callback():
         tiny_conv1d(callbacks=[EarlyStopping]).set_params(
             callbacks__EarlyStopping__patience=2
         )
+
+
+def test_a_callback_that_cannot_be_copied_is_named():
+    import threading
+
+    class Locked(Callback):
+        def __init__(self):
+            self.lock = threading.Lock()
+
+    X, y = toy_sequences(n=24, T=16)
+    est = tiny_conv1d(callbacks=[("guarded", Locked())])
+    with pytest.raises(TypeError, match="but guarded cannot be copied"):
+        est.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
