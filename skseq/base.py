@@ -58,6 +58,7 @@ __all__ = [
     "ArrayOutputMixin",
     "ChannelNamesOutMixin",
     "FrameInputMixin",
+    "NumberInterval",
     "Rule",
     "SequenceInputMixin",
     "SkseqInputTags",
@@ -547,26 +548,38 @@ class Rule(HasMethods):
         return self.description
 
 
+class NumberInterval(Interval):
+    """scikit-learn's ``Interval`` constraint, which a bool does not satisfy.
+
+    Python counts ``True`` as the integer 1, so scikit-learn's ``Interval``
+    takes ``max_epochs=True`` or ``lr=True`` for 1; a bool there is a
+    mistake (a flag given for a number), refused like a string.
+    """
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool | np.bool_) and super().is_satisfied_by(val)
+
+
 def positive_int() -> Interval:
-    """Constraint: an integer >= 1 (numpy integers included).
+    """Constraint: an integer >= 1 (numpy integers included, bools not).
 
     Returns
     -------
     constraint : Interval
-        ``Interval(Integral, 1, None, closed="left")``.
+        ``NumberInterval(Integral, 1, None, closed="left")``.
     """
-    return Interval(Integral, 1, None, closed="left")
+    return NumberInterval(Integral, 1, None, closed="left")
 
 
 def non_negative_int() -> Interval:
-    """Constraint: an integer >= 0 (numpy integers included).
+    """Constraint: an integer >= 0 (numpy integers included, bools not).
 
     Returns
     -------
     constraint : Interval
-        ``Interval(Integral, 0, None, closed="left")``.
+        ``NumberInterval(Integral, 0, None, closed="left")``.
     """
-    return Interval(Integral, 0, None, closed="left")
+    return NumberInterval(Integral, 0, None, closed="left")
 
 
 def fraction(closed: str = "left") -> Interval:

@@ -411,3 +411,23 @@ def test_pipeline_pandas_columns_are_its_feature_names_out():
     model = make_pipeline(LogTransformer(), StandardScaler())
     out = model.set_output(transform="pandas").fit_transform(X)
     assert list(out.columns) == list(model.get_feature_names_out()) == list("abc")
+
+
+@pytest.mark.parametrize(
+    "param", ["max_epochs", "batch_size", "patience", "lr", "gradient_clip"]
+)
+def test_a_bool_is_not_a_number_of_the_training_arguments(param):
+    from numbers import Real
+
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from skseq import Conv1DActivityClassifier
+    from skseq.base import NumberInterval, positive_int
+
+    # True was taken for 1 (patience=True stopped after one epoch)
+    X = np.random.default_rng(0).normal(size=(8, 16, 1))
+    with pytest.raises(InvalidParameterError, match=f"'{param}' parameter"):
+        Conv1DActivityClassifier(**{param: True}).fit(X, np.arange(8) % 2)
+    assert positive_int().is_satisfied_by(np.int64(3))
+    assert not positive_int().is_satisfied_by(np.True_)
+    assert not NumberInterval(Real, 0, 1, closed="both").is_satisfied_by(False)

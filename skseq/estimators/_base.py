@@ -38,7 +38,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import PredefinedSplit
 from sklearn.utils import RegressorTags
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import (
@@ -53,6 +53,7 @@ from skorch.helper import predefined_split
 
 from skseq.base import (
     FrameInputMixin,
+    NumberInterval,
     Rule,
     SequenceInputMixin,
     check_sample_weight,
@@ -310,14 +311,14 @@ OPTIMIZER = Rule(
 #: class adds its architecture arguments (``_parameter_constraints``).
 TRAINING_PARAMETER_CONSTRAINTS: dict[str, list] = {
     "optimizer": [StrOptions(set(_OPTIMIZERS)), OPTIMIZER],
-    "lr": [Interval(Real, 0, None, closed="neither")],
-    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "lr": [NumberInterval(Real, 0, None, closed="neither")],
+    "weight_decay": [NumberInterval(Real, 0, None, closed="left")],
     "max_epochs": [positive_int(), StrOptions({"auto"})],
     "batch_size": [positive_int()],
     "validation_fraction": [fraction(), StrOptions({"auto"}), None],
     "patience": [positive_int(), StrOptions({"auto"}), None],
     "lr_schedule": [StrOptions({"cosine"}), None],
-    "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
+    "gradient_clip": [NumberInterval(Real, 0, None, closed="neither"), None],
     "callbacks": [CALLBACKS, None],
     "warm_start": ["boolean"],
     "device": [DEVICE],
