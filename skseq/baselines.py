@@ -48,6 +48,7 @@ from skseq.utils._docs import fill_doc_marker
 from skseq.utils._frames import FrameRegressorMixin
 from skseq.utils._optional import import_pysteps
 from skseq.utils._seeds import draw_seed, mixed_seed
+from skseq.utils._warnings import warn_user
 from skseq.utils.validation import (
     check_frame_targets,
     check_positive_int,
@@ -647,14 +648,13 @@ class STEPSNowcaster(ExtrapolationNowcaster):
             )
             out[i, :, :, 0] = np.nan_to_num(rate)
         if n_extrapolated:
-            warnings.warn(
+            warn_user(
                 f"STEPS could not estimate its statistics for {n_extrapolated} of "
                 f"{len(X)} samples (rain in fewer than {_MIN_WET_PIXELS} pixels of "
                 "one of the last three frames, a frame of one uniform value, or a "
                 "cascade level without variance); their members are all the "
                 "extrapolation nowcast.",
                 UserWarning,
-                stacklevel=3,
             )
         return out
 

@@ -27,7 +27,6 @@ import multiprocessing
 import os
 import re
 import threading
-import warnings
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from numbers import Real
@@ -84,6 +83,7 @@ from skseq.estimators._training_doc import (
 from skseq.utils._frames import FrameRegressorMixin
 from skseq.utils._lazy import LazyFrames
 from skseq.utils._seeds import draw_seed, mixed_seed
+from skseq.utils._warnings import warn_user
 
 if TYPE_CHECKING:  # annotations only
     from numpy.typing import ArrayLike
@@ -663,10 +663,9 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         """Warn that training goes on without a split, unless it was ``"auto"``."""
         if isinstance(self.validation_fraction, str):  # "auto"
             return
-        warnings.warn(
+        warn_user(
             f"{reason}; training without a validation split.",
             UserWarning,
-            stacklevel=5,
         )
 
     def _make_train_split(self, y: np.ndarray, seed: int):

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -41,6 +40,7 @@ from skseq.modules.layers import _ACTIVATIONS
 from skseq.modules.losses import ClassWeightedCrossEntropyLoss
 from skseq.modules.recurrent import _HEADS, KeypointLSTMNet
 from skseq.utils._nan import nan_reduce
+from skseq.utils._warnings import warn_user
 from skseq.utils.validation import (
     check_class_labels,
     check_same_length,
@@ -125,12 +125,11 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         mean, std = _channel_mean_std(X)
         empty = np.isnan(mean)
         if empty.any():
-            warnings.warn(
+            warn_user(
                 f"Channel(s) {np.flatnonzero(empty).tolist()} of X hold no value "
                 "in any training sequence (all NaN); the network learns nothing "
                 "from them and ignores their values at prediction.",
                 UserWarning,
-                stacklevel=5,
             )
         mean[empty] = 0.0
         scale = nonzero_scale(std, mean)

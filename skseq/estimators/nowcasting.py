@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from functools import partial
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -32,6 +31,7 @@ from skseq.modules.tiling import rainnet_halo
 from skseq.modules.unet import RainNet, RecursiveNowcastNet
 from skseq.utils._lazy import LazyFrames, take_rows
 from skseq.utils._seeds import draw_seed
+from skseq.utils._warnings import warn_user
 from skseq.utils.validation import check_positive_int, split_with_groups
 
 if TYPE_CHECKING:  # annotations only (accelerate is optional)
@@ -536,14 +536,13 @@ class UNetNowcaster(BaseFrameRegressor):
         self.target_range_ = (float(y.min()), float(y.max()))
         largest = max(abs(v) for v in self.target_range_)
         if 0 < largest < self._smallest_target_scale:
-            warnings.warn(
+            warn_user(
                 f"UNetNowcaster learns y in its own units (no input scaling; its "
                 f"defaults are tuned for rain rates in mm/h), and the largest |y| "
                 f"is {largest:.3g}: below {self._smallest_target_scale} it fits "
                 "poorly. Multiply X and y by a power of ten that brings the "
                 "largest values to 1-100, and divide the predictions by it.",
                 UserWarning,
-                stacklevel=5,
             )
         return X, targets
 
@@ -1101,14 +1100,13 @@ class UNetNowcaster(BaseFrameRegressor):
             return
         spread = float(np.max(np.ptp(members, axis=1)))
         if spread <= 1e-5 * max(1.0, float(np.max(np.abs(members)))):
-            warnings.warn(
+            warn_user(
                 "method='mc_dropout' drew identical members: the fitted network's "
                 "output does not depend on its dropout layers (dropout=0, or the "
                 "features they drop do not reach the output), or the clip to "
                 "target_range_ (clip_output) removed their differences (e.g. on "
                 "dry input). method='residual' draws calibrated members.",
                 UserWarning,
-                stacklevel=3,
             )
 
     def __sklearn_tags__(self):
