@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import re
 import threading
+import warnings
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from numbers import Real
@@ -48,6 +49,7 @@ from skorch.callbacks import (
     ProgressBar,
 )
 from skorch.dataset import Dataset, ValidSplit
+from skorch.exceptions import DeviceWarning
 from skorch.helper import predefined_split
 
 from skseq.base import (
@@ -1114,7 +1116,11 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         """A copy of the fitted state, restored if a continued fit fails."""
         state = {k: v for k, v in vars(self).items() if _is_fitted_name(k)}
         try:
-            state["net_"] = copy.deepcopy(self.net_)
+            with warnings.catch_warnings():
+                # skorch's __setstate__ of a net placed by an accelerator
+                # (device=None) warns that it sets the device to the CPU
+                warnings.simplefilter("ignore", DeviceWarning)
+                state["net_"] = copy.deepcopy(self.net_)
         except Exception:  # a net that cannot be copied (some accelerators)
             return None
         return state

@@ -879,7 +879,12 @@ class UNetNowcaster(BaseFrameRegressor):
 
         forecasts, targets = [], []
         n_per_split = max(1, self._n_calibration_windows // len(splits))
-        for train, held_out in splits:
+        for k, (train, held_out) in enumerate(splits, start=1):
+            if self.verbose:  # the copies' epoch tables follow the network's
+                print(
+                    f"Error model: copy {k} of {len(splits)}, fitted on "
+                    f"{len(train)} windows, nowcasts the {len(held_out)} held out."
+                )
             fold = clone(self).set_params(
                 max_epochs=self.n_epochs_,
                 warm_start=False,

@@ -64,3 +64,18 @@ def test_accelerator_mixed_precision_on_gpu():  # pragma: no cover
     proba = est.predict_proba(X)
     assert proba.shape == (len(X), 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-3)
+
+
+def test_a_continued_fit_through_an_accelerator_does_not_warn():
+    import warnings
+
+    accelerate = pytest.importorskip("accelerate")
+    X, y = toy_sequences()
+    est = tiny_conv1d(warm_start=True, accelerator=accelerate.Accelerator(cpu=True))
+    est.fit(X, y)
+    # the copy of the fitted net kept in case the continued fit fails made
+    # skorch warn that it set the device to the CPU
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est.fit(X, y)
+    assert len(est.history_) == 2 * est.max_epochs_
