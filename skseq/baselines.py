@@ -1087,7 +1087,8 @@ def classical_classifiers(
     statistics (scaled where the model is scale-sensitive). Variable-length
     sequences padded with NaN at the end are accepted: the flattened ones
     get 0 where they are NaN (a :class:`~sklearn.impute.SimpleImputer`
-    after the :class:`SequenceFlattener`), the summaries leave NaN out.
+    after the :class:`SequenceFlattener`), the summaries leave NaN out (and
+    are 0 for a channel without a value in a sequence, after another).
 
     Parameters
     ----------
@@ -1122,16 +1123,17 @@ def classical_classifiers(
             "DecisionTree": (DecisionTreeClassifier(random_state=random_state), False),
         }
 
-    def flattened():
-        return [
-            SequenceFlattener(),
-            SimpleImputer(strategy="constant", fill_value=0.0),
-        ]
+    def zeros_for_nan():
+        # keep_empty_features: a column NaN in every training sequence (a
+        # step no training sequence reaches) is kept, as 0, not dropped
+        return SimpleImputer(
+            strategy="constant", fill_value=0.0, keep_empty_features=True
+        )
 
     out: dict[str, object] = {}
     for features, make_features in (
-        ("flattened", flattened),
-        ("summary", lambda: [SequenceSummarizer()]),
+        ("flattened", lambda: [SequenceFlattener(), zeros_for_nan()]),
+        ("summary", lambda: [SequenceSummarizer(), zeros_for_nan()]),
     ):
         for name, (model, scaled) in models().items():
             steps = make_features() + ([StandardScaler()] if scaled else []) + [model]

@@ -478,6 +478,19 @@ def test_classical_classifiers_take_nan_padded_sequences():
         X[i, n:] = np.nan
     for name, model in classical_classifiers(random_state=0).items():
         assert model.fit(X, y).score(X, y) > 0.9, name
+    # no training sequence reaches the last steps, and a channel of one
+    # sequence has no value: the flattened pipelines dropped those columns
+    # (with a warning at every fit, ignoring them at prediction) and the
+    # summary ones with NaN-intolerant models failed
+    X[:, 8:] = np.nan
+    X[0, :, 1] = np.nan
+    test = rng.normal(size=(4, 10, 2))
+    for name, model in classical_classifiers(random_state=0).items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            model.fit(X, y)
+        assert model.predict(test).shape == (4,), name
+        assert model[:2].transform(X).shape[1] == (20 if "flat" in name else 16)
 
 
 def test_classical_classifiers_fit_sequences():
