@@ -512,7 +512,8 @@ class STEPSNowcaster(ExtrapolationNowcaster):
     timestep : float, default=5.0
         Minutes between frames.
     motion_method : str, default="LK"
-        Name for :func:`pysteps.motion.get_method`.
+        Name for :func:`pysteps.motion.get_method`, of a method that takes
+        three frames or more (not ``"proesmans"``, which takes two).
     n_frames_for_motion : int, default=3
         Last input frames used for the motion field (at least 3: STEPS'
         AR(2) model uses the last three frames).
@@ -578,6 +579,17 @@ class STEPSNowcaster(ExtrapolationNowcaster):
         return [{"n_members": 4, "random_state": 0}]
 
     def _check_params(self):
+        # before the range of n_frames_for_motion, which it explains
+        method = self.motion_method
+        if isinstance(method, str) and _MOTION_FRAMES.get(method.lower(), ())[1:] == (
+            2,
+        ):
+            raise ValueError(
+                f"motion_method={self.motion_method!r} estimates the motion from "
+                "exactly 2 frames (pysteps), and STEPS needs n_frames_for_motion "
+                ">= 3 (its AR(2) model reads the last three frames); use 'LK', "
+                "'VET' or 'DARTS'."
+            )
         super()._check_params()
         rain_db = 10 * np.log10(self.precip_threshold)
         if not self.zerovalue < rain_db:
@@ -586,6 +598,23 @@ class STEPSNowcaster(ExtrapolationNowcaster):
                 f"10 log10(precip_threshold) = {rain_db:.3g} dB: dry pixels would "
                 "be rain."
             )
+
+    def _validate_frames(self, X, *, reset: bool, name: str = "X"):
+        X = super()._validate_frames(X, reset=reset, name=name)
+        lowest = np.min(X) if X.size else 0.0
+        if lowest < 0:
+            raise ValueError(
+                f"Negative values in data passed to {type(self).__name__}: {name} "
+                f"has minimum {lowest:.6g}, but STEPS nowcasts rain rates (mm/h, "
+                ">= 0); convert reflectivity in dBZ to rain rates first (e.g. "
+                "pysteps.utils.conversion.to_rainrate)."
+            )
+        return X
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True  # rain rates
+        return tags
 
     def _finish_fit(self) -> None:
         # the seed of every predict: random_state itself if an int, else

@@ -170,6 +170,19 @@ def test_steps_ensemble_moves_rain_and_spreads():
     assert crps_ensemble(y, members) < crps_ensemble(y, persistence)
     # predict: the mean of n_members members, y's layout
     assert est.predict(X).shape == y.shape
+    # reflectivity in dBZ (negative where dry) passed for rain rates was
+    # silently taken as dry there
+    dbz = 10 * np.log10(np.maximum(X, 1e-3))
+    with pytest.raises(ValueError, match=r"Negative values .* convert reflectivity"):
+        STEPSNowcaster(n_members=4).fit(dbz, y)
+    with pytest.raises(ValueError, match=r"Negative values .* X has minimum -30"):
+        est.predict_ensemble(dbz, n_members=2)
+    assert est.__sklearn_tags__().input_tags.positive_only
+    # proesmans takes exactly 2 frames, STEPS at least 3: one message for
+    # both (they contradicted each other)
+    for n in (2, 3):
+        with pytest.raises(ValueError, match="STEPS needs n_frames_for_motion >= 3"):
+            STEPSNowcaster(motion_method="proesmans", n_frames_for_motion=n).fit(X, y)
 
 
 def test_steps_leaves_numpy_global_state_alone():
