@@ -1019,6 +1019,7 @@ class SequenceSummarizer(SequenceInputMixin, TransformerMixin, BaseEstimator):
         features : ndarray of shape (n_samples, n_channels * n_statistics)
             Channel-major: all statistics of channel 0, then channel 1, ...
         """
+        self._validate_params()  # statistics may have been set since fit
         X = validate_data(self, X, reset=False, allow_nan=True, dtype=np.float64)
         if np.isnan(X).any():
             # channels without data: NaN (computed on zeros: numpy's reductions

@@ -587,3 +587,15 @@ def test_summaries_of_channels_without_data_leave_the_warning_filters_alone(
     # (sequence, channel, statistic): channel 1 of sequence 0 has no data
     assert np.isnan(summary[0, 1]).all() and np.isfinite(summary[1:]).all()
     assert np.isfinite(summary[0, [0, 2]]).all()
+
+
+def test_summarizer_checks_statistics_set_after_fit():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X = np.random.default_rng(0).normal(size=(4, 6, 2))
+    summarizer = SequenceSummarizer().fit(X)
+    # a bare KeyError('variance') before
+    for bad in (("mean", "variance"), "mean"):
+        summarizer.set_params(statistics=bad)
+        with pytest.raises(InvalidParameterError, match="'statistics' parameter"):
+            summarizer.transform(X)
