@@ -159,8 +159,25 @@ class KeypointNormalizer(
         if reset:
             self._validate_params()
         ndim = input_ndim(X)
+        if ndim is not None and ndim not in (2, 3):
+            hint = (
+                " For (n_samples, n_timesteps, n_joints, 2) arrays, pass "
+                "X.reshape(n_samples, n_timesteps, -1)."
+                if ndim == 4
+                else ""
+            )
+            raise ValueError(
+                "X must be keypoint sequences (n_samples, n_timesteps, 2 * "
+                "n_joints) or single frames (n_samples, 2 * n_joints), (x, y) per "
+                f"joint; got {ndim}D with shape {np.shape(X)}.{hint}"
+            )
         allow_nan = self.missing == "nan"
-        frames = check_sequences(X, allow_nan=allow_nan, dtype=[np.float64, np.float32])
+        frames = check_sequences(X, allow_nan=True, dtype=[np.float64, np.float32])
+        if not allow_nan and np.isnan(frames).any():
+            raise ValueError(
+                "X contains NaN, but missing='zero' marks a missing joint with "
+                "(0, 0); use missing='nan' for joints (and padding) marked NaN."
+            )
         if ndim == 2:  # one frame per sample: (n, 2K) -> (n, 1, 2K)
             frames = frames.transpose(0, 2, 1)
         X = validate_data(

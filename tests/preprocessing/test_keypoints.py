@@ -68,6 +68,16 @@ def test_errors():
     for pairs in (((2, 5), (5, 7)), ((2, 2),)):
         with pytest.raises(ValueError, match="pairs of distinct joints"):
             KeypointNormalizer(flip=True, flip_pairs=pairs).fit(np.ones((2, 3, 30)))
+    # keypoint wording (it was the generic sequences' and its 1D hint)
+    with pytest.raises(ValueError, match=r"X.reshape\(n_samples, n_timesteps, -1\)"):
+        KeypointNormalizer().fit(np.ones((2, 3, 15, 2)))
+    with pytest.raises(ValueError, match=r"single frames \(n_samples, 2 \* n_joints"):
+        KeypointNormalizer().fit(np.ones(30))
+    # NaN under missing='zero' says what to do (it was "Input X contains NaN.")
+    frames = np.ones((2, 3, 30))
+    frames[0, 1, :2] = np.nan
+    with pytest.raises(ValueError, match=r"NaN, but missing='zero'.*missing='nan'"):
+        KeypointNormalizer(missing="zero").fit(frames)
 
 
 def test_keypoint_normalizer_keeps_the_coordinate_names():
