@@ -815,6 +815,7 @@ def save_weights(estimator: BaseDeepEstimator, path: str | os.PathLike) -> None:
     if hasattr(estimator, "sequence_scaling_"):  # "auto", as resolved on its data
         metadata["sequence_scaling"] = json.dumps(estimator.sequence_scaling_)
     metadata["shapes"] = json.dumps(_fitted_shapes(estimator))
+    metadata["params"] = json.dumps(_prediction_params(estimator))
     _save_error_model(estimator, state, metadata)
     save_file(state, os.fspath(path), metadata=metadata)
 
@@ -896,6 +897,79 @@ def _saved_future_steps(estimator, metadata: dict) -> list[float] | None:
     return [float(step) for step in json.loads(metadata["future_steps"])]
 
 
+#: arguments that steer training only, besides the shared training ones:
+#: weights may be loaded into an estimator trained otherwise
+_TRAINING_ONLY_ARGUMENTS = frozenset(
+    {
+        "class_weight",
+        "crop_fraction",
+        "ensemble_cv",
+        "loss",
+        "lr_gamma",
+        "lr_step_size",
+        "max_roll",
+        "roll_augment",
+    }
+)
+
+
+def _prediction_params(estimator) -> dict[str, Any]:
+    """The constructor arguments that shape the network or its predictions
+    (not those of training), as JSON values: what :func:`load_weights`
+    compares, because the weights do not hold them (``log_transform``,
+    ``scale_input``, the stem's ``downsample`` ...)."""
+    from skseq.estimators._base import (
+        PASSTHROUGH_PREFIXES,
+        TRAINING_PARAMETER_CONSTRAINTS,
+    )
+
+    params = {
+        # "auto" as resolved in fit (downsample_, front_end_ ...), so that an
+        # estimator given the value "auto" chose on the saved one's data fits
+        name: getattr(estimator, f"{name}_", value) if _is_auto(value) else value
+        for name, value in estimator.get_params(deep=False).items()
+        if name not in TRAINING_PARAMETER_CONSTRAINTS
+        and name not in _TRAINING_ONLY_ARGUMENTS
+        and not name.startswith(PASSTHROUGH_PREFIXES)
+    }
+    # tuples as lists, numpy numbers as Python ones, other objects by repr
+    return json.loads(json.dumps(params, default=_json_value))
+
+
+def _is_auto(value: Any) -> bool:
+    return isinstance(value, str) and value == "auto"
+
+
+def _json_value(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else repr(value)
+
+
+def _check_saved_settings(estimator, metadata: dict, fitted: set[str], path) -> None:
+    """Refuse an estimator whose settings are not the saved one's: its
+    prediction arguments (files since they were recorded) and which fitted
+    scaling arrays it has (``scale_input=False`` has none)."""
+    if "params" in metadata:
+        saved = json.loads(metadata["params"])
+        own = _prediction_params(estimator)
+        differ = [k for k in saved if k in own and saved[k] != own[k]]
+        if differ:
+            settings = ", ".join(
+                f"{k}={saved[k]!r} (this one: {own[k]!r})" for k in differ
+            )
+            raise ValueError(
+                f"{os.fspath(path)!r} was saved from a {type(estimator).__name__} "
+                f"with {settings}; the weights hold no settings, so load them "
+                "into an estimator fitted with the saved ones."
+            )
+    own_arrays = {n for n in _FITTED_ARRAYS if getattr(estimator, n, None) is not None}
+    if fitted != own_arrays:
+        raise ValueError(
+            f"{os.fspath(path)!r} holds the fitted scaling {sorted(fitted)}, this "
+            f"{type(estimator).__name__} has {sorted(own_arrays)}: fit it with the "
+            "saved estimator's scale_input (or log_transform, clip_output) first."
+        )
+
+
 def _check_saved_sequence_scaling(estimator, metadata: dict) -> None:
     """Refuse a classifier that scales sequences otherwise than the saved one
     (``sequence_scaling="auto"`` is decided from the data's amplitudes)."""
@@ -921,6 +995,9 @@ def load_weights(estimator: _DeepEstimator, path: str | os.PathLike) -> _DeepEst
     estimator : fitted skseq deep estimator
         Of the class and hyperparameters of the saved one, fitted on data of
         the same shapes and classes (e.g. for one epoch on a few samples).
+        The arguments that shape the network or its predictions (all but
+        those of training: ``lr``, ``max_epochs``, ``class_weight`` ...)
+        must be the saved one's: they are recorded in the file and compared.
     path : str or path-like
         File written by :func:`save_weights`.
 
@@ -951,6 +1028,9 @@ def load_weights(estimator: _DeepEstimator, path: str | os.PathLike) -> _DeepEst
             )
     _check_saved_sequence_scaling(estimator, metadata)
     _check_saved_shapes(estimator, metadata)
+    with safe_open(os.fspath(path), framework="pt") as f:
+        arrays = {k[len(_PREFIX) :] for k in f.keys() if k.startswith(_PREFIX)}
+    _check_saved_settings(estimator, metadata, arrays & set(_FITTED_ARRAYS), path)
     # Any: a forecaster's network (ConvLSTMSeq2Seq) gets its future_steps below
     network: Any = estimator._unwrapped_module()
     future_steps = _saved_future_steps(estimator, metadata)

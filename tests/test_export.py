@@ -526,6 +526,47 @@ def test_load_weights_names_a_different_sequence_scaling(tmp_path):
     )
 
 
+def test_load_weights_refuses_other_prediction_settings(tmp_path):
+    pytest.importorskip("safetensors")
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    # the weights hold no settings: loaded into an estimator with another
+    # scale_input or log_transform they predicted wrong values, silently
+    params = Conv1DActivityClassifier._get_test_params()[0]
+    X, y = make_test_data(Conv1DActivityClassifier(**params))
+    unscaled = _fit(Conv1DActivityClassifier(**params, scale_input=False), X, y)
+    scaled = _fit(Conv1DActivityClassifier(**params), X, y)
+    path = tmp_path / "unscaled.safetensors"
+    save_weights(unscaled, path)
+    before = scaled.predict_proba(X)
+    with pytest.raises(ValueError, match=r"scale_input=False \(this one: True\)"):
+        load_weights(scaled, path)
+    np.testing.assert_array_equal(scaled.predict_proba(X), before)
+    # a file written before the settings were recorded: which fitted scaling
+    # arrays it holds tells scale_input apart
+    with safe_open(str(path), framework="pt") as f:
+        metadata = dict(f.metadata())
+    del metadata["params"]
+    save_file(load_file(path), tmp_path / "older.safetensors", metadata=metadata)
+    with pytest.raises(ValueError, match=r"holds the fitted scaling \[\]"):
+        load_weights(scaled, tmp_path / "older.safetensors")
+    frames = np.random.default_rng(0).random((6, 4, 8, 8)).astype(np.float32)
+    tiny = {"depth": 1, "base_channels": 2, "max_epochs": 1, "random_state": 0}
+    logged = UNetNowcaster(**tiny, log_transform=True).fit(frames[:, :2], frames[:, 2:])
+    save_weights(logged, tmp_path / "unet.safetensors")
+    plain = UNetNowcaster(**tiny).fit(frames[:, :2], frames[:, 2:])
+    with pytest.raises(ValueError, match=r"log_transform=True \(this one: False\)"):
+        load_weights(plain, tmp_path / "unet.safetensors")
+    # trained otherwise (epochs, rate), the same settings: loaded
+    other = UNetNowcaster(**{**tiny, "max_epochs": 2}, log_transform=True, lr=1e-4)
+    other.fit(frames[:, :2], frames[:, 2:])
+    loaded = load_weights(other, tmp_path / "unet.safetensors")
+    np.testing.assert_allclose(
+        loaded.predict(frames[:, :2]), logged.predict(frames[:, :2])
+    )
+
+
 def _calendar_frames(step, rng, n=6, T=4, size=6):
     """Frames ``(n, T, 3, size, size)``: a value channel, then the sine and
     cosine of a phase advancing ``step`` radians per frame."""
@@ -565,7 +606,7 @@ def test_save_and_load_weights_carry_the_forecasters_calendar(tmp_path):
     # a network of other shapes: a clear error, the weights left as they were
     wider = ConvLSTMForecaster(**{**params, "hidden_channels": 3}).fit(hourly, y)
     before = wider.predict(hourly)
-    with pytest.raises(ValueError, match="do not fit this ConvLSTMForecaster"):
+    with pytest.raises(ValueError, match=r"hidden_channels=2 \(this one: 3\)"):
         load_weights(wider, path)
     np.testing.assert_array_equal(wider.predict(hourly), before)
 
