@@ -213,6 +213,13 @@ def _transformer_module(name: str, transformer) -> nn.Module:
             transformer._blocks(), transformer.dt, transformer.detrend_integrals
         )
     if type(transformer) is KeypointNormalizer:
+        # fitted before the rank was recorded: as exported then (sequences)
+        if getattr(transformer, "input_ndim_", 3) != 3:
+            raise ValueError(
+                f"to_onnx exports KeypointNormalizer (step {name!r}) for 3D "
+                "keypoint sequences (n_samples, n_timesteps, 2 * n_joints) only; "
+                "it was fitted on single frames (2D input)."
+            )
         return _KeypointNormalize(
             transformer.root_joint, transformer.reference, transformer.missing
         )

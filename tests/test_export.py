@@ -352,6 +352,28 @@ def test_pipeline_of_keypoint_normalizer_and_lstm():
     _check_parity(pipe, _session(to_onnx(pipe, X[:2])), X)
 
 
+def test_keypoint_normalizer_of_single_frames_is_refused_by_name():
+    # fitted on (n, 2K) frames, its graph module (for sequences) failed
+    # inside torch.export with an opaque error
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(12, 30)).astype(np.float32), np.arange(12) % 2
+    pipe = Pipeline(
+        [
+            ("norm", KeypointNormalizer()),
+            (
+                "clf",
+                Conv1DActivityClassifier(
+                    **Conv1DActivityClassifier._get_test_params()[0]
+                ),
+            ),
+        ]
+    )
+    _fit(pipe, X, y)
+    assert pipe[0].input_ndim_ == 2
+    with pytest.raises(ValueError, match="KeypointNormalizer \\(step 'norm'\\) for 3D"):
+        to_onnx(pipe, X[:2])
+
+
 def test_pipeline_of_log_transformer_and_forecaster():
     est = UNetNowcaster(**UNetNowcaster._get_test_params()[0])
     X, y = make_test_data(est)

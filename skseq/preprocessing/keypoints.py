@@ -111,6 +111,9 @@ class KeypointNormalizer(
     ----------
     n_joints_ : int
         Joints ``K`` per frame.
+    input_ndim_ : int
+        Rank of the input seen in ``fit``: 3 for sequences, 2 for single
+        frames ``(n_samples, 2 * n_joints)``.
     n_timesteps_in_ : int
         Frames per sequence seen in ``fit`` (1 for 2D input).
     n_channels_in_ : int
@@ -199,6 +202,7 @@ class KeypointNormalizer(
                     f"Joint indices {used} must be in [0, {n_joints}) for {n_joints} joints."
                 )
             self.n_joints_ = n_joints
+            self.input_ndim_ = ndim
         return X, ndim
 
     def _normalize(self, X: np.ndarray) -> np.ndarray:
