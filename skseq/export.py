@@ -875,9 +875,12 @@ def _check_deep_estimator(estimator, function: str) -> None:
         )
 
 
-def _check_file_path(path) -> None:
-    """``path`` names a file in an existing folder."""
+def _check_file_path(path, *, exists: bool = False) -> None:
+    """``path`` names a file in an existing folder (with ``exists``: a file
+    that exists, to read)."""
     path = os.fspath(path)
+    if not path:
+        raise ValueError("path is empty; give a file name.")
     if os.path.isdir(path):
         raise IsADirectoryError(f"path {path!r} is a folder; give a file name.")
     folder = os.path.dirname(path) or "."
@@ -885,6 +888,8 @@ def _check_file_path(path) -> None:
         raise FileNotFoundError(
             f"The folder {folder!r} of path {path!r} does not exist."
         )
+    if exists and not os.path.isfile(path):
+        raise FileNotFoundError(f"No file {path!r}.")
 
 
 def _saved_future_steps(estimator, metadata: dict) -> list[float] | None:
@@ -1018,6 +1023,7 @@ def load_weights(estimator: _DeepEstimator, path: str | os.PathLike) -> _DeepEst
 
     _check_deep_estimator(estimator, "load_weights")
     check_is_fitted(estimator, "net_")
+    _check_file_path(path, exists=True)
     with safe_open(os.fspath(path), framework="pt") as f:
         metadata = f.metadata() or {}
     saved = metadata.get("estimator")

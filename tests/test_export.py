@@ -487,6 +487,17 @@ def test_weights_need_a_deep_estimator_a_file_and_the_saved_sizes(tmp_path):
         save_weights(trained, tmp_path)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         save_weights(trained, tmp_path / "missing" / "w.safetensors")
+    # an empty path, and loading a folder or a missing file: named before
+    # safetensors' "I/O error" or "No such device (os error 19)"
+    for function in (save_weights, load_weights):
+        with pytest.raises(ValueError, match="path is empty"):
+            function(trained, "")
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        load_weights(trained, tmp_path)
+    with pytest.raises(FileNotFoundError, match="No file"):
+        load_weights(trained, tmp_path / "w.safetensors")
+    with pytest.raises(ValueError, match="path is empty"):
+        to_onnx(trained, X[:2], "")
     save_weights(trained, path)
     # fitted on sequences of another length: its network would load (it pools
     # over time), but the saved one was fitted on other data sizes
