@@ -210,6 +210,12 @@ def _with_callback_params(callbacks: Any, params: dict[str, Any]) -> list:
                 f"a parameter of the callback named <name> in callbacks; they are "
                 f"named {names}."
             )
+        if names.count(name) > 1:
+            raise ValueError(
+                f"Invalid parameter {key!r}: {names.count(name)} callbacks are "
+                f"named {name!r}; give them names of their own, as (name, "
+                "callback) pairs."
+            )
         i = names.index(name)
         entry = entries[i]
         callback = entry[1] if isinstance(entry, tuple) else entry
@@ -719,7 +725,9 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                         "callback's state never leaks between fits and clones, "
                         f"but {_callback_name(entry)} cannot be copied ({exc}). "
                         "Open files, locks or writers in its on_train_begin, not "
-                        "in its constructor."
+                        "in its constructor, and close and delete them in its "
+                        "on_train_end, so that the fitted estimator can be "
+                        "copied and pickled too."
                     ) from exc
         if early_stopping:
             # last, so every epoch's scores are recorded before it stops

@@ -1043,6 +1043,10 @@ def test_set_params_of_a_named_callback():
             ValueError, match="they are named \\['stop', 'LRScheduler'\\]"
         ):
             est.set_params(**{key: 1})
+    # two unnamed callbacks of one class: which one is ambiguous
+    twice = tiny_conv1d(callbacks=[EarlyStopping(), EarlyStopping(patience=3)])
+    with pytest.raises(ValueError, match="2 callbacks are named 'EarlyStopping'"):
+        twice.set_params(callbacks__EarlyStopping__patience=4)
     with pytest.raises(ValueError, match="holds the class EarlyStopping"):
         tiny_conv1d(callbacks=[EarlyStopping]).set_params(
             callbacks__EarlyStopping__patience=2
