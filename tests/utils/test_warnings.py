@@ -3,6 +3,8 @@ import warnings
 import numpy as np
 import pytest
 from _support import tiny_conv1d, toy_sequences
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from skseq import ConvLSTMForecaster, UNetNowcaster
 from skseq.utils._warnings import warn_user
@@ -14,13 +16,15 @@ def test_warn_user_points_at_the_first_caller_outside_skseq():
     assert record[0].filename == __file__
 
 
-@pytest.mark.parametrize("model", ["conv1d", "convlstm", "unet"])
+@pytest.mark.parametrize("model", ["conv1d", "convlstm", "unet", "pipeline"])
 def test_a_fits_warning_points_at_the_users_line(model):
     # a fixed stacklevel pointed inside skseq for the frame estimators, whose
     # _fit adds a frame
-    if model == "conv1d":
+    if model in ("conv1d", "pipeline"):
         X, y = toy_sequences(n=24, T=16)
         est = tiny_conv1d(validation_fraction=0.01)
+        if model == "pipeline":  # scikit-learn's frames are skipped too
+            est = make_pipeline(FunctionTransformer(), est)
     else:
         frames = np.random.default_rng(0).random((6, 4, 8, 8)).astype(np.float32)
         X, y = frames[:, :2], frames[:, 2:]
