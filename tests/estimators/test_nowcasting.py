@@ -921,13 +921,8 @@ def test_verbose_labels_the_error_models_copies(capsys):
     # verbose=1 printed three epoch tables without saying that two of them
     # are the cross-fitted copies of the error model
     frames = np.random.default_rng(0).random((16, 5, 8, 8)).astype(np.float32)
-    UNetNowcaster(
-        depth=1,
-        base_channels=2,
-        max_epochs=1,
-        ensemble_cv=2,
-        verbose=1,
-        random_state=0,
-    ).fit(frames[:, :3], frames[:, 3:])
+    UNetNowcaster(**dict(TINY, ensemble_cv=2, verbose=1)).fit(
+        frames[:, :3], frames[:, 3:]
+    )
     out = capsys.readouterr().out
     assert "Error model: copy 1 of 2" in out and "Error model: copy 2 of 2" in out
