@@ -38,7 +38,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import PredefinedSplit
 from sklearn.utils import RegressorTags
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import (
@@ -1083,6 +1083,8 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             validation_data = _validation_set(validation_data, X_val, y_val)
             if continuing:
                 self._check_warm_start_params()
+            else:  # the record of the previous fit (read while fitting)
+                self.__dict__.pop("_first_fit_params", None)
             return self._fit(
                 X,
                 y,
@@ -1508,6 +1510,12 @@ class BaseFrameRegressor(FrameRegressorMixin, FrameInputMixin, BaseDeepEstimator
 
     def _tile_plan(self, halo: int) -> tuple[int, int] | None:
         """``(tile_size, halo)`` for tiled prediction, or None for one pass."""
+        # read at prediction time, so checked there too (set_params after fit)
+        validate_parameter_constraints(
+            {"tile_size": self._parameter_constraints["tile_size"]},
+            {"tile_size": self.tile_size},
+            caller_name=type(self).__name__,
+        )
         if self.tile_size is None:
             return None
         size = AUTO_TILE_SIZE if self.tile_size == "auto" else int(self.tile_size)

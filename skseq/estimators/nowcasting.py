@@ -219,10 +219,13 @@ class UNetNowcaster(BaseFrameRegressor):
     log_transform : bool, default=False
         Train on ``log(x + log_offset)`` of inputs and targets (rain rates);
         predictions are transformed back with the exact inverse. Negative
-        input is then an error.
+        input is then an error. Like the architecture, it is read by
+        ``fit``: a fitted estimator predicts in the space it was trained in
+        until it is fitted again.
     log_offset : float, default=0.01
         The ``c`` of ``log(x + c)`` with ``log_transform=True`` (> 0; 0.01
-        as RainNet's, for rain rates in mm/h).
+        as RainNet's, for rain rates in mm/h); read by ``fit``, as
+        ``log_transform``.
     clip_output : bool, default=True
         Clip every predicted frame to ``target_range_``, the smallest and
         largest target value seen in ``fit`` (for rain rates: non-negative
@@ -466,8 +469,19 @@ class UNetNowcaster(BaseFrameRegressor):
         return float(np.prod(X.shape[-2:]) * self.n_output_frames_)
 
     # --------------------------------------------------------------- transforms
+    def _log_settings(self) -> tuple[bool, float]:
+        """``(log_transform, log_offset)`` of the fitted network (arguments
+        set since ``fit`` wait for the next one); the arguments' own values
+        before and during a fit."""
+        fitted = getattr(self, "_first_fit_params", None) or {}
+        return (
+            fitted.get("log_transform", self.log_transform),
+            fitted.get("log_offset", self.log_offset),
+        )
+
     def _forward_transform(self, a: np.ndarray, name: str) -> np.ndarray:
-        if not self.log_transform:
+        log_transform, log_offset = self._log_settings()
+        if not log_transform:
             return a
         minimum = float(a.min())
         if minimum < 0:
@@ -477,13 +491,14 @@ class UNetNowcaster(BaseFrameRegressor):
                 "log(x + log_offset) of rain rates, which must be >= 0."
             )
         if isinstance(a, LazyFrames):  # out of core: transformed batch by batch
-            return a.with_transform(partial(_log_offset, offset=self.log_offset))
-        return _log_offset(a, self.log_offset)
+            return a.with_transform(partial(_log_offset, offset=log_offset))
+        return _log_offset(a, log_offset)
 
     def _inverse_transform(self, a: np.ndarray) -> np.ndarray:
-        if not self.log_transform:
+        log_transform, log_offset = self._log_settings()
+        if not log_transform:
             return a
-        out = np.exp(a.astype(np.float64)) - self.log_offset
+        out = np.exp(a.astype(np.float64)) - log_offset
         if self.clip_output:  # exp(log(v + offset)) - offset is v up to rounding
             out = np.clip(out, *self.target_range_)
         return out.astype(np.float32)

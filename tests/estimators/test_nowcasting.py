@@ -926,3 +926,29 @@ def test_verbose_labels_the_error_models_copies(capsys):
     )
     out = capsys.readouterr().out
     assert "Error model: copy 1 of 2" in out and "Error model: copy 2 of 2" in out
+
+
+def test_log_settings_and_tile_size_set_after_fit():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    frames = np.random.default_rng(0).random((8, 4, 8, 8)).astype(np.float32)
+    X, y = frames[:, :2], frames[:, 2:]
+    est = UNetNowcaster(**dict(TINY, log_transform=True)).fit(X, y)
+    before = est.predict(X)
+    # the network was trained in log space: set_params after fit read the
+    # new space at every prediction (values off by several units, or NaN
+    # with a negative offset); like the architecture, it waits for a refit
+    est.set_params(log_transform=False)
+    np.testing.assert_array_equal(est.predict(X), before)
+    est.set_params(log_transform=True, log_offset=-1.0)
+    np.testing.assert_array_equal(est.predict(X), before)
+    # ... which reads the arguments anew
+    refit = est.set_params(log_transform=False, log_offset=0.01).fit(X, y)
+    np.testing.assert_array_equal(
+        refit.predict(X), UNetNowcaster(**TINY).fit(X, y).predict(X)
+    )
+    # tile_size is read when predicting: checked there (0 ran 1-pixel cores)
+    for bad in (0, 2.5, "none"):
+        est.set_params(tile_size=bad)
+        with pytest.raises(InvalidParameterError, match="'tile_size' parameter"):
+            est.predict(X)
