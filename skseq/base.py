@@ -594,9 +594,9 @@ def fraction(closed: str = "left") -> Interval:
     Returns
     -------
     constraint : Interval
-        ``Interval(Real, 0, 1, closed=closed)``.
+        ``NumberInterval(Real, 0, 1, closed=closed)`` (bools refused).
     """
-    return Interval(Real, 0, 1, closed=closed)
+    return NumberInterval(Real, 0, 1, closed=closed)
 
 
 def positive_int_sequence(description: str, *, allow_empty: bool = False) -> Rule:

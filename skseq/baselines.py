@@ -33,11 +33,12 @@ import numpy as np
 from scipy import stats
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from skseq.base import (
     FrameInputMixin,
+    NumberInterval,
     Rule,
     SequenceInputMixin,
     positive_int,
@@ -350,8 +351,8 @@ class ExtrapolationNowcaster(_FrameBaseline):
 
     _parameter_constraints: ClassVar[dict] = {
         "motion_method": [str],
-        "n_frames_for_motion": [Interval(Integral, 2, None, closed="left")],
-        "fill_value": [Interval(Real, None, None, closed="neither")],
+        "n_frames_for_motion": [NumberInterval(Integral, 2, None, closed="left")],
+        "fill_value": [NumberInterval(Real, None, None, closed="neither")],
     }
 
     def __init__(
@@ -539,13 +540,13 @@ class STEPSNowcaster(ExtrapolationNowcaster):
 
     _parameter_constraints: ClassVar[dict] = {
         "n_members": [positive_int()],
-        "n_cascade_levels": [Interval(Integral, 3, None, closed="left")],
-        "precip_threshold": [Interval(Real, 0, None, closed="neither")],
-        "zerovalue": [Interval(Real, None, None, closed="neither")],
-        "kmperpixel": [Interval(Real, 0, None, closed="neither")],
-        "timestep": [Interval(Real, 0, None, closed="neither")],
+        "n_cascade_levels": [NumberInterval(Integral, 3, None, closed="left")],
+        "precip_threshold": [NumberInterval(Real, 0, None, closed="neither")],
+        "zerovalue": [NumberInterval(Real, None, None, closed="neither")],
+        "kmperpixel": [NumberInterval(Real, 0, None, closed="neither")],
+        "timestep": [NumberInterval(Real, 0, None, closed="neither")],
         "motion_method": [str],
-        "n_frames_for_motion": [Interval(Integral, 3, None, closed="left")],
+        "n_frames_for_motion": [NumberInterval(Integral, 3, None, closed="left")],
         "random_state": ["random_state"],
     }
     #: the seed of every predict, set by ``fit``

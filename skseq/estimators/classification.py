@@ -16,10 +16,11 @@ import torch
 from scipy.special import log_softmax, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
+from skseq.base import NumberInterval
 from skseq.estimators._base import (
     _OPTIMIZERS,
     OPTIMIZER,
@@ -537,11 +538,11 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         "head_units": [positive_int()],
         "head_dropout": [fraction()],
         "roll_augment": ["boolean"],
-        "max_roll": [Interval(Integral, 0, None, closed="left"), None],
+        "max_roll": [NumberInterval(Integral, 0, None, closed="left"), None],
         "differences": ["boolean", StrOptions({"auto"})],
         "downsample": [positive_int(), StrOptions({"auto"})],
         "pooling": [StrOptions(set(_POOLINGS))],
-        "crop_fraction": [Interval(Real, 0, 1, closed="right")],
+        "crop_fraction": [NumberInterval(Real, 0, 1, closed="right")],
         "sequence_scaling": ["boolean", StrOptions({"auto"})],
     }
 
@@ -889,9 +890,9 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         "head_units": [positive_int()],
         "patch_length": [positive_int(), StrOptions({"auto"})],
         "lr_step_size": [positive_int(), None],
-        "lr_gamma": [Interval(Real, 0, 1, closed="right")],
+        "lr_gamma": [NumberInterval(Real, 0, 1, closed="right")],
         "lr_schedule": [StrOptions({"cosine", "step"}), None],
-        "lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "lr": [NumberInterval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "optimizer": [StrOptions({*_OPTIMIZERS, "auto"}), OPTIMIZER],
     }
     #: ``patch_length="auto"``: the longest sequence the LSTM steps through.

@@ -10,10 +10,10 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import BaseCrossValidator, KFold, check_cv
 from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
-from skseq.base import check_sample_weight
+from skseq.base import NumberInterval, check_sample_weight
 from skseq.estimators._base import (
     PREDICTION_LOCK,
     TRAINING_PARAMETER_CONSTRAINTS,
@@ -369,9 +369,9 @@ class UNetNowcaster(BaseFrameRegressor):
         "residual": [StrOptions(set(_RESIDUALS))],
         "loss": [StrOptions(set(_LOSSES))],
         "log_transform": ["boolean"],
-        "log_offset": [Interval(Real, 0, None, closed="neither")],
+        "log_offset": [NumberInterval(Real, 0, None, closed="neither")],
         "ensemble_cv": [
-            Interval(Integral, 2, None, closed="left"),
+            NumberInterval(Integral, 2, None, closed="left"),
             HasMethods(["split"]),
             None,
         ],

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from skseq.base import (
     ArrayOutputMixin,
     ChannelNamesOutMixin,
+    NumberInterval,
     non_negative_int,
     unfitted_on_error,
     validate_data,
@@ -315,9 +316,9 @@ class RollOversampler(BaseEstimator):
         "sampling_strategy": [
             StrOptions({"auto", "not majority", "minority", "all"}),
             dict,
-            Interval(Real, 0, 1, closed="right"),
+            NumberInterval(Real, 0, 1, closed="right"),
         ],
-        "noise_std": [Interval(Real, 0, None, closed="left")],
+        "noise_std": [NumberInterval(Real, 0, None, closed="left")],
         "max_shift": [non_negative_int(), None],
         "random_state": ["random_state"],
     }

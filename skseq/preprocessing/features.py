@@ -9,11 +9,11 @@ import numpy as np
 from scipy.integrate import cumulative_trapezoid
 from scipy.signal import detrend
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from skseq.base import (
     ArrayOutputMixin,
+    NumberInterval,
     positive_int_sequence,
     unfitted_on_error,
     validate_data,
@@ -96,7 +96,7 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
         "integral_orders": [
             positive_int_sequence("a tuple of int >= 1", allow_empty=True)
         ],
-        "dt": [Interval(Real, 0, None, closed="neither")],
+        "dt": [NumberInterval(Real, 0, None, closed="neither")],
         "keep_original": ["boolean"],
         "detrend_integrals": ["boolean"],
     }

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from skseq.base import (
     ArrayOutputMixin,
+    NumberInterval,
     Rule,
     non_negative_int,
     positive_int,
@@ -213,8 +214,8 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         "frame_length": [positive_int()],
         "freq": [str, datetime.timedelta, None],
         "locations": ["array-like", None],
-        "vmin": [Interval(Real, None, None, closed="neither"), None],
-        "vmax": [Interval(Real, None, None, closed="neither"), None],
+        "vmin": [NumberInterval(Real, None, None, closed="neither"), None],
+        "vmax": [NumberInterval(Real, None, None, closed="neither"), None],
         "invert": ["boolean"],
         "max_gap": [non_negative_int()],
         "duplicates": [StrOptions({"error", "mean"})],

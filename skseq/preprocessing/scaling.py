@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from skseq.base import (
     ArrayOutputMixin,
     ChannelNamesOutMixin,
+    NumberInterval,
     unfitted_on_error,
     validate_data,
     with_layout,
@@ -56,7 +56,7 @@ class LogTransformer(
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "offset": [Interval(Real, 0, None, closed="neither")],
+        "offset": [NumberInterval(Real, 0, None, closed="neither")],
     }
     #: read by ChannelNamesOutMixin's naming of 3D input: names per channel
     _columns_are_timesteps = False
