@@ -197,7 +197,12 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         constant angle per frame (cyclic calendar channels) and measures
         that angle; each decoder step then also receives these channels of
         the last input frame rotated forward to the frame it predicts, which
-        is exactly that frame's calendar. Where a local clock jumps (a
+        is exactly that frame's calendar when the output frames follow the
+        input frames directly (``sliding_windows`` with ``gap=0``; with a
+        gap, the decoder's calendar is ``gap`` frames behind its targets',
+        a constant offset the network learns around). It needs at least two
+        input frames to measure the step (with one, the calendar channels
+        are read by the encoder only). Where a local clock jumps (a
         daylight-saving change of a table with a time zone; at most 5 % of
         the windows' frame-to-frame steps) the pair is still found, and the
         decoder steps after a jump inside the forecast horizon get the

@@ -134,7 +134,9 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     holiday is a local date. Where the clock jumps, so does the phase; a
     table in UTC (or another zone without daylight saving time) keeps every
     step equal, at the cost of a rush hour that moves by an hour twice a
-    year. Frames then
+    year. Each table is read on its own clock, so give ``transform`` tables
+    in the time zone of those given to ``fit``: the same times converted
+    to UTC give every calendar channel the UTC hour. Frames then
     have shape ``(1 + k, frame_length, n_locations)``: channel 0 is the
     scaled value, channels ``1..k`` are named in ``channel_names_``. Other
     exogenous frames (weather, events) can be appended along the same axis.
@@ -273,6 +275,12 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         if table.empty:
             raise ValueError("The table is empty.")
         long_cols = {self.time_col, self.location_col, self.value_col}
+        if (
+            table.index.name == self.time_col
+            and self.time_col not in table.columns
+            and {self.location_col, self.value_col} <= set(table.columns)
+        ):  # a long table indexed by its times (e.g. after set_index)
+            table = table.reset_index()
         if long_cols <= set(table.columns):
             keys = [self.time_col, self.location_col]
             dup = table.duplicated(keys)
@@ -377,6 +385,13 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
 
     def _parse_times(self, times: pd.Index) -> pd.DatetimeIndex:
         """The long table's time column as a DatetimeIndex."""
+        if pd.api.types.is_numeric_dtype(times) or pd.api.types.is_bool_dtype(times):
+            # pandas would read numbers as nanoseconds since 1970
+            raise TypeError(
+                f"The {self.time_col!r} column holds numbers ({times.dtype}), not "
+                "times; convert it with its unit first, e.g. "
+                f"pd.to_datetime(table[{self.time_col!r}], unit='s')."
+            )
         try:
             return pd.DatetimeIndex(pd.to_datetime(times))
         except ValueError as exc:

@@ -33,6 +33,21 @@ def test_wide_and_long_give_the_same_frames(speeds):
     assert a.min() == 0.0 and a.max() == 1.0
 
 
+def test_long_tables_indexed_by_time_and_numeric_times(speeds):
+    long = _long(speeds)
+    expected = Heatmapper().fit_transform(long)
+    # indexed by its times (set_index): it was taken for a wide table, and
+    # the advice of the error that followed led to a second one
+    np.testing.assert_array_equal(
+        Heatmapper().fit_transform(long.set_index("time")), expected
+    )
+    # numbers are no times: pandas read them as nanoseconds since 1970
+    seconds = (long["time"] - pd.Timestamp("1970-01-01")) // pd.Timedelta("1s")
+    numeric = long.assign(time=seconds)
+    with pytest.raises(TypeError, match=r"holds numbers .* unit=.s."):
+        Heatmapper().fit(numeric)
+
+
 def test_round_trip_in_original_units(speeds):
     h = Heatmapper(invert=True).fit(speeds)
     back = h.inverse_transform(h.transform(speeds))
