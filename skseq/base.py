@@ -549,14 +549,37 @@ class Rule(HasMethods):
 
 
 class NumberInterval(Interval):
-    """scikit-learn's ``Interval`` constraint, which a bool does not satisfy.
+    """The ``Interval`` constraint of scikit-learn, which a bool does not satisfy.
 
     Python counts ``True`` as the integer 1, so scikit-learn's ``Interval``
     takes ``max_epochs=True`` or ``lr=True`` for 1; a bool there is a
     mistake (a flag given for a number), refused like a string.
+
+    Parameters
+    ----------
+    type : {numbers.Integral, numbers.Real, RealNotInt}
+        The set of numbers the interval is in.
+    left : float, int or None
+        The left bound; None for no bound.
+    right : float, int or None
+        The right bound; None for no bound.
+    closed : {"left", "right", "both", "neither"}
+        Which bounds belong to the interval.
     """
 
-    def is_satisfied_by(self, val):
+    def is_satisfied_by(self, val) -> bool:
+        """Whether ``val`` is a number (not a bool) in the interval.
+
+        Parameters
+        ----------
+        val : object
+            The value of the argument.
+
+        Returns
+        -------
+        satisfied : bool
+            True if ``val`` satisfies the constraint.
+        """
         return not isinstance(val, bool | np.bool_) and super().is_satisfied_by(val)
 
 
