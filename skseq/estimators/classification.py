@@ -416,8 +416,10 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
     and one of 1).
 
     Variable-length sequences: pad shorter sequences at the END with rows of
-    NaN; padding is masked inside the network, so a sequence's prediction
-    does not depend on the other sequences of ``X``. The network pools
+    NaN; padding is masked inside the network (its batch norms take their
+    training statistics over the valid steps), so a sequence's prediction
+    does not depend on the other sequences of ``X``, nor a fit on how far
+    its data were padded. The network pools
     pairs of steps, so the same sequence padded otherwise (fitted on
     another length) or not at all can differ slightly when its length is
     not a multiple of ``2 ** len(channels)`` times the stem's factor (see
