@@ -240,24 +240,30 @@ def _score_columns(column: str, score) -> dict:
     return {column: float(score)}
 
 
-def _leads_of_predict(name: str, forecast, n_steps: int, ndim: int) -> np.ndarray:
+def _leads_of_predict(name: str, forecast, n_steps: int, one_frame: bool) -> np.ndarray:
     """The first ``n_steps`` leads of ``predict``'s frames ``(n, T_out, ...)``.
 
-    ``ndim`` is the rank of ``y_test`` (4 or 5). A forecaster fitted on one
-    output frame per sample (``y`` of shape ``(n, H, W)``) predicts ``(n, H,
-    W)``: that is lead 1.
+    ``one_frame``: the forecaster was fitted on one output frame per sample
+    (``y`` of shape ``(n, H, W)``), so it predicts ``(n, H, W)``: lead 1.
+    A channel axis that ``y_test`` has and the forecast lacks (or the
+    reverse) is left to :func:`_match_channels`.
     """
-    forecast = np.asarray(forecast)
-    if forecast.ndim == ndim - 1:
-        forecast = forecast[:, None]
-    if forecast.ndim not in (ndim, ndim + 1) or forecast.shape[1] < n_steps:
+    returned = np.asarray(forecast)
+    forecast = returned[:, None] if one_frame else returned
+    if forecast.ndim not in (4, 5) or forecast.shape[1] < n_steps:
         raise ValueError(
             f"{name!r} has no predict_sequence and its predict returned shape "
-            f"{forecast.shape}, not n_steps={n_steps} leads of frames "
+            f"{returned.shape}, not n_steps={n_steps} leads of frames "
             "(n_samples, n_steps, [C,] H, W): fit it on y_train with at least "
             "n_steps frames per sample, or pass a smaller n_steps."
         )
     return forecast[:, :n_steps]
+
+
+def _rank(a) -> int:
+    """The number of axes of ``a``, without reading an out-of-core array."""
+    ndim = getattr(a, "ndim", None)
+    return int(ndim) if ndim is not None else np.ndim(a)
 
 
 def _match_channels(name: str, forecast, observed: np.ndarray) -> np.ndarray:
@@ -433,7 +439,7 @@ def compare_forecasts_by_lead(
                 forecast = est.predict_sequence(X_test, n_steps)
             else:
                 forecast = _leads_of_predict(
-                    name, est.predict(X_test), n_steps, observed.ndim
+                    name, est.predict(X_test), n_steps, _rank(y_train) == 3
                 )
         predict_time = time.perf_counter() - start
         forecast = _match_channels(name, forecast, observed)

@@ -139,6 +139,45 @@ def test_forecasts_by_lead_of_a_one_frame_predict():
         )
 
 
+class _TwoLeadForecaster(BaseEstimator):
+    """Without ``predict_sequence``: ``(n, 2, H, W)``, the last input frame
+    plus 1 and plus 2."""
+
+    def fit(self, X, y):
+        self.fitted_ = True
+        return self
+
+    def predict(self, X):
+        return np.asarray(X)[:, -1:] + np.array([1.0, 2.0])[:, None, None]
+
+
+def test_forecasts_by_lead_add_a_one_channel_axis_without_predict_sequence():
+    from skseq.metrics import mae
+    from skseq.model_selection import compare_forecasts_by_lead
+
+    # y_test with a one-channel axis the forecasts lack: a 4D forecast was
+    # taken for one frame and refused (a 3D one too)
+    rng = np.random.default_rng(0)
+    X, y = rng.random((6, 3, 4, 5)), rng.random((6, 2, 4, 5))
+    for model, y_train, n_steps in (
+        (_TwoLeadForecaster(), y, 2),
+        (_OneFrameForecaster(), y[:, 0], 1),
+    ):
+        table = compare_forecasts_by_lead(
+            {"m": model},
+            X,
+            y_train,
+            X,
+            y[:, :, None],
+            metrics={"MAE": mae},
+            n_steps=n_steps,
+        )
+        plain = compare_forecasts_by_lead(
+            {"m": model}, X, y_train, X, y, metrics={"MAE": mae}, n_steps=n_steps
+        )
+        np.testing.assert_allclose(table["MAE"].to_numpy(), plain["MAE"].to_numpy())
+
+
 def test_scoring_forms_and_errors_before_any_fit():
     X, y = load_iris(return_X_y=True)
     models = {"lr": CountsFits(max_iter=500)}
