@@ -328,11 +328,12 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
                 "validation_data (an skseq deep estimator); "
                 f"{type(self.estimator).__name__}.fit does not."
             )
-        if self.early_stopping_on_fold and "validation_data" in fit_params:
+        given = [k for k in ("validation_data", "X_val", "y_val") if k in fit_params]
+        if self.early_stopping_on_fold and given:
             raise ValueError(
-                "validation_data was given, but early_stopping_on_fold=True "
-                "validates each fold model on its held-out fold; pass one or the "
-                "other."
+                f"{' and '.join(given)} {'was' if len(given) == 1 else 'were'} "
+                "given, but early_stopping_on_fold=True validates each fold model "
+                "on its held-out fold; pass one or the other."
             )
         if y is None:
             raise ValueError(

@@ -129,7 +129,9 @@ def compare_estimators(
     _check_same_samples(X_test, y_test, "X_test", "y_test")
     scorers = _scorers(scoring)
     if sort_by is not None and sort_by not in [*scorers, *_TIME_COLUMNS]:
-        if not any(callable(scorer) for scorer in scorers.values()):  # dicts
+        # a callable other than scikit-learn's scorers may return a dict of
+        # columns, known only once it has scored
+        if not any(_may_return_columns(scorer) for scorer in scorers.values()):
             raise ValueError(
                 f"sort_by={sort_by!r} is not a column of {[*scorers, *_TIME_COLUMNS]}."
             )
@@ -203,6 +205,11 @@ def _scorers(scoring) -> dict:
             )
         # a set's order varies between runs (string hashing): sort it
         names = sorted(scoring) if isinstance(scoring, set | frozenset) else scoring
+        repeated = sorted({name for name in names if list(names).count(name) > 1})
+        if repeated:  # as cross_validate refuses them (a dict would drop them)
+            raise ValueError(
+                f"scoring names {repeated} more than once; give each scorer once."
+            )
         scorers = {name: name for name in names}
     else:
         scorers = {"score": scoring}
@@ -221,6 +228,14 @@ def _naming_the_model(name: str, stage: str) -> Iterator[None]:
         if hasattr(exc, "add_note"):  # Python >= 3.11
             exc.add_note(f"(raised while {stage} the model {name!r})")
         raise
+
+
+def _may_return_columns(scorer) -> bool:
+    """Whether ``scorer`` may return a dict of columns (a callable that is
+    not one of scikit-learn's scorers, which return one number)."""
+    from sklearn.metrics._scorer import _BaseScorer
+
+    return callable(scorer) and not isinstance(scorer, _BaseScorer)
 
 
 def _check_column_names(names, argument: str) -> None:

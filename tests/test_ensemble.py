@@ -71,6 +71,10 @@ def test_early_stopping_on_fold_refuses_a_validation_set_of_its_own():
     )
     with pytest.raises(ValueError, match="pass one or the other"):
         ensemble.fit(X, y, validation_data=(X[:4], y[:4]))
+    # the deep estimators' other form: refused by the ensemble, before any
+    # fold model (it was the fold model's own "not both" message)
+    with pytest.raises(ValueError, match="X_val and y_val were given, but early"):
+        ensemble.fit(X, y, X_val=X[:4], y_val=y[:4])
 
 
 def test_parallel_fits_match_sequential():

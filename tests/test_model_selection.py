@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator
 from sklearn.datasets import load_iris
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import get_scorer
 
 from skseq.model_selection import compare_estimators
 
@@ -202,6 +203,14 @@ def test_scoring_forms_and_errors_before_any_fit():
         ({"scoring": "acuracy"}, ValueError, "acuracy"),
         ({"scoring": ["accuracy", 3]}, ValueError, "scorer names"),
         ({"sort_by": "acuracy"}, ValueError, "sort_by"),
+        # a name twice (a dict kept one column), as cross_validate refuses it
+        ({"scoring": ["accuracy", "accuracy"]}, ValueError, "more than once"),
+        # scikit-learn's scorers give one column each: checked before a fit
+        (
+            {"scoring": {"acc": get_scorer("accuracy")}, "sort_by": "accuracy"},
+            ValueError,
+            "sort_by",
+        ),
     ]:
         with pytest.raises(error, match=match):
             compare_estimators(models, X, y, X, y, **kwargs)
