@@ -1118,7 +1118,8 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                 f"warm_start=True continues training the fitted network, which "
                 f"cannot change {changed} (the fitted network was built with "
                 f"{ {k: first.get(k) for k in changed} }). A continued fit honours "
-                f"only {sorted(WARM_START_CONTINUABLE)} and optimizer__/iterator_* "
+                f"only {sorted(WARM_START_CONTINUABLE & set(current))} and "
+                "optimizer__/iterator_* "
                 "parameters; set warm_start=False to fit a new network."
             )
 

@@ -93,7 +93,7 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         if len(encoder.classes_) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in y; "
-                f"got 1 class ({encoder.classes_[0]!r})."
+                f"got 1 class ({encoder.classes_[:1].tolist()[0]!r})."
             )
         self.classes_ = encoder.classes_
         self.class_weight_ = self._compute_class_weight(y)

@@ -826,3 +826,15 @@ def test_keypoint_normalizer_missing_joints_through_the_lstm_pipeline():
     proba = model.predict_proba(X)
     assert np.isfinite(proba).all()
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_messages_name_labels_and_this_estimators_continuable_arguments():
+    X, y = _toy_sequences()
+    params = Conv1DActivityClassifier._get_test_params()[0]
+    with pytest.raises(ValueError, match=r"got 1 class \(0\)\."):  # not np.int64(0)
+        Conv1DActivityClassifier(**params).fit(X, np.zeros(len(X), dtype=np.int64))
+    est = Conv1DActivityClassifier(**params, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="honours only") as error:
+        est.set_params(channels=(5,)).fit(X, y)
+    # the U-Net's and the LSTM's continuable arguments are not this one's
+    assert "tile_size" not in str(error.value) and "lr_gamma" not in str(error.value)
