@@ -489,7 +489,15 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         smartwatch recordings (span 11) forcing it lowered the mean
         accuracy (see docs/benchmarks.rst).
     class_weight : "balanced", dict or None, default=None
-        Weights of the cross-entropy loss per class, as in scikit-learn.
+        Weights of the cross-entropy loss per class, given as in
+        scikit-learn (``"balanced"``: ``n_samples / (n_classes *
+        count)``). Each batch's loss is torch's weighted mean,
+        ``sum(w[y] * loss) / sum(w[y])`` over its samples, so the weights
+        shift a batch's loss towards its rarer classes but do not change
+        its size: a batch of one class (or of one sample) trains as without
+        them, and their effect grows with ``batch_size``. For scikit-learn's
+        per-sample meaning (``class_weight`` multiplying each sample's
+        loss), pass ``sample_weight=w[y]`` to ``fit`` instead.
     scale_input : bool, default=True
         Standardise each channel with the training mean and standard
         deviation (``input_mean_``, ``input_scale_``).
@@ -830,7 +838,15 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         With ``lr_schedule="step"``: factor applied to the learning rate at
         each drop.
     class_weight : "balanced", dict or None, default=None
-        Weights of the cross-entropy loss per class, as in scikit-learn.
+        Weights of the cross-entropy loss per class, given as in
+        scikit-learn (``"balanced"``: ``n_samples / (n_classes *
+        count)``). Each batch's loss is torch's weighted mean,
+        ``sum(w[y] * loss) / sum(w[y])`` over its samples, so the weights
+        shift a batch's loss towards its rarer classes but do not change
+        its size: a batch of one class (or of one sample) trains as without
+        them, and their effect grows with ``batch_size``. For scikit-learn's
+        per-sample meaning (``class_weight`` multiplying each sample's
+        loss), pass ``sample_weight=w[y]`` to ``fit`` instead.
     scale_input : bool, default=True
         Standardise each channel with the training mean and standard
         deviation (``input_mean_``, ``input_scale_``; missing values left
