@@ -416,10 +416,13 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
     and one of 1).
 
     Variable-length sequences: pad shorter sequences at the END with rows of
-    NaN; padding is masked inside the network (its batch norms take their
-    training statistics over the valid steps), so a sequence's prediction
-    does not depend on the other sequences of ``X``, nor a fit on how far
-    its data were padded. The network pools
+    NaN; padding is masked inside the network, so a sequence's prediction
+    does not depend on the other sequences of ``X``. The fit does depend on
+    how far the training sequences are padded: the residual blocks' batch
+    norms take their training statistics over every step, padding included
+    (statistics over the valid steps only were measured and not adopted;
+    see the benchmarks page), so pad to the longest sequence, not beyond.
+    The network pools
     pairs of steps, so the same sequence padded otherwise (fitted on
     another length) or not at all can differ slightly when its length is
     not a multiple of ``2 ** len(channels)`` times the stem's factor (see

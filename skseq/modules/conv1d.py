@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -92,63 +90,15 @@ class ResidualConv1dBlock(nn.Module):
             out = self.act3(self.conv3(second) + first)
             return self.dropout(self.pool(out))
         # Padded steps are zeroed after every convolution, so each convolution
-        # sees what a same-padded convolution sees at the end of the sequence;
-        # in training, batch norm takes its statistics over the valid steps
-        first = self.act1(_masked_conv_bn(self.conv1, x, mask)) * mask
-        second = self.act2(_masked_conv_bn(self.conv2, first, mask)) * mask
-        out = self.act3(_masked_conv_bn(self.conv3, second, mask) + first)
+        # sees what a same-padded convolution sees at the end of the sequence.
+        first = self.act1(self.conv1(x)) * mask
+        second = self.act2(self.conv2(first)) * mask
+        out = self.act3(self.conv3(second) + first)
         # a pooled step is valid if either of its two steps is; padded steps
         # never win the max
         pooled = self.pool(out.masked_fill(mask == 0, float("-inf")))
         mask = self.pool(mask)
         return self.dropout(torch.nan_to_num(pooled, neginf=0.0) * mask), mask
-
-
-def _masked_conv_bn(conv_bn: nn.Sequential, x: Tensor, mask: Tensor) -> Tensor:
-    """``conv_bn(x)`` (a convolution, then ``BatchNorm1d``), whose batch
-    statistics in training are those of the valid steps only.
-
-    ``BatchNorm1d`` normalises by the mean and variance of every position of
-    the batch: with padded steps among them, the statistics (and the
-    running ones, used at prediction) depended on how much padding the
-    training data had. At prediction, and for batches without padding, it
-    is ``conv_bn(x)`` itself.
-
-    Parameters
-    ----------
-    conv_bn : nn.Sequential
-        ``(Conv1d, BatchNorm1d)``.
-    x : Tensor of shape (N, C_in, T)
-        Input; zero at padded steps.
-    mask : Tensor of shape (N, 1, T)
-        1 at valid steps, 0 at padding.
-
-    Returns
-    -------
-    out : Tensor of shape (N, C_out, T)
-        Normalised convolution (not zeroed at padded steps).
-    """
-    conv, bn = conv_bn[0], cast(nn.BatchNorm1d, conv_bn[1])
-    if not bn.training or bool(mask.all()):
-        return conv_bn(x)
-    h = conv(x)
-    n_valid = mask.sum()
-    mean = (h * mask).sum(dim=(0, 2)) / n_valid
-    centred = (h - mean[:, None]) * mask
-    var = (centred * centred).sum(dim=(0, 2)) / n_valid  # biased, as torch's
-    if bn.track_running_stats:
-        running_mean = cast(Tensor, bn.running_mean)
-        running_var = cast(Tensor, bn.running_var)
-        tracked = cast(Tensor, bn.num_batches_tracked)
-        with torch.no_grad():
-            tracked.add_(1)
-            # momentum None: torch's cumulative average
-            momentum = bn.momentum if bn.momentum is not None else 1.0 / float(tracked)
-            unbiased = var * n_valid / (n_valid - 1).clamp(min=1)
-            running_mean.lerp_(mean.detach(), momentum)
-            running_var.lerp_(unbiased.detach(), momentum)
-    normalised = (h - mean[:, None]) / torch.sqrt(var[:, None] + bn.eps)
-    return normalised * bn.weight[:, None] + bn.bias[:, None]
 
 
 _POOLINGS = ("avg", "avgmax")
