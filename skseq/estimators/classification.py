@@ -370,16 +370,31 @@ input_mean_, input_scale_ : ndarray of shape (n_channels,) or None
     ``scale_input=False`` they reach the network as they are)."""
 
 
+#: The ``class_weight`` parameter both classifiers share, composed into
+#: their docstrings in place of the line ``{class_weight_parameter}``.
+_CLASS_WEIGHT_DOC = """\
+class_weight : "balanced", dict or None, default=None
+    Weights of the cross-entropy loss per class, given as in scikit-learn
+    (``"balanced"``: ``n_samples / (n_classes * count)``). Each batch's
+    loss is torch's weighted mean, ``sum(w[y] * loss) / sum(w[y])`` over
+    its samples, so the weights shift a batch's loss towards its rarer
+    classes but do not change its size: a batch of one class (or of one
+    sample) trains as without them, and their effect grows with
+    ``batch_size``. For scikit-learn's per-sample meaning (``class_weight``
+    multiplying each sample's loss), pass ``sample_weight=w[y]`` to ``fit``
+    instead."""
+
+
 def _compose_classifier_attributes(cls):
-    """Class decorator: write the shared fitted attributes into ``cls``'s
-    Attributes section (the line ``{classifier_attributes}``)."""
+    """Class decorator: write the shared ``class_weight`` parameter and
+    fitted attributes into ``cls``'s docstring (the lines
+    ``{class_weight_parameter}`` and ``{classifier_attributes}``)."""
     if cls.__doc__ is not None:  # python -OO
-        cls.__doc__ = fill_doc_marker(
-            cls.__doc__,
-            "{classifier_attributes}",
-            _CLASSIFIER_ATTRIBUTES_DOC,
-            required=True,
-        )
+        for marker, text in (
+            ("{class_weight_parameter}", _CLASS_WEIGHT_DOC),
+            ("{classifier_attributes}", _CLASSIFIER_ATTRIBUTES_DOC),
+        ):
+            cls.__doc__ = fill_doc_marker(cls.__doc__, marker, text, required=True)
     return cls
 
 
@@ -491,16 +506,7 @@ class Conv1DActivityClassifier(BaseSequenceClassifier):
         z-normalised ones, 12-56 for BasicMotions) and on seglearn's
         smartwatch recordings (span 11) forcing it lowered the mean
         accuracy (see docs/benchmarks.rst).
-    class_weight : "balanced", dict or None, default=None
-        Weights of the cross-entropy loss per class, given as in
-        scikit-learn (``"balanced"``: ``n_samples / (n_classes *
-        count)``). Each batch's loss is torch's weighted mean,
-        ``sum(w[y] * loss) / sum(w[y])`` over its samples, so the weights
-        shift a batch's loss towards its rarer classes but do not change
-        its size: a batch of one class (or of one sample) trains as without
-        them, and their effect grows with ``batch_size``. For scikit-learn's
-        per-sample meaning (``class_weight`` multiplying each sample's
-        loss), pass ``sample_weight=w[y]`` to ``fit`` instead.
+    {class_weight_parameter}
     scale_input : bool, default=True
         Standardise each channel with the training mean and standard
         deviation (``input_mean_``, ``input_scale_``).
@@ -840,16 +846,7 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     lr_gamma : float in (0, 1], default=0.5
         With ``lr_schedule="step"``: factor applied to the learning rate at
         each drop.
-    class_weight : "balanced", dict or None, default=None
-        Weights of the cross-entropy loss per class, given as in
-        scikit-learn (``"balanced"``: ``n_samples / (n_classes *
-        count)``). Each batch's loss is torch's weighted mean,
-        ``sum(w[y] * loss) / sum(w[y])`` over its samples, so the weights
-        shift a batch's loss towards its rarer classes but do not change
-        its size: a batch of one class (or of one sample) trains as without
-        them, and their effect grows with ``batch_size``. For scikit-learn's
-        per-sample meaning (``class_weight`` multiplying each sample's
-        loss), pass ``sample_weight=w[y]`` to ``fit`` instead.
+    {class_weight_parameter}
     scale_input : bool, default=True
         Standardise each channel with the training mean and standard
         deviation (``input_mean_``, ``input_scale_``; missing values left
