@@ -909,8 +909,9 @@ def _saved_future_steps(estimator, metadata: dict) -> list[float] | None:
     return [float(step) for step in json.loads(metadata["future_steps"])]
 
 
-#: arguments that steer training only, besides the shared training ones:
-#: weights may be loaded into an estimator trained otherwise
+#: arguments that steer training only, besides the shared training ones,
+#: and those read at prediction time: weights may be loaded into an
+#: estimator trained otherwise, or predicting with other such settings
 _TRAINING_ONLY_ARGUMENTS = frozenset(
     {
         "class_weight",
@@ -921,6 +922,9 @@ _TRAINING_ONLY_ARGUMENTS = frozenset(
         "lr_step_size",
         "max_roll",
         "roll_augment",
+        # read when predicting: the loading estimator's own choice
+        "clip_output",
+        "tile_size",
     }
 )
 
@@ -1008,8 +1012,10 @@ def load_weights(estimator: _DeepEstimator, path: str | os.PathLike) -> _DeepEst
         Of the class and hyperparameters of the saved one, fitted on data of
         the same shapes and classes (e.g. for one epoch on a few samples).
         The arguments that shape the network or its predictions (all but
-        those of training: ``lr``, ``max_epochs``, ``class_weight`` ...)
-        must be the saved one's: they are recorded in the file and compared.
+        those of training, such as ``lr``, ``max_epochs`` or
+        ``class_weight``, and ``tile_size`` and ``clip_output``, read when
+        predicting) must be the saved one's: they are recorded in the file
+        and compared.
     path : str or path-like
         File written by :func:`save_weights`.
 

@@ -591,8 +591,10 @@ def test_load_weights_refuses_other_prediction_settings(tmp_path):
     plain = UNetNowcaster(**tiny).fit(frames[:, :2], frames[:, 2:])
     with pytest.raises(ValueError, match=r"log_transform=True \(this one: False\)"):
         load_weights(plain, tmp_path / "unet.safetensors")
-    # trained otherwise (epochs, rate), the same settings: loaded
-    other = UNetNowcaster(**{**tiny, "max_epochs": 2}, log_transform=True, lr=1e-4)
+    # trained otherwise (epochs, rate), or predicting by tiles: loaded
+    other = UNetNowcaster(
+        **{**tiny, "max_epochs": 2}, log_transform=True, lr=1e-4, tile_size=None
+    )
     other.fit(frames[:, :2], frames[:, 2:])
     loaded = load_weights(other, tmp_path / "unet.safetensors")
     np.testing.assert_allclose(
