@@ -1032,6 +1032,10 @@ def load_weights(estimator: _DeepEstimator, path: str | os.PathLike) -> _DeepEst
     _check_file_path(path, exists=True)
     with safe_open(os.fspath(path), framework="pt") as f:
         metadata = f.metadata() or {}
+        # the fitted scaling arrays stored beside the weights
+        saved_arrays = {
+            k[len(_PREFIX) :] for k in f.keys() if k.startswith(_PREFIX)
+        } & set(_FITTED_ARRAYS)
     saved = metadata.get("estimator")
     if saved is not None and saved != type(estimator).__name__:
         raise ValueError(
@@ -1047,9 +1051,7 @@ def load_weights(estimator: _DeepEstimator, path: str | os.PathLike) -> _DeepEst
             )
     _check_saved_sequence_scaling(estimator, metadata)
     _check_saved_shapes(estimator, metadata)
-    with safe_open(os.fspath(path), framework="pt") as f:
-        arrays = {k[len(_PREFIX) :] for k in f.keys() if k.startswith(_PREFIX)}
-    _check_saved_settings(estimator, metadata, arrays & set(_FITTED_ARRAYS), path)
+    _check_saved_settings(estimator, metadata, saved_arrays, path)
     # Any: a forecaster's network (ConvLSTMSeq2Seq) gets its future_steps below
     network: Any = estimator._unwrapped_module()
     future_steps = _saved_future_steps(estimator, metadata)
