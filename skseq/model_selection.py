@@ -16,6 +16,7 @@ from sklearn.utils.validation import _num_samples
 from skseq.utils.validation import (
     as_array_input,
     check_positive_int,
+    input_ndim,
     to_numeric_array,
 )
 
@@ -275,12 +276,6 @@ def _leads_of_predict(name: str, forecast, n_steps: int, one_frame: bool) -> np.
     return forecast[:, :n_steps]
 
 
-def _rank(a) -> int:
-    """The number of axes of ``a``, without reading an out-of-core array."""
-    ndim = getattr(a, "ndim", None)
-    return int(ndim) if ndim is not None else np.ndim(a)
-
-
 def _match_channels(name: str, forecast, observed: np.ndarray) -> np.ndarray:
     """``forecast`` in the layout of ``observed``: a one-channel axis is
     dropped or added as ``y_test`` has it; other differences are refused."""
@@ -454,7 +449,7 @@ def compare_forecasts_by_lead(
                 forecast = est.predict_sequence(X_test, n_steps)
             else:
                 forecast = _leads_of_predict(
-                    name, est.predict(X_test), n_steps, _rank(y_train) == 3
+                    name, est.predict(X_test), n_steps, input_ndim(y_train) == 3
                 )
         predict_time = time.perf_counter() - start
         forecast = _match_channels(name, forecast, observed)
