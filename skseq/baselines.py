@@ -582,8 +582,9 @@ class STEPSNowcaster(ExtrapolationNowcaster):
     def _check_params(self):
         # before the range of n_frames_for_motion, which it explains
         method = self.motion_method
-        if isinstance(method, str) and _MOTION_FRAMES.get(method.lower(), ())[1:] == (
-            2,
+        if (
+            isinstance(method, str)
+            and _MOTION_FRAMES.get(method.lower(), (2, None))[1] == 2
         ):
             raise ValueError(
                 f"motion_method={self.motion_method!r} estimates the motion from "
