@@ -24,6 +24,7 @@ from skseq.base import (
 )
 from skseq.utils.validation import (
     check_class_labels,
+    check_fitted_rank,
     check_same_length,
     check_sequences,
     input_ndim,
@@ -264,8 +265,11 @@ class RollAugmenter(
             ``X``, validated and unchanged. A DataFrame where 2D and ``set_output`` asks for one.
         """
         check_is_fitted(self)
-        ndim = input_ndim(X)
-        X, _ = self._validate(X, reset=False)
+        columns = self._columns_are_timesteps
+        fitted = None if columns is None else (2 if columns else 3)
+        ndim = check_fitted_rank(X, fitted, self)
+        # the identity: no lengths needed (an all-NaN sequence passes through)
+        X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES, allow_nan=True)
         return X[:, :, 0] if ndim == 2 else X
 
     def __sklearn_tags__(self):

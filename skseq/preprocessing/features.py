@@ -19,7 +19,7 @@ from skseq.base import (
     validate_data,
     with_layout,
 )
-from skseq.utils.validation import input_ndim, valid_lengths
+from skseq.utils.validation import check_fitted_rank, input_ndim, valid_lengths
 
 if TYPE_CHECKING:  # annotations only
     import pandas as pd
@@ -215,7 +215,7 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
             ``set_output`` asks for one.
         """
         check_is_fitted(self)
-        was_2d = input_ndim(X) == 2
+        was_2d = check_fitted_rank(X, getattr(self, "input_ndim_", None), self) == 2
         X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES, allow_nan=True)
         lengths = self._valid_lengths(X)
         if lengths is None:

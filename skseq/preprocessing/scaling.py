@@ -35,11 +35,12 @@ class LogTransformer(
     Rain-rate fields are heavy-tailed and mostly zero; RainNet trains on
     ``log(R + 0.01)``. Works on arrays of two axes or more (tables,
     sequences, frames) and keeps float64 input in float64 (float32
-    otherwise). The round trip gives the input back up to rounding of
-    ``x + offset``: within a few ``(x + offset) * eps`` (e.g. 2e-5 for 100
-    and 4e-2 for 1e5 in float32; 4e-14 and 7e-11 in float64), so relatively
-    less exact for values far below ``offset``; the inverse is clipped at 0,
-    where the input lies.
+    otherwise). The round trip gives the input back up to rounding: within
+    about ``(1 + |log(x + offset)|) * (x + offset) * eps``, since ``exp``
+    multiplies the rounding of the logarithm by ``x + offset`` (measured
+    maxima: 4e-5 for values near 100 and 6e-2 near 1e5 in float32; 4e-14
+    and 9e-11 in float64), so relatively less exact for values far below
+    ``offset``; the inverse is clipped at 0, where the input lies.
 
     Parameters
     ----------
@@ -83,7 +84,19 @@ class LogTransformer(
         float64 = given is not None and given.kind == "f" and given.itemsize == 8
         dtype = np.float64 if float64 else np.float32
         # X itself, so that a DataFrame's column names are recorded
-        return validate_data(self, X, reset=reset, layout="any", dtype=dtype)
+        X = validate_data(self, X, reset=reset, layout="any", dtype=dtype)
+        if reset:
+            self._sample_shape = X.shape[1:]
+            return X
+        # as many values in another shape (2D vs 3D, axes swapped) would be
+        # transformed elementwise but named as the fitted shape's features
+        fitted = getattr(self, "_sample_shape", None)  # None: an older skseq's fit
+        if fitted is not None and X.shape[1:] != fitted:
+            raise ValueError(
+                f"X has samples of shape {X.shape[1:]}, but LogTransformer was "
+                f"fitted on samples of shape {fitted}: give X in the shape seen in fit."
+            )
+        return X
 
     @unfitted_on_error
     def fit(self, X: ArrayLike, y: object = None) -> Self:

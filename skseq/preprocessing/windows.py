@@ -73,9 +73,11 @@ def sliding_windows(
         (:func:`numpy.lib.stride_tricks.sliding_window_view`): no memory
         beyond ``a`` itself, which may be an ``np.memmap`` of an archive
         larger than memory. ``a`` must then be a numpy array (or memmap) of
-        numbers; it is neither converted nor checked for NaN (the frame
-        estimators check such views chunk by chunk and read them batch by
-        batch).
+        numbers; it is neither converted nor checked for NaN or infinity
+        (the frame estimators check such views chunk by chunk and read them
+        batch by batch). NaN passes through either way (missing steps, for
+        the estimator to accept or refuse); with ``copy=True`` infinity is
+        refused.
 
     Returns
     -------
@@ -220,7 +222,9 @@ class SlidingWindows(
         X = validate_data(self, X, reset=False, dtype=None)
         view = sliding_window_view(X, self.window_length, axis=1)[:, :: self.stride]
         view = np.moveaxis(view, -1, 2)  # (n, n_windows, L, C)
-        return np.ascontiguousarray(view.reshape(-1, self.window_length, X.shape[2]))
+        # always a copy: ascontiguousarray would return a read-only view of X
+        # when the windows are X itself (window_length == n_timesteps)
+        return np.array(view.reshape(-1, self.window_length, X.shape[2]), order="C")
 
     def window_labels(self, y: ArrayLike) -> np.ndarray:
         """Repeat each sequence's label for its windows.

@@ -329,6 +329,42 @@ def input_ndim(X: object) -> int | None:
         return None
 
 
+def check_fitted_rank(X: object, fitted_ndim: int | None, estimator: object) -> int:
+    """Refuse sequences of another rank than in ``fit`` (2D vs 3D).
+
+    2D ``(n_samples, n_timesteps)`` and 3D ``(n_samples, n_timesteps, 1)``
+    input hold the same values, but a transformer returns (and names) its
+    output in the rank it was fitted on, so a change of rank would give an
+    output that its feature names do not describe.
+
+    Parameters
+    ----------
+    X : object
+        The input as given.
+    fitted_ndim : int or None
+        The rank seen in ``fit`` (2 or 3); None where it is not known (an
+        instance fitted by an earlier skseq): nothing is checked.
+    estimator : object
+        Named in the error message.
+
+    Returns
+    -------
+    ndim : int or None
+        ``X``'s rank (:func:`input_ndim`).
+    """
+    ndim = input_ndim(X)
+    if fitted_ndim is not None and ndim in (2, 3) and ndim != fitted_ndim:
+        shapes = {
+            2: "(n_samples, n_timesteps)",
+            3: "(n_samples, n_timesteps, n_channels)",
+        }
+        raise ValueError(
+            f"X is {ndim}D but {type(estimator).__name__} was fitted on {fitted_ndim}D "
+            f"sequences {shapes[fitted_ndim]}; give X in the rank seen in fit."
+        )
+    return ndim
+
+
 def _check_min_length(
     value: int, minimum: int, what: str, name: str, shape: tuple[int, ...]
 ) -> None:

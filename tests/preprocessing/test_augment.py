@@ -221,3 +221,23 @@ def test_roll_augmenter_names_its_channels_in_a_pipeline():
     del fitted._columns_are_timesteps
     with pytest.raises(NotFittedError, match="fit it again"):
         fitted.get_feature_names_out()
+
+
+def test_transform_refuses_another_rank_than_fit():
+    # the output's rank (and its feature names) follow the fitted rank
+    X = _X(C=1)
+    aug = RollAugmenter(random_state=0).fit(X)
+    with pytest.raises(ValueError, match="X is 2D but RollAugmenter was fitted on 3D"):
+        aug.transform(X[:, :, 0])
+    aug.fit(X[:, :, 0])
+    with pytest.raises(ValueError, match="X is 3D but RollAugmenter was fitted on 2D"):
+        aug.transform(X)
+
+
+def test_transform_passes_an_all_nan_sequence_through():
+    # transform is the identity: an empty (all-padding) sequence is no error there
+    X = _X()
+    X_pred = X.copy()
+    X_pred[1] = np.nan
+    out = RollAugmenter(random_state=0).fit(X).transform(X_pred)
+    np.testing.assert_array_equal(out, X_pred)

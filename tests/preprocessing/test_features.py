@@ -169,3 +169,14 @@ def test_float32_integrals_of_long_sequences_keep_their_digits():
     for k, reference in enumerate((i1, i2), start=1):
         error = np.abs(out[0, :, k] - reference).max() / np.abs(reference).max()
         assert error < 1e-6, (k, error)
+
+
+def test_transform_refuses_another_rank_than_fit():
+    X = np.random.default_rng(0).normal(size=(4, 8, 1))
+    t = DerivativeIntegralFeatures().fit(X)
+    with pytest.raises(ValueError, match="X is 2D but DerivativeIntegralFeatures"):
+        t.transform(X[:, :, 0])
+    t.fit(X[:, :, 0])
+    with pytest.raises(ValueError, match=r"X is 3D but .* fitted on 2D"):
+        t.transform(X)
+    assert t.transform(X[:, :, 0]).shape == (4, 24)

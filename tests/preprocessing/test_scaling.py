@@ -96,3 +96,34 @@ def test_feature_names_per_channel_of_sequences():
     table = pd.DataFrame(X[:, :, 0], columns=list("abcde"))
     assert list(LogTransformer().fit(table).get_feature_names_out()) == list("abcde")
     assert len(LogTransformer().fit(X[:, :, :, None]).get_feature_names_out()) == 10
+
+
+def test_transform_refuses_samples_of_another_shape():
+    # as many values in another shape would be named as the fitted features
+    t = LogTransformer().fit(np.ones((3, 4, 5)))
+    for bad in (np.ones((3, 20)), np.ones((3, 5, 4))):
+        for method in (t.transform, t.inverse_transform):
+            with pytest.raises(
+                ValueError, match=r"fitted on samples of shape \(4, 5\)"
+            ):
+                method(bad)
+    assert t.transform(np.ones((2, 4, 5))).shape == (2, 4, 5)
+
+
+@pytest.mark.parametrize(
+    "dtype, value, bound",
+    [
+        (np.float32, 100, 4e-5),
+        (np.float32, 1e5, 6.5e-2),
+        (np.float64, 100, 5e-14),
+        (np.float64, 1e5, 9e-11),
+    ],
+)
+def test_round_trip_within_the_documented_rounding(dtype, value, bound):
+    rng = np.random.default_rng(0)
+    x = (value * (1 + rng.uniform(-5e-4, 5e-4, size=(200, 50)))).astype(dtype)
+    t = LogTransformer().fit(x)
+    err = np.abs(t.inverse_transform(t.transform(x)).astype(np.float64) - x).max()
+    eps = np.finfo(dtype).eps
+    assert err <= (1 + abs(np.log(value + 0.01))) * (value + 0.01) * eps
+    assert err <= bound

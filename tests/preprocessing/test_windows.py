@@ -134,3 +134,14 @@ def test_sliding_windows_keep_the_channel_names():
     windows = SlidingWindows(window_length=4).fit(X)
     assert list(windows.get_feature_names_out()) == ["ch0", "ch1"]
     assert list(windows.get_feature_names_out(["x", "y"])) == ["x", "y"]
+
+
+@pytest.mark.parametrize("window_length, stride", [(1, 1), (6, 1), (6, 5), (3, 1)])
+def test_transformer_windows_are_copies(window_length, stride):
+    # windows as long as the sequences (or of one step) are X itself in
+    # memory: they were returned as a read-only view of X
+    X = np.arange(24.0).reshape(2, 6, 2)
+    out = SlidingWindows(window_length=window_length, stride=stride).fit_transform(X)
+    assert out.flags.writeable and not np.shares_memory(out, X)
+    out -= 1.0
+    assert X[0, 0, 0] == 0.0
