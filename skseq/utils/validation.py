@@ -329,7 +329,9 @@ def input_ndim(X: object) -> int | None:
         return None
 
 
-def check_fitted_rank(X: object, fitted_ndim: int | None, estimator: object) -> int:
+def check_fitted_rank(
+    X: object, fitted_ndim: int | None, estimator: object
+) -> int | None:
     """Refuse sequences of another rank than in ``fit`` (2D vs 3D).
 
     2D ``(n_samples, n_timesteps)`` and 3D ``(n_samples, n_timesteps, 1)``
