@@ -142,7 +142,8 @@ class BaseSequenceClassifier(ClassifierMixin, SequenceInputMixin, BaseDeepEstima
         """Standardise each channel with the statistics learnt in ``fit``.
 
         Missing values (``missing``, NaN inside a sequence where the class
-        accepts them) are then filled with 0, the channel mean; trailing
+        accepts them) are then filled with 0, the channel mean (the
+        input's 0 without ``scale_input``); trailing
         all-NaN padding rows stay NaN for the network to mask.
         """
         if self.input_mean_ is not None:  # fit sets both or neither
@@ -779,7 +780,10 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     with ``missing="nan"`` returns it; a frame where none was found) is a
     missing value. It is left out of the input scaling statistics and, after
     scaling, filled with 0 -- the channel's mean, so a missing coordinate
-    carries no signal. A frame whose every coordinate is missing is thus a
+    carries no signal. With ``scale_input=False`` it is filled with 0 in the
+    input's own units: a point at the origin, the skeleton's centre after
+    :class:`~skseq.preprocessing.KeypointNormalizer` but a corner of the
+    image in pixel coordinates. A frame whose every coordinate is missing is thus a
     frame of zeros, unless it is trailing (then it is padding). A sequence of
     NaN only is an error.
 
@@ -826,7 +830,8 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         How the head reads the hidden states: all steps concatenated
         (``"flatten"``, the seed's), their mean and maximum over the valid
         steps (``"meanmax"``), the mean or the maximum alone, or the last
-        valid state. ``"auto"``: ``"meanmax"`` behind the convolutional
+        valid state (bidirectional: the backward direction's at the first
+        step, where it has read the whole sequence). ``"auto"``: ``"meanmax"`` behind the convolutional
         front end, ``"flatten"`` without it.
     head_units : int, default=64
         Width of the head's hidden layer.

@@ -137,8 +137,9 @@ def _rescale(a: np.ndarray, offset: np.ndarray, scale: np.ndarray) -> np.ndarray
         optimizer steps take, within a compute budget of 100 million input values
         (a sample costs its frames x channels x pixels), so that a few dozen
         windows are not left after some 90 steps. Training sets of 14
-        batches or more (209 windows at ``batch_size=16``) get the 30 epochs
-        of the former default. The resolved count is ``max_epochs_``.
+        batches or more (209 training windows at ``batch_size=16``, about 233
+        passed to ``fit`` with the default 10 % validation split) get the
+        30 epochs of the former default. The resolved count is ``max_epochs_``.
         """,
     ),
 )
@@ -174,7 +175,13 @@ class ConvLSTMForecaster(BaseFrameRegressor):
     loss : {"mse", "mae", "huber", "logcosh"}, default="mse"
         Training loss over all output frames and pixels: squared error,
         absolute error, Huber (squared below 1, absolute above) or
-        ``log(cosh(error))``.
+        ``log(cosh(error))``. The errors are those of the scaled targets
+        (``scale_input=True``: [0, 1]), which rarely exceed 1: there Huber
+        is half the squared error and log-cosh close to it, so they fit
+        like ``"mse"`` (measured: Huber's training loss exactly half of
+        MSE's, every epoch). For robustness to large errors, use ``"mae"``,
+        or set Huber's threshold in scaled units, e.g.
+        ``criterion__delta=0.05``.
     tile_size : int, "auto" or None, default="auto"
         Prediction on large domains, whatever frame size the network was
         fitted on: the network runs tile by tile, on cores of ``tile_size``
@@ -384,7 +391,7 @@ class ConvLSTMForecaster(BaseFrameRegressor):
                 "attention=True needs encoder_decoder=True (the decoder attends over "
                 "the encoder states); set attention=False for the plain model."
             )
-        self._tile_plan(0)
+        self._tile_plan(0, self.attention_mode if self.attention else None)
         if self.kernel_size % 2 == 0:
             raise ValueError(
                 f"kernel_size must be odd (same-size gate convolutions); got "
@@ -463,8 +470,20 @@ class ConvLSTMForecaster(BaseFrameRegressor):
             future_steps=self.future_steps_,
         )
 
-    def _tile_plan(self, halo: int) -> tuple[int, int] | None:
-        if self.attention and self.attention_mode == "frame":
+    def _tile_plan(
+        self, halo: int, attention_mode: str | None = "fitted"
+    ) -> tuple[int, int] | None:
+        """``(tile_size, halo)``, or None: one pass (frame attention).
+
+        ``attention_mode`` is the network's (None: no attention);
+        ``"fitted"``: the fitted network's, which ``set_params`` changes
+        only at the next fit.
+        """
+        if attention_mode == "fitted":
+            # the plain model (encoder_decoder=False) has no attention
+            attention = getattr(self._unwrapped_module(), "attention", None)
+            attention_mode = None if attention is None else attention.mode
+        if attention_mode == "frame":
             if isinstance(self.tile_size, numbers.Integral):
                 raise ValueError(
                     "attention_mode='frame' averages attention scores over the "
@@ -588,6 +607,15 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         members' 10 % and 90 % quantiles covers about 80 % of values like
         the ones ``fit`` saw.
 
+        The draws are independent between pixels, lead times and channels:
+        the members describe the uncertainty of each value (its intervals,
+        its exceedance probabilities), not how the errors of neighbouring
+        pixels or successive leads move together. Sums or means of the
+        members over an area or over several leads are therefore too narrow
+        (measured on frames whose errors all pixels shared: the members'
+        80 % intervals of the domain mean covered 19-27 %); forecast such an
+        aggregate as a target of its own instead.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_input_frames, H, W) or (n_samples, n_input_frames, C, H, W)
@@ -621,18 +649,19 @@ class ConvLSTMForecaster(BaseFrameRegressor):
             )
         forecast = self._unscale_output(self._forward(X))
         rng = check_random_state(random_state)
-        # drawn for the whole horizon, so that the members of fewer leads
-        # are the first leads of the whole horizon's (same random_state)
-        shape = (len(forecast), n_members, *forecast.shape[1:])
-        order = np.argsort(rng.random_sample(shape), axis=1)
-        u = (order + rng.random_sample(shape)) / n_members
-        members = np.empty((*shape[:2], n_steps, *shape[3:]), np.float32)
+        n, _, n_channels, *frame = forecast.shape
+        members = np.empty((n, n_members, n_steps, n_channels, *frame), np.float32)
         quantiles = self._channel_quantiles()
+        # drawn lead by lead (one lead and channel at a time in memory), so
+        # that the members of fewer leads are the first leads of the whole
+        # horizon's (same random_state)
         for k in range(n_steps):
-            for c in range(forecast.shape[2]):
-                residual = np.interp(
-                    u[:, :, k, c], self._residual_levels, quantiles[k, c]
-                )
+            for c in range(n_channels):
+                shape = (n, n_members, *frame)
+                order = np.argsort(rng.random_sample(shape), axis=1)
+                u = (order + rng.random_sample(shape)) / n_members
+                del order
+                residual = np.interp(u, self._residual_levels, quantiles[k, c])
                 members[:, :, k, c] = forecast[:, None, k, c] + residual
         return members if self._has_channel_axis(X) else members[:, :, :, 0]
 

@@ -21,10 +21,12 @@ class KeypointLSTMNet(nn.Module):
 
     Variable-length input: rows that are entirely NaN at the end of a
     sequence are padding. Sequences are packed
-    (:func:`~torch.nn.utils.rnn.pack_padded_sequence`), so padding never
-    reaches the LSTM; the hidden states of padded steps are zero (what the
+    (:func:`~torch.nn.utils.rnn.pack_padded_sequence`), so padding does
+    not reach the LSTM (but see ``patch_length`` below); the hidden states of padded steps are zero (what the
     ``"flatten"`` head sees there), pooling heads ignore them and ``"last"``
-    takes the last valid step. The state starts at zero for every sequence.
+    takes the last valid step (of a bidirectional LSTM, the forward state
+    there and the backward state at the first step, the one that has read
+    the whole sequence). The state starts at zero for every sequence.
 
     Convolutional front end (``front_end="conv"``): a
     :class:`~skseq.modules.Conv1DEncoder` (residual Conv1D blocks, each
@@ -42,7 +44,9 @@ class KeypointLSTMNet(nn.Module):
     ``ceil(T / p)`` recurrent steps. The recurrence is sequential, so this is
     what keeps a stacked LSTM trainable on sequences of hundreds or
     thousands of steps; with ``p = 1`` the network is the seed's plain
-    stacked LSTM.
+    stacked LSTM. A patch is padding only if all its steps are: the padded
+    steps of a sequence's last, partial patch reach the LSTM as zeros (in
+    the estimator, the channel means).
 
     Parameters
     ----------
@@ -93,6 +97,9 @@ class KeypointLSTMNet(nn.Module):
        recognition", Sensors 16(1), 115, 2016.
     """
 
+    #: False in networks pickled by skseq <= 0.1 (see ``__init__``)
+    last_backward_first: bool = False
+
     def __init__(
         self,
         n_features: int,
@@ -123,6 +130,11 @@ class KeypointLSTMNet(nn.Module):
         if patch_length < 1:
             raise ValueError(f"patch_length must be >= 1; got {patch_length}.")
         self.head_mode = head
+        # "last" of a bidirectional LSTM: the backward direction's state at the
+        # first step (it has read the whole sequence there). Networks pickled
+        # by skseq <= 0.1 lack this attribute and keep reading both
+        # directions at the last step (the class attribute below).
+        self.last_backward_first = True
         self.patch_length = patch_length
         self.n_timesteps = n_timesteps
         if front_end == "conv":
@@ -246,4 +258,9 @@ class KeypointLSTMNet(nn.Module):
             features = torch.cat(pooled, dim=1)
         else:
             features = states[torch.arange(batch, device=x.device), lengths - 1]
+            if self.lstm.bidirectional and self.last_backward_first:
+                # the backward direction's state at the last valid step has
+                # read that step only; at step 0 it has read the sequence
+                hidden = self.lstm.hidden_size
+                features = torch.cat([features[:, :hidden], states[:, 0, hidden:]], 1)
         return self.head(features)

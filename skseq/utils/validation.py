@@ -581,14 +581,16 @@ def check_frame_targets(
     else:
         y = to_numeric_array(y, name=name, dtype=dtype)
     H, W = X_frames.shape[-2:]
+    given = y.shape
     if y.ndim == 3:
         y = y[:, np.newaxis, np.newaxis]
     elif y.ndim == 4:
         y = y[:, :, np.newaxis]
     elif y.ndim != 5:
         raise ValueError(
-            f"{name} must have shape (n_samples, n_out_frames, H, W) or "
-            f"(n_samples, n_out_frames, C, H, W); got {y.ndim}D with shape {y.shape}."
+            f"{name} must have shape (n_samples, H, W), (n_samples, n_out_frames, "
+            "H, W) or (n_samples, n_out_frames, C, H, W); got "
+            f"{y.ndim}D with shape {y.shape}."
         )
     check_same_length(X_frames, y, names=(X_name, name))
     if y.shape[-2:] != (H, W):
@@ -598,7 +600,7 @@ def check_frame_targets(
             "input and target frames must have the same size."
         )
     if y.shape[1] < 1:
-        raise ValueError(f"{name} has 0 output frames (shape {y.shape}).")
+        raise ValueError(f"{name} has 0 output frames (shape {given}).")
     return y
 
 

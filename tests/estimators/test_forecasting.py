@@ -201,6 +201,25 @@ def test_frame_attention_cannot_be_tiled():
     assert est.predict(big).shape == (2, y.shape[1], 300, 40)
 
 
+def test_tiling_follows_the_fitted_networks_attention():
+    # set_params changes the architecture at the next fit only: prediction
+    # decides on tiling by the fitted network's attention
+    X, y = _moving_bars()
+    big = np.random.default_rng(1).random((2, X.shape[1], 37, 51))
+    pixel = ConvLSTMForecaster(**TINY, attention_mode="pixel", tile_size=8).fit(X, y)
+    expected = pixel.predict(big)
+    pixel.set_params(attention_mode="frame")  # was refused as frame attention
+    np.testing.assert_array_equal(pixel.predict(big), expected)
+    frame = ConvLSTMForecaster(**TINY, attention_mode="frame").fit(X, y)
+    frame.set_params(attention=False, tile_size=8)  # was tiled
+    with pytest.raises(ValueError, match="cannot be computed tile by tile"):
+        frame.predict(big)
+    # a refit with the new parameters is checked against them
+    ConvLSTMForecaster(**TINY, attention_mode="frame").fit(X, y).set_params(
+        attention_mode="pixel", tile_size=8
+    ).fit(X, y)
+
+
 def test_strided_views_fit_like_copies():
     from skseq.preprocessing import sliding_windows
 
@@ -317,6 +336,21 @@ def test_predict_ensemble_layouts_and_errors():
         est.predict_ensemble(X[:2, :, None], 0)
     est = ConvLSTMForecaster(**TINY).fit(X[:6], y[:6], validation_data=(X[6:], y[6:]))
     assert est.n_calibration_samples_ == 4
+
+
+def test_predict_ensemble_draws_one_lead_at_a_time():
+    # the draws of the whole horizon (float64 uniforms and int64 ranks) took
+    # 7-17 times the members' memory; drawn lead by lead, about twice
+    import tracemalloc
+
+    X, y = _moving_bars(n=12, T=6, H=24, W=24)
+    est = ConvLSTMForecaster(**TINY).fit(X, y)
+    est.predict(X)  # warm (the network's first call allocates its own)
+    tracemalloc.start()
+    members = est.predict_ensemble(X, 20, n_steps=1, random_state=0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 8 * members.nbytes  # was 17x with one lead of two
 
 
 # ------------------------------------------------------- known future inputs

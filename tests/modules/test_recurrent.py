@@ -1,5 +1,7 @@
 """Tests of skseq.modules.recurrent: the keypoint LSTM network."""
 
+import pickle
+
 import pytest
 import torch
 from _support import all_params_get_grad
@@ -80,3 +82,48 @@ def test_lstm_runs_in_the_weights_precision_under_autocast():
         out = net(x.bfloat16())  # as a half-precision front end hands it over
     assert seen == [torch.float32]
     torch.testing.assert_close(out.float(), expected, rtol=0.02, atol=0.02)
+
+
+def _head_input(net, x):
+    captured = []
+    hook = net.head.register_forward_hook(lambda m, i, o: captured.append(i[0]))
+    with torch.no_grad():
+        net(x)
+    hook.remove()
+    return captured[0]
+
+
+def test_last_head_of_a_bidirectional_lstm_reads_the_whole_sequence_backward():
+    # the backward state at the last step had read that step only: changing
+    # every earlier step left half of the head's input unchanged
+    torch.manual_seed(0)
+    net = KeypointLSTMNet(
+        3, 2, 10, hidden_size=4, n_layers=1, bidirectional=True, head="last"
+    ).eval()
+    x = torch.randn(2, 10, 3)
+    changed = x.clone()
+    changed[:, :-1] = torch.randn(2, 9, 3)
+    diff = (_head_input(net, x) - _head_input(net, changed)).abs()
+    assert diff[:, :4].amax() > 1e-3 and diff[:, 4:].amax() > 1e-3
+    # padded: the backward state at step 0 of the valid steps, as unpadded
+    padded = torch.cat([x[:1, :7], torch.full((1, 3, 3), float("nan"))], dim=1)
+    short = KeypointLSTMNet(
+        3, 2, 7, hidden_size=4, n_layers=1, bidirectional=True, head="last"
+    )
+    short.load_state_dict(net.state_dict())
+    torch.testing.assert_close(short.eval()(x[:1, :7]), net(padded))
+
+
+def test_networks_pickled_before_keep_their_last_head():
+    # a network pickled by skseq <= 0.1 lacks the attribute: its trained
+    # head keeps reading both directions at the last step
+    torch.manual_seed(0)
+    net = KeypointLSTMNet(
+        3, 2, 10, hidden_size=4, n_layers=1, bidirectional=True, head="last"
+    ).eval()
+    old = pickle.loads(pickle.dumps(net))
+    del old.__dict__["last_backward_first"]
+    x = torch.randn(2, 10, 3)
+    states = net.lstm(x)[0]
+    with torch.no_grad():
+        torch.testing.assert_close(old(x), net.head(states[:, -1]))

@@ -87,6 +87,11 @@ def test_frames_and_targets():
         check_frame_targets(np.ones((2, 4, 5, 7)), X)
     with pytest.raises(ValueError, match="Inconsistent numbers of samples"):
         check_frame_targets(np.ones((3, 4, 5, 6)), X)
+    # every accepted layout listed; the shape as the user gave it
+    with pytest.raises(ValueError, match=r"\(n_samples, H, W\), \(n_samples, n_out"):
+        check_frame_targets(np.ones((2, 6)), X)
+    with pytest.raises(ValueError, match=r"0 output frames \(shape \(2, 0, 5, 6\)\)"):
+        check_frame_targets(np.ones((2, 0, 5, 6)), X)
     with pytest.raises(ValueError, match=r"\(n_samples, n_frames, H, W\)"):
         check_frames(np.ones((2, 3, 4)))
     with pytest.raises(ValueError, match=r"\(shape \(2, 3, 4, 4\)\); at least 4"):
