@@ -914,8 +914,10 @@ class UNetNowcaster(BaseFrameRegressor):
             )
             # out of core: the copies read their windows batch by batch too
             fold.fit(take_rows(X, train), take_rows(y, train), sample_weight=weight)
+            # the windows used, not the whole held-out block, are read
+            used = held_out[evenly_spaced_indices(len(held_out), n_per_split)]
             forecast, target = fold._calibration_nowcasts(
-                X_net[held_out], y_net[held_out], n_per_split
+                X_net[used], y_net[used], n_per_split
             )
             forecasts.append(forecast)
             targets.append(target)

@@ -70,7 +70,9 @@ class RowSubset:
     source : array-like
         An out-of-core array (:func:`is_out_of_core`).
     indices : array-like of int
-        Rows of ``source``, sorted and unique (as cross-validation splits are).
+        Rows of ``source``, in any order (shuffled splits too); each read
+        takes the rows in increasing order, as h5py and dask need them, and
+        puts them back in the order asked for.
     """
 
     def __init__(self, source, indices):
@@ -86,7 +88,11 @@ class RowSubset:
     def __getitem__(self, index):
         if isinstance(index, tuple):
             raise IndexError("RowSubset is indexed along its first axis only.")
-        return self.source[self.indices[index]]
+        rows = self.indices[index]
+        if rows.ndim == 0 or rows.size == 0 or (np.diff(rows) > 0).all():
+            return self.source[rows]
+        unique, inverse = np.unique(rows, return_inverse=True)
+        return _as_numpy(self.source[unique])[inverse]
 
 
 def take_rows(X, indices):
@@ -94,7 +100,9 @@ def take_rows(X, indices):
     read), else scikit-learn's ``_safe_indexing`` (a copy)."""
     if is_out_of_core(X) and not isinstance(X, LazyFrames):
         indices = np.asarray(indices)
-        if indices.size and (np.diff(indices) > 0).all():
+        if indices.dtype == bool:
+            indices = np.flatnonzero(indices)
+        if indices.size:  # any order: RowSubset sorts what it reads
             return RowSubset(X, indices)
     from sklearn.utils import _safe_indexing
 
@@ -160,13 +168,15 @@ class LazyFrames:
         self.shape = (*shape[:2], 1, *shape[2:]) if add_channel else shape
         # only read-only maps: dropping pages of a copy-on-write map ("c")
         # would discard its private changes
+        # rows of a map (a cross-fitting copy's input) release the map's pages
+        mapped = source.source if isinstance(source, RowSubset) else source
         read_only = any(
             getattr(b, "mode", None) == "r"
-            for b in _bases(source)
+            for b in _bases(mapped)
             if isinstance(b, np.memmap)
         )
         self._mmap = (
-            _find_mmap(source) if isinstance(source, np.ndarray) and read_only else None
+            _find_mmap(mapped) if isinstance(mapped, np.ndarray) and read_only else None
         )
         self._bytes_read = 0
 
@@ -427,5 +437,6 @@ def check_frames_lazy(
                 min(low, float(np.nanmin(piece))),
                 max(high, float(np.nanmax(piece))),
             )
+        del piece, bad  # not held while the next chunk is read
     lazy.stats = {"min": low, "max": high}
     return lazy, len(shape) == 5

@@ -823,6 +823,21 @@ def test_out_of_core_calibration_reads_only_its_windows(tmp_path, monkeypatch):
     assert max(reads) <= UNetNowcaster._n_calibration_windows  # not the 198 held out
 
 
+def test_out_of_core_cross_fitted_calibration_reads_only_its_windows(
+    tmp_path, monkeypatch
+):
+    # each copy read its whole held-out block, then kept 64 of its windows
+    from _support import count_lazy_reads, memmapped_windows
+
+    rain = np.random.default_rng(0).gamma(0.5, 2, (400, 8, 8)).astype(np.float32)
+    X, y = memmapped_windows(tmp_path / "rain.npy", rain)
+    reads = count_lazy_reads(monkeypatch, chunk_values=2000)
+    params = {**TINY, "validation_fraction": None, "ensemble_cv": 2, "batch_size": 8}
+    est = UNetNowcaster(**params).fit(X, y)
+    assert est.ensemble_noise_["calibration"] == "cross-fitted (2 splits)"
+    assert max(reads) <= UNetNowcaster._n_calibration_windows // 2  # not 198
+
+
 def test_out_of_core_windows_reach_spawned_dataloader_workers(tmp_path):
     # macOS and Windows start DataLoader workers by spawn, which pickles the
     # dataset: memory-mapped windows used to fail ("cannot pickle 'mmap.mmap'")

@@ -184,6 +184,42 @@ def test_take_rows_leaves_out_of_core_rows_unread(tmp_path):
     np.testing.assert_array_equal(lazy[:], frames[[1, 2, 4], :, None])
     with pytest.raises(IndexError, match="first axis only"):
         rows[0, 0]
-    # in memory, or rows out of order: a copy, as scikit-learn's _safe_indexing
+    # in memory: a copy, as scikit-learn's _safe_indexing
     assert isinstance(_lazy.take_rows(frames, [1, 2]), np.ndarray)
-    np.testing.assert_array_equal(_lazy.take_rows(archive, [4, 1]), frames[[4, 1]])
+    # rows out of order (a shuffled split), repeated, or a mask: unread too,
+    # and read in increasing order (h5py and dask need it)
+    shuffled = _lazy.take_rows(archive, [4, 1, 5, 1])
+    assert isinstance(shuffled, _lazy.RowSubset)
+    np.testing.assert_array_equal(shuffled[:], frames[[4, 1, 5, 1]])
+    np.testing.assert_array_equal(shuffled[[2, 0]], frames[[5, 4]])
+    np.testing.assert_array_equal(shuffled[0], frames[4])
+    read = []
+
+    class Increasing:  # refuses rows out of order, as h5py does
+        shape, dtype = frames.shape, frames.dtype
+
+        def __getitem__(self, rows):
+            rows = np.asarray(rows)
+            assert rows.ndim == 0 or (np.diff(rows) > 0).all()
+            read.append(rows.tolist())
+            return frames[rows]
+
+    np.testing.assert_array_equal(
+        _lazy.RowSubset(Increasing(), [4, 1, 5, 1])[:], frames[[4, 1, 5, 1]]
+    )
+    assert read == [[1, 4, 5]]
+    mask = np.zeros(6, bool)
+    mask[[0, 3]] = True
+    np.testing.assert_array_equal(_lazy.take_rows(archive, mask)[:], frames[[0, 3]])
+
+
+@pytest.mark.skipif(
+    not hasattr(mmap, "MADV_DONTNEED"), reason="no madvise(MADV_DONTNEED) here"
+)
+def test_rows_of_a_read_only_map_release_its_pages(tmp_path):
+    # a cross-fitting copy reads a RowSubset of the archive: its pages were
+    # never released, so the whole archive stayed resident
+    np.save(tmp_path / "a.npy", np.ones((4, 2, 3, 3), dtype=np.float32))
+    archive = np.load(tmp_path / "a.npy", mmap_mode="r")
+    lazy, _ = check_frames_lazy(_lazy.take_rows(archive, [0, 2, 3]))
+    assert lazy._mmap is archive._mmap
