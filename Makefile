@@ -69,6 +69,8 @@ docs: $(STAMP)
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
 benchmark: $(STAMP)
+	# the skill suite's UCR/UEA sets and MiniRocket come with aeon
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -9,7 +9,8 @@ also reports ``RUSAGE_CHILDREN``, the largest peak of its children so far):
   moving fields); the measured child opens it as a read-only ``np.memmap``, windows it with
   ``sliding_windows(archive, 4, 1, stride=--stride, copy=False)`` (read-only
   strided views, nothing copied) and trains ``UNetNowcaster`` for one epoch
-  (``max_epochs=1``, no validation split). Reported: the peak resident memory
+  (``max_epochs=1``, no validation split, ``ensemble_cv=None``: no
+  cross-fitted copies for the ensembles' error model). Reported: the peak resident memory
   of the process, the archive size, the windows, and training frames/s
   (input windows per second of the epoch). The archive is deleted afterwards.
 * ``predict``: fits a ``UNetNowcaster`` on 32x32 patches, then nowcasts one
@@ -94,6 +95,8 @@ def child_train(args) -> dict:
     est = UNetNowcaster(
         max_epochs=1,
         validation_fraction=None,
+        # one network's epoch: no cross-fitted error model (two more fits)
+        ensemble_cv=None,
         patience=None,
         batch_size=args.batch_size,
         random_state=0,

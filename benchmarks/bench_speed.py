@@ -46,6 +46,7 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
+from pathlib import Path
 
 import torch
 from _cli import positive_int
@@ -456,6 +457,8 @@ def main(argv=None):
     parser.add_argument("--json", help="also write all results to this file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.json and not Path(args.json).resolve().parent.is_dir():
+        parser.error(f"--json {args.json}: its folder does not exist")
     torch.set_num_threads(args.threads)
     if args.quick:
         args.repeats = 3

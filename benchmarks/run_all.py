@@ -3,6 +3,7 @@
 import argparse
 import runpy
 import sys
+import traceback
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -16,10 +17,21 @@ def main(argv: list[str] | None = None) -> int:
         "Each takes minutes to an hour; run one with --help to see its options."
     )
     parser.parse_args(argv)
+    failed = []
     for script in scripts:
         print(f"\n=== {script.name} ===", flush=True)
         sys.argv = [str(script)]
-        runpy.run_path(str(script), run_name="__main__")
+        try:  # one script's failure (a missing extra) does not stop the others
+            runpy.run_path(str(script), run_name="__main__")
+        except SystemExit as exc:
+            if exc.code not in (None, 0):
+                failed.append(f"{script.name} (exit status {exc.code})")
+        except Exception as exc:  # reported, then the next script
+            traceback.print_exc()
+            failed.append(f"{script.name} ({type(exc).__name__}: {exc})")
+    if failed:
+        print("\nFailed: " + "; ".join(failed), file=sys.stderr)
+        return 1
     return 0
 
 

@@ -24,6 +24,7 @@ most of it).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Callable
 from functools import partial
@@ -296,6 +297,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.max_epochs is not None and args.max_epochs < 1:
         parser.error(f"--max-epochs must be >= 1; got {args.max_epochs}")
+    if args.random_state < 0:
+        parser.error(f"--random-state must be >= 0; got {args.random_state}")
+    if importlib.util.find_spec("matplotlib") is None:  # the figures, after the fits
+        parser.error(
+            "the demo draws its figures with matplotlib, skseq's 'plot' extra: "
+            "pip install matplotlib (or, in a skseq checkout, make demo)."
+        )
     try:  # before the fits, not after them
         args.output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -39,10 +39,31 @@ def test_demo_refuses_bad_arguments_before_fitting(tmp_path, capsys):
         (["--max-epochs", "0"], "--max-epochs must be >= 1"),
         (["--max-epochs", "-1"], "--max-epochs must be >= 1"),
         (["--output-dir", str(blocker / "out")], "cannot be created"),
+        (["--random-state", "-1"], "--random-state must be >= 0"),
     ]:
         with pytest.raises(SystemExit):
             main(argv)
         assert message in capsys.readouterr().err
+
+
+def test_demo_without_matplotlib_stops_before_fitting(tmp_path, capsys, monkeypatch):
+    # it printed the classification table, then failed at the first figure
+    import importlib.util
+
+    import pytest
+
+    import skseq.demo
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "matplotlib" else find_spec(name, *a),
+    )
+    monkeypatch.setattr(skseq.demo, "run", lambda *a: pytest.fail("fitted"))
+    with pytest.raises(SystemExit):
+        skseq.demo.main(["--output-dir", str(tmp_path)])
+    assert "'plot' extra" in capsys.readouterr().err
 
 
 def test_demo_fits_the_lstm_on_request(tmp_path):

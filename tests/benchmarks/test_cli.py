@@ -47,6 +47,11 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
             "--quick, --out cannot be used with --traffic",
         ),
         ("bench_skill.py", ["--random-state", "-1"], "--random-state: must be >= 0"),
+        (
+            "bench_speed.py",
+            ["--quick", "--json", "/no/such/folder/out.json"],
+            "its folder does not exist",
+        ),
         ("bench_out_of_core.py", ["--archive-gb", "0"], "--archive-gb: must be > 0"),
         ("bench_out_of_core.py", ["--tile-size", "0"], "--tile-size: must be >= 1"),
         (

@@ -44,3 +44,24 @@ def test_without_options_runs_every_bench_script(run_all):
     assert main([]) == 0
     names = [Path(path).name for path in started]
     assert names == sorted(p.name for p in RUN_ALL.parent.glob("bench_*.py"))
+
+
+def test_a_failing_script_does_not_stop_the_others(monkeypatch, capsys):
+    namespace = runpy.run_path(str(RUN_ALL), run_name="run_all")
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    started = []
+
+    def run_path(path, **kwargs):
+        started.append(Path(path).name)
+        if len(started) == 1:
+            raise ImportError("needs aeon")
+        if len(started) == 2:
+            raise SystemExit(2)
+
+    monkeypatch.setattr(namespace["runpy"], "run_path", run_path)
+    assert namespace["main"]([]) == 1
+    scripts = sorted(p.name for p in RUN_ALL.parent.glob("bench_*.py"))
+    assert started == scripts  # every one ran
+    err = capsys.readouterr().err
+    assert f"{scripts[0]} (ImportError: needs aeon)" in err
+    assert f"{scripts[1]} (exit status 2)" in err
