@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -185,9 +185,12 @@ def make_keypoint_actions(
     """
     n_samples = check_positive_int(n_samples, "n_samples")
     n_timesteps = check_positive_int(n_timesteps, "n_timesteps", minimum=2)
-    if isinstance(actions, str) or not isinstance(actions, Iterable):
+    if isinstance(actions, str | Set) or not isinstance(actions, Iterable):
+        # a set's order changes between processes (string hashing): the
+        # same random_state would give other data, and weights other actions
         raise TypeError(
-            f"actions must be a sequence of names from {_ACTIONS}; got {actions!r}."
+            f"actions must be a sequence of names from {_ACTIONS} (ordered: "
+            f"a list or tuple, not a set); got {actions!r}."
         )
     actions = tuple(actions)
     unknown = [a for a in actions if a not in _ACTIONS]

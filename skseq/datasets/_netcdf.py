@@ -76,7 +76,7 @@ def load_netcdf_frames(
             "load_netcdf_frames needs xarray: install skseq's io extra "
             '(pip install -e ".[io]" in a checkout).'
         ) from exc
-    _check_path(path)
+    path = _check_path(path)
     if isinstance(chunks, bool):  # True would chunk every dimension by 1
         raise TypeError(
             f"chunks must be an int (frames per chunk), a dict or None; got {chunks!r}."
@@ -120,16 +120,19 @@ def load_netcdf_frames(
     return frames, times
 
 
-def _check_path(path) -> None:
-    """A path to an existing file (URLs and open files are left to xarray)."""
+def _check_path(path):
+    """A path to an existing file, ``~`` expanded (URLs and open files are
+    left to xarray); returns what to open."""
     if not isinstance(path, str | os.PathLike):
         if hasattr(path, "read"):  # an open file
-            return
+            return path
         raise TypeError(f"path must be a file path; got {type(path).__name__}.")
     name = os.fspath(path)
     if "://" in str(name):  # a URL (OPeNDAP, fsspec)
-        return
+        return path
+    name = os.path.expanduser(name)
     if os.path.isdir(name):
         raise IsADirectoryError(f"path {name!r} is a folder; give a NetCDF file.")
     if not os.path.exists(name):
         raise FileNotFoundError(f"No file at path {name!r}.")
+    return name

@@ -76,15 +76,17 @@ def make_traffic_speeds(
     free_flow_speed : float, default=90.0
         Speed of uncongested traffic in km/h, between 30 and 130.
     bottlenecks : tuple of float, default=(0.75,)
-        Bottleneck positions as fractions of the corridor length in (0, 1).
+        Bottleneck positions as fractions of the corridor length in (0, 1),
+        at least ``1 / n_locations`` (the first cell has no queue to show).
     bottleneck_capacity : float, default=0.7
         Capacity at a bottleneck relative to the normal capacity, in (0, 1]:
         the lower, the longer the queues (the demand does not depend on it).
     demand_scale : float, default=1.0
         Multiplies the upstream demand, whose weekday peaks reach about 0.86
         of the road's capacity (1.22 times the default bottleneck's): with
-        ``bottleneck_capacity`` 0.8 or less a queue forms on every weekday,
-        near 0.86 on some days only (the demand varies from day to day).
+        ``bottleneck_capacity`` 0.75 or less a queue forms on every weekday,
+        at 0.8 on most (34 of 40 weekdays: eight seeds, a week each), near 0.86 on
+        some days only (the demand varies from day to day).
     noise_std : float, default=2.0
         Standard deviation (km/h) of Gaussian detector noise.
     start : str or datetime-like, default="2024-01-01"
@@ -102,7 +104,8 @@ def make_traffic_speeds(
     -------
     speeds : pandas.DataFrame of shape (n_days * intervals_per_day, n_locations)
         Mean speed per interval in km/h, DatetimeIndex named ``"time"``,
-        columns ``"loc_00"``, ``"loc_01"``, ... upstream first.
+        columns ``"loc_00"``, ``"loc_01"``, ... upstream first (three digits
+        from 101 locations on, so that sorted names keep the road's order).
 
     Examples
     --------
@@ -159,6 +162,14 @@ def make_traffic_speeds(
             f"start must be a timestamp such as '2024-01-01'; got {start!r}."
         )
     cells = [min(int(b * n_locations), n_locations - 1) for b in bottlenecks]
+    if 0 in cells:
+        # the first cell's capacity limits only the entry queue, which no
+        # detector sees: the data would show no congestion
+        raise ValueError(
+            f"bottlenecks {bottlenecks} put a lane drop in the first of the "
+            f"{n_locations} cells, where no queue can form on the road; give "
+            f"positions of at least 1 / n_locations = {1 / n_locations:.3g}."
+        )
     if len(set(cells)) < len(cells):
         raise ValueError(
             f"bottlenecks {bottlenecks} put two lane drops in one of the "
@@ -222,5 +233,8 @@ def make_traffic_speeds(
     speed = np.minimum(vf, congested)
     speed = speed + rng.normal(0.0, noise_std, size=speed.shape) if noise_std else speed
     speed = np.clip(speed, 3.0, vf + 15.0)
-    columns = [f"loc_{i:02d}" for i in range(n_locations)]
+    # one width for all, so that sorted names keep the road's order (loc_100
+    # sorted between loc_10 and loc_11 with two digits)
+    width = max(2, len(str(n_locations - 1)))
+    columns = [f"loc_{i:0{width}d}" for i in range(n_locations)]
     return pd.DataFrame(speed, index=index, columns=pd.Index(columns, name="location"))

@@ -72,3 +72,12 @@ def test_weights_and_errors():
         n_samples=4, actions=(a for a in ("walk", "jump")), random_state=0
     )
     assert set(y) == {"walk", "jump"}
+
+
+def test_a_set_of_actions_is_refused():
+    # a set's order follows string hashing, which changes between processes:
+    # the same random_state gave other labels in another interpreter
+    with pytest.raises(TypeError, match="not a set"):
+        make_keypoint_actions(actions={"walk", "wave"}, random_state=0)
+    _, y = make_keypoint_actions(n_samples=4, actions=["walk", "wave"], random_state=0)
+    assert set(y) == {"walk", "wave"}

@@ -64,3 +64,11 @@ def test_path_errors_name_the_path(tmp_path):
         load_netcdf_frames(tmp_path)
     with pytest.raises(FileNotFoundError, match="No file at path"):
         load_netcdf_frames(tmp_path / "missing.nc")
+
+
+def test_home_relative_paths_are_expanded(tmp_path, monkeypatch):
+    # xarray opens "~/r.nc"; the path check refused it as missing
+    monkeypatch.setenv("HOME", str(tmp_path))
+    data, _ = _write(tmp_path / "r.nc")
+    frames, _ = load_netcdf_frames("~/r.nc")
+    np.testing.assert_array_equal(frames, data["rain"][1])

@@ -172,3 +172,19 @@ def test_freq_takes_pandas_aliases():
 def test_bad_arguments(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make_traffic_speeds(**kwargs)
+
+
+def test_location_names_sort_in_road_order():
+    # two digits put loc_100 between loc_10 and loc_11 once sorted (as a long
+    # table's locations are by Heatmapper)
+    speeds = make_traffic_speeds(n_days=1, n_locations=101, random_state=0)
+    assert speeds.columns[0] == "loc_000" and speeds.columns[-1] == "loc_100"
+    assert sorted(speeds.columns) == list(speeds.columns)
+
+
+def test_a_bottleneck_in_the_first_cell_is_refused():
+    # it limited only the entry queue: a day without any slowdown
+    with pytest.raises(ValueError, match=r"at least 1 / n_locations = 0\.025"):
+        make_traffic_speeds(n_days=1, bottlenecks=(0.02,), random_state=0)
+    slowed = make_traffic_speeds(n_days=1, bottlenecks=(0.025,), random_state=0)
+    assert slowed.values.min() < 60
