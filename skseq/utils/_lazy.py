@@ -16,7 +16,7 @@ import mmap
 
 import numpy as np
 
-from skseq.utils.validation import FRAME_NAN_ADVICE
+from skseq.utils.validation import FRAME_NAN_ADVICE, refuse_xarray_dataset
 
 __all__ = [
     "LazyFrames",
@@ -395,6 +395,7 @@ def check_frames_lazy(
     """
     if isinstance(X, LazyFrames):
         return X, True
+    refuse_xarray_dataset(X, name)
     shape = tuple(getattr(X, "shape", ()))
     if len(shape) not in (4, 5):
         raise ValueError(

@@ -162,6 +162,20 @@ def as_array_input(X: Any) -> Any:
     return X
 
 
+def refuse_xarray_dataset(X: object, name: str = "X") -> None:
+    """Refuse an ``xarray.Dataset``, naming a variable to pass instead.
+
+    numpy reads a Dataset (a mapping of variables) as a 0D object array,
+    which the shape checks would report as such.
+    """
+    if type(X).__name__ == "Dataset" and type(X).__module__.startswith("xarray"):
+        variable = next(iter(X.data_vars), "rain")  # type: ignore[attr-defined]
+        raise TypeError(
+            f"{name} is an xarray Dataset; pass one of its variables, e.g. "
+            f"{name}[{variable!r}]."
+        )
+
+
 def to_numeric_array(
     X: ArrayLike,
     *,
@@ -202,6 +216,7 @@ def to_numeric_array(
         )
     if isinstance(X, str | bytes):
         raise TypeError(f"{name} is a string; expected a numeric array.")
+    refuse_xarray_dataset(X, name)
     if not hasattr(X, "__array__") and not hasattr(X, "__len__"):
         raise TypeError(f"{name} must be array-like; got {type(X).__name__}.")
     if not hasattr(X, "__array__"):

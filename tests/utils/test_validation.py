@@ -254,3 +254,15 @@ def test_class_labels_keep_complete_labels():
         np.testing.assert_array_equal(check_class_labels(labels), np.asarray(labels))
     with pytest.warns(Warning, match="column-vector"):
         assert check_class_labels(np.array([[1], [2]])).shape == (2,)
+
+
+def test_an_xarray_dataset_is_refused_naming_a_variable():
+    # numpy reads it as a 0D object array: "got 0D with shape ()"
+    xr = pytest.importorskip("xarray")
+    from skseq.utils._lazy import check_frames_lazy
+    from skseq.utils.validation import to_numeric_array
+
+    ds = xr.Dataset({"rain": (("n", "t", "y", "x"), np.zeros((2, 3, 4, 4)))})
+    for check in (to_numeric_array, check_frames_lazy):
+        with pytest.raises(TypeError, match=r"xarray Dataset; .* X\['rain'\]"):
+            check(ds)
