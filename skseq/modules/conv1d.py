@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -37,7 +39,16 @@ class ResidualConv1dBlock(nn.Module):
         Activation by name (:func:`~skseq.modules.get_activation`).
     dropout : float, default=0.0
         Whole-channel dropout after pooling.
+    valid_step_norm : bool, default=False
+        In training, the batch norms take their statistics over the valid
+        steps of a padded batch only, so that a fit does not depend on how
+        far its sequences are padded; False takes them over every step,
+        padding included. Prediction (the running statistics) is the same
+        either way.
     """
+
+    #: False in blocks pickled by skseq <= 0.1 (see ``__init__``)
+    valid_step_norm: bool = False
 
     def __init__(
         self,
@@ -46,8 +57,10 @@ class ResidualConv1dBlock(nn.Module):
         kernel_size: int = 9,
         activation: str = "elu",
         dropout: float = 0.0,
+        valid_step_norm: bool = False,
     ):
         super().__init__()
+        self.valid_step_norm = valid_step_norm
 
         def conv_bn(cin: int) -> nn.Sequential:
             return nn.Sequential(
@@ -91,14 +104,66 @@ class ResidualConv1dBlock(nn.Module):
             return self.dropout(self.pool(out))
         # Padded steps are zeroed after every convolution, so each convolution
         # sees what a same-padded convolution sees at the end of the sequence.
-        first = self.act1(self.conv1(x)) * mask
-        second = self.act2(self.conv2(first)) * mask
-        out = self.act3(self.conv3(second) + first)
+        if self.valid_step_norm:
+            first = self.act1(_masked_conv_bn(self.conv1, x, mask)) * mask
+            second = self.act2(_masked_conv_bn(self.conv2, first, mask)) * mask
+            out = self.act3(_masked_conv_bn(self.conv3, second, mask) + first)
+        else:
+            first = self.act1(self.conv1(x)) * mask
+            second = self.act2(self.conv2(first)) * mask
+            out = self.act3(self.conv3(second) + first)
         # a pooled step is valid if either of its two steps is; padded steps
         # never win the max
         pooled = self.pool(out.masked_fill(mask == 0, float("-inf")))
         mask = self.pool(mask)
         return self.dropout(torch.nan_to_num(pooled, neginf=0.0) * mask), mask
+
+
+def _masked_conv_bn(conv_bn: nn.Sequential, x: Tensor, mask: Tensor) -> Tensor:
+    """``conv_bn(x)`` (a convolution, then ``BatchNorm1d``) whose batch
+    statistics in training are those of the valid steps only.
+
+    ``BatchNorm1d`` normalises by the mean and variance of every position of
+    the batch: with padded steps among them, the statistics (and the
+    running ones, used at prediction) depend on how much padding the
+    training data have. At prediction, and for batches without padding, this
+    is ``conv_bn(x)`` itself.
+
+    Parameters
+    ----------
+    conv_bn : nn.Sequential
+        ``(Conv1d, BatchNorm1d)``.
+    x : Tensor of shape (N, C_in, T)
+        Input; zero at padded steps.
+    mask : Tensor of shape (N, 1, T)
+        1 at valid steps, 0 at padding.
+
+    Returns
+    -------
+    out : Tensor of shape (N, C_out, T)
+        Normalised convolution (not zeroed at padded steps).
+    """
+    conv, bn = conv_bn[0], cast(nn.BatchNorm1d, conv_bn[1])
+    if not bn.training or bool(mask.all()):
+        return conv_bn(x)
+    h = conv(x)
+    n_valid = mask.sum()
+    mean = (h * mask).sum(dim=(0, 2)) / n_valid
+    centred = (h - mean[:, None]) * mask
+    var = (centred * centred).sum(dim=(0, 2)) / n_valid  # biased, as torch's
+    if bn.track_running_stats:
+        running_mean = cast(Tensor, bn.running_mean)
+        running_var = cast(Tensor, bn.running_var)
+        tracked = cast(Tensor, bn.num_batches_tracked)
+        with torch.no_grad():
+            tracked.add_(1)
+            # momentum None: torch's cumulative average
+            momentum = bn.momentum if bn.momentum is not None else 1.0 / float(tracked)
+            unbiased = var * n_valid / (n_valid - 1).clamp(min=1)
+            running_mean.lerp_(mean.detach(), momentum)
+            running_var.lerp_(unbiased.detach(), momentum)
+    normalised = (h - mean[:, None]) / torch.sqrt(var[:, None] + bn.eps)
+    return normalised * bn.weight[:, None] + bn.bias[:, None]
 
 
 _POOLINGS = ("avg", "avgmax")
@@ -222,6 +287,9 @@ class Conv1DEncoder(nn.Module):
         mean and log standard deviation as two constant channels (3 channels
         per input channel): series recorded at very different amplitudes
         keep their shape visible, and the amplitude stays an input.
+    valid_step_norm : bool, default=False
+        Batch norm statistics over the valid steps of padded training
+        batches only (:class:`ResidualConv1dBlock`).
 
     Attributes
     ----------
@@ -242,6 +310,7 @@ class Conv1DEncoder(nn.Module):
         differences: bool = False,
         downsample: int = 1,
         sequence_scaling: bool = False,
+        valid_step_norm: bool = False,
     ):
         super().__init__()
         if len(channels) < 1:
@@ -256,7 +325,9 @@ class Conv1DEncoder(nn.Module):
         blocks = []
         for cout in channels:
             blocks.append(
-                ResidualConv1dBlock(cin, cout, kernel_size, activation, dropout)
+                ResidualConv1dBlock(
+                    cin, cout, kernel_size, activation, dropout, valid_step_norm
+                )
             )
             cin = cout
         self.blocks = nn.Sequential(*blocks)
@@ -412,6 +483,10 @@ class Conv1DActivityNet(nn.Module):
         Standardise each sequence on its own, with its mean and log
         standard deviation as extra channels
         (:class:`~skseq.modules.Conv1DEncoder`).
+    valid_step_norm : bool, default=False
+        Batch norm statistics over the valid steps of padded training
+        batches only (:class:`~skseq.modules.ResidualConv1dBlock`), so that
+        a fit does not depend on how far its sequences are padded.
     """
 
     def __init__(
@@ -431,6 +506,7 @@ class Conv1DActivityNet(nn.Module):
         pooling: str = "avg",
         crop_fraction: float = 1.0,
         sequence_scaling: bool = False,
+        valid_step_norm: bool = False,
     ):
         super().__init__()
         if pooling not in _POOLINGS:
@@ -447,6 +523,7 @@ class Conv1DActivityNet(nn.Module):
             differences=differences,
             downsample=downsample,
             sequence_scaling=sequence_scaling,
+            valid_step_norm=valid_step_norm,
         )
         n_pooled = 2 if pooling == "avgmax" else 1
         self.head = classifier_head(

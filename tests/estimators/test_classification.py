@@ -323,6 +323,26 @@ def test_trailing_nan_padding_never_changes_a_prediction(Est):
     )
 
 
+def test_padding_of_the_training_data_never_changes_the_conv1d_fit():
+    # batch norm took its training statistics over padded steps too: the
+    # same sequences padded further trained another network
+    X, y = _toy_sequences(n=24, T=16)
+    X[::3, 8:] = np.nan  # a third of the sequences are 8 steps long
+    longer = np.concatenate([X, np.full((24, 48, 3), np.nan)], axis=1)
+    params = dict(
+        Conv1DActivityClassifier._get_test_params()[0],
+        max_epochs=3,
+        differences=False,
+        downsample=1,
+    )
+    np.testing.assert_allclose(
+        Conv1DActivityClassifier(**params).fit(longer, y).predict_proba(longer),
+        Conv1DActivityClassifier(**params).fit(X, y).predict_proba(X),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
 @pytest.mark.parametrize("Est", [Conv1DActivityClassifier, KeypointLSTMClassifier])
 def test_input_scaling_is_learnt_per_channel(Est):
     X, y = _toy_sequences(n=24)

@@ -1,5 +1,7 @@
 """Tests of skseq.modules.conv1d: the 1D convolutional encoder and network."""
 
+import pickle
+
 import pytest
 import torch
 from _support import all_params_get_grad
@@ -47,6 +49,68 @@ def test_conv1d_net_extra_padding_never_changes_logits(
         # a batch without padding takes the unmasked path: same logits
         torch.testing.assert_close(net(x[:1]), logits[:1])
     assert torch.isfinite(logits).all()
+
+
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_training_batch_norm_over_valid_steps_ignores_padding(momentum):
+    # in training, BatchNorm takes its batch statistics (and so the running
+    # ones used at prediction) over padded steps too: a fit depended on how
+    # much padding its data had; valid_step_norm leaves the padding out
+    torch.manual_seed(0)
+    block = ResidualConv1dBlock(2, 4, kernel_size=3, valid_step_norm=True).train()
+    twin = ResidualConv1dBlock(2, 4, kernel_size=3, valid_step_norm=True).train()
+    twin.load_state_dict(block.state_dict())
+    for module in [*block.modules(), *twin.modules()]:
+        if isinstance(module, nn.BatchNorm1d):
+            module.momentum = momentum
+    x = torch.randn(3, 2, 16)
+    mask = torch.ones(3, 1, 16)
+    mask[1:, :, 8:] = 0  # two sequences of 8 steps
+    x = x * mask
+    longer = torch.cat([x, torch.zeros(3, 2, 48)], dim=2)
+    longer_mask = torch.cat([mask, torch.zeros(3, 1, 48)], dim=2)
+    out, _ = block(x, mask)
+    out_longer, _ = twin(longer, longer_mask)
+    torch.testing.assert_close(out_longer[:, :, :8], out)
+    for bn, bn_longer in zip(
+        (m for m in block.modules() if isinstance(m, nn.BatchNorm1d)),
+        (m for m in twin.modules() if isinstance(m, nn.BatchNorm1d)),
+        strict=True,
+    ):
+        torch.testing.assert_close(bn_longer.running_mean, bn.running_mean)
+        torch.testing.assert_close(bn_longer.running_var, bn.running_var)
+    # the valid steps' statistics are torch's own over those steps
+    from skseq.modules.conv1d import _masked_conv_bn
+
+    reference = ResidualConv1dBlock(2, 4, kernel_size=3).train()
+    reference.load_state_dict(block.state_dict())
+    h = reference.conv1[0](x)
+    valid = h.transpose(1, 2)[mask[:, 0] > 0]  # (n_valid, 4)
+    expected = nn.functional.batch_norm(
+        valid[:, :, None], None, None, training=True, eps=reference.conv1[1].eps
+    )[:, :, 0]
+    normalised = _masked_conv_bn(reference.conv1, x, mask).transpose(1, 2)
+    torch.testing.assert_close(normalised[mask[:, 0] > 0], expected)
+
+
+def test_batch_norm_over_every_step_is_the_default_of_the_modules():
+    # the LSTM's front end (and blocks pickled by skseq 0.1) keep torch's
+    # batch norm: statistics over every step, padding included
+    torch.manual_seed(0)
+    block = ResidualConv1dBlock(2, 4, kernel_size=3).train()
+    assert not block.valid_step_norm
+    x = torch.randn(3, 2, 16)
+    mask = torch.ones(3, 1, 16)
+    mask[1:, :, 8:] = 0
+    x = x * mask
+    with torch.no_grad():
+        every_step = block.conv1[0](x).mean(dim=(0, 2))
+    block(x, mask)
+    bn = block.conv1[1]
+    torch.testing.assert_close(bn.running_mean, bn.momentum * every_step)
+    pickled = pickle.loads(pickle.dumps(block))
+    del pickled.__dict__["valid_step_norm"]  # as pickled by skseq 0.1
+    assert not pickled.valid_step_norm
 
 
 def test_conv1d_net_stem_summarises_windows():
