@@ -13,6 +13,7 @@ indexes it sample by sample like a numpy array.
 from __future__ import annotations
 
 import mmap
+import os
 
 import numpy as np
 
@@ -316,6 +317,9 @@ class _ViewReference:
             strides,
             dtype,
         )
+        # the mapped file's size and modification time: a file replaced or
+        # changed before a worker maps it again would give other data
+        self.identity = None if filename is None else _file_identity(filename)
 
     @classmethod
     def of(cls, view) -> _ViewReference | None:
@@ -352,6 +356,13 @@ class _ViewReference:
     def open(self) -> np.ndarray:
         """The read-only view again (the file mapped anew)."""
         if self.filename is not None:
+            identity = getattr(self, "identity", None)
+            if identity is not None and _file_identity(self.filename) != identity:
+                raise RuntimeError(
+                    f"The memory-mapped file {self.filename!r} was changed, replaced "
+                    "or removed after skseq mapped it: a data-loader worker would "
+                    "read other data. Keep the file unchanged while fitting."
+                )
             buffer = np.memmap(self.filename, dtype=np.uint8, mode="r")
         else:
             buffer = self.base
@@ -364,6 +375,15 @@ class _ViewReference:
         )
         view.flags.writeable = False
         return view
+
+
+def _file_identity(filename) -> tuple[int, int] | None:
+    """``(size, modification time in ns)`` of a file; None if it is gone."""
+    try:
+        stat = os.stat(filename)
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _first_sample(mask: np.ndarray) -> int:

@@ -148,6 +148,27 @@ def test_pickle_sends_memmap_views_by_reference(tmp_path, mode):
     assert not _lazy._ViewReference.of(np.load(tmp_path / "a.npy", mmap_mode="c"))
 
 
+def test_a_mapped_file_changed_before_it_is_mapped_again_is_refused(tmp_path):
+    # a worker maps the file by its name: replaced, it read other data
+    # (silently), removed, it failed without saying why
+    import os
+
+    frames = np.arange(6 * 5 * 3 * 4, dtype=np.float32).reshape(6, 5, 3, 4)
+    path = tmp_path / "a.npy"
+    np.save(path, frames)
+    lazy = LazyFrames(np.load(path, mmap_mode="r"), add_channel=True)
+    payload = pickle.dumps(lazy)
+    np.testing.assert_array_equal(pickle.loads(payload)[:], lazy[:])  # unchanged
+    np.save(path, frames + 1)  # replaced: same size
+    stat = os.stat(path)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    with pytest.raises(RuntimeError, match="changed, replaced or removed"):
+        pickle.loads(payload)
+    os.remove(path)
+    with pytest.raises(RuntimeError, match="changed, replaced or removed"):
+        pickle.loads(payload)
+
+
 def test_pickle_sends_strided_views_as_their_base():
     # sliding windows of 8 frames over 100: pickled whole they are 8 times
     # the frames; as their base and geometry, about the frames once
