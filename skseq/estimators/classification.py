@@ -793,9 +793,9 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
     carries no signal. With ``scale_input=False`` it is filled with 0 in the
     input's own units: a point at the origin, the skeleton's centre after
     :class:`~skseq.preprocessing.KeypointNormalizer` but a corner of the
-    image in pixel coordinates. A frame whose every coordinate is missing is thus a
-    frame of zeros, unless it is trailing (then it is padding). A sequence of
-    NaN only is an error.
+    image in pixel coordinates. A frame whose every coordinate is missing
+    is thus a frame of zeros, unless it is trailing (then it is padding). A
+    sequence of NaN only is an error.
 
     Parameters
     ----------
@@ -841,8 +841,9 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         (``"flatten"``, the seed's), their mean and maximum over the valid
         steps (``"meanmax"``), the mean or the maximum alone, or the last
         valid state (bidirectional: the backward direction's at the first
-        step, where it has read the whole sequence). ``"auto"``: ``"meanmax"`` behind the convolutional
-        front end, ``"flatten"`` without it.
+        step, where it has read the whole sequence). ``"auto"``:
+        ``"meanmax"`` behind the convolutional front end, ``"flatten"``
+        without it.
     head_units : int, default=64
         Width of the head's hidden layer.
     patch_length : int or "auto", default="auto"

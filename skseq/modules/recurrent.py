@@ -22,8 +22,9 @@ class KeypointLSTMNet(nn.Module):
     Variable-length input: rows that are entirely NaN at the end of a
     sequence are padding. Sequences are packed
     (:func:`~torch.nn.utils.rnn.pack_padded_sequence`), so padding does
-    not reach the LSTM (but see ``patch_length`` below); the hidden states of padded steps are zero (what the
-    ``"flatten"`` head sees there), pooling heads ignore them and ``"last"``
+    not reach the LSTM (but see ``patch_length`` below); the hidden states
+    of padded steps are zero (what the ``"flatten"`` head sees there),
+    pooling heads ignore them and ``"last"``
     takes the last valid step (of a bidirectional LSTM, the forward state
     there and the backward state at the first step, the one that has read
     the whole sequence). The state starts at zero for every sequence.
