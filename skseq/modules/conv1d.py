@@ -47,7 +47,7 @@ class ResidualConv1dBlock(nn.Module):
         either way.
     """
 
-    #: False in blocks pickled by skseq <= 0.1 (see ``__init__``)
+    # False in blocks pickled by skseq <= 0.1 (see ``__init__``)
     valid_step_norm: bool = False
 
     def __init__(

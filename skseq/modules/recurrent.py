@@ -98,7 +98,7 @@ class KeypointLSTMNet(nn.Module):
        recognition", Sensors 16(1), 115, 2016.
     """
 
-    #: False in networks pickled by skseq <= 0.1 (see ``__init__``)
+    # False in networks pickled by skseq <= 0.1 (see ``__init__``)
     last_backward_first: bool = False
 
     def __init__(
