@@ -168,6 +168,7 @@ def validate_data(
     lazy: Literal[False] = False,
     name: str = "X",
     original: ArrayLike | None = None,
+    check_feature_names: bool = True,
 ) -> np.ndarray: ...
 
 
@@ -186,6 +187,7 @@ def validate_data(
     lazy: bool,
     name: str = "X",
     original: ArrayLike | None = None,
+    check_feature_names: bool = True,
 ) -> np.ndarray | LazyFrames: ...
 
 
@@ -203,6 +205,7 @@ def validate_data(
     lazy: bool = False,
     name: str = "X",
     original: ArrayLike | None = None,
+    check_feature_names: bool = True,
 ) -> np.ndarray | LazyFrames:
     """Validate ``X`` for ``estimator``; record or check its fitted shape.
 
@@ -253,6 +256,11 @@ def validate_data(
         this validation (a table of one frame per row read as sequences of
         one step): its DataFrame column names are the feature names. None
         takes them from ``X``.
+    check_feature_names : bool, default=True
+        Record or check the DataFrame column names (``name="X"`` only).
+        False for data that are not the estimator's input features, such as
+        the output an ``inverse_transform`` takes back (scikit-learn does
+        not check names there either).
 
     Returns
     -------
@@ -264,7 +272,7 @@ def validate_data(
     from skseq.utils._lazy import check_frames_lazy, is_out_of_core
     from skseq.utils.validation import check_frames, check_sequences, to_numeric_array
 
-    if name == "X":
+    if name == "X" and check_feature_names:
         # a DataFrame's column names: recorded as feature_names_in_ in fit,
         # checked afterwards (scikit-learn's rule; validation sets and
         # targets are not the estimator's input features)

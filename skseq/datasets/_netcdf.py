@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from numbers import Integral
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 
@@ -19,6 +19,7 @@ def load_netcdf_frames(
     time: str = "time",
     chunks: int | dict | None = None,
     engine: str | None = None,
+    **open_kwargs: Any,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read a time stack of 2D fields (radar composites) from a NetCDF file.
 
@@ -45,6 +46,11 @@ def load_netcdf_frames(
     engine : str or None, default=None
         The xarray backend (``"scipy"``, ``"h5netcdf"``, ``"netcdf4"``); None
         lets xarray choose from the file.
+    **open_kwargs : dict
+        Passed on to :func:`xarray.open_dataset`: e.g. ``decode_times=False``
+        for a calendar that cannot be decoded without cftime (as xarray's own
+        error advises), ``group=`` for a netCDF4 group, or
+        ``mask_and_scale=False``.
 
     Returns
     -------
@@ -85,7 +91,7 @@ def load_netcdf_frames(
         if chunks < 1:
             raise ValueError(f"chunks must be >= 1 frames per chunk; got {chunks}.")
         chunks = {time: int(chunks)}
-    dataset = xr.open_dataset(path, engine=engine, chunks=chunks)
+    dataset = xr.open_dataset(path, engine=engine, chunks=chunks, **open_kwargs)
     try:
         if variable is None:
             candidates = [

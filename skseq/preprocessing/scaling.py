@@ -75,7 +75,7 @@ class LogTransformer(
         tags.input_tags.positive_only = True
         return tags
 
-    def _validate(self, X, reset: bool) -> np.ndarray:
+    def _validate(self, X, reset: bool, check_names: bool = True) -> np.ndarray:
         if reset:
             self._validate_params()
         # DataFrames, tensors: their values' dtype; lists: numpy's reading
@@ -84,7 +84,14 @@ class LogTransformer(
         float64 = given is not None and given.kind == "f" and given.itemsize == 8
         dtype = np.float64 if float64 else np.float32
         # X itself, so that a DataFrame's column names are recorded
-        X = validate_data(self, X, reset=reset, layout="any", dtype=dtype)
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            layout="any",
+            dtype=dtype,
+            check_feature_names=check_names,
+        )
         if reset:
             self._sample_shape = X.shape[1:]
             return X
@@ -185,5 +192,6 @@ class LogTransformer(
             transform's input is >= 0; rounding, or a model's output below
             ``log(offset)``, would otherwise give small negative values).
         """
-        Z = self._validate(X, reset=False)
+        # a model's output in log units: no feature names to check
+        Z = self._validate(X, reset=False, check_names=False)
         return np.maximum(np.exp(Z) - Z.dtype.type(self.offset), 0)

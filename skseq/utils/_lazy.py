@@ -102,7 +102,7 @@ def take_rows(X, indices):
     if is_out_of_core(X) and not isinstance(X, LazyFrames):
         indices = np.asarray(indices)
         if indices.dtype == bool:
-            indices = np.flatnonzero(indices)
+            indices = np.flatnonzero(_checked_mask(indices, len(X)))
         if indices.size:  # any order: RowSubset sorts what it reads
             return RowSubset(X, indices)
     from sklearn.utils import _safe_indexing
@@ -211,7 +211,7 @@ class LazyFrames:
         if not isinstance(index, int | np.integer | slice):
             index = np.asarray(index)
             if index.dtype == bool:
-                index = np.flatnonzero(index)
+                index = np.flatnonzero(_checked_mask(index, len(self)))
             order = np.argsort(index, kind="stable")
             if index.size and (np.diff(index[order]) > 0).all():
                 # sorted, unique indices: one read (dask needs them sorted)
@@ -375,6 +375,16 @@ class _ViewReference:
         )
         view.flags.writeable = False
         return view
+
+
+def _checked_mask(mask: np.ndarray, n_rows: int) -> np.ndarray:
+    """A boolean mask of ``n_rows`` rows, as numpy requires it."""
+    if mask.shape != (n_rows,):
+        raise IndexError(
+            f"boolean index of shape {mask.shape} does not match the {n_rows} rows "
+            "indexed (numpy needs one value per row)."
+        )
+    return mask
 
 
 def _file_identity(filename) -> tuple[int, int] | None:

@@ -72,3 +72,12 @@ def test_home_relative_paths_are_expanded(tmp_path, monkeypatch):
     data, _ = _write(tmp_path / "r.nc")
     frames, _ = load_netcdf_frames("~/r.nc")
     np.testing.assert_array_equal(frames, data["rain"][1])
+
+
+def test_open_dataset_options_are_passed_on(tmp_path):
+    # xarray's advice for a calendar it cannot decode is decode_times=False,
+    # which the loader could not take
+    _write(tmp_path / "r.nc")
+    frames, raw = load_netcdf_frames(tmp_path / "r.nc", decode_times=False)
+    assert frames.shape == (6, 7, 9) and raw.dtype.kind in "if"
+    np.testing.assert_array_equal(np.diff(raw), 5)  # minutes since the first

@@ -127,3 +127,21 @@ def test_round_trip_within_the_documented_rounding(dtype, value, bound):
     eps = np.finfo(dtype).eps
     assert err <= (1 + abs(np.log(value + 0.01))) * (value + 0.01) * eps
     assert err <= bound
+
+
+def test_inverse_transform_takes_arrays_after_a_dataframe_fit():
+    # a model's output comes back as numpy: scikit-learn checks no feature
+    # names in inverse_transform; this one warned "X does not have valid
+    # feature names"
+    import warnings
+
+    import pandas as pd
+
+    table = pd.DataFrame({"a": [0.0, 1.0, 2.0], "b": [3.0, 0.5, 0.0]})
+    t = LogTransformer().fit(table)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        back = t.inverse_transform(np.asarray(t.transform(table)))
+    np.testing.assert_allclose(back, table.to_numpy(), atol=1e-6)
+    with pytest.warns(UserWarning, match="feature names"):
+        t.transform(table.to_numpy())  # transform still checks them

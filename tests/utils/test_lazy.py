@@ -244,3 +244,19 @@ def test_rows_of_a_read_only_map_release_its_pages(tmp_path):
     archive = np.load(tmp_path / "a.npy", mmap_mode="r")
     lazy, _ = check_frames_lazy(_lazy.take_rows(archive, [0, 2, 3]))
     assert lazy._mmap is archive._mmap
+
+
+def test_a_boolean_mask_of_another_length_is_refused(tmp_path):
+    # numpy refuses it; the lazy reads took the rows its True values named
+    frames = np.arange(6 * 2 * 3 * 3, dtype=np.float32).reshape(6, 2, 3, 3)
+    np.save(tmp_path / "a.npy", frames)
+    archive = np.load(tmp_path / "a.npy", mmap_mode="r")
+    lazy = LazyFrames(archive, add_channel=True)
+    short = np.array([True, False, True])
+    with pytest.raises(IndexError, match="does not match the 6 rows"):
+        lazy[short]
+    with pytest.raises(IndexError, match="does not match the 6 rows"):
+        _lazy.take_rows(archive, short)
+    mask = np.zeros(6, bool)
+    mask[[1, 4]] = True
+    np.testing.assert_array_equal(lazy[mask], frames[[1, 4], :, None])
