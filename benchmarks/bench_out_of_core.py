@@ -206,8 +206,14 @@ def main() -> None:
     parser.add_argument("--threads", type=positive_int, default=1)
     parser.add_argument("--dir", type=_folder, default=tempfile.gettempdir())
     parser.add_argument("--only", choices=["train", "predict"], default=None)
-    parser.add_argument("--child", choices=["write", "train", "predict"], default=None)
-    parser.add_argument("--archive", default=None)
+    # internal: the measured child processes (not shown in --help)
+    parser.add_argument(
+        "--child",
+        choices=["write", "train", "predict"],
+        default=None,
+        help=argparse.SUPPRESS,
+    )
+    parser.add_argument("--archive", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         children = {"write": child_write, "train": child_train}

@@ -184,7 +184,7 @@ def run_nowcasting(
         models["pysteps LK extrapolation"] = ExtrapolationNowcaster()
     metrics: dict[str, Callable[..., Any]] = {
         "MAE": mae,
-        f"CSI@{RAIN_THRESHOLD:g}": partial(csi, threshold=1.0),
+        f"CSI@{RAIN_THRESHOLD:g}": partial(csi, threshold=RAIN_THRESHOLD),
     }
     table = compare_forecasts_by_lead(
         models, X_train, y_train, X_test, y_test, metrics=metrics

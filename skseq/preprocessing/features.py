@@ -186,10 +186,15 @@ class DerivativeIntegralFeatures(ArrayOutputMixin, TransformerMixin, BaseEstimat
             )
         short = lengths < self._min_timesteps()
         if short.any():
+            first = int(np.flatnonzero(short)[0])
+            if not self.derivative_orders:  # then only all-NaN ones are short
+                raise ValueError(
+                    f"Sequence {first} is NaN only: no step before its padding."
+                )
             raise ValueError(
-                f"Sequence {int(np.flatnonzero(short)[0])} has {int(lengths[short][0])} "
-                f"steps before its NaN padding; at least {self._min_timesteps()} "
-                "are needed for the derivatives."
+                f"Sequence {first} has {int(lengths[short][0])} steps before its "
+                f"NaN padding; at least {self._min_timesteps()} are needed for the "
+                "derivatives."
             )
         return lengths
 

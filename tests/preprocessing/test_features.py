@@ -180,3 +180,13 @@ def test_transform_refuses_another_rank_than_fit():
     with pytest.raises(ValueError, match=r"X is 3D but .* fitted on 2D"):
         t.transform(X)
     assert t.transform(X[:, :, 0]).shape == (4, 24)
+
+
+def test_an_all_nan_sequence_is_named_as_such_without_derivatives():
+    # the message spoke of derivatives that were not asked for
+    X = np.ones((2, 5, 1))
+    X[1] = np.nan
+    with pytest.raises(ValueError, match="Sequence 1 is NaN only"):
+        DerivativeIntegralFeatures(derivative_orders=()).fit(X)
+    with pytest.raises(ValueError, match="needed for the derivatives"):
+        DerivativeIntegralFeatures(derivative_orders=(1,)).fit(X)
