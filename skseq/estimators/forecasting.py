@@ -655,9 +655,9 @@ class ConvLSTMForecaster(BaseFrameRegressor):
         # drawn lead by lead (one lead and channel at a time in memory), so
         # that the members of fewer leads are the first leads of the whole
         # horizon's (same random_state)
+        shape = (n, n_members, *frame)
         for k in range(n_steps):
             for c in range(n_channels):
-                shape = (n, n_members, *frame)
                 order = np.argsort(rng.random_sample(shape), axis=1)
                 u = (order + rng.random_sample(shape)) / n_members
                 del order

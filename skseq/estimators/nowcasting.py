@@ -916,9 +916,7 @@ class UNetNowcaster(BaseFrameRegressor):
             fold.fit(take_rows(X, train), take_rows(y, train), sample_weight=weight)
             # the windows used, not the whole held-out block, are read
             used = held_out[evenly_spaced_indices(len(held_out), n_per_split)]
-            forecast, target = fold._calibration_nowcasts(
-                X_net[used], y_net[used], n_per_split
-            )
+            forecast, target = fold._calibration_nowcasts(X_net, y_net, used)
             forecasts.append(forecast)
             targets.append(target)
         noise = fit_noise(
@@ -1002,17 +1000,14 @@ class UNetNowcaster(BaseFrameRegressor):
         """The error model of ``predict_ensemble`` on network-space ``X, y``."""
         from skseq.estimators._ensemble import fit_noise
 
-        return fit_noise(
-            *self._calibration_nowcasts(X, y, self._n_calibration_windows),
-            self._member_range(),
-        )
+        index = evenly_spaced_indices(len(X), self._n_calibration_windows)
+        return fit_noise(*self._calibration_nowcasts(X, y, index), self._member_range())
 
     def _calibration_nowcasts(
-        self, X: np.ndarray, y: np.ndarray, n_windows: int
+        self, X: np.ndarray, y: np.ndarray, index: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Clipped nowcasts and targets of at most ``n_windows`` windows,
-        evenly spaced among the network-space ``X, y``."""
-        index = evenly_spaced_indices(len(X), n_windows)
+        """Clipped nowcasts and targets of the windows ``index`` of the
+        network-space ``X, y`` (only those are read)."""
         return self._clip_network_output(self._network_output(X[index])), y[index]
 
     def predict_ensemble(
