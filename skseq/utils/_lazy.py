@@ -90,10 +90,9 @@ class RowSubset:
         if isinstance(index, tuple):
             raise IndexError("RowSubset is indexed along its first axis only.")
         rows = self.indices[index]
-        if rows.ndim == 0 or rows.size == 0 or (np.diff(rows) > 0).all():
+        if rows.ndim == 0:
             return self.source[rows]
-        unique, inverse = np.unique(rows, return_inverse=True)
-        return _as_numpy(self.source[unique])[inverse]
+        return _read_increasing(self.source.__getitem__, rows)
 
 
 def take_rows(X, indices):
@@ -212,16 +211,9 @@ class LazyFrames:
             index = np.asarray(index)
             if index.dtype == bool:
                 index = np.flatnonzero(_checked_mask(index, len(self)))
-            order = np.argsort(index, kind="stable")
-            if index.size and (np.diff(index[order]) > 0).all():
-                # sorted, unique indices: one read (dask needs them sorted)
-                piece = self._read(index[order])
-                return piece[np.argsort(order)]
-            return (
-                np.stack([self[int(i)] for i in index])
-                if index.size
-                else (np.empty((0, *self.shape[1:]), np.float32))
-            )
+            if not index.size:
+                return np.empty((0, *self.shape[1:]), np.float32)
+            return _read_increasing(self._read, index)
         return self._read(index)
 
     def _read(self, index) -> np.ndarray:
@@ -375,6 +367,15 @@ class _ViewReference:
         )
         view.flags.writeable = False
         return view
+
+
+def _read_increasing(read, rows: np.ndarray):
+    """``read(rows)`` in one read of the rows in increasing order, each once
+    (h5py and dask need them so), returned in the order asked for."""
+    if rows.size == 0 or (np.diff(rows) > 0).all():
+        return read(rows)
+    unique, inverse = np.unique(rows, return_inverse=True)
+    return _as_numpy(read(unique))[inverse]
 
 
 def _checked_mask(mask: np.ndarray, n_rows: int) -> np.ndarray:
