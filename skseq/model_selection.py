@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -206,7 +207,7 @@ def _scorers(scoring) -> dict:
             )
         # a set's order varies between runs (string hashing): sort it
         names = sorted(scoring) if isinstance(scoring, set | frozenset) else scoring
-        repeated = sorted({name for name in names if list(names).count(name) > 1})
+        repeated = sorted(name for name, n in Counter(names).items() if n > 1)
         if repeated:  # as cross_validate refuses them (a dict would drop them)
             raise ValueError(
                 f"scoring names {repeated} more than once; give each scorer once."
@@ -425,11 +426,8 @@ def compare_forecasts_by_lead(
             f"got {n_steps}."
         )
     shape: tuple[int, ...] = tuple(getattr(X_test, "shape", ()))
-    if len(shape) >= 4 and shape[0] != y_test.shape[0]:  # frames, one per sample
-        raise ValueError(
-            f"X_test holds {shape[0]} samples and y_test {y_test.shape[0]}; "
-            "they must be the same samples."
-        )
+    if len(shape) >= 4:  # frames, one per sample
+        _check_same_samples(X_test, y_test, "X_test", "y_test")
     observed = y_test[:, :n_steps]
     axes = (0, *range(2, observed.ndim))
     for column, metric in metrics.items():  # each metric tried before any fit
@@ -437,6 +435,7 @@ def compare_forecasts_by_lead(
     _check_same_samples(X_train, y_train, "X_train", "y_train")
     clones: dict[str, Any] = {name: clone(e) for name, e in estimators.items()}
     _check_leads_to_fit(clones, y_train, n_steps)
+    one_frame = input_ndim(y_train) == 3  # what predict returns without leads
     rows, fitted = {}, {}
     for name, est in clones.items():
         start = time.perf_counter()
@@ -449,7 +448,7 @@ def compare_forecasts_by_lead(
                 forecast = est.predict_sequence(X_test, n_steps)
             else:
                 forecast = _leads_of_predict(
-                    name, est.predict(X_test), n_steps, input_ndim(y_train) == 3
+                    name, est.predict(X_test), n_steps, one_frame
                 )
         predict_time = time.perf_counter() - start
         forecast = _match_channels(name, forecast, observed)
