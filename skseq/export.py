@@ -34,7 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor, nn
 
 from skseq.modules.layers import sequence_lengths
-from skseq.utils.validation import as_array_input, to_numeric_array
+from skseq.utils.validation import as_array_input, check_file_path, to_numeric_array
 
 if TYPE_CHECKING:
     import onnx
@@ -661,7 +661,7 @@ def to_onnx(
         ) from exc
 
     if path is not None:
-        _check_file_path(path)
+        path = check_file_path(path)
     fitted = _unwrap(fitted)
     estimator = _split(fitted)[1]
     X = _example_array(X_example, dtype)
@@ -706,7 +706,7 @@ def to_onnx(
         entry.key, entry.value = key, value
     onnx.checker.check_model(model)
     if path is not None:
-        onnx.save(model, os.fspath(path))
+        onnx.save(model, path)
     return model
 
 
@@ -806,7 +806,7 @@ def save_weights(estimator: BaseDeepEstimator, path: str | os.PathLike) -> None:
 
     _check_deep_estimator(estimator, "save_weights")
     check_is_fitted(estimator, "net_")
-    _check_file_path(path)
+    path = check_file_path(path)
     network = estimator._unwrapped_module()
     state = {k: v.detach().cpu().contiguous() for k, v in network.state_dict().items()}
     for name in _FITTED_ARRAYS:
@@ -824,7 +824,7 @@ def save_weights(estimator: BaseDeepEstimator, path: str | os.PathLike) -> None:
     metadata["shapes"] = json.dumps(_fitted_shapes(estimator))
     metadata["params"] = json.dumps(_prediction_params(estimator))
     _save_error_model(estimator, state, metadata)
-    save_file(state, os.fspath(path), metadata=metadata)
+    save_file(state, path, metadata=metadata)
 
 
 #: the fitted sizes that the saved network and its error model must share
@@ -873,23 +873,6 @@ def _check_deep_estimator(estimator, function: str) -> None:
             f"{function} needs a fitted skseq deep estimator (e.g. "
             f"UNetNowcaster); got {type(estimator).__name__}."
         )
-
-
-def _check_file_path(path, *, exists: bool = False) -> None:
-    """``path`` names a file in an existing folder (with ``exists``: a file
-    that exists, to read)."""
-    path = os.fspath(path)
-    if not path:
-        raise ValueError("path is empty; give a file name.")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"path {path!r} is a folder; give a file name.")
-    folder = os.path.dirname(path) or "."
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(
-            f"The folder {folder!r} of path {path!r} does not exist."
-        )
-    if exists and not os.path.isfile(path):
-        raise FileNotFoundError(f"No file {path!r}.")
 
 
 def _saved_future_steps(estimator, metadata: dict) -> list[float] | None:
@@ -1029,8 +1012,8 @@ def load_weights(estimator: _DeepEstimator, path: str | os.PathLike) -> _DeepEst
 
     _check_deep_estimator(estimator, "load_weights")
     check_is_fitted(estimator, "net_")
-    _check_file_path(path, exists=True)
-    with safe_open(os.fspath(path), framework="pt") as f:
+    path = check_file_path(path, exists=True)
+    with safe_open(path, framework="pt") as f:
         metadata = f.metadata() or {}
         # the fitted scaling arrays stored beside the weights
         saved_arrays = {
@@ -1039,7 +1022,7 @@ def load_weights(estimator: _DeepEstimator, path: str | os.PathLike) -> _DeepEst
     saved = metadata.get("estimator")
     if saved is not None and saved != type(estimator).__name__:
         raise ValueError(
-            f"{os.fspath(path)!r} holds the weights of a {saved}; got a "
+            f"{path!r} holds the weights of a {saved}; got a "
             f"{type(estimator).__name__}."
         )
     if "classes" in metadata and hasattr(estimator, "classes_"):
@@ -1056,7 +1039,7 @@ def load_weights(estimator: _DeepEstimator, path: str | os.PathLike) -> _DeepEst
     network: Any = estimator._unwrapped_module()
     future_steps = _saved_future_steps(estimator, metadata)
     device = next(network.parameters()).device
-    state = load_file(os.fspath(path), device=str(device))
+    state = load_file(path, device=str(device))
     fitted = {
         k[len(_PREFIX) :]: state.pop(k) for k in list(state) if k.startswith(_PREFIX)
     }
@@ -1066,7 +1049,7 @@ def load_weights(estimator: _DeepEstimator, path: str | os.PathLike) -> _DeepEst
     except RuntimeError as exc:  # torch may have copied some tensors already
         network.load_state_dict(backup)
         raise ValueError(
-            f"The weights in {os.fspath(path)!r} do not fit this "
+            f"The weights in {path!r} do not fit this "
             f"{type(estimator).__name__}'s network: fit it with the saved "
             "estimator's hyperparameters on data of the same shapes (number of "
             f"frames or timesteps, channels and outputs). Torch says: {exc}"

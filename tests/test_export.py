@@ -511,6 +511,21 @@ def test_weights_need_a_deep_estimator_a_file_and_the_saved_sizes(tmp_path):
     )
 
 
+def test_weights_paths_expand_the_home_folder(tmp_path, monkeypatch):
+    # "~/w.safetensors" is the home folder's file, not a folder named "~"
+    pytest.importorskip("safetensors")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    params = Conv1DActivityClassifier._get_test_params()[0]
+    X, y = make_test_data(Conv1DActivityClassifier(**params))
+    trained = _fit(Conv1DActivityClassifier(**params), X, y)
+    save_weights(trained, "~/w.safetensors")
+    assert (tmp_path / "w.safetensors").is_file()
+    loaded = load_weights(
+        _fit(Conv1DActivityClassifier(**params), X, y), "~/w.safetensors"
+    )
+    np.testing.assert_array_equal(loaded.predict(X), trained.predict(X))
+
+
 def test_weights_load_into_a_nowcaster_fitted_on_frames_of_another_size(tmp_path):
     # the networks are convolutional: only the frame and channel counts must
     # match, not H x W

@@ -9,6 +9,8 @@ from typing import Any, cast
 
 import numpy as np
 
+from skseq.utils.validation import check_file_path
+
 __all__ = ["load_netcdf_frames"]
 
 
@@ -129,16 +131,8 @@ def load_netcdf_frames(
 def _check_path(path):
     """A path to an existing file, ``~`` expanded (URLs and open files are
     left to xarray); returns what to open."""
-    if not isinstance(path, str | os.PathLike):
-        if hasattr(path, "read"):  # an open file
-            return path
-        raise TypeError(f"path must be a file path; got {type(path).__name__}.")
-    name = os.fspath(path)
-    if "://" in str(name):  # a URL (OPeNDAP, fsspec)
-        return path
-    name = os.path.expanduser(name)
-    if os.path.isdir(name):
-        raise IsADirectoryError(f"path {name!r} is a folder; give a NetCDF file.")
-    if not os.path.exists(name):
-        raise FileNotFoundError(f"No file at path {name!r}.")
-    return name
+    if hasattr(path, "read") and not isinstance(path, str | os.PathLike):
+        return path  # an open file
+    if isinstance(path, str | os.PathLike) and "://" in str(os.fspath(path)):
+        return path  # a URL (OPeNDAP, fsspec)
+    return check_file_path(path, exists=True)

@@ -26,7 +26,6 @@ from skseq.utils.validation import (
     check_class_labels,
     check_fitted_rank,
     check_same_length,
-    check_sequences,
     input_ndim,
     valid_lengths,
 )
@@ -313,6 +312,14 @@ class RollOversampler(BaseEstimator):
     ----------
     sampling_strategy_ : dict
         ``{label: number of synthetic samples}`` of the last resampling.
+    n_timesteps_in_ : int
+        Timesteps of the sequences of the last resampling.
+    n_channels_in_ : int
+        Their channels (1 for 2D input).
+    n_features_in_ : int
+        ``n_timesteps * n_channels``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a DataFrame ``X`` with string column names.
     """
 
     _sampling_type = "over-sampling"
@@ -425,13 +432,16 @@ class RollOversampler(BaseEstimator):
         -------
         X_resampled : ndarray of shape (n_samples + n_new, n_timesteps, n_channels) or (n_samples + n_new, n_timesteps)
             The originals first, then the synthetic samples; 2D for 2D
-            input.
+            input, a DataFrame with ``X``'s columns for a DataFrame ``X``
+            (index reset, as imbalanced-learn does).
         y_resampled : ndarray of shape (n_samples + n_new,)
-            Labels of the original and the synthetic sequences.
+            Labels of the original and the synthetic sequences; a Series with
+            ``y``'s name for a Series ``y``.
         """
         self._validate_params()
         ndim = input_ndim(X)
-        X = check_sequences(X, dtype=_FLOAT_DTYPES, allow_nan=True)
+        X_given, y_given = X, y
+        X = validate_data(self, X, reset=True, dtype=_FLOAT_DTYPES, allow_nan=True)
         lengths = _sequence_lengths(X)
         if y is None:
             raise ValueError("RollOversampler requires y to be passed (class labels).")
@@ -457,4 +467,23 @@ class RollOversampler(BaseEstimator):
             new_X.append((copies + noise).astype(X.dtype))
             new_y.append(np.full(n_new, label, dtype=y.dtype))
         X_res, y_res = np.concatenate(new_X), np.concatenate(new_y)
-        return (X_res[:, :, 0] if ndim == 2 else X_res), y_res
+        return _as_given(
+            X_res[:, :, 0] if ndim == 2 else X_res, y_res, X_given, y_given
+        )
+
+
+def _as_given(X_res, y_res, X_given, y_given) -> tuple[Any, Any]:
+    """Resampled data in the containers given, as imbalanced-learn returns it.
+
+    A DataFrame ``X`` (2D: one univariate sequence per row) comes back as a
+    DataFrame with its columns, a Series ``y`` as a Series with its name; the
+    index is a new ``RangeIndex`` (the synthetic rows have no label of their
+    own).
+    """
+    import pandas as pd
+
+    if isinstance(X_given, pd.DataFrame) and X_res.ndim == 2:
+        X_res = pd.DataFrame(X_res, columns=X_given.columns)
+    if isinstance(y_given, pd.Series):
+        y_res = pd.Series(y_res, name=y_given.name)
+    return X_res, y_res

@@ -197,9 +197,12 @@ class SlidingWindows(
             The fitted transformer.
         """
         self._validate_params()
-        X = validate_data(
-            self, X, reset=True, min_length=self.window_length, dtype=None
-        )
+        X = validate_data(self, X, reset=True, dtype=None)
+        if X.shape[1] < self.window_length:
+            raise ValueError(
+                f"X has {X.shape[1]} timesteps; window_length={self.window_length} "
+                f"needs sequences of at least {self.window_length} timesteps."
+            )
         self.n_windows_ = (self.n_timesteps_in_ - self.window_length) // self.stride + 1
         return self
 

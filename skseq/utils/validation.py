@@ -15,6 +15,7 @@ Layouts (see the user guide, "array conventions"):
 from __future__ import annotations
 
 import numbers
+import os
 from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import numpy as np
@@ -34,6 +35,7 @@ __all__ = [
     "as_array_input",
     "as_timedelta",
     "check_class_labels",
+    "check_file_path",
     "check_frame_targets",
     "check_frames",
     "check_same_length",
@@ -41,6 +43,50 @@ __all__ = [
     "input_ndim",
     "to_numeric_array",
 ]
+
+
+def check_file_path(path: str | os.PathLike, *, exists: bool = False) -> str:
+    """Check a path names a file, ``~`` expanded; return it as a string.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file to write (``exists=False``: its folder must exist) or to read
+        (``exists=True``: the file must exist).
+    exists : bool, default=False
+        Require the file itself to exist.
+
+    Returns
+    -------
+    path : str
+        ``os.fspath(path)`` with ``~`` expanded.
+
+    Raises
+    ------
+    TypeError
+        ``path`` is not a string or path-like.
+    ValueError
+        ``path`` is empty.
+    IsADirectoryError
+        ``path`` names a folder.
+    FileNotFoundError
+        Its folder (to write) or the file (to read) does not exist.
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a file path; got {type(path).__name__}.")
+    name = os.path.expanduser(os.fspath(path))
+    if not name:
+        raise ValueError("path is empty; give a file name.")
+    if os.path.isdir(name):
+        raise IsADirectoryError(f"path {name!r} is a folder; give a file name.")
+    folder = os.path.dirname(name) or "."
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"The folder {folder!r} of path {name!r} does not exist."
+        )
+    if exists and not os.path.isfile(name):
+        raise FileNotFoundError(f"No file at path {name!r}.")
+    return name
 
 
 def as_timedelta(

@@ -241,3 +241,23 @@ def test_transform_passes_an_all_nan_sequence_through():
     X_pred[1] = np.nan
     out = RollAugmenter(random_state=0).fit(X).transform(X_pred)
     np.testing.assert_array_equal(out, X_pred)
+
+
+def test_oversampler_keeps_pandas_containers():
+    """A DataFrame X and a Series y come back as such, as imbalanced-learn does."""
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(_X(6, 5, 1)[:, :, 0], columns=[f"t{i}" for i in range(5)])
+    y = pd.Series([0, 0, 0, 0, 1, 1], name="activity", index=list("abcdef"))
+    sampler = RollOversampler(random_state=0)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert isinstance(X_res, pd.DataFrame) and list(X_res.columns) == list(X.columns)
+    assert isinstance(y_res, pd.Series) and y_res.name == "activity"
+    assert X_res.shape == (8, 5) and list(y_res) == [0, 0, 0, 0, 1, 1, 1, 1]
+    np.testing.assert_array_equal(X_res.to_numpy()[:6], X.to_numpy())
+    assert sampler.n_features_in_ == 5 and list(sampler.feature_names_in_) == list(
+        X.columns
+    )
+    # numpy input: numpy output, and the names of a previous DataFrame are gone
+    X_np, y_np = sampler.fit_resample(X.to_numpy()[:, :, None], y.to_numpy())
+    assert type(X_np) is np.ndarray and type(y_np) is np.ndarray
+    assert X_np.shape == (8, 5, 1) and not hasattr(sampler, "feature_names_in_")

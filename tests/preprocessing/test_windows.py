@@ -67,8 +67,12 @@ def test_sliding_windows_transformer():
     np.testing.assert_array_equal(out[1], X[0, 2:6])
     np.testing.assert_array_equal(out[2], X[1, 0:4])
     np.testing.assert_array_equal(sw.window_labels(["a", "b"]), ["a", "a", "b", "b"])
-    with pytest.raises(ValueError, match="at least 4 required"):
+    with pytest.raises(ValueError, match="3 timesteps; window_length=4 needs"):
         SlidingWindows(window_length=4).fit(X[:, :3])
+    sw = SlidingWindows(window_length=4)
+    with pytest.raises(ValueError, match="window_length=4"):
+        sw.fit(X[:, :3, 0])  # 2D: univariate sequences
+    assert not hasattr(sw, "n_windows_")
 
 
 def test_window_labels_of_a_tensor():

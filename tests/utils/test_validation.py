@@ -9,6 +9,7 @@ import pytest
 from skseq.utils.validation import (
     as_timedelta,
     check_class_labels,
+    check_file_path,
     check_finite_real,
     check_frame_targets,
     check_frames,
@@ -266,3 +267,23 @@ def test_an_xarray_dataset_is_refused_naming_a_variable():
     for check in (to_numeric_array, check_frames_lazy):
         with pytest.raises(TypeError, match=r"xarray Dataset; .* X\['rain'\]"):
             check(ds)
+
+
+def test_file_paths_are_checked_and_home_expanded(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "data.nc").write_bytes(b"")
+    assert check_file_path("~/new.bin") == str(tmp_path / "new.bin")
+    assert check_file_path(tmp_path / "data.nc", exists=True) == str(
+        tmp_path / "data.nc"
+    )
+    assert check_file_path("~/data.nc", exists=True) == str(tmp_path / "data.nc")
+    with pytest.raises(ValueError, match="path is empty"):
+        check_file_path("")
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        check_file_path("~")
+    with pytest.raises(FileNotFoundError, match="folder .*missing.* does not exist"):
+        check_file_path(tmp_path / "missing" / "out.bin")
+    with pytest.raises(FileNotFoundError, match="No file at path"):
+        check_file_path("~/other.nc", exists=True)
+    with pytest.raises(TypeError, match="path must be a file path; got int"):
+        check_file_path(3)
