@@ -391,6 +391,36 @@ class Conv1DEncoder(nn.Module):
         return h, mask
 
 
+def global_pool(h: Tensor, mask: Tensor | None, pooling: str = "avgmax") -> Tensor:
+    """Pool features over time, over the valid steps only.
+
+    Parameters
+    ----------
+    h : Tensor of shape (N, C, T)
+        Features of each step.
+    mask : Tensor of shape (N, 1, T) or None
+        1 at valid steps, 0 at padded ones (as :class:`Conv1DEncoder`
+        returns it); None: every step is valid.
+    pooling : {"avg", "avgmax"}, default="avgmax"
+        The mean over time, or the mean and the maximum.
+
+    Returns
+    -------
+    pooled : Tensor of shape (N, C) or (N, 2 * C)
+        The mean (then the maximum) of each channel.
+    """
+    if mask is None:
+        mean = h.mean(dim=2)
+        if pooling == "avg":
+            return mean
+        return torch.cat([mean, h.amax(dim=2)], dim=1)
+    mean = (h * mask).sum(dim=2) / mask.sum(dim=2).clamp(min=1.0)
+    if pooling == "avg":
+        return mean
+    high = h.masked_fill(mask == 0, float("-inf")).amax(dim=2)
+    return torch.cat([mean, torch.nan_to_num(high, neginf=0.0)], dim=1)
+
+
 def classifier_head(
     n_features: int, head_units: int, n_classes: int, activation: str, dropout: float
 ) -> nn.Sequential:
@@ -552,16 +582,7 @@ class Conv1DActivityNet(nn.Module):
 
     def _global_pool(self, h: Tensor, mask: Tensor | None) -> Tensor:
         """``(N, C, T)`` features -> ``(N, C)`` or ``(N, 2C)`` over valid steps."""
-        if mask is None:
-            mean = h.mean(dim=2)
-            if self.pooling == "avg":
-                return mean
-            return torch.cat([mean, h.amax(dim=2)], dim=1)
-        mean = (h * mask).sum(dim=2) / mask.sum(dim=2).clamp(min=1.0)
-        if self.pooling == "avg":
-            return mean
-        high = h.masked_fill(mask == 0, float("-inf")).amax(dim=2)
-        return torch.cat([mean, torch.nan_to_num(high, neginf=0.0)], dim=1)
+        return global_pool(h, mask, self.pooling)
 
     def forward(self, x: Tensor) -> Tensor:
         """Classify a batch of sequences.

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from skseq.modules.conv1d import Conv1DEncoder, classifier_head
+from skseq.modules.conv1d import Conv1DEncoder, classifier_head, global_pool
 from skseq.modules.layers import sequence_lengths
 
 __all__ = ["KeypointLSTMNet"]
@@ -35,9 +35,12 @@ class KeypointLSTMNet(nn.Module):
     input into a shorter sequence of local features, which the LSTM reads
     step by step, as DeepConvLSTM [1]_ reads convolutional features of
     sensor data; the head is then the Conv1D classifier's (Linear ->
-    BatchNorm -> ELU -> Dropout -> Linear). With ``front_end=None`` the LSTM
-    reads the raw timesteps and the head is Linear -> ReLU -> Dropout ->
-    Linear.
+    BatchNorm -> ELU -> Dropout -> Linear). With ``conv_skip=True`` the head
+    also reads the front end's features pooled over time (their mean and
+    maximum over the valid steps, what the Conv1D classifier's head reads),
+    beside the LSTM's: a skip connection around the LSTM. With
+    ``front_end=None`` the LSTM reads the raw timesteps and the head is
+    Linear -> ReLU -> Dropout -> Linear.
 
     Long sequences: with ``patch_length = p > 1`` the LSTM reads ``p``
     consecutive timesteps at once (each step of the LSTM sees a patch of
@@ -90,6 +93,9 @@ class KeypointLSTMNet(nn.Module):
         With ``front_end="conv"``: each sequence standardised on its own,
         with its mean and log standard deviation as channels
         (:class:`~skseq.modules.Conv1DEncoder`).
+    conv_skip : bool, default=False
+        With ``front_end="conv"`` only: the head also reads the mean and
+        maximum over time of the front end's features.
 
     References
     ----------
@@ -100,6 +106,7 @@ class KeypointLSTMNet(nn.Module):
 
     # False in networks pickled by skseq <= 0.1 (see ``__init__``)
     last_backward_first: bool = False
+    conv_skip: bool = False
 
     def __init__(
         self,
@@ -120,6 +127,7 @@ class KeypointLSTMNet(nn.Module):
         differences: bool = False,
         downsample: int = 1,
         sequence_scaling: bool = False,
+        conv_skip: bool = False,
     ):
         super().__init__()
         if head not in _HEADS:
@@ -130,6 +138,8 @@ class KeypointLSTMNet(nn.Module):
             )
         if patch_length < 1:
             raise ValueError(f"patch_length must be >= 1; got {patch_length}.")
+        if conv_skip and front_end != "conv":
+            raise ValueError("conv_skip=True needs front_end='conv'.")
         self.head_mode = head
         # "last" of a bidirectional LSTM: the backward direction's state at the
         # first step (it has read the whole sequence there). Networks pickled
@@ -138,6 +148,7 @@ class KeypointLSTMNet(nn.Module):
         self.last_backward_first = True
         self.patch_length = patch_length
         self.n_timesteps = n_timesteps
+        self.conv_skip = conv_skip
         if front_end == "conv":
             self.encoder: Conv1DEncoder | None = Conv1DEncoder(
                 n_features,
@@ -166,6 +177,8 @@ class KeypointLSTMNet(nn.Module):
         state_size = hidden_size * (2 if bidirectional else 1)
         head_sizes = {"flatten": state_size * self.n_steps, "meanmax": 2 * state_size}
         head_in = head_sizes.get(head, state_size)
+        if conv_skip:
+            head_in += 2 * n_inputs  # the front end's mean and maximum
         if self.encoder is None:
             self.head = nn.Sequential(
                 nn.Linear(head_in, head_units),
@@ -176,14 +189,16 @@ class KeypointLSTMNet(nn.Module):
         else:
             self.head = classifier_head(head_in, head_units, n_classes, "elu", dropout)
 
-    def _encode(self, x: Tensor) -> Tensor:
-        """``(N, T, F)`` -> the front end's ``(N, T', C)``, padded steps NaN."""
+    def _encode(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
+        """``(N, T, F)`` -> the front end's ``(N, T', C)``, padded steps NaN,
+        and with ``conv_skip`` its features pooled over time, ``(N, 2C)``."""
         if self.encoder is None:
-            return x
+            return x, None
         h, mask = self.encoder(x)
+        pooled = global_pool(h, mask) if self.conv_skip else None
         if mask is not None:
             h = h.masked_fill(mask == 0, float("nan"))
-        return h.transpose(1, 2)
+        return h.transpose(1, 2), pooled
 
     def _patches(self, x: Tensor) -> Tensor:
         """``(N, T, F)`` -> ``(N, ceil(T / p), p * F)``, NaN-padded to a multiple."""
@@ -209,7 +224,8 @@ class KeypointLSTMNet(nn.Module):
             Class scores before the softmax.
         """
         n_timesteps = x.shape[1]
-        x = self._patches(self._encode(x))
+        x, pooled_front_end = self._encode(x)
+        x = self._patches(x)
         batch, length, _ = x.shape
         # up to the last row with a value: a NaN row inside is a missing step
         lengths = sequence_lengths(x).clamp(min=1)
@@ -264,4 +280,6 @@ class KeypointLSTMNet(nn.Module):
                 # read that step only; at step 0 it has read the sequence
                 hidden = self.lstm.hidden_size
                 features = torch.cat([features[:, :hidden], states[:, 0, hidden:]], 1)
+        if pooled_front_end is not None:
+            features = torch.cat([features, pooled_front_end.to(features.dtype)], 1)
         return self.head(features)

@@ -32,9 +32,9 @@ def _sklearn_expected_failures(estimator):
             "sklearn demands on its blobs; accuracy is tested on real data instead"
         ),
         "check_class_weight_classifiers": (
-            "asserts an F1 > 0.87 after fitting, which the 2-epoch Conv1D network "
-            "does not reach (the LSTM's convolutional front end does); "
-            "class_weight itself is tested in test_class_weight_balanced_and_dict"
+            "asserts an F1 > 0.87 after fitting, which the tiny 2-epoch networks "
+            "do not reach; class_weight itself is tested in "
+            "test_class_weight_balanced_and_dict"
         ),
         "check_sample_weight_equivalence_on_dense_data": (
             "mini-batch training with a weighted loss equals repeating samples only "
@@ -45,8 +45,6 @@ def _sklearn_expected_failures(estimator):
             "skseq's own version of the check covers the named arguments"
         ),
     }
-    if isinstance(estimator, KeypointLSTMClassifier) and estimator.front_end == "conv":
-        del failures["check_class_weight_classifiers"]  # passes
     return failures
 
 
@@ -633,6 +631,26 @@ def test_sequence_scaling_auto_follows_the_spread_of_amplitudes(Est):
     # a warm-started continued fit keeps the network's input channels
     wide.set_params(warm_start=True).fit(X, y)
     assert wide.sequence_scaling_ is True
+
+
+def test_lstm_conv_skip_follows_the_front_end_and_older_pickles():
+    X, y = _toy_sequences(n=12, T=32)
+    params = dict(hidden_size=4, head_units=4, max_epochs=1, random_state=0)
+    clf = KeypointLSTMClassifier(**params).fit(X, y)
+    assert clf.front_end_ == "conv" and clf.module_.conv_skip is True
+    # the head reads the LSTM's mean and max and the front end's (64 channels)
+    assert clf.module_.head[0].in_features == 2 * 4 + 2 * 64
+    off = KeypointLSTMClassifier(**params, conv_skip=False).fit(X, y)
+    assert off.module_.conv_skip is False and off.module_.head[0].in_features == 8
+    short = KeypointLSTMClassifier(**params).fit(*_toy_sequences(n=12, T=8))
+    assert short.front_end_ is None and short.module_.conv_skip is False
+    # an estimator pickled before conv_skip existed refits its own network
+    state = clf.__getstate__()
+    del state["conv_skip"]
+    old = KeypointLSTMClassifier.__new__(KeypointLSTMClassifier)
+    old.__setstate__(state)
+    assert old.get_params()["conv_skip"] is False
+    np.testing.assert_array_equal(old.predict_proba(X), clf.predict_proba(X))
 
 
 def test_lstm_auto_training_parameters_are_checked():

@@ -37,10 +37,12 @@ def test_keypoint_lstm_padding_invariance(head):
     torch.testing.assert_close(net(x[1:]), out[1:])  # no state carried across samples
 
 
+@pytest.mark.parametrize("conv_skip", [False, True])
 @pytest.mark.parametrize("head", ["meanmax", "last"])
-def test_keypoint_lstm_conv_front_end_ignores_the_amount_of_padding(head):
+def test_keypoint_lstm_conv_front_end_ignores_the_amount_of_padding(head, conv_skip):
     torch.manual_seed(0)
     kwargs = dict(hidden_size=5, n_layers=1, head=head, front_end="conv")
+    kwargs.update(conv_skip=conv_skip)
     kwargs.update(conv_channels=(4, 4), kernel_size=3, differences=True)
     net = KeypointLSTMNet(3, 2, n_timesteps=12, **kwargs).eval()
     longer = KeypointLSTMNet(3, 2, n_timesteps=20, **kwargs).eval()
@@ -127,3 +129,29 @@ def test_networks_pickled_before_keep_their_last_head():
     states = net.lstm(x)[0]
     with torch.no_grad():
         torch.testing.assert_close(old(x), net.head(states[:, -1]))
+
+
+def test_conv_skip_head_reads_the_front_end_pooled_beside_the_lstm():
+    from skseq.modules.conv1d import global_pool
+
+    torch.manual_seed(0)
+    kwargs = dict(hidden_size=5, n_layers=1, front_end="conv", conv_channels=(4, 6))
+    kwargs.update(head="meanmax")
+    net = KeypointLSTMNet(3, 2, 16, kernel_size=3, conv_skip=True, **kwargs).eval()
+    assert net.head[0].in_features == 2 * 5 + 2 * 6  # LSTM mean/max + front end's
+    x = torch.randn(2, 16, 3)
+    x[1, 11:] = float("nan")
+    with torch.no_grad():
+        h, mask = net.encoder(x)
+        states, _ = net.lstm(
+            torch.nan_to_num(h.masked_fill(mask == 0, float("nan"))).transpose(1, 2)
+        )
+        steps = mask[:, 0, :, None]
+        mean = (states * steps).sum(1) / steps.sum(1)
+        high = states.masked_fill(steps == 0, float("-inf")).amax(1)
+        features = torch.cat([mean, high, global_pool(h, mask)], dim=1)
+        torch.testing.assert_close(net(x), net.head(features))
+    plain = KeypointLSTMNet(3, 2, 16, kernel_size=3, **kwargs)
+    assert plain.head[0].in_features == 2 * 5 and not plain.conv_skip
+    with pytest.raises(ValueError, match="conv_skip=True needs front_end='conv'"):
+        KeypointLSTMNet(3, 2, 16, conv_skip=True)

@@ -281,7 +281,7 @@ def test_file_paths_are_checked_and_home_expanded(tmp_path, monkeypatch):
         check_file_path("")
     with pytest.raises(IsADirectoryError, match="is a folder"):
         check_file_path("~")
-    with pytest.raises(FileNotFoundError, match="folder .*missing.* does not exist"):
+    with pytest.raises(FileNotFoundError, match=r"folder .*missing.* does not exist"):
         check_file_path(tmp_path / "missing" / "out.bin")
     with pytest.raises(FileNotFoundError, match="No file at path"):
         check_file_path("~/other.nc", exists=True)
