@@ -177,8 +177,12 @@ def _in_precision_of(values, threshold: float) -> float:
     dtype = given_dtype(values)  # numpy, pandas, torch, lists
     if dtype is None:  # ragged, or not numbers: refused later
         return threshold
+    if "bfloat16" in str(dtype):  # torch's, which numpy lacks
+        import torch
+
+        return float(torch.tensor(threshold, dtype=torch.bfloat16))
     floating = getattr(dtype, "kind", None) == "f" or (
-        getattr(dtype, "is_floating_point", False) and "bfloat" not in str(dtype)
+        getattr(dtype, "is_floating_point", False)
     )
     itemsize = getattr(dtype, "itemsize", 8)
     if not floating or itemsize >= 8:
@@ -346,8 +350,11 @@ def make_frame_scorer(name: str) -> Callable[..., float]:
     Returns
     -------
     scorer : callable
-        Negated error (``greater_is_better=False``), as sklearn's
-        ``neg_root_mean_squared_error``.
+        Negated error (``greater_is_better=False``), the sign convention of
+        sklearn's ``neg_root_mean_squared_error``. The error is over every
+        value of ``y`` at once (for ``"rmse"``, the root of the mean squared
+        error of all values), where sklearn's averages per-column errors of
+        2D targets.
     """
     if not isinstance(name, str) or name not in _FRAME_SCORES:
         raise ValueError(
@@ -560,7 +567,8 @@ def exceedance_probability(
         raise ValueError("y_ens has no ensemble member.")
     if np.ndim(threshold) == 0:  # a number, also a 0-d array
         threshold = _in_precision_of(given, check_finite_real(threshold, "threshold"))
-        return np.mean(y_ens >= threshold, axis=member_axis)
+        # an array also for 1D members (np.mean gives a numpy scalar there)
+        return np.asarray(np.mean(y_ens >= threshold, axis=member_axis))
     thresholds = cast("Sequence[float]", threshold)  # not a number: a sequence
     if len(thresholds) == 0:
         raise ValueError("threshold is an empty sequence; give at least one.")
@@ -614,8 +622,9 @@ def reliability_diagram(
     The forecast probabilities are binned in ``n_bins`` equal bins of
     ``[0, 1]``; per bin, the mean forecast probability and the observed
     frequency of the event. As pysteps' ``verification.probscores.reldiag``
-    (same bins and ``min_count``), except that bins with fewer than
-    ``min_count`` pairs are NaN instead of pysteps' 0/0.
+    (same bins and ``min_count``; bins with fewer than ``min_count`` pairs
+    are NaN in both, without pysteps' warnings), except that ``counts``
+    holds every bin's pairs, where pysteps reports 0 for those bins.
 
     Parameters
     ----------
@@ -669,7 +678,12 @@ def roc_curve_probabilistic(
     ``n_prob_thresholds`` equally spaced probability thresholds in
     ``[0, 1]``; the area is the trapezoidal area under the (POFD, POD)
     points closed at (0, 0) and (1, 1): pysteps'
-    ``verification.probscores.ROC_curve(..., compute_area=True)``.
+    ``verification.probscores.ROC_curve(..., compute_area=True)``, but for
+    probabilities exactly at a threshold. pysteps' thresholds
+    (``linspace``) lie a rounding error above 0.3, 0.6 and 0.7 with 11 of
+    them, so that an ensemble's probability of exactly 3, 6 or 7 in 10 misses
+    its threshold; here the thresholds are ``k / (n_prob_thresholds - 1)``,
+    the nearest floats to those fractions, in the probability's precision.
 
     Parameters
     ----------
@@ -680,7 +694,8 @@ def roc_curve_probabilistic(
     threshold : float, default=1.0
         The observed event is ``y_true >= threshold``.
     n_prob_thresholds : int, default=10
-        Probability thresholds ``linspace(0, 1, n_prob_thresholds)``.
+        Probability thresholds ``k / (n_prob_thresholds - 1)`` for ``k = 0,
+        ..., n_prob_thresholds - 1`` (one threshold, 0, for 1).
 
     Returns
     -------
@@ -692,11 +707,14 @@ def roc_curve_probabilistic(
         Area under the ROC curve (0.5: no skill, 1: perfect); NaN if the
         event was always or never observed.
     """
-    observed, probability = _observed_event(y_true, probability, threshold)
     n = check_positive_int(n_prob_thresholds, "n_prob_thresholds")
+    # k / (n - 1), each the nearest float to its fraction (as an ensemble's
+    # m / M is), rounded as the given probabilities were
+    fractions = np.arange(n) / max(n - 1, 1)
+    cuts = np.array([_in_precision_of(probability, c) for c in fractions])
+    observed, probability = _observed_event(y_true, probability, threshold)
     observed = observed.ravel()
     probability = probability.ravel()
-    cuts = np.linspace(0.0, 1.0, n)
     # forecast "yes" at cut c where p >= c: count pairs with p >= c by sorting
     n_events, n_non_events = observed.sum(), (~observed).sum()
     p_event = np.sort(probability[observed])
@@ -911,6 +929,9 @@ def make_crps_scorer(
     """
     n_members = check_positive_int(n_members, "n_members")
     _check_bool(fair, "fair")
+    if fair and n_members < 2:
+        # refused here, not as a NaN score of every candidate of a search
+        raise ValueError("fair=True needs at least 2 ensemble members; got n_members=1.")
     _check_seed(random_state)
     # a partial of a module-level function: a fitted search holding it pickles
     return partial(_neg_crps, n_members=n_members, fair=fair, random_state=random_state)

@@ -139,7 +139,14 @@ def test_rank_histogram_matches_pysteps(rain, pysteps_verification):
     )
     # with the dry threshold, ties are broken at random: same distribution
     ours = rank_histogram(obs, ens, threshold=0.1, random_state=0)
-    theirs = ensscores.rankhist(np.moveaxis(ens, 1, 0), obs, X_min=0.1)
+    # pysteps draws its tie-breaks from numpy's global generator: seeded here
+    # (unseeded, the two histograms differed by more than 0.02 in some runs)
+    state = np.random.get_state()
+    try:
+        np.random.seed(0)
+        theirs = ensscores.rankhist(np.moveaxis(ens, 1, 0), obs, X_min=0.1)
+    finally:
+        np.random.set_state(state)
     np.testing.assert_allclose(ours, theirs, atol=0.02)
     counts = rank_histogram(obs, ens, threshold=0.1, normalize=False)
     assert counts.dtype.kind == "i" and counts.shape == (8,)
@@ -399,3 +406,41 @@ def test_degenerate_cases_of_spread_skill_rank_histogram_and_member_axis():
 
 def exceedance_probability_at_1(y_true, y_ens, member_axis):
     return exceedance_probability(y_ens, 1.0, member_axis=member_axis)
+
+
+def test_roc_thresholds_hold_probabilities_exactly_at_them():
+    # 10 members give probabilities k / 10; with 11 thresholds each is one of
+    # them. pysteps' linspace thresholds lie above 0.3, 0.6 and 0.7, so those
+    # probabilities missed their threshold and the area was biased
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    truth = rng.normal(size=3000)
+    obs = truth + rng.normal(size=3000)
+    prob = exceedance_probability(truth[:, None] + rng.normal(size=(3000, 10)), 1.0)
+    assert np.linspace(0, 1, 11)[3] > 0.3  # pysteps' threshold
+    for given in (prob, prob.astype(np.float32)):
+        _, pod, area = roc_curve_probabilistic(obs, given, 1.0, n_prob_thresholds=11)
+        # at every threshold k / 10 the forecast says yes where p >= k / 10
+        expected = [np.mean(prob[obs >= 1] >= k / 10 - 1e-9) for k in range(11)]
+        np.testing.assert_allclose(pod, expected)
+        # all 11 thresholds are the probabilities: the exact ROC area
+        assert area == pytest.approx(roc_auc_score(obs >= 1, prob), abs=1e-12)
+
+
+def test_bfloat16_thresholds_are_compared_at_bfloat16():
+    torch = pytest.importorskip("torch")
+    from skseq.metrics import csi
+
+    observed = torch.tensor([0.1], dtype=torch.bfloat16)  # holds 0.10009765625
+    assert not bool(observed > 0.1)  # torch compares at bfloat16: no event
+    assert csi(observed, np.array([5.0]), 0.1) == 0.0  # a false alarm, no hit
+
+
+def test_metric_corner_cases_of_the_sweep():
+    # one member axis left: still an ndarray, as documented
+    prob = exceedance_probability(np.array([0.0, 1.0, 2.0]), 1.0, member_axis=0)
+    assert type(prob) is np.ndarray and prob.shape == () and prob == 2 / 3
+    # fair CRPS of one member: refused when the scorer is made, not per score
+    with pytest.raises(ValueError, match=r"fair=True needs at least 2 .* n_members=1"):
+        make_crps_scorer(1, fair=True)
