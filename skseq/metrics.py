@@ -931,7 +931,9 @@ def make_crps_scorer(
     _check_bool(fair, "fair")
     if fair and n_members < 2:
         # refused here, not as a NaN score of every candidate of a search
-        raise ValueError("fair=True needs at least 2 ensemble members; got n_members=1.")
+        raise ValueError(
+            "fair=True needs at least 2 ensemble members; got n_members=1."
+        )
     _check_seed(random_state)
     # a partial of a module-level function: a fitted search holding it pickles
     return partial(_neg_crps, n_members=n_members, fair=fair, random_state=random_state)

@@ -253,6 +253,15 @@ def resolve_device(device: str) -> str:
         )
     if device == "cuda":
         return f"cuda:{torch.cuda.current_device()}"
+    if device.startswith("cuda:"):
+        index = device.partition(":")[2]
+        count = torch.cuda.device_count()
+        if index.isdigit() and int(index) >= count:
+            # named here: torch would fail with an IndexError in its RNG code
+            raise ValueError(
+                f"device={device!r} was requested but this machine has {count} "
+                f"CUDA device(s), cuda:0 to cuda:{count - 1}."
+            )
     return device
 
 
@@ -926,7 +935,8 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
         kwargs["iterator_train__collate_fn"] = collate_samples
         kwargs["iterator_valid__collate_fn"] = collate_samples
         if device.startswith("cuda"):
-            # page-locked batches: faster, asynchronous host-to-GPU copies
+            # page-locked batches: faster host-to-GPU copies (skorch copies
+            # with a plain .to(device), so not asynchronous ones)
             kwargs["iterator_train__pin_memory"] = True
             kwargs["iterator_valid__pin_memory"] = True
         kwargs.update(self._passthrough_params())
@@ -976,6 +986,15 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
                 f"device, but this fit runs on {device!r}. Use precision='fp32' on "
                 "the CPU (without bf16 units it would be emulated slowly, and the "
                 "results would differ from float32), or device='cuda'."
+            )
+        major, minor = torch.cuda.get_device_capability(device)
+        if major < 8:
+            # bf16 tensor cores start with Ampere (compute capability 8.0);
+            # torch.cuda.is_bf16_supported() also counts emulation
+            raise ValueError(
+                f"precision={self.precision!r} needs bf16 tensor cores (compute "
+                f"capability 8.0 or higher); {device!r} has {major}.{minor}, where "
+                "bf16 would be emulated slowly or fail. Use precision='fp32'."
             )
 
     def _autocast(self):

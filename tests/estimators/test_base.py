@@ -88,6 +88,7 @@ def test_a_bare_cuda_device_is_resolved_to_the_current_one(monkeypatch):
     # current device: the network's is fixed at fit
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     assert resolve_device("cuda") == resolve_device("auto") == "cuda:1"
     assert resolve_device("cuda:0") == "cuda:0" and resolve_device("cpu") == "cpu"
 
@@ -703,6 +704,21 @@ def test_precision_bf16_is_refused_on_cpu_with_a_clear_message():
     assert not hasattr(est, "net_")  # refused before any network is built
     with pytest.raises(ValueError, match="precision"):
         tiny_conv1d(precision="fp16").fit(X, y)
+
+
+def test_cuda_index_and_bf16_units_are_checked_before_training(monkeypatch):
+    # what a machine with one pre-Ampere GPU answers (no GPU here)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert resolve_device("cuda:0") == "cuda:0"
+    with pytest.raises(
+        ValueError, match=r"'cuda:3'.* 1 CUDA device\(s\), cuda:0 to cuda:0"
+    ):
+        resolve_device("cuda:3")
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device: (7, 0))
+    est = tiny_conv1d(precision="bf16")
+    with pytest.raises(ValueError, match=r"bf16 tensor cores .* 'cuda:0' has 7\.0"):
+        est._check_precision("cuda:0")
 
 
 def test_precision_bf16_with_accelerator_is_refused():
