@@ -161,7 +161,8 @@ def make_traffic_speeds(
         raise ValueError(
             f"start must be a timestamp such as '2024-01-01'; got {start!r}."
         )
-    cells = [min(int(b * n_locations), n_locations - 1) for b in bottlenecks]
+    # b * n a rounding error below an integer (1 / 49 * 49) is that integer
+    cells = [min(int(b * n_locations + 1e-9), n_locations - 1) for b in bottlenecks]
     if 0 in cells:
         # the first cell's capacity limits only the entry queue, which no
         # detector sees: the data would show no congestion

@@ -53,8 +53,11 @@ def _day_fraction(index: pd.DatetimeIndex) -> np.ndarray:
 def _cycle_position(index: pd.DatetimeIndex, field: str) -> np.ndarray:
     """Position of each timestamp within the cycle of ``field``, in [0, 1)."""
     day = np.asarray(_day_fraction(index), dtype=np.float64)
-    if field == "minute":
-        return ((index.minute + index.second / 60.0) / 60.0).to_numpy(np.float64)
+    if field == "minute":  # to the nanosecond, as "hour"
+        clock = _wall_clock(index)
+        return np.asarray(
+            (clock - clock.floor("h")) / pd.Timedelta(hours=1), np.float64
+        )
     if field == "hour":
         return day
     if field == "dayofweek":
@@ -265,7 +268,9 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         self.holidays = holidays
 
     # ---------------------------------------------------------------- tables
-    def _to_wide(self, table) -> pd.DataFrame:
+    def _to_wide(self, table, locations=None) -> pd.DataFrame:
+        """The table as a wide, sorted float64 frame: one column per location
+        (only ``locations``, when given, whose values alone are checked)."""
         if not isinstance(table, pd.DataFrame):
             raise TypeError(
                 "Heatmapper takes a pandas DataFrame: wide (DatetimeIndex, one column "
@@ -282,6 +287,8 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         ):  # a long table indexed by its times (e.g. after set_index)
             table = table.reset_index()
         if long_cols <= set(table.columns):
+            if locations is not None:  # rows of other locations do not matter
+                table = table[table[self.location_col].isin(list(locations))]
             keys = [self.time_col, self.location_col]
             dup = table.duplicated(keys)
             if dup.any() and self.duplicates == "error":
@@ -312,6 +319,14 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
                     f"columns {sorted(long_cols)}. Got index {type(wide.index).__name__} "
                     f"and columns {list(wide.columns)[:5]}."
                 )
+            if wide.columns.has_duplicates:
+                repeated = list(wide.columns[wide.columns.duplicated()].unique())
+                raise ValueError(
+                    f"The table has the column(s) {repeated[:5]} more than once; "
+                    "each location must be one column."
+                )
+            if locations is not None:  # columns left out do not matter
+                wide = self._select_locations(wide, locations)
             if wide.index.has_duplicates:
                 if self.duplicates != "mean":
                     raise ValueError(
@@ -329,14 +344,25 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         )
 
     def _regular_grid(self, wide: pd.DataFrame, freq: pd.Timedelta) -> pd.DataFrame:
-        offsets = (wide.index - wide.index[0]) / freq
+        offsets = np.asarray((wide.index - wide.index[0]) / freq, dtype=np.float64)
+        steps = np.round(offsets)
         # absolute: a relative tolerance grows with the offset and let
         # off-grid times of long tables through (beyond ~50 000 steps)
-        if not (np.abs(offsets - np.round(offsets)) <= 1e-6).all():
+        if not (np.abs(offsets - steps) <= 1e-6).all() or len(np.unique(steps)) < len(
+            steps
+        ):
             raise ValueError(
                 f"Timestamps are not on a regular {freq} grid (irregular times); "
                 "resample the table first, e.g. table.resample(freq).mean()."
             )
+        # times within the tolerance are put on the grid: reindex matches
+        # exact times only, and would replace their values by interpolation
+        if (offsets != steps).any():
+            elapsed = pd.to_timedelta(steps.astype(np.int64) * freq.value, unit="ns")
+            snapped = wide.index[0] + elapsed
+            if hasattr(snapped, "as_unit"):  # pandas >= 2: the table's unit
+                snapped = snapped.as_unit(wide.index.unit)
+            wide = wide.set_axis(snapped.rename(wide.index.name), axis=0)
         grid = pd.date_range(
             wide.index[0], wide.index[-1], freq=freq, name=wide.index.name
         )
@@ -445,9 +471,6 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
             columns += [np.sin(phase), np.cos(phase)]
         return np.stack(columns, axis=1)
 
-    def _grid_table(self, X, freq, locations) -> pd.DataFrame:
-        return self._grid_wide(self._to_wide(X), freq, locations)
-
     def _grid_wide(self, wide: pd.DataFrame, freq, locations) -> pd.DataFrame:
         # locations first: gaps in the columns left out do not matter
         return self._regular_grid(self._select_locations(wide, locations), freq)
@@ -477,7 +500,8 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         tables = self._tables(X)
         if self.calendar and "holiday" in self.calendar:
             self._holiday_dates()
-        wides = [self._to_wide(t) for t in tables]  # each table converted once
+        # each table converted once, only the locations asked for checked
+        wides = [self._to_wide(t, self.locations) for t in tables]
         if self.freq is not None:
             freq = as_timedelta(self.freq)
         else:
@@ -532,6 +556,19 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
             return list(X)
         return [X]
 
+    def _check_fitted_step(self, wide: pd.DataFrame) -> None:
+        """Refuse a table sampled at another step than the one ``fit`` inferred:
+        a coarser one would be interpolated to ``freq_`` without a word."""
+        if len(wide) < 2:
+            return
+        step = pd.Timedelta(wide.index.to_series().diff().mode().iloc[0])
+        if abs(step - self.freq_) > 2e-6 * self.freq_:
+            raise ValueError(
+                f"The table's time step is {step}, but this Heatmapper was fitted on "
+                f"tables of step {self.freq_} (freq_): resample it to that step, or "
+                "fit with freq=... to put every table on that grid."
+            )
+
     def _check_covers_a_frame(self, wide: pd.DataFrame) -> None:
         if len(wide) < self.frame_length:
             raise ValueError(
@@ -540,7 +577,10 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
             )
 
     def _frames_of(self, table) -> np.ndarray:
-        wide = self._grid_table(table, self.freq_, self.locations_)
+        wide = self._to_wide(table, self.locations_)
+        if self.freq is None:
+            self._check_fitted_step(wide)
+        wide = self._grid_wide(wide, self.freq_, self.locations_)
         self._check_covers_a_frame(wide)
         n_frames = len(wide) // self.frame_length
         n_rows = n_frames * self.frame_length

@@ -188,3 +188,10 @@ def test_a_bottleneck_in_the_first_cell_is_refused():
         make_traffic_speeds(n_days=1, bottlenecks=(0.02,), random_state=0)
     slowed = make_traffic_speeds(n_days=1, bottlenecks=(0.025,), random_state=0)
     assert slowed.values.min() < 60
+    # exactly 1 / n_locations, whose product with n rounds below 1 (1/49 * 49)
+    for n in (49, 98, 103):
+        assert int(1 / n * n) == 0
+        speeds = make_traffic_speeds(
+            n_days=1, n_locations=n, bottlenecks=(1 / n,), random_state=0
+        )
+        assert speeds.shape[1] == n

@@ -419,3 +419,66 @@ def test_off_grid_times_of_long_tables_are_refused():
     table = pd.DataFrame({"a": np.ones(len(index))}, index=index)
     with pytest.raises(ValueError, match="not on a regular"):
         Heatmapper(frame_length=10, freq="1s").fit(table)
+
+
+def _hourly(values_a, values_b=None):
+    index = pd.date_range("2024-01-01", periods=len(values_a), freq="h", name="time")
+    if values_b is None:
+        values_b = np.arange(len(values_a), dtype=float)
+    return pd.DataFrame({"a": values_a, "b": values_b}, index=index)
+
+
+def test_times_within_the_tolerance_keep_their_values():
+    # 1 ms off the hourly grid: accepted as on it, so its value must be used,
+    # not replaced by an interpolation of its neighbours
+    table = _hourly([10.0, 20, 30, 99, 50, 60, 70, 80])
+    jittered = table.index.to_series()
+    jittered.iloc[3] += pd.Timedelta("1ms")
+    table.index = pd.DatetimeIndex(jittered.to_numpy(), name="time")
+    heat = Heatmapper(frame_length=4).fit(table)
+    assert heat.vmax_ == 99.0
+    restored = heat.inverse_transform(heat.transform(table))
+    np.testing.assert_allclose(
+        restored["a"], [10, 20, 30, 99, 50, 60, 70, 80], atol=1e-4
+    )
+    # every time after the first off by the same 1 ms: nothing is missing
+    shifted = _hourly(np.arange(8.0))
+    shifted.index = shifted.index[:1].append(shifted.index[1:] + pd.Timedelta("1ms"))
+    assert Heatmapper(frame_length=4).fit(shifted).transform(shifted).shape == (2, 4, 2)
+
+
+def test_a_coarser_table_is_refused_at_transform():
+    index = pd.date_range("2024-01-01", periods=12, freq="5min", name="time")
+    table = pd.DataFrame({"a": np.arange(12.0), "b": np.arange(12.0) * 2}, index=index)
+    heat = Heatmapper(frame_length=4).fit(table)
+    with pytest.raises(ValueError, match=r"time step is 0 days 00:10:00.*00:05:00"):
+        heat.transform(table.resample("10min").mean())
+    # with freq given, every table is put on its grid, as documented
+    given = Heatmapper(frame_length=4, freq="5min").fit(table)
+    assert given.transform(table.resample("10min").mean()).shape == (2, 4, 2)
+
+
+def test_columns_left_out_are_not_checked_and_repeated_columns_refused():
+    table = _hourly(np.arange(12.0))
+    noted = table.assign(note="x", broken=np.inf)
+    heat = Heatmapper(frame_length=4, locations=["a", "b"]).fit(noted)
+    np.testing.assert_array_equal(heat.transform(noted), heat.transform(table))
+    assert Heatmapper(frame_length=4).fit(table).transform(noted).shape == (3, 4, 2)
+    long = table.reset_index().melt(id_vars="time", var_name="location")
+    extra = pd.DataFrame({"time": table.index, "location": "c", "value": np.inf})
+    long = pd.concat([long, extra])
+    heat = Heatmapper(frame_length=4, locations=["a", "b"]).fit(long)
+    np.testing.assert_array_equal(heat.transform(long), heat.transform(table))
+    repeated = pd.concat([table, table[["a"]]], axis=1)
+    for locations in (None, ["a", "b"]):
+        with pytest.raises(ValueError, match=r"column\(s\) \['a'\] more than once"):
+            Heatmapper(frame_length=4, locations=locations).fit(repeated)
+
+
+def test_minute_phase_advances_below_a_second():
+    index = pd.date_range("2024-01-01", periods=8, freq="500ms")
+    table = pd.DataFrame({"a": np.arange(8.0), "b": np.arange(8.0) + 1}, index=index)
+    frames = Heatmapper(frame_length=4, calendar=("minute",)).fit_transform(table)
+    sin, cos = frames[:, 1, :, 0].ravel(), frames[:, 2, :, 0].ravel()
+    seconds = (np.arctan2(sin, cos) / (2 * np.pi)) % 1 * 3600
+    np.testing.assert_allclose(seconds, np.arange(8) * 0.5, atol=1e-3)
