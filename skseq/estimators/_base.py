@@ -1133,11 +1133,19 @@ class BaseDeepEstimator(BaseEstimator, metaclass=ABCMeta):
             if not _same_value(first.get(k), current.get(k))
         )
         if changed:
+            moved = ""
+            if {"device", "precision"} & set(changed):
+                # e.g. fitted on a GPU, continued where there is none: the
+                # device error advises device='cpu', which this refuses
+                moved = (
+                    " A network trained on one device or precision continues "
+                    "training only there (it predicts anywhere)."
+                )
             raise ValueError(
                 f"warm_start=True continues training the fitted network, which "
                 f"cannot change {changed} (the fitted network was built with "
-                f"{ {k: first.get(k) for k in changed} }). A continued fit honours "
-                f"only {sorted(WARM_START_CONTINUABLE & set(current))} and "
+                f"{ {k: first.get(k) for k in changed} }).{moved} A continued fit "
+                f"honours only {sorted(WARM_START_CONTINUABLE & set(current))} and "
                 "optimizer__/iterator_* "
                 "parameters; set warm_start=False to fit a new network."
             )

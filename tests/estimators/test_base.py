@@ -232,6 +232,14 @@ def test_refit_resets_and_warm_start_continues():
     assert warm.n_epochs_ == 4
     with pytest.raises(ValueError, match="warm_start=True"):
         warm.fit(X[:, :8], y)
+    # as recorded by a fit on a GPU, continued on this CPU: the refusal says
+    # that a network continues only where it was trained
+    warm._first_fit_params = {**warm._first_fit_params, "device": "cuda"}
+    with pytest.raises(
+        ValueError, match=r"cannot change \['device'\].*continues training only"
+    ):
+        warm.fit(X, y)
+    assert warm.n_epochs_ == 4  # the fitted state is kept
 
 
 class _TrainingOrder(Callback):
