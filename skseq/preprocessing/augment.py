@@ -318,7 +318,7 @@ class RollOversampler(BaseEstimator):
         Their channels (1 for 2D input).
     n_features_in_ : int
         ``n_timesteps * n_channels``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a DataFrame ``X`` with string column names.
     """
 
@@ -418,7 +418,9 @@ class RollOversampler(BaseEstimator):
         return self
 
     @unfitted_on_error
-    def fit_resample(self, X: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    def fit_resample(
+        self, X: ArrayLike, y: ArrayLike
+    ) -> tuple[np.ndarray | pd.DataFrame, np.ndarray | pd.Series]:
         """Return the data with synthetic minority sequences appended.
 
         Parameters
@@ -430,11 +432,11 @@ class RollOversampler(BaseEstimator):
 
         Returns
         -------
-        X_resampled : ndarray of shape (n_samples + n_new, n_timesteps, n_channels) or (n_samples + n_new, n_timesteps)
+        X_resampled : ndarray or DataFrame of shape (n_samples + n_new, n_timesteps, n_channels) or (n_samples + n_new, n_timesteps)
             The originals first, then the synthetic samples; 2D for 2D
             input, a DataFrame with ``X``'s columns for a DataFrame ``X``
             (index reset, as imbalanced-learn does).
-        y_resampled : ndarray of shape (n_samples + n_new,)
+        y_resampled : ndarray or Series of shape (n_samples + n_new,)
             Labels of the original and the synthetic sequences; a Series with
             ``y``'s name for a Series ``y``.
         """
@@ -472,7 +474,9 @@ class RollOversampler(BaseEstimator):
         )
 
 
-def _as_given(X_res, y_res, X_given, y_given) -> tuple[Any, Any]:
+def _as_given(
+    X_res: np.ndarray, y_res: np.ndarray, X_given: Any, y_given: Any
+) -> tuple[np.ndarray | pd.DataFrame, np.ndarray | pd.Series]:
     """Resampled data in the containers given, as imbalanced-learn returns it.
 
     A DataFrame ``X`` (2D: one univariate sequence per row) comes back as a
