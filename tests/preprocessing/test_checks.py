@@ -39,6 +39,9 @@ def _expected_failures(estimator):
         DerivativeIntegralFeatures(),
         RollAugmenter(random_state=0),
         LogTransformer(),
+        # one step: several windows per row of sklearn's 3-feature data, so
+        # the windowing itself is under test (window_length=3 would pass every
+        # check with one window per row, and test nothing of it)
         SlidingWindows(window_length=1),
     ],
     expected_failed_checks=_expected_failures,

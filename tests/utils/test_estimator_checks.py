@@ -66,3 +66,57 @@ def test_channel_names_after_a_dataframe_of_univariate_sequences():
     assert centred.transform(table).shape == (3, 4, 1)
     assert centred.get_feature_names_out().tolist() == ["ch0"]
     assert centred.get_feature_names_out(["speed"]).tolist() == ["speed"]
+
+
+class _CountsItsTransforms(CentreSequences):
+    """Changes one value of a long fitted array at every transform."""
+
+    def fit(self, X, y=None):
+        super().fit(X, y)
+        self.table_ = np.zeros(5000)
+        return self
+
+    def transform(self, X):
+        self.table_[2500] += 1.0  # hidden in the middle of repr's "..."
+        return super().transform(X)
+
+
+class _AlwaysTypeError(CentreSequences):
+    def fit(self, X, y=None):
+        raise TypeError("fit is broken")
+
+
+def test_the_checks_catch_what_they_promise():
+    import pytest
+
+    from skseq.utils.estimator_checks import (
+        check_predict_leaves_state_unchanged,
+        check_rejects_strings,
+    )
+
+    with pytest.raises(AssertionError, match="changed its state"):
+        check_predict_leaves_state_unchanged("counts", _CountsItsTransforms())
+    with pytest.raises(AssertionError, match="does not match"):
+        check_rejects_strings("broken", _AlwaysTypeError())
+
+
+def test_a_network_updated_by_predict_fails_the_state_check():
+    # BatchNorm running statistics updated at prediction (train mode): the
+    # attributes' repr is unchanged, the network's buffers are not
+    import pytest
+    import torch
+
+    from skseq import Conv1DActivityClassifier
+    from skseq.utils.estimator_checks import check_predict_leaves_state_unchanged
+
+    class TrainModePredict(Conv1DActivityClassifier):
+        def predict(self, X):
+            self.module_.train()
+            with torch.no_grad():
+                self.module_(torch.as_tensor(np.asarray(X, np.float32)))
+            self.module_.eval()
+            return super().predict(X)
+
+    params = Conv1DActivityClassifier._get_test_params()[0]
+    with pytest.raises(AssertionError, match="changed its state"):
+        check_predict_leaves_state_unchanged("leaky", TrainModePredict(**params))
