@@ -497,8 +497,8 @@ def test_single_class_rejected():
     ("T", "params", "expected"),
     [
         (15, {}, (None, 3, "flatten", "Adam", 5e-3, False)),
-        (16, {}, ("conv", 1, "meanmax", "NAdam", 2e-3, True)),
-        (65, {}, ("conv", 1, "meanmax", "NAdam", 2e-3, True)),
+        (16, {}, ("conv", 1, "meanmax", "NAdam", 1e-3, True)),
+        (65, {}, ("conv", 1, "meanmax", "NAdam", 1e-3, True)),
         # four blocks leave 31 steps a single one; a stem of 4 leaves 4
         (
             31,
@@ -508,14 +508,14 @@ def test_single_class_rejected():
         (
             32,
             {"conv_channels": (4, 4, 4, 4)},
-            ("conv", 1, "meanmax", "NAdam", 2e-3, True),
+            ("conv", 1, "meanmax", "NAdam", 1e-3, True),
         ),
         (60, {"downsample": 4}, (None, 3, "flatten", "Adam", 5e-3, False)),
-        (64, {"downsample": 4}, ("conv", 1, "meanmax", "NAdam", 2e-3, True)),
+        (64, {"downsample": 4}, ("conv", 1, "meanmax", "NAdam", 1e-3, True)),
         (65, {"front_end": None}, (None, 3, "flatten", "Adam", 5e-3, False)),
         # over 64 steps the front end, however few steps its blocks leave
-        (65, {"conv_channels": (2,) * 7}, ("conv", 1, "meanmax", "NAdam", 2e-3, True)),
-        (8, {"front_end": "conv"}, ("conv", 1, "meanmax", "NAdam", 2e-3, True)),
+        (65, {"conv_channels": (2,) * 7}, ("conv", 1, "meanmax", "NAdam", 1e-3, True)),
+        (8, {"front_end": "conv"}, ("conv", 1, "meanmax", "NAdam", 1e-3, True)),
         (
             65,
             {"n_layers": 2, "head": "last", "optimizer": "sgd", "lr": 0.01},
