@@ -439,8 +439,10 @@ def test_a_continued_fit_runs_the_schedule_anew_from_the_current_lr(schedule):
     first = est.history_[:, "event_lr"]
     est.set_params(warm_start=True).fit(X, y)
     np.testing.assert_allclose(est.history_[6:, "event_lr"], first)
+    assert first[0] == est._resolve_lr()  # lr="auto" behind the front end
     est.set_params(lr=1e-4).fit(X, y)  # a new lr: the same schedule, scaled
-    np.testing.assert_allclose(est.history_[12:, "event_lr"], np.divide(first, 20))
+    scaled = np.multiply(first, 1e-4 / first[0])
+    np.testing.assert_allclose(est.history_[12:, "event_lr"], scaled)
 
 
 def test_concurrent_predictions_from_threads():
