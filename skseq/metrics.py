@@ -181,8 +181,8 @@ def _in_precision_of(values, threshold: float) -> float:
         import torch
 
         return float(torch.tensor(threshold, dtype=torch.bfloat16))
-    floating = getattr(dtype, "kind", None) == "f" or (
-        getattr(dtype, "is_floating_point", False)
+    floating = getattr(dtype, "kind", None) == "f" or getattr(
+        dtype, "is_floating_point", False
     )
     itemsize = getattr(dtype, "itemsize", 8)
     if not floating or itemsize >= 8:

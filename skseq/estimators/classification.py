@@ -859,8 +859,8 @@ class KeypointLSTMClassifier(BaseSequenceClassifier):
         benchmark it raised the suite mean from 0.923 to 0.927 over five
         seeds (OSULeaf from 0.903 to 0.952), and to 0.930 with ``lr=1e-3``;
         on seglearn's smartwatch recordings, never used to choose it, 0.902
-        and 0.905 against 0.902. False: the head reads the LSTM's states alone (the
-        previous default).
+        and 0.905 against 0.902. False: the head reads the LSTM's states
+        alone (the previous default).
     patch_length : int or "auto", default="auto"
         Steps the LSTM reads at once (timesteps, or front-end steps): each
         recurrent step sees a patch of ``patch_length`` consecutive steps,

@@ -74,6 +74,11 @@ def _cycle_position(index: pd.DatetimeIndex, field: str) -> np.ndarray:
     ) / 12.0
 
 
+def _modal_step(index: pd.DatetimeIndex) -> pd.Timedelta:
+    """The most common spacing of (at least 2) timestamps."""
+    return pd.Timedelta(index.to_series().diff().mode().iloc[0])
+
+
 def _valid_calendar(value) -> bool:
     if isinstance(value, str):
         return False
@@ -348,9 +353,8 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         steps = np.round(offsets)
         # absolute: a relative tolerance grows with the offset and let
         # off-grid times of long tables through (beyond ~50 000 steps)
-        if not (np.abs(offsets - steps) <= 1e-6).all() or len(np.unique(steps)) < len(
-            steps
-        ):
+        # (sorted times: two within the tolerance of one grid time repeat it)
+        if not (np.abs(offsets - steps) <= 1e-6).all() or (np.diff(steps) == 0).any():
             raise ValueError(
                 f"Timestamps are not on a regular {freq} grid (irregular times); "
                 "resample the table first, e.g. table.resample(freq).mean()."
@@ -540,7 +544,7 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         for wide in wides:
             if len(wide) < 2:
                 raise ValueError("Cannot infer freq from fewer than 2 timestamps.")
-            steps.append(pd.Timedelta(wide.index.to_series().diff().mode().iloc[0]))
+            steps.append(_modal_step(wide.index))
         if len(set(steps)) > 1:
             raise ValueError(
                 f"The tables have different time steps ({sorted(set(map(str, steps)))}"
@@ -561,7 +565,7 @@ class Heatmapper(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         a coarser one would be interpolated to ``freq_`` without a word."""
         if len(wide) < 2:
             return
-        step = pd.Timedelta(wide.index.to_series().diff().mode().iloc[0])
+        step = _modal_step(wide.index)
         if abs(step - self.freq_) > 2e-6 * self.freq_:
             raise ValueError(
                 f"The table's time step is {step}, but this Heatmapper was fitted on "
